@@ -1,0 +1,44 @@
+/// Reads an Avro object container file written by any writer: its metadata, writer schema and records.
+struct AvroContainerReader: Sendable {
+    let schema: AvroSchema
+    let metadata: [String: String]
+    let records: [AvroValue]
+
+    /// - Throws: ``CatalogError`` `invalidMetadata` for anything that is not a readable container.
+    init(bytes: [UInt8]) throws {
+        guard bytes.count >= 4, Array(bytes[0..<4]) == AvroContainerWriter.magic else {
+            throw CatalogError(.invalidMetadata, "not an Avro container file")
+        }
+        var decoder = AvroBinaryDecoder(bytes, offset: 4)
+        guard case .map(let raw) = try decoder.read(.map(values: .bytes, keyId: nil, valueId: nil)) else {
+            throw CatalogError(.invalidMetadata, "Avro header is malformed")
+        }
+        var metadata: [String: String] = [:]
+        for (key, value) in raw { metadata[key] = value.stringValue }
+        guard let schemaJSON = metadata["avro.schema"] else {
+            throw CatalogError(.invalidMetadata, "Avro header has no schema")
+        }
+        guard let codec = AvroCodec(rawValue: metadata["avro.codec"] ?? "null") else {
+            throw CatalogError(.invalidMetadata, "unsupported Avro codec", context: ["codec": metadata["avro.codec"] ?? ""])
+        }
+        let schema = try AvroSchema(json: schemaJSON)
+        let sync = try decoder.readRaw(count: 16)
+        var records: [AvroValue] = []
+        while !decoder.isAtEnd {
+            let count = try decoder.readLong()
+            let size = try decoder.readLong()
+            guard count >= 0, let length = Int(exactly: size) else {
+                throw CatalogError(.invalidMetadata, "Avro block header is malformed")
+            }
+            let payload = try codec.decompress(try decoder.readRaw(count: length))
+            var blockDecoder = AvroBinaryDecoder(payload)
+            for _ in 0..<count { records.append(try blockDecoder.read(schema)) }
+            guard try decoder.readRaw(count: 16) == sync else {
+                throw CatalogError(.invalidMetadata, "Avro sync marker mismatch")
+            }
+        }
+        self.schema = schema
+        self.metadata = metadata
+        self.records = records
+    }
+}

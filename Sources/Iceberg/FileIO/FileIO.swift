@@ -1,0 +1,15 @@
+/// Where table files live: a flat set of async byte operations on absolute locations.
+///
+/// Implementations: ``LocalFileIO`` (`file://` and plain paths), ``MemoryFileIO`` (tests); S3 comes later.
+/// Locations are full URIs or absolute paths exactly as they appear in table metadata.
+public protocol FileIO: Sendable {
+    /// Stores `bytes` at `location`, replacing any object there; durable when it returns.
+    func write(_ bytes: [UInt8], to location: String) async throws
+    /// The whole object. Throws ``FileIOError`` `notFound` when nothing is stored there.
+    func read(_ location: String) async throws -> [UInt8]
+    func exists(_ location: String) async throws -> Bool
+    /// Removes the object; removing a missing object succeeds.
+    func delete(_ location: String) async throws
+    /// Every object whose location starts with `prefix`, in the same form as `prefix`, sorted.
+    func list(prefix: String) async throws -> [String]
+}

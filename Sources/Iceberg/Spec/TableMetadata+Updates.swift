@@ -1,0 +1,53 @@
+extension TableMetadata {
+    /// Returns the metadata with `updates` applied in order, as a catalog applies a commit.
+    ///
+    /// - Parameter nowMs: the commit time in milliseconds, used for `last-updated-ms`.
+    /// - Throws: ``CatalogError`` `invalidArgument` when an update cannot apply (a duplicate snapshot id, a stale
+    ///   sequence number, a ref to an unknown snapshot).
+    public func applying(_ updates: [TableUpdate], nowMs: Int64) throws -> TableMetadata {
+        var result = self
+        for update in updates {
+            try result.apply(update)
+        }
+        if result != self { result.lastUpdatedMs = max(nowMs, result.lastUpdatedMs) }
+        return result
+    }
+
+    private mutating func apply(_ update: TableUpdate) throws {
+        switch update {
+        case .addSnapshot(let snapshot):
+            guard self.snapshot(id: snapshot.snapshotId) == nil else {
+                throw CatalogError(.invalidArgument, "snapshot id already exists",
+                                   context: ["snapshot_id": String(snapshot.snapshotId)])
+            }
+            guard formatVersion < 2 || snapshot.sequenceNumber > lastSequenceNumber else {
+                throw CatalogError(.invalidArgument, "snapshot sequence number is not newer than the table's",
+                                   context: ["sequence_number": String(snapshot.sequenceNumber),
+                                             "last_sequence_number": String(lastSequenceNumber)])
+            }
+            snapshots.append(snapshot)
+            lastSequenceNumber = max(lastSequenceNumber, snapshot.sequenceNumber)
+            lastUpdatedMs = max(lastUpdatedMs, snapshot.timestampMs)
+        case .setSnapshotRef(let name, let reference):
+            guard let snapshot = self.snapshot(id: reference.snapshotId) else {
+                throw CatalogError(.invalidArgument, "ref points at an unknown snapshot",
+                                   context: ["ref": name, "snapshot_id": String(reference.snapshotId)])
+            }
+            if refs[name] == reference { return }
+            refs[name] = reference
+            if name == SnapshotReference.mainBranch {
+                currentSnapshotId = reference.snapshotId
+                snapshotLog.append(SnapshotLogEntry(snapshotId: reference.snapshotId, timestampMs: snapshot.timestampMs))
+            }
+        case .removeSnapshotRef(let name):
+            refs[name] = nil
+            if name == SnapshotReference.mainBranch { currentSnapshotId = nil }
+        case .setProperties(let updates):
+            properties.merge(updates) { _, new in new }
+        case .removeProperties(let removals):
+            for key in removals { properties[key] = nil }
+        case .setLocation(let location):
+            self.location = location
+        }
+    }
+}
