@@ -1,0 +1,112 @@
+/// Builds an append snapshot as data: the data manifest, the manifest list, and the commit's requirements
+/// and updates. Pure apart from the random sync markers; the caller writes the files and talks to the catalog.
+///
+/// File names follow pyiceberg's: manifests `{location}/metadata/{commitId}-m{n}.avro`, manifest lists
+/// `{location}/metadata/snap-{snapshotId}-{attempt}-{commitId}.avro`.
+struct SnapshotProducer: Sendable {
+    /// The summary key that records which flush produced a snapshot.
+    static let commitIdSummaryKey = "floe.commit-id"
+
+    let commitId: String
+    let snapshotId: Int64
+    var codec: AvroCodec = .deflate
+
+    /// A written-out manifest plus the manifest-list fields that do not depend on the sequence number.
+    struct DataManifest: Sendable {
+        var location: String
+        var bytes: [UInt8]
+        var specId: Int32
+        var addedFilesCount: Int32
+        var addedRowsCount: Int64
+        var partitions: [ManifestFile.FieldSummary]
+
+        /// The manifest-list entry once the snapshot's sequence number is known.
+        func entry(snapshotId: Int64, sequenceNumber: Int64) -> ManifestFile {
+            ManifestFile(manifestPath: location, manifestLength: Int64(bytes.count), partitionSpecId: specId, content: .data,
+                         sequenceNumber: sequenceNumber, minSequenceNumber: sequenceNumber, addedSnapshotId: snapshotId,
+                         addedFilesCount: addedFilesCount, existingFilesCount: 0, deletedFilesCount: 0,
+                         addedRowsCount: addedRowsCount, existingRowsCount: 0, deletedRowsCount: 0, partitions: partitions)
+        }
+    }
+
+    /// One attempt at committing: the manifest list to write first, then what to send to the catalog.
+    struct Attempt: Sendable {
+        var manifestListLocation: String
+        var manifestListBytes: [UInt8]
+        var snapshot: Snapshot
+        var requirements: [TableRequirement]
+        var updates: [TableUpdate]
+    }
+
+    static func metadataDirectory(_ metadata: TableMetadata) -> String {
+        metadata.location.hasSuffix("/") ? metadata.location + "metadata" : metadata.location + "/metadata"
+    }
+
+    /// Writes the manifest of `files` with the table's current schema and default partition spec.
+    func dataManifest(files: [DataFile], metadata: TableMetadata) throws -> DataManifest {
+        guard let schema = metadata.currentSchema, let spec = metadata.defaultSpec else {
+            throw CatalogError(.invalidMetadata, "table metadata lacks its current schema or default spec")
+        }
+        let output = try ManifestWriter(schema: schema, spec: spec, codec: codec)
+            .write(files: files, snapshotId: snapshotId, syncMarker: AvroContainerWriter.randomSyncMarker())
+        return DataManifest(location: "\(Self.metadataDirectory(metadata))/\(commitId)-m0.avro", bytes: output.bytes,
+                            specId: spec.specId, addedFilesCount: output.addedFilesCount,
+                            addedRowsCount: output.addedRowsCount, partitions: output.partitions)
+    }
+
+    /// The snapshot on top of `metadata`'s current `main`, listing `parentManifests` plus `manifest`.
+    func attempt(_ attempt: Int, on metadata: TableMetadata, parentManifests: [ManifestFile], manifest: DataManifest,
+                 files: [DataFile], nowMs: Int64) throws -> Attempt {
+        let parent = metadata.currentSnapshot
+        let sequenceNumber = metadata.lastSequenceNumber + 1
+        let manifests = [manifest.entry(snapshotId: snapshotId, sequenceNumber: sequenceNumber)] + parentManifests
+        let location = "\(Self.metadataDirectory(metadata))/snap-\(snapshotId)-\(attempt)-\(commitId).avro"
+        let bytes = try ManifestListWriter(codec: codec).write(
+            manifests, snapshotId: snapshotId, parentSnapshotId: parent?.snapshotId, sequenceNumber: sequenceNumber,
+            syncMarker: AvroContainerWriter.randomSyncMarker())
+        let snapshot = Snapshot(snapshotId: snapshotId, parentSnapshotId: parent?.snapshotId, sequenceNumber: sequenceNumber,
+                                timestampMs: max(nowMs, metadata.lastUpdatedMs), manifestList: location,
+                                summary: Self.summary(files: files, parent: parent, commitId: commitId),
+                                schemaId: metadata.currentSchemaId)
+        return Attempt(
+            manifestListLocation: location, manifestListBytes: bytes, snapshot: snapshot,
+            requirements: [
+                .assertTableUUID(metadata.tableUUID),
+                .assertRefSnapshotID(ref: SnapshotReference.mainBranch, snapshotId: parent?.snapshotId),
+            ],
+            updates: [
+                .addSnapshot(snapshot),
+                .setSnapshotRef(name: SnapshotReference.mainBranch, reference: SnapshotReference(snapshotId: snapshotId, type: .branch)),
+            ])
+    }
+
+    /// The `append` summary: added counts, totals carried from the parent, and the commit id.
+    ///
+    /// A total is left out when the parent has a snapshot but no such total (it cannot be known without
+    /// reading every manifest).
+    static func summary(files: [DataFile], parent: Snapshot?, commitId: String) -> [String: String] {
+        let addedRecords = files.reduce(Int64(0)) { $0 + $1.recordCount }
+        let addedSize = files.reduce(Int64(0)) { $0 + $1.fileSizeInBytes }
+        var summary: [String: String] = [
+            "operation": "append",
+            "added-data-files": String(files.count),
+            "added-records": String(addedRecords),
+            "added-files-size": String(addedSize),
+            "changed-partition-count": String(Set(files.map(\.partition)).count),
+            commitIdSummaryKey: commitId,
+        ]
+        let totals: [(key: String, added: Int64)] = [
+            ("total-records", addedRecords), ("total-data-files", Int64(files.count)), ("total-files-size", addedSize),
+            ("total-delete-files", 0), ("total-position-deletes", 0), ("total-equality-deletes", 0),
+        ]
+        for (key, added) in totals {
+            if let parent {
+                guard let raw = parent.summary[key], let previous = Int64(raw) else { continue }
+                summary[key] = String(previous + added)
+            } else {
+                summary[key] = String(added)
+            }
+        }
+        return summary
+    }
+}

@@ -1,0 +1,135 @@
+public import Logging
+
+/// Appends data files to a table as one `append` snapshot, exactly once per commit id.
+///
+/// The snapshot's summary carries `floe.commit-id`. Conflicts are retried with reload, rebase (new parent and
+/// sequence number, same data manifest, new manifest list) and jittered backoff per the table's
+/// `commit.retry.*` properties; after an unknown commit state the table is reloaded and searched for the commit
+/// id before anything is retried, so a commit is never applied twice.
+///
+/// ```swift
+/// let appender = TableAppender(catalog: catalog, fileIO: LocalFileIO(), logger: logger)
+/// let result = try await appender.append(to: events, files: [file], commitId: intent.commitId)
+/// logger.info("committed", metadata: ["floe.snapshot_id": "\(result.snapshotId)"])
+/// ```
+public struct TableAppender: Sendable {
+    /// How many snapshots of `main`'s ancestry are searched for a commit id: 1000.
+    public static let defaultSearchDepth = 1000
+
+    private let catalog: any Catalog
+    private let fileIO: any FileIO
+    private let logger: Logger
+    /// Overrides the table's `commit.retry.*` properties when set.
+    public var retryPolicy: CommitRetryPolicy?
+
+    /// Creates an appender.
+    public init(catalog: any Catalog, fileIO: any FileIO, logger: Logger) {
+        self.catalog = catalog
+        self.fileIO = fileIO
+        self.logger = logger
+    }
+
+    /// Commits one snapshot adding `files`, or returns the existing one if `commitId` is already in `main`.
+    ///
+    /// - Parameter commitId: the flush intent's id (a UUID string), recorded as `floe.commit-id`.
+    /// - Throws: ``CatalogError``: `conflict` when retries are exhausted (nothing applied),
+    ///   `commitStateUnknown` when the outcome is still unknown (recover with ``findCommit(in:commitId:)``),
+    ///   `invalidArgument` when a file's partition tuple does not fit the table's spec, or I/O errors.
+    public func append(to id: TableIdentifier, files: [DataFile], commitId: String) async throws -> AppendResult {
+        var table = try await catalog.loadTable(id)
+        if let found = Self.find(commitId, in: table.metadata) {
+            return AppendResult(snapshotId: found.snapshotId, sequenceNumber: found.sequenceNumber, table: table, attempts: 0)
+        }
+        var producer = SnapshotProducer(commitId: commitId, snapshotId: Self.newSnapshotId(avoiding: table.metadata))
+        producer.codec = .deflate
+        let manifest = try producer.dataManifest(files: files, metadata: table.metadata)
+        try await write(manifest.bytes, to: manifest.location, id: id)
+
+        var machine = CommitRetryStateMachine(policy: retryPolicy ?? CommitRetryPolicy(properties: table.metadata.properties))
+        let clock = ContinuousClock()
+        let start = clock.now
+        var attempt = 0
+        while true {
+            let parentManifests = try await manifests(of: table.metadata.currentSnapshot, id: id)
+            let prepared = try producer.attempt(attempt, on: table.metadata, parentManifests: parentManifests,
+                                                manifest: manifest, files: files, nowMs: SQLCatalog.nowMs())
+            try await write(prepared.manifestListBytes, to: prepared.manifestListLocation, id: id)
+            attempt += 1
+            let failure: CommitRetryStateMachine.Failure
+            let lastError: CatalogError
+            do {
+                let committed = try await catalog.commit(id, requirements: prepared.requirements, updates: prepared.updates)
+                logger.debug("committed snapshot", metadata: [
+                    "floe.table": "\(id)", "floe.commit_id": "\(commitId)",
+                    "floe.snapshot_id": "\(producer.snapshotId)", "floe.rows": "\(manifest.addedRowsCount)",
+                ])
+                return AppendResult(snapshotId: producer.snapshotId, sequenceNumber: prepared.snapshot.sequenceNumber,
+                                    table: committed, attempts: attempt)
+            } catch let error as CatalogError where error.code == .conflict {
+                failure = .conflict
+                lastError = error
+                try? await fileIO.delete(prepared.manifestListLocation)
+            } catch let error as CatalogError where error.code == .commitStateUnknown {
+                failure = .stateUnknown
+                lastError = error
+            }
+            let action = machine.attemptFailed(failure, elapsed: clock.now - start, jitter: Double.random(in: 0..<1))
+            guard case .reloadAndRetry(let wait) = action else { throw lastError }
+            logger.warning("commit failed, retrying", metadata: [
+                "floe.table": "\(id)", "floe.commit_id": "\(commitId)", "error.code": "\(lastError.code)",
+                "floe.attempt": "\(attempt)",
+            ])
+            try await Task.sleep(for: wait)
+            do {
+                table = try await catalog.loadTable(id)
+            } catch {
+                // Without a fresh table the outcome of an unknown commit cannot be settled here.
+                if failure == .stateUnknown { throw lastError }
+                throw error
+            }
+            if let found = Self.find(commitId, in: table.metadata) {
+                return AppendResult(snapshotId: found.snapshotId, sequenceNumber: found.sequenceNumber,
+                                    table: table, attempts: attempt)
+            }
+        }
+    }
+
+    /// The id of the snapshot in `main`'s ancestry (newest first, at most ``defaultSearchDepth``) whose summary
+    /// has `floe.commit-id` == `commitId`, or nil.
+    public func findCommit(in id: TableIdentifier, commitId: String) async throws -> Int64? {
+        Self.find(commitId, in: try await catalog.loadTable(id).metadata)?.snapshotId
+    }
+
+    static func find(_ commitId: String, in metadata: TableMetadata, depth: Int = defaultSearchDepth) -> Snapshot? {
+        metadata.mainAncestry(limit: depth).first { $0.summary[SnapshotProducer.commitIdSummaryKey] == commitId }
+    }
+
+    static func newSnapshotId(avoiding metadata: TableMetadata) -> Int64 {
+        while true {
+            let candidate = Int64.random(in: 1...Int64.max)
+            if metadata.snapshot(id: candidate) == nil { return candidate }
+        }
+    }
+
+    private func manifests(of snapshot: Snapshot?, id: TableIdentifier) async throws -> [ManifestFile] {
+        guard let snapshot else { return [] }
+        let bytes: [UInt8]
+        do {
+            bytes = try await fileIO.read(snapshot.manifestList)
+        } catch {
+            throw CatalogError(.io, "reading the parent manifest list failed",
+                               context: ["table": id.description, "location": snapshot.manifestList],
+                               underlying: error as? FileIOError)
+        }
+        return try ManifestListReader.read(bytes)
+    }
+
+    private func write(_ bytes: [UInt8], to location: String, id: TableIdentifier) async throws {
+        do {
+            try await fileIO.write(bytes, to: location)
+        } catch {
+            throw CatalogError(.io, "writing a manifest failed", context: ["table": id.description, "location": location],
+                               underlying: error as? FileIOError)
+        }
+    }
+}
