@@ -1,0 +1,23 @@
+/// Settings of the durable buffer.
+public struct BufferConfiguration: Sendable {
+    /// How a committed transaction reaches the disk.
+    public enum Durability: String, Sendable, Codable {
+        /// `synchronous=FULL`: a 200 survives power loss (one fsync per group commit).
+        case fsync
+        /// `synchronous=NORMAL` in WAL mode: survives a process crash, not power loss.
+        case os
+    }
+
+    /// Path of the SQLite database file (`{data-dir}/buffer.db`).
+    public var path: String
+    /// Default ``Durability/fsync``.
+    public var durability: Durability = .fsync
+    /// Events one partition may hold before appends to it fail with `partitionFull`; default 10,000.
+    public var maxPartitionEvents: Int = 10_000
+    /// Payload bytes the whole buffer may hold before appends fail with `budgetExceeded`; default 1 GiB.
+    public var maxBufferedBytes: Int = 1 << 30
+
+    public init(path: String) {
+        self.path = path
+    }
+}

@@ -1,0 +1,298 @@
+import CSQLite
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// The durable per-partition event buffer: SQLite in WAL mode behind a single group-committing writer.
+///
+/// `append` returns only after the transaction holding the events has committed (and, with
+/// ``BufferConfiguration/Durability/fsync``, reached the disk). Appends that arrive while a
+/// transaction is being written wait and share the next one, so one fsync acknowledges many
+/// requests. All database work runs on one serial queue, never on the cooperative pool.
+///
+/// ```swift
+/// let buffer = try EventBuffer(configuration: .init(path: "floe-data/buffer.db"), logger: logger)
+/// try await buffer.append([event])          // durable on return
+/// let rows = try await buffer.rows(in: partition, limit: 2000)
+/// ```
+public final class EventBuffer: Sendable {
+    private typealias Waiter = CheckedContinuation<Void, any Error>
+
+    private struct PendingAppends {
+        var batches: [(events: [BufferedEvent], waiter: Waiter)] = []
+        var drainScheduled = false
+    }
+
+    private let queue = DispatchQueue(label: "floe.buffer.writer")
+    /// Accessed only on `queue`.
+    private let connection: ConnectionBox
+    private let pending = Mutex(PendingAppends())
+    private let partitionStats = Mutex([PartitionID: PartitionStats]())
+    private let configuration: BufferConfiguration
+    private let logger: Logger
+
+    public init(configuration: BufferConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let db = try SQLiteConnection(path: configuration.path)
+        try BufferSchema.migrate(db, durability: configuration.durability)
+        connection = ConnectionBox(db)
+        let rebuilt = try BufferSchema.loadStats(db)
+        partitionStats.withLock { $0 = rebuilt }
+        logger.info("buffer opened", metadata: [
+            "floe.path": "\(configuration.path)",
+            "floe.rows": "\(rebuilt.values.reduce(0) { $0 + $1.count })",
+        ])
+    }
+
+    // MARK: Appending
+
+    /// Stores the events durably; returns once their transaction has committed.
+    ///
+    /// - throws: ``BufferError`` `partitionFull` or `budgetExceeded` before anything is written
+    ///   when a limit would be passed; any SQLite failure of the shared transaction (then none of
+    ///   the events in it are stored).
+    public func append(_ events: [BufferedEvent]) async throws {
+        guard !events.isEmpty else { return }
+        try checkLimits(for: events)
+        try await withCheckedThrowingContinuation { (waiter: Waiter) in
+            let schedule = pending.withLock { state -> Bool in
+                state.batches.append((events, waiter))
+                if state.drainScheduled { return false }
+                state.drainScheduled = true
+                return true
+            }
+            if schedule {
+                queue.async { self.drainAppends() }
+            }
+        }
+    }
+
+    private func checkLimits(for events: [BufferedEvent]) throws(BufferError) {
+        var incoming: [PartitionID: Int] = [:]
+        var incomingBytes = 0
+        for event in events {
+            incoming[event.partition, default: 0] += 1
+            incomingBytes += event.payload.count
+        }
+        let stats = partitionStats.withLock { $0 }
+        for (partition, count) in incoming {
+            let held = stats[partition]?.count ?? 0
+            if held + count > configuration.maxPartitionEvents {
+                throw BufferError(.partitionFull, "partition holds \(held) events; limit is \(configuration.maxPartitionEvents)",
+                                  context: ["table": partition.table, "partition": partition.key])
+            }
+        }
+        let heldBytes = stats.values.reduce(0) { $0 + $1.bytes }
+        if heldBytes + incomingBytes > configuration.maxBufferedBytes {
+            throw BufferError(.budgetExceeded, "buffer holds \(heldBytes) bytes; budget is \(configuration.maxBufferedBytes)")
+        }
+    }
+
+    /// Runs on `queue`: writes every waiting append in one transaction and answers them all.
+    private func drainAppends() {
+        let batches = pending.withLock { state in
+            let taken = state.batches
+            state.batches = []
+            state.drainScheduled = false
+            return taken
+        }
+        guard !batches.isEmpty else { return }
+        let db = connection.db
+        do {
+            try db.execute("BEGIN IMMEDIATE")
+            do {
+                for batch in batches {
+                    for event in batch.events {
+                        let statement = try db.statement(
+                            "INSERT INTO events(tbl, part, received_at, payload) VALUES (?1, ?2, ?3, ?4)")
+                        statement.bind(1, event.partition.table)
+                        statement.bind(2, event.partition.key)
+                        statement.bind(3, event.receivedAt)
+                        statement.bind(4, blob: event.payload)
+                        try statement.run()
+                    }
+                }
+                try db.execute("COMMIT")
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+        } catch {
+            logger.error("buffer append failed", metadata: ["error.message": "\(error)"])
+            for batch in batches { batch.waiter.resume(throwing: error) }
+            return
+        }
+        partitionStats.withLock { stats in
+            for batch in batches {
+                for event in batch.events {
+                    stats[event.partition, default: PartitionStats(count: 0, bytes: 0, oldestReceivedAt: event.receivedAt)]
+                        .add(event)
+                }
+            }
+        }
+        for batch in batches { batch.waiter.resume() }
+    }
+
+    // MARK: Reading and flush bookkeeping
+
+    /// Per-partition counts, bytes and oldest receipt time (in memory; no database access).
+    public func stats() -> [PartitionID: PartitionStats] {
+        partitionStats.withLock { $0 }
+    }
+
+    /// The oldest rows of a partition in arrival order, at most `limit`.
+    public func rows(in partition: PartitionID, limit: Int) async throws -> [StoredRow] {
+        try await onQueue { db in
+            let statement = try db.statement(
+                "SELECT seq, payload FROM events WHERE tbl = ?1 AND part = ?2 ORDER BY seq LIMIT ?3")
+            statement.bind(1, partition.table)
+            statement.bind(2, partition.key)
+            statement.bind(3, Int64(limit))
+            return try Self.collectRows(statement)
+        }
+    }
+
+    /// The rows of a partition with `first...last` sequence numbers, in order.
+    public func rows(in partition: PartitionID, sequences: ClosedRange<Int64>) async throws -> [StoredRow] {
+        try await onQueue { db in
+            let statement = try db.statement(
+                "SELECT seq, payload FROM events WHERE tbl = ?1 AND part = ?2 AND seq BETWEEN ?3 AND ?4 ORDER BY seq")
+            statement.bind(1, partition.table)
+            statement.bind(2, partition.key)
+            statement.bind(3, sequences.lowerBound)
+            statement.bind(4, sequences.upperBound)
+            return try Self.collectRows(statement)
+        }
+    }
+
+    private static func collectRows(_ statement: SQLiteConnection.Statement) throws -> [StoredRow] {
+        var rows: [StoredRow] = []
+        while try statement.step() {
+            rows.append(StoredRow(sequence: statement.int64(0), payload: statement.blob(1)))
+        }
+        return rows
+    }
+
+    /// Records a flush intent durably (step 2 of DESIGN.md §5).
+    public func recordIntent(_ intent: FlushIntent) async throws {
+        let body = try JSONEncoder().encode(intent)
+        let text = String(decoding: body, as: UTF8.self)
+        try await onQueue { db in
+            let statement = try db.statement(
+                "INSERT INTO flush_intents(commit_id, tbl, created_at, body) VALUES (?1, ?2, ?3, ?4)")
+            statement.bind(1, intent.commitId)
+            statement.bind(2, intent.table)
+            statement.bind(3, intent.createdAt)
+            statement.bind(4, text)
+            try statement.run()
+        }
+    }
+
+    /// Intents recorded and not yet completed, oldest first.
+    public func pendingIntents() async throws -> [FlushIntent] {
+        let bodies: [String] = try await onQueue { db in
+            let statement = try db.statement("SELECT body FROM flush_intents ORDER BY created_at, commit_id")
+            var result: [String] = []
+            while try statement.step() { result.append(statement.string(0)) }
+            return result
+        }
+        return try bodies.map { try JSONDecoder().decode(FlushIntent.self, from: Data($0.utf8)) }
+    }
+
+    /// Deletes the flushed rows and the intent in one transaction (step 5 of DESIGN.md §5).
+    public func completeIntent(_ intent: FlushIntent) async throws {
+        let removed: [PartitionID: (count: Int, bytes: Int)] = try await onQueue { db in
+            try db.execute("BEGIN IMMEDIATE")
+            do {
+                var removed: [PartitionID: (count: Int, bytes: Int)] = [:]
+                for file in intent.files {
+                    let partition = PartitionID(table: intent.table, key: file.partitionKey)
+                    let measure = try db.statement(
+                        "SELECT COUNT(*), COALESCE(SUM(length(payload)), 0) FROM events WHERE tbl = ?1 AND part = ?2 AND seq BETWEEN ?3 AND ?4")
+                    measure.bind(1, intent.table)
+                    measure.bind(2, file.partitionKey)
+                    measure.bind(3, file.firstSequence)
+                    measure.bind(4, file.lastSequence)
+                    if try measure.step() {
+                        removed[partition, default: (0, 0)].count += Int(measure.int64(0))
+                        removed[partition, default: (0, 0)].bytes += Int(measure.int64(1))
+                    }
+                    let delete = try db.statement(
+                        "DELETE FROM events WHERE tbl = ?1 AND part = ?2 AND seq BETWEEN ?3 AND ?4")
+                    delete.bind(1, intent.table)
+                    delete.bind(2, file.partitionKey)
+                    delete.bind(3, file.firstSequence)
+                    delete.bind(4, file.lastSequence)
+                    try delete.run()
+                }
+                let forget = try db.statement("DELETE FROM flush_intents WHERE commit_id = ?1")
+                forget.bind(1, intent.commitId)
+                try forget.run()
+                try db.execute("COMMIT")
+                return removed
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+        }
+        let oldest: [PartitionID: Int64] = try await onQueue { db in
+            var result: [PartitionID: Int64] = [:]
+            for partition in removed.keys {
+                let statement = try db.statement("SELECT MIN(received_at) FROM events WHERE tbl = ?1 AND part = ?2")
+                statement.bind(1, partition.table)
+                statement.bind(2, partition.key)
+                if try statement.step(), !statement.isNull(0) { result[partition] = statement.int64(0) }
+            }
+            return result
+        }
+        partitionStats.withLock { stats in
+            for (partition, amount) in removed {
+                guard var current = stats[partition] else { continue }
+                current.count -= amount.count
+                current.bytes -= amount.bytes
+                if current.count <= 0 {
+                    stats[partition] = nil
+                } else {
+                    current.oldestReceivedAt = oldest[partition] ?? current.oldestReceivedAt
+                    stats[partition] = current
+                }
+            }
+        }
+    }
+
+    /// Checkpoints the WAL into the main database file (truncating it).
+    public func checkpoint() async throws {
+        try await onQueue { db in try db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+
+    private func onQueue<T: Sendable>(_ work: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                do {
+                    continuation.resume(returning: try work(self.connection.db))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+}
+
+extension PartitionStats {
+    mutating func add(_ event: BufferedEvent) {
+        count += 1
+        bytes += event.payload.count
+        oldestReceivedAt = min(oldestReceivedAt, event.receivedAt)
+    }
+}
+
+/// Carries the connection into the writer queue's closures.
+///
+/// `@unchecked Sendable` because the invariant is enforced by ``EventBuffer``: the connection is
+/// only ever used from its serial `queue`.
+final class ConnectionBox: @unchecked Sendable {
+    let db: SQLiteConnection
+    init(_ db: SQLiteConnection) { self.db = db }
+}

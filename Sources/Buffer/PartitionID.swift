@@ -1,0 +1,49 @@
+/// One buffer partition: a table and its `{type}/{YYYY-MM-DD-HH}` key.
+public struct PartitionID: Hashable, Sendable, Comparable {
+    public var table: String
+    public var key: String
+
+    public init(table: String, key: String) {
+        self.table = table
+        self.key = key
+    }
+
+    public static func < (lhs: PartitionID, rhs: PartitionID) -> Bool {
+        (lhs.table, lhs.key) < (rhs.table, rhs.key)
+    }
+}
+
+/// What the buffer holds for one partition, kept in memory and rebuilt from the database at start.
+public struct PartitionStats: Sendable, Equatable {
+    public var count: Int
+    /// Payload bytes.
+    public var bytes: Int
+    /// Oldest `received_at` in microseconds since the epoch.
+    public var oldestReceivedAt: Int64
+
+    public init(count: Int, bytes: Int, oldestReceivedAt: Int64) {
+        self.count = count
+        self.bytes = bytes
+        self.oldestReceivedAt = oldestReceivedAt
+    }
+}
+
+/// An event ready to be buffered: its partition, receipt time and encoded row.
+public struct BufferedEvent: Sendable {
+    public var partition: PartitionID
+    /// Microseconds since the epoch.
+    public var receivedAt: Int64
+    public var payload: [UInt8]
+
+    public init(partition: PartitionID, receivedAt: Int64, payload: [UInt8]) {
+        self.partition = partition
+        self.receivedAt = receivedAt
+        self.payload = payload
+    }
+}
+
+/// A buffered row read back for flushing; `sequence` increases in arrival order and is never reused.
+public struct StoredRow: Sendable {
+    public var sequence: Int64
+    public var payload: [UInt8]
+}

@@ -1,0 +1,85 @@
+import Buffer
+import Foundation
+import Hummingbird
+
+/// An error answered to an HTTP client in Floe's envelope `{"success":false,"error":..,"errors":[..]}`.
+///
+/// The one place that maps failures to statuses (DESIGN.md §3): validation 400, credentials
+/// 401, size 413, media type 415, rate 429, buffer budget 503, partition full / disk full 507.
+struct APIError: HTTPResponseError, CustomStringConvertible {
+    var status: HTTPResponse.Status
+    var message: String
+    var errors: [String] = []
+    var retryAfterSeconds: Int?
+
+    static func badRequest(_ message: String, errors: [String] = []) -> APIError {
+        APIError(status: .badRequest, message: message, errors: errors)
+    }
+
+    static func payloadTooLarge(limit: Int) -> APIError {
+        APIError(status: .contentTooLarge, message: "request body is larger than the limit of \(limit) bytes")
+    }
+
+    static func unsupportedMediaType(_ type: String) -> APIError {
+        APIError(status: .unsupportedMediaType,
+                 message: "unsupported content type '\(type)'; send application/json")
+    }
+
+    static func invalid(_ errors: ValidationErrors) -> APIError {
+        let count = errors.issues.count
+        return APIError(status: .badRequest,
+                        message: count == 1 ? "validation failed: \(errors.issues[0])" : "validation failed: \(count) errors",
+                        errors: errors.issues.map(\.description))
+    }
+
+    /// Maps a buffer failure; nothing from the request was stored when it is thrown.
+    static func buffer(_ error: BufferError) -> APIError {
+        switch error.code {
+        case .partitionFull:
+            return APIError(status: .insufficientStorage507, message: "buffer partition is full: \(error.message)",
+                            retryAfterSeconds: 5)
+        case .diskFull:
+            return APIError(status: .insufficientStorage507, message: "buffer disk is full", retryAfterSeconds: 30)
+        case .budgetExceeded:
+            return APIError(status: .serviceUnavailable, message: "buffer budget reached: \(error.message)",
+                            retryAfterSeconds: 5)
+        default:
+            return APIError(status: .serviceUnavailable, message: "buffer unavailable (\(error.code.rawValue))",
+                            retryAfterSeconds: 1)
+        }
+    }
+
+    var description: String { "\(status.code) \(message)" }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
+        var body = "{\"success\":false,\"error\":\(JSONText.quotedString(message))"
+        if !errors.isEmpty {
+            body += ",\"errors\":[" + errors.map(JSONText.quotedString).joined(separator: ",") + "]"
+        }
+        body += "}"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// A JSON response from already-encoded text or an `Encodable` value.
+enum JSONResponse {
+    static func ok(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func encode(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension HTTPResponse.Status {
+    /// 507: the buffer cannot take more events (a partition or the disk is full).
+    static let insufficientStorage507 = HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
+}

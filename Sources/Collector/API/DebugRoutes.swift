@@ -1,0 +1,114 @@
+import Buffer
+import Foundation
+import Hummingbird
+
+/// `/health`, `/debug/status[/{type}]` and `/debug/flush[/{type}]` for operators.
+struct DebugRoutes: Sendable {
+    let buffer: EventBuffer
+    let coordinator: FlushCoordinator
+    let settings: FlushSettings
+    let maxPartitionEvents: Int
+
+    func register(on router: Router<FloeRequestContext>) {
+        router.get("/health") { _, _ in JSONResponse.ok("{\"status\":\"ok\"}") }
+        router.get("/debug/status") { _, _ -> Response in
+            let now = FlushCoordinator.nowMicros()
+            let partitions = buffer.stats().sorted { $0.key < $1.key }.map { partitionStatus($0.key, $0.value, now: now) }
+            let status = OverallStatus(bufferedCount: partitions.reduce(0) { $0 + $1.bufferedCount },
+                                       maxBufferSize: maxPartitionEvents, bufferThreshold: settings.bufferSize,
+                                       bufferTimeoutMs: settings.bufferTimeoutMs, partitions: partitions)
+            return try JSONResponse.encode(status)
+        }
+        router.get("/debug/status/:type") { _, context -> Response in
+            let type = context.parameters.get("type") ?? ""
+            let definition = SegmentNormalizer.MessageType(rawValue: type) != nil || type == TableDefinition.events.name
+                ? TableDefinition.events : TableDefinition.cloudEvents
+            let now = FlushCoordinator.nowMicros()
+            let partitions = buffer.stats()
+                .filter { $0.key.table == definition.name && definition.partitionValues(forKey: $0.key.key)?.type == type }
+                .sorted { $0.key < $1.key }
+                .map { partitionStatus($0.key, $0.value, now: now) }
+            let location = try? await coordinator.location(of: definition)
+            let currentKey = "\(type)/\(Timestamp.hourLabel(Timestamp.hours(now)))"
+            let status = TypeStatus(
+                partitionKey: partitions.last?.partitionKey ?? currentKey, table: definition.name, type: type,
+                bufferedCount: partitions.reduce(0) { $0 + $1.bufferedCount }, maxBufferSize: maxPartitionEvents,
+                bufferThreshold: settings.bufferSize, bufferTimeoutMs: settings.bufferTimeoutMs,
+                tableLocation: location ?? "", oldestEventAgeMs: partitions.map(\.oldestEventAgeMs).max() ?? 0,
+                partitions: partitions)
+            return try JSONResponse.encode(status)
+        }
+        router.post("/debug/flush") { _, _ in try await flush(.all) }
+        router.post("/debug/flush/:type") { _, context in
+            try await flush(.type(context.parameters.get("type") ?? ""))
+        }
+    }
+
+    private func flush(_ scope: FlushScope) async throws -> Response {
+        do {
+            let report = try await coordinator.flush(scope)
+            return try JSONResponse.encode(FlushResponse(success: true, rows: report.rows, tables: report.tables))
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError(status: .serviceUnavailable, message: "flush failed: \(error)", retryAfterSeconds: 5)
+        }
+    }
+
+    private func partitionStatus(_ id: PartitionID, _ stats: PartitionStats, now: Int64) -> PartitionStatus {
+        PartitionStatus(table: id.table, partitionKey: id.key, bufferedCount: stats.count, bufferedBytes: stats.bytes,
+                        oldestEventAgeMs: max(0, (now - stats.oldestReceivedAt) / 1000))
+    }
+}
+
+private struct PartitionStatus: Encodable {
+    var table: String
+    var partitionKey: String
+    var bufferedCount: Int
+    var bufferedBytes: Int
+    var oldestEventAgeMs: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case table, partitionKey = "partition_key", bufferedCount = "buffered_count"
+        case bufferedBytes = "buffered_bytes", oldestEventAgeMs = "oldest_event_age_ms"
+    }
+}
+
+private struct OverallStatus: Encodable {
+    var bufferedCount: Int
+    var maxBufferSize: Int
+    var bufferThreshold: Int
+    var bufferTimeoutMs: Int
+    var partitions: [PartitionStatus]
+
+    enum CodingKeys: String, CodingKey {
+        case bufferedCount = "buffered_count", maxBufferSize = "max_buffer_size", bufferThreshold = "buffer_threshold"
+        case bufferTimeoutMs = "buffer_timeout_ms", partitions
+    }
+}
+
+private struct TypeStatus: Encodable {
+    var partitionKey: String
+    var table: String
+    var type: String
+    var bufferedCount: Int
+    var maxBufferSize: Int
+    var bufferThreshold: Int
+    var bufferTimeoutMs: Int
+    var tableLocation: String
+    var oldestEventAgeMs: Int64
+    var partitions: [PartitionStatus]
+
+    enum CodingKeys: String, CodingKey {
+        case partitionKey = "partition_key", table, type, bufferedCount = "buffered_count"
+        case maxBufferSize = "max_buffer_size", bufferThreshold = "buffer_threshold"
+        case bufferTimeoutMs = "buffer_timeout_ms", tableLocation = "table_location"
+        case oldestEventAgeMs = "oldest_event_age_ms", partitions
+    }
+}
+
+private struct FlushResponse: Encodable {
+    var success: Bool
+    var rows: Int
+    var tables: [FlushReport.TableReport]
+}

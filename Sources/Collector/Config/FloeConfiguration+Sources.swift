@@ -1,0 +1,109 @@
+import Buffer
+import Foundation
+
+/// Reading settings from a config file (JSON with `//` comments) and from the environment.
+extension FloeConfiguration {
+    /// The config file's shape; every key optional, names as in `Config/floe.example.jsonc`.
+    private struct File: Decodable {
+        var host: String?
+        var port: Int?
+        var dataDir: String?
+        var warehouse: String?
+        var namespace: String?
+        var buffer: Buffer?
+        var limits: Limits?
+        var parquet: Parquet?
+        var logLevel: String?
+
+        struct Buffer: Decodable {
+            var size: Int?
+            var timeoutMs: Int?
+            var durability: String?
+            var maxPartitionEvents: Int?
+            var maxBytes: Int?
+        }
+
+        struct Limits: Decodable {
+            var maxBatchBytes: Int?
+            var maxEventBytes: Int?
+        }
+
+        struct Parquet: Decodable {
+            var codec: String?
+            var level: Int32?
+        }
+    }
+
+    /// Applies a config file.
+    public mutating func apply(file path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(message: "cannot read config file \(path)")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+            .split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }
+            .joined(separator: "\n")
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let file: File
+        do {
+            file = try decoder.decode(File.self, from: Data(text.utf8))
+        } catch {
+            throw ConfigurationError(message: "config file \(path) is not valid: \(error)")
+        }
+        host = file.host ?? host
+        port = file.port ?? port
+        dataDirectory = file.dataDir ?? dataDirectory
+        warehouse = file.warehouse ?? warehouse
+        namespace = file.namespace ?? namespace
+        bufferSize = file.buffer?.size ?? bufferSize
+        bufferTimeoutMs = file.buffer?.timeoutMs ?? bufferTimeoutMs
+        if let value = file.buffer?.durability { try setDurability(value) }
+        maxPartitionEvents = file.buffer?.maxPartitionEvents ?? maxPartitionEvents
+        maxBufferedBytes = file.buffer?.maxBytes ?? maxBufferedBytes
+        maxBatchBytes = file.limits?.maxBatchBytes ?? maxBatchBytes
+        maxEventBytes = file.limits?.maxEventBytes ?? maxEventBytes
+        codec = file.parquet?.codec ?? codec
+        codecLevel = file.parquet?.level ?? codecLevel
+        logLevel = file.logLevel ?? logLevel
+    }
+
+    /// Applies `FLOE_*` and the seed's variables (DESIGN.md §9).
+    public mutating func apply(environment: [String: String]) throws {
+        func int(_ name: String) throws -> Int? {
+            guard let text = environment[name], !text.isEmpty else { return nil }
+            guard let value = Int(text) else { throw ConfigurationError(message: "\(name)=\(text) is not an integer") }
+            return value
+        }
+        host = environment["FLOE_HOST"] ?? host
+        port = try int("FLOE_PORT") ?? port
+        dataDirectory = environment["FLOE_DATA_DIR"] ?? dataDirectory
+        warehouse = environment["FLOE_WAREHOUSE"] ?? warehouse
+        namespace = environment["ICEBERG_NAMESPACE"].flatMap { $0.isEmpty ? nil : $0 } ?? namespace
+        bufferSize = try int("ICEBERG_BUFFER_SIZE") ?? bufferSize
+        bufferTimeoutMs = try int("ICEBERG_BUFFER_TIMEOUT_MS") ?? bufferTimeoutMs
+        if let value = environment["FLOE_DURABILITY"] { try setDurability(value) }
+        maxPartitionEvents = try int("FLOE_MAX_PARTITION_EVENTS") ?? maxPartitionEvents
+        maxBatchBytes = try int("FLOE_MAX_BATCH_BYTES") ?? maxBatchBytes
+        logLevel = environment["FLOE_LOG_LEVEL"] ?? logLevel
+    }
+
+    mutating func setDurability(_ value: String) throws {
+        guard let parsed = BufferConfiguration.Durability(rawValue: value.lowercased()) else {
+            throw ConfigurationError(message: "durability '\(value)': use fsync or os")
+        }
+        durability = parsed
+    }
+
+    /// Checks values that would fail later in a less clear way.
+    public func validate() throws {
+        if !(1...65535).contains(port) { throw ConfigurationError(message: "port \(port) is out of range") }
+        if bufferSize < 1 { throw ConfigurationError(message: "buffer size must be at least 1") }
+        if bufferTimeoutMs < 1 { throw ConfigurationError(message: "buffer timeout must be at least 1 ms") }
+        if maxPartitionEvents < bufferSize {
+            throw ConfigurationError(message: "max partition events (\(maxPartitionEvents)) must be at least the buffer size (\(bufferSize))")
+        }
+        _ = try warehouseLocation()
+        _ = try compressionCodec()
+    }
+}

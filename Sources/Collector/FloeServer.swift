@@ -1,0 +1,95 @@
+import Buffer
+import Foundation
+import Hummingbird
+import Iceberg
+import Logging
+import ServiceLifecycle
+
+/// Assembles and runs Floe: buffer, catalog, flush scheduler and HTTP server as one service group.
+///
+/// Services start in the order buffer-owning scheduler, then HTTP; on SIGTERM/SIGINT the HTTP
+/// server stops first (in-flight requests finish), then the scheduler flushes everything.
+///
+/// ```swift
+/// var configuration = FloeConfiguration()
+/// try configuration.apply(environment: ProcessInfo.processInfo.environment)
+/// try await FloeServer(configuration: configuration, logger: logger).run()
+/// ```
+public struct FloeServer: Sendable {
+    public let configuration: FloeConfiguration
+    public let logger: Logger
+
+    public init(configuration: FloeConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The parts shared by `serve` and offline commands.
+    struct Components: Sendable {
+        var buffer: EventBuffer
+        var coordinator: FlushCoordinator
+        var settings: FlushSettings
+    }
+
+    func makeComponents() throws -> Components {
+        try configuration.validate()
+        try FileManager.default.createDirectory(at: configuration.dataDirectoryURL, withIntermediateDirectories: true)
+        var bufferConfiguration = BufferConfiguration(path: configuration.bufferPath)
+        bufferConfiguration.durability = configuration.durability
+        bufferConfiguration.maxPartitionEvents = configuration.maxPartitionEvents
+        bufferConfiguration.maxBufferedBytes = configuration.maxBufferedBytes
+        let buffer = try EventBuffer(configuration: bufferConfiguration, logger: logger)
+        let fileIO = LocalFileIO()
+        let catalog = try SQLCatalog(databasePath: configuration.catalogPath, catalogName: "floe",
+                                     warehouseLocation: try configuration.warehouseLocation(), fileIO: fileIO,
+                                     logger: logger)
+        var settings = FlushSettings()
+        settings.bufferSize = configuration.bufferSize
+        settings.bufferTimeoutMs = configuration.bufferTimeoutMs
+        settings.parquet.codec = try configuration.compressionCodec()
+        let coordinator = FlushCoordinator(buffer: buffer, catalog: catalog, fileIO: fileIO,
+                                           namespace: configuration.namespace.split(separator: ".").map(String.init),
+                                           tables: [.events, .cloudEvents], settings: settings, logger: logger)
+        return Components(buffer: buffer, coordinator: coordinator, settings: settings)
+    }
+
+    /// Runs until SIGTERM/SIGINT, then flushes and returns.
+    public func run() async throws {
+        let components = try makeComponents()
+        // Finish what a previous process left half-done before taking new traffic.
+        do {
+            let report = try await components.coordinator.flush(.pendingOnly)
+            if !report.tables.isEmpty {
+                logger.info("recovered pending flushes", metadata: ["floe.rows": "\(report.rows)"])
+            }
+        } catch {
+            logger.warning("recovery of pending flushes failed; will retry", metadata: ["error.message": "\(error)"])
+        }
+        let router = Router(context: FloeRequestContext.self)
+        let limits = RequestLimits(maxBatchBytes: configuration.maxBatchBytes, maxEventBytes: configuration.maxEventBytes)
+        IngestRoutes(ingestor: Ingestor(buffer: components.buffer), limits: limits).register(on: router)
+        DebugRoutes(buffer: components.buffer, coordinator: components.coordinator, settings: components.settings,
+                    maxPartitionEvents: configuration.maxPartitionEvents).register(on: router)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "floe"),
+            logger: logger)
+        let scheduler = FlushScheduler(coordinator: components.coordinator, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: scheduler), .init(service: app)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        logger.info("floe listening", metadata: [
+            "floe.address": "\(configuration.host):\(configuration.port)",
+            "floe.data_dir": "\(configuration.dataDirectoryURL.path)",
+        ])
+        try await group.run()
+        try await components.buffer.checkpoint()
+    }
+
+    /// Flushes everything buffered (for `floe flush` on a stopped server's data directory).
+    public func flushOffline() async throws -> Int {
+        let components = try makeComponents()
+        return try await components.coordinator.flush(.all).rows
+    }
+}

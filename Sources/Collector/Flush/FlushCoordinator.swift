@@ -1,0 +1,192 @@
+import Buffer
+import Foundation
+import Iceberg
+import Logging
+import Parquet
+
+/// Runs flush cycles: buffered rows → Parquet data files → one Iceberg snapshot per table.
+///
+/// Implements the exactly-once protocol of DESIGN.md §5: a flush intent (commit id, files, row
+/// ranges) is recorded before any upload; the snapshot carries `floe.commit-id`; flushed rows are
+/// deleted only after the commit. A pending intent — from a crash, a catalog outage or an
+/// ambiguous commit — is resolved first on every cycle: if its commit id is in the table the rows
+/// are dropped, otherwise the same files are written again and committed.
+/// Cycles never overlap (``AsyncSerialLock``).
+actor FlushCoordinator {
+    private let buffer: EventBuffer
+    private let catalog: any Catalog
+    private let fileIO: any FileIO
+    private let appender: TableAppender
+    private let namespace: [String]
+    private let tables: [TableDefinition]
+    private let settings: FlushSettings
+    private let logger: Logger
+    private var loaded: [String: Table] = [:]
+    private let lock = AsyncSerialLock()
+
+    init(buffer: EventBuffer, catalog: any Catalog, fileIO: any FileIO, namespace: [String],
+         tables: [TableDefinition], settings: FlushSettings, logger: Logger) {
+        self.buffer = buffer
+        self.catalog = catalog
+        self.fileIO = fileIO
+        self.appender = TableAppender(catalog: catalog, fileIO: fileIO, logger: logger)
+        self.namespace = namespace
+        self.tables = tables
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Flushes the partitions `scope` selects in every table; answers after the commits.
+    func flush(_ scope: FlushScope) async throws -> FlushReport {
+        try await lock.withLock { try await self.runCycle(scope) }
+    }
+
+    /// The table's location, loading or creating the table on first use.
+    func location(of definition: TableDefinition) async throws -> String {
+        try await table(definition).metadata.location
+    }
+
+    private func runCycle(_ scope: FlushScope) async throws -> FlushReport {
+        var report = FlushReport()
+        var firstError: (any Error)?
+        for definition in tables {
+            do {
+                report.tables += try await flushTable(definition, scope: scope)
+            } catch {
+                logger.warning("flush failed", metadata: ["floe.table": "\(definition.name)", "error.message": "\(error)"])
+                firstError = firstError ?? error
+            }
+        }
+        if let firstError { throw firstError }
+        return report
+    }
+
+    private func flushTable(_ definition: TableDefinition, scope: FlushScope) async throws -> [FlushReport.TableReport] {
+        var reports: [FlushReport.TableReport] = []
+        for intent in try await buffer.pendingIntents() where intent.table == definition.name {
+            reports.append(try await resolve(intent, definition: definition))
+        }
+        let selected = buffer.stats()
+            .filter { $0.key.table == definition.name && selects(scope, partition: $0.key, stats: $0.value, in: definition) }
+            .keys.sorted()
+        guard !selected.isEmpty else { return reports }
+
+        let table = try await table(definition)
+        let commitId = UUID().uuidString.lowercased()
+        var files: [FlushIntent.File] = []
+        var rowsByFile: [[StoredRow]] = []
+        for partition in selected {
+            guard let values = definition.partitionValues(forKey: partition.key) else {
+                logger.error("unparseable partition key", metadata: ["floe.partition": "\(partition.key)"])
+                continue
+            }
+            let rows = try await buffer.rows(in: partition, limit: settings.maxRowsPerCycle)
+            let directory = "\(table.metadata.location)/data/\(definition.partitionPath(type: values.type, hours: values.hours))"
+            var start = 0
+            while start < rows.count {
+                let chunk = Array(rows[start..<min(start + settings.bufferSize, rows.count)])
+                start += chunk.count
+                guard let first = chunk.first, let last = chunk.last else { continue }
+                files.append(FlushIntent.File(partitionKey: partition.key, firstSequence: first.sequence,
+                                              lastSequence: last.sequence, rowCount: chunk.count,
+                                              path: "\(directory)/\(commitId)-\(files.count).parquet"))
+                rowsByFile.append(chunk)
+            }
+        }
+        guard !files.isEmpty else { return reports }
+        let intent = FlushIntent(commitId: commitId, table: definition.name, createdAt: Self.nowMicros(), files: files)
+        try await buffer.recordIntent(intent)
+        reports.append(try await execute(intent, rows: rowsByFile, definition: definition, recovered: false))
+        return reports
+    }
+
+    /// Finishes an intent left by an earlier attempt: completes it if committed, else redoes it.
+    private func resolve(_ intent: FlushIntent, definition: TableDefinition) async throws -> FlushReport.TableReport {
+        let id = TableIdentifier(namespace: namespace, name: definition.name)
+        if let snapshotId = try await appender.findCommit(in: id, commitId: intent.commitId) {
+            try await buffer.completeIntent(intent)
+            logger.info("recovered committed flush", metadata: [
+                "floe.table": "\(definition.name)", "floe.commit_id": "\(intent.commitId)",
+                "floe.snapshot_id": "\(snapshotId)",
+            ])
+            return FlushReport.TableReport(table: definition.name, commitId: intent.commitId, snapshotId: snapshotId,
+                                           sequenceNumber: -1, files: intent.files.map(\.path),
+                                           rows: intent.files.reduce(0) { $0 + $1.rowCount },
+                                           partitions: Array(Set(intent.files.map(\.partitionKey))).sorted(),
+                                           recovered: true)
+        }
+        var rows: [[StoredRow]] = []
+        for file in intent.files {
+            let partition = PartitionID(table: intent.table, key: file.partitionKey)
+            rows.append(try await buffer.rows(in: partition, sequences: file.firstSequence...file.lastSequence))
+        }
+        return try await execute(intent, rows: rows, definition: definition, recovered: true)
+    }
+
+    /// Steps 3–5 of DESIGN.md §5: encode and upload every file, commit one snapshot, drop the rows.
+    private func execute(_ intent: FlushIntent, rows: [[StoredRow]], definition: TableDefinition,
+                         recovered: Bool) async throws -> FlushReport.TableReport {
+        var dataFiles: [DataFile] = []
+        for (file, fileRows) in zip(intent.files, rows) where !fileRows.isEmpty {
+            guard let values = definition.partitionValues(forKey: file.partitionKey) else { continue }
+            var decoder = RowBatchDecoder(table: definition, expectedRows: fileRows.count)
+            for row in fileRows { try decoder.append(row.payload) }
+            let parquet = try ParquetFileWriter.write(schema: definition.parquetSchema, columns: decoder.columns(),
+                                                      rowCount: decoder.rowCount, options: settings.parquet)
+            try await fileIO.write(parquet.bytes, to: file.path)
+            dataFiles.append(definition.dataFile(path: file.path, type: values.type, hours: values.hours, file: parquet))
+        }
+        let id = TableIdentifier(namespace: namespace, name: definition.name)
+        let result = try await appender.append(to: id, files: dataFiles, commitId: intent.commitId)
+        loaded[definition.name] = result.table
+        try await buffer.completeIntent(intent)
+        let rowCount = dataFiles.reduce(0) { $0 + Int($1.recordCount) }
+        logger.info("flush committed", metadata: [
+            "floe.table": "\(definition.name)", "floe.commit_id": "\(intent.commitId)",
+            "floe.snapshot_id": "\(result.snapshotId)", "floe.rows": "\(rowCount)", "floe.files": "\(dataFiles.count)",
+        ])
+        return FlushReport.TableReport(table: definition.name, commitId: intent.commitId, snapshotId: result.snapshotId,
+                                       sequenceNumber: result.sequenceNumber, files: dataFiles.map(\.filePath),
+                                       rows: rowCount, partitions: Array(Set(intent.files.map(\.partitionKey))).sorted(),
+                                       recovered: recovered)
+    }
+
+    private func selects(_ scope: FlushScope, partition: PartitionID, stats: PartitionStats,
+                         in definition: TableDefinition) -> Bool {
+        switch scope {
+        case .all:
+            return true
+        case .pendingOnly:
+            return false
+        case .type(let type):
+            return type == definition.name || definition.partitionValues(forKey: partition.key)?.type == type
+        case .ready(let now):
+            return stats.count >= settings.bufferSize
+                || now - stats.oldestReceivedAt >= Int64(settings.bufferTimeoutMs) * 1000
+        }
+    }
+
+    private func table(_ definition: TableDefinition) async throws -> Table {
+        if let table = loaded[definition.name] { return table }
+        let id = TableIdentifier(namespace: namespace, name: definition.name)
+        let table: Table
+        do {
+            table = try await catalog.loadTable(id)
+        } catch let error as CatalogError where error.code == .noSuchTable || error.code == .noSuchNamespace {
+            try await catalog.createNamespaceIfNeeded(namespace)
+            do {
+                table = try await catalog.createTable(id, schema: definition.icebergSchema,
+                                                      partitionSpec: definition.partitionSpec, properties: [:])
+                logger.info("table created", metadata: ["floe.table": "\(id)", "floe.location": "\(table.metadata.location)"])
+            } catch let error as CatalogError where error.code == .alreadyExists {
+                table = try await catalog.loadTable(id)
+            }
+        }
+        loaded[definition.name] = table
+        return table
+    }
+
+    static func nowMicros() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
+    }
+}

@@ -1,0 +1,35 @@
+/// What one flush committed, per table; the body of `POST /debug/flush`.
+struct FlushReport: Sendable, Codable {
+    struct TableReport: Sendable, Codable {
+        var table: String
+        var commitId: String
+        var snapshotId: Int64
+        var sequenceNumber: Int64
+        var files: [String]
+        var rows: Int
+        var partitions: [String]
+        /// True when this commit finished an intent left pending by an earlier attempt.
+        var recovered: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case table, files, rows, partitions, recovered
+            case commitId = "commit_id", snapshotId = "snapshot_id", sequenceNumber = "sequence_number"
+        }
+    }
+
+    var tables: [TableReport] = []
+
+    var rows: Int { tables.reduce(0) { $0 + $1.rows } }
+}
+
+/// Which partitions a flush cycle takes.
+enum FlushScope: Sendable {
+    /// Everything buffered (`/debug/flush`, shutdown).
+    case all
+    /// Partitions whose identity `type` value equals this (`/debug/flush/{type}`), or a table by name.
+    case type(String)
+    /// Partitions at `buffer_size` events or with their oldest event `buffer_timeout` old.
+    case ready(nowMicros: Int64)
+    /// No new partitions: only finish intents left pending by an earlier attempt (start-up recovery).
+    case pendingOnly
+}

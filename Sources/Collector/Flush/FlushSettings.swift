@@ -1,0 +1,12 @@
+import Parquet
+
+/// When and how buffered partitions become data files.
+struct FlushSettings: Sendable {
+    /// Flush a partition when it holds this many events; also the most rows per data file. Default 2000.
+    var bufferSize: Int = 2000
+    /// Flush a partition when its oldest event is this old, in milliseconds. Default 30 s.
+    var bufferTimeoutMs: Int = 30_000
+    /// Most rows taken from one partition in one cycle (split into files of `bufferSize`). Default 100,000.
+    var maxRowsPerCycle: Int = 100_000
+    var parquet = WriterOptions()
+}

@@ -1,0 +1,103 @@
+/// Walking a ``JSONTape``: members, elements, decoded strings and raw bytes.
+extension JSONTape {
+    func kind(_ index: Int) -> Kind { entries[index].kind }
+
+    /// The value's bytes exactly as sent.
+    func raw(_ index: Int) -> ArraySlice<UInt8> {
+        let entry = entries[index]
+        return bytes[Int(entry.start)..<Int(entry.end)]
+    }
+
+    /// `(key entry, value entry)` pairs of an object, in document order.
+    func members(of object: Int) -> [(key: Int, value: Int)] {
+        var result: [(key: Int, value: Int)] = []
+        var child = object + 1
+        let end = Int(entries[object].next)
+        while child < end {
+            let value = child + 1
+            result.append((child, value))
+            child = Int(entries[value].next)
+        }
+        return result
+    }
+
+    /// Element entries of an array, in order.
+    func elements(of array: Int) -> [Int] {
+        var result: [Int] = []
+        var child = array + 1
+        let end = Int(entries[array].next)
+        while child < end {
+            result.append(child)
+            child = Int(entries[child].next)
+        }
+        return result
+    }
+
+    /// The UTF-8 bytes of a string value with escapes resolved.
+    func stringBytes(_ index: Int) -> ArraySlice<UInt8> {
+        let entry = entries[index]
+        let inner = bytes[Int(entry.start) + 1..<Int(entry.end) - 1]
+        guard entry.hasEscapes else { return inner }
+        return ArraySlice(Self.unescape(inner))
+    }
+
+    func string(_ index: Int) -> String {
+        String(decoding: stringBytes(index), as: UTF8.self)
+    }
+
+    /// Whether a string entry equals an ASCII literal (keys are compared without decoding).
+    func stringEquals(_ index: Int, _ literal: StaticString) -> Bool {
+        let entry = entries[index]
+        if entry.hasEscapes { return string(index) == literal.description }
+        let start = Int(entry.start) + 1
+        let count = Int(entry.end) - 1 - start
+        guard count == literal.utf8CodeUnitCount else { return false }
+        let text = UnsafeBufferPointer(start: literal.utf8Start, count: count)
+        for offset in 0..<count where bytes[start + offset] != text[offset] { return false }
+        return true
+    }
+
+    /// Resolves JSON escapes, including UTF-16 surrogate pairs; lone surrogates become U+FFFD.
+    static func unescape(_ inner: ArraySlice<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(inner.count)
+        var index = inner.startIndex
+        func hex4(_ at: Int) -> UInt32 {
+            var value: UInt32 = 0
+            for offset in 0..<4 { value = value << 4 | (hexValue(inner[at + offset]) ?? 0) }
+            return value
+        }
+        while index < inner.endIndex {
+            let byte = inner[index]
+            guard byte == UInt8(ascii: "\\") else {
+                out.append(byte)
+                index += 1
+                continue
+            }
+            let escape = inner[index + 1]
+            index += 2
+            switch escape {
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = hex4(index)
+                index += 4
+                if (0xD800...0xDBFF).contains(scalar), index + 6 <= inner.endIndex,
+                   inner[index] == UInt8(ascii: "\\"), inner[index + 1] == UInt8(ascii: "u") {
+                    let low = hex4(index + 2)
+                    if (0xDC00...0xDFFF).contains(low) {
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        index += 6
+                    }
+                }
+                let character = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+                UTF8.encode(character) { out.append($0) }
+            default: out.append(escape)
+            }
+        }
+        return out
+    }
+}

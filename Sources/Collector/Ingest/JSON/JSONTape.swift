@@ -1,0 +1,257 @@
+/// A validated JSON document as a flat tape of values that point into the original bytes.
+///
+/// One pass checks the grammar (RFC 8259, UTF-8, nesting depth) and records every value's kind
+/// and byte range, so that payload objects such as `properties` can be stored exactly as sent
+/// without building dictionaries. Containers record where their subtree ends (`next`), which
+/// makes walking members and elements cheap.
+struct JSONTape: Sendable {
+    enum Kind: UInt8, Sendable {
+        case object, array, string, number, `true`, `false`, null
+    }
+
+    struct Entry: Sendable {
+        var kind: Kind
+        /// Strings: whether the text holds a backslash escape (slow path for decoding).
+        var hasEscapes: Bool
+        /// Byte range of the value; for strings it includes the quotes.
+        var start: Int32
+        var end: Int32
+        /// Index of the entry after this value's subtree.
+        var next: Int32
+    }
+
+    let bytes: [UInt8]
+    private(set) var entries: [Entry]
+
+    /// The default nesting limit: deeper documents are rejected, not recursed into.
+    static let defaultMaxDepth = 128
+
+    /// Parses and validates a whole document.
+    ///
+    /// - throws: ``JSONError`` naming the byte offset of the first problem.
+    init(parsing bytes: [UInt8], maxDepth: Int = JSONTape.defaultMaxDepth) throws(JSONError) {
+        self.bytes = bytes
+        self.entries = []
+        entries.reserveCapacity(bytes.count / 8)
+        var parser = Parser(bytes: bytes, maxDepth: maxDepth)
+        try parser.parseDocument(into: &entries)
+    }
+
+    var root: Int { 0 }
+}
+
+/// Why a body is not valid JSON.
+struct JSONError: Error, Sendable, CustomStringConvertible {
+    var message: String
+    var offset: Int
+
+    var description: String { "invalid JSON at byte \(offset): \(message)" }
+}
+
+extension JSONTape {
+    /// The recursive-descent validator that fills the tape.
+    fileprivate struct Parser {
+        let bytes: [UInt8]
+        let maxDepth: Int
+        var index = 0
+
+        init(bytes: [UInt8], maxDepth: Int) {
+            self.bytes = bytes
+            self.maxDepth = maxDepth
+        }
+
+        mutating func parseDocument(into entries: inout [Entry]) throws(JSONError) {
+            skipWhitespace()
+            try parseValue(into: &entries, depth: 0)
+            skipWhitespace()
+            if index != bytes.count { throw fail("unexpected data after the JSON value") }
+        }
+
+        func fail(_ message: String) -> JSONError { JSONError(message: message, offset: index) }
+
+        mutating func skipWhitespace() {
+            while index < bytes.count {
+                switch bytes[index] {
+                case 0x20, 0x0A, 0x0D, 0x09: index += 1
+                default: return
+                }
+            }
+        }
+
+        mutating func parseValue(into entries: inout [Entry], depth: Int) throws(JSONError) {
+            guard index < bytes.count else { throw fail("unexpected end of input") }
+            switch bytes[index] {
+            case UInt8(ascii: "{"): try parseContainer(object: true, into: &entries, depth: depth + 1)
+            case UInt8(ascii: "["): try parseContainer(object: false, into: &entries, depth: depth + 1)
+            case UInt8(ascii: "\""): try parseString(into: &entries)
+            case UInt8(ascii: "t"): try parseLiteral("true", kind: .true, into: &entries)
+            case UInt8(ascii: "f"): try parseLiteral("false", kind: .false, into: &entries)
+            case UInt8(ascii: "n"): try parseLiteral("null", kind: .null, into: &entries)
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try parseNumber(into: &entries)
+            default: throw fail("unexpected character")
+            }
+        }
+
+        mutating func parseContainer(object: Bool, into entries: inout [Entry], depth: Int) throws(JSONError) {
+            if depth > maxDepth { throw fail("nesting deeper than \(maxDepth) levels") }
+            let slot = entries.count
+            let start = index
+            entries.append(Entry(kind: object ? .object : .array, hasEscapes: false,
+                                 start: Int32(start), end: 0, next: 0))
+            index += 1
+            skipWhitespace()
+            let close = UInt8(ascii: object ? "}" : "]")
+            if index < bytes.count, bytes[index] == close {
+                index += 1
+            } else {
+                while true {
+                    if object {
+                        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                            throw fail("expected a string key")
+                        }
+                        try parseString(into: &entries)
+                        skipWhitespace()
+                        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                        index += 1
+                        skipWhitespace()
+                    }
+                    try parseValue(into: &entries, depth: depth)
+                    skipWhitespace()
+                    guard index < bytes.count else { throw fail("unexpected end of input") }
+                    if bytes[index] == UInt8(ascii: ",") {
+                        index += 1
+                        skipWhitespace()
+                        continue
+                    }
+                    if bytes[index] == close {
+                        index += 1
+                        break
+                    }
+                    throw fail(object ? "expected ',' or '}'" : "expected ',' or ']'")
+                }
+            }
+            entries[slot].end = Int32(index)
+            entries[slot].next = Int32(entries.count)
+        }
+
+        mutating func parseString(into entries: inout [Entry]) throws(JSONError) {
+            let start = index
+            index += 1
+            var escapes = false
+            while true {
+                guard index < bytes.count else { throw fail("unterminated string") }
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    index += 1
+                    break
+                } else if byte == UInt8(ascii: "\\") {
+                    escapes = true
+                    try skipEscape()
+                } else if byte < 0x20 {
+                    throw fail("control character in string")
+                } else if byte < 0x80 {
+                    index += 1
+                } else {
+                    try skipUTF8Sequence()
+                }
+            }
+            entries.append(Entry(kind: .string, hasEscapes: escapes, start: Int32(start), end: Int32(index),
+                                 next: Int32(entries.count + 1)))
+        }
+
+        mutating func skipEscape() throws(JSONError) {
+            index += 1
+            guard index < bytes.count else { throw fail("unterminated escape") }
+            switch bytes[index] {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                 UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                index += 1
+            case UInt8(ascii: "u"):
+                guard index + 4 < bytes.count else { throw fail("short \\u escape") }
+                for offset in 1...4 where hexValue(bytes[index + offset]) == nil {
+                    throw fail("bad \\u escape")
+                }
+                index += 5
+            default:
+                throw fail("bad escape")
+            }
+        }
+
+        /// Validates one multi-byte UTF-8 sequence (no overlongs, no surrogates, ≤ U+10FFFF).
+        mutating func skipUTF8Sequence() throws(JSONError) {
+            let lead = bytes[index]
+            let length: Int
+            var lower: UInt8 = 0x80
+            var upper: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; lower = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; upper = 0x9F
+            case 0xF0: length = 4; lower = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; upper = 0x8F
+            default: throw fail("invalid UTF-8")
+            }
+            guard index + length <= bytes.count else { throw fail("truncated UTF-8") }
+            let second = bytes[index + 1]
+            guard second >= lower, second <= upper else { throw fail("invalid UTF-8") }
+            if length > 2 {
+                for offset in 2..<length where bytes[index + offset] & 0xC0 != 0x80 {
+                    throw fail("invalid UTF-8")
+                }
+            }
+            index += length
+        }
+
+        mutating func parseLiteral(_ text: StaticString, kind: Kind, into entries: inout [Entry]) throws(JSONError) {
+            let start = index
+            let length = text.utf8CodeUnitCount
+            guard index + length <= bytes.count else { throw fail("invalid literal") }
+            let literal = UnsafeBufferPointer(start: text.utf8Start, count: length)
+            for offset in 0..<length where bytes[index + offset] != literal[offset] {
+                throw fail("invalid literal")
+            }
+            index += length
+            entries.append(Entry(kind: kind, hasEscapes: false, start: Int32(start), end: Int32(index),
+                                 next: Int32(entries.count + 1)))
+        }
+
+        mutating func parseNumber(into entries: inout [Entry]) throws(JSONError) {
+            let start = index
+            if bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid number") }
+            if bytes[index] == UInt8(ascii: "0") {
+                index += 1
+            } else {
+                while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid number") }
+                while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+                index += 1
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                    index += 1
+                }
+                guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid number") }
+                while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            }
+            entries.append(Entry(kind: .number, hasEscapes: false, start: Int32(start), end: Int32(index),
+                                 next: Int32(entries.count + 1)))
+        }
+
+        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+    }
+}
+
+func hexValue(_ byte: UInt8) -> UInt32? {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt32(byte - UInt8(ascii: "0"))
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt32(byte - UInt8(ascii: "a") + 10)
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt32(byte - UInt8(ascii: "A") + 10)
+    default: return nil
+    }
+}

@@ -1,0 +1,218 @@
+import Buffer
+import Foundation
+
+/// Turns Segment/RudderStack spec messages into `events` rows (DESIGN.md §2).
+///
+/// Payload objects (`properties`, `traits`, `context`, `integrations`) are stored as the bytes
+/// that were sent; only `context` is rebuilt when batch-level members or `ip` must be merged in.
+struct SegmentNormalizer {
+    /// The six Segment message types.
+    enum MessageType: String, CaseIterable, Sendable {
+        case track, identify, page, screen, group, alias
+
+        /// `/v1/{path}` including the short forms `/v1/t|i|p|s|g|a`.
+        init?(path: String) {
+            switch path {
+            case "t": self = .track
+            case "i": self = .identify
+            case "p": self = .page
+            case "s": self = .screen
+            case "g": self = .group
+            case "a": self = .alias
+            default: self.init(rawValue: path)
+            }
+        }
+    }
+
+    /// Batch-level members merged into every message (tape indices, `nil` when absent).
+    struct BatchFields {
+        var context: Int?
+        var integrations: Int?
+        var sentAt: Int?
+    }
+
+    let tape: JSONTape
+    let request: IngestContext
+
+    /// Normalizes the message at `message` (an object entry), or returns every problem found.
+    func normalize(message: Int, batch: BatchFields, pathType: MessageType?, index: Int?) -> Result<BufferedEvent, ValidationErrors> {
+        var issues: [ValidationIssue] = []
+        func issue(_ field: String?, _ text: String) { issues.append(ValidationIssue(index: index, field: field, message: text)) }
+
+        guard tape.kind(message) == .object else {
+            return .failure(ValidationErrors([ValidationIssue(index: index, field: nil, message: "message must be a JSON object")]))
+        }
+        var fields = Fields()
+        for (key, value) in tape.members(of: message) {
+            fields.take(key: key, value: value, tape: tape, issue: issue)
+        }
+
+        var type = pathType
+        if type == nil {
+            if let text = fields.text[Fields.type] {
+                type = MessageType(rawValue: String(decoding: text, as: UTF8.self))
+                if type == nil { issue("type", "unknown message type; expected one of track, identify, page, screen, group, alias") }
+            } else {
+                issue("type", "is required")
+            }
+        }
+        let userId = fields.text[Fields.userId]
+        let anonymousId = fields.text[Fields.anonymousId]
+        if (userId?.isEmpty ?? true) && (anonymousId?.isEmpty ?? true) {
+            issue("userId", "userId or anonymousId is required")
+        }
+        switch type {
+        case .track where fields.text[Fields.event]?.isEmpty ?? true: issue("event", "is required for track")
+        case .alias where fields.text[Fields.previousId]?.isEmpty ?? true: issue("previousId", "is required for alias")
+        case .group where fields.text[Fields.groupId]?.isEmpty ?? true: issue("groupId", "is required for group")
+        default: break
+        }
+
+        let sentAt = fields.sentAt ?? batch.sentAt.flatMap { entry -> Int64? in
+            guard tape.kind(entry) == .string, let value = Timestamp.parse(tape.stringBytes(entry)) else {
+                issue("sentAt", "is not an ISO-8601 timestamp")
+                return nil
+            }
+            return value
+        }
+        guard issues.isEmpty, let type else { return .failure(ValidationErrors(issues)) }
+
+        let original = fields.timestamp
+        let timestamp: Int64
+        if let original, let sentAt {
+            timestamp = request.receivedAt - (sentAt - original)
+        } else {
+            timestamp = original ?? request.receivedAt
+        }
+
+        var row = RowEncoder(capacity: tape.raw(message).count + 64)
+        if let messageId = fields.text[Fields.messageId], !messageId.isEmpty {
+            row.string(EventsColumn.messageId, messageId)
+        } else {
+            row.string(EventsColumn.messageId, UUID().uuidString.lowercased())
+        }
+        row.string(EventsColumn.type, type.rawValue)
+        for (slot, column) in Fields.textColumns {
+            if let value = fields.text[slot] { row.string(column, value) }
+        }
+        for (slot, column) in Fields.payloadColumns where slot != Fields.context {
+            if let entry = fields.payload[slot] ?? (slot == Fields.integrations ? batch.integrations : nil),
+               tape.kind(entry) != .null {
+                row.string(column, tape.raw(entry))
+            }
+        }
+        if let context = mergedContext(message: fields.payload[Fields.context], batch: batch.context) {
+            row.string(EventsColumn.context, context)
+        }
+        row.timestamp(EventsColumn.timestamp, timestamp)
+        if let original { row.timestamp(EventsColumn.originalTimestamp, original) }
+        if let sentAt { row.timestamp(EventsColumn.sentAt, sentAt) }
+        row.timestamp(EventsColumn.receivedAt, request.receivedAt)
+
+        let key = "\(type.rawValue)/\(Timestamp.hourLabel(Timestamp.hours(timestamp)))"
+        return .success(BufferedEvent(partition: PartitionID(table: TableDefinition.events.name, key: key),
+                                      receivedAt: request.receivedAt, payload: row.bytes))
+    }
+
+    /// The message's context with batch-level members it lacks and `ip` from the request.
+    private func mergedContext(message: Int?, batch: Int?) -> [UInt8]? {
+        let own = message.flatMap { tape.kind($0) == .object ? $0 : nil }
+        let shared = batch.flatMap { tape.kind($0) == .object ? $0 : nil }
+        var members: [(key: Int, value: Int)] = own.map { tape.members(of: $0) } ?? []
+        var names = Set(members.map { tape.stringBytes($0.key) })
+        if let shared {
+            for member in tape.members(of: shared) where !names.contains(tape.stringBytes(member.key)) {
+                members.append(member)
+                names.insert(tape.stringBytes(member.key))
+            }
+        }
+        let addIP = request.clientIP != nil && !names.contains(ArraySlice("ip".utf8))
+        if own != nil && shared == nil && !addIP, let own { return Array(tape.raw(own)) }
+        if members.isEmpty && !addIP { return nil }
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (position, member) in members.enumerated() {
+            if position > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: tape.raw(member.key))
+            out.append(UInt8(ascii: ":"))
+            out.append(contentsOf: tape.raw(member.value))
+        }
+        if addIP, let ip = request.clientIP {
+            if !members.isEmpty { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: "\"ip\":".utf8)
+            out.append(contentsOf: JSONText.quoted(ip))
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+}
+
+/// The recognised members of one message, gathered in a single pass.
+private struct Fields {
+    static let type = 0, messageId = 1, userId = 2, anonymousId = 3, event = 4, name = 5
+    static let category = 6, groupId = 7, previousId = 8
+    static let properties = 0, traits = 1, context = 2, integrations = 3
+
+    static let textColumns: [(Int, Int)] = [
+        (userId, EventsColumn.userId), (anonymousId, EventsColumn.anonymousId), (event, EventsColumn.event),
+        (name, EventsColumn.name), (category, EventsColumn.category), (groupId, EventsColumn.groupId),
+        (previousId, EventsColumn.previousId),
+    ]
+    static let payloadColumns: [(Int, Int)] = [
+        (properties, EventsColumn.properties), (traits, EventsColumn.traits),
+        (context, EventsColumn.context), (integrations, EventsColumn.integrations),
+    ]
+
+    var text = [ArraySlice<UInt8>?](repeating: nil, count: 9)
+    var payload = [Int?](repeating: nil, count: 4)
+    var timestamp: Int64?
+    var sentAt: Int64?
+
+    mutating func take(key: Int, value: Int, tape: JSONTape, issue: (String?, String) -> Void) {
+        let slot: Int
+        switch tape.raw(key).count - 2 {
+        case 4 where tape.stringEquals(key, "type"): slot = Self.type
+        case 9 where tape.stringEquals(key, "messageId"): slot = Self.messageId
+        case 6 where tape.stringEquals(key, "userId"): slot = Self.userId
+        case 11 where tape.stringEquals(key, "anonymousId"): slot = Self.anonymousId
+        case 5 where tape.stringEquals(key, "event"): slot = Self.event
+        case 4 where tape.stringEquals(key, "name"): slot = Self.name
+        case 8 where tape.stringEquals(key, "category"): slot = Self.category
+        case 7 where tape.stringEquals(key, "groupId"): slot = Self.groupId
+        case 10 where tape.stringEquals(key, "previousId"): slot = Self.previousId
+        case 10 where tape.stringEquals(key, "properties"): takePayload(Self.properties, "properties", value, tape, issue); return
+        case 6 where tape.stringEquals(key, "traits"): takePayload(Self.traits, "traits", value, tape, issue); return
+        case 7 where tape.stringEquals(key, "context"): takePayload(Self.context, "context", value, tape, issue); return
+        case 12 where tape.stringEquals(key, "integrations"): takePayload(Self.integrations, "integrations", value, tape, issue); return
+        case 9 where tape.stringEquals(key, "timestamp"): timestamp = takeTime("timestamp", value, tape, issue); return
+        case 6 where tape.stringEquals(key, "sentAt"): sentAt = takeTime("sentAt", value, tape, issue); return
+        default: return
+        }
+        switch tape.kind(value) {
+        case .string: text[slot] = tape.stringBytes(value)
+        case .number: text[slot] = tape.raw(value)
+        case .null: text[slot] = nil
+        default: issue(tape.string(key), "must be a string")
+        }
+    }
+
+    private mutating func takePayload(_ slot: Int, _ name: String, _ value: Int, _ tape: JSONTape,
+                                      _ issue: (String?, String) -> Void) {
+        switch tape.kind(value) {
+        case .object, .null: payload[slot] = value
+        default: issue(name, "must be an object")
+        }
+    }
+
+    private func takeTime(_ name: String, _ value: Int, _ tape: JSONTape, _ issue: (String?, String) -> Void) -> Int64? {
+        switch tape.kind(value) {
+        case .null: return nil
+        case .string:
+            if let micros = Timestamp.parse(tape.stringBytes(value)) { return micros }
+            issue(name, "is not an ISO-8601 timestamp")
+            return nil
+        default:
+            issue(name, "must be an ISO-8601 string")
+            return nil
+        }
+    }
+}

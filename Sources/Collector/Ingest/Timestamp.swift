@@ -1,0 +1,127 @@
+/// RFC 3339 / ISO 8601 timestamps to and from microseconds since the Unix epoch (UTC).
+enum Timestamp {
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM|±HHMM]` (a space may replace `T`; no
+    /// zone means UTC). Fractions beyond microseconds are truncated. `nil` when malformed.
+    static func parse(_ text: some Collection<UInt8>) -> Int64? {
+        let bytes = Array(text)
+        var index = 0
+        func digits(_ count: Int) -> Int64? {
+            guard index + count <= bytes.count else { return nil }
+            var value: Int64 = 0
+            for offset in 0..<count {
+                let byte = bytes[index + offset]
+                guard byte >= 0x30, byte <= 0x39 else { return nil }
+                value = value * 10 + Int64(byte - 0x30)
+            }
+            index += count
+            return value
+        }
+        func expect(_ byte: UInt8) -> Bool {
+            guard index < bytes.count, bytes[index] == byte else { return false }
+            index += 1
+            return true
+        }
+        guard let year = digits(4), expect(UInt8(ascii: "-")), let month = digits(2), expect(UInt8(ascii: "-")),
+              let day = digits(2) else { return nil }
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "T") || bytes[index] == UInt8(ascii: "t")
+                || bytes[index] == UInt8(ascii: " ") else { return nil }
+        index += 1
+        guard let hour = digits(2), expect(UInt8(ascii: ":")), let minute = digits(2), expect(UInt8(ascii: ":")),
+              let second = digits(2) else { return nil }
+        guard (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
+              hour < 24, minute < 60, second < 61 else { return nil }
+        var micros: Int64 = 0
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: ",") {
+            index += 1
+            var scale: Int64 = 100_000
+            var count = 0
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+                micros += Int64(bytes[index] - 0x30) * scale
+                scale /= 10
+                index += 1
+                count += 1
+            }
+            if count == 0 { return nil }
+        }
+        var offsetSeconds: Int64 = 0
+        if index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+                index += 1
+            case UInt8(ascii: "+"), UInt8(ascii: "-"):
+                let sign: Int64 = bytes[index] == UInt8(ascii: "-") ? -1 : 1
+                index += 1
+                guard let offsetHours = digits(2) else { return nil }
+                _ = expect(UInt8(ascii: ":"))
+                guard let offsetMinutes = digits(2), offsetHours < 24, offsetMinutes < 60 else { return nil }
+                offsetSeconds = sign * (offsetHours * 3600 + offsetMinutes * 60)
+            default:
+                return nil
+            }
+        }
+        guard index == bytes.count else { return nil }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        return seconds * 1_000_000 + micros
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// The civil date of a day count since 1970-01-01.
+    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Whole hours since the epoch (Iceberg's `hour` transform), rounding toward negative infinity.
+    static func hours(_ micros: Int64) -> Int32 {
+        let perHour: Int64 = 3_600_000_000
+        let floored = micros >= 0 ? micros / perHour : (micros - perHour + 1) / perHour
+        return Int32(clamping: floored)
+    }
+
+    /// `YYYY-MM-DD-HH` of an hour count, as Iceberg renders an hour partition.
+    static func hourLabel(_ hours: Int32) -> String {
+        let hoursValue = Int64(hours)
+        let days = hoursValue >= 0 ? hoursValue / 24 : (hoursValue - 23) / 24
+        let hourOfDay = hoursValue - days * 24
+        let date = civil(fromDays: days)
+        return "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2))-\(pad(hourOfDay, 2))"
+    }
+
+    /// Parses a `YYYY-MM-DD-HH` label back to an hour count.
+    static func hours(fromLabel label: Substring) -> Int32? {
+        let parts = label.split(separator: "-")
+        guard parts.count == 4, let year = Int64(parts[0]), let month = Int64(parts[1]),
+              let day = Int64(parts[2]), let hour = Int64(parts[3]) else { return nil }
+        return Int32(clamping: daysFromCivil(year: year, month: month, day: day) * 24 + hour)
+    }
+
+    private static func pad(_ value: Int64, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+}

@@ -1,0 +1,19 @@
+/// One reason an event was rejected, located by its index in the batch (if any) and field.
+struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
+    var index: Int?
+    var field: String?
+    var message: String
+
+    var description: String {
+        let location = [index.map { "batch[\($0)]" }, field].compactMap { $0 }.joined(separator: ".")
+        return location.isEmpty ? message : "\(location): \(message)"
+    }
+}
+
+/// What the server knows about a request that normalization needs.
+struct IngestContext: Sendable {
+    /// Server clock at receipt, microseconds since the epoch.
+    var receivedAt: Int64
+    /// The client address to fill `context.ip` with when the message has none.
+    var clientIP: String?
+}

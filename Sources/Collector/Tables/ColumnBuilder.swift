@@ -1,0 +1,75 @@
+import Parquet
+
+/// Accumulates one column's values in the typed buffers the Parquet writer takes.
+struct ColumnBuilder {
+    let kind: TableDefinition.ColumnKind
+    private var strings = ByteArrayBuffer()
+    private var int64s: [Int64] = []
+    private var int32s: [Int32] = []
+    private var validity: [Bool] = []
+    private var nulls = 0
+    // Map columns.
+    private var offsets: [Int32] = [0]
+    private var keys = ByteArrayBuffer()
+    private var values = ByteArrayBuffer()
+    private var valueValidity: [Bool] = []
+    private var valueNulls = 0
+
+    init(kind: TableDefinition.ColumnKind, expectedRows: Int) {
+        self.kind = kind
+        validity.reserveCapacity(expectedRows)
+        switch kind {
+        case .string: strings.reserveCapacity(values: expectedRows, bytes: expectedRows * 32)
+        case .timestamp: int64s.reserveCapacity(expectedRows)
+        case .int32: int32s.reserveCapacity(expectedRows)
+        case .stringMap: offsets.reserveCapacity(expectedRows + 1)
+        }
+    }
+
+    mutating func appendNull() {
+        validity.append(false)
+        nulls += 1
+        if case .stringMap = kind { offsets.append(offsets[offsets.count - 1]) }
+    }
+
+    mutating func appendValue(from reader: inout ByteReader) throws(RowBatchDecoder.DecodingError) {
+        validity.append(true)
+        switch kind {
+        case .string:
+            let count = try reader.length()
+            strings.append(try reader.slice(count))
+        case .timestamp:
+            int64s.append(try reader.int64())
+        case .int32:
+            int32s.append(try reader.int32())
+        case .stringMap:
+            let entries = try reader.length()
+            for _ in 0..<entries {
+                let keyLength = try reader.length()
+                keys.append(try reader.slice(keyLength))
+                if try reader.byte() == 1 {
+                    let valueLength = try reader.length()
+                    values.append(try reader.slice(valueLength))
+                    valueValidity.append(true)
+                } else {
+                    valueValidity.append(false)
+                    valueNulls += 1
+                }
+            }
+            offsets.append(Int32(keys.count))
+        }
+    }
+
+    func columnData() -> ColumnData {
+        let rowValidity = nulls == 0 ? nil : validity
+        switch kind {
+        case .string: return .byteArray(strings, validity: rowValidity)
+        case .timestamp: return .int64(int64s, validity: rowValidity)
+        case .int32: return .int32(int32s, validity: rowValidity)
+        case .stringMap:
+            return .map(offsets: offsets, validity: rowValidity,
+                        keys: .byteArray(keys, validity: nil),
+                        values: .byteArray(values, validity: valueNulls == 0 ? nil : valueValidity))
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Iceberg
+import Parquet
+
+/// The Iceberg view of a ``TableDefinition``: schema, partition spec and data-file metadata.
+extension TableDefinition {
+    var icebergSchema: Schema {
+        Schema(schemaId: 0, fields: columns.map { column in
+            let type: IcebergType
+            switch column.kind {
+            case .string: type = .string
+            case .timestamp: type = .timestamptz
+            case .int32: type = .int
+            case .stringMap(let keyId, let valueId):
+                type = .map(keyId: keyId, key: .string, valueId: valueId, value: .string, valueRequired: false)
+            }
+            return NestedField(id: column.id, name: column.name, required: column.required, type: type)
+        })
+    }
+
+    /// `identity(type)` (1000) and `hour(<time column>)` (1001), DESIGN.md §2.
+    var partitionSpec: PartitionSpec {
+        PartitionSpec(specId: 0, fields: [
+            PartitionField(sourceId: columns[typeColumn].id, fieldId: 1000, name: "type", transform: "identity"),
+            PartitionField(sourceId: columns[timeColumn].id, fieldId: 1001, name: hourPartitionName, transform: "hour"),
+        ])
+    }
+
+    /// The partition tuple of a buffer partition key `{type}/{YYYY-MM-DD-HH}`.
+    func partitionValues(forKey key: String) -> (type: String, hours: Int32)? {
+        guard let slash = key.lastIndex(of: "/"),
+              let hours = Timestamp.hours(fromLabel: key[key.index(after: slash)...]) else { return nil }
+        return (String(key[..<slash]), hours)
+    }
+
+    /// `type=<value>/<hour name>=YYYY-MM-DD-HH`, the data-file directory of a partition.
+    func partitionPath(type: String, hours: Int32) -> String {
+        "type=\(Self.escapePathSegment(type))/\(hourPartitionName)=\(Timestamp.hourLabel(hours))"
+    }
+
+    /// Iceberg metrics for a data file from the Parquet writer's column summaries.
+    func dataFile(path: String, type: String, hours: Int32, file: ParquetFile) -> DataFile {
+        var sizes: [Int32: Int64] = [:], values: [Int32: Int64] = [:], nulls: [Int32: Int64] = [:]
+        var lower: [Int32: [UInt8]] = [:], upper: [Int32: [UInt8]] = [:]
+        let topLevel = Set(columns.map(\.id))
+        for column in file.columns {
+            guard let id = column.fieldId else { continue }
+            sizes[id, default: 0] += column.compressedSize
+            // Counts and bounds only for top-level primitive columns: a nested leaf's Parquet
+            // value count includes empty and null parents, which is not Iceberg's value count.
+            if topLevel.contains(id), column.path.count == 1 {
+                values[id, default: 0] += column.valueCount
+                nulls[id, default: 0] += column.nullCount
+                if let min = column.minValue { lower[id] = min }
+                if let max = column.maxValue { upper[id] = max }
+            }
+        }
+        return DataFile(filePath: path, partition: [.string(type), .int(hours)], recordCount: file.rowCount,
+                        fileSizeInBytes: Int64(file.bytes.count), columnSizes: sizes, valueCounts: values,
+                        nullValueCounts: nulls, lowerBounds: lower, upperBounds: upper)
+    }
+
+    /// Percent-encodes everything but unreserved characters, as Iceberg does in partition paths.
+    static func escapePathSegment(_ value: String) -> String {
+        var out = ""
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                 UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = Array("0123456789ABCDEF".unicodeScalars)
+                out.unicodeScalars.append("%")
+                out.unicodeScalars.append(hex[Int(byte >> 4)])
+                out.unicodeScalars.append(hex[Int(byte & 0xF)])
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,132 @@
+import Buffer
+import Foundation
+import Logging
+import Testing
+
+@Suite("EventBuffer")
+struct EventBufferTests {
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("floe-buffer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    func open(maxPartitionEvents: Int = 10_000, maxBytes: Int = 1 << 30) throws -> EventBuffer {
+        var configuration = BufferConfiguration(path: directory.appendingPathComponent("buffer.db").path)
+        configuration.maxPartitionEvents = maxPartitionEvents
+        configuration.maxBufferedBytes = maxBytes
+        return try EventBuffer(configuration: configuration, logger: Logger(label: "test"))
+    }
+
+    func event(_ key: String, _ payload: String, table: String = "events", at time: Int64 = 1_000) -> BufferedEvent {
+        BufferedEvent(partition: PartitionID(table: table, key: key), receivedAt: time, payload: Array(payload.utf8))
+    }
+
+    @Test("concurrent appends are all answered and all stored")
+    func groupCommitAnswersEveryWaiter() async throws {
+        let buffer = try open()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for request in 0..<200 {
+                group.addTask {
+                    try await buffer.append([event("track/2026-11-01-00", "r\(request)-a"),
+                                             event("track/2026-11-01-00", "r\(request)-b")])
+                }
+            }
+            try await group.waitForAll()
+        }
+        let partition = PartitionID(table: "events", key: "track/2026-11-01-00")
+        #expect(buffer.stats()[partition]?.count == 400)
+        let rows = try await buffer.rows(in: partition, limit: 1_000)
+        #expect(rows.count == 400)
+        #expect(Set(rows.map { String(decoding: $0.payload, as: UTF8.self) }).count == 400)
+        #expect(rows.map(\.sequence) == rows.map(\.sequence).sorted())
+    }
+
+    @Test("stats are rebuilt from the database when it is reopened")
+    func recoveryRebuildsCounts() async throws {
+        do {
+            let buffer = try open()
+            try await buffer.append([event("track/2026-11-01-00", "abc", at: 500), event("track/2026-11-01-00", "de", at: 300),
+                                     event("page/2026-11-01-01", "x", at: 900)])
+        }
+        let reopened = try open()
+        let stats = reopened.stats()
+        #expect(stats[PartitionID(table: "events", key: "track/2026-11-01-00")] == PartitionStats(count: 2, bytes: 5, oldestReceivedAt: 300))
+        #expect(stats[PartitionID(table: "events", key: "page/2026-11-01-01")] == PartitionStats(count: 1, bytes: 1, oldestReceivedAt: 900))
+    }
+
+    @Test("a full partition rejects the whole append with partitionFull and stores nothing")
+    func partitionLimit() async throws {
+        let buffer = try open(maxPartitionEvents: 3)
+        try await buffer.append([event("track/h", "1"), event("track/h", "2")])
+        await #expect {
+            try await buffer.append([event("page/h", "ok"), event("track/h", "3"), event("track/h", "4")])
+        } throws: { error in
+            (error as? BufferError)?.code == .partitionFull
+        }
+        #expect(buffer.stats()[PartitionID(table: "events", key: "track/h")]?.count == 2)
+        #expect(buffer.stats()[PartitionID(table: "events", key: "page/h")] == nil)
+    }
+
+    @Test("the byte budget rejects appends with budgetExceeded")
+    func byteBudget() async throws {
+        let buffer = try open(maxBytes: 10)
+        try await buffer.append([event("track/h", "12345")])
+        await #expect {
+            try await buffer.append([event("track/h", "123456")])
+        } throws: { error in
+            (error as? BufferError)?.code == .budgetExceeded
+        }
+    }
+
+    @Test("completing an intent deletes exactly its rows and the intent")
+    func intentLifecycle() async throws {
+        let buffer = try open()
+        try await buffer.append((0..<5).map { event("track/h", "row\($0)", at: Int64(100 + $0)) })
+        let partition = PartitionID(table: "events", key: "track/h")
+        let rows = try await buffer.rows(in: partition, limit: 3)
+        let intent = FlushIntent(commitId: "c1", table: "events", createdAt: 1, files: [
+            .init(partitionKey: "track/h", firstSequence: rows[0].sequence, lastSequence: rows[2].sequence,
+                  rowCount: 3, path: "/tmp/x.parquet"),
+        ])
+        try await buffer.recordIntent(intent)
+        // New rows arriving after the intent are not part of it.
+        try await buffer.append([event("track/h", "late", at: 50)])
+        #expect(try await buffer.pendingIntents() == [intent])
+        let again = try await buffer.rows(in: partition, sequences: rows[0].sequence...rows[2].sequence)
+        #expect(again.map(\.payload) == rows.map(\.payload))
+
+        try await buffer.completeIntent(intent)
+        #expect(try await buffer.pendingIntents().isEmpty)
+        let left = try await buffer.rows(in: partition, limit: 10).map { String(decoding: $0.payload, as: UTF8.self) }
+        #expect(left == ["row3", "row4", "late"])
+        #expect(buffer.stats()[partition] == PartitionStats(count: 3, bytes: 12, oldestReceivedAt: 50))
+    }
+
+    @Test("a failed transaction fails every request in it")
+    func failedTransactionFailsAll() async throws {
+        let path = directory.appendingPathComponent("buffer.db").path
+        let buffer = try open()
+        try await buffer.append([event("track/h", "first")])
+        // Make the database read-only underneath the writer: the next transaction must fail.
+        let other = try EventBufferTests.lockExclusively(path)
+        defer { other.unlock() }
+        var failures = 0
+        await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<5 {
+                group.addTask {
+                    do {
+                        try await buffer.append([event("track/h", "x\(index)")])
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            for await ok in group where !ok { failures += 1 }
+        }
+        #expect(failures == 5)
+        #expect(buffer.stats()[PartitionID(table: "events", key: "track/h")]?.count == 1)
+    }
+}
