@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Exchanges an Iceberg table between Floe and real peers: Floe creates and appends, pyiceberg appends
+# concurrently through the same catalog.db, Floe appends again, then pyiceberg, fastavro and DuckDB check it.
+# Usage: run_interop.sh [file|path] [PACKAGE_DIR]   (scheme of table locations; package to `swift test` in)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+scheme="${1:-file}"
+package="${2:-$(cd "$here/../../.." && pwd)}"
+python="${PYTHON:-$(cd "$here/../../.." && pwd)/.venv/bin/python}"
+fixture="$(mktemp -d)/floe-iceberg"
+export FLOE_ICEBERG_FIXTURE_DIR="$fixture"
+run_swift() { (cd "$package" && swift test --filter IcebergFixtureTests 2>&1 | tail -3); }
+
+"$python" "$here/check_catalog.py" make-data "$fixture" --scheme "$scheme" --batch 1
+"$python" "$here/check_catalog.py" make-data "$fixture" --batch 2
+run_swift
+"$python" "$here/check_catalog.py" pyiceberg-append "$fixture"
+"$python" "$here/check_catalog.py" make-data "$fixture" --batch 3
+run_swift
+"$python" "$here/check_catalog.py" check "$fixture"
+echo "fixture: $fixture"
