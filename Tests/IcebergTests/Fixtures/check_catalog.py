@@ -5,8 +5,9 @@ Usage, with FIXTURE the directory that FLOE_ICEBERG_FIXTURE_DIR names:
   check_catalog.py make-data FIXTURE [--scheme file|path] [--batch N]
       writes small Parquet files (with PARQUET:field_id) under the warehouse and records them,
       with their Iceberg statistics, as batch N in FIXTURE/batches.json for the Swift test to append
-  check_catalog.py pyiceberg-append FIXTURE
-      appends rows through pyiceberg's SqlCatalog (a concurrent writer on the same catalog.db)
+  check_catalog.py pyiceberg-append FIXTURE [--repeat N]
+      appends 5 rows N times through pyiceberg's SqlCatalog (a concurrent writer on the same catalog.db),
+      retrying its own commit conflicts
   check_catalog.py check FIXTURE
       opens the catalog with pyiceberg, scans, inspects snapshots/files/manifests, validates the Avro
       schemas and field ids with fastavro, and reads the table with DuckDB's iceberg_scan
@@ -125,11 +126,20 @@ def catalog(fixture):
                       warehouse=warehouse)
 
 
-def pyiceberg_append(fixture):
-    table = catalog(fixture).load_table(f"{NAMESPACE}.{TABLE}")
-    rows = make_rows("identify", 15, 5, "pyiceberg")
-    table.append(pa.Table.from_pylist(rows, schema=table.schema().as_arrow()))
-    print("pyiceberg appended 5 rows, snapshot", table.metadata.current_snapshot_id)
+def pyiceberg_append(fixture, repeat):
+    from pyiceberg.exceptions import CommitFailedException
+    cat = catalog(fixture)
+    conflicts = 0
+    for n in range(repeat):
+        rows = make_rows("identify", 15, 5, f"pyiceberg-{uuid.uuid4()}")
+        while True:
+            table = cat.load_table(f"{NAMESPACE}.{TABLE}")
+            try:
+                table.append(pa.Table.from_pylist(rows, schema=table.schema().as_arrow()))
+                break
+            except CommitFailedException:
+                conflicts += 1
+    print(f"pyiceberg appended {repeat} x 5 rows ({conflicts} conflicts retried)")
 
 
 def expect(condition, message):
@@ -283,7 +293,7 @@ if __name__ == "__main__":
         batch = int(sys.argv[sys.argv.index("--batch") + 1]) if "--batch" in sys.argv else 1
         make_data(fixture, scheme, batch)
     elif command == "pyiceberg-append":
-        pyiceberg_append(fixture)
+        pyiceberg_append(fixture, int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 1)
     elif command == "check":
         check(fixture)
     else:

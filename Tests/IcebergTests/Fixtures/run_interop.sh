@@ -9,7 +9,7 @@ package="${2:-$(cd "$here/../../.." && pwd)}"
 python="${PYTHON:-$(cd "$here/../../.." && pwd)/.venv/bin/python}"
 fixture="$(mktemp -d)/floe-iceberg"
 export FLOE_ICEBERG_FIXTURE_DIR="$fixture"
-run_swift() { (cd "$package" && swift test --filter IcebergFixtureTests 2>&1 | tail -3); }
+run_swift() { (cd "$package" && swift test --filter IcebergFixtureTests 2>&1 | grep -E "attempts|✘|error|Test run"); }
 
 "$python" "$here/check_catalog.py" make-data "$fixture" --scheme "$scheme" --batch 1
 "$python" "$here/check_catalog.py" make-data "$fixture" --batch 2
@@ -17,5 +17,11 @@ run_swift
 "$python" "$here/check_catalog.py" pyiceberg-append "$fixture"
 "$python" "$here/check_catalog.py" make-data "$fixture" --batch 3
 run_swift
+# Both writers at once: Floe's appends meet real conflicts from pyiceberg and rebase.
+for batch in 4 5 6 7 8 9; do "$python" "$here/check_catalog.py" make-data "$fixture" --batch "$batch" >/dev/null; done
+"$python" "$here/check_catalog.py" pyiceberg-append "$fixture" --repeat 40 &
+pyiceberg_pid=$!
+run_swift
+wait "$pyiceberg_pid"
 "$python" "$here/check_catalog.py" check "$fixture"
 echo "fixture: $fixture"

@@ -80,7 +80,8 @@ struct IcebergFixtureTests {
             if try await appender.findCommit(in: EventsTable.identifier, commitId: batch.commitId) != nil { continue }
             let result = try await appender.append(to: EventsTable.identifier, files: batch.files.map(Self.dataFile),
                                                    commitId: batch.commitId)
-            #expect(result.attempts == 1)
+            #expect(result.attempts >= 1)
+            print("committed \(batch.commitId) as snapshot \(result.snapshotId) in \(result.attempts) attempts")
             let found = try await appender.findCommit(in: EventsTable.identifier, commitId: batch.commitId)
             #expect(found == result.snapshotId)
         }

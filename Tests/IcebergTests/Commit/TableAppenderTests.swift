@@ -1,0 +1,138 @@
+@testable import Iceberg
+import Logging
+import Testing
+
+@Suite("TableAppender")
+struct TableAppenderTests {
+    let fileIO = MemoryFileIO()
+    let sqlCatalog: SQLCatalog
+    let table = EventsTable.identifier
+
+    init() throws {
+        sqlCatalog = try SQLCatalog(databasePath: try Fixtures.temporaryDirectory() + "/catalog.db",
+                                    warehouseLocation: "file:///w", fileIO: fileIO, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }
+
+    func prepare() async throws {
+        _ = try await sqlCatalog.loadOrCreateTable(table, schema: EventsTable.schema, partitionSpec: EventsTable.spec)
+    }
+
+    func appender(_ catalog: any Catalog) -> TableAppender {
+        var appender = TableAppender(catalog: catalog, fileIO: fileIO, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        var policy = CommitRetryPolicy()
+        policy.minWait = .milliseconds(1)
+        policy.maxWait = .milliseconds(2)
+        appender.retryPolicy = policy
+        return appender
+    }
+
+    func files(_ tag: String, rows: Int64 = 10) -> [DataFile] {
+        [
+            EventsTable.dataFile(location: "file:///w/analytics/events/data/\(tag)-0.parquet", type: "track", hour: 473352, rows: rows),
+            EventsTable.dataFile(location: "file:///w/analytics/events/data/\(tag)-1.parquet", type: "page", hour: 473353, rows: rows),
+        ]
+    }
+
+    func manifestList(_ snapshot: Snapshot?) async throws -> [ManifestFile] {
+        try ManifestListReader.read(try await fileIO.read(try #require(snapshot).manifestList))
+    }
+
+    @Test("successive appends chain snapshots, sequence numbers, totals and manifests")
+    func appendsSeveralTimes() async throws {
+        try await prepare()
+        let appender = appender(sqlCatalog)
+        var results: [AppendResult] = []
+        for index in 0..<3 {
+            results.append(try await appender.append(to: table, files: files("c\(index)"), commitId: "c\(index)"))
+        }
+        let metadata = try await sqlCatalog.loadTable(table).metadata
+        #expect(results.map(\.sequenceNumber) == [1, 2, 3])
+        #expect(results.map(\.attempts) == [1, 1, 1])
+        #expect(metadata.mainAncestry().map(\.snapshotId) == results.reversed().map(\.snapshotId))
+        let head = try #require(metadata.currentSnapshot)
+        #expect(head.summary["total-records"] == "60")
+        #expect(head.summary["total-data-files"] == "6")
+        #expect(head.summary["added-records"] == "20")
+        #expect(head.summary["changed-partition-count"] == "2")
+        #expect(head.summary["floe.commit-id"] == "c2")
+        #expect(head.manifestList.hasPrefix("file:///w/analytics/events/metadata/snap-\(head.snapshotId)-0-c2"))
+        let manifests = try await manifestList(head)
+        #expect(manifests.map(\.sequenceNumber) == [3, 2, 1])
+        #expect(manifests.map(\.addedSnapshotId) == results.reversed().map(\.snapshotId))
+        #expect(manifests.first?.manifestPath == "file:///w/analytics/events/metadata/c2-m0.avro")
+        let summary = try #require(manifests.first?.partitions)
+        #expect(summary[0].lowerBound == Array("page".utf8) && summary[0].upperBound == Array("track".utf8))
+        #expect(summary[1].lowerBound == SingleValueEncoding.int(473352) && summary[1].upperBound == SingleValueEncoding.int(473353))
+        #expect(try await appender.findCommit(in: table, commitId: "c1") == results[1].snapshotId)
+        #expect(try await appender.findCommit(in: table, commitId: "absent") == nil)
+    }
+
+    @Test("appending a commit id that is already in main adds nothing")
+    func idempotent() async throws {
+        try await prepare()
+        let appender = appender(sqlCatalog)
+        let first = try await appender.append(to: table, files: files("a"), commitId: "a")
+        let again = try await appender.append(to: table, files: files("a"), commitId: "a")
+        #expect(again.snapshotId == first.snapshotId && again.attempts == 0)
+        #expect(try await sqlCatalog.loadTable(table).metadata.snapshots.count == 1)
+    }
+
+    @Test("a concurrent writer makes the append rebase onto its snapshot")
+    func rebaseAfterConflict() async throws {
+        try await prepare()
+        let other = appender(sqlCatalog)
+        let faulty = FaultInjectingCatalog(base: sqlCatalog, faults: [.concurrentWriter({ _ in
+            _ = try await other.append(to: EventsTable.identifier, files: files("other", rows: 5), commitId: "other")
+        })])
+        let result = try await appender(faulty).append(to: table, files: files("mine"), commitId: "mine")
+        #expect(result.attempts == 2)
+        #expect(result.sequenceNumber == 2)
+        let metadata = try await sqlCatalog.loadTable(table).metadata
+        let head = try #require(metadata.currentSnapshot)
+        #expect(head.snapshotId == result.snapshotId)
+        #expect(head.parentSnapshotId == TableAppender.find("other", in: metadata)?.snapshotId)
+        #expect(head.summary["total-records"] == "30")
+        let manifests = try await manifestList(head)
+        #expect(manifests.map(\.sequenceNumber) == [2, 1])
+        #expect(head.manifestList.contains("-1-mine.avro"))
+        // The first attempt's manifest list was never committed and is cleaned up.
+        #expect(try await fileIO.list(prefix: "file:///w/analytics/events/metadata/snap-\(result.snapshotId)-0-").isEmpty)
+    }
+
+    @Test("an unknown commit state is settled by looking for the commit id", arguments: [
+        (FaultInjectingCatalog.Fault.unknownAfterApply, 1), (.unknownBeforeApply, 2),
+    ])
+    func unknownState(fault: FaultInjectingCatalog.Fault, commits: Int) async throws {
+        try await prepare()
+        let faulty = FaultInjectingCatalog(base: sqlCatalog, faults: [fault])
+        let result = try await appender(faulty).append(to: table, files: files("x"), commitId: "x")
+        let metadata = try await sqlCatalog.loadTable(table).metadata
+        #expect(metadata.snapshots.count == 1)
+        #expect(metadata.currentSnapshotId == result.snapshotId)
+        #expect(faulty.commits == commits)
+    }
+
+    @Test("conflicts past the retry budget surface as conflicts")
+    func exhausted() async throws {
+        try await prepare()
+        let faulty = FaultInjectingCatalog(base: sqlCatalog, faults: Array(repeating: .conflict, count: 10))
+        await #expect {
+            try await appender(faulty).append(to: table, files: files("y"), commitId: "y")
+        } throws: { ($0 as? CatalogError)?.code == .conflict }
+        #expect(faulty.commits == 5)
+        #expect(try await sqlCatalog.loadTable(table).metadata.snapshots.isEmpty)
+    }
+
+    @Test("partition tuples that do not fit the spec are rejected before anything is written")
+    func invalidPartition() async throws {
+        try await prepare()
+        let bad = DataFile(filePath: "file:///w/x.parquet", partition: [.string("track")], recordCount: 1, fileSizeInBytes: 1)
+        await #expect {
+            try await appender(sqlCatalog).append(to: table, files: [bad], commitId: "z")
+        } throws: { ($0 as? CatalogError)?.code == .invalidArgument }
+        let wrongType = DataFile(filePath: "file:///w/x.parquet", partition: [.int(1), .int(1)], recordCount: 1, fileSizeInBytes: 1)
+        await #expect {
+            try await appender(sqlCatalog).append(to: table, files: [wrongType], commitId: "z")
+        } throws: { ($0 as? CatalogError)?.code == .invalidArgument }
+    }
+}

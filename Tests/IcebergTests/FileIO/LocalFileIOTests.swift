@@ -1,0 +1,28 @@
+import Iceberg
+import Testing
+
+@Suite("LocalFileIO")
+struct LocalFileIOTests {
+    @Test("writes, reads, lists and deletes through file URIs and plain paths", arguments: ["file://", ""])
+    func roundTrip(scheme: String) async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        let io = LocalFileIO()
+        let location = scheme + directory + "/a/b/c.bin"
+        try await io.write([1, 2, 3], to: location)
+        try await io.write([4, 5], to: location)
+        #expect(try await io.read(location) == [4, 5])
+        #expect(try await io.exists(location))
+        try await io.write([9], to: scheme + directory + "/a/d.bin")
+        #expect(try await io.list(prefix: scheme + directory + "/a/") == [location, scheme + directory + "/a/d.bin"])
+        #expect(try await io.list(prefix: scheme + directory + "/a/b") == [location])
+        try await io.delete(location)
+        try await io.delete(location)
+        #expect(try await io.exists(location) == false)
+        await #expect { try await io.read(location) } throws: { ($0 as? FileIOError)?.code == .notFound }
+    }
+
+    @Test("locations that are not local absolute paths are rejected", arguments: ["s3://bucket/key", "relative/path"])
+    func invalid(location: String) {
+        #expect(throws: FileIOError.self) { try LocalFileIO.path(of: location) }
+    }
+}

@@ -1,0 +1,51 @@
+import Iceberg
+import Synchronization
+
+/// A ``Catalog`` wrapper that fails scripted commits: with a conflict, with an unknown state before applying,
+/// or with an unknown state after actually applying (the "503 after commit" case).
+final class FaultInjectingCatalog: Catalog {
+    enum Fault: Sendable {
+        /// Another writer commits `sideEffect` first, then this commit is attempted (and conflicts for real).
+        case concurrentWriter(@Sendable (any Catalog) async throws -> Void)
+        case conflict
+        case unknownBeforeApply
+        case unknownAfterApply
+    }
+
+    private let base: any Catalog
+    private let faults: Mutex<[Fault]>
+    private let commitCalls = Mutex(0)
+
+    init(base: any Catalog, faults: [Fault]) {
+        self.base = base
+        self.faults = Mutex(faults)
+    }
+
+    var commits: Int { commitCalls.withLock { $0 } }
+
+    func createNamespaceIfNeeded(_ namespace: [String]) async throws { try await base.createNamespaceIfNeeded(namespace) }
+    func loadTable(_ id: TableIdentifier) async throws -> Table { try await base.loadTable(id) }
+    func createTable(_ id: TableIdentifier, schema: Schema, partitionSpec: PartitionSpec,
+                     properties: [String: String]) async throws -> Table {
+        try await base.createTable(id, schema: schema, partitionSpec: partitionSpec, properties: properties)
+    }
+
+    func commit(_ id: TableIdentifier, requirements: [TableRequirement], updates: [TableUpdate]) async throws -> Table {
+        commitCalls.withLock { $0 += 1 }
+        let fault: Fault? = faults.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+        switch fault {
+        case nil:
+            return try await base.commit(id, requirements: requirements, updates: updates)
+        case .concurrentWriter(let write):
+            try await write(base)
+            return try await base.commit(id, requirements: requirements, updates: updates)
+        case .conflict:
+            throw CatalogError(.conflict, "injected conflict")
+        case .unknownBeforeApply:
+            throw CatalogError(.commitStateUnknown, "injected 503")
+        case .unknownAfterApply:
+            _ = try await base.commit(id, requirements: requirements, updates: updates)
+            throw CatalogError(.commitStateUnknown, "injected 503 after commit")
+        }
+    }
+}
