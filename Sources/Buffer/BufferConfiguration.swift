@@ -17,6 +17,11 @@ public struct BufferConfiguration: Sendable {
     /// Payload bytes the whole buffer may hold before appends fail with `budgetExceeded`; default 1 GiB.
     public var maxBufferedBytes: Int = 1 << 30
 
+    /// How long a message key is remembered for deduplication, in seconds; default 24 h.
+    public var dedupWindowSeconds: Int = 86_400
+    /// Most message keys remembered; the oldest are forgotten first. Default 2,000,000 (about 100 MB of memory).
+    public var maxDedupKeys: Int = 2_000_000
+
     public init(path: String) {
         self.path = path
     }

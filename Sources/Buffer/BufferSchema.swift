@@ -12,12 +12,27 @@ enum BufferSchema {
                 received_at INTEGER NOT NULL,
                 payload BLOB NOT NULL);
             CREATE INDEX IF NOT EXISTS events_by_partition ON events(tbl, part, seq);
+            CREATE TABLE IF NOT EXISTS dedup_keys(
+                key BLOB NOT NULL,
+                expires_at INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS flush_intents(
                 commit_id TEXT PRIMARY KEY,
                 tbl TEXT NOT NULL,
                 created_at INTEGER NOT NULL,
                 body TEXT NOT NULL);
             """)
+    }
+
+    /// Loads unexpired keys, oldest first, into a new index.
+    static func loadDedupIndex(_ db: SQLiteConnection, window: Int64, capacity: Int, now: Int64) throws(BufferError) -> DedupIndex {
+        let index = DedupIndex(window: window, capacity: capacity)
+        let statement = try db.statement("SELECT rowid, key, expires_at FROM dedup_keys WHERE expires_at > ?1 ORDER BY rowid")
+        statement.bind(1, now)
+        while try statement.step() {
+            index.insert(DedupIndex.Key(statement.blob(1)), expiresAt: statement.int64(2), rowid: statement.int64(0))
+        }
+        _ = index.expire(now: now)
+        return index
     }
 
     static func loadStats(_ db: SQLiteConnection) throws(BufferError) -> [PartitionID: PartitionStats] {

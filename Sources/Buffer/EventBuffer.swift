@@ -17,7 +17,7 @@ import Synchronization
 /// let rows = try await buffer.rows(in: partition, limit: 2000)
 /// ```
 public final class EventBuffer: Sendable {
-    private typealias Waiter = CheckedContinuation<Void, any Error>
+    private typealias Waiter = CheckedContinuation<AppendOutcome, any Error>
 
     private struct PendingAppends {
         var batches: [(events: [BufferedEvent], waiter: Waiter)] = []
@@ -27,6 +27,8 @@ public final class EventBuffer: Sendable {
     private let queue = DispatchQueue(label: "floe.buffer.writer")
     /// Accessed only on `queue`.
     private let connection: ConnectionBox
+    /// Accessed only on `queue`.
+    private let dedup: DedupBox
     private let pending = Mutex(PendingAppends())
     private let partitionStats = Mutex([PartitionID: PartitionStats]())
     private let configuration: BufferConfiguration
@@ -38,11 +40,15 @@ public final class EventBuffer: Sendable {
         let db = try SQLiteConnection(path: configuration.path)
         try BufferSchema.migrate(db, durability: configuration.durability)
         connection = ConnectionBox(db)
+        let window = Int64(configuration.dedupWindowSeconds) * 1_000_000
+        dedup = DedupBox(try BufferSchema.loadDedupIndex(db, window: window, capacity: configuration.maxDedupKeys,
+                                                         now: Self.nowMicros()))
         let rebuilt = try BufferSchema.loadStats(db)
         partitionStats.withLock { $0 = rebuilt }
         logger.info("buffer opened", metadata: [
             "floe.path": "\(configuration.path)",
             "floe.rows": "\(rebuilt.values.reduce(0) { $0 + $1.count })",
+            "floe.dedup_keys": "\(dedup.index.count)",
         ])
     }
 
@@ -50,13 +56,17 @@ public final class EventBuffer: Sendable {
 
     /// Stores the events durably; returns once their transaction has committed.
     ///
+    /// An event whose `dedupKey` was stored within the dedup window (or earlier in the same
+    /// transaction) is acknowledged without being stored again and counted in `duplicates`.
+    ///
     /// - throws: ``BufferError`` `partitionFull` or `budgetExceeded` before anything is written
     ///   when a limit would be passed; any SQLite failure of the shared transaction (then none of
     ///   the events in it are stored).
-    public func append(_ events: [BufferedEvent]) async throws {
-        guard !events.isEmpty else { return }
+    @discardableResult
+    public func append(_ events: [BufferedEvent]) async throws -> AppendOutcome {
+        guard !events.isEmpty else { return AppendOutcome(stored: 0, duplicates: 0) }
         try checkLimits(for: events)
-        try await withCheckedThrowingContinuation { (waiter: Waiter) in
+        return try await withCheckedThrowingContinuation { (waiter: Waiter) in
             let schedule = pending.withLock { state -> Bool in
                 state.batches.append((events, waiter))
                 if state.drainScheduled { return false }
@@ -100,11 +110,35 @@ public final class EventBuffer: Sendable {
         }
         guard !batches.isEmpty else { return }
         let db = connection.db
+        let index = dedup.index
+        let now = Self.nowMicros()
+        let expiresAt = now + index.window
+        var outcomes = [AppendOutcome](repeating: AppendOutcome(stored: 0, duplicates: 0), count: batches.count)
+        var newKeys: [(key: DedupIndex.Key, rowid: Int64)] = []
+        var seenInTransaction = Set<DedupIndex.Key>()
+        var stored: [BufferedEvent] = []
         do {
             try db.execute("BEGIN IMMEDIATE")
             do {
-                for batch in batches {
+                if let purge = dedup.purgeThrough {
+                    let statement = try db.statement("DELETE FROM dedup_keys WHERE rowid <= ?1")
+                    statement.bind(1, purge)
+                    try statement.run()
+                }
+                for (position, batch) in batches.enumerated() {
                     for event in batch.events {
+                        if let raw = event.dedupKey {
+                            let key = DedupIndex.Key(raw)
+                            if index.contains(key) || !seenInTransaction.insert(key).inserted {
+                                outcomes[position].duplicates += 1
+                                continue
+                            }
+                            let remember = try db.statement("INSERT INTO dedup_keys(key, expires_at) VALUES (?1, ?2)")
+                            remember.bind(1, blob: raw)
+                            remember.bind(2, expiresAt)
+                            try remember.run()
+                            newKeys.append((key, db.lastInsertRowid))
+                        }
                         let statement = try db.statement(
                             "INSERT INTO events(tbl, part, received_at, payload) VALUES (?1, ?2, ?3, ?4)")
                         statement.bind(1, event.partition.table)
@@ -112,6 +146,8 @@ public final class EventBuffer: Sendable {
                         statement.bind(3, event.receivedAt)
                         statement.bind(4, blob: event.payload)
                         try statement.run()
+                        outcomes[position].stored += 1
+                        stored.append(event)
                     }
                 }
                 try db.execute("COMMIT")
@@ -124,15 +160,16 @@ public final class EventBuffer: Sendable {
             for batch in batches { batch.waiter.resume(throwing: error) }
             return
         }
+        dedup.purgeThrough = nil
+        for entry in newKeys { index.insert(entry.key, expiresAt: expiresAt, rowid: entry.rowid) }
+        if let dropped = index.expire(now: now) { dedup.purgeThrough = dropped }
         partitionStats.withLock { stats in
-            for batch in batches {
-                for event in batch.events {
-                    stats[event.partition, default: PartitionStats(count: 0, bytes: 0, oldestReceivedAt: event.receivedAt)]
-                        .add(event)
-                }
+            for event in stored {
+                stats[event.partition, default: PartitionStats(count: 0, bytes: 0, oldestReceivedAt: event.receivedAt)]
+                    .add(event)
             }
         }
-        for batch in batches { batch.waiter.resume() }
+        for (position, batch) in batches.enumerated() { batch.waiter.resume(returning: outcomes[position]) }
     }
 
     // MARK: Reading and flush bookkeeping
@@ -215,9 +252,9 @@ public final class EventBuffer: Sendable {
                     measure.bind(2, file.partitionKey)
                     measure.bind(3, file.firstSequence)
                     measure.bind(4, file.lastSequence)
-                    if try measure.step() {
-                        removed[partition, default: (0, 0)].count += Int(measure.int64(0))
-                        removed[partition, default: (0, 0)].bytes += Int(measure.int64(1))
+                    if let counted = try measure.firstRow({ (Int($0.int64(0)), Int($0.int64(1))) }) {
+                        removed[partition, default: (0, 0)].count += counted.0
+                        removed[partition, default: (0, 0)].bytes += counted.1
                     }
                     let delete = try db.statement(
                         "DELETE FROM events WHERE tbl = ?1 AND part = ?2 AND seq BETWEEN ?3 AND ?4")
@@ -243,7 +280,9 @@ public final class EventBuffer: Sendable {
                 let statement = try db.statement("SELECT MIN(received_at) FROM events WHERE tbl = ?1 AND part = ?2")
                 statement.bind(1, partition.table)
                 statement.bind(2, partition.key)
-                if try statement.step(), !statement.isNull(0) { result[partition] = statement.int64(0) }
+                if let oldest = try statement.firstRow({ $0.isNull(0) ? nil : $0.int64(0) }), let oldest {
+                    result[partition] = oldest
+                }
             }
             return result
         }
@@ -267,6 +306,10 @@ public final class EventBuffer: Sendable {
         try await onQueue { db in try db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 
+    static func nowMicros() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
+    }
+
     private func onQueue<T: Sendable>(_ work: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
@@ -286,6 +329,16 @@ extension PartitionStats {
         bytes += event.payload.count
         oldestReceivedAt = min(oldestReceivedAt, event.receivedAt)
     }
+}
+
+/// Carries the dedup index (and a pending purge of its table) into the writer queue's closures.
+///
+/// `@unchecked Sendable`: only ever used from the buffer's serial `queue`.
+final class DedupBox: @unchecked Sendable {
+    let index: DedupIndex
+    /// Rowids of `dedup_keys` up to this one have expired; deleted in the next transaction.
+    var purgeThrough: Int64?
+    init(_ index: DedupIndex) { self.index = index }
 }
 
 /// Carries the connection into the writer queue's closures.

@@ -34,11 +34,25 @@ public struct BufferedEvent: Sendable {
     /// Microseconds since the epoch.
     public var receivedAt: Int64
     public var payload: [UInt8]
+    /// Identity of the message for deduplication (`nil`: never a duplicate).
+    public var dedupKey: [UInt8]?
 
-    public init(partition: PartitionID, receivedAt: Int64, payload: [UInt8]) {
+    public init(partition: PartitionID, receivedAt: Int64, payload: [UInt8], dedupKey: [UInt8]? = nil) {
         self.partition = partition
         self.receivedAt = receivedAt
         self.payload = payload
+        self.dedupKey = dedupKey
+    }
+}
+
+/// What an append stored: new events, and duplicates acknowledged without storing them again.
+public struct AppendOutcome: Sendable, Equatable {
+    public var stored: Int
+    public var duplicates: Int
+
+    public init(stored: Int, duplicates: Int) {
+        self.stored = stored
+        self.duplicates = duplicates
     }
 }
 

@@ -58,6 +58,7 @@ final class SQLiteConnection {
 
     var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
     var changes: Int { Int(sqlite3_changes(handle)) }
+    var lastInsertRowid: Int64 { sqlite3_last_insert_rowid(handle) }
 
     func code(for rc: Int32) -> BufferError.Code {
         switch rc & 0xff {
@@ -102,6 +103,12 @@ final class SQLiteConnection {
         /// Steps to completion, ignoring rows.
         func run() throws(BufferError) {
             while try step() {}
+        }
+
+        /// Reads the first row (if any) and resets the statement so it holds no read lock.
+        func firstRow<T>(_ read: (Statement) -> T) throws(BufferError) -> T? {
+            defer { sqlite3_reset(handle) }
+            return try step() ? read(self) : nil
         }
 
         func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }

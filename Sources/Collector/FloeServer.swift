@@ -84,7 +84,11 @@ public struct FloeServer: Sendable {
             "floe.data_dir": "\(configuration.dataDirectoryURL.path)",
         ])
         try await group.run()
-        try await components.buffer.checkpoint()
+        do {
+            try await components.buffer.checkpoint()
+        } catch {
+            logger.warning("WAL checkpoint at shutdown failed", metadata: ["error.message": "\(error)"])
+        }
     }
 
     /// Flushes everything buffered (for `floe flush` on a stopped server's data directory).

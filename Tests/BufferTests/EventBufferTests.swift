@@ -130,3 +130,45 @@ struct EventBufferTests {
         #expect(buffer.stats()[PartitionID(table: "events", key: "track/h")]?.count == 1)
     }
 }
+
+@Suite("EventBuffer deduplication")
+struct EventBufferDedupTests {
+    func open(_ path: String) throws -> EventBuffer {
+        try EventBuffer(configuration: BufferConfiguration(path: path), logger: Logger(label: "test"))
+    }
+
+    func event(_ id: String) -> BufferedEvent {
+        BufferedEvent(partition: PartitionID(table: "events", key: "track/h"), receivedAt: 1,
+                      payload: Array(id.utf8), dedupKey: Array("s\(id)".utf8))
+    }
+
+    @Test("duplicates inside one batch, across batches and after a restart are acknowledged, not stored")
+    func dedup() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("floe-dedup-\(UUID().uuidString).db").path
+        do {
+            let buffer = try open(path)
+            #expect(try await buffer.append([event("a"), event("b"), event("a")]) == AppendOutcome(stored: 2, duplicates: 1))
+            #expect(try await buffer.append([event("b"), event("c")]) == AppendOutcome(stored: 1, duplicates: 1))
+            let anonymous = BufferedEvent(partition: PartitionID(table: "events", key: "track/h"), receivedAt: 1, payload: [1])
+            #expect(try await buffer.append([anonymous, anonymous]) == AppendOutcome(stored: 2, duplicates: 0))
+        }
+        let reopened = try open(path)
+        #expect(try await reopened.append([event("a"), event("d")]) == AppendOutcome(stored: 1, duplicates: 1))
+        #expect(reopened.stats()[PartitionID(table: "events", key: "track/h")]?.count == 6)
+    }
+
+    @Test("concurrent retries of the same batch store it once")
+    func concurrentRetries() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("floe-dedup-\(UUID().uuidString).db").path
+        let buffer = try open(path)
+        let batch = (0..<50).map { event("m\($0)") }
+        let outcomes = try await withThrowingTaskGroup(of: AppendOutcome.self) { group in
+            for _ in 0..<8 { group.addTask { try await buffer.append(batch) } }
+            var all: [AppendOutcome] = []
+            for try await outcome in group { all.append(outcome) }
+            return all
+        }
+        #expect(outcomes.reduce(0) { $0 + $1.stored } == 50)
+        #expect(outcomes.reduce(0) { $0 + $1.duplicates } == 350)
+    }
+}

@@ -83,7 +83,11 @@ struct CloudEventNormalizer {
         row.timestamp(CloudEventsColumn.receivedAt, request.receivedAt)
 
         let key = "\(String(decoding: type, as: UTF8.self))/\(Timestamp.hourLabel(hours))"
+        var dedupKey: [UInt8] = [UInt8(ascii: "c")]
+        dedupKey += strings[CloudEventsColumn.source] ?? []
+        dedupKey.append(0)
+        dedupKey += strings[CloudEventsColumn.id] ?? []
         return .success(BufferedEvent(partition: PartitionID(table: TableDefinition.cloudEvents.name, key: key),
-                                      receivedAt: request.receivedAt, payload: row.bytes))
+                                      receivedAt: request.receivedAt, payload: row.bytes, dedupKey: dedupKey))
     }
 }

@@ -87,9 +87,10 @@ struct Ingestor: Sendable {
         }
     }
 
-    private func store(_ events: [BufferedEvent]) async throws {
+    @discardableResult
+    private func store(_ events: [BufferedEvent]) async throws -> AppendOutcome {
         do {
-            try await buffer.append(events)
+            return try await buffer.append(events)
         } catch let error as BufferError {
             throw APIError.buffer(error)
         }

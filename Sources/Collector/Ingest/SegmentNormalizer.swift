@@ -86,8 +86,10 @@ struct SegmentNormalizer {
         }
 
         var row = RowEncoder(capacity: tape.raw(message).count + 64)
+        var dedupKey: [UInt8]?
         if let messageId = fields.text[Fields.messageId], !messageId.isEmpty {
             row.string(EventsColumn.messageId, messageId)
+            dedupKey = [UInt8(ascii: "s")] + messageId
         } else {
             row.string(EventsColumn.messageId, UUID().uuidString.lowercased())
         }
@@ -111,7 +113,7 @@ struct SegmentNormalizer {
 
         let key = "\(type.rawValue)/\(Timestamp.hourLabel(Timestamp.hours(timestamp)))"
         return .success(BufferedEvent(partition: PartitionID(table: TableDefinition.events.name, key: key),
-                                      receivedAt: request.receivedAt, payload: row.bytes))
+                                      receivedAt: request.receivedAt, payload: row.bytes, dedupKey: dedupKey))
     }
 
     /// The message's context with batch-level members it lacks and `ip` from the request.

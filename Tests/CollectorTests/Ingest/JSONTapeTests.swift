@@ -1,0 +1,52 @@
+@testable import Collector
+import Testing
+
+@Suite("JSONTape")
+struct JSONTapeTests {
+    @Test("valid documents parse and keep raw member bytes", arguments: [
+        #"{"a":1,"b":{"c":[true,false,null]},"d":"x\"y"}"#,
+        #"  [1, -2.5e+3, 0.0, "é", "\ud83d\ude00"]  "#,
+        #""just a string""#,
+        "0",
+    ])
+    func validDocuments(_ text: String) throws {
+        let tape = try JSONTape(parsing: Array(text.utf8))
+        #expect(!tape.entries.isEmpty)
+    }
+
+    @Test("invalid documents are rejected with an offset", arguments: [
+        "", "{", #"{"a":}"#, #"{"a" 1}"#, "[1,]", "01", "1.", "-", "tru", #""\x""#, #""\u12"#, "{} x",
+        "[1 2]", #"{"a":1,}"#, "\"line\nbreak\"", "NaN",
+    ])
+    func invalidDocuments(_ text: String) {
+        #expect(throws: JSONError.self) { try JSONTape(parsing: Array(text.utf8)) }
+    }
+
+    @Test("invalid UTF-8 in strings is rejected", arguments: [
+        [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22], [0x22, 0xE2, 0x82, 0x22],
+    ] as [[UInt8]])
+    func invalidUTF8(_ bytes: [UInt8]) {
+        #expect(throws: JSONError.self) { try JSONTape(parsing: bytes) }
+    }
+
+    @Test("nesting past the limit is an error, not a stack overflow")
+    func depthLimit() {
+        let deep = Array(repeating: UInt8(ascii: "["), count: 100_000) + Array(repeating: UInt8(ascii: "]"), count: 100_000)
+        #expect(throws: JSONError.self) { try JSONTape(parsing: deep) }
+        let ok = Array(repeating: UInt8(ascii: "["), count: 100) + Array(repeating: UInt8(ascii: "]"), count: 100)
+        #expect(throws: Never.self) { try JSONTape(parsing: ok) }
+    }
+
+    @Test("members, elements and decoded strings")
+    func access() throws {
+        let text = #"{"name":"a\u00e9\n\ud83d\ude00","list":[1,{"x":2},[3]],"obj":{"k":"v"}}"#
+        let tape = try JSONTape(parsing: Array(text.utf8))
+        let members = tape.members(of: tape.root)
+        #expect(members.map { tape.string($0.key) } == ["name", "list", "obj"])
+        #expect(tape.string(members[0].value) == "aé\n😀")
+        #expect(tape.elements(of: members[1].value).map { String(decoding: tape.raw($0), as: UTF8.self) } == ["1", #"{"x":2}"#, "[3]"])
+        #expect(String(decoding: tape.raw(members[2].value), as: UTF8.self) == #"{"k":"v"}"#)
+        #expect(tape.stringEquals(members[2].key, "obj"))
+        #expect(!tape.stringEquals(members[2].key, "ob"))
+    }
+}

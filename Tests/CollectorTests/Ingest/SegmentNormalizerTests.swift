@@ -1,0 +1,92 @@
+@testable import Collector
+import Parquet
+import Testing
+
+@Suite("SegmentNormalizer")
+struct SegmentNormalizerTests {
+    let receivedAt: Int64 = 1_800_000_000_000_000
+
+    func normalize(_ text: String, type: SegmentNormalizer.MessageType? = nil, batch: SegmentNormalizer.BatchFields = .init(),
+                   ip: String? = "10.1.2.3") throws -> Result<[ColumnData], ValidationErrors> {
+        let tape = try JSONTape(parsing: Array(text.utf8))
+        let normalizer = SegmentNormalizer(tape: tape, request: IngestContext(receivedAt: receivedAt, clientIP: ip))
+        switch normalizer.normalize(message: tape.root, batch: batch, pathType: type, index: nil) {
+        case .failure(let errors): return .failure(errors)
+        case .success(let event):
+            var decoder = RowBatchDecoder(table: .events)
+            try decoder.append(event.payload)
+            return .success(decoder.columns())
+        }
+    }
+
+    func string(_ column: ColumnData) -> String? {
+        guard case .byteArray(let buffer, let validity) = column else { return nil }
+        if validity?.first == false { return nil }
+        return String(decoding: buffer.bytes, as: UTF8.self)
+    }
+
+    func int64(_ column: ColumnData) -> Int64? {
+        guard case .int64(let values, let validity) = column, validity?.first != false else { return nil }
+        return values.first
+    }
+
+    @Test("client clock skew is corrected from sentAt")
+    func skewCorrection() throws {
+        let columns = try normalize(#"""
+            {"type":"track","event":"E","userId":"u","timestamp":"2026-11-01T00:00:00Z","sentAt":"2026-11-01T00:00:02Z",
+             "properties":{"a": 1.50}}
+            """#).get()
+        #expect(int64(columns[EventsColumn.timestamp]) == receivedAt - 2_000_000)
+        #expect(int64(columns[EventsColumn.originalTimestamp]) == 1_793_491_200_000_000)
+        #expect(int64(columns[EventsColumn.receivedAt]) == receivedAt)
+        #expect(string(columns[EventsColumn.properties]) == #"{"a": 1.50}"#)
+        #expect(string(columns[EventsColumn.event]) == "E")
+    }
+
+    @Test("without sentAt the timestamp is kept; without both, received_at is used")
+    func timestampFallbacks() throws {
+        let kept = try normalize(#"{"type":"page","anonymousId":"a","timestamp":"2026-11-01T00:00:00Z"}"#).get()
+        #expect(int64(kept[EventsColumn.timestamp]) == 1_793_491_200_000_000)
+        let none = try normalize(#"{"type":"page","anonymousId":"a"}"#).get()
+        #expect(int64(none[EventsColumn.timestamp]) == receivedAt)
+    }
+
+    @Test("batch context is merged and ip is filled from the request")
+    func contextMerge() throws {
+        let text = #"{"batch":[{"type":"identify","userId":"u","context":{"locale":"de"}}],"context":{"library":{"name":"x"},"locale":"en"}}"#
+        let tape = try JSONTape(parsing: Array(text.utf8))
+        let members = tape.members(of: tape.root)
+        let message = try #require(tape.elements(of: members[0].value).first)
+        let normalizer = SegmentNormalizer(tape: tape, request: IngestContext(receivedAt: receivedAt, clientIP: "10.0.0.9"))
+        let event = try normalizer.normalize(message: message, batch: .init(context: members[1].value), pathType: nil, index: 0).get()
+        var decoder = RowBatchDecoder(table: .events)
+        try decoder.append(event.payload)
+        let context = string(decoder.columns()[EventsColumn.context])
+        #expect(context == #"{"locale":"de","library":{"name":"x"},"ip":"10.0.0.9"}"#)
+    }
+
+    @Test("the path decides the type and a messageId is generated when absent")
+    func pathTypeAndMessageId() throws {
+        let columns = try normalize(#"{"type":"page","event":"Signed Up","userId":"u"}"#, type: .track).get()
+        #expect(string(columns[EventsColumn.type]) == "track")
+        #expect(string(columns[EventsColumn.messageId])?.count == 36)
+    }
+
+    @Test("validation lists every problem", arguments: [
+        (#"{"type":"track","userId":"u"}"#, ["event: is required for track"]),
+        (#"{"type":"alias","userId":"u"}"#, ["previousId: is required for alias"]),
+        (#"{"type":"group","anonymousId":"a"}"#, ["groupId: is required for group"]),
+        (#"{"type":"identify"}"#, ["userId: userId or anonymousId is required"]),
+        (#"{"type":"bogus","userId":"u"}"#, ["type: unknown message type; expected one of track, identify, page, screen, group, alias"]),
+        (#"{"type":"track","userId":"u","event":"e","timestamp":"nope","properties":[1]}"#,
+         ["properties: must be an object", "timestamp: is not an ISO-8601 timestamp"]),
+        (#"{"userId":"u","event":5}"#, ["type: is required"]),
+    ])
+    func validation(_ text: String, _ expected: [String]) throws {
+        guard case .failure(let errors) = try normalize(text) else {
+            Issue.record("expected a failure for \(text)")
+            return
+        }
+        #expect(errors.issues.map(\.description).sorted() == expected.sorted())
+    }
+}
