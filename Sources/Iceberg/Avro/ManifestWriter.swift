@@ -9,6 +9,7 @@ struct ManifestWriter: Sendable {
     /// What was written, with the counts and partition summaries its manifest-list entry needs.
     struct Output: Sendable {
         var bytes: [UInt8]
+        /// Entries written (ADDED, or EXISTING for a merged manifest).
         var addedFilesCount: Int32
         var addedRowsCount: Int64
         var partitions: [ManifestFile.FieldSummary]
@@ -87,10 +88,7 @@ struct ManifestWriter: Sendable {
         ])
     }
 
-    /// Writes the manifest for `files`, all added by `snapshotId`.
-    ///
-    /// - Throws: ``CatalogError`` `invalidArgument` when a file's partition tuple does not match the spec.
-    func write(files: [DataFile], snapshotId: Int64, syncMarker: [UInt8]) throws -> Output {
+    private func containerWriter(syncMarker: [UInt8]) throws -> AvroContainerWriter {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let metadata: [(key: String, value: String)] = [
@@ -101,8 +99,31 @@ struct ManifestWriter: Sendable {
             ("format-version", "2"),
             ("content", "data"),
         ]
+        return AvroContainerWriter(schema: try entrySchema(), metadata: metadata, codec: codec, syncMarker: syncMarker)
+    }
+
+    /// Writes a merged manifest: `entries` as EXISTING, with their snapshot ids and sequence numbers explicit.
+    func write(existing entries: [ManifestReader.Entry], syncMarker: [UInt8]) throws -> Output {
+        var writer = try containerWriter(syncMarker: syncMarker)
+        var summaries = PartitionSummaryBuilder(fieldCount: spec.fields.count)
+        var rows: Int64 = 0
+        for entry in entries {
+            summaries.add(entry.partition)
+            rows += entry.recordCount
+            try writer.append(.record([
+                .int(0), .long(entry.snapshotId), .long(entry.sequenceNumber), .long(entry.fileSequenceNumber), entry.dataFile,
+            ]))
+        }
+        return Output(bytes: try writer.finish(), addedFilesCount: Int32(entries.count), addedRowsCount: rows,
+                      partitions: summaries.summaries)
+    }
+
+    /// Writes the manifest for `files`, all added by `snapshotId`.
+    ///
+    /// - Throws: ``CatalogError`` `invalidArgument` when a file's partition tuple does not match the spec.
+    func write(files: [DataFile], snapshotId: Int64, syncMarker: [UInt8]) throws -> Output {
         let partitionType = try partitionType()
-        var writer = AvroContainerWriter(schema: try entrySchema(), metadata: metadata, codec: codec, syncMarker: syncMarker)
+        var writer = try containerWriter(syncMarker: syncMarker)
         var summaries = PartitionSummaryBuilder(fieldCount: spec.fields.count)
         var rows: Int64 = 0
         for file in files {

@@ -54,6 +54,25 @@ struct SnapshotProducer: Sendable {
                             addedRowsCount: output.addedRowsCount, partitions: output.partitions)
     }
 
+    /// Merges `manifests` (the live entries of each, read by the caller) into one manifest of EXISTING entries.
+    ///
+    /// - Parameter index: distinguishes the merged manifests of one commit (`{commitId}-m{index}.avro`, index ≥ 1).
+    func mergedManifest(_ entries: [ManifestReader.Entry], metadata: TableMetadata, specId: Int32, index: Int,
+                        sequenceNumber: Int64) throws -> (bytes: [UInt8], manifest: ManifestFile) {
+        guard let schema = metadata.currentSchema, let spec = metadata.partitionSpecs.first(where: { $0.specId == specId }) else {
+            throw CatalogError(.invalidMetadata, "table metadata lacks the manifest's schema or spec")
+        }
+        let output = try ManifestWriter(schema: schema, spec: spec, codec: codec)
+            .write(existing: entries, syncMarker: AvroContainerWriter.randomSyncMarker())
+        let manifest = ManifestFile(
+            manifestPath: "\(Self.metadataDirectory(metadata))/\(commitId)-m\(index).avro", manifestLength: Int64(output.bytes.count),
+            partitionSpecId: specId, content: .data, sequenceNumber: sequenceNumber,
+            minSequenceNumber: entries.map(\.sequenceNumber).min() ?? sequenceNumber, addedSnapshotId: snapshotId,
+            addedFilesCount: 0, existingFilesCount: output.addedFilesCount, deletedFilesCount: 0,
+            addedRowsCount: 0, existingRowsCount: output.addedRowsCount, deletedRowsCount: 0, partitions: output.partitions)
+        return (output.bytes, manifest)
+    }
+
     /// The snapshot on top of `metadata`'s current `main`, listing `parentManifests` plus `manifest`.
     func attempt(_ attempt: Int, on metadata: TableMetadata, parentManifests: [ManifestFile], manifest: DataManifest,
                  files: [DataFile], nowMs: Int64) throws -> Attempt {

@@ -50,7 +50,9 @@ public struct TableAppender: Sendable {
         let start = clock.now
         var attempt = 0
         while true {
-            let parentManifests = try await manifests(of: table.metadata.currentSnapshot, id: id)
+            var parentManifests = try await manifests(of: table.metadata.currentSnapshot, id: id)
+            parentManifests = try await merge(parentManifests, table: table, producer: producer, specId: manifest.specId,
+                                              firstIndex: 1 + attempt * 1000)
             let prepared = try producer.attempt(attempt, on: table.metadata, parentManifests: parentManifests,
                                                 manifest: manifest, files: files, nowMs: SQLCatalog.nowMs())
             try await write(prepared.manifestListBytes, to: prepared.manifestListLocation, id: id)
@@ -111,17 +113,47 @@ public struct TableAppender: Sendable {
         }
     }
 
-    private func manifests(of snapshot: Snapshot?, id: TableIdentifier) async throws -> [ManifestFile] {
-        guard let snapshot else { return [] }
-        let bytes: [UInt8]
+    /// `manifests` with small data manifests merged once there are too many (see ``ManifestMerger``); the
+    /// merged manifests are written here and come first.
+    private func merge(_ manifests: [ManifestFile], table: Table, producer: SnapshotProducer, specId: Int32,
+                       firstIndex: Int) async throws -> [ManifestFile] {
+        let bins = ManifestMerger(properties: table.metadata.properties).bins(manifests, specId: specId)
+        guard !bins.isEmpty else { return manifests }
+        let sequenceNumber = table.metadata.lastSequenceNumber + 1
+        let target = try ManifestWriter(schema: table.metadata.currentSchema ?? Schema(fields: []),
+                                        spec: table.metadata.defaultSpec ?? .unpartitioned).entrySchema()
+        var merged: [ManifestFile] = []
+        var replaced = Set<String>()
+        for (offset, bin) in bins.enumerated() {
+            var entries: [ManifestReader.Entry] = []
+            for manifest in bin {
+                let bytes = try await read(manifest.manifestPath, id: table.identifier)
+                entries += try ManifestReader.liveEntries(bytes, manifest: manifest, target: target)
+                replaced.insert(manifest.manifestPath)
+            }
+            let output = try producer.mergedManifest(entries, metadata: table.metadata, specId: specId,
+                                                     index: firstIndex + offset, sequenceNumber: sequenceNumber)
+            try await write(output.bytes, to: output.manifest.manifestPath, id: table.identifier)
+            merged.append(output.manifest)
+        }
+        logger.debug("merged manifests", metadata: [
+            "floe.table": "\(table.identifier)", "iceberg.manifests_merged": "\(replaced.count)",
+        ])
+        return merged + manifests.filter { !replaced.contains($0.manifestPath) }
+    }
+
+    private func read(_ location: String, id: TableIdentifier) async throws -> [UInt8] {
         do {
-            bytes = try await fileIO.read(snapshot.manifestList)
+            return try await fileIO.read(location)
         } catch {
-            throw CatalogError(.io, "reading the parent manifest list failed",
-                               context: ["table": id.description, "location": snapshot.manifestList],
+            throw CatalogError(.io, "reading a manifest failed", context: ["table": id.description, "location": location],
                                underlying: error as? FileIOError)
         }
-        return try ManifestListReader.read(bytes)
+    }
+
+    private func manifests(of snapshot: Snapshot?, id: TableIdentifier) async throws -> [ManifestFile] {
+        guard let snapshot else { return [] }
+        return try ManifestListReader.read(try await read(snapshot.manifestList, id: id))
     }
 
     private func write(_ bytes: [UInt8], to location: String, id: TableIdentifier) async throws {

@@ -123,6 +123,35 @@ struct TableAppenderTests {
         #expect(try await sqlCatalog.loadTable(table).metadata.snapshots.isEmpty)
     }
 
+    @Test("manifests are merged past commit.manifest.min-count-to-merge without losing files")
+    func mergesManifests() async throws {
+        _ = try await sqlCatalog.loadOrCreateTable(table, schema: EventsTable.schema, partitionSpec: EventsTable.spec,
+                                                   properties: ["commit.manifest.min-count-to-merge": "3"])
+        let appender = appender(sqlCatalog)
+        var results: [AppendResult] = []
+        for index in 0..<6 {
+            results.append(try await appender.append(to: table, files: files("m\(index)"), commitId: "m\(index)"))
+        }
+        let head = try #require(try await sqlCatalog.loadTable(table).metadata.currentSnapshot)
+        let manifests = try await manifestList(head)
+        #expect(manifests.count <= 3)
+        #expect(head.summary["total-data-files"] == "12")
+        let target = try ManifestWriter(schema: EventsTable.schema, spec: EventsTable.spec).entrySchema()
+        var paths: [String: Int64] = [:]
+        for manifest in manifests {
+            for entry in try ManifestReader.liveEntries(try await fileIO.read(manifest.manifestPath), manifest: manifest, target: target) {
+                paths[entry.dataFile.recordValue?[1].stringValue ?? ""] = entry.sequenceNumber
+            }
+        }
+        #expect(paths.count == 12)
+        // Files keep the data sequence number of the snapshot that added them.
+        #expect(paths["file:///w/analytics/events/data/m0-0.parquet"] == 1)
+        #expect(paths["file:///w/analytics/events/data/m5-1.parquet"] == 6)
+        let merged = try #require(manifests.first { $0.existingFilesCount > 0 })
+        #expect(merged.addedSnapshotId != 0 && merged.minSequenceNumber < merged.sequenceNumber)
+        #expect(manifests.reduce(0) { $0 + $1.addedRowsCount + $1.existingRowsCount } == 120)
+    }
+
     @Test("partition tuples that do not fit the spec are rejected before anything is written")
     func invalidPartition() async throws {
         try await prepare()

@@ -239,8 +239,10 @@ def check(fixture):
                    "null_value_counts")
             expect(dict(row["lower_bounds"])[1] == bytes.fromhex(f["lowerBounds"]["1"]), "lower bound of message_id")
     manifests = table.inspect.manifests().to_pylist()
-    expect(sum(m["added_data_files_count"] for m in manifests) >= len(floe_paths), "inspect.manifests")
+    expect(sum(m["added_data_files_count"] + m["existing_data_files_count"] for m in manifests) >= len(floe_paths),
+           "inspect.manifests")
 
+    merged_manifests = []
     for s in md.snapshots:
         if not s.summary.additional_properties.get("floe.commit-id"):
             continue
@@ -260,11 +262,19 @@ def check(fixture):
                 expect(key in mmeta, f"manifest metadata {key}")
             expect(mmeta["format-version"] == "2" and mmeta["content"] == "data", "manifest metadata values")
             expect(json.loads(mmeta["partition-spec"])[1]["field-id"] == 1001, "partition-spec metadata")
-            for e in entries:
-                expect(e["status"] == 1 and e["snapshot_id"] == s.snapshot_id, "entry status/snapshot")
-                expect(e["sequence_number"] is None and e["file_sequence_number"] is None, "inherited sequence numbers")
-            expect(m["sequence_number"] == s.sequence_number and m["min_sequence_number"] == s.sequence_number,
-                   "manifest sequence numbers")
+            if m["existing_files_count"] > 0:
+                merged_manifests.append(m["manifest_path"])
+                for e in entries:
+                    expect(e["status"] == 0 and e["snapshot_id"] is not None, "merged entry status/snapshot")
+                    expect(e["sequence_number"] is not None and e["file_sequence_number"] is not None,
+                           "merged entries carry explicit sequence numbers")
+                expect(m["min_sequence_number"] == min(e["sequence_number"] for e in entries), "min_sequence_number")
+            else:
+                for e in entries:
+                    expect(e["status"] == 1 and e["snapshot_id"] == s.snapshot_id, "entry status/snapshot")
+                    expect(e["sequence_number"] is None and e["file_sequence_number"] is None, "inherited sequence numbers")
+                expect(m["min_sequence_number"] == s.sequence_number, "manifest min sequence number")
+            expect(m["sequence_number"] == s.sequence_number, "manifest sequence number")
             types = sorted({e["data_file"]["partition"]["type"] for e in entries})
             expect(m["partitions"][0]["lower_bound"] == types[0].encode() and m["partitions"][0]["upper_bound"] == types[-1].encode(),
                    "partition summary bounds")
@@ -283,6 +293,7 @@ def check(fixture):
     snaps = con.execute(f"SELECT count(*) FROM iceberg_snapshots('{metadata_file}')").fetchone()[0]
     expect(snaps == len(md.snapshots), f"duckdb snapshots {snaps}")
     print(f"ok: {expected_rows} rows, {len(md.snapshots)} snapshots ({len(floe_snapshots)} by Floe), "
+          f"{len(merged_manifests)} merged manifests, "
           f"pyiceberg scan + inspect, fastavro schemas, duckdb iceberg_scan all agree")
 
 

@@ -23,5 +23,8 @@ for batch in 4 5 6 7 8 9; do "$python" "$here/check_catalog.py" make-data "$fixt
 pyiceberg_pid=$!
 run_swift
 wait "$pyiceberg_pid"
+# One more Floe append on top of pyiceberg's manifests: past the merge threshold, so it merges them.
+"$python" "$here/check_catalog.py" make-data "$fixture" --batch 10
+run_swift
 "$python" "$here/check_catalog.py" check "$fixture"
 echo "fixture: $fixture"

@@ -73,7 +73,8 @@ struct IcebergFixtureTests {
         let catalog = try SQLCatalog(databasePath: directory + "/catalog.db", catalogName: "floe",
                                      warehouseLocation: batches.warehouse, fileIO: fileIO, logger: logger)
         let table = try await catalog.loadOrCreateTable(EventsTable.identifier, schema: EventsTable.schema,
-                                                        partitionSpec: EventsTable.spec)
+                                                        partitionSpec: EventsTable.spec,
+                                                        properties: ["commit.manifest.min-count-to-merge": "8"])
         #expect(table.metadata.location == batches.warehouse + "/analytics/events")
         let appender = TableAppender(catalog: catalog, fileIO: fileIO, logger: logger)
         for batch in batches.batches {
