@@ -1,7 +1,7 @@
 import CZlib
 
 /// The compression applied to each block of an Avro container file (`avro.codec`).
-public enum AvroCodec: String, Sendable, Hashable {
+enum AvroCodec: String, Sendable, Hashable {
     /// No compression.
     case null
     /// Raw DEFLATE (RFC 1951, no zlib header or checksum), as the Avro spec requires.
