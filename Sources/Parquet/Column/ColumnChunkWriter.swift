@@ -14,11 +14,15 @@ struct ColumnChunkWriter {
         var statistics: ColumnStatistics
     }
 
+    /// Buffers reused by every chunk of a file: the page being built and the dictionary indices.
+    struct Scratch {
+        var page: [UInt8] = []
+        var indices: [UInt32] = []
+    }
+
     let leaf: LeafColumn
     let options: WriterOptions
     let compressor: PageCompressor
-    private var page: [UInt8] = []
-    private var indices: [UInt32] = []
     /// Where the next chunk starts in the leaf's levels and values.
     private var levelCursor = 0
     private var valueCursor = 0
@@ -33,7 +37,7 @@ struct ColumnChunkWriter {
     private var hasDefinition: Bool { leaf.maxDefinitionLevel > 0 }
 
     /// Appends the pages of the next `rows` rows to `out`, whose count is the file offset.
-    mutating func writeChunk(rows: Int, into out: inout [UInt8]) throws(ParquetError) -> Result {
+    mutating func writeChunk(rows: Int, scratch: inout Scratch, into out: inout [UInt8]) throws(ParquetError) -> Result {
         let levelStart = levelCursor
         let valueStart = valueCursor
         let levelEnd = chunkLevelEnd(from: levelStart, rows: rows)
@@ -50,15 +54,15 @@ struct ColumnChunkWriter {
         var dictionaryEnd = valueStart
         var dictionaryPageOffset: Int64?
         if options.enableDictionary, case .byteArray(let buffer) = leaf.values, valueEnd > valueStart,
-           let built = buildDictionary(buffer, range: valueStart..<valueEnd) {
+           let built = buildDictionary(buffer, range: valueStart..<valueEnd, indices: &scratch.indices) {
             dictionary = built.encoder
             dictionaryEnd = built.end
             dictionaryPageOffset = Int64(out.count)
-            page.removeAll(keepingCapacity: true)
-            built.encoder.writePlain(into: &page)
+            scratch.page.removeAll(keepingCapacity: true)
+            built.encoder.writePlain(into: &scratch.page)
             let header = PageHeader(type: .dictionaryPage, uncompressedPageSize: 0, compressedPageSize: 0,
                                     dictionaryPageHeader: DictionaryPageHeader(numValues: Int32(built.encoder.count)))
-            let written = try emitPage(header, into: &out)
+            let written = try emitPage(header, page: scratch.page, into: &out)
             sizes.uncompressed += written.uncompressed
             sizes.compressed += written.compressed
             encodingStats.append(PageEncodingStats(pageType: .dictionaryPage, encoding: .plain, count: 1))
@@ -77,31 +81,31 @@ struct ColumnChunkWriter {
             var useDictionary = dictionary != nil && value < dictionaryEnd
             let end = pageEnd(level: level, value: value, levelEnd: levelEnd, dictionaryEnd: dictionaryEnd,
                               useDictionary: &useDictionary)
-            page.removeAll(keepingCapacity: true)
+            scratch.page.removeAll(keepingCapacity: true)
             if hasRepetition {
                 RLEHybridEncoder.encodeWithLengthPrefix(
                     leaf.repetitionLevels[level..<end.level],
-                    bitWidth: RLEHybridEncoder.bitWidth(forMaxValue: UInt64(leaf.maxRepetitionLevel)), into: &page)
+                    bitWidth: RLEHybridEncoder.bitWidth(forMaxValue: UInt64(leaf.maxRepetitionLevel)), into: &scratch.page)
             }
             if hasDefinition {
                 RLEHybridEncoder.encodeWithLengthPrefix(
                     leaf.definitionLevels[level..<end.level],
-                    bitWidth: RLEHybridEncoder.bitWidth(forMaxValue: UInt64(leaf.maxDefinitionLevel)), into: &page)
+                    bitWidth: RLEHybridEncoder.bitWidth(forMaxValue: UInt64(leaf.maxDefinitionLevel)), into: &scratch.page)
             }
             if useDictionary, let dictionary {
                 let bitWidth = dictionary.indexBitWidth
-                page.append(UInt8(bitWidth))
-                let slice = indices[(value - valueStart)..<(end.value - valueStart)]
-                if !slice.isEmpty { RLEHybridEncoder.encode(slice, bitWidth: bitWidth, into: &page) }
+                scratch.page.append(UInt8(bitWidth))
+                let slice = scratch.indices[(value - valueStart)..<(end.value - valueStart)]
+                if !slice.isEmpty { RLEHybridEncoder.encode(slice, bitWidth: bitWidth, into: &scratch.page) }
                 dictionaryPages += 1
             } else {
-                encodePlain(value..<end.value)
+                encodePlain(value..<end.value, into: &scratch.page)
                 plainPages += 1
             }
             let header = PageHeader(type: .dataPage, uncompressedPageSize: 0, compressedPageSize: 0,
                                     dataPageHeader: DataPageHeader(numValues: Int32(end.level - level),
                                                                    encoding: useDictionary ? .rleDictionary : .plain))
-            let written = try emitPage(header, into: &out)
+            let written = try emitPage(header, page: scratch.page, into: &out)
             sizes.uncompressed += written.uncompressed
             sizes.compressed += written.compressed
             level = end.level
@@ -158,6 +162,10 @@ struct ColumnChunkWriter {
     /// Clears `useDictionary` when the first row needs values past the end of the dictionary.
     private func pageEnd(level start: Int, value startValue: Int, levelEnd: Int, dictionaryEnd: Int,
                          useDictionary: inout Bool) -> (level: Int, value: Int) {
+        if !hasRepetition {
+            return flatPageEnd(level: start, value: startValue, levelEnd: levelEnd, dictionaryEnd: dictionaryEnd,
+                               useDictionary: &useDictionary)
+        }
         let maxRows = max(1, options.maxRowsPerPage)
         let limit = max(1, options.dataPageSize)
         let repetition = leaf.repetitionLevels
@@ -191,7 +199,53 @@ struct ColumnChunkWriter {
         return (level, value)
     }
 
-    private mutating func encodePlain(_ range: Range<Int>) {
+    /// `pageEnd` for columns without repetition, where a row is one level: sized in bulk, not per row.
+    private func flatPageEnd(level start: Int, value startValue: Int, levelEnd: Int, dictionaryEnd: Int,
+                             useDictionary: inout Bool) -> (level: Int, value: Int) {
+        var rows = min(max(1, options.maxRowsPerPage), levelEnd - start)
+        var count = valueCount(start..<(start + rows))
+        if useDictionary && startValue + count > dictionaryEnd {
+            if startValue >= dictionaryEnd {
+                useDictionary = false
+            } else {
+                count = dictionaryEnd - startValue
+                rows = rowsHolding(values: count, from: start)
+            }
+        }
+        let limit = max(1, options.dataPageSize)
+        let dictionary = useDictionary
+        func cost(_ values: Int) -> Int {
+            (dictionary ? 4 * values : leaf.values.plainSize(startValue..<(startValue + values))) + values / 4
+        }
+        if count > 1 && cost(count) > limit {
+            // The largest value count that fits, by binary search over the running byte size.
+            var low = 1
+            var high = count
+            while low < high {
+                let middle = (low + high + 1) / 2
+                if cost(middle) <= limit { low = middle } else { high = middle - 1 }
+            }
+            count = low
+            rows = rowsHolding(values: count, from: start)
+        }
+        return (start + rows, startValue + count)
+    }
+
+    /// Number of levels from `start` up to and including the one holding the `values`-th value.
+    private func rowsHolding(values: Int, from start: Int) -> Int {
+        guard hasDefinition else { return values }
+        let maxLevel = leaf.maxDefinitionLevel
+        let definition = leaf.definitionLevels
+        var seen = 0
+        var level = start
+        while seen < values {
+            if definition[level] == maxLevel { seen += 1 }
+            level += 1
+        }
+        return level - start
+    }
+
+    private func encodePlain(_ range: Range<Int>, into page: inout [UInt8]) {
         switch leaf.values {
         case .boolean(let v): PlainEncoder.encode(v[range], into: &page)
         case .int32(let v): PlainEncoder.encode(v[range], into: &page)
@@ -202,24 +256,30 @@ struct ColumnChunkWriter {
         }
     }
 
-    private mutating func buildDictionary(_ buffer: ByteArrayBuffer,
-                                          range: Range<Int>) -> (encoder: DictionaryEncoder, end: Int)? {
+    /// The dictionary of values `range` and the end of the values it covers, or nil when PLAIN is smaller.
+    private func buildDictionary(_ buffer: ByteArrayBuffer, range: Range<Int>,
+                                 indices: inout [UInt32]) -> (encoder: DictionaryEncoder, end: Int)? {
         indices.removeAll(keepingCapacity: true)
         indices.reserveCapacity(range.count)
         let probeEnd = range.lowerBound + min(range.count, Self.dictionaryProbeCount)
         var encoder = DictionaryEncoder(expectedCount: min(range.count, 4 * Self.dictionaryProbeCount))
         let limit = options.dictionaryPageSizeLimit
         var end = encoder.encode(buffer, range: range.lowerBound..<probeEnd, sizeLimit: limit, indices: &indices)
-        // Mostly distinct values (ids, JSON payloads) gain nothing from a dictionary.
-        guard end > range.lowerBound, encoder.count * 2 <= end - range.lowerBound else { return nil }
+        // Ids and JSON payloads are all distinct: skip hashing the rest of them.
+        if end == probeEnd && encoder.count == Self.dictionaryProbeCount { return nil }
         if end == probeEnd {
             end = encoder.encode(buffer, range: probeEnd..<range.upperBound, sizeLimit: limit, indices: &indices)
         }
+        let covered = range.lowerBound..<end
+        guard !covered.isEmpty else { return nil }
+        let dictionarySize = encoder.plainSize + (covered.count * encoder.indexBitWidth + 7) / 8
+        guard dictionarySize * 4 < leaf.values.plainSize(covered) * 3 else { return nil }
         return (encoder, end)
     }
 
     /// Compresses `page`, appends its header and bytes to `out`, and returns both sizes with the header.
-    private func emitPage(_ header: PageHeader, into out: inout [UInt8]) throws(ParquetError) -> (uncompressed: Int, compressed: Int) {
+    private func emitPage(_ header: PageHeader, page: [UInt8],
+                          into out: inout [UInt8]) throws(ParquetError) -> (uncompressed: Int, compressed: Int) {
         guard page.count <= Int(Int32.max) else {
             throw ParquetError(.tooLarge, "page of \(page.count) bytes", context: ["column": leaf.path.joined(separator: ".")])
         }

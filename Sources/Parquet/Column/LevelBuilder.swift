@@ -88,7 +88,7 @@ enum LevelBuilder {
         default:
             let mapping = try field.type.leafMapping(column: column)
             let values = try LeafValues(data, expected: mapping.physicalType, column: column)
-            let validCount = validity.map { $0.reduce(0) { $1 ? $0 + 1 : $0 } } ?? data.entryCount
+            let validCount = validity.map(Self.countTrue) ?? data.entryCount
             guard values.count == validCount else {
                 throw ParquetError(.invalidColumnData,
                                    "column has \(values.count) values but \(validCount) non-null entries",
@@ -112,7 +112,8 @@ enum LevelBuilder {
                 levelCount = rowCount
                 if definition > 0 {
                     if let validity {
-                        definitionLevels = validity.map { $0 ? 1 : 0 }
+                        // Bool is stored as one byte, 0 or 1: exactly the levels of a flat optional column.
+                        definitionLevels = validity.withUnsafeBytes { Array($0) }
                     } else {
                         definitionLevels = Array(repeating: 1, count: rowCount)
                     }
@@ -123,6 +124,14 @@ enum LevelBuilder {
                                      maxRepetitionLevel: parentRepetition, values: values,
                                      definitionLevels: definitionLevels, repetitionLevels: repetitionLevels,
                                      levelCount: levelCount))
+        }
+    }
+
+    private static func countTrue(_ flags: [Bool]) -> Int {
+        flags.withUnsafeBytes { bytes in
+            var count = 0
+            for byte in bytes { count &+= Int(byte) }
+            return count
         }
     }
 

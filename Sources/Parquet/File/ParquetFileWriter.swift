@@ -28,6 +28,7 @@ public enum ParquetFileWriter {
         out.reserveCapacity(estimatedFileSize(leaves, codec: options.codec))
         out.append(contentsOf: magic)
 
+        var scratch = ColumnChunkWriter.Scratch()
         var rowGroups: [RowGroup] = []
         var summaries = leaves.map {
             ColumnChunkSummary(path: $0.path, fieldId: $0.fieldID, valueCount: 0, nullCount: 0, compressedSize: 0,
@@ -44,7 +45,7 @@ public enum ParquetFileWriter {
             var totalByteSize: Int64 = 0
             var totalCompressedSize: Int64 = 0
             for index in writers.indices {
-                let result = try writers[index].writeChunk(rows: rows, into: &out)
+                let result = try writers[index].writeChunk(rows: rows, scratch: &scratch, into: &out)
                 let metaData = result.chunk.metaData
                 chunks.append(result.chunk)
                 totalByteSize += metaData.totalUncompressedSize
