@@ -22,6 +22,7 @@ struct ReaderFixtureTests {
         Fixture(name: "types_zstd9", rows: 1000, codec: .zstd(level: 9)),
         Fixture(name: "types_gzip", rows: 1000, codec: .gzip),
         Fixture(name: "one_row", rows: 1, codec: .zstd(level: 1)),
+        Fixture(name: "zero_rows", rows: 0, codec: .zstd(level: 1)),
         Fixture(name: "many_rows", rows: 100_000, codec: .zstd(level: 1)),
         Fixture(name: "row_groups", rows: 25_000, codec: .snappy, rowGroupSize: 10_000),
         Fixture(name: "dictionary_fallback", rows: 30_000, codec: .zstd(level: 1), dictionaryPageSizeLimit: 200),

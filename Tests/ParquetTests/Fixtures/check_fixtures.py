@@ -310,7 +310,7 @@ def check_pyarrow(name, path, expected):
     # Statistics of every chunk must bound the data; merged bounds must match the summaries.
     summaries = {".".join(s["path"]): s for s in expected["summaries"]}
     md = pf.metadata
-    for ci in range(md.num_columns):
+    for ci in range(md.num_columns if md.num_row_groups else 0):
         cpath = md.row_group(0).column(ci).path_in_schema
         top = cpath.split(".")[0]
         summary = summaries[cpath]
@@ -393,7 +393,8 @@ def check_duckdb(name, path, expected):
         if path_ in ("long_text",) and smax is not None and "😀" in smax and not smax.startswith("😀" * 15):
             fail(f"{name}/duckdb/{path_}", f"max {smax!r}")
     for key, s in summaries.items():
-        if seen.get(key, -1) != s["null_count"]:
+        # A file without row groups has no parquet_metadata rows.
+        if seen.get(key, 0 if expected["rows"] == 0 else -1) != s["null_count"]:
             fail(f"{name}/duckdb-stats/{key}", f"null_count {seen.get(key)} vs {s['null_count']}")
     # Filters that rely on statistics must not lose rows.
     n = con.execute(f"SELECT count(*) FROM read_parquet('{path}') WHERE low_card = 'track'").fetchone()[0]
