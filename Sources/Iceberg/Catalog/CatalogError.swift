@@ -8,6 +8,7 @@ public struct CatalogError: Error, Sendable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
             case noSuchTable, noSuchNamespace, alreadyExists, conflict, commitStateUnknown
             case invalidMetadata, invalidArgument, io, database
+            case unauthorized, unavailable, rejected
         }
 
         private let base: Base
@@ -31,6 +32,13 @@ public struct CatalogError: Error, Sendable, CustomStringConvertible {
         public static let io = Code(.io)
         /// The catalog database failed.
         public static let database = Code(.database)
+        /// The catalog refused the credentials (HTTP 401, 403 or 419 after a token refresh).
+        public static let unauthorized = Code(.unauthorized)
+        /// The catalog could not be reached or kept failing (connection errors, timeouts, 5xx) past the retries;
+        /// nothing that changes a table was attempted, so trying again later is safe.
+        public static let unavailable = Code(.unavailable)
+        /// The catalog rejected the request (another HTTP 4xx); `context["server_message"]` says why.
+        public static let rejected = Code(.rejected)
 
         public var description: String { base.rawValue }
     }

@@ -12,4 +12,15 @@ public protocol FileIO: Sendable {
     func delete(_ location: String) async throws
     /// Every object whose location starts with `prefix`, in the same form as `prefix`, sorted.
     func list(prefix: String) async throws -> [String]
+    /// Like ``list(prefix:)``, with sizes and modification times where the store knows them.
+    ///
+    /// The default implementation calls ``list(prefix:)`` and reports neither; implementations that can should
+    /// override it (``LocalFileIO`` and ``MemoryFileIO`` do), since orphan-file removal skips files of unknown age.
+    func listFiles(prefix: String) async throws -> [StoredFile]
+}
+
+extension FileIO {
+    public func listFiles(prefix: String) async throws -> [StoredFile] {
+        try await list(prefix: prefix).map { StoredFile(location: $0) }
+    }
 }

@@ -99,6 +99,21 @@ public struct LocalFileIO: FileIO {
         if unlink(path) != 0, errno != ENOENT { throw Self.systemError("unlink", location) }
     }
 
+    public func listFiles(prefix: String) async throws -> [StoredFile] {
+        try await list(prefix: prefix).compactMap { location -> StoredFile? in
+            var info = stat()
+            // A file removed since the listing is simply left out.
+            guard stat(try Self.path(of: location), &info) == 0 else { return nil }
+            #if canImport(Darwin)
+            let seconds = Double(info.st_mtimespec.tv_sec) + Double(info.st_mtimespec.tv_nsec) / 1e9
+            #else
+            let seconds = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+            #endif
+            return StoredFile(location: location, size: Int64(info.st_size),
+                              lastModified: Date(timeIntervalSince1970: seconds))
+        }
+    }
+
     public func list(prefix: String) async throws -> [String] {
         let path = try Self.path(of: prefix)
         let locationPrefix = String(prefix.dropLast(path.count))

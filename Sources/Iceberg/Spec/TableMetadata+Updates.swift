@@ -42,6 +42,19 @@ extension TableMetadata {
         case .removeSnapshotRef(let name):
             refs[name] = nil
             if name == SnapshotReference.mainBranch { currentSnapshotId = nil }
+        case .removeSnapshots(let ids):
+            let removed = Set(ids)
+            if let unknown = ids.first(where: { snapshot(id: $0) == nil }) {
+                throw CatalogError(.invalidArgument, "cannot remove an unknown snapshot",
+                                   context: ["snapshot_id": String(unknown)])
+            }
+            // Like Java's builder: children keep their (now dangling) parent ids; refs to removed snapshots go.
+            snapshots.removeAll { removed.contains($0.snapshotId) }
+            snapshotLog.removeAll { removed.contains($0.snapshotId) }
+            for (name, reference) in refs where removed.contains(reference.snapshotId) {
+                refs[name] = nil
+                if name == SnapshotReference.mainBranch { currentSnapshotId = nil }
+            }
         case .setProperties(let updates):
             properties.merge(updates) { _, new in new }
         case .removeProperties(let removals):

@@ -8,6 +8,8 @@ public enum TableUpdate: Sendable, Hashable {
     case setSnapshotRef(name: String, reference: SnapshotReference)
     /// `remove-snapshot-ref`.
     case removeSnapshotRef(name: String)
+    /// `remove-snapshots`: drops snapshots (and the refs and snapshot-log entries that point at them).
+    case removeSnapshots([Int64])
     /// `set-properties`.
     case setProperties([String: String])
     /// `remove-properties`.
@@ -20,7 +22,7 @@ extension TableUpdate: Codable {
     private enum CodingKeys: String, CodingKey {
         case action, snapshot, refName = "ref-name", snapshotId = "snapshot-id", type
         case minSnapshotsToKeep = "min-snapshots-to-keep", maxSnapshotAgeMs = "max-snapshot-age-ms"
-        case maxRefAgeMs = "max-ref-age-ms", updates, removals, location
+        case maxRefAgeMs = "max-ref-age-ms", updates, removals, location, snapshotIds = "snapshot-ids"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -40,6 +42,8 @@ extension TableUpdate: Codable {
                     maxRefAgeMs: try c.decodeIfPresent(Int64.self, forKey: .maxRefAgeMs)))
         case "remove-snapshot-ref":
             self = .removeSnapshotRef(name: try c.decode(String.self, forKey: .refName))
+        case "remove-snapshots":
+            self = .removeSnapshots(try c.decode([Int64].self, forKey: .snapshotIds))
         case "set-properties":
             self = .setProperties(try c.decode([String: String].self, forKey: .updates))
         case "remove-properties":
@@ -68,6 +72,9 @@ extension TableUpdate: Codable {
         case .removeSnapshotRef(let name):
             try c.encode("remove-snapshot-ref", forKey: .action)
             try c.encode(name, forKey: .refName)
+        case .removeSnapshots(let ids):
+            try c.encode("remove-snapshots", forKey: .action)
+            try c.encode(ids, forKey: .snapshotIds)
         case .setProperties(let updates):
             try c.encode("set-properties", forKey: .action)
             try c.encode(updates, forKey: .updates)

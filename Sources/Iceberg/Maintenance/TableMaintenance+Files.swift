@@ -1,0 +1,141 @@
+import Foundation
+
+extension TableMaintenance {
+    /// Deletes every file under the table location that no snapshot, manifest or metadata file of the current
+    /// metadata references and that was last modified before `olderThan` (and before now minus
+    /// ``orphanSafetyMargin``). Files of unknown age are kept.
+    ///
+    /// - Throws: ``CatalogError`` when the table cannot be loaded or a referenced manifest list or manifest
+    ///   cannot be read (then nothing is deleted: the referenced set would be incomplete); FileIO listing errors.
+    public func deleteOrphanFiles(table id: TableIdentifier, olderThan: Date) async throws -> DeleteOrphanFilesResult {
+        let table = try await catalog.loadTable(id)
+        let metadata = table.metadata
+        var referenced: Set<String> = [Self.normalized(table.metadataLocation)]
+        referenced.formUnion(metadata.metadataLog.map { Self.normalized($0.metadataFile) })
+        for snapshot in metadata.snapshots {
+            referenced.insert(Self.normalized(snapshot.manifestList))
+            for manifest in try await manifests(of: snapshot, table: id, missingIsError: true) {
+                referenced.insert(Self.normalized(manifest.manifestPath))
+                for file in try await fileReferences(manifest, table: id) {
+                    referenced.insert(Self.normalized(file.location))
+                }
+            }
+        }
+        let margin = Double(orphanSafetyMargin.components.seconds)
+            + Double(orphanSafetyMargin.components.attoseconds) / 1e18
+        let cutoff = min(olderThan, Date().addingTimeInterval(-margin))
+        let root = metadata.location.hasSuffix("/") ? metadata.location : metadata.location + "/"
+        var result = DeleteOrphanFilesResult()
+        for file in try await fileIO.listFiles(prefix: root) where !referenced.contains(Self.normalized(file.location)) {
+            guard let modified = file.lastModified, modified < cutoff else {
+                result.skippedYoungFiles += 1
+                continue
+            }
+            result.orphans.append(file.location)
+        }
+        for orphan in result.orphans {
+            if await delete(orphan, table: id) { result.deletedFiles.append(orphan) } else { result.failedDeletes.append(orphan) }
+        }
+        logger.info("deleted orphan files", metadata: [
+            "floe.table": "\(id)", "iceberg.files_deleted": "\(result.deletedFiles.count)",
+            "iceberg.files_failed": "\(result.failedDeletes.count)",
+        ])
+        return result
+    }
+
+    /// Deletes the manifest lists and manifests of `expired` snapshots, and their data files, unless a snapshot
+    /// of `table` (committed without them) still reaches them.
+    func removeUnreachable(expired: [Snapshot], table: Table) async throws -> ExpireSnapshotsResult {
+        let id = table.identifier
+        var retainedManifests: [String: ManifestFile] = [:]
+        for snapshot in table.metadata.snapshots {
+            for manifest in try await manifests(of: snapshot, table: id, missingIsError: true) {
+                retainedManifests[Self.normalized(manifest.manifestPath)] = manifest
+            }
+        }
+        let retainedLists = Set(table.metadata.snapshots.map { Self.normalized($0.manifestList) })
+        var lists: [String] = []
+        var droppedManifests: [String: ManifestFile] = [:]
+        for snapshot in expired where !retainedLists.contains(Self.normalized(snapshot.manifestList)) {
+            lists.append(snapshot.manifestList)
+            for manifest in try await manifests(of: snapshot, table: id, missingIsError: false)
+            where retainedManifests[Self.normalized(manifest.manifestPath)] == nil {
+                droppedManifests[Self.normalized(manifest.manifestPath)] = manifest
+            }
+        }
+        var dataCandidates: [String: String] = [:]
+        for manifest in droppedManifests.values {
+            for file in (try? await fileReferences(manifest, table: id)) ?? [] {
+                dataCandidates[Self.normalized(file.location)] = file.location
+            }
+        }
+        if !dataCandidates.isEmpty {
+            for manifest in retainedManifests.values {
+                for file in try await fileReferences(manifest, table: id) where file.isLive {
+                    dataCandidates[Self.normalized(file.location)] = nil
+                }
+            }
+        }
+        var result = ExpireSnapshotsResult(table: table, expiredSnapshotIds: expired.map(\.snapshotId))
+        let doomed = lists + droppedManifests.values.map(\.manifestPath).sorted() + dataCandidates.values.sorted()
+        for location in doomed {
+            if await delete(location, table: id) { result.deletedFiles.append(location) } else { result.failedDeletes.append(location) }
+        }
+        logger.info("expired snapshots", metadata: [
+            "floe.table": "\(id)", "iceberg.snapshots_expired": "\(expired.count)",
+            "iceberg.files_deleted": "\(result.deletedFiles.count)", "iceberg.files_failed": "\(result.failedDeletes.count)",
+        ])
+        return result
+    }
+
+    /// A location in a form that compares equal however a writer spelled the scheme (`file:/`, `file:///`, `s3a://`).
+    static func normalized(_ location: String) -> String {
+        if location.hasPrefix("file:") {
+            var path = location.dropFirst("file:".count)
+            while path.hasPrefix("//") { path = path.dropFirst() }
+            return String(path)
+        }
+        for scheme in ["s3a://", "s3n://"] where location.hasPrefix(scheme) {
+            return "s3://" + location.dropFirst(scheme.count)
+        }
+        return location
+    }
+
+    private func manifests(of snapshot: Snapshot, table id: TableIdentifier, missingIsError: Bool) async throws -> [ManifestFile] {
+        let bytes: [UInt8]
+        do {
+            bytes = try await fileIO.read(snapshot.manifestList)
+        } catch let error as FileIOError where error.code == .notFound && !missingIsError {
+            return []
+        } catch {
+            throw CatalogError(.io, "reading a manifest list failed",
+                               context: ["table": id.description, "location": snapshot.manifestList],
+                               underlying: error as? FileIOError)
+        }
+        return try ManifestListReader.read(bytes)
+    }
+
+    private func fileReferences(_ manifest: ManifestFile, table id: TableIdentifier) async throws -> [ManifestReader.FileReference] {
+        let bytes: [UInt8]
+        do {
+            bytes = try await fileIO.read(manifest.manifestPath)
+        } catch {
+            throw CatalogError(.io, "reading a manifest failed",
+                               context: ["table": id.description, "location": manifest.manifestPath],
+                               underlying: error as? FileIOError)
+        }
+        return try ManifestReader.fileReferences(bytes, manifestPath: manifest.manifestPath)
+    }
+
+    private func delete(_ location: String, table id: TableIdentifier) async -> Bool {
+        do {
+            try await fileIO.delete(location)
+            return true
+        } catch {
+            logger.warning("deleting a file failed", metadata: [
+                "floe.table": "\(id)", "iceberg.location": "\(location)", "error": "\(error)",
+            ])
+            return false
+        }
+    }
+}

@@ -1,0 +1,102 @@
+public import Foundation
+public import Logging
+
+/// Removes what a table no longer needs: snapshots past their retention (and the files only they reach), and
+/// orphan files no snapshot or metadata file references. Works with any ``Catalog`` and ``FileIO``.
+///
+/// A REST catalog such as R2 Data Catalog may expire snapshots itself; these calls are for catalogs that don't
+/// (the embedded ``SQLCatalog``). Both may run while writers append: expiry commits with the same requirements
+/// as an append and retries conflicts, and orphan removal only touches files older than a safety margin.
+///
+/// ```swift
+/// let maintenance = TableMaintenance(catalog: catalog, fileIO: LocalFileIO(), logger: logger)
+/// let week = Date().addingTimeInterval(-7 * 86_400)
+/// _ = try await maintenance.expireSnapshots(table: events, olderThan: week, retainLast: 10)
+/// _ = try await maintenance.deleteOrphanFiles(table: events, olderThan: week)
+/// ```
+public struct TableMaintenance: Sendable {
+    /// How many snapshots of each branch are kept whatever their age: 1.
+    public static let defaultRetainLast = 1
+    /// The youngest a file may be for ``deleteOrphanFiles(table:olderThan:)`` to delete it: 24 hours, so that
+    /// files of commits still in flight (written but not yet committed) are never taken for orphans.
+    public static let defaultOrphanSafetyMargin: Duration = .seconds(24 * 3600)
+    /// Attempts at the `remove-snapshots` commit when other writers keep winning: 5.
+    public static let defaultCommitAttempts = 5
+
+    let catalog: any Catalog
+    let fileIO: any FileIO
+    let logger: Logger
+    /// See ``defaultOrphanSafetyMargin``; the cutoff of an orphan search is never later than now minus this.
+    public var orphanSafetyMargin: Duration = defaultOrphanSafetyMargin
+    /// See ``defaultCommitAttempts``.
+    public var commitAttempts: Int = defaultCommitAttempts
+
+    /// Creates a maintenance runner for tables of `catalog` whose files `fileIO` reaches.
+    public init(catalog: any Catalog, fileIO: any FileIO, logger: Logger) {
+        self.catalog = catalog
+        self.fileIO = fileIO
+        self.logger = logger
+    }
+
+    /// Removes snapshots older than `olderThan` beyond the newest `retainLast` of each branch, then deletes the
+    /// manifest lists, manifests and data files that no remaining snapshot reaches.
+    ///
+    /// Snapshots a ref points at are always kept, and so are snapshots in no branch's history that are not old
+    /// enough. Files are deleted only after the commit succeeded; a file that cannot be deleted is logged and
+    /// counted in ``ExpireSnapshotsResult/failedDeletes``.
+    /// - Throws: ``CatalogError`` from loading or committing (`conflict` after ``commitAttempts`` lost races,
+    ///   `commitStateUnknown` when the outcome stayed unknown).
+    public func expireSnapshots(table id: TableIdentifier, olderThan: Date,
+                                retainLast: Int = defaultRetainLast) async throws -> ExpireSnapshotsResult {
+        let cutoffMs = Int64((olderThan.timeIntervalSince1970 * 1000).rounded(.down))
+        var attempt = 0
+        while true {
+            attempt += 1
+            let table = try await catalog.loadTable(id)
+            let expired = Self.snapshotsToExpire(table.metadata, olderThanMs: cutoffMs, retainLast: max(1, retainLast))
+            guard !expired.isEmpty else { return ExpireSnapshotsResult(table: table) }
+            let ids = expired.map(\.snapshotId)
+            let committed: Table
+            do {
+                committed = try await catalog.commit(id, requirements: [
+                    .assertTableUUID(table.metadata.tableUUID),
+                    .assertRefSnapshotID(ref: SnapshotReference.mainBranch, snapshotId: table.metadata.currentSnapshot?.snapshotId),
+                ], updates: [.removeSnapshots(ids)])
+            } catch let error as CatalogError where error.code == .conflict || error.code == .commitStateUnknown {
+                if error.code == .commitStateUnknown, let reloaded = try? await catalog.loadTable(id),
+                   ids.allSatisfy({ reloaded.metadata.snapshot(id: $0) == nil }) {
+                    return try await removeUnreachable(expired: expired, table: reloaded)
+                }
+                guard attempt < commitAttempts else { throw error }
+                logger.warning("expiring snapshots failed, retrying", metadata: [
+                    "floe.table": "\(id)", "error.code": "\(error.code)", "floe.attempt": "\(attempt)",
+                ])
+                try await Task.sleep(for: .milliseconds(100 * (1 << min(attempt, 6))))
+                continue
+            }
+            return try await removeUnreachable(expired: expired, table: committed)
+        }
+    }
+
+    /// The snapshots of `metadata` that expiry removes (see ``expireSnapshots(table:olderThan:retainLast:)``).
+    static func snapshotsToExpire(_ metadata: TableMetadata, olderThanMs: Int64, retainLast: Int) -> [Snapshot] {
+        var retained = Set<Int64>()
+        var inHistory = Set<Int64>()
+        for reference in metadata.refs.values {
+            retained.insert(reference.snapshotId)
+            guard reference.type == .branch else { continue }
+            var next = metadata.snapshot(id: reference.snapshotId)
+            var depth = 0
+            while let snapshot = next, !inHistory.contains(snapshot.snapshotId) || depth < retainLast {
+                inHistory.insert(snapshot.snapshotId)
+                if depth < retainLast || snapshot.timestampMs >= olderThanMs { retained.insert(snapshot.snapshotId) }
+                depth += 1
+                next = snapshot.parentSnapshotId.flatMap { metadata.snapshot(id: $0) }
+            }
+        }
+        return metadata.snapshots.filter { snapshot in
+            if retained.contains(snapshot.snapshotId) { return false }
+            return inHistory.contains(snapshot.snapshotId) || snapshot.timestampMs < olderThanMs
+        }
+    }
+}
