@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // System libraries.
@@ -47,6 +49,8 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: swiftSettings),
         .executableTarget(name: "floe", dependencies: [
             "Collector",
@@ -55,9 +59,12 @@ let package = Package(
         ], swiftSettings: swiftSettings),
 
         // Unit tests.
-        .testTarget(name: "ParquetTests", dependencies: ["Parquet"], swiftSettings: swiftSettings),
+        .testTarget(name: "ParquetTests", dependencies: ["Parquet"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "BufferTests", dependencies: ["Buffer", "CSQLite"], swiftSettings: swiftSettings),
-        .testTarget(name: "IcebergTests", dependencies: ["Iceberg"], swiftSettings: swiftSettings),
+        .testTarget(name: "IcebergTests", dependencies: [
+            "Iceberg",
+            .product(name: "Logging", package: "swift-log"),
+        ], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "CollectorTests", dependencies: [
             "Collector",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

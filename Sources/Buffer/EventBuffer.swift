@@ -301,6 +301,14 @@ public final class EventBuffer: Sendable {
         }
     }
 
+    /// Checks that the database can take a write transaction (for `/health/ready`).
+    public func checkWritable() async throws {
+        try await onQueue { db in
+            try db.execute("BEGIN IMMEDIATE")
+            try db.execute("ROLLBACK")
+        }
+    }
+
     /// Checkpoints the WAL into the main database file (truncating it).
     public func checkpoint() async throws {
         try await onQueue { db in try db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }

@@ -3,6 +3,8 @@ import Foundation
 import Hummingbird
 import Iceberg
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 /// Assembles and runs Floe: buffer, catalog, flush scheduler and HTTP server as one service group.
@@ -54,7 +56,11 @@ public struct FloeServer: Sendable {
     }
 
     /// Runs until SIGTERM/SIGINT, then flushes and returns.
+    ///
+    /// Bootstraps the process-wide metrics system with a Prometheus registry (served at `/metrics`).
     public func run() async throws {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let components = try makeComponents()
         // Finish what a previous process left half-done before taking new traffic.
         do {
@@ -66,15 +72,24 @@ public struct FloeServer: Sendable {
             logger.warning("recovery of pending flushes failed; will retry", metadata: ["error.message": "\(error)"])
         }
         let router = Router(context: FloeRequestContext.self)
+        router.add(middleware: FloeCORSMiddleware(allowedOrigins: configuration.allowedOrigins))
+        router.add(middleware: HTTPMetricsMiddleware())
         let limits = RequestLimits(maxBatchBytes: configuration.maxBatchBytes, maxEventBytes: configuration.maxEventBytes)
-        IngestRoutes(ingestor: Ingestor(buffer: components.buffer), limits: limits).register(on: router)
+        let rateLimiter = configuration.rateLimitPerSecond > 0
+            ? RateLimiter(ratePerSecond: configuration.rateLimitPerSecond,
+                          burst: configuration.rateLimitBurst ?? configuration.rateLimitPerSecond * 2)
+            : nil
+        IngestRoutes(ingestor: Ingestor(buffer: components.buffer, metrics: IngestMetrics()), limits: limits,
+                     authenticator: configuration.authenticator, rateLimiter: rateLimiter,
+                     trustProxy: configuration.trustProxy).register(on: router)
         DebugRoutes(buffer: components.buffer, coordinator: components.coordinator, settings: components.settings,
-                    maxPartitionEvents: configuration.maxPartitionEvents).register(on: router)
+                    maxPartitionEvents: configuration.maxPartitionEvents, authenticator: configuration.authenticator,
+                    metricsRegistry: registry).register(on: router)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "floe"),
             logger: logger)
-        let scheduler = FlushScheduler(coordinator: components.coordinator, logger: logger)
+        let scheduler = FlushScheduler(coordinator: components.coordinator, buffer: components.buffer, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: scheduler), .init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -1,6 +1,7 @@
 import Buffer
 import Foundation
 import Hummingbird
+import Prometheus
 
 /// `/health`, `/debug/status[/{type}]` and `/debug/flush[/{type}]` for operators.
 struct DebugRoutes: Sendable {
@@ -8,10 +9,33 @@ struct DebugRoutes: Sendable {
     let coordinator: FlushCoordinator
     let settings: FlushSettings
     let maxPartitionEvents: Int
+    let authenticator: Authenticator
+    let metricsRegistry: PrometheusCollectorRegistry?
 
     func register(on router: Router<FloeRequestContext>) {
         router.get("/health") { _, _ in JSONResponse.ok("{\"status\":\"ok\"}") }
-        router.get("/debug/status") { _, _ -> Response in
+        router.get("/health/ready") { _, _ -> Response in
+            var problems: [String] = []
+            do {
+                try await buffer.checkWritable()
+            } catch {
+                problems.append("buffer: \(error)")
+            }
+            problems += await coordinator.readinessProblems()
+            guard problems.isEmpty else {
+                throw APIError(status: .serviceUnavailable, message: "not ready", errors: problems, retryAfterSeconds: 5)
+            }
+            return JSONResponse.ok("{\"status\":\"ready\"}")
+        }
+        router.get("/metrics") { request, _ -> Response in
+            try authenticator.authorizeAdmin(request)
+            var bytes: [UInt8] = []
+            metricsRegistry?.emit(into: &bytes)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        let debug = router.group("/debug").add(middleware: AdminGate(authenticator: authenticator))
+        debug.get("/status") { _, _ -> Response in
             let now = FlushCoordinator.nowMicros()
             let partitions = buffer.stats().sorted { $0.key < $1.key }.map { partitionStatus($0.key, $0.value, now: now) }
             let status = OverallStatus(bufferedCount: partitions.reduce(0) { $0 + $1.bufferedCount },
@@ -19,7 +43,7 @@ struct DebugRoutes: Sendable {
                                        bufferTimeoutMs: settings.bufferTimeoutMs, partitions: partitions)
             return try JSONResponse.encode(status)
         }
-        router.get("/debug/status/:type") { _, context -> Response in
+        debug.get("/status/:type") { _, context -> Response in
             let type = context.parameters.get("type") ?? ""
             let definition = SegmentNormalizer.MessageType(rawValue: type) != nil || type == TableDefinition.events.name
                 ? TableDefinition.events : TableDefinition.cloudEvents
@@ -38,8 +62,8 @@ struct DebugRoutes: Sendable {
                 partitions: partitions)
             return try JSONResponse.encode(status)
         }
-        router.post("/debug/flush") { _, _ in try await flush(.all) }
-        router.post("/debug/flush/:type") { _, context in
+        debug.post("/flush") { _, _ in try await flush(.all) }
+        debug.post("/flush/:type") { _, context in
             try await flush(.type(context.parameters.get("type") ?? ""))
         }
     }
@@ -58,6 +82,16 @@ struct DebugRoutes: Sendable {
     private func partitionStatus(_ id: PartitionID, _ stats: PartitionStats, now: Int64) -> PartitionStatus {
         PartitionStatus(table: id.table, partitionKey: id.key, bufferedCount: stats.count, bufferedBytes: stats.bytes,
                         oldestEventAgeMs: max(0, (now - stats.oldestReceivedAt) / 1000))
+    }
+}
+
+/// Requires the admin credential for every route of a group.
+private struct AdminGate<Context: RequestContext>: RouterMiddleware {
+    let authenticator: Authenticator
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try authenticator.authorizeAdmin(request)
+        return try await next(request, context)
     }
 }
 

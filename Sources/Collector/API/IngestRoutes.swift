@@ -5,6 +5,9 @@ import Hummingbird
 struct IngestRoutes: Sendable {
     let ingestor: Ingestor
     let limits: RequestLimits
+    let authenticator: Authenticator
+    let rateLimiter: RateLimiter?
+    let trustProxy: Bool
 
     func register(on router: Router<FloeRequestContext>) {
         router.post("/v1/batch") { request, context in try await batch(request, context) }
@@ -14,31 +17,85 @@ struct IngestRoutes: Sendable {
             guard let type = SegmentNormalizer.MessageType(path: path) else {
                 throw APIError(status: .notFound, message: "unknown endpoint /v1/\(path)")
             }
+            let gate = try admit(request, context)
             let body = try await RequestBody.json(request, limit: limits.maxEventBytes)
-            try await ingestor.segmentMessage(body, type: type, request: ingestContext(context))
-            return JSONResponse.ok("{\"success\":true,\"count\":1}")
+            let outcome = try await ingestor.segmentMessage(body, type: type, request: ingestContext(request, context),
+                                                            authorize: gate.authorize)
+            return accepted(outcome)
         }
         router.post("/events") { request, context -> Response in
+            let gate = try admit(request, context)
+            if request.headers.value(named: "ce-specversion") != nil {
+                return try await binary(request, context, gate)
+            }
             let isBatch = request.headers[.contentType]?.lowercased().hasPrefix("application/cloudevents-batch+json") ?? false
             let body = try await RequestBody.json(request, limit: isBatch ? limits.maxBatchBytes : limits.maxEventBytes)
-            let count = try await ingestor.cloudEvents(body, request: ingestContext(context), batch: isBatch)
-            return JSONResponse.ok("{\"success\":true,\"count\":\(count)}")
+            let outcome = try await ingestor.cloudEvents(body, request: ingestContext(request, context), batch: isBatch,
+                                                         authorize: gate.authorize)
+            return accepted(outcome)
         }
         router.post("/events/batch") { request, context -> Response in
+            let gate = try admit(request, context)
             let body = try await RequestBody.json(request, limit: limits.maxBatchBytes)
-            let count = try await ingestor.cloudEvents(body, request: ingestContext(context), batch: true)
-            return JSONResponse.ok("{\"success\":true,\"count\":\(count)}")
+            let outcome = try await ingestor.cloudEvents(body, request: ingestContext(request, context), batch: true,
+                                                         authorize: gate.authorize)
+            return accepted(outcome)
         }
     }
 
     private func batch(_ request: Request, _ context: FloeRequestContext) async throws -> Response {
+        let gate = try admit(request, context)
         let body = try await RequestBody.json(request, limit: limits.maxBatchBytes)
-        let count = try await ingestor.segmentBatch(body, request: ingestContext(context))
-        return JSONResponse.ok("{\"success\":true,\"count\":\(count)}")
+        let outcome = try await ingestor.segmentBatch(body, request: ingestContext(request, context), authorize: gate.authorize)
+        return accepted(outcome)
     }
 
-    private func ingestContext(_ context: FloeRequestContext) -> IngestContext {
-        IngestContext(receivedAt: FlushCoordinator.nowMicros(), clientIP: context.clientIP)
+    private func binary(_ request: Request, _ context: FloeRequestContext, _ gate: Gate) async throws -> Response {
+        let body = try await RequestBody.raw(request, limit: limits.maxEventBytes)
+        let headers = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
+        let outcome = try await ingestor.binaryCloudEvent(headers: headers, contentType: request.headers[.contentType],
+                                                          body: body, request: ingestContext(request, context),
+                                                          authorize: gate.authorize)
+        return accepted(outcome)
+    }
+
+    /// Header credentials and the rate limit, checked before the body is read; a `writeKey` in
+    /// the body is checked (and rate-limited) by ``authorize(_:)`` once the body is parsed.
+    private struct Gate: Sendable {
+        let authenticator: Authenticator
+        let header: Authenticator.HeaderCredential
+        let rateLimiter: RateLimiter?
+
+        func authorize(_ bodyWriteKey: String?) throws {
+            let key = try authenticator.authorizeIngest(header, bodyWriteKey: bodyWriteKey)
+            if header == .none, let key { try rateLimiter?.check("key:" + key) }
+        }
+    }
+
+    private func admit(_ request: Request, _ context: FloeRequestContext) throws -> Gate {
+        let header = authenticator.headerCredential(request)
+        switch header {
+        case .invalid where authenticator.enabled:
+            throw APIError(status: .unauthorized, message: "invalid credentials")
+        case .valid(let key):
+            try rateLimiter?.check("key:" + key)
+        default:
+            if !authenticator.enabled {
+                let address = ClientAddress.resolve(headers: request.headers, peer: context.clientIP, trustProxy: trustProxy)
+                try rateLimiter?.check("ip:" + (address ?? "unknown"))
+            }
+        }
+        return Gate(authenticator: authenticator, header: header, rateLimiter: rateLimiter)
+    }
+
+    private func accepted(_ outcome: Ingestor.Outcome) -> Response {
+        JSONResponse.ok("{\"success\":true,\"count\":\(outcome.accepted),\"duplicates\":\(outcome.duplicates)}")
+    }
+
+    private func ingestContext(_ request: Request, _ context: FloeRequestContext) -> IngestContext {
+        IngestContext(receivedAt: FlushCoordinator.nowMicros(),
+                      clientIP: ClientAddress.resolve(headers: request.headers, peer: context.clientIP, trustProxy: trustProxy),
+                      cloudflare: CloudflareInfo(headers: request.headers, httpVersion: "HTTP/1.1"))
     }
 }
 

@@ -13,6 +13,11 @@ enum RequestBody {
     ///
     /// - throws: ``APIError`` 415 for a non-JSON content type, 413 past the limit.
     static func json(_ request: Request, limit: Int) async throws -> [UInt8] {
+        try checkJSONContentType(request)
+        return try await raw(request, limit: limit)
+    }
+
+    static func checkJSONContentType(_ request: Request) throws {
         if let contentType = request.headers[.contentType] {
             let mediaType = contentType.split(separator: ";").first.map {
                 $0.trimmingCharacters(in: .whitespaces).lowercased()
@@ -21,14 +26,33 @@ enum RequestBody {
                 throw APIError.unsupportedMediaType(contentType)
             }
         }
-        if let encoding = request.headers[.contentEncoding]?.lowercased(), encoding != "identity" {
-            throw APIError(status: .unsupportedMediaType, message: "unsupported content encoding '\(encoding)'")
+    }
+
+    /// The body's bytes of any content type, inflated if `Content-Encoding` says so, at most `limit`.
+    static func raw(_ request: Request, limit: Int) async throws -> [UInt8] {
+        var encoding: BodyDecompressor.Encoding?
+        if let value = request.headers[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased(), value != "identity" {
+            switch value {
+            case "gzip", "x-gzip": encoding = .gzip
+            case "deflate": encoding = .deflate
+            default: throw APIError(status: .unsupportedMediaType, message: "unsupported content encoding '\(value)'; use gzip or deflate")
+            }
         }
+        let raw: [UInt8]
         do {
+            // A compressed body cannot be larger than its inflated form is allowed to be.
             let buffer = try await request.body.collect(upTo: limit)
-            return Array(buffer.readableBytesView)
+            raw = Array(buffer.readableBytesView)
         } catch is NIOTooManyBytesError {
             throw APIError.payloadTooLarge(limit: limit)
+        }
+        guard let encoding else { return raw }
+        do {
+            return try BodyDecompressor.inflate(raw, encoding: encoding, limit: limit)
+        } catch .tooLarge {
+            throw APIError(status: .contentTooLarge, message: "decompressed body is larger than the limit of \(limit) bytes")
+        } catch .corrupt(let reason) {
+            throw APIError.badRequest("body is not valid \(encoding == .gzip ? "gzip" : "deflate") data: \(reason)")
         }
     }
 }

@@ -14,6 +14,22 @@ extension FloeConfiguration {
         var limits: Limits?
         var parquet: Parquet?
         var logLevel: String?
+        var logFormat: String?
+        var auth: Auth?
+        var allowedOrigins: [String]?
+        var rateLimit: RateLimit?
+        var trustProxy: Bool?
+
+        struct Auth: Decodable {
+            var enabled: Bool?
+            var keys: [String]?
+            var adminToken: String?
+        }
+
+        struct RateLimit: Decodable {
+            var requestsPerSecond: Double?
+            var burst: Double?
+        }
 
         struct Buffer: Decodable {
             var size: Int?
@@ -66,6 +82,14 @@ extension FloeConfiguration {
         codec = file.parquet?.codec ?? codec
         codecLevel = file.parquet?.level ?? codecLevel
         logLevel = file.logLevel ?? logLevel
+        logFormat = file.logFormat ?? logFormat
+        authEnabled = file.auth?.enabled ?? authEnabled
+        authKeys = file.auth?.keys ?? authKeys
+        adminToken = file.auth?.adminToken ?? adminToken
+        allowedOrigins = file.allowedOrigins ?? allowedOrigins
+        rateLimitPerSecond = file.rateLimit?.requestsPerSecond ?? rateLimitPerSecond
+        rateLimitBurst = file.rateLimit?.burst ?? rateLimitBurst
+        trustProxy = file.trustProxy ?? trustProxy
     }
 
     /// Applies `FLOE_*` and the seed's variables (DESIGN.md §9).
@@ -86,6 +110,20 @@ extension FloeConfiguration {
         maxPartitionEvents = try int("FLOE_MAX_PARTITION_EVENTS") ?? maxPartitionEvents
         maxBatchBytes = try int("FLOE_MAX_BATCH_BYTES") ?? maxBatchBytes
         logLevel = environment["FLOE_LOG_LEVEL"] ?? logLevel
+        logFormat = environment["FLOE_LOG_FORMAT"] ?? logFormat
+        if let value = environment["AUTH_ENABLED"] { authEnabled = ["1", "true", "yes", "on"].contains(value.lowercased()) }
+        if let token = environment["AUTH_TOKEN"], !token.isEmpty, !authKeys.contains(token) { authKeys.append(token) }
+        if let token = environment["FLOE_ADMIN_TOKEN"], !token.isEmpty { adminToken = token }
+        if let origins = environment["ALLOWED_ORIGINS"] {
+            allowedOrigins = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        if let text = environment["FLOE_RATE_LIMIT"], !text.isEmpty {
+            guard let value = Double(text), value >= 0 else {
+                throw ConfigurationError(message: "FLOE_RATE_LIMIT=\(text) is not a non-negative number")
+            }
+            rateLimitPerSecond = value
+        }
+        if let value = environment["FLOE_TRUST_PROXY"] { trustProxy = ["1", "true", "yes", "on"].contains(value.lowercased()) }
     }
 
     mutating func setDurability(_ value: String) throws {
@@ -102,6 +140,12 @@ extension FloeConfiguration {
         if bufferTimeoutMs < 1 { throw ConfigurationError(message: "buffer timeout must be at least 1 ms") }
         if maxPartitionEvents < bufferSize {
             throw ConfigurationError(message: "max partition events (\(maxPartitionEvents)) must be at least the buffer size (\(bufferSize))")
+        }
+        if authEnabled && authKeys.isEmpty {
+            throw ConfigurationError(message: "auth is enabled but no key is configured: set AUTH_TOKEN or auth.keys")
+        }
+        if !["text", "json"].contains(logFormat) {
+            throw ConfigurationError(message: "log format '\(logFormat)': use text or json")
         }
         _ = try warehouseLocation()
         _ = try compressionCodec()

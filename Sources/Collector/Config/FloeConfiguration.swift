@@ -33,8 +33,28 @@ public struct FloeConfiguration: Sendable {
     public var codecLevel: Int32 = 1
     /// `trace`, `debug`, `info` (default), `warning`, `error`.
     public var logLevel = "info"
+    /// `text` (default) or `json` (one JSON object per line).
+    public var logFormat = "text"
+    /// Require an API key on ingest routes (`AUTH_ENABLED`); default off.
+    public var authEnabled = false
+    /// Accepted API keys / writeKeys (`AUTH_TOKEN` adds one).
+    public var authKeys: [String] = []
+    /// Token for `/debug/*` and `/metrics` (`FLOE_ADMIN_TOKEN`); when unset an API key is enough.
+    public var adminToken: String?
+    /// Origins browsers may send from (`ALLOWED_ORIGINS`, comma-separated or `*`); empty disables CORS.
+    public var allowedOrigins: [String] = []
+    /// Requests per second per key (or client address) before 429; 0 disables. Default 0.
+    public var rateLimitPerSecond: Double = 0
+    /// Requests a key may burst above the rate; default 2× the rate.
+    public var rateLimitBurst: Double?
+    /// Take the client address from `X-Forwarded-For` / `CF-Connecting-IP` (behind a proxy).
+    public var trustProxy = false
 
     public init() {}
+
+    var authenticator: Authenticator {
+        Authenticator(enabled: authEnabled, keys: authKeys, adminToken: adminToken)
+    }
 
     var dataDirectoryURL: URL {
         URL(fileURLWithPath: dataDirectory, isDirectory: true).standardizedFileURL

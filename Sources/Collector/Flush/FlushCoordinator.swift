@@ -21,11 +21,13 @@ actor FlushCoordinator {
     private let tables: [TableDefinition]
     private let settings: FlushSettings
     private let logger: Logger
+    let metrics: FlushMetrics
     private var loaded: [String: Table] = [:]
     private let lock = AsyncSerialLock()
 
     init(buffer: EventBuffer, catalog: any Catalog, fileIO: any FileIO, namespace: [String],
-         tables: [TableDefinition], settings: FlushSettings, logger: Logger) {
+         tables: [TableDefinition], settings: FlushSettings, logger: Logger, metrics: FlushMetrics = FlushMetrics()) {
+        self.metrics = metrics
         self.buffer = buffer
         self.catalog = catalog
         self.fileIO = fileIO
@@ -46,6 +48,22 @@ actor FlushCoordinator {
         try await table(definition).metadata.location
     }
 
+    /// Problems that make Floe unready: catalog or storage unreachable (empty when ready).
+    func readinessProblems() async -> [String] {
+        var problems: [String] = []
+        for definition in tables {
+            do {
+                let table = try await catalog.loadTable(TableIdentifier(namespace: namespace, name: definition.name))
+                _ = try await fileIO.exists(table.metadataLocation)
+            } catch let error as CatalogError where error.code == .noSuchTable || error.code == .noSuchNamespace {
+                continue
+            } catch {
+                problems.append("\(definition.name): \(error)")
+            }
+        }
+        return problems
+    }
+
     private func runCycle(_ scope: FlushScope) async throws -> FlushReport {
         var report = FlushReport()
         var firstError: (any Error)?
@@ -53,6 +71,7 @@ actor FlushCoordinator {
             do {
                 report.tables += try await flushTable(definition, scope: scope)
             } catch {
+                metrics.failed()
                 logger.warning("flush failed", metadata: ["floe.table": "\(definition.name)", "error.message": "\(error)"])
                 firstError = firstError ?? error
             }
@@ -126,6 +145,7 @@ actor FlushCoordinator {
     /// Steps 3–5 of DESIGN.md §5: encode and upload every file, commit one snapshot, drop the rows.
     private func execute(_ intent: FlushIntent, rows: [[StoredRow]], definition: TableDefinition,
                          recovered: Bool) async throws -> FlushReport.TableReport {
+        let started = ContinuousClock.now
         var dataFiles: [DataFile] = []
         for (file, fileRows) in zip(intent.files, rows) where !fileRows.isEmpty {
             guard let values = definition.partitionValues(forKey: file.partitionKey) else { continue }
@@ -133,13 +153,22 @@ actor FlushCoordinator {
             for row in fileRows { try decoder.append(row.payload) }
             let parquet = try ParquetFileWriter.write(schema: definition.parquetSchema, columns: decoder.columns(),
                                                       rowCount: decoder.rowCount, options: settings.parquet)
-            try await fileIO.write(parquet.bytes, to: file.path)
+            do {
+                try await fileIO.write(parquet.bytes, to: file.path)
+            } catch {
+                metrics.storageError()
+                throw error
+            }
+            metrics.wroteFile(bytes: parquet.bytes.count, rows: fileRows.count)
             dataFiles.append(definition.dataFile(path: file.path, type: values.type, hours: values.hours, file: parquet))
         }
         let id = TableIdentifier(namespace: namespace, name: definition.name)
         let result = try await appender.append(to: id, files: dataFiles, commitId: intent.commitId)
         loaded[definition.name] = result.table
         try await buffer.completeIntent(intent)
+        let elapsed = ContinuousClock.now - started
+        metrics.committed(durationNanoseconds: elapsed.components.seconds * 1_000_000_000
+                            + elapsed.components.attoseconds / 1_000_000_000, attempts: result.attempts)
         let rowCount = dataFiles.reduce(0) { $0 + Int($1.recordCount) }
         logger.info("flush committed", metadata: [
             "floe.table": "\(definition.name)", "floe.commit_id": "\(intent.commitId)",

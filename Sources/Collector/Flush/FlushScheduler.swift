@@ -1,3 +1,4 @@
+import Buffer
 import Logging
 import ServiceLifecycle
 
@@ -8,6 +9,7 @@ import ServiceLifecycle
 /// (after the HTTP server has stopped) it runs a last flush of everything, then returns.
 struct FlushScheduler: Service {
     let coordinator: FlushCoordinator
+    let buffer: EventBuffer
     let logger: Logger
     var interval: Duration = .milliseconds(200)
 
@@ -16,6 +18,7 @@ struct FlushScheduler: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await Task.sleep(for: failures == 0 ? interval : .seconds(min(30, 1 << min(failures, 5))))
             if Task.isShuttingDownGracefully || Task.isCancelled { break }
+            coordinator.metrics.observe(buffer.stats())
             do {
                 _ = try await coordinator.flush(.ready(nowMicros: FlushCoordinator.nowMicros()))
                 failures = 0

@@ -1,78 +1,102 @@
 import Buffer
 
-/// Turns structured-mode CloudEvents into `cloudevents` rows (DESIGN.md §2).
+/// Turns CloudEvents (structured JSON or HTTP binary mode) into `cloudevents` rows (DESIGN.md §2).
 struct CloudEventNormalizer {
-    let tape: JSONTape
-    let request: IngestContext
+    /// The attributes of one event, however it arrived.
+    struct Attributes {
+        var strings = [ArraySlice<UInt8>?](repeating: nil, count: CloudEventsColumn.count)
+        var time: Int64?
+        var data: ArraySlice<UInt8>?
+        var extensions: [(key: [UInt8], value: [UInt8]?)] = []
+    }
 
-    private static let stringAttributes: [(StaticString, Int)] = [
+    static let stringAttributes: [(StaticString, Int)] = [
         ("id", CloudEventsColumn.id), ("type", CloudEventsColumn.type), ("source", CloudEventsColumn.source),
         ("specversion", CloudEventsColumn.specversion), ("subject", CloudEventsColumn.subject),
         ("datacontenttype", CloudEventsColumn.datacontenttype), ("dataschema", CloudEventsColumn.dataschema),
     ]
 
-    /// Normalizes the event object at `event`, or returns every problem found.
-    func normalize(event: Int, index: Int?) -> Result<BufferedEvent, ValidationErrors> {
-        var issues: [ValidationIssue] = []
-        func issue(_ field: String?, _ text: String) { issues.append(ValidationIssue(index: index, field: field, message: text)) }
-        guard tape.kind(event) == .object else {
-            return .failure(ValidationErrors([ValidationIssue(index: index, field: nil, message: "event must be a JSON object")]))
-        }
-        var strings = [ArraySlice<UInt8>?](repeating: nil, count: CloudEventsColumn.count)
-        var time: Int64?
-        var data: ArraySlice<UInt8>?
-        var extensions: [(key: [UInt8], value: [UInt8]?)] = []
+    let request: IngestContext
 
+    /// Reads a structured-mode event object from a tape.
+    func attributes(tape: JSONTape, event: Int, issue: (String?, String) -> Void) -> Attributes? {
+        guard tape.kind(event) == .object else {
+            issue(nil, "event must be a JSON object")
+            return nil
+        }
+        var attributes = Attributes()
         members: for (key, value) in tape.members(of: event) {
             for (name, column) in Self.stringAttributes where tape.stringEquals(key, name) {
                 switch tape.kind(value) {
-                case .string: strings[column] = tape.stringBytes(value)
-                case .null: strings[column] = nil
+                case .string: attributes.strings[column] = tape.stringBytes(value)
+                case .null: attributes.strings[column] = nil
                 default: issue(name.description, "must be a string")
                 }
                 continue members
             }
             if tape.stringEquals(key, "time") {
                 switch tape.kind(value) {
-                case .null: time = nil
+                case .null: attributes.time = nil
                 case .string:
-                    time = Timestamp.parse(tape.stringBytes(value))
-                    if time == nil { issue("time", "is not an RFC 3339 timestamp") }
+                    attributes.time = Timestamp.parse(tape.stringBytes(value))
+                    if attributes.time == nil { issue("time", "is not an RFC 3339 timestamp") }
                 default: issue("time", "must be an RFC 3339 string")
                 }
             } else if tape.stringEquals(key, "data") {
-                data = tape.kind(value) == .null ? nil : tape.raw(value)
+                attributes.data = tape.kind(value) == .null ? nil : tape.raw(value)
             } else if tape.stringEquals(key, "data_base64") {
                 guard tape.kind(value) == .string else {
                     issue("data_base64", "must be a string")
                     continue
                 }
-                data = tape.stringBytes(value)
+                attributes.data = tape.stringBytes(value)
             } else {
                 let name = Array(tape.stringBytes(key))
                 switch tape.kind(value) {
-                case .null: extensions.append((name, nil))
-                case .string: extensions.append((name, Array(tape.stringBytes(value))))
-                default: extensions.append((name, Array(tape.raw(value))))
+                case .null: attributes.extensions.append((name, nil))
+                case .string: attributes.extensions.append((name, Array(tape.stringBytes(value))))
+                default: attributes.extensions.append((name, Array(tape.raw(value))))
                 }
             }
         }
-        for (name, column) in Self.stringAttributes.prefix(4) where strings[column]?.isEmpty ?? true {
-            issue(name.description, "is required")
-        }
-        if let version = strings[CloudEventsColumn.specversion], !version.isEmpty, !version.elementsEqual("1.0".utf8) {
-            issue("specversion", "must be 1.0")
-        }
-        guard issues.isEmpty, let type = strings[CloudEventsColumn.type] else { return .failure(ValidationErrors(issues)) }
+        return attributes
+    }
 
-        let eventTime = time ?? request.receivedAt
-        var row = RowEncoder(capacity: tape.raw(event).count + 64)
+    /// Normalizes a structured-mode event at `event`, or returns every problem found.
+    func normalize(tape: JSONTape, event: Int, index: Int?) -> Result<BufferedEvent, ValidationErrors> {
+        var issues: [ValidationIssue] = []
+        let found = attributes(tape: tape, event: event) { issues.append(ValidationIssue(index: index, field: $0, message: $1)) }
+        guard let found, issues.isEmpty else { return .failure(ValidationErrors(issues)) }
+        return normalize(found, index: index)
+    }
+
+    /// Checks the required attributes and encodes the row.
+    func normalize(_ attributes: Attributes, index: Int?) -> Result<BufferedEvent, ValidationErrors> {
+        var issues: [ValidationIssue] = []
+        for (name, column) in Self.stringAttributes.prefix(4) where attributes.strings[column]?.isEmpty ?? true {
+            issues.append(ValidationIssue(index: index, field: name.description, message: "is required"))
+        }
+        if let version = attributes.strings[CloudEventsColumn.specversion], !version.isEmpty,
+           !version.elementsEqual("1.0".utf8) {
+            issues.append(ValidationIssue(index: index, field: "specversion", message: "must be 1.0"))
+        }
+        guard issues.isEmpty, let type = attributes.strings[CloudEventsColumn.type] else {
+            return .failure(ValidationErrors(issues))
+        }
+
+        let eventTime = attributes.time ?? request.receivedAt
+        var row = RowEncoder(capacity: (attributes.data?.count ?? 0) + 256)
         for (_, column) in Self.stringAttributes {
-            if let value = strings[column] { row.string(column, value) }
+            if let value = attributes.strings[column] { row.string(column, value) }
         }
         row.timestamp(CloudEventsColumn.time, eventTime)
-        if let data { row.string(CloudEventsColumn.data, data) }
-        if !extensions.isEmpty { row.stringMap(CloudEventsColumn.extensions, extensions) }
+        if let data = attributes.data { row.string(CloudEventsColumn.data, data) }
+        if !attributes.extensions.isEmpty { row.stringMap(CloudEventsColumn.extensions, attributes.extensions) }
+        if let cloudflare = request.cloudflare {
+            for (offset, value) in cloudflare.values.enumerated() {
+                if let value { row.string(CloudEventsColumn.cfColo + offset, value) }
+            }
+        }
         let hours = Timestamp.hours(eventTime)
         let days = Int64(hours >= 0 ? hours / 24 : (hours - 23) / 24)
         let date = Timestamp.civil(fromDays: days)
@@ -82,11 +106,11 @@ struct CloudEventNormalizer {
         row.int32(CloudEventsColumn.hour, Int32(clamping: Int64(hours) - days * 24))
         row.timestamp(CloudEventsColumn.receivedAt, request.receivedAt)
 
-        let key = "\(String(decoding: type, as: UTF8.self))/\(Timestamp.hourLabel(hours))"
         var dedupKey: [UInt8] = [UInt8(ascii: "c")]
-        dedupKey += strings[CloudEventsColumn.source] ?? []
+        dedupKey += attributes.strings[CloudEventsColumn.source] ?? []
         dedupKey.append(0)
-        dedupKey += strings[CloudEventsColumn.id] ?? []
+        dedupKey += attributes.strings[CloudEventsColumn.id] ?? []
+        let key = "\(String(decoding: type, as: UTF8.self))/\(Timestamp.hourLabel(hours))"
         return .success(BufferedEvent(partition: PartitionID(table: TableDefinition.cloudEvents.name, key: key),
                                       receivedAt: request.receivedAt, payload: row.bytes, dedupKey: dedupKey))
     }

@@ -16,4 +16,12 @@ struct IngestContext: Sendable {
     var receivedAt: Int64
     /// The client address to fill `context.ip` with when the message has none.
     var clientIP: String?
+    /// Cloudflare headers for the `cf_*` columns of CloudEvents.
+    var cloudflare: CloudflareInfo?
+
+    init(receivedAt: Int64, clientIP: String?, cloudflare: CloudflareInfo? = nil) {
+        self.receivedAt = receivedAt
+        self.clientIP = clientIP
+        self.cloudflare = cloudflare
+    }
 }
