@@ -1,0 +1,25 @@
+-- wrk script: POST bodies read from BODIES (one JSON body per line), cycling through them.
+-- Usage: BODIES=file.ndjson wrk -s post_bodies.lua -c 16 -d 10s http://127.0.0.1:8080/v1/batch
+local bodies = {}
+local index = 0
+
+function init(args)
+  local path = os.getenv("BODIES")
+  for line in io.lines(path) do
+    if #line > 0 then bodies[#bodies + 1] = line end
+  end
+  index = math.random(#bodies)
+end
+
+function request()
+  index = index % #bodies + 1
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, bodies[index])
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("{\"requests\":%d,\"duration_s\":%.3f,\"errors\":%d,\"non2xx\":%d,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f}\n",
+    summary.requests, summary.duration / 1e6,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status,
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000))
+end
