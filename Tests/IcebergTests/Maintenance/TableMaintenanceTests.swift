@@ -1,0 +1,114 @@
+import Foundation
+@testable import Iceberg
+import Logging
+import Testing
+
+@Suite("TableMaintenance")
+struct TableMaintenanceTests {
+    let fileIO = MemoryFileIO()
+    let catalog: SQLCatalog
+    let table = EventsTable.identifier
+    let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    init() throws {
+        catalog = try SQLCatalog(databasePath: try Fixtures.temporaryDirectory() + "/catalog.db",
+                                 warehouseLocation: "file:///w", fileIO: fileIO, logger: logger)
+    }
+
+    /// Appends `count` commits of one data file each (the data files are written too), returning their paths.
+    func appendCommits(_ count: Int) async throws -> [String] {
+        _ = try await catalog.loadOrCreateTable(table, schema: EventsTable.schema, partitionSpec: EventsTable.spec)
+        let appender = TableAppender(catalog: catalog, fileIO: fileIO, logger: logger)
+        var paths: [String] = []
+        for index in 0..<count {
+            let path = "file:///w/analytics/events/data/c\(index).parquet"
+            try await fileIO.write([1, 2, 3], to: path)
+            _ = try await appender.append(to: table, files: [EventsTable.dataFile(location: path, type: "track", hour: 1, rows: 5)],
+                                          commitId: "c\(index)")
+            paths.append(path)
+        }
+        return paths
+    }
+
+    var maintenance: TableMaintenance {
+        var maintenance = TableMaintenance(catalog: catalog, fileIO: fileIO, logger: logger)
+        maintenance.orphanSafetyMargin = .zero
+        return maintenance
+    }
+
+    @Test("expiry keeps the newest snapshots and deletes only what they no longer reach")
+    func expire() async throws {
+        let dataFiles = try await appendCommits(5)
+        let before = try await catalog.loadTable(table).metadata
+        let result = try await maintenance.expireSnapshots(table: table, olderThan: Date().addingTimeInterval(60), retainLast: 2)
+        let after = try await catalog.loadTable(table).metadata
+        #expect(result.expiredSnapshotIds.count == 3)
+        #expect(after.snapshots.count == 2)
+        #expect(after.currentSnapshotId == before.currentSnapshotId)
+        #expect(after.snapshotLog.allSatisfy { after.snapshot(id: $0.snapshotId) != nil })
+        let expiredLists = before.snapshots.filter { result.expiredSnapshotIds.contains($0.snapshotId) }.map(\.manifestList)
+        #expect(Set(result.deletedFiles) == Set(expiredLists), "manifests and data files are still reached by the kept snapshots")
+        for list in expiredLists { #expect(try await !fileIO.exists(list)) }
+        for path in dataFiles { #expect(try await fileIO.exists(path)) }
+        #expect(result.failedDeletes.isEmpty)
+    }
+
+    @Test("expiry leaves young snapshots alone")
+    func nothingOldEnough() async throws {
+        _ = try await appendCommits(3)
+        let result = try await maintenance.expireSnapshots(table: table, olderThan: Date().addingTimeInterval(-3600), retainLast: 1)
+        #expect(result.expiredSnapshotIds.isEmpty)
+        #expect(try await catalog.loadTable(table).metadata.snapshots.count == 3)
+    }
+
+    @Test("snapshots a ref points at and the last N of each branch are retained")
+    func selection() throws {
+        var metadata = TableMetadata(location: "file:///t", schema: EventsTable.schema, partitionSpec: EventsTable.spec,
+                                     lastUpdatedMs: 0)
+        var updates: [TableUpdate] = []
+        for id in Int64(1)...5 {
+            updates.append(.addSnapshot(Snapshot(snapshotId: id, parentSnapshotId: id == 1 ? nil : id - 1, sequenceNumber: id,
+                                                 timestampMs: id * 1000, manifestList: "l\(id)", summary: [:], schemaId: 0)))
+        }
+        updates.append(.setSnapshotRef(name: "main", reference: SnapshotReference(snapshotId: 5)))
+        updates.append(.setSnapshotRef(name: "audit", reference: SnapshotReference(snapshotId: 2, type: .tag)))
+        metadata = try metadata.applying(updates, nowMs: 10_000)
+        let expired = TableMaintenance.snapshotsToExpire(metadata, olderThanMs: 4500, retainLast: 1).map(\.snapshotId)
+        #expect(expired.sorted() == [1, 3, 4])
+        let removed = try metadata.applying([.removeSnapshots(expired)], nowMs: 11_000)
+        #expect(removed.snapshots.map(\.snapshotId).sorted() == [2, 5])
+        #expect(removed.refs["audit"]?.snapshotId == 2)
+        #expect(throws: CatalogError.self) { try removed.applying([.removeSnapshots([9])], nowMs: 0) }
+    }
+
+    @Test("orphan removal deletes old unreferenced files only")
+    func orphans() async throws {
+        let dataFiles = try await appendCommits(2)
+        let stray = "file:///w/analytics/events/data/abandoned.parquet"
+        let young = "file:///w/analytics/events/metadata/in-flight.avro"
+        try await fileIO.write([0], to: stray)
+        try await fileIO.write([0], to: young)
+        let old = Date().addingTimeInterval(-7200)
+        for location in try await fileIO.list(prefix: "file:///w/") where location != young {
+            fileIO.setLastModified(old, of: location)
+        }
+        let result = try await maintenance.deleteOrphanFiles(table: table, olderThan: Date().addingTimeInterval(-3600))
+        #expect(result.orphans == [stray])
+        #expect(result.deletedFiles == [stray])
+        #expect(result.skippedYoungFiles == 1)
+        #expect(try await !fileIO.exists(stray))
+        #expect(try await fileIO.exists(young))
+        for path in dataFiles { #expect(try await fileIO.exists(path)) }
+        let current = try await catalog.loadTable(table)
+        #expect(try await fileIO.exists(current.metadataLocation))
+    }
+
+    @Test("the safety margin protects files newer than it whatever the cutoff")
+    func margin() async throws {
+        _ = try await appendCommits(1)
+        try await fileIO.write([0], to: "file:///w/analytics/events/data/new.parquet")
+        let result = try await TableMaintenance(catalog: catalog, fileIO: fileIO, logger: logger)
+            .deleteOrphanFiles(table: table, olderThan: Date().addingTimeInterval(60))
+        #expect(result.orphans.isEmpty)
+    }
+}
