@@ -120,8 +120,10 @@ DENIED = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Cod
           b'<Message>Access Denied</Message><RequestId>proxy</RequestId></Error>')
 
 # What the proxy does with one request: forward it, answer an error itself, or close the connection without an
-# answer, either before moto sees the request ("drop") or after moto applied it ("forward-then-drop").
-Action = str  # "forward" | "503" | "500" | "403" | "drop" | "forward-then-drop"
+# answer, either before moto sees the request ("drop"), after STALL_SECONDS ("stall", for client timeouts) or
+# after moto applied it ("forward-then-drop").
+Action = str  # "forward" | "503" | "500" | "403" | "drop" | "stall" | "forward-then-drop"
+STALL_SECONDS = 3.0
 
 
 @dataclass
@@ -172,7 +174,9 @@ class FaultProxy:
                     seq = len(proxy.seen)
                     action = proxy.plan(seq, self.command, self.path)
                     proxy.seen.append(SeenRequest(seq, self.command, self.path, action))
-                if action == "drop":
+                if action in ("drop", "stall"):
+                    if action == "stall":
+                        time.sleep(STALL_SECONDS)
                     self.close_connection = True
                     return
                 if action in ("503", "500", "403"):

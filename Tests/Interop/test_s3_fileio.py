@@ -304,3 +304,11 @@ def test_retries_give_up_with_a_retryable_error(s3: S3Driver, bucket: str, tmp_p
     assert result.error["context"]["s3.code"] == "SlowDown"
     assert result.error["context"]["attempts"] == "3"
     assert len(proxy.seen) == 3
+
+
+def test_a_request_that_times_out_is_retried(s3: S3Driver, bucket: str, tmp_path: Path, proxy_factory):
+    proxy = proxy_factory(lambda seq, method, path: "stall" if seq == 0 else "forward")
+    location = f"s3://{bucket}/slow.bin"
+    result = s3.ok("put", location, str(write(tmp_path, "in", b"slow")), ENDPOINT=proxy.endpoint, TIMEOUT_MS="1000")
+    assert "retrying S3 request" in result.stderr and "deadlineExceeded" in result.stderr
+    assert [request.action for request in proxy.seen] == ["stall", "forward"]
