@@ -33,7 +33,7 @@ public struct FloeServer: Sendable {
         var settings: FlushSettings
     }
 
-    func makeComponents() throws -> Components {
+    func makeComponents(maxRowsPerCycle: Int? = nil) throws -> Components {
         try configuration.validate()
         try FileManager.default.createDirectory(at: configuration.dataDirectoryURL, withIntermediateDirectories: true)
         var bufferConfiguration = BufferConfiguration(path: configuration.bufferPath)
@@ -49,6 +49,7 @@ public struct FloeServer: Sendable {
         settings.bufferSize = configuration.bufferSize
         settings.bufferTimeoutMs = configuration.bufferTimeoutMs
         settings.parquet.codec = try configuration.compressionCodec()
+        if let maxRowsPerCycle { settings.maxRowsPerCycle = maxRowsPerCycle }
         let coordinator = FlushCoordinator(buffer: buffer, catalog: catalog, fileIO: fileIO,
                                            namespace: configuration.namespace.split(separator: ".").map(String.init),
                                            tables: [.events, .cloudEvents], settings: settings, logger: logger)

@@ -1,7 +1,7 @@
 """Helpers of test_rest_catalog.py: the Swift driver (`rest-interop`), Parquet files to append, plans, readers.
 
 The driver is Floe's RESTCatalog + TableAppender in a small executable. $FLOE_REST_INTEROP_BIN names a built
-one; otherwise it is built from $FLOE_REST_PACKAGE (default: the scratch package /work/scratch-rest) with
+one; otherwise it is built from $FLOE_REST_PACKAGE (default: this repository) with
 `swift build --product rest-interop`.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ def driver_binary() -> Path:
     override = os.environ.get("FLOE_REST_INTEROP_BIN")
     if override:
         return Path(override)
-    package = Path(os.environ.get("FLOE_REST_PACKAGE", "/work/scratch-rest"))
+    package = Path(os.environ.get("FLOE_REST_PACKAGE", Path(__file__).resolve().parents[2]))
     build = subprocess.run(["swift", "build", "--product", "rest-interop", "--package-path", str(package)],
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if build.returncode != 0:

@@ -163,7 +163,9 @@ actor FlushCoordinator {
             dataFiles.append(definition.dataFile(path: file.path, type: values.type, hours: values.hours, file: parquet))
         }
         let id = TableIdentifier(namespace: namespace, name: definition.name)
+        let commitStarted = ContinuousClock.now
         let result = try await appender.append(to: id, files: dataFiles, commitId: intent.commitId)
+        let commitElapsed = ContinuousClock.now - commitStarted
         loaded[definition.name] = result.table
         try await buffer.completeIntent(intent)
         let elapsed = ContinuousClock.now - started
@@ -177,7 +179,9 @@ actor FlushCoordinator {
         return FlushReport.TableReport(table: definition.name, commitId: intent.commitId, snapshotId: result.snapshotId,
                                        sequenceNumber: result.sequenceNumber, files: dataFiles.map(\.filePath),
                                        rows: rowCount, partitions: Array(Set(intent.files.map(\.partitionKey))).sorted(),
-                                       recovered: recovered)
+                                       recovered: recovered,
+                                       commitMillis: Double(commitElapsed.components.seconds) * 1000
+                                           + Double(commitElapsed.components.attoseconds) / 1e15)
     }
 
     private func selects(_ scope: FlushScope, partition: PartitionID, stats: PartitionStats,

@@ -10,9 +10,11 @@ struct FlushReport: Sendable, Codable {
         var partitions: [String]
         /// True when this commit finished an intent left pending by an earlier attempt.
         var recovered: Bool
+        /// Time of the Iceberg commit alone (manifest, manifest list, metadata, catalog swap), ms.
+        var commitMillis: Double = 0
 
         enum CodingKeys: String, CodingKey {
-            case table, files, rows, partitions, recovered
+            case table, files, rows, partitions, recovered, commitMillis = "commit_ms"
             case commitId = "commit_id", snapshotId = "snapshot_id", sequenceNumber = "sequence_number"
         }
     }

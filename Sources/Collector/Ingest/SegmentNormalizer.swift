@@ -78,11 +78,14 @@ struct SegmentNormalizer {
         guard issues.isEmpty, let type else { return .failure(ValidationErrors(issues)) }
 
         let original = fields.timestamp
+        let receivedAt = request.historical ? (fields.receivedAt ?? request.receivedAt) : request.receivedAt
         let timestamp: Int64
-        if let original, let sentAt {
-            timestamp = request.receivedAt - (sentAt - original)
+        if request.historical {
+            timestamp = original ?? receivedAt
+        } else if let original, let sentAt {
+            timestamp = receivedAt - (sentAt - original)
         } else {
-            timestamp = original ?? request.receivedAt
+            timestamp = original ?? receivedAt
         }
 
         var row = RowEncoder(capacity: tape.raw(message).count + 64)
@@ -103,34 +106,39 @@ struct SegmentNormalizer {
                 row.string(column, tape.raw(entry))
             }
         }
-        if let context = mergedContext(message: fields.payload[Fields.context], batch: batch.context) {
-            row.string(EventsColumn.context, context)
-        }
+        writeContext(into: &row, message: fields.payload[Fields.context], batch: batch.context)
         row.timestamp(EventsColumn.timestamp, timestamp)
         if let original { row.timestamp(EventsColumn.originalTimestamp, original) }
         if let sentAt { row.timestamp(EventsColumn.sentAt, sentAt) }
-        row.timestamp(EventsColumn.receivedAt, request.receivedAt)
+        row.timestamp(EventsColumn.receivedAt, receivedAt)
 
         let key = "\(type.rawValue)/\(Timestamp.hourLabel(Timestamp.hours(timestamp)))"
         return .success(BufferedEvent(partition: PartitionID(table: TableDefinition.events.name, key: key),
-                                      receivedAt: request.receivedAt, payload: row.bytes, dedupKey: dedupKey))
+                                      receivedAt: receivedAt, payload: row.bytes, dedupKey: dedupKey))
     }
 
-    /// The message's context with batch-level members it lacks and `ip` from the request.
-    private func mergedContext(message: Int?, batch: Int?) -> [UInt8]? {
+    /// Writes the context column: the message's context with batch-level members it lacks and
+    /// `ip` from the request. When nothing needs merging, the bytes are copied as sent.
+    private func writeContext(into row: inout RowEncoder, message: Int?, batch: Int?) {
         let own = message.flatMap { tape.kind($0) == .object ? $0 : nil }
         let shared = batch.flatMap { tape.kind($0) == .object ? $0 : nil }
-        var members: [(key: Int, value: Int)] = own.map { tape.members(of: $0) } ?? []
-        var names = Set(members.map { tape.stringBytes($0.key) })
-        if let shared {
-            for member in tape.members(of: shared) where !names.contains(tape.stringBytes(member.key)) {
-                members.append(member)
-                names.insert(tape.stringBytes(member.key))
+        if let own, shared == nil {
+            let needsIP = request.clientIP != nil && !tape.members(of: own).contains { tape.stringEquals($0.key, "ip") }
+            if !needsIP {
+                row.string(EventsColumn.context, tape.raw(own))
+                return
             }
         }
-        let addIP = request.clientIP != nil && !names.contains(ArraySlice("ip".utf8))
-        if own != nil && shared == nil && !addIP, let own { return Array(tape.raw(own)) }
-        if members.isEmpty && !addIP { return nil }
+        var members: [(key: Int, value: Int)] = own.map { tape.members(of: $0) } ?? []
+        if let shared {
+            var names = Set(members.map { tape.stringBytes($0.key) })
+            for member in tape.members(of: shared) where names.insert(tape.stringBytes(member.key)).inserted {
+                members.append(member)
+            }
+        }
+        let hasIP = members.contains { tape.stringEquals($0.key, "ip") }
+        let ip = hasIP ? nil : request.clientIP
+        if members.isEmpty && ip == nil { return }
         var out: [UInt8] = [UInt8(ascii: "{")]
         for (position, member) in members.enumerated() {
             if position > 0 { out.append(UInt8(ascii: ",")) }
@@ -138,13 +146,13 @@ struct SegmentNormalizer {
             out.append(UInt8(ascii: ":"))
             out.append(contentsOf: tape.raw(member.value))
         }
-        if addIP, let ip = request.clientIP {
+        if let ip {
             if !members.isEmpty { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: "\"ip\":".utf8)
             out.append(contentsOf: JSONText.quoted(ip))
         }
         out.append(UInt8(ascii: "}"))
-        return out
+        row.string(EventsColumn.context, out)
     }
 }
 
@@ -168,6 +176,7 @@ private struct Fields {
     var payload = [Int?](repeating: nil, count: 4)
     var timestamp: Int64?
     var sentAt: Int64?
+    var receivedAt: Int64?
 
     mutating func take(key: Int, value: Int, tape: JSONTape, issue: (String?, String) -> Void) {
         let slot: Int
@@ -187,6 +196,7 @@ private struct Fields {
         case 12 where tape.stringEquals(key, "integrations"): takePayload(Self.integrations, "integrations", value, tape, issue); return
         case 9 where tape.stringEquals(key, "timestamp"): timestamp = takeTime("timestamp", value, tape, issue); return
         case 6 where tape.stringEquals(key, "sentAt"): sentAt = takeTime("sentAt", value, tape, issue); return
+        case 10 where tape.stringEquals(key, "receivedAt"): receivedAt = takeTime("receivedAt", value, tape, issue); return
         default: return
         }
         switch tape.kind(value) {

@@ -109,7 +109,27 @@ enum Timestamp {
         let days = hoursValue >= 0 ? hoursValue / 24 : (hoursValue - 23) / 24
         let hourOfDay = hoursValue - days * 24
         let date = civil(fromDays: days)
-        return "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2))-\(pad(hourOfDay, 2))"
+        guard (0...9999).contains(date.year) else {
+            return "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2))-\(pad(hourOfDay, 2))"
+        }
+        // 13 ASCII bytes: a small string, built without intermediate allocations.
+        return String(unsafeUninitializedCapacity: 13) { buffer in
+            func put(_ value: Int64, _ width: Int, at offset: Int) {
+                var rest = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[index] = UInt8(48 + rest % 10)
+                    rest /= 10
+                }
+            }
+            put(date.year, 4, at: 0)
+            buffer[4] = UInt8(ascii: "-")
+            put(date.month, 2, at: 5)
+            buffer[7] = UInt8(ascii: "-")
+            put(date.day, 2, at: 8)
+            buffer[10] = UInt8(ascii: "-")
+            put(hourOfDay, 2, at: 11)
+            return 13
+        }
     }
 
     /// Parses a `YYYY-MM-DD-HH` label back to an hour count.

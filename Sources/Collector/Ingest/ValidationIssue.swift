@@ -18,10 +18,14 @@ struct IngestContext: Sendable {
     var clientIP: String?
     /// Cloudflare headers for the `cf_*` columns of CloudEvents.
     var cloudflare: CloudflareInfo?
+    /// Backfill of recorded events: a message's own `receivedAt` is kept when present, and
+    /// `timestamp` is kept as recorded (no clock-skew correction against today's clock).
+    var historical: Bool
 
-    init(receivedAt: Int64, clientIP: String?, cloudflare: CloudflareInfo? = nil) {
+    init(receivedAt: Int64, clientIP: String?, cloudflare: CloudflareInfo? = nil, historical: Bool = false) {
         self.receivedAt = receivedAt
         self.clientIP = clientIP
         self.cloudflare = cloudflare
+        self.historical = historical
     }
 }

@@ -1,0 +1,61 @@
+import Buffer
+
+/// Normalizes one line of an NDJSON file (backfill, benchmarks) with the same code as the HTTP path.
+///
+/// A Segment line is one message or a `/v1/batch` body; a CloudEvents line is one structured
+/// event or a batch array. All events of a line are accepted or the line is rejected as a whole.
+struct LineNormalizer: Sendable {
+    /// What kind of events a file holds.
+    enum Format: String, Sendable, CaseIterable {
+        case segment
+        case cloudevents
+    }
+
+    let format: Format
+
+    func normalize(_ line: [UInt8], request: IngestContext) -> Result<[BufferedEvent], ValidationErrors> {
+        let tape: JSONTape
+        do {
+            tape = try JSONTape(parsing: line)
+        } catch {
+            return .failure(ValidationErrors([ValidationIssue(index: nil, field: nil, message: error.description)]))
+        }
+        var events: [BufferedEvent] = []
+        var issues: [ValidationIssue] = []
+        switch format {
+        case .segment:
+            let normalizer = SegmentNormalizer(tape: tape, request: request)
+            var messages = [tape.root]
+            var batch = SegmentNormalizer.BatchFields()
+            var isBatch = false
+            if tape.kind(tape.root) == .object {
+                for (key, value) in tape.members(of: tape.root) {
+                    if tape.stringEquals(key, "batch"), tape.kind(value) == .array {
+                        messages = tape.elements(of: value)
+                        isBatch = true
+                    } else if tape.stringEquals(key, "context") { batch.context = value }
+                    else if tape.stringEquals(key, "integrations") { batch.integrations = value }
+                    else if tape.stringEquals(key, "sentAt"), tape.kind(value) != .null { batch.sentAt = value }
+                }
+            }
+            if !isBatch { batch = .init() }
+            for (index, message) in messages.enumerated() {
+                switch normalizer.normalize(message: message, batch: batch, pathType: nil, index: isBatch ? index : nil) {
+                case .success(let event): events.append(event)
+                case .failure(let errors): issues += errors.issues
+                }
+            }
+        case .cloudevents:
+            let normalizer = CloudEventNormalizer(request: request)
+            let isBatch = tape.kind(tape.root) == .array
+            let elements = isBatch ? tape.elements(of: tape.root) : [tape.root]
+            for (index, element) in elements.enumerated() {
+                switch normalizer.normalize(tape: tape, event: element, index: isBatch ? index : nil) {
+                case .success(let event): events.append(event)
+                case .failure(let errors): issues += errors.issues
+                }
+            }
+        }
+        return issues.isEmpty ? .success(events) : .failure(ValidationErrors(issues))
+    }
+}

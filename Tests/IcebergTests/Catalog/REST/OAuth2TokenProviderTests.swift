@@ -1,0 +1,95 @@
+#if canImport(IcebergREST)
+@testable import Iceberg
+#endif
+@testable import Iceberg
+import Logging
+import Synchronization
+import Testing
+
+@Suite("OAuth2TokenProvider")
+struct OAuth2TokenProviderTests {
+    let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    static func token(_ value: String, expiresIn: Int = 3600) -> ScriptedTransport.Reply {
+        .json(200, #"{"access_token": "\#(value)", "token_type": "bearer", "expires_in": \#(expiresIn)}"#)
+    }
+
+    @Test("client credentials are form-encoded with the scope and the token is reused")
+    func exchange() async throws {
+        let transport = ScriptedTransport([
+            ("POST", "/v1/oauth/tokens", [Self.token("t1")]),
+            ("GET", "/v1/config", [.json(200, RESTFixtures.config)]),
+            ("GET", "/tables/events", [.json(200, RESTFixtures.loadResult()), .json(200, RESTFixtures.loadResult())]),
+        ])
+        let catalog = RESTCatalog(configuration: RESTFixtures.configuration(.oauth2(.init(clientId: "floe", clientSecret: "s e&c"))),
+                                  transport: transport, logger: logger)
+        _ = try await catalog.loadTable(RESTFixtures.table)
+        _ = try await catalog.loadTable(RESTFixtures.table)
+        let exchanges = transport.requests("POST", "/v1/oauth/tokens")
+        #expect(exchanges.count == 1)
+        #expect(exchanges.first?.url == "https://catalog.example/acct/bucket/v1/oauth/tokens")
+        #expect(exchanges.first?.header("Content-Type") == "application/x-www-form-urlencoded")
+        #expect(String(decoding: exchanges.first?.body ?? [], as: UTF8.self)
+            == "grant_type=client_credentials&client_id=floe&client_secret=s%20e%26c&scope=PRINCIPAL_ROLE%3AALL")
+        #expect(transport.requests("GET", "/tables/events").allSatisfy { $0.header("Authorization") == "Bearer t1" })
+    }
+
+    @Test("a 401 fetches a new token once and repeats the request")
+    func renewOn401() async throws {
+        let transport = ScriptedTransport([
+            ("POST", "/v1/oauth/tokens", [Self.token("old"), Self.token("new")]),
+            ("GET", "/v1/config", [.json(200, RESTFixtures.config)]),
+            ("GET", "/tables/events", [.status(401), .json(200, RESTFixtures.loadResult())]),
+        ])
+        let catalog = RESTCatalog(configuration: RESTFixtures.configuration(.oauth2(.init(clientId: "c", clientSecret: "s"))),
+                                  transport: transport, logger: logger)
+        _ = try await catalog.loadTable(RESTFixtures.table)
+        #expect(transport.requests("GET", "/tables/events").map { $0.header("Authorization") } == ["Bearer old", "Bearer new"])
+    }
+
+    @Test("a token is replaced shortly before it expires")
+    func refreshBeforeExpiry() async throws {
+        let transport = ScriptedTransport([("POST", "/tokens", [Self.token("a", expiresIn: 300), Self.token("b", expiresIn: 300)])])
+        let start = ContinuousClock.now
+        let offset = Mutex(Duration.zero)
+        let provider = OAuth2TokenProvider(credential: .init(clientId: "c", clientSecret: "s"), endpoint: "https://c/tokens",
+                                           transport: transport, timeout: .seconds(5),
+                                           now: { start + offset.withLock { $0 } })
+        #expect(try await provider.accessToken() == "a")
+        offset.withLock { $0 = .seconds(200) }
+        #expect(try await provider.accessToken() == "a")
+        offset.withLock { $0 = .seconds(241) }
+        #expect(try await provider.accessToken() == "b", "renewed 60 s before expiry")
+        #expect(await provider.fetches == 2)
+    }
+
+    @Test("concurrent callers share one exchange")
+    func sharedFetch() async throws {
+        let transport = ScriptedTransport([("POST", "/tokens", [Self.token("x")])])
+        let provider = OAuth2TokenProvider(credential: .init(clientId: "c", clientSecret: "s"), endpoint: "https://c/tokens",
+                                           transport: transport, timeout: .seconds(5))
+        let tokens = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<8 { group.addTask { try await provider.accessToken() } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(tokens == Array(repeating: "x", count: 8))
+        #expect(await provider.fetches == 1)
+    }
+
+    @Test("refused credentials are an authorisation error naming no secret")
+    func refused() async {
+        let transport = ScriptedTransport([("POST", "/tokens", [.json(401, #"{"error": "invalid_client"}"#)])])
+        let provider = OAuth2TokenProvider(credential: .init(clientId: "c", clientSecret: "hush"), endpoint: "https://c/tokens",
+                                           transport: transport, timeout: .seconds(5))
+        do {
+            _ = try await provider.accessToken()
+            Issue.record("expected an error")
+        } catch let error as CatalogError {
+            #expect(error.code == .unauthorized)
+            #expect(error.context["oauth_error"] == "invalid_client")
+            #expect(!error.description.contains("hush"))
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+}
