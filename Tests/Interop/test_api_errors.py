@@ -1,0 +1,380 @@
+"""Every error status of DESIGN.md §3 from a request that deserves it, in Floe's envelope
+`{"success":false,"error":"...","errors":[...]}`, and nothing of a rejected request stored.
+
+400, 413 and 415 share one server; 429, 503 and 507 each need their own configuration.
+"""
+from __future__ import annotations
+
+import gzip
+import time
+
+import pytest
+import segment.analytics.request as segment_request
+from segment.analytics.client import Client as SegmentClient
+
+from api import (as_stored, assert_accepted, assert_error, assert_not_stored, assert_stored, deflated, dumps, gzipped,
+                 retry_after, rows_with_keys, segment_message, unique)
+from corpus import CLOUDEVENTS_JSON, Window
+from floe_server import FloeLauncher, FloeServer
+from tables import CLOUDEVENTS, EVENTS
+
+
+@pytest.fixture(scope="module")
+def server(floe_launcher: FloeLauncher):
+    server = floe_launcher.new("errors").start()
+    yield server
+    server.stop()
+
+
+def cloudevent(**fields) -> dict:
+    event = {"specversion": "1.0", "id": unique("ce"), "source": "/tests/errors", "type": "com.example.error",
+             "data": {"x": 1}}
+    event.update(fields)
+    return {k: v for k, v in event.items() if v is not None}
+
+
+# ---------------------------------------------------------------------- 400: malformed JSON
+
+
+@pytest.mark.parametrize("path", ["/v1/batch", "/v1/track", "/v1/import", "/events", "/events/batch"])
+@pytest.mark.parametrize("body", [b'{"batch":[{"type":"track",', b"not json", b'{"a":1} trailing', b""],
+                         ids=["truncated", "garbage", "trailing", "empty"])
+def test_malformed_json_is_400(server: FloeServer, path: str, body: bytes):
+    assert_error(server.post(path, body), 400, "json")
+
+
+def test_malformed_gzip_is_400(server: FloeServer):
+    body = gzipped(dumps({"batch": [segment_message("track")]}))[:-12]
+    assert_error(server.post("/v1/batch", body, headers={"Content-Encoding": "gzip"}), 400, "gzip")
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"batch"', b'{"batch":{}}', b'{"batch":"x"}', b'{"events":[]}'],
+                         ids=["array", "string", "batch-object", "batch-string", "no-batch"])
+def test_a_batch_body_of_the_wrong_shape_is_400(server: FloeServer, body: bytes):
+    assert_error(server.post("/v1/batch", body), 400, "batch")
+
+
+@pytest.mark.parametrize("body", [b'{"events":{}}', b'"x"', b"42"])
+def test_a_cloudevents_batch_of_the_wrong_shape_is_400(server: FloeServer, body: bytes):
+    assert_error(server.post("/events/batch", body), 400)
+
+
+# ---------------------------------------------------------------------- 400: Segment validation
+
+SEGMENT_RULES = [
+    # (name, message, field the error names)
+    ("no-user-or-anonymous-id", segment_message("identify", userId=None), "userId"),
+    ("empty-user-id", segment_message("identify", userId=""), "userId"),
+    ("track-without-event", segment_message("track", event=None), "event"),
+    ("alias-without-previous-id", segment_message("alias", previousId=None), "previousId"),
+    ("group-without-group-id", segment_message("group", groupId=None), "groupId"),
+    ("unknown-type", segment_message("track", type="purchase"), "type"),
+    ("missing-type", segment_message("track", type=None), "type"),
+    ("bad-timestamp", segment_message("track", timestamp="yesterday at noon"), "timestamp"),
+    ("impossible-date", segment_message("track", timestamp="2026-02-30T10:00:00Z"), "timestamp"),
+    ("numeric-timestamp", segment_message("track", timestamp=1700000000), "timestamp"),
+    ("bad-sent-at", segment_message("track", sentAt="2026-13-01T00:00:00Z"), "sentAt"),
+    ("properties-array", segment_message("track", properties=[1, 2]), "properties"),
+    ("properties-string", segment_message("page", properties="{}"), "properties"),
+    ("traits-number", segment_message("identify", traits=5), "traits"),
+    ("context-string", segment_message("track", context="ctx"), "context"),
+    ("integrations-array", segment_message("track", integrations=[]), "integrations"),
+    ("event-object", segment_message("track", event={"name": "x"}), "event"),
+    ("message-not-object", "track", "object"),
+]
+
+
+@pytest.mark.parametrize("message,field", [(m, f) for _, m, f in SEGMENT_RULES], ids=[n for n, _, _ in SEGMENT_RULES])
+def test_each_validation_rule_rejects_a_batch(server: FloeServer, message, field: str):
+    good = segment_message("track")
+    response = server.post("/v1/batch", dumps({"batch": [good, message]}))
+    body = assert_error(response, 400, field)
+    assert any(e.startswith("batch[1]") for e in body["errors"]), f"the error names the index: {body}"
+    assert not any(e.startswith("batch[0]") for e in body["errors"]), f"the good message has no error: {body}"
+    keys = [good["messageId"]] + ([message["messageId"]] if isinstance(message, dict) else [])
+    assert_not_stored(server, EVENTS, keys)
+
+
+SINGLE_RULES = [(n, m, f) for n, m, f in SEGMENT_RULES if isinstance(m, dict) and n not in ("unknown-type", "missing-type")]
+
+
+@pytest.mark.parametrize("message,field", [(m, f) for _, m, f in SINGLE_RULES], ids=[n for n, _, _ in SINGLE_RULES])
+def test_each_validation_rule_rejects_a_single_message(server: FloeServer, message: dict, field: str):
+    response = server.post(f"/v1/{message['type']}", dumps(message))
+    assert_error(response, 400, field)
+    assert_not_stored(server, EVENTS, [message["messageId"]])
+
+
+def test_a_batch_with_several_bad_events_lists_every_error_with_its_index(server: FloeServer):
+    batch = [
+        segment_message("track"),                           # 0: fine
+        segment_message("track", event=None),               # 1: event
+        segment_message("identify", userId=None),           # 2: userId
+        segment_message("page"),                            # 3: fine
+        segment_message("alias", previousId=None),          # 4: previousId
+        segment_message("group", groupId=None),             # 5: groupId
+        segment_message("track", type="bogus"),             # 6: type
+        segment_message("screen", timestamp="not a time"),  # 7: timestamp
+        segment_message("track", properties=["x"]),         # 8: properties
+    ]
+    body = assert_error(server.post("/v1/batch", dumps({"batch": batch})), 400)
+    wanted = {1: "event", 2: "userId", 4: "previousId", 5: "groupId", 6: "type", 7: "timestamp", 8: "properties"}
+    for index, field in wanted.items():
+        assert any(e.startswith(f"batch[{index}]") and field in e for e in body["errors"]), \
+            f"no error for batch[{index}].{field} in {body['errors']}"
+    assert not any(e.startswith(("batch[0]", "batch[3]")) for e in body["errors"]), body["errors"]
+    assert "7" in body["error"], f"the summary counts the errors: {body['error']}"
+    assert_not_stored(server, EVENTS, [m["messageId"] for m in batch])
+
+
+def test_a_bad_batch_level_sent_at_is_400(server: FloeServer):
+    message = segment_message("track")
+    assert_error(server.post("/v1/batch", dumps({"batch": [message], "sentAt": "last tuesday"})), 400, "sentAt")
+    assert_not_stored(server, EVENTS, [message["messageId"]])
+
+
+# ---------------------------------------------------------------------- 400: CloudEvents validation
+
+CLOUDEVENT_RULES = [
+    ("missing-id", cloudevent(id=None), "id"),
+    ("empty-id", cloudevent(id=""), "id"),
+    ("missing-source", cloudevent(source=None), "source"),
+    ("missing-type", cloudevent(type=None), "type"),
+    ("missing-specversion", cloudevent(specversion=None), "specversion"),
+    ("specversion-0.3", cloudevent(specversion="0.3"), "specversion"),
+    ("specversion-2.0", cloudevent(specversion="2.0"), "specversion"),
+    ("specversion-number", cloudevent(specversion=1.0), "specversion"),
+    ("bad-time", cloudevent(time="half past nine"), "time"),
+    ("id-number", cloudevent(id=7), "id"),
+    ("data-base64-number", cloudevent(data=None, data_base64=12), "data_base64"),
+]
+
+
+@pytest.mark.parametrize("event,field", [(e, f) for _, e, f in CLOUDEVENT_RULES], ids=[n for n, _, _ in CLOUDEVENT_RULES])
+def test_each_cloudevent_rule_rejects_the_event(server: FloeServer, event: dict, field: str):
+    assert_error(server.post("/events", dumps(event), content_type=CLOUDEVENTS_JSON), 400, field)
+    if isinstance(event.get("id"), str) and event["id"]:
+        assert_not_stored(server, CLOUDEVENTS, [event["id"]])
+
+
+@pytest.mark.parametrize("missing", ["id", "source", "type", "specversion"])
+def test_binary_mode_without_a_required_attribute_is_400(server: FloeServer, missing: str):
+    event_id = unique("bin")
+    headers = {"ce-specversion": "1.0", "ce-id": event_id, "ce-source": "/tests/bin", "ce-type": "com.example.bin",
+               "Content-Type": "application/json"}
+    del headers[f"ce-{missing}"]
+    if missing == "specversion":
+        headers["ce-specversion"] = "0.3"  # without any ce-specversion it is not binary mode at all
+    response = server.http.post(server.url + "/events", headers=headers, data=b'{"a":1}', timeout=60)
+    assert_error(response, 400, missing)
+    assert_not_stored(server, CLOUDEVENTS, [event_id])
+
+
+def test_a_cloudevents_batch_lists_every_error_with_its_index(server: FloeServer):
+    batch = [cloudevent(), cloudevent(id=None), cloudevent(), cloudevent(source=None, type=None),
+             cloudevent(specversion="0.3")]
+    body = assert_error(server.post("/events/batch", dumps({"events": batch})), 400)
+    for index, field in [(1, "id"), (3, "source"), (3, "type"), (4, "specversion")]:
+        assert any(e.startswith(f"batch[{index}]") and field in e for e in body["errors"]), \
+            f"no error for [{index}].{field} in {body['errors']}"
+    assert len(body["errors"]) == 4, body["errors"]
+    assert_not_stored(server, CLOUDEVENTS, [e["id"] for e in batch if "id" in e])
+
+
+# ---------------------------------------------------------------------- 413
+
+
+def padded_track(size: int) -> dict:
+    return segment_message("track", properties={"pad": "x" * size})
+
+
+def test_a_single_message_over_32_kb_is_413(server: FloeServer):
+    message = padded_track(40 << 10)
+    assert_error(server.post("/v1/track", dumps(message)), 413, "limit")
+    assert_not_stored(server, EVENTS, [message["messageId"]])
+
+
+def test_a_single_cloudevent_over_32_kb_is_413(server: FloeServer):
+    event = cloudevent(data={"pad": "y" * (40 << 10)})
+    assert_error(server.post("/events", dumps(event), content_type=CLOUDEVENTS_JSON), 413, "limit")
+    assert_not_stored(server, CLOUDEVENTS, [event["id"]])
+
+
+def test_a_batch_over_the_limit_is_413(server: FloeServer):
+    batch = [padded_track(20 << 10) for _ in range(60)]  # ~1.2 MB
+    assert_error(server.post("/v1/batch", dumps({"batch": batch})), 413, "limit")
+    assert_not_stored(server, EVENTS, [m["messageId"] for m in batch])
+
+
+def test_a_batch_just_under_the_limit_is_accepted(server: FloeServer):
+    batch = [padded_track(20 << 10) for _ in range(22)]  # ~450 KB, under Segment's 500 KB
+    window = Window.open()
+    assert_accepted(server.post("/v1/batch", dumps({"batch": batch})), count=len(batch))
+    window.close()
+    server.flush()
+
+
+def test_the_default_batch_limit_is_500_kb(server: FloeServer):
+    """DESIGN.md §3: 'default 500 KB decompressed for /v1/batch' (the Segment API's limit)."""
+    batch = [padded_track(20 << 10) for _ in range(30)]  # ~615 KB
+    assert_error(server.post("/v1/batch", dumps({"batch": batch})), 413, "limit")
+    assert_not_stored(server, EVENTS, [m["messageId"] for m in batch])
+
+
+@pytest.mark.parametrize("path,encoding", [("/v1/batch", "gzip"), ("/v1/track", "gzip"), ("/v1/batch", "deflate"),
+                                           ("/events/batch", "gzip")])
+def test_a_compression_bomb_is_413(server: FloeServer, path: str, encoding: str):
+    """A few KB on the wire that inflate past the limit are refused on the inflated size."""
+    message = padded_track(8 << 20)  # 8 MiB of 'x'
+    body = dumps({"batch": [message]} if path == "/v1/batch" else message)
+    wire = gzipped(body) if encoding == "gzip" else deflated(body)
+    assert len(wire) < 16 << 10, f"bomb is {len(wire)} bytes"
+    assert_error(server.post(path, wire, headers={"Content-Encoding": encoding}), 413, "limit")
+    assert_not_stored(server, EVENTS, [message["messageId"]])
+
+
+# ---------------------------------------------------------------------- 415
+
+
+@pytest.mark.parametrize("content_type", ["application/xml", "text/html", "multipart/form-data; boundary=x",
+                                          "application/x-www-form-urlencoded", "image/png"])
+@pytest.mark.parametrize("path", ["/v1/batch", "/v1/track", "/events/batch"])
+def test_a_non_json_content_type_is_415(server: FloeServer, path: str, content_type: str):
+    message = segment_message("track")
+    body = dumps({"batch": [message]} if path == "/v1/batch" else message)
+    assert_error(server.post(path, body, content_type=content_type), 415, "content type")
+    assert_not_stored(server, EVENTS, [message["messageId"]])
+
+
+def test_a_structured_cloudevent_with_a_non_json_content_type_is_415(server: FloeServer):
+    event = cloudevent()
+    assert_error(server.post("/events", dumps(event), content_type="application/xml"), 415)
+    assert_not_stored(server, CLOUDEVENTS, [event["id"]])
+
+
+@pytest.mark.parametrize("encoding", ["br", "compress", "zstd", "gzip, br"])
+def test_an_unknown_content_encoding_is_415(server: FloeServer, encoding: str):
+    message = segment_message("track")
+    response = server.post("/v1/batch", gzip.compress(dumps({"batch": [message]})),
+                           headers={"Content-Encoding": encoding})
+    assert_error(response, 415, "encoding")
+    assert_not_stored(server, EVENTS, [message["messageId"]])
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "text/plain", "APPLICATION/JSON",
+                                          "application/vnd.api+json"])
+def test_json_content_types_are_accepted(server: FloeServer, content_type: str):
+    message = segment_message("track")
+    assert_accepted(server.post("/v1/batch", dumps({"batch": [message]}), content_type=content_type), count=1)
+
+
+# ---------------------------------------------------------------------- 429
+
+
+def test_rate_limit_answers_429_with_retry_after(floe):
+    server = floe(env={"FLOE_RATE_LIMIT": "2"})
+    sent, rejected, statuses = [], [], []
+    for _ in range(10):
+        message = segment_message("track")
+        response = server.post("/v1/batch", dumps({"batch": [message]}))
+        statuses.append(response.status_code)
+        (sent if response.status_code == 200 else rejected).append((message, response))
+    assert set(statuses) == {200, 429}, statuses
+    assert 2 <= len(sent) <= 5, f"2 requests/s with a burst allows a handful at once: {statuses}"
+    assert statuses.index(429) == len(sent) and 200 not in statuses[len(sent):], \
+        f"once the bucket is empty every quick request is refused: {statuses}"
+    for _, response in rejected:
+        assert_error(response, 429, "rate limit")
+        assert 1 <= retry_after(response) <= 2, response.headers
+    wait = retry_after(rejected[-1][1])
+    time.sleep(wait + 0.1)
+    assert_accepted(server.post("/v1/batch", dumps({"batch": [segment_message("track")]})))
+    assert_not_stored(server, EVENTS, [m["messageId"] for m, _ in rejected])
+
+
+def test_rate_limit_applies_to_cloudevents_and_single_messages(floe):
+    server = floe(env={"FLOE_RATE_LIMIT": "2"})
+    statuses = [server.post("/events", dumps(cloudevent()), content_type=CLOUDEVENTS_JSON).status_code
+                for _ in range(6)]
+    statuses += [server.post("/v1/t", dumps(segment_message("track"))).status_code for _ in range(3)]
+    assert statuses[-3:] == [429, 429, 429], statuses
+
+
+def test_segment_sdk_waits_out_429_and_delivers_everything_once(floe):
+    """The SDK retries a 429 after Retry-After with the same batch; every message ends up stored once."""
+    server = floe(env={"FLOE_RATE_LIMIT": "2"})
+    errors = []
+    client = SegmentClient("key", host=server.url, upload_size=2, upload_interval=0.01,
+                           on_error=lambda error, batch: errors.append(error))
+    statuses = []
+    hook = lambda response, *args, **kwargs: statuses.append(response.status_code)  # noqa: E731
+    segment_request._session.hooks["response"].append(hook)
+    window = Window.open()
+    try:
+        sent = [client.track(user_id=f"rl-{i}", event="Rate Limited")[1] for i in range(16)]
+        client.flush()
+        client.join()
+    finally:
+        segment_request._session.hooks["response"].remove(hook)
+    window.close()
+    assert not errors, errors
+    assert 429 in statuses, f"the test did not hit the rate limit: {statuses}"
+    server.flush()
+    rows = rows_with_keys(server, EVENTS, [m["messageId"] for m in sent])
+    assert sorted(r["message_id"] for r in rows) == sorted(m["messageId"] for m in sent)
+
+
+# ---------------------------------------------------------------------- 507 and 503
+
+
+def hour_batch(count: int) -> list[dict]:
+    """Track messages of one partition (same type, same hour)."""
+    return [segment_message("track", timestamp=f"2026-11-25T06:{i:02d}:00Z") for i in range(count)]
+
+
+def test_a_full_partition_answers_507(floe):
+    """ICEBERG_BUFFER_SIZE = FLOE_MAX_PARTITION_EVENTS = 5: a partition holding 3 cannot take 3 more."""
+    server = floe(env={"FLOE_MAX_PARTITION_EVENTS": "5", "ICEBERG_BUFFER_SIZE": "5"})
+    first, second, other = hour_batch(3), hour_batch(3), [segment_message("identify")]
+    window = Window.open()
+    assert_accepted(server.post("/v1/batch", dumps({"batch": first})), count=3)
+    response = server.post("/v1/batch", dumps({"batch": second}))
+    assert_error(response, 507, "partition")
+    assert retry_after(response) >= 1
+    assert_accepted(server.post("/v1/batch", dumps({"batch": other})))  # another partition has room
+    window.close()
+
+    assert_not_stored(server, EVENTS, [m["messageId"] for m in second])
+    assert_stored(server, [as_stored(m) for m in first + other], window, flush=False)
+    # Flushed, the partition takes events again.
+    assert_accepted(server.post("/v1/batch", dumps({"batch": second})), count=3)
+
+
+def test_a_batch_larger_than_a_partition_answers_507(floe):
+    server = floe(env={"FLOE_MAX_PARTITION_EVENTS": "5", "ICEBERG_BUFFER_SIZE": "5"})
+    batch = hour_batch(6)
+    assert_error(server.post("/v1/batch", dumps({"batch": batch})), 507)
+    assert_not_stored(server, EVENTS, [m["messageId"] for m in batch])
+
+
+def test_a_full_cloudevents_partition_answers_507(floe):
+    server = floe(env={"FLOE_MAX_PARTITION_EVENTS": "2", "ICEBERG_BUFFER_SIZE": "2"})
+    events = [cloudevent(time="2026-11-25T07:00:00Z") for _ in range(3)]
+    response = server.post("/events/batch", dumps(events), content_type="application/cloudevents-batch+json")
+    assert_error(response, 507)
+    assert_not_stored(server, CLOUDEVENTS, [e["id"] for e in events])
+
+
+def test_the_buffer_byte_budget_answers_503(floe, tmp_path):
+    config = tmp_path / "floe.json"
+    config.write_text('{"buffer": {"max_bytes": 4000}}')
+    server = floe(env={"FLOE_CONFIG": str(config)})
+    small = [segment_message("track")]
+    big = [padded_track(3000), padded_track(3000)]
+    assert_accepted(server.post("/v1/batch", dumps({"batch": small})))
+    response = server.post("/v1/batch", dumps({"batch": big}))
+    assert_error(response, 503, "budget")
+    assert retry_after(response) >= 1
+    assert_not_stored(server, EVENTS, [m["messageId"] for m in big])
+    # The flush emptied the buffer: the budget has room again.
+    assert_accepted(server.post("/v1/batch", dumps({"batch": big[:1]})))

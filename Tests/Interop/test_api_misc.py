@@ -1,0 +1,380 @@
+"""The rest of the HTTP contract (DESIGN.md §2, §3): compressed bodies, batch-level fields, generated message
+ids, `context.ip`, retries, short paths, `/v1/import`, CORS, health, metrics, debug routes, and SIGTERM.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from api import (LOOPBACK, SEGMENT_TYPES, SHORT_PATHS, as_stored, assert_accepted, assert_error, assert_stored, deflated,
+                 dumps, gzipped, rows_with_keys, segment_message, table_rows, unique)
+from corpus import CLOUDEVENTS_JSON, Window, micros
+from floe_server import FloeLauncher, FloeServer
+from lake import load_table
+from tables import CLOUDEVENTS, EVENTS
+
+
+@pytest.fixture(scope="module")
+def server(floe_launcher: FloeLauncher):
+    server = floe_launcher.new("misc").start()
+    yield server
+    server.stop()
+
+
+# ---------------------------------------------------------------------- compressed bodies
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "x-gzip", "deflate", "deflate-raw"])
+@pytest.mark.parametrize("path", ["/v1/batch", "/v1/track", "/events/batch"])
+def test_compressed_bodies_are_accepted(server: FloeServer, path: str, encoding: str):
+    if path == "/events/batch":
+        sent = [{"specversion": "1.0", "id": unique("z"), "source": "/zip", "type": "com.example.zip", "data": {"n": 1}}]
+        body = dumps(sent)
+    else:
+        sent = [segment_message("track", properties={"text": "compressible " * 200})]
+        body = dumps({"batch": sent} if path == "/v1/batch" else sent[0])
+        sent = [as_stored(m) for m in sent]
+    wire = gzipped(body) if "gzip" in encoding else deflated(body, raw=encoding == "deflate-raw")
+    header = "deflate" if encoding == "deflate-raw" else encoding
+    window = Window.open()
+    assert_accepted(server.post(path, wire, headers={"Content-Encoding": header}), count=1)
+    window.close()
+    assert_stored(server, sent, window)
+
+
+def test_identity_content_encoding_is_plain(server: FloeServer):
+    message = segment_message("track")
+    assert_accepted(server.post("/v1/batch", dumps({"batch": [message]}), headers={"Content-Encoding": "identity"}))
+
+
+# ---------------------------------------------------------------------- Segment semantics
+
+
+def test_batch_level_context_integrations_and_sent_at_are_merged(server: FloeServer):
+    batch_fields = {"context": {"app": {"name": "shop"}, "locale": "fr-FR", "ip": "203.0.113.9"},
+                    "integrations": {"All": False, "Mixpanel": True}, "sentAt": "2026-11-20T10:16:00.000Z"}
+    own_context = segment_message("track", context={"locale": "de-DE", "page": {"path": "/"}},
+                                  integrations={"Amplitude": True}, sentAt="2026-11-20T10:15:59.000Z")
+    bare = segment_message("identify", context=None, integrations=None)
+    window = Window.open()
+    assert_accepted(server.post("/v1/batch", dumps({"batch": [own_context, bare], **batch_fields})), count=2)
+    window.close()
+    sent = [as_stored(m, batch=batch_fields) for m in (own_context, bare)]
+    # The message's own members win; absent ones come from the batch.
+    assert sent[0]["context"] == {"locale": "de-DE", "page": {"path": "/"}, "app": {"name": "shop"},
+                                  "ip": "203.0.113.9"}
+    assert sent[0]["integrations"] == {"Amplitude": True} and sent[0]["sentAt"] == "2026-11-20T10:15:59.000Z"
+    assert sent[1]["integrations"] == batch_fields["integrations"] and sent[1]["sentAt"] == batch_fields["sentAt"]
+    assert_stored(server, sent, window)
+
+
+def test_the_clock_skew_correction_uses_sent_at(server: FloeServer):
+    """timestamp = received_at - (sent_at - timestamp): a client clock 1 h fast still lands at the right time."""
+    message = segment_message("track", timestamp="2026-11-20T11:00:00Z", sentAt="2026-11-20T11:00:05Z")
+    window = Window.open()
+    assert_accepted(server.post("/v1/track", dumps(message)))
+    window.close()
+    [row] = assert_stored(server, [as_stored(message)], window)
+    assert row["received_at"] - row["timestamp"] == 5_000_000
+
+
+def test_a_message_id_is_generated_when_absent(server: FloeServer):
+    user = unique("no-message-id")
+    message = segment_message("track", userId=user, messageId=None)
+    assert_accepted(server.post("/v1/batch", dumps({"batch": [message, dict(message)]})), count=2)
+    server.flush()
+    rows = [row for row in table_rows(server, EVENTS) if row["user_id"] == user]
+    assert len(rows) == 2, "without a messageId nothing is deduplicated"
+    ids = [row["message_id"] for row in rows]
+    assert all(ids) and ids[0] != ids[1], ids
+    for generated in ids:
+        assert len(generated) == 36 and generated.count("-") == 4, f"not a UUID: {generated}"
+
+
+def test_context_ip_is_filled_from_the_connection(server: FloeServer):
+    with_ip = segment_message("track", context={"ip": "198.51.100.7"})
+    without = segment_message("track")
+    no_context = segment_message("page", context=None)
+    forwarded = segment_message("track")
+    assert_accepted(server.post("/v1/batch", dumps({"batch": [with_ip, without, no_context]})))
+    # Not behind a trusted proxy: X-Forwarded-For is ignored.
+    assert_accepted(server.post("/v1/track", dumps(forwarded), headers={"X-Forwarded-For": "192.0.2.44"}))
+    server.flush()
+    rows = {r["message_id"]: json.loads(r["context"]) for r in
+            rows_with_keys(server, EVENTS, [m["messageId"] for m in (with_ip, without, no_context, forwarded)])}
+    assert rows[with_ip["messageId"]]["ip"] == "198.51.100.7", "an ip the client sent is kept"
+    assert rows[without["messageId"]]["ip"] == LOOPBACK
+    assert rows[no_context["messageId"]] == {"ip": LOOPBACK}
+    assert rows[forwarded["messageId"]]["ip"] == LOOPBACK
+
+
+def test_context_ip_comes_from_x_forwarded_for_behind_a_trusted_proxy(floe):
+    server = floe(env={"FLOE_TRUST_PROXY": "true"})
+    first, plain, cloudflare = segment_message("track"), segment_message("track"), segment_message("track")
+    assert_accepted(server.post("/v1/track", dumps(first), headers={"X-Forwarded-For": "192.0.2.44, 10.0.0.1"}))
+    assert_accepted(server.post("/v1/track", dumps(plain)))
+    assert_accepted(server.post("/v1/track", dumps(cloudflare), headers={"CF-Connecting-IP": "2001:db8::1",
+                                                                        "X-Forwarded-For": "192.0.2.45"}))
+    server.flush()
+    ips = {r["message_id"]: json.loads(r["context"])["ip"] for r in
+           rows_with_keys(server, EVENTS, [first["messageId"], plain["messageId"], cloudflare["messageId"]])}
+    assert ips == {first["messageId"]: "192.0.2.44", plain["messageId"]: LOOPBACK,
+                   cloudflare["messageId"]: "2001:db8::1"}
+
+
+def test_a_retried_batch_is_stored_once(server: FloeServer):
+    batch = [segment_message(kind) for kind in SEGMENT_TYPES]
+    window = Window.open()
+    first = assert_accepted(server.post("/v1/batch", dumps({"batch": batch})), count=6)
+    retry = assert_accepted(server.post("/v1/batch", dumps({"batch": batch})), count=6)
+    overlap = assert_accepted(server.post("/v1/batch", dumps({"batch": batch[:2] + [batch[0]]})), count=3)
+    window.close()
+    assert first.get("duplicates", 0) == 0 and retry.get("duplicates") == 6 and overlap.get("duplicates") == 3
+    assert_stored(server, [as_stored(m) for m in batch], window)
+
+
+def test_a_batch_retried_after_a_flush_is_stored_once(server: FloeServer):
+    """Dedup keys outlive the flush (DESIGN.md §4: a TTL of 24 h), so a late SDK retry is not a second copy."""
+    batch = [segment_message("track") for _ in range(3)]
+    window = Window.open()
+    assert_accepted(server.post("/v1/batch", dumps({"batch": batch})), count=3)
+    server.flush()
+    assert_accepted(server.post("/v1/batch", dumps({"batch": batch})), count=3)
+    window.close()
+    assert_stored(server, [as_stored(m) for m in batch], window)
+
+
+@pytest.mark.parametrize("short,kind", SHORT_PATHS.items())
+def test_short_paths_take_the_type_from_the_path(server: FloeServer, short: str, kind: str):
+    message = segment_message(kind)
+    del message["type"]
+    window = Window.open()
+    assert_accepted(server.post(f"/v1/{short}", dumps(message)), count=1)
+    window.close()
+    assert_stored(server, [as_stored({**message, "type": kind})], window)
+
+
+def test_the_path_type_wins_over_the_body_type(server: FloeServer):
+    message = segment_message("track", type="identify")
+    assert_accepted(server.post("/v1/track", dumps(message)))
+    server.flush()
+    [row] = rows_with_keys(server, EVENTS, [message["messageId"]])
+    assert row["type"] == "track"
+
+
+def test_unknown_v1_path_is_404(server: FloeServer):
+    assert_error(server.post("/v1/purchase", dumps(segment_message("track"))), 404)
+
+
+def test_import_is_a_batch(server: FloeServer):
+    batch = [segment_message(kind, timestamp="2025-01-02T03:04:05Z") for kind in SEGMENT_TYPES]
+    window = Window.open()
+    assert_accepted(server.post("/v1/import", dumps({"batch": batch, "context": {"source": "import"}})), count=6)
+    window.close()
+    assert_stored(server, [as_stored(m, batch={"context": {"source": "import"}}) for m in batch], window)
+
+
+# ---------------------------------------------------------------------- CORS
+
+ORIGIN = "https://app.example.com"
+
+
+@pytest.fixture(scope="module")
+def cors_server(floe_launcher: FloeLauncher):
+    server = floe_launcher.new("cors", env={"ALLOWED_ORIGINS": f"{ORIGIN}, https://other.example.com"}).start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("path", ["/v1/batch", "/v1/t", "/events"])
+def test_cors_preflight_is_answered(cors_server: FloeServer, path: str):
+    response = cors_server.http.options(cors_server.url + path, timeout=60, headers={
+        "Origin": ORIGIN, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,authorization"})
+    assert response.status_code in (200, 204), response.text
+    headers = response.headers
+    assert headers.get("Access-Control-Allow-Origin") == ORIGIN
+    assert "POST" in headers.get("Access-Control-Allow-Methods", "")
+    allowed = headers.get("Access-Control-Allow-Headers", "").lower()
+    assert "content-type" in allowed and "authorization" in allowed
+    assert "Origin" in headers.get("Vary", "")
+    assert int(headers.get("Access-Control-Max-Age", "0")) > 0
+
+
+def test_cors_headers_on_answers_and_errors(cors_server: FloeServer):
+    ok = cors_server.post("/v1/batch", dumps({"batch": [segment_message("track")]}), headers={"Origin": ORIGIN})
+    assert_accepted(ok)
+    bad = cors_server.post("/v1/batch", b"{", headers={"Origin": ORIGIN})
+    assert_error(bad, 400)
+    for response in (ok, bad):
+        assert response.headers.get("Access-Control-Allow-Origin") == ORIGIN, dict(response.headers)
+        assert "Origin" in response.headers.get("Vary", "")
+
+
+def test_cors_ignores_other_origins(cors_server: FloeServer):
+    preflight = cors_server.http.options(cors_server.url + "/v1/batch", timeout=60, headers={
+        "Origin": "https://evil.example.net", "Access-Control-Request-Method": "POST"})
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+    post = cors_server.post("/v1/batch", dumps({"batch": [segment_message("track")]}),
+                            headers={"Origin": "https://evil.example.net"})
+    assert "Access-Control-Allow-Origin" not in post.headers
+
+
+def test_cors_wildcard(floe):
+    server = floe(env={"ALLOWED_ORIGINS": "*"})
+    response = server.post("/v1/batch", dumps({"batch": [segment_message("track")]}),
+                           headers={"Origin": "https://anywhere.example"})
+    assert response.headers.get("Access-Control-Allow-Origin") == "*"
+
+
+def test_no_cors_headers_without_allowed_origins(server: FloeServer):
+    response = server.post("/v1/batch", dumps({"batch": [segment_message("track")]}), headers={"Origin": ORIGIN})
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+# ---------------------------------------------------------------------- health, metrics, debug
+
+
+def test_health(server: FloeServer):
+    for path, status in (("/health", "ok"), ("/health/ready", "ready")):
+        response = server.get(path)
+        assert response.status_code == 200 and response.json().get("status") == status, response.text
+
+
+def test_health_ready_is_503_while_the_buffer_is_locked(floe):
+    """Another process holding the buffer's write lock makes the store unusable: not ready, but alive."""
+    server = floe()
+    lock = sqlite3.connect(server.data_dir / "buffer.db", timeout=1, isolation_level=None)
+    try:
+        lock.execute("BEGIN EXCLUSIVE")
+        response = server.get("/health/ready")
+        assert_error(response, 503, "buffer")
+        assert server.get("/health").status_code == 200
+    finally:
+        lock.close()
+    assert server.get("/health/ready").status_code == 200
+
+
+def test_health_ready_is_503_when_table_metadata_is_unreadable(floe):
+    server = floe()
+    assert_accepted(server.post("/v1/batch", dumps({"batch": [segment_message("track")]})))
+    server.flush()
+    metadata = load_table(server.data_dir, EVENTS.name).metadata_location.removeprefix("file://")
+    with open(metadata, "w") as f:
+        f.write("{ not metadata")
+    assert_error(server.get("/health/ready"), 503, "events")
+
+
+def test_metrics_are_prometheus_text(server: FloeServer):
+    batch = [segment_message("track") for _ in range(3)]
+    assert_accepted(server.post("/v1/batch", dumps({"batch": batch})))
+    assert_accepted(server.post("/v1/batch", dumps({"batch": batch})))  # duplicates
+    assert_error(server.post("/v1/batch", b"{"), 400)
+    event = {"specversion": "1.0", "id": unique("m"), "source": "/m", "type": "com.example.metrics"}
+    assert_accepted(server.post("/events", dumps(event), content_type=CLOUDEVENTS_JSON))
+    server.flush()
+
+    response = server.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/plain"), response.headers
+    samples = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+
+    def value(name, **labels):
+        return samples.get((name, tuple(sorted(labels.items()))))
+
+    assert value("floe_events_accepted_total", table="events") >= 3
+    assert value("floe_events_accepted_total", table="cloudevents") >= 1
+    assert value("floe_events_deduplicated_total", table="events") >= 3
+    assert value("floe_events_rejected_total") >= 1
+    assert value("floe_http_requests_total", route="/v1/batch", method="POST", status="200") >= 2
+    assert value("floe_http_requests_total", route="/v1/batch", method="POST", status="400") >= 1
+    names = {name for name, _ in samples}
+    assert {"floe_http_request_duration_seconds_count", "floe_flush_duration_seconds_count",
+            "floe_buffer_events"} <= names, sorted(names)
+
+
+def test_debug_status_reports_every_partition(server: FloeServer):
+    server.flush()
+    at = dt.datetime(2026, 11, 19, 14, tzinfo=dt.timezone.utc)
+    batch = [segment_message("screen", timestamp=f"2026-11-19T14:{i:02d}:00Z") for i in range(4)]
+    batch += [segment_message("group", timestamp="2026-11-19T15:00:00Z")]
+    assert_accepted(server.post("/v1/batch", dumps({"batch": batch})))
+    event = {"specversion": "1.0", "id": unique("st"), "source": "/st", "type": "com.example.status",
+             "time": "2026-11-19T14:30:00Z"}
+    assert_accepted(server.post("/events", dumps(event), content_type=CLOUDEVENTS_JSON))
+
+    status = server.get("/debug/status").json()
+    partitions = {p["partition_key"]: p for p in status["partitions"]}
+    assert partitions[f"screen/{at:%Y-%m-%d-%H}"]["buffered_count"] == 4
+    assert partitions["group/2026-11-19-15"]["buffered_count"] == 1
+    assert partitions["com.example.status/2026-11-19-14"]["table"] == "cloudevents"
+    assert status["buffered_count"] == 6
+    assert status["buffer_threshold"] == 2000 and status["max_buffer_size"] >= 2000
+
+    screen = server.get("/debug/status/screen").json()
+    assert screen["buffered_count"] == 4 and screen["partition_key"] == "screen/2026-11-19-14"
+    assert screen["table_location"].endswith("/warehouse/analytics/events")
+    assert screen["oldest_event_age_ms"] >= 0
+    ce = server.get("/debug/status/com.example.status").json()
+    assert ce["buffered_count"] == 1 and ce["table_location"].endswith("/warehouse/analytics/cloudevents")
+    server.flush()
+
+
+def test_debug_flush_of_one_type_leaves_the_others_buffered(server: FloeServer):
+    server.flush()
+    tracks, pages = [segment_message("track") for _ in range(2)], [segment_message("page") for _ in range(3)]
+    assert_accepted(server.post("/v1/batch", dumps({"batch": tracks + pages})))
+    report = server.flush("page")
+    assert report["success"] is True and report["rows"] == 3, report
+    [table] = report["tables"]
+    assert table["table"] == "events" and table["rows"] == 3 and table["files"] and table["snapshot_id"]
+    assert all(p.startswith("page/") for p in table["partitions"]), table
+    assert len(rows_with_keys(server, EVENTS, [m["messageId"] for m in pages])) == 3
+    assert not rows_with_keys(server, EVENTS, [m["messageId"] for m in tracks])
+    assert server.get("/debug/status/track").json()["buffered_count"] == 2
+    assert server.flush("track")["rows"] == 2
+
+
+def test_debug_flush_by_table_name(server: FloeServer):
+    server.flush()
+    event = {"specversion": "1.0", "id": unique("tbl"), "source": "/tbl", "type": "com.example.table"}
+    assert_accepted(server.post("/events", dumps(event), content_type=CLOUDEVENTS_JSON))
+    assert server.flush("cloudevents")["rows"] == 1
+    assert rows_with_keys(server, CLOUDEVENTS, [event["id"]])
+
+
+def test_debug_list_objects_under_the_table_location(server: FloeServer):
+    """DESIGN.md §3: GET /debug/list-r2?prefix= lists the objects under the table location."""
+    assert_accepted(server.post("/v1/batch", dumps({"batch": [segment_message("track")]})))
+    server.flush()
+    response = server.get("/debug/list-r2", params={"prefix": "data/"})
+    assert response.status_code == 200, f"{response.status_code} {response.text!r}"
+    assert ".parquet" in response.text
+
+
+# ---------------------------------------------------------------------- shutdown
+
+
+def test_sigterm_commits_buffered_events_before_exit(floe):
+    """test_durability restarts the server and flushes before it reads; this reads the tables of the stopped server,
+    so only the shutdown flush can have put the events there."""
+    server = floe()
+    batch = [segment_message(kind) for kind in SEGMENT_TYPES for _ in range(5)]
+    event = {"specversion": "1.0", "id": unique("term"), "source": "/term", "type": "com.example.term",
+             "time": "2026-11-20T10:00:00Z"}
+    window = Window.open()
+    assert_accepted(server.post("/v1/batch", dumps({"batch": batch})), count=30)
+    assert_accepted(server.post("/events", dumps(event), content_type=CLOUDEVENTS_JSON))
+    window.close()
+    assert server.get("/debug/status").json()["buffered_count"] == 31, "nothing flushed before the stop"
+    assert server.stop() == 0, "floe did not exit cleanly on SIGTERM"
+    assert_stored(server, [as_stored(m) for m in batch], window, flush=False)
+    assert_stored(server, [event], window, flush=False)
+    assert micros(event["time"]) == rows_with_keys(server, CLOUDEVENTS, [event["id"]])[0]["time"]
