@@ -1,17 +1,29 @@
 /// The buffer database's tables and pragmas, and the start-up rebuild of partition stats.
 enum BufferSchema {
     static func migrate(_ db: SQLiteConnection, durability: BufferConfiguration.Durability) throws(BufferError) {
+        // Larger pages keep ~700-byte rows several to a page; set before the file is created.
+        try db.execute("PRAGMA page_size=16384")
         try db.execute("PRAGMA journal_mode=WAL")
+        try db.execute("PRAGMA cache_size=-65536")
+        try db.execute("PRAGMA mmap_size=268435456")
+        try db.execute("PRAGMA temp_store=MEMORY")
         try db.execute(durability == .fsync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
         try db.execute("PRAGMA wal_autocheckpoint=4000")
         try db.execute("""
-            CREATE TABLE IF NOT EXISTS events(
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            CREATE TABLE IF NOT EXISTS partitions(
+                pid INTEGER PRIMARY KEY,
                 tbl TEXT NOT NULL,
                 part TEXT NOT NULL,
+                UNIQUE(tbl, part));
+            CREATE TABLE IF NOT EXISTS buffered(
+                pid INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
                 received_at INTEGER NOT NULL,
-                payload BLOB NOT NULL);
-            CREATE INDEX IF NOT EXISTS events_by_partition ON events(tbl, part, seq);
+                payload BLOB NOT NULL,
+                PRIMARY KEY(pid, seq)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS meta(
+                key TEXT PRIMARY KEY,
+                value INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS dedup_keys(
                 key BLOB NOT NULL,
                 expires_at INTEGER NOT NULL);
@@ -35,14 +47,32 @@ enum BufferSchema {
         return index
     }
 
-    static func loadStats(_ db: SQLiteConnection) throws(BufferError) -> [PartitionID: PartitionStats] {
+    /// Every known partition and its id.
+    static func loadPartitions(_ db: SQLiteConnection) throws(BufferError) -> [PartitionID: Int64] {
+        let statement = try db.statement("SELECT pid, tbl, part FROM partitions")
+        var result: [PartitionID: Int64] = [:]
+        while try statement.step() {
+            result[PartitionID(table: statement.string(1), key: statement.string(2))] = statement.int64(0)
+        }
+        return result
+    }
+
+    /// The next row sequence number: above every number ever handed out (kept in `meta`).
+    static func loadNextSequence(_ db: SQLiteConnection) throws(BufferError) -> Int64 {
+        let stored = try db.statement("SELECT value FROM meta WHERE key = 'next_seq'").firstRow { $0.int64(0) } ?? 1
+        let highest = try db.statement("SELECT COALESCE(MAX(seq), 0) FROM buffered").firstRow { $0.int64(0) } ?? 0
+        return max(stored, highest + 1)
+    }
+
+    static func loadStats(_ db: SQLiteConnection, partitions: [PartitionID: Int64]) throws(BufferError) -> [PartitionID: PartitionStats] {
+        let byId = Dictionary(uniqueKeysWithValues: partitions.map { ($0.value, $0.key) })
         let statement = try db.statement(
-            "SELECT tbl, part, COUNT(*), SUM(length(payload)), MIN(received_at) FROM events GROUP BY tbl, part")
+            "SELECT pid, COUNT(*), SUM(length(payload)), MIN(received_at) FROM buffered GROUP BY pid")
         var stats: [PartitionID: PartitionStats] = [:]
         while try statement.step() {
-            let id = PartitionID(table: statement.string(0), key: statement.string(1))
-            stats[id] = PartitionStats(count: Int(statement.int64(2)), bytes: Int(statement.int64(3)),
-                                       oldestReceivedAt: statement.int64(4))
+            guard let id = byId[statement.int64(0)] else { continue }
+            stats[id] = PartitionStats(count: Int(statement.int64(1)), bytes: Int(statement.int64(2)),
+                                       oldestReceivedAt: statement.int64(3))
         }
         return stats
     }

@@ -29,6 +29,8 @@ public final class EventBuffer: Sendable {
     private let connection: ConnectionBox
     /// Accessed only on `queue`.
     private let dedup: DedupBox
+    /// Accessed only on `queue`.
+    private let directory: DirectoryBox
     private let pending = Mutex(PendingAppends())
     private let partitionStats = Mutex([PartitionID: PartitionStats]())
     private let configuration: BufferConfiguration
@@ -43,7 +45,9 @@ public final class EventBuffer: Sendable {
         let window = Int64(configuration.dedupWindowSeconds) * 1_000_000
         dedup = DedupBox(try BufferSchema.loadDedupIndex(db, window: window, capacity: configuration.maxDedupKeys,
                                                          now: Self.nowMicros()))
-        let rebuilt = try BufferSchema.loadStats(db)
+        let partitions = try BufferSchema.loadPartitions(db)
+        directory = DirectoryBox(partitions: partitions, nextSequence: try BufferSchema.loadNextSequence(db))
+        let rebuilt = try BufferSchema.loadStats(db, partitions: partitions)
         partitionStats.withLock { $0 = rebuilt }
         logger.info("buffer opened", metadata: [
             "floe.path": "\(configuration.path)",
@@ -117,6 +121,8 @@ public final class EventBuffer: Sendable {
         var newKeys: [(key: DedupIndex.Key, rowid: Int64)] = []
         var seenInTransaction = Set<DedupIndex.Key>()
         var stored: [BufferedEvent] = []
+        var newPartitions: [PartitionID: Int64] = [:]
+        var sequence = directory.nextSequence
         do {
             try db.execute("BEGIN IMMEDIATE")
             do {
@@ -139,17 +145,30 @@ public final class EventBuffer: Sendable {
                             try remember.run()
                             newKeys.append((key, db.lastInsertRowid))
                         }
+                        var pid = directory.partitions[event.partition] ?? newPartitions[event.partition]
+                        if pid == nil {
+                            let create = try db.statement("INSERT INTO partitions(tbl, part) VALUES (?1, ?2)")
+                            create.bind(1, event.partition.table)
+                            create.bind(2, event.partition.key)
+                            try create.run()
+                            pid = db.lastInsertRowid
+                            newPartitions[event.partition] = pid
+                        }
                         let statement = try db.statement(
-                            "INSERT INTO events(tbl, part, received_at, payload) VALUES (?1, ?2, ?3, ?4)")
-                        statement.bind(1, event.partition.table)
-                        statement.bind(2, event.partition.key)
+                            "INSERT INTO buffered(pid, seq, received_at, payload) VALUES (?1, ?2, ?3, ?4)")
+                        statement.bind(1, pid ?? 0)
+                        statement.bind(2, sequence)
                         statement.bind(3, event.receivedAt)
                         statement.bind(4, blob: event.payload)
                         try statement.run()
+                        sequence += 1
                         outcomes[position].stored += 1
                         stored.append(event)
                     }
                 }
+                let advance = try db.statement("INSERT OR REPLACE INTO meta(key, value) VALUES ('next_seq', ?1)")
+                advance.bind(1, sequence)
+                try advance.run()
                 try db.execute("COMMIT")
             } catch {
                 try? db.execute("ROLLBACK")
@@ -160,6 +179,8 @@ public final class EventBuffer: Sendable {
             for batch in batches { batch.waiter.resume(throwing: error) }
             return
         }
+        directory.nextSequence = sequence
+        directory.partitions.merge(newPartitions) { old, _ in old }
         dedup.purgeThrough = nil
         for entry in newKeys { index.insert(entry.key, expiresAt: expiresAt, rowid: entry.rowid) }
         if let dropped = index.expire(now: now) { dedup.purgeThrough = dropped }
@@ -181,25 +202,24 @@ public final class EventBuffer: Sendable {
 
     /// The oldest rows of a partition in arrival order, at most `limit`.
     public func rows(in partition: PartitionID, limit: Int) async throws -> [StoredRow] {
-        try await onQueue { db in
-            let statement = try db.statement(
-                "SELECT seq, payload FROM events WHERE tbl = ?1 AND part = ?2 ORDER BY seq LIMIT ?3")
-            statement.bind(1, partition.table)
-            statement.bind(2, partition.key)
-            statement.bind(3, Int64(limit))
+        try await onQueue { [directory] db in
+            guard let pid = directory.partitions[partition] else { return [] }
+            let statement = try db.statement("SELECT seq, payload FROM buffered WHERE pid = ?1 ORDER BY seq LIMIT ?2")
+            statement.bind(1, pid)
+            statement.bind(2, Int64(limit))
             return try Self.collectRows(statement)
         }
     }
 
     /// The rows of a partition with `first...last` sequence numbers, in order.
     public func rows(in partition: PartitionID, sequences: ClosedRange<Int64>) async throws -> [StoredRow] {
-        try await onQueue { db in
+        try await onQueue { [directory] db in
+            guard let pid = directory.partitions[partition] else { return [] }
             let statement = try db.statement(
-                "SELECT seq, payload FROM events WHERE tbl = ?1 AND part = ?2 AND seq BETWEEN ?3 AND ?4 ORDER BY seq")
-            statement.bind(1, partition.table)
-            statement.bind(2, partition.key)
-            statement.bind(3, sequences.lowerBound)
-            statement.bind(4, sequences.upperBound)
+                "SELECT seq, payload FROM buffered WHERE pid = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq")
+            statement.bind(1, pid)
+            statement.bind(2, sequences.lowerBound)
+            statement.bind(3, sequences.upperBound)
             return try Self.collectRows(statement)
         }
     }
@@ -240,28 +260,26 @@ public final class EventBuffer: Sendable {
 
     /// Deletes the flushed rows and the intent in one transaction (step 5 of DESIGN.md §5).
     public func completeIntent(_ intent: FlushIntent) async throws {
-        let removed: [PartitionID: (count: Int, bytes: Int)] = try await onQueue { db in
+        let removed: [PartitionID: (count: Int, bytes: Int)] = try await onQueue { [directory] db in
             try db.execute("BEGIN IMMEDIATE")
             do {
                 var removed: [PartitionID: (count: Int, bytes: Int)] = [:]
                 for file in intent.files {
                     let partition = PartitionID(table: intent.table, key: file.partitionKey)
+                    guard let pid = directory.partitions[partition] else { continue }
                     let measure = try db.statement(
-                        "SELECT COUNT(*), COALESCE(SUM(length(payload)), 0) FROM events WHERE tbl = ?1 AND part = ?2 AND seq BETWEEN ?3 AND ?4")
-                    measure.bind(1, intent.table)
-                    measure.bind(2, file.partitionKey)
-                    measure.bind(3, file.firstSequence)
-                    measure.bind(4, file.lastSequence)
+                        "SELECT COUNT(*), COALESCE(SUM(length(payload)), 0) FROM buffered WHERE pid = ?1 AND seq BETWEEN ?2 AND ?3")
+                    measure.bind(1, pid)
+                    measure.bind(2, file.firstSequence)
+                    measure.bind(3, file.lastSequence)
                     if let counted = try measure.firstRow({ (Int($0.int64(0)), Int($0.int64(1))) }) {
                         removed[partition, default: (0, 0)].count += counted.0
                         removed[partition, default: (0, 0)].bytes += counted.1
                     }
-                    let delete = try db.statement(
-                        "DELETE FROM events WHERE tbl = ?1 AND part = ?2 AND seq BETWEEN ?3 AND ?4")
-                    delete.bind(1, intent.table)
-                    delete.bind(2, file.partitionKey)
-                    delete.bind(3, file.firstSequence)
-                    delete.bind(4, file.lastSequence)
+                    let delete = try db.statement("DELETE FROM buffered WHERE pid = ?1 AND seq BETWEEN ?2 AND ?3")
+                    delete.bind(1, pid)
+                    delete.bind(2, file.firstSequence)
+                    delete.bind(3, file.lastSequence)
                     try delete.run()
                 }
                 let forget = try db.statement("DELETE FROM flush_intents WHERE commit_id = ?1")
@@ -274,12 +292,12 @@ public final class EventBuffer: Sendable {
                 throw error
             }
         }
-        let oldest: [PartitionID: Int64] = try await onQueue { db in
+        let oldest: [PartitionID: Int64] = try await onQueue { [directory] db in
             var result: [PartitionID: Int64] = [:]
             for partition in removed.keys {
-                let statement = try db.statement("SELECT MIN(received_at) FROM events WHERE tbl = ?1 AND part = ?2")
-                statement.bind(1, partition.table)
-                statement.bind(2, partition.key)
+                guard let pid = directory.partitions[partition] else { continue }
+                let statement = try db.statement("SELECT MIN(received_at) FROM buffered WHERE pid = ?1")
+                statement.bind(1, pid)
                 if let oldest = try statement.firstRow({ $0.isNull(0) ? nil : $0.int64(0) }), let oldest {
                     result[partition] = oldest
                 }
@@ -347,6 +365,18 @@ final class DedupBox: @unchecked Sendable {
     /// Rowids of `dedup_keys` up to this one have expired; deleted in the next transaction.
     var purgeThrough: Int64?
     init(_ index: DedupIndex) { self.index = index }
+}
+
+/// Partition ids and the next row sequence number.
+///
+/// `@unchecked Sendable`: only ever used from the buffer's serial `queue`.
+final class DirectoryBox: @unchecked Sendable {
+    var partitions: [PartitionID: Int64]
+    var nextSequence: Int64
+    init(partitions: [PartitionID: Int64], nextSequence: Int64) {
+        self.partitions = partitions
+        self.nextSequence = nextSequence
+    }
 }
 
 /// Carries the connection into the writer queue's closures.
