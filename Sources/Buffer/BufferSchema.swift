@@ -14,13 +14,16 @@ enum BufferSchema {
                 pid INTEGER PRIMARY KEY,
                 tbl TEXT NOT NULL,
                 part TEXT NOT NULL,
+                flushed_through INTEGER NOT NULL DEFAULT 0,
                 UNIQUE(tbl, part));
-            CREATE TABLE IF NOT EXISTS buffered(
+            CREATE TABLE IF NOT EXISTS chunks(
+                id INTEGER PRIMARY KEY,
                 pid INTEGER NOT NULL,
-                seq INTEGER NOT NULL,
+                first_seq INTEGER NOT NULL,
+                last_seq INTEGER NOT NULL,
                 received_at INTEGER NOT NULL,
-                payload BLOB NOT NULL,
-                PRIMARY KEY(pid, seq)) WITHOUT ROWID;
+                payload BLOB NOT NULL);
+            CREATE INDEX IF NOT EXISTS chunks_by_partition ON chunks(pid, last_seq);
             CREATE TABLE IF NOT EXISTS meta(
                 key TEXT PRIMARY KEY,
                 value INTEGER NOT NULL);
@@ -47,27 +50,38 @@ enum BufferSchema {
         return index
     }
 
-    /// Every known partition and its id.
-    static func loadPartitions(_ db: SQLiteConnection) throws(BufferError) -> [PartitionID: Int64] {
-        let statement = try db.statement("SELECT pid, tbl, part FROM partitions")
-        var result: [PartitionID: Int64] = [:]
+    /// Every known partition: its id and the sequence number its rows are flushed through.
+    static func loadPartitions(_ db: SQLiteConnection) throws(BufferError) -> (ids: [PartitionID: Int64], flushedThrough: [Int64: Int64]) {
+        let statement = try db.statement("SELECT pid, tbl, part, flushed_through FROM partitions")
+        var ids: [PartitionID: Int64] = [:]
+        var flushed: [Int64: Int64] = [:]
         while try statement.step() {
-            result[PartitionID(table: statement.string(1), key: statement.string(2))] = statement.int64(0)
+            ids[PartitionID(table: statement.string(1), key: statement.string(2))] = statement.int64(0)
+            flushed[statement.int64(0)] = statement.int64(3)
         }
-        return result
+        return (ids, flushed)
     }
 
     /// The next row sequence number: above every number ever handed out (kept in `meta`).
     static func loadNextSequence(_ db: SQLiteConnection) throws(BufferError) -> Int64 {
         let stored = try db.statement("SELECT value FROM meta WHERE key = 'next_seq'").firstRow { $0.int64(0) } ?? 1
-        let highest = try db.statement("SELECT COALESCE(MAX(seq), 0) FROM buffered").firstRow { $0.int64(0) } ?? 0
+        let highest = try db.statement("SELECT COALESCE(MAX(last_seq), 0) FROM chunks").firstRow { $0.int64(0) } ?? 0
         return max(stored, highest + 1)
     }
 
     static func loadStats(_ db: SQLiteConnection, partitions: [PartitionID: Int64]) throws(BufferError) -> [PartitionID: PartitionStats] {
         let byId = Dictionary(uniqueKeysWithValues: partitions.map { ($0.value, $0.key) })
-        let statement = try db.statement(
-            "SELECT pid, COUNT(*), SUM(length(payload)), MIN(received_at) FROM buffered GROUP BY pid")
+        // A chunk partly flushed counts only its unflushed events (bytes pro rata, less the
+        // one-byte length prefixes of small events: an estimate, for the byte budget).
+        let statement = try db.statement("""
+            SELECT c.pid,
+                   SUM(c.last_seq - MAX(c.first_seq - 1, p.flushed_through)),
+                   SUM((length(c.payload) - (c.last_seq - c.first_seq + 1))
+                       * (c.last_seq - MAX(c.first_seq - 1, p.flushed_through)) / (c.last_seq - c.first_seq + 1)),
+                   MIN(c.received_at)
+            FROM chunks c JOIN partitions p ON p.pid = c.pid
+            WHERE c.last_seq > p.flushed_through GROUP BY c.pid
+            """)
         var stats: [PartitionID: PartitionStats] = [:]
         while try statement.step() {
             guard let id = byId[statement.int64(0)] else { continue }

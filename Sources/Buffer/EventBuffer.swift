@@ -1,4 +1,3 @@
-import CSQLite
 import Dispatch
 import Foundation
 import Logging
@@ -9,7 +8,8 @@ import Synchronization
 /// `append` returns only after the transaction holding the events has committed (and, with
 /// ``BufferConfiguration/Durability/fsync``, reached the disk). Appends that arrive while a
 /// transaction is being written wait and share the next one, so one fsync acknowledges many
-/// requests. All database work runs on one serial queue, never on the cooperative pool.
+/// requests. Each transaction stores the events of one partition as one chunk row
+/// (``EventChunk``). All database work runs on one serial queue, never on the cooperative pool.
 ///
 /// ```swift
 /// let buffer = try EventBuffer(configuration: .init(path: "floe-data/buffer.db"), logger: logger)
@@ -17,42 +17,41 @@ import Synchronization
 /// let rows = try await buffer.rows(in: partition, limit: 2000)
 /// ```
 public final class EventBuffer: Sendable {
-    private typealias Waiter = CheckedContinuation<AppendOutcome, any Error>
+    typealias Waiter = CheckedContinuation<AppendOutcome, any Error>
 
     private struct PendingAppends {
         var batches: [(events: [BufferedEvent], waiter: Waiter)] = []
         var drainScheduled = false
     }
 
-    private let queue = DispatchQueue(label: "floe.buffer.writer")
+    let queue = DispatchQueue(label: "floe.buffer.writer")
     /// Accessed only on `queue`.
-    private let connection: ConnectionBox
-    /// Accessed only on `queue`.
-    private let dedup: DedupBox
-    /// Accessed only on `queue`.
-    private let directory: DirectoryBox
+    let writer: WriterState
     private let pending = Mutex(PendingAppends())
-    private let partitionStats = Mutex([PartitionID: PartitionStats]())
-    private let configuration: BufferConfiguration
-    private let logger: Logger
+    let partitionStats = Mutex([PartitionID: PartitionStats]())
+    let configuration: BufferConfiguration
+    let logger: Logger
 
     public init(configuration: BufferConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
         let db = try SQLiteConnection(path: configuration.path)
         try BufferSchema.migrate(db, durability: configuration.durability)
-        connection = ConnectionBox(db)
         let window = Int64(configuration.dedupWindowSeconds) * 1_000_000
-        dedup = DedupBox(try BufferSchema.loadDedupIndex(db, window: window, capacity: configuration.maxDedupKeys,
-                                                         now: Self.nowMicros()))
+        let dedup = try BufferSchema.loadDedupIndex(db, window: window, capacity: configuration.maxDedupKeys,
+                                                    now: Self.nowMicros())
         let partitions = try BufferSchema.loadPartitions(db)
-        directory = DirectoryBox(partitions: partitions, nextSequence: try BufferSchema.loadNextSequence(db))
-        let rebuilt = try BufferSchema.loadStats(db, partitions: partitions)
+        writer = WriterState(db: db, dedup: dedup, partitions: partitions.ids, flushedThrough: partitions.flushedThrough,
+                             nextSequence: try BufferSchema.loadNextSequence(db))
+        let rebuilt = try BufferSchema.loadStats(db, partitions: partitions.ids)
         partitionStats.withLock { $0 = rebuilt }
+        for (pid, through) in partitions.flushedThrough where through > 0 {
+            schedulePurge(pid: pid, through: through)
+        }
         logger.info("buffer opened", metadata: [
             "floe.path": "\(configuration.path)",
             "floe.rows": "\(rebuilt.values.reduce(0) { $0 + $1.count })",
-            "floe.dedup_keys": "\(dedup.index.count)",
+            "floe.dedup_keys": "\(dedup.count)",
         ])
     }
 
@@ -104,6 +103,13 @@ public final class EventBuffer: Sendable {
         }
     }
 
+    /// One partition's share of a transaction.
+    private struct Group {
+        var payloads: [[UInt8]] = []
+        var bytes = 0
+        var oldest = Int64.max
+    }
+
     /// Runs on `queue`: writes every waiting append in one transaction and answers them all.
     private func drainAppends() {
         let batches = pending.withLock { state in
@@ -113,20 +119,21 @@ public final class EventBuffer: Sendable {
             return taken
         }
         guard !batches.isEmpty else { return }
-        let db = connection.db
-        let index = dedup.index
+        let db = writer.db
+        let index = writer.dedup
         let now = Self.nowMicros()
         let expiresAt = now + index.window
         var outcomes = [AppendOutcome](repeating: AppendOutcome(stored: 0, duplicates: 0), count: batches.count)
         var newKeys: [(key: DedupIndex.Key, rowid: Int64)] = []
         var seenInTransaction = Set<DedupIndex.Key>()
-        var stored: [BufferedEvent] = []
+        var groups: [PartitionID: Group] = [:]
+        var order: [PartitionID] = []
         var newPartitions: [PartitionID: Int64] = [:]
-        var sequence = directory.nextSequence
+        var sequence = writer.nextSequence
         do {
             try db.execute("BEGIN IMMEDIATE")
             do {
-                if let purge = dedup.purgeThrough {
+                if let purge = writer.purgeDedupThrough {
                     let statement = try db.statement("DELETE FROM dedup_keys WHERE rowid <= ?1")
                     statement.bind(1, purge)
                     try statement.run()
@@ -145,26 +152,34 @@ public final class EventBuffer: Sendable {
                             try remember.run()
                             newKeys.append((key, db.lastInsertRowid))
                         }
-                        var pid = directory.partitions[event.partition] ?? newPartitions[event.partition]
-                        if pid == nil {
-                            let create = try db.statement("INSERT INTO partitions(tbl, part) VALUES (?1, ?2)")
-                            create.bind(1, event.partition.table)
-                            create.bind(2, event.partition.key)
-                            try create.run()
-                            pid = db.lastInsertRowid
-                            newPartitions[event.partition] = pid
-                        }
-                        let statement = try db.statement(
-                            "INSERT INTO buffered(pid, seq, received_at, payload) VALUES (?1, ?2, ?3, ?4)")
-                        statement.bind(1, pid ?? 0)
-                        statement.bind(2, sequence)
-                        statement.bind(3, event.receivedAt)
-                        statement.bind(4, blob: event.payload)
-                        try statement.run()
-                        sequence += 1
+                        if groups[event.partition] == nil { order.append(event.partition) }
+                        groups[event.partition, default: Group()].payloads.append(event.payload)
+                        groups[event.partition, default: Group()].bytes += event.payload.count
+                        groups[event.partition, default: Group()].oldest =
+                            min(groups[event.partition, default: Group()].oldest, event.receivedAt)
                         outcomes[position].stored += 1
-                        stored.append(event)
                     }
+                }
+                for partition in order {
+                    guard let group = groups[partition] else { continue }
+                    var pid = writer.partitions[partition] ?? newPartitions[partition]
+                    if pid == nil {
+                        let create = try db.statement("INSERT INTO partitions(tbl, part) VALUES (?1, ?2)")
+                        create.bind(1, partition.table)
+                        create.bind(2, partition.key)
+                        try create.run()
+                        pid = db.lastInsertRowid
+                        newPartitions[partition] = pid
+                    }
+                    let insert = try db.statement(
+                        "INSERT INTO chunks(pid, first_seq, last_seq, received_at, payload) VALUES (?1, ?2, ?3, ?4, ?5)")
+                    insert.bind(1, pid ?? 0)
+                    insert.bind(2, sequence)
+                    insert.bind(3, sequence + Int64(group.payloads.count) - 1)
+                    insert.bind(4, group.oldest)
+                    insert.bind(5, blob: EventChunk.encode(group.payloads, totalBytes: group.bytes))
+                    try insert.run()
+                    sequence += Int64(group.payloads.count)
                 }
                 let advance = try db.statement("INSERT OR REPLACE INTO meta(key, value) VALUES ('next_seq', ?1)")
                 advance.bind(1, sequence)
@@ -179,211 +194,55 @@ public final class EventBuffer: Sendable {
             for batch in batches { batch.waiter.resume(throwing: error) }
             return
         }
-        directory.nextSequence = sequence
-        directory.partitions.merge(newPartitions) { old, _ in old }
-        dedup.purgeThrough = nil
+        writer.nextSequence = sequence
+        writer.partitions.merge(newPartitions) { old, _ in old }
+        writer.purgeDedupThrough = nil
         for entry in newKeys { index.insert(entry.key, expiresAt: expiresAt, rowid: entry.rowid) }
-        if let dropped = index.expire(now: now) { dedup.purgeThrough = dropped }
+        if let dropped = index.expire(now: now) { writer.purgeDedupThrough = dropped }
         partitionStats.withLock { stats in
-            for event in stored {
-                stats[event.partition, default: PartitionStats(count: 0, bytes: 0, oldestReceivedAt: event.receivedAt)]
-                    .add(event)
+            for (partition, group) in groups {
+                var current = stats[partition] ?? PartitionStats(count: 0, bytes: 0, oldestReceivedAt: group.oldest)
+                current.count += group.payloads.count
+                current.bytes += group.bytes
+                current.oldestReceivedAt = min(current.oldestReceivedAt, group.oldest)
+                stats[partition] = current
             }
         }
         for (position, batch) in batches.enumerated() { batch.waiter.resume(returning: outcomes[position]) }
     }
-
-    // MARK: Reading and flush bookkeeping
 
     /// Per-partition counts, bytes and oldest receipt time (in memory; no database access).
     public func stats() -> [PartitionID: PartitionStats] {
         partitionStats.withLock { $0 }
     }
 
-    /// The oldest rows of a partition in arrival order, at most `limit`.
-    public func rows(in partition: PartitionID, limit: Int) async throws -> [StoredRow] {
-        try await onQueue { [directory] db in
-            guard let pid = directory.partitions[partition] else { return [] }
-            let statement = try db.statement("SELECT seq, payload FROM buffered WHERE pid = ?1 ORDER BY seq LIMIT ?2")
-            statement.bind(1, pid)
-            statement.bind(2, Int64(limit))
-            return try Self.collectRows(statement)
-        }
-    }
-
-    /// The rows of a partition with `first...last` sequence numbers, in order.
-    public func rows(in partition: PartitionID, sequences: ClosedRange<Int64>) async throws -> [StoredRow] {
-        try await onQueue { [directory] db in
-            guard let pid = directory.partitions[partition] else { return [] }
-            let statement = try db.statement(
-                "SELECT seq, payload FROM buffered WHERE pid = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq")
-            statement.bind(1, pid)
-            statement.bind(2, sequences.lowerBound)
-            statement.bind(3, sequences.upperBound)
-            return try Self.collectRows(statement)
-        }
-    }
-
-    private static func collectRows(_ statement: SQLiteConnection.Statement) throws -> [StoredRow] {
-        var rows: [StoredRow] = []
-        while try statement.step() {
-            rows.append(StoredRow(sequence: statement.int64(0), payload: statement.blob(1)))
-        }
-        return rows
-    }
-
-    /// Records a flush intent durably (step 2 of DESIGN.md §5).
-    public func recordIntent(_ intent: FlushIntent) async throws {
-        let body = try JSONEncoder().encode(intent)
-        let text = String(decoding: body, as: UTF8.self)
-        try await onQueue { db in
-            let statement = try db.statement(
-                "INSERT INTO flush_intents(commit_id, tbl, created_at, body) VALUES (?1, ?2, ?3, ?4)")
-            statement.bind(1, intent.commitId)
-            statement.bind(2, intent.table)
-            statement.bind(3, intent.createdAt)
-            statement.bind(4, text)
-            try statement.run()
-        }
-    }
-
-    /// Intents recorded and not yet completed, oldest first.
-    public func pendingIntents() async throws -> [FlushIntent] {
-        let bodies: [String] = try await onQueue { db in
-            let statement = try db.statement("SELECT body FROM flush_intents ORDER BY created_at, commit_id")
-            var result: [String] = []
-            while try statement.step() { result.append(statement.string(0)) }
-            return result
-        }
-        return try bodies.map { try JSONDecoder().decode(FlushIntent.self, from: Data($0.utf8)) }
-    }
-
-    /// Deletes the flushed rows and the intent in one transaction (step 5 of DESIGN.md §5).
-    public func completeIntent(_ intent: FlushIntent) async throws {
-        let removed: [PartitionID: (count: Int, bytes: Int)] = try await onQueue { [directory] db in
-            try db.execute("BEGIN IMMEDIATE")
-            do {
-                var removed: [PartitionID: (count: Int, bytes: Int)] = [:]
-                for file in intent.files {
-                    let partition = PartitionID(table: intent.table, key: file.partitionKey)
-                    guard let pid = directory.partitions[partition] else { continue }
-                    let measure = try db.statement(
-                        "SELECT COUNT(*), COALESCE(SUM(length(payload)), 0) FROM buffered WHERE pid = ?1 AND seq BETWEEN ?2 AND ?3")
-                    measure.bind(1, pid)
-                    measure.bind(2, file.firstSequence)
-                    measure.bind(3, file.lastSequence)
-                    if let counted = try measure.firstRow({ (Int($0.int64(0)), Int($0.int64(1))) }) {
-                        removed[partition, default: (0, 0)].count += counted.0
-                        removed[partition, default: (0, 0)].bytes += counted.1
-                    }
-                    let delete = try db.statement("DELETE FROM buffered WHERE pid = ?1 AND seq BETWEEN ?2 AND ?3")
-                    delete.bind(1, pid)
-                    delete.bind(2, file.firstSequence)
-                    delete.bind(3, file.lastSequence)
-                    try delete.run()
-                }
-                let forget = try db.statement("DELETE FROM flush_intents WHERE commit_id = ?1")
-                forget.bind(1, intent.commitId)
-                try forget.run()
-                try db.execute("COMMIT")
-                return removed
-            } catch {
-                try? db.execute("ROLLBACK")
-                throw error
-            }
-        }
-        let oldest: [PartitionID: Int64] = try await onQueue { [directory] db in
-            var result: [PartitionID: Int64] = [:]
-            for partition in removed.keys {
-                guard let pid = directory.partitions[partition] else { continue }
-                let statement = try db.statement("SELECT MIN(received_at) FROM buffered WHERE pid = ?1")
-                statement.bind(1, pid)
-                if let oldest = try statement.firstRow({ $0.isNull(0) ? nil : $0.int64(0) }), let oldest {
-                    result[partition] = oldest
-                }
-            }
-            return result
-        }
-        partitionStats.withLock { stats in
-            for (partition, amount) in removed {
-                guard var current = stats[partition] else { continue }
-                current.count -= amount.count
-                current.bytes -= amount.bytes
-                if current.count <= 0 {
-                    stats[partition] = nil
-                } else {
-                    current.oldestReceivedAt = oldest[partition] ?? current.oldestReceivedAt
-                    stats[partition] = current
-                }
-            }
-        }
-    }
-
     /// Checks that the database can take a write transaction (for `/health/ready`).
     public func checkWritable() async throws {
-        try await onQueue { db in
-            try db.execute("BEGIN IMMEDIATE")
-            try db.execute("ROLLBACK")
+        try await onQueue { writer in
+            try writer.db.execute("BEGIN IMMEDIATE")
+            try writer.db.execute("ROLLBACK")
         }
     }
 
     /// Checkpoints the WAL into the main database file (truncating it).
     public func checkpoint() async throws {
-        try await onQueue { db in try db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+        try await onQueue { writer in try writer.db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 
     static func nowMicros() -> Int64 {
         Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
     }
 
-    private func onQueue<T: Sendable>(_ work: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    /// Runs `work` on the writer queue and returns its result.
+    func onQueue<T: Sendable>(_ work: @escaping @Sendable (WriterState) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 do {
-                    continuation.resume(returning: try work(self.connection.db))
+                    continuation.resume(returning: try work(self.writer))
                 } catch {
                     continuation.resume(throwing: error)
                 }
             }
         }
     }
-}
-
-extension PartitionStats {
-    mutating func add(_ event: BufferedEvent) {
-        count += 1
-        bytes += event.payload.count
-        oldestReceivedAt = min(oldestReceivedAt, event.receivedAt)
-    }
-}
-
-/// Carries the dedup index (and a pending purge of its table) into the writer queue's closures.
-///
-/// `@unchecked Sendable`: only ever used from the buffer's serial `queue`.
-final class DedupBox: @unchecked Sendable {
-    let index: DedupIndex
-    /// Rowids of `dedup_keys` up to this one have expired; deleted in the next transaction.
-    var purgeThrough: Int64?
-    init(_ index: DedupIndex) { self.index = index }
-}
-
-/// Partition ids and the next row sequence number.
-///
-/// `@unchecked Sendable`: only ever used from the buffer's serial `queue`.
-final class DirectoryBox: @unchecked Sendable {
-    var partitions: [PartitionID: Int64]
-    var nextSequence: Int64
-    init(partitions: [PartitionID: Int64], nextSequence: Int64) {
-        self.partitions = partitions
-        self.nextSequence = nextSequence
-    }
-}
-
-/// Carries the connection into the writer queue's closures.
-///
-/// `@unchecked Sendable` because the invariant is enforced by ``EventBuffer``: the connection is
-/// only ever used from its serial `queue`.
-final class ConnectionBox: @unchecked Sendable {
-    let db: SQLiteConnection
-    init(_ db: SQLiteConnection) { self.db = db }
 }

@@ -10,13 +10,17 @@ public struct FlushIntent: Sendable, Codable, Equatable {
         public var firstSequence: Int64
         public var lastSequence: Int64
         public var rowCount: Int
+        /// Sum of the rows' payload sizes (for the buffer's byte accounting).
+        public var payloadBytes: Int
         public var path: String
 
-        public init(partitionKey: String, firstSequence: Int64, lastSequence: Int64, rowCount: Int, path: String) {
+        public init(partitionKey: String, firstSequence: Int64, lastSequence: Int64, rowCount: Int,
+                    payloadBytes: Int = 0, path: String) {
             self.partitionKey = partitionKey
             self.firstSequence = firstSequence
             self.lastSequence = lastSequence
             self.rowCount = rowCount
+            self.payloadBytes = payloadBytes
             self.path = path
         }
     }

@@ -56,8 +56,9 @@ public struct AppendOutcome: Sendable, Equatable {
     }
 }
 
-/// A buffered row read back for flushing; `sequence` increases in arrival order and is never reused.
+/// A buffered event read back for flushing; `sequence` increases in arrival order and is never reused.
 public struct StoredRow: Sendable {
     public var sequence: Int64
-    public var payload: [UInt8]
+    /// The event's encoded row, a slice of the chunk it was stored in.
+    public var payload: ArraySlice<UInt8>
 }

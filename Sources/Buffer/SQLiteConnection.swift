@@ -105,6 +105,11 @@ final class SQLiteConnection {
             while try step() {}
         }
 
+        /// Releases the statement's read lock without finishing it.
+        func reset() {
+            sqlite3_reset(handle)
+        }
+
         /// Reads the first row (if any) and resets the statement so it holds no read lock.
         func firstRow<T>(_ read: (Statement) -> T) throws(BufferError) -> T? {
             defer { sqlite3_reset(handle) }

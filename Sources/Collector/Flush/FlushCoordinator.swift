@@ -108,6 +108,7 @@ actor FlushCoordinator {
                 guard let first = chunk.first, let last = chunk.last else { continue }
                 files.append(FlushIntent.File(partitionKey: partition.key, firstSequence: first.sequence,
                                               lastSequence: last.sequence, rowCount: chunk.count,
+                                              payloadBytes: chunk.reduce(0) { $0 + $1.payload.count },
                                               path: "\(directory)/\(commitId)-\(files.count).parquet"))
                 rowsByFile.append(chunk)
             }
@@ -146,22 +147,7 @@ actor FlushCoordinator {
     private func execute(_ intent: FlushIntent, rows: [[StoredRow]], definition: TableDefinition,
                          recovered: Bool) async throws -> FlushReport.TableReport {
         let started = ContinuousClock.now
-        var dataFiles: [DataFile] = []
-        for (file, fileRows) in zip(intent.files, rows) where !fileRows.isEmpty {
-            guard let values = definition.partitionValues(forKey: file.partitionKey) else { continue }
-            var decoder = RowBatchDecoder(table: definition, expectedRows: fileRows.count)
-            for row in fileRows { try decoder.append(row.payload) }
-            let parquet = try ParquetFileWriter.write(schema: definition.parquetSchema, columns: decoder.columns(),
-                                                      rowCount: decoder.rowCount, options: settings.parquet)
-            do {
-                try await fileIO.write(parquet.bytes, to: file.path)
-            } catch {
-                metrics.storageError()
-                throw error
-            }
-            metrics.wroteFile(bytes: parquet.bytes.count, rows: fileRows.count)
-            dataFiles.append(definition.dataFile(path: file.path, type: values.type, hours: values.hours, file: parquet))
-        }
+        let dataFiles = try await writeDataFiles(intent, rows: rows, definition: definition)
         let id = TableIdentifier(namespace: namespace, name: definition.name)
         let commitStarted = ContinuousClock.now
         let result = try await appender.append(to: id, files: dataFiles, commitId: intent.commitId)
@@ -182,6 +168,48 @@ actor FlushCoordinator {
                                        recovered: recovered,
                                        commitMillis: Double(commitElapsed.components.seconds) * 1000
                                            + Double(commitElapsed.components.attoseconds) / 1e15)
+    }
+
+    /// Encodes and uploads every file of an intent, `parallelism` at a time (CPU-bound encoding
+    /// uses both cores; uploads overlap), returning the data files in intent order.
+    private func writeDataFiles(_ intent: FlushIntent, rows: [[StoredRow]],
+                                definition: TableDefinition) async throws -> [DataFile] {
+        let jobs = zip(intent.files, rows).enumerated().filter { !$0.element.1.isEmpty }
+        let parquet = settings.parquet
+        let fileIO = self.fileIO
+        let metrics = self.metrics
+        var results = [DataFile?](repeating: nil, count: intent.files.count)
+        try await withThrowingTaskGroup(of: (Int, DataFile).self) { group in
+            var next = 0
+            func launch() {
+                guard next < jobs.count else { return }
+                let (index, (file, fileRows)) = jobs[next]
+                next += 1
+                group.addTask {
+                    guard let values = definition.partitionValues(forKey: file.partitionKey) else {
+                        throw RowBatchDecoder.DecodingError(message: "unparseable partition key \(file.partitionKey)")
+                    }
+                    var decoder = RowBatchDecoder(table: definition, expectedRows: fileRows.count)
+                    for row in fileRows { try decoder.append(row.payload) }
+                    let encoded = try ParquetFileWriter.write(schema: definition.parquetSchema, columns: decoder.columns(),
+                                                              rowCount: decoder.rowCount, options: parquet)
+                    do {
+                        try await fileIO.write(encoded.bytes, to: file.path)
+                    } catch {
+                        metrics.storageError()
+                        throw error
+                    }
+                    metrics.wroteFile(bytes: encoded.bytes.count, rows: fileRows.count)
+                    return (index, definition.dataFile(path: file.path, type: values.type, hours: values.hours, file: encoded))
+                }
+            }
+            for _ in 0..<settings.parallelism { launch() }
+            while let (index, dataFile) = try await group.next() {
+                results[index] = dataFile
+                launch()
+            }
+        }
+        return results.compactMap { $0 }
     }
 
     private func selects(_ scope: FlushScope, partition: PartitionID, stats: PartitionStats,

@@ -1,3 +1,4 @@
+import Foundation
 import Parquet
 
 /// When and how buffered partitions become data files.
@@ -9,4 +10,6 @@ struct FlushSettings: Sendable {
     /// Most rows taken from one partition in one cycle (split into files of `bufferSize`). Default 100,000.
     var maxRowsPerCycle: Int = 100_000
     var parquet = WriterOptions()
+    /// Data files encoded and uploaded at once; default: the number of cores.
+    var parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount)
 }

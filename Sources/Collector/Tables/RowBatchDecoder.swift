@@ -19,6 +19,11 @@ struct RowBatchDecoder {
 
     /// Appends one encoded row.
     mutating func append(_ payload: [UInt8]) throws(DecodingError) {
+        try append(payload[...])
+    }
+
+    /// Appends one encoded row given as a slice (of a buffered chunk).
+    mutating func append(_ payload: ArraySlice<UInt8>) throws(DecodingError) {
         var reader = ByteReader(bytes: payload)
         guard try reader.byte() == RowEncoder.version else { throw DecodingError(message: "unknown row version") }
         var seen: UInt64 = 0
@@ -47,13 +52,18 @@ struct RowBatchDecoder {
 
 /// A bounds-checked cursor over a stored row.
 struct ByteReader {
-    let bytes: [UInt8]
-    var index = 0
+    let bytes: ArraySlice<UInt8>
+    var index: Int
 
-    var atEnd: Bool { index >= bytes.count }
+    init(bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
+        index = bytes.startIndex
+    }
+
+    var atEnd: Bool { index >= bytes.endIndex }
 
     mutating func byte() throws(RowBatchDecoder.DecodingError) -> UInt8 {
-        guard index < bytes.count else { throw .init(message: "truncated row") }
+        guard index < bytes.endIndex else { throw .init(message: "truncated row") }
         defer { index += 1 }
         return bytes[index]
     }
@@ -72,7 +82,7 @@ struct ByteReader {
     }
 
     mutating func slice(_ count: Int) throws(RowBatchDecoder.DecodingError) -> ArraySlice<UInt8> {
-        guard count >= 0, index + count <= bytes.count else { throw .init(message: "truncated value") }
+        guard count >= 0, index + count <= bytes.endIndex else { throw .init(message: "truncated value") }
         defer { index += count }
         return bytes[index..<index + count]
     }

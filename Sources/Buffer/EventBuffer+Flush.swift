@@ -1,0 +1,179 @@
+import Foundation
+
+/// Reading buffered events back and the flush bookkeeping of DESIGN.md §5.
+extension EventBuffer {
+    /// The oldest unflushed events of a partition in arrival order, at most `limit`.
+    public func rows(in partition: PartitionID, limit: Int) async throws -> [StoredRow] {
+        try await onQueue { writer in
+            guard let pid = writer.partitions[partition] else { return [] }
+            let flushed = writer.flushedThrough[pid] ?? 0
+            let statement = try writer.db.statement(
+                "SELECT first_seq, payload FROM chunks WHERE pid = ?1 AND last_seq > ?2 ORDER BY last_seq")
+            defer { statement.reset() }
+            statement.bind(1, pid)
+            statement.bind(2, flushed)
+            var rows: [StoredRow] = []
+            while rows.count < limit, try statement.step() {
+                var sequence = statement.int64(0)
+                for payload in try EventChunk.decode(statement.blob(1)) {
+                    defer { sequence += 1 }
+                    if sequence <= flushed { continue }
+                    if rows.count == limit { break }
+                    rows.append(StoredRow(sequence: sequence, payload: payload))
+                }
+            }
+            return rows
+        }
+    }
+
+    /// The events of a partition with sequence numbers in `sequences`, in order.
+    public func rows(in partition: PartitionID, sequences: ClosedRange<Int64>) async throws -> [StoredRow] {
+        try await onQueue { writer in
+            guard let pid = writer.partitions[partition] else { return [] }
+            let statement = try writer.db.statement(
+                "SELECT first_seq, payload FROM chunks WHERE pid = ?1 AND last_seq >= ?2 AND first_seq <= ?3 ORDER BY last_seq")
+            defer { statement.reset() }
+            statement.bind(1, pid)
+            statement.bind(2, sequences.lowerBound)
+            statement.bind(3, sequences.upperBound)
+            var rows: [StoredRow] = []
+            while try statement.step() {
+                var sequence = statement.int64(0)
+                for payload in try EventChunk.decode(statement.blob(1)) {
+                    if sequences.contains(sequence) { rows.append(StoredRow(sequence: sequence, payload: payload)) }
+                    sequence += 1
+                }
+            }
+            return rows
+        }
+    }
+
+    /// Records a flush intent durably (step 2 of DESIGN.md §5).
+    public func recordIntent(_ intent: FlushIntent) async throws {
+        let body = try JSONEncoder().encode(intent)
+        let text = String(decoding: body, as: UTF8.self)
+        try await onQueue { writer in
+            let statement = try writer.db.statement(
+                "INSERT INTO flush_intents(commit_id, tbl, created_at, body) VALUES (?1, ?2, ?3, ?4)")
+            statement.bind(1, intent.commitId)
+            statement.bind(2, intent.table)
+            statement.bind(3, intent.createdAt)
+            statement.bind(4, text)
+            try statement.run()
+        }
+    }
+
+    /// Intents recorded and not yet completed, oldest first.
+    public func pendingIntents() async throws -> [FlushIntent] {
+        let bodies: [String] = try await onQueue { writer in
+            let statement = try writer.db.statement("SELECT body FROM flush_intents ORDER BY created_at, commit_id")
+            var result: [String] = []
+            while try statement.step() { result.append(statement.string(0)) }
+            return result
+        }
+        return try bodies.map { try JSONDecoder().decode(FlushIntent.self, from: Data($0.utf8)) }
+    }
+
+    /// Marks the intent's events flushed and forgets the intent, in one transaction (step 5 of DESIGN.md §5).
+    ///
+    /// Each partition's `flushed_through` watermark moves past the intent's events, so they are
+    /// no longer read or counted; their chunks are deleted afterwards by a background purge that
+    /// is safe to repeat. Completing an intent that is already complete changes nothing.
+    public func completeIntent(_ intent: FlushIntent) async throws {
+        struct Completion: Sendable {
+            var removed: [PartitionID: Int] = [:]
+            var removedBytes: [PartitionID: Int] = [:]
+            var oldest: [PartitionID: Int64] = [:]
+            var purge: [Int64: Int64] = [:]
+        }
+        let completion: Completion? = try await onQueue { writer in
+            let db = writer.db
+            var completion = Completion()
+            try db.execute("BEGIN IMMEDIATE")
+            do {
+                let forget = try db.statement("DELETE FROM flush_intents WHERE commit_id = ?1")
+                forget.bind(1, intent.commitId)
+                try forget.run()
+                guard db.changes > 0 else {
+                    try db.execute("ROLLBACK")
+                    return nil
+                }
+                for file in intent.files {
+                    let partition = PartitionID(table: intent.table, key: file.partitionKey)
+                    guard let pid = writer.partitions[partition] else { continue }
+                    completion.removed[partition, default: 0] += file.rowCount
+                    completion.removedBytes[partition, default: 0] += file.payloadBytes
+                    completion.purge[pid] = max(completion.purge[pid] ?? 0, file.lastSequence)
+                }
+                for (pid, through) in completion.purge {
+                    let advance = try db.statement(
+                        "UPDATE partitions SET flushed_through = MAX(flushed_through, ?2) WHERE pid = ?1")
+                    advance.bind(1, pid)
+                    advance.bind(2, through)
+                    try advance.run()
+                }
+                try db.execute("COMMIT")
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+            for (pid, through) in completion.purge {
+                writer.flushedThrough[pid] = max(writer.flushedThrough[pid] ?? 0, through)
+            }
+            for partition in completion.removed.keys {
+                guard let pid = writer.partitions[partition] else { continue }
+                // Events arrive in sequence order, so the first unflushed chunk holds the oldest.
+                let statement = try db.statement(
+                    "SELECT received_at FROM chunks WHERE pid = ?1 AND last_seq > ?2 ORDER BY last_seq LIMIT 1")
+                statement.bind(1, pid)
+                statement.bind(2, writer.flushedThrough[pid] ?? 0)
+                if let oldest = try statement.firstRow({ $0.int64(0) }) { completion.oldest[partition] = oldest }
+            }
+            return completion
+        }
+        guard let completion else { return }
+        partitionStats.withLock { stats in
+            for (partition, count) in completion.removed {
+                guard var current = stats[partition] else { continue }
+                current.count -= count
+                current.bytes = max(0, current.bytes - (completion.removedBytes[partition] ?? 0))
+                if current.count <= 0 {
+                    stats[partition] = nil
+                } else {
+                    current.oldestReceivedAt = completion.oldest[partition] ?? current.oldestReceivedAt
+                    stats[partition] = current
+                }
+            }
+        }
+        for (pid, through) in completion.purge { schedulePurge(pid: pid, through: through) }
+    }
+
+    /// Deletes fully flushed chunks of a partition in the background, a bounded number per transaction.
+    ///
+    /// Runs on the writer queue between appends. The watermark already hides these events, so
+    /// the deletes need no fsync of their own (`synchronous=NORMAL` for the purge transaction):
+    /// a crash merely leaves chunks for the next start's purge.
+    func schedulePurge(pid: Int64, through: Int64) {
+        queue.async {
+            let db = self.writer.db
+            do {
+                try db.execute("PRAGMA synchronous=NORMAL")
+                defer {
+                    try? db.execute(self.configuration.durability == .fsync ? "PRAGMA synchronous=FULL"
+                                                                            : "PRAGMA synchronous=NORMAL")
+                }
+                let delete = try db.statement("""
+                    DELETE FROM chunks WHERE id IN
+                        (SELECT id FROM chunks WHERE pid = ?1 AND last_seq <= ?2 ORDER BY last_seq LIMIT 512)
+                    """)
+                delete.bind(1, pid)
+                delete.bind(2, through)
+                try delete.run()
+                if db.changes == 512 { self.schedulePurge(pid: pid, through: through) }
+            } catch {
+                self.logger.warning("purge of flushed events failed; will retry at start-up",
+                                    metadata: ["error.message": "\(error)"])
+            }
+        }
+    }
+}

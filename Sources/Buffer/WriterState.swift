@@ -1,0 +1,25 @@
+/// State owned by the buffer's serial writer queue, carried into its closures.
+///
+/// Each box is `@unchecked Sendable` for one reason: ``EventBuffer`` only ever touches it from
+/// its serial `queue`, which is what makes the mutable state safe.
+final class WriterState: @unchecked Sendable {
+    let db: SQLiteConnection
+    let dedup: DedupIndex
+    /// Rowids of `dedup_keys` up to this one have expired; deleted in the next transaction.
+    var purgeDedupThrough: Int64?
+    /// Partition ids by partition.
+    var partitions: [PartitionID: Int64]
+    /// Per partition id: events with a sequence number at or below this are flushed.
+    var flushedThrough: [Int64: Int64]
+    /// The next event sequence number to hand out.
+    var nextSequence: Int64
+
+    init(db: SQLiteConnection, dedup: DedupIndex, partitions: [PartitionID: Int64],
+         flushedThrough: [Int64: Int64], nextSequence: Int64) {
+        self.db = db
+        self.dedup = dedup
+        self.partitions = partitions
+        self.flushedThrough = flushedThrough
+        self.nextSequence = nextSequence
+    }
+}
