@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Settings of the durable buffer.
 public struct BufferConfiguration: Sendable {
     /// How a committed transaction reaches the disk.
@@ -21,6 +23,9 @@ public struct BufferConfiguration: Sendable {
     public var dedupWindowSeconds: Int = 86_400
     /// Most message keys remembered; the oldest are forgotten first. Default 2,000,000 (about 100 MB of memory).
     public var maxDedupKeys: Int = 2_000_000
+
+    /// How long after a flush its events' chunks are deleted; default 1 s (deletes coalesce).
+    public var purgeDelay: DispatchTimeInterval = .seconds(1)
 
     public init(path: String) {
         self.path = path

@@ -61,6 +61,12 @@ extension EventBuffer {
             statement.bind(4, text)
             try statement.run()
         }
+        pendingIntentCount.withLock { $0 += 1 }
+    }
+
+    /// Whether any intent is pending (in memory; no database access).
+    public var hasPendingIntents: Bool {
+        pendingIntentCount.withLock { $0 > 0 }
     }
 
     /// Intents recorded and not yet completed, oldest first.
@@ -132,6 +138,7 @@ extension EventBuffer {
             return completion
         }
         guard let completion else { return }
+        pendingIntentCount.withLock { $0 = max(0, $0 - 1) }
         partitionStats.withLock { stats in
             for (partition, count) in completion.removed {
                 guard var current = stats[partition] else { continue }
@@ -148,32 +155,51 @@ extension EventBuffer {
         for (pid, through) in completion.purge { schedulePurge(pid: pid, through: through) }
     }
 
-    /// Deletes fully flushed chunks of a partition in the background, a bounded number per transaction.
+    /// Deletes fully flushed chunks in the background, coalesced and a little later.
     ///
-    /// Runs on the writer queue between appends. The watermark already hides these events, so
-    /// the deletes need no fsync of their own (`synchronous=NORMAL` for the purge transaction):
-    /// a crash merely leaves chunks for the next start's purge.
+    /// The watermark already hides these events, so nothing waits for the delete: requests
+    /// within `purgeDelay` are merged into one job on the writer queue, which deletes a bounded
+    /// number of chunks per transaction without an fsync of its own (`synchronous=NORMAL`); a
+    /// crash merely leaves chunks for the next start's purge.
     func schedulePurge(pid: Int64, through: Int64) {
-        queue.async {
-            let db = self.writer.db
-            do {
-                try db.execute("PRAGMA synchronous=NORMAL")
-                defer {
-                    try? db.execute(self.configuration.durability == .fsync ? "PRAGMA synchronous=FULL"
-                                                                            : "PRAGMA synchronous=NORMAL")
-                }
+        let schedule = purges.withLock { state -> Bool in
+            state.targets[pid] = max(state.targets[pid] ?? 0, through)
+            if state.scheduled { return false }
+            state.scheduled = true
+            return true
+        }
+        if schedule {
+            queue.asyncAfter(deadline: .now() + configuration.purgeDelay) { self.runPurges() }
+        }
+    }
+
+    private func runPurges() {
+        let targets = purges.withLock { state in
+            let taken = state.targets
+            state.targets = [:]
+            state.scheduled = false
+            return taken
+        }
+        let db = writer.db
+        var unfinished: [Int64: Int64] = [:]
+        do {
+            try db.execute("PRAGMA synchronous=NORMAL")
+            defer {
+                try? db.execute(configuration.durability == .fsync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
+            }
+            for (pid, through) in targets {
                 let delete = try db.statement("""
                     DELETE FROM chunks WHERE id IN
-                        (SELECT id FROM chunks WHERE pid = ?1 AND last_seq <= ?2 ORDER BY last_seq LIMIT 512)
+                        (SELECT id FROM chunks WHERE pid = ?1 AND last_seq <= ?2 ORDER BY last_seq LIMIT 1024)
                     """)
                 delete.bind(1, pid)
                 delete.bind(2, through)
                 try delete.run()
-                if db.changes == 512 { self.schedulePurge(pid: pid, through: through) }
-            } catch {
-                self.logger.warning("purge of flushed events failed; will retry at start-up",
-                                    metadata: ["error.message": "\(error)"])
+                if db.changes == 1024 { unfinished[pid] = through }
             }
+        } catch {
+            logger.warning("purge of flushed events failed; will retry at start-up", metadata: ["error.message": "\(error)"])
         }
+        for (pid, through) in unfinished { schedulePurge(pid: pid, through: through) }
     }
 }

@@ -29,6 +29,14 @@ public final class EventBuffer: Sendable {
     let writer: WriterState
     private let pending = Mutex(PendingAppends())
     let partitionStats = Mutex([PartitionID: PartitionStats]())
+    let pendingIntentCount = Mutex(0)
+    let purges = Mutex(PurgeState())
+
+    /// Flushed chunks waiting to be deleted.
+    struct PurgeState {
+        var targets: [Int64: Int64] = [:]
+        var scheduled = false
+    }
     let configuration: BufferConfiguration
     let logger: Logger
 
@@ -45,6 +53,8 @@ public final class EventBuffer: Sendable {
                              nextSequence: try BufferSchema.loadNextSequence(db))
         let rebuilt = try BufferSchema.loadStats(db, partitions: partitions.ids)
         partitionStats.withLock { $0 = rebuilt }
+        let intents = try db.statement("SELECT COUNT(*) FROM flush_intents").firstRow { Int($0.int64(0)) } ?? 0
+        pendingIntentCount.withLock { $0 = intents }
         for (pid, through) in partitions.flushedThrough where through > 0 {
             schedulePurge(pid: pid, through: through)
         }

@@ -82,8 +82,10 @@ actor FlushCoordinator {
 
     private func flushTable(_ definition: TableDefinition, scope: FlushScope) async throws -> [FlushReport.TableReport] {
         var reports: [FlushReport.TableReport] = []
-        for intent in try await buffer.pendingIntents() where intent.table == definition.name {
-            reports.append(try await resolve(intent, definition: definition))
+        if buffer.hasPendingIntents {
+            for intent in try await buffer.pendingIntents() where intent.table == definition.name {
+                reports.append(try await resolve(intent, definition: definition))
+            }
         }
         let selected = buffer.stats()
             .filter { $0.key.table == definition.name && selects(scope, partition: $0.key, stats: $0.value, in: definition) }
