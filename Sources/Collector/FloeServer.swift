@@ -4,6 +4,7 @@ import Hummingbird
 import Iceberg
 import Logging
 import Metrics
+import NIOPosix
 import Prometheus
 import ServiceLifecycle
 
@@ -86,9 +87,11 @@ public struct FloeServer: Sendable {
         DebugRoutes(buffer: components.buffer, coordinator: components.coordinator, settings: components.settings,
                     maxPartitionEvents: configuration.maxPartitionEvents, authenticator: configuration.authenticator,
                     metricsRegistry: registry).register(on: router)
+        let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "floe"),
+            eventLoopGroupProvider: .shared(eventLoops),
             logger: logger)
         let scheduler = FlushScheduler(coordinator: components.coordinator, buffer: components.buffer, logger: logger)
         let group = ServiceGroup(configuration: .init(

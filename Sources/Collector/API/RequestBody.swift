@@ -18,14 +18,23 @@ enum RequestBody {
     }
 
     static func checkJSONContentType(_ request: Request) throws {
-        if let contentType = request.headers[.contentType] {
-            let mediaType = contentType.split(separator: ";").first.map {
-                $0.trimmingCharacters(in: .whitespaces).lowercased()
-            } ?? ""
-            guard jsonTypes.contains(mediaType) || mediaType.hasSuffix("+json") else {
-                throw APIError.unsupportedMediaType(contentType)
-            }
+        guard let contentType = request.headers[.contentType] else { return }
+        let mediaType = Self.mediaType(contentType)
+        guard jsonTypes.contains(mediaType) || mediaType.hasSuffix("+json") else {
+            throw APIError.unsupportedMediaType(contentType)
         }
+    }
+
+    /// The lowercased media type of a Content-Type value, without parameters (ASCII only, no Foundation).
+    static func mediaType(_ contentType: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        for byte in contentType.utf8 {
+            if byte == UInt8(ascii: ";") { break }
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") { continue }
+            bytes.append(byte >= 65 && byte <= 90 ? byte + 32 : byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The body's bytes of any content type, inflated if `Content-Encoding` says so, at most `limit`.

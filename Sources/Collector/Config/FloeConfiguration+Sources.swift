@@ -111,6 +111,7 @@ extension FloeConfiguration {
         maxBatchBytes = try int("FLOE_MAX_BATCH_BYTES") ?? maxBatchBytes
         logLevel = environment["FLOE_LOG_LEVEL"] ?? logLevel
         logFormat = environment["FLOE_LOG_FORMAT"] ?? logFormat
+        eventLoopThreads = try int("FLOE_EVENT_LOOP_THREADS") ?? eventLoopThreads
         if let value = environment["AUTH_ENABLED"] { authEnabled = ["1", "true", "yes", "on"].contains(value.lowercased()) }
         if let token = environment["AUTH_TOKEN"], !token.isEmpty, !authKeys.contains(token) { authKeys.append(token) }
         if let token = environment["FLOE_ADMIN_TOKEN"], !token.isEmpty { adminToken = token }
@@ -136,6 +137,7 @@ extension FloeConfiguration {
     /// Checks values that would fail later in a less clear way.
     public func validate() throws {
         if !(1...65535).contains(port) { throw ConfigurationError(message: "port \(port) is out of range") }
+        if eventLoopThreads < 1 { throw ConfigurationError(message: "event loop threads must be at least 1") }
         if bufferSize < 1 { throw ConfigurationError(message: "buffer size must be at least 1") }
         if bufferTimeoutMs < 1 { throw ConfigurationError(message: "buffer timeout must be at least 1 ms") }
         if maxPartitionEvents < bufferSize {

@@ -47,6 +47,9 @@ public struct FloeConfiguration: Sendable {
     public var rateLimitPerSecond: Double = 0
     /// Requests a key may burst above the rate; default 2× the rate.
     public var rateLimitBurst: Double?
+    /// Threads accepting and parsing HTTP; default 1 (the other core encodes, parses JSON and
+    /// commits; more event-loop threads mostly add context switches on small machines).
+    public var eventLoopThreads = 1
     /// Take the client address from `X-Forwarded-For` / `CF-Connecting-IP` (behind a proxy).
     public var trustProxy = false
 

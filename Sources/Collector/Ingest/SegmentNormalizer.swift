@@ -94,7 +94,7 @@ struct SegmentNormalizer {
             row.string(EventsColumn.messageId, messageId)
             dedupKey = [UInt8(ascii: "s")] + messageId
         } else {
-            row.string(EventsColumn.messageId, UUID().uuidString.lowercased())
+            row.string(EventsColumn.messageId, MessageIdGenerator.next())
         }
         row.string(EventsColumn.type, type.rawValue)
         for (slot, column) in Fields.textColumns {

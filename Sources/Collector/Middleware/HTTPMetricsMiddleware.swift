@@ -1,5 +1,6 @@
 import Hummingbird
 import Metrics
+import Synchronization
 
 /// Counts requests by route template, method and status, and times them.
 ///
@@ -23,10 +24,38 @@ struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 
     private func record(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant) {
         let route = context.endpointPath ?? "unmatched"
-        Counter(label: "floe_http_requests_total",
-                dimensions: [("route", route), ("method", request.method.rawValue), ("status", String(status))]).increment()
         let elapsed = ContinuousClock.now - start
-        Metrics.Timer(label: "floe_http_request_duration_seconds", dimensions: [("route", route)])
-            .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        let metrics = HTTPMetricsCache.shared.metrics(route: route, method: request.method.rawValue, status: status)
+        metrics.requests.increment()
+        metrics.duration.recordNanoseconds(elapsed.components.seconds * 1_000_000_000
+                                           + elapsed.components.attoseconds / 1_000_000_000)
+    }
+}
+
+/// Counters and timers per (route, method, status), created once (as Hummingbird's MetricsCache does).
+final class HTTPMetricsCache: Sendable {
+    struct Key: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
+
+    struct Entry: Sendable {
+        var requests: Counter
+        var duration: Metrics.Timer
+    }
+
+    static let shared = HTTPMetricsCache()
+    private let entries = Mutex([Key: Entry]())
+
+    func metrics(route: String, method: String, status: Int) -> Entry {
+        let key = Key(route: route, method: method, status: status)
+        if let entry = entries.withLock({ $0[key] }) { return entry }
+        let entry = Entry(
+            requests: Counter(label: "floe_http_requests_total",
+                              dimensions: [("route", route), ("method", method), ("status", String(status))]),
+            duration: Metrics.Timer(label: "floe_http_request_duration_seconds", dimensions: [("route", route)]))
+        entries.withLock { $0[key] = entry }
+        return entry
     }
 }
