@@ -69,6 +69,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/Interop/drivers/rest-interop", swiftSettings: swiftSettings),
 
+        .executableTarget(name: "floe-s3-interop", dependencies: [
+            "Iceberg",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/Interop/drivers/s3-interop", swiftSettings: swiftSettings),
+
         // Unit tests.
         .testTarget(name: "ParquetTests", dependencies: ["Parquet"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "BufferTests", dependencies: ["Buffer", "CSQLite"], swiftSettings: swiftSettings),

@@ -1,3 +1,4 @@
+import Foundation
 @testable import Collector
 import Testing
 
@@ -36,5 +37,21 @@ struct TimestampTests {
         #expect(Timestamp.hours(-1) == -1)
         #expect(Timestamp.hours(3_599_999_999) == 0)
         #expect(Timestamp.hourLabel(498_797) == "2026-11-26-05")
+    }
+}
+
+@Suite("MessageIdGenerator")
+struct MessageIdGeneratorTests {
+    @Test("generated ids are distinct version-4 UUIDs")
+    func uuids() {
+        let ids = (0..<10_000).map { _ in MessageIdGenerator.next() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(100) {
+            let parsed = UUID(uuidString: id)
+            #expect(parsed != nil && id == id.lowercased())
+            let characters = Array(id)
+            #expect(characters[14] == "4")
+            #expect("89ab".contains(characters[19]))
+        }
     }
 }
