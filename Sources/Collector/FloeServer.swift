@@ -42,10 +42,15 @@ public struct FloeServer: Sendable {
         bufferConfiguration.maxPartitionEvents = configuration.maxPartitionEvents
         bufferConfiguration.maxBufferedBytes = configuration.maxBufferedBytes
         let buffer = try EventBuffer(configuration: bufferConfiguration, logger: logger)
-        let fileIO = LocalFileIO()
-        let catalog = try SQLCatalog(databasePath: configuration.catalogPath, catalogName: "floe",
+        let fileIO = StorageRouter(s3: configuration.s3Configuration(), logger: logger)
+        let catalog: any Catalog
+        if let rest = try configuration.restCatalogConfiguration() {
+            catalog = RESTCatalog(configuration: rest, logger: logger)
+        } else {
+            catalog = try SQLCatalog(databasePath: configuration.catalogPath, catalogName: "floe",
                                      warehouseLocation: try configuration.warehouseLocation(), fileIO: fileIO,
                                      logger: logger)
+        }
         var settings = FlushSettings()
         settings.bufferSize = configuration.bufferSize
         settings.bufferTimeoutMs = configuration.bufferTimeoutMs
@@ -76,12 +81,14 @@ public struct FloeServer: Sendable {
         let router = Router(context: FloeRequestContext.self)
         router.add(middleware: FloeCORSMiddleware(allowedOrigins: configuration.allowedOrigins))
         router.add(middleware: HTTPMetricsMiddleware())
+        router.add(middleware: ErrorEnvelopeMiddleware())
         let limits = RequestLimits(maxBatchBytes: configuration.maxBatchBytes, maxEventBytes: configuration.maxEventBytes)
         let rateLimiter = configuration.rateLimitPerSecond > 0
             ? RateLimiter(ratePerSecond: configuration.rateLimitPerSecond,
                           burst: configuration.rateLimitBurst ?? configuration.rateLimitPerSecond * 2)
             : nil
-        IngestRoutes(ingestor: Ingestor(buffer: components.buffer, metrics: IngestMetrics()), limits: limits,
+        IngestRoutes(ingestor: Ingestor(buffer: components.buffer, metrics: IngestMetrics(),
+                                        maxEventBytes: configuration.maxEventBytes), limits: limits,
                      authenticator: configuration.authenticator, rateLimiter: rateLimiter,
                      trustProxy: configuration.trustProxy).register(on: router)
         DebugRoutes(buffer: components.buffer, coordinator: components.coordinator, settings: components.settings,

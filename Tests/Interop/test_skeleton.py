@@ -46,7 +46,8 @@ class Ingested:
 
 @pytest.fixture(scope="module")
 def skeleton_server(floe_launcher: FloeLauncher):
-    server = floe_launcher.new("skeleton").start()
+    # 1,000-event batches of the corpus are ~720 KB, above the 500 KB default (DESIGN.md §3).
+    server = floe_launcher.new("skeleton", env={"FLOE_MAX_BATCH_BYTES": str(2 << 20)}).start()
     yield server
     server.stop()
 

@@ -54,7 +54,10 @@ struct APIError: HTTPResponseError, CustomStringConvertible {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
-        var body = "{\"success\":false,\"error\":\(JSONText.quotedString(message))"
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"floe\", Basic realm=\"floe\"" }
+        // `code` and `message` too: RudderStack's and Segment's SDKs read those keys from error bodies.
+        var body = "{\"success\":false,\"error\":\(JSONText.quotedString(message)),\"code\":\(status.code),"
+            + "\"message\":\(JSONText.quotedString(message))"
         if !errors.isEmpty {
             body += ",\"errors\":[" + errors.map(JSONText.quotedString).joined(separator: ",") + "]"
         }

@@ -1,6 +1,7 @@
 import Buffer
 import Foundation
 import Hummingbird
+import Iceberg
 import Prometheus
 
 /// `/health`, `/debug/status[/{type}]` and `/debug/flush[/{type}]` for operators.
@@ -61,6 +62,32 @@ struct DebugRoutes: Sendable {
                 tableLocation: location ?? "", oldestEventAgeMs: partitions.map(\.oldestEventAgeMs).max() ?? 0,
                 partitions: partitions)
             return try JSONResponse.encode(status)
+        }
+        debug.get("/list-r2") { request, _ -> Response in
+            let query = request.uri.queryParameters
+            let tableName = query.get("table") ?? TableDefinition.events.name
+            guard let definition = [TableDefinition.events, .cloudEvents].first(where: { $0.name == tableName }) else {
+                throw APIError.badRequest("unknown table '\(tableName)'; use events or cloudevents")
+            }
+            let limit = min(max(query.get("limit", as: Int.self) ?? 1000, 1), 10_000)
+            let after = query.get("start_after")
+            let listing: (location: String, files: [StoredFile])
+            do {
+                listing = try await coordinator.listObjects(of: definition, prefix: query.get("prefix") ?? "")
+            } catch {
+                throw APIError(status: .serviceUnavailable, message: "listing failed: \(error)", retryAfterSeconds: 5)
+            }
+            let remaining = listing.files.filter { after == nil || $0.location > (after ?? "") }
+            let page = remaining.prefix(limit)
+            let objects = page.map { file in
+                ListedObject(key: file.location.hasPrefix(listing.location + "/")
+                                 ? String(file.location.dropFirst(listing.location.count + 1)) : file.location,
+                             location: file.location, size: file.size,
+                             lastModified: file.lastModified.map { Int64($0.timeIntervalSince1970 * 1000) })
+            }
+            return try JSONResponse.encode(ObjectListing(
+                tableLocation: listing.location, prefix: query.get("prefix") ?? "", objects: Array(objects),
+                truncated: remaining.count > page.count, nextStartAfter: remaining.count > page.count ? page.last?.location : nil))
         }
         debug.post("/flush") { _, _ in try await flush(.all) }
         debug.post("/flush/:type") { _, context in
@@ -138,6 +165,29 @@ private struct TypeStatus: Encodable {
         case maxBufferSize = "max_buffer_size", bufferThreshold = "buffer_threshold"
         case bufferTimeoutMs = "buffer_timeout_ms", tableLocation = "table_location"
         case oldestEventAgeMs = "oldest_event_age_ms", partitions
+    }
+}
+
+private struct ListedObject: Encodable {
+    var key: String
+    var location: String
+    var size: Int64?
+    var lastModified: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case key, location, size, lastModified = "last_modified_ms"
+    }
+}
+
+private struct ObjectListing: Encodable {
+    var tableLocation: String
+    var prefix: String
+    var objects: [ListedObject]
+    var truncated: Bool
+    var nextStartAfter: String?
+
+    enum CodingKeys: String, CodingKey {
+        case tableLocation = "table_location", prefix, objects, truncated, nextStartAfter = "next_start_after"
     }
 }
 

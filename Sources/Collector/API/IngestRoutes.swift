@@ -101,8 +101,8 @@ struct IngestRoutes: Sendable {
 
 /// Body size limits, in bytes.
 struct RequestLimits: Sendable {
-    /// `/v1/batch`, `/v1/import`, `/events/batch`. Default 1 MiB (a 1,000-event SDK batch fits).
-    var maxBatchBytes = 1 << 20
+    /// `/v1/batch`, `/v1/import`, `/events/batch`, decompressed. Default 500 KB, as Segment's API.
+    var maxBatchBytes = 500 * 1024
     /// Single-event endpoints. Default 32 KiB.
     var maxEventBytes = 32 << 10
 }

@@ -19,6 +19,25 @@ extension FloeConfiguration {
         var allowedOrigins: [String]?
         var rateLimit: RateLimit?
         var trustProxy: Bool?
+        var catalog: Catalog?
+        var s3: S3?
+
+        struct Catalog: Decodable {
+            var uri: String?
+            var warehouse: String?
+            var token: String?
+            var credential: String?
+            var scope: String?
+        }
+
+        struct S3: Decodable {
+            var endpoint: String?
+            var region: String?
+            var pathStyle: Bool?
+            var accessKeyId: String?
+            var secretAccessKey: String?
+            var sessionToken: String?
+        }
 
         struct Auth: Decodable {
             var enabled: Bool?
@@ -90,6 +109,17 @@ extension FloeConfiguration {
         rateLimitPerSecond = file.rateLimit?.requestsPerSecond ?? rateLimitPerSecond
         rateLimitBurst = file.rateLimit?.burst ?? rateLimitBurst
         trustProxy = file.trustProxy ?? trustProxy
+        catalogURI = file.catalog?.uri ?? catalogURI
+        catalogWarehouse = file.catalog?.warehouse ?? catalogWarehouse
+        catalogToken = file.catalog?.token ?? catalogToken
+        catalogCredential = file.catalog?.credential ?? catalogCredential
+        catalogScope = file.catalog?.scope ?? catalogScope
+        s3Endpoint = file.s3?.endpoint ?? s3Endpoint
+        s3Region = file.s3?.region ?? s3Region
+        s3PathStyle = file.s3?.pathStyle ?? s3PathStyle
+        s3AccessKeyID = file.s3?.accessKeyId ?? s3AccessKeyID
+        s3SecretAccessKey = file.s3?.secretAccessKey ?? s3SecretAccessKey
+        s3SessionToken = file.s3?.sessionToken ?? s3SessionToken
     }
 
     /// Applies `FLOE_*` and the seed's variables (DESIGN.md §9).
@@ -124,6 +154,21 @@ extension FloeConfiguration {
             }
             rateLimitPerSecond = value
         }
+        func text(_ names: String...) -> String? {
+            names.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
+        }
+        if let uri = text("R2_CATALOG_ENDPOINT", "FLOE_CATALOG_URI"), uri.hasPrefix("http://") || uri.hasPrefix("https://") {
+            catalogURI = uri
+        }
+        catalogWarehouse = text("FLOE_CATALOG_WAREHOUSE") ?? catalogWarehouse
+        catalogToken = text("R2_CATALOG_AUTH_TOKEN", "FLOE_CATALOG_TOKEN") ?? catalogToken
+        catalogCredential = text("FLOE_CATALOG_CREDENTIAL") ?? catalogCredential
+        s3Endpoint = text("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL") ?? s3Endpoint
+        s3Region = text("AWS_REGION", "AWS_DEFAULT_REGION") ?? s3Region
+        s3AccessKeyID = text("AWS_ACCESS_KEY_ID") ?? s3AccessKeyID
+        s3SecretAccessKey = text("AWS_SECRET_ACCESS_KEY") ?? s3SecretAccessKey
+        s3SessionToken = text("AWS_SESSION_TOKEN") ?? s3SessionToken
+        if let value = environment["FLOE_S3_PATH_STYLE"] { s3PathStyle = ["1", "true", "yes", "on"].contains(value.lowercased()) }
         if let value = environment["FLOE_TRUST_PROXY"] { trustProxy = ["1", "true", "yes", "on"].contains(value.lowercased()) }
     }
 
@@ -150,6 +195,7 @@ extension FloeConfiguration {
             throw ConfigurationError(message: "log format '\(logFormat)': use text or json")
         }
         _ = try warehouseLocation()
+        _ = try restCatalogConfiguration()
         _ = try compressionCodec()
     }
 }

@@ -1,5 +1,6 @@
 import Buffer
 import Foundation
+import Iceberg
 import Parquet
 
 /// Every setting of a Floe deployment, with the defaults of the embedded setup.
@@ -25,8 +26,9 @@ public struct FloeConfiguration: Sendable {
     public var maxPartitionEvents = 10_000
     /// Bytes the buffer may hold before requests get 503; default 1 GiB.
     public var maxBufferedBytes = 1 << 30
-    /// Body limits in bytes; defaults 1 MiB per batch request, 32 KiB per single-event request.
-    public var maxBatchBytes = 1 << 20
+    /// Body limits in bytes (decompressed); defaults 500 KB per batch request and 32 KB per event,
+    /// as Segment's API.
+    public var maxBatchBytes = 500 * 1024
     public var maxEventBytes = 32 << 10
     /// Parquet compression of data files: `zstd` (default, level 1), `snappy`, `gzip`, `none`.
     public var codec = "zstd"
@@ -47,6 +49,27 @@ public struct FloeConfiguration: Sendable {
     public var rateLimitPerSecond: Double = 0
     /// Requests a key may burst above the rate; default 2× the rate.
     public var rateLimitBurst: Double?
+    /// Iceberg REST catalog URI (R2 Data Catalog: `https://catalog.cloudflarestorage.com/{account}/{bucket}`);
+    /// unset means the embedded SQL catalog. Env `R2_CATALOG_ENDPOINT` (http/https).
+    public var catalogURI: String?
+    /// REST warehouse name (R2: `{account}_{bucket}`). Env `FLOE_CATALOG_WAREHOUSE`.
+    public var catalogWarehouse: String?
+    /// REST bearer token (an R2 API token). Env `R2_CATALOG_AUTH_TOKEN`.
+    public var catalogToken: String?
+    /// REST OAuth2 client credential `id:secret` (instead of a token). Env `FLOE_CATALOG_CREDENTIAL`.
+    public var catalogCredential: String?
+    /// OAuth2 scope; default `PRINCIPAL_ROLE:ALL`.
+    public var catalogScope: String?
+    /// S3/R2 endpoint for `s3://` locations (R2: `https://{account}.r2.cloudflarestorage.com`). Env `AWS_ENDPOINT_URL_S3`.
+    public var s3Endpoint: String?
+    /// S3 region (`auto` for R2). Env `AWS_REGION`.
+    public var s3Region: String?
+    /// Path-style addressing (`endpoint/bucket/key`); default off except for IP/localhost endpoints.
+    public var s3PathStyle: Bool?
+    /// S3 credentials when the catalog does not vend them. Env `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`.
+    public var s3AccessKeyID: String?
+    public var s3SecretAccessKey: String?
+    public var s3SessionToken: String?
     /// Threads accepting and parsing HTTP; default 1 (the other core encodes, parses JSON and
     /// commits; more event-loop threads mostly add context switches on small machines).
     public var eventLoopThreads = 1
@@ -66,16 +89,49 @@ public struct FloeConfiguration: Sendable {
     var bufferPath: String { dataDirectoryURL.appendingPathComponent("buffer.db").path }
     var catalogPath: String { dataDirectoryURL.appendingPathComponent("catalog.db").path }
 
-    /// The warehouse as a `file://` URI with an absolute path.
+    /// The embedded catalog's warehouse: `s3://bucket/prefix`, or a `file://` URI with an absolute path.
     func warehouseLocation() throws -> String {
         guard let warehouse, !warehouse.isEmpty else {
             return "file://" + dataDirectoryURL.appendingPathComponent("warehouse").path
         }
         if warehouse.hasPrefix("file://") { return warehouse }
+        if warehouse.hasPrefix("s3://") {
+            return warehouse.hasSuffix("/") ? String(warehouse.dropLast()) : warehouse
+        }
         if warehouse.contains("://") {
-            throw ConfigurationError(message: "warehouse '\(warehouse)': only local paths and file:// URIs are supported so far")
+            throw ConfigurationError(message: "warehouse '\(warehouse)': use a path, a file:// URI or s3://bucket/prefix")
         }
         return "file://" + URL(fileURLWithPath: warehouse, isDirectory: true).standardizedFileURL.path
+    }
+
+    /// S3 settings from the config file and `AWS_*` variables; nil when no credentials are set.
+    func s3Configuration() -> S3Configuration? {
+        guard let key = s3AccessKeyID, let secret = s3SecretAccessKey, !key.isEmpty, !secret.isEmpty else { return nil }
+        var configuration = S3Configuration(endpoint: s3Endpoint, region: s3Region ?? S3Configuration.defaultRegion,
+                                            pathStyle: s3PathStyle ?? false,
+                                            credentials: S3CredentialStore(S3Credentials(accessKeyID: key, secretAccessKey: secret,
+                                                                                         sessionToken: s3SessionToken)))
+        if s3PathStyle == nil, let endpoint = s3Endpoint,
+           endpoint.contains("127.0.0.1") || endpoint.contains("localhost") || endpoint.contains("[::1]") {
+            configuration.pathStyle = true
+        }
+        return configuration
+    }
+
+    /// The REST catalog settings, when a catalog URI is configured.
+    func restCatalogConfiguration() throws -> RESTCatalog.Configuration? {
+        guard let uri = catalogURI, !uri.isEmpty else { return nil }
+        guard uri.hasPrefix("http://") || uri.hasPrefix("https://") else {
+            throw ConfigurationError(message: "catalog URI '\(uri)' must start with http:// or https://")
+        }
+        var authentication = RESTCatalog.Authentication.none
+        if let token = catalogToken, !token.isEmpty {
+            authentication = .bearer(token)
+        } else if let credential = catalogCredential, !credential.isEmpty {
+            authentication = .oauth2(RESTCatalog.OAuth2Credential(credential: credential,
+                                                                  scope: catalogScope ?? RESTCatalog.OAuth2Credential.defaultScope))
+        }
+        return RESTCatalog.Configuration(uri: uri, warehouse: catalogWarehouse, authentication: authentication)
     }
 
     func compressionCodec() throws -> CompressionCodec {

@@ -48,13 +48,23 @@ actor FlushCoordinator {
         try await table(definition).metadata.location
     }
 
+    /// Objects stored under a table's location (for `/debug/list-r2`), sorted by location.
+    func listObjects(of definition: TableDefinition, prefix: String) async throws -> (location: String, files: [StoredFile]) {
+        let location = try await table(definition).metadata.location
+        let trimmed = prefix.hasPrefix("/") ? String(prefix.dropFirst()) : prefix
+        let files = try await fileIO.listFiles(prefix: trimmed.isEmpty ? location + "/" : location + "/" + trimmed)
+        return (location, files.sorted { $0.location < $1.location })
+    }
+
     /// Problems that make Floe unready: catalog or storage unreachable (empty when ready).
     func readinessProblems() async -> [String] {
         var problems: [String] = []
         for definition in tables {
             do {
                 let table = try await catalog.loadTable(TableIdentifier(namespace: namespace, name: definition.name))
-                _ = try await fileIO.exists(table.metadataLocation)
+                if try await !fileIO.exists(table.metadataLocation) {
+                    problems.append("\(definition.name): current metadata file \(table.metadataLocation) is missing")
+                }
             } catch let error as CatalogError where error.code == .noSuchTable || error.code == .noSuchNamespace {
                 continue
             } catch {
@@ -244,6 +254,9 @@ actor FlushCoordinator {
             } catch let error as CatalogError where error.code == .alreadyExists {
                 table = try await catalog.loadTable(id)
             }
+        }
+        if let router = fileIO as? StorageRouter {
+            try router.applyVendedConfig(table.storageConfig(for: table.metadata.location))
         }
         loaded[definition.name] = table
         return table

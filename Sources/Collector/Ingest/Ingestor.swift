@@ -11,6 +11,8 @@ struct Ingestor: Sendable {
 
     let buffer: EventBuffer
     let metrics: IngestMetrics
+    /// Largest single event inside a batch, in bytes (413 above); default 32 KB as Segment's API.
+    var maxEventBytes = 32 * 1024
 
     /// What a request stored.
     struct Outcome: Sendable {
@@ -43,6 +45,7 @@ struct Ingestor: Sendable {
         var events: [BufferedEvent] = []
         var issues: [ValidationIssue] = []
         let messages = tape.elements(of: batchArray)
+        try checkEventSizes(messages, in: tape)
         events.reserveCapacity(messages.count)
         for (index, message) in messages.enumerated() {
             switch normalizer.normalize(message: message, batch: fields, pathType: nil, index: index) {
@@ -88,6 +91,7 @@ struct Ingestor: Sendable {
         } else {
             elements = [tape.root]
         }
+        if batch { try checkEventSizes(elements, in: tape) }
         let normalizer = CloudEventNormalizer(request: request)
         var events: [BufferedEvent] = []
         var issues: [ValidationIssue] = []
@@ -134,6 +138,19 @@ struct Ingestor: Sendable {
         switch CloudEventNormalizer(request: request).normalize(attributes, index: nil) {
         case .success(let event): return try await store([event], table: TableDefinition.cloudEvents.name)
         case .failure(let errors): throw reject(APIError.invalid(errors), events: 1)
+        }
+    }
+
+    /// 413 when any event of a batch is over the per-event limit, naming each.
+    private func checkEventSizes(_ elements: [Int], in tape: JSONTape) throws {
+        var oversized: [String] = []
+        for (index, element) in elements.enumerated() where tape.raw(element).count > maxEventBytes {
+            oversized.append("batch[\(index)]: event is \(tape.raw(element).count) bytes; the limit is \(maxEventBytes) bytes per event")
+        }
+        guard oversized.isEmpty else {
+            throw reject(APIError(status: .contentTooLarge, message: oversized.count == 1 ? oversized[0]
+                                      : "\(oversized.count) events are over the limit of \(maxEventBytes) bytes per event",
+                                  errors: oversized), events: elements.count)
         }
     }
 
