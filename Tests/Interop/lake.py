@@ -71,6 +71,17 @@ def duckdb_connect() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def duckdb_connect_s3(endpoint: str, key_id: str, secret: str, region: str = "us-east-1") -> duckdb.DuckDBPyConnection:
+    """Like duckdb_connect, plus httpfs and an S3 secret for a path-style, plain-HTTP endpoint (moto)."""
+    con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
+    for name in ("httpfs", "avro", "iceberg"):
+        con.execute(f"LOAD '{_extension_file(name)}'")
+    host = endpoint.split("://", 1)[-1]
+    con.execute(f"""CREATE SECRET floe_s3 (TYPE s3, KEY_ID '{key_id}', SECRET '{secret}', REGION '{region}',
+                    ENDPOINT '{host}', URL_STYLE 'path', USE_SSL {'true' if endpoint.startswith('https') else 'false'})""")
+    return con
+
+
 def iceberg_scan(con: duckdb.DuckDBPyConnection, metadata_location: str) -> pa.Table:
     return con.execute("SELECT * FROM iceberg_scan(?)", [local_path(metadata_location)]).to_arrow_table()
 
