@@ -49,7 +49,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
         .target(name: "Collector", dependencies: [
-            "Buffer", "Parquet", "Iceberg", "CZlib",
+            "Buffer", "Parquet", "Iceberg", "CZlib", "CZstd",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

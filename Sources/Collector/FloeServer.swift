@@ -42,15 +42,7 @@ public struct FloeServer: Sendable {
         bufferConfiguration.maxPartitionEvents = configuration.maxPartitionEvents
         bufferConfiguration.maxBufferedBytes = configuration.maxBufferedBytes
         let buffer = try EventBuffer(configuration: bufferConfiguration, logger: logger)
-        let fileIO = StorageRouter(s3: configuration.s3Configuration(), logger: logger)
-        let catalog: any Catalog
-        if let rest = try configuration.restCatalogConfiguration() {
-            catalog = RESTCatalog(configuration: rest, logger: logger)
-        } else {
-            catalog = try SQLCatalog(databasePath: configuration.catalogPath, catalogName: "floe",
-                                     warehouseLocation: try configuration.warehouseLocation(), fileIO: fileIO,
-                                     logger: logger)
-        }
+        let (catalog, fileIO) = try makeStorage()
         var settings = FlushSettings()
         settings.bufferSize = configuration.bufferSize
         settings.bufferTimeoutMs = configuration.bufferTimeoutMs
@@ -60,6 +52,20 @@ public struct FloeServer: Sendable {
                                            namespace: configuration.namespace.split(separator: ".").map(String.init),
                                            tables: [.events, .cloudEvents], settings: settings, logger: logger)
         return Components(buffer: buffer, coordinator: coordinator, settings: settings)
+    }
+
+    /// The catalog and the FileIO the configuration names (REST or embedded SQL; local or S3).
+    func makeStorage() throws -> (catalog: any Catalog, fileIO: StorageRouter) {
+        try configuration.validate()
+        try FileManager.default.createDirectory(at: configuration.dataDirectoryURL, withIntermediateDirectories: true)
+        let fileIO = StorageRouter(s3: configuration.s3Configuration(), logger: logger)
+        if let rest = try configuration.restCatalogConfiguration() {
+            return (RESTCatalog(configuration: rest, logger: logger), fileIO)
+        }
+        let catalog = try SQLCatalog(databasePath: configuration.catalogPath, catalogName: "floe",
+                                     warehouseLocation: try configuration.warehouseLocation(), fileIO: fileIO,
+                                     logger: logger)
+        return (catalog, fileIO)
     }
 
     /// Runs until SIGTERM/SIGINT, then flushes and returns.

@@ -1,0 +1,41 @@
+import Foundation
+
+/// A progress bar on a terminal, or a plain log line every few seconds otherwise.
+struct BackfillProgress {
+    var totalBytes: Int64 = 0
+    var doneBytes: Int64 = 0
+    private let started = Date()
+    private var lastReport = Date.distantPast
+    private var ticks = 0
+
+    mutating func tick(summary: BackfillSummary, bar: Bool) {
+        ticks += 1
+        guard ticks % 4096 == 0 else { return }
+        let now = Date()
+        let interval: TimeInterval = bar ? 0.25 : 5
+        guard now.timeIntervalSince(lastReport) >= interval else { return }
+        lastReport = now
+        let elapsed = now.timeIntervalSince(started)
+        let rate = elapsed > 0 ? Double(summary.events) / elapsed : 0
+        let fraction = totalBytes > 0 ? min(1, Double(doneBytes) / Double(totalBytes)) : 0
+        let eta = fraction > 0.01 ? Self.clock(elapsed * (1 - fraction) / fraction) : "?"
+        let text = "files \(summary.inputFiles) events \(summary.events) (\(Int(rate))/s) rejects \(summary.rejected) ETA \(eta)"
+        if bar {
+            let width = 24
+            let filled = Int(fraction * Double(width))
+            let line = "\r[" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled) + "] " + text
+            FileHandle.standardError.write(Data(line.utf8))
+        } else {
+            FileHandle.standardError.write(Data(("backfill: " + text + "\n").utf8))
+        }
+    }
+
+    func finish(bar: Bool) {
+        if bar { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        return String(format: "%d:%02d:%02d", total / 3600, (total / 60) % 60, total % 60)
+    }
+}

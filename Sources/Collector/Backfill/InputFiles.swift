@@ -1,0 +1,57 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Expands backfill arguments into input files: files as given, directories recursively
+/// (`.ndjson`, `.jsonl`, `.json`, and those with `.gz`/`.zst`), and shell globs.
+enum InputFiles {
+    static let extensions = [".ndjson", ".jsonl", ".json"]
+
+    struct Missing: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func expand(_ arguments: [String]) throws -> [String] {
+        var result: [String] = []
+        for argument in arguments {
+            if argument.contains(where: { "*?[".contains($0) }) {
+                let matches = glob(argument)
+                if matches.isEmpty { throw Missing(description: "no file matches \(argument)") }
+                for match in matches { result += try expandPath(match) }
+            } else {
+                result += try expandPath(argument)
+            }
+        }
+        var seen = Set<String>()
+        return result.filter { seen.insert($0).inserted }
+    }
+
+    private static func expandPath(_ path: String) throws -> [String] {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory) else {
+            throw Missing(description: "no such file or directory: \(path)")
+        }
+        guard isDirectory.boolValue else { return [absolute] }
+        let enumerator = FileManager.default.enumerator(atPath: absolute)
+        var files: [String] = []
+        while let relative = enumerator?.nextObject() as? String {
+            let name = relative.hasSuffix(".gz") ? String(relative.dropLast(3))
+                : relative.hasSuffix(".zst") ? String(relative.dropLast(4)) : relative
+            if extensions.contains(where: { name.hasSuffix($0) }) { files.append(absolute + "/" + relative) }
+        }
+        return files.sorted()
+    }
+
+    private static func glob(_ pattern: String) -> [String] {
+        var matches = glob_t()
+        defer { globfree(&matches) }
+        guard Glibc.glob(pattern, 0, nil, &matches) == 0 else { return [] }
+        var result: [String] = []
+        for index in 0..<Int(matches.gl_pathc) {
+            if let path = matches.gl_pathv[index] { result.append(String(cString: path)) }
+        }
+        return result.sorted()
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// The rejects file of a backfill: one JSON object per rejected line, `{"file","line","reasons"}`.
+struct RejectsLog {
+    let path: String
+    private var handle: FileHandle?
+
+    init(path: String) {
+        self.path = path
+    }
+
+    mutating func write(file: String, line: Int64, reasons: [String]) throws {
+        if handle == nil {
+            FileManager.default.createFile(atPath: path, contents: nil)
+            handle = FileHandle(forWritingAtPath: path)
+            try handle?.seekToEnd()
+        }
+        let text = "{\"file\":\(JSONText.quotedString(file)),\"line\":\(line),\"reasons\":["
+            + reasons.map(JSONText.quotedString).joined(separator: ",") + "]}\n"
+        try handle?.write(contentsOf: Data(text.utf8))
+    }
+
+    func close() throws {
+        try handle?.close()
+    }
+}
