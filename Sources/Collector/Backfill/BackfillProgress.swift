@@ -8,9 +8,8 @@ struct BackfillProgress {
     private var lastReport = Date.distantPast
     private var ticks = 0
 
-    mutating func tick(summary: BackfillSummary, bar: Bool) {
-        ticks += 1
-        guard ticks % 4096 == 0 else { return }
+    mutating func tick(summary: BackfillSummary, bar: Bool, lines: Int) {
+        ticks += lines
         let now = Date()
         let interval: TimeInterval = bar ? 0.25 : 5
         guard now.timeIntervalSince(lastReport) >= interval else { return }

@@ -54,8 +54,8 @@ public struct BackfillRunner: Sendable {
         var builder = BackfillUnitBuilder(targetFileRows: options.targetFileRows)
         var ranges: [BackfillCheckpoints.Unit.Range] = []
         var identities: [String: BackfillCheckpoints.FileState] = [:]
+        // One receive time per run: a unit redone after a crash rebuilds exactly the same rows.
         let receivedAt = FlushCoordinator.nowMicros()
-        var unitReceivedAt = receivedAt
         for path in files {
             guard let identity = Self.identity(of: path) else { throw InputFiles.Missing(description: "cannot stat \(path)") }
             let state = try checkpoints?.state(of: identity) ?? identity
@@ -69,26 +69,54 @@ public struct BackfillRunner: Sendable {
             let reader = try InputLineReader(path: path)
             var lineNumber: Int64 = 0
             var rangeStart = state.committedLines
-            while let line = try reader.nextLine() {
-                defer { lineNumber += 1 }
-                if lineNumber < state.committedLines { continue }
-                try context.take(line, file: path, lineNumber: lineNumber, receivedAt: unitReceivedAt, into: &builder)
+            var exhausted = false
+            // Reading (and decompressing) the next batch overlaps with normalizing this one.
+            func readBatch() throws -> (lines: [[UInt8]], first: Int64) {
+                var lines: [[UInt8]] = []
+                lines.reserveCapacity(Self.linesPerBatch)
+                let first = max(lineNumber, state.committedLines)
+                while lines.count < Self.linesPerBatch {
+                    guard let line = try reader.nextLine() else {
+                        exhausted = true
+                        break
+                    }
+                    if lineNumber >= state.committedLines { lines.append(Array(line)) }
+                    lineNumber += 1
+                }
+                return (lines, first)
+            }
+            var next = try readBatch()
+            let format = fileFormat(path, firstLines: next.lines)
+            while !next.lines.isEmpty {
+                let current = next
+                async let normalized = RunContext.normalize(current.lines, format: format, receivedAt: receivedAt,
+                                                            targetFileRows: options.targetFileRows, dryRun: options.dryRun)
+                next = exhausted ? ([], lineNumber) : try readBatch()
+                let batches = try await normalized
+                var number = current.first
+                for batch in batches {
+                    for outcome in batch.outcomes {
+                        try context.apply(outcome, file: path, lineNumber: number)
+                        number += 1
+                    }
+                    builder.merge(batch.partial)
+                }
+                // Units close on batch boundaries, so a unit is a whole number of lines.
                 if builder.events >= options.unitEvents {
-                    ranges.append(.init(path: path, fromLine: rangeStart, toLine: lineNumber + 1, endsFile: false))
-                    try await commitUnit(builder, ranges: ranges, receivedAt: unitReceivedAt, identities: identities,
+                    ranges.append(.init(path: path, fromLine: rangeStart, toLine: number, endsFile: false))
+                    try await commitUnit(builder, ranges: ranges, receivedAt: receivedAt, identities: identities,
                                          checkpoints: checkpoints, writer: writer, context: &context)
                     builder = BackfillUnitBuilder(targetFileRows: options.targetFileRows)
                     ranges = []
-                    rangeStart = lineNumber + 1
-                    unitReceivedAt = FlushCoordinator.nowMicros()
+                    rangeStart = number
                 }
-                context.progress.tick(summary: context.summary, bar: options.progressBar)
+                context.progress.tick(summary: context.summary, bar: options.progressBar, lines: current.lines.count)
             }
             ranges.append(.init(path: path, fromLine: rangeStart, toLine: lineNumber, endsFile: true))
             context.progress.doneBytes += identity.size
         }
         if !ranges.isEmpty {
-            try await commitUnit(builder, ranges: ranges, receivedAt: unitReceivedAt, identities: identities,
+            try await commitUnit(builder, ranges: ranges, receivedAt: receivedAt, identities: identities,
                                  checkpoints: checkpoints, writer: writer, context: &context)
         }
         context.progress.finish(bar: options.progressBar)
@@ -99,6 +127,17 @@ public struct BackfillRunner: Sendable {
         try context.rejects.close()
         return context.summary
     }
+
+    /// The format of a file: as configured, or (auto) from its first non-blank line, since one
+    /// file holds one kind of event. Lines of the other kind are then rejected, not mis-read.
+    private func fileFormat(_ path: String, firstLines: [[UInt8]]) -> String {
+        guard options.format == "auto" else { return options.format }
+        guard let line = firstLines.first(where: { $0.contains { $0 != 0x20 && $0 != 0x09 } }) else { return "auto" }
+        return RunContext.looksLikeCloudEvents(line) ? "cloudevents" : "segment"
+    }
+
+    /// Lines normalized together (split across cores).
+    static let linesPerBatch = 131_072
 
     private var namespace: [String] { configuration.namespace.split(separator: ".").map(String.init) }
 
@@ -137,16 +176,18 @@ public struct BackfillRunner: Sendable {
         for range in unit.ranges { identities[range.path] = Self.identity(of: range.path) }
         if committed.count < unit.commitIds.count {
             var builder = BackfillUnitBuilder(targetFileRows: options.targetFileRows)
-            var quiet = context
-            quiet.countOnly = true
             for range in unit.ranges {
                 let reader = try InputLineReader(path: range.path)
                 var lineNumber: Int64 = 0
+                var lines: [[UInt8]] = []
                 while lineNumber < range.toLine, let line = try reader.nextLine() {
-                    defer { lineNumber += 1 }
-                    if lineNumber < range.fromLine { continue }
-                    try quiet.take(line, file: range.path, lineNumber: lineNumber, receivedAt: unit.receivedAt, into: &builder)
+                    if lineNumber >= range.fromLine { lines.append(Array(line)) }
+                    lineNumber += 1
                 }
+                let batches = try await RunContext.normalize(lines, format: fileFormat(range.path, firstLines: lines),
+                                                             receivedAt: unit.receivedAt,
+                                                             targetFileRows: options.targetFileRows, dryRun: false)
+                for batch in batches { builder.merge(batch.partial) }
             }
             let result = try await writer.commit(builder.files(), commitIds: unit.commitIds, skipping: committed)
             context.summary.dataFiles += result.files

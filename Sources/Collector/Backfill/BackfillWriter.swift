@@ -27,7 +27,7 @@ struct BackfillWriter: Sendable {
     }
 
     /// Encodes (both cores) and uploads every file, then appends each table's files under its commit id.
-    func commit(_ files: [(table: TableDefinition, key: String, columns: [ColumnData], rows: Int)],
+    func commit(_ files: [BackfillUnitBuilder.FileRows],
                 commitIds: [String: String], skipping committed: Set<String>) async throws -> Result {
         var result = Result()
         for (tableName, commitId) in commitIds.sorted(by: { $0.key < $1.key }) where !committed.contains(tableName) {
@@ -53,7 +53,7 @@ struct BackfillWriter: Sendable {
                             throw CatalogError(.invalidArgument, "unparseable partition key", context: ["partition": file.key])
                         }
                         let path = "\(location)/data/\(definition.partitionPath(type: values.type, hours: values.hours))/\(commitId)-\(index).parquet"
-                        let encoded = try ParquetFileWriter.write(schema: definition.parquetSchema, columns: file.columns,
+                        let encoded = try ParquetFileWriter.write(schema: definition.parquetSchema, columns: file.columns(),
                                                                   rowCount: file.rows, options: parquet)
                         try await fileIO.write(encoded.bytes, to: path)
                         return (index, definition.dataFile(path: path, type: values.type, hours: values.hours, file: encoded))

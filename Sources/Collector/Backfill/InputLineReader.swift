@@ -66,7 +66,7 @@ final class InputLineReader {
     /// The next line, or nil at the end of the file.
     func nextLine() throws -> ArraySlice<UInt8>? {
         while true {
-            if let newline = pending[start...].firstIndex(of: 0x0A) {
+            if let newline = Self.newline(in: pending, from: start) {
                 var end = newline
                 if end > start, pending[end - 1] == 0x0D { end -= 1 }
                 let line = pending[start..<end]
@@ -84,6 +84,15 @@ final class InputLineReader {
                 start = 0
             }
             try fill()
+        }
+    }
+
+    private static func newline(in bytes: [UInt8], from start: Int) -> Int? {
+        guard start < bytes.count else { return nil }
+        return bytes.withUnsafeBytes { raw -> Int? in
+            guard let base = raw.baseAddress,
+                  let found = memchr(base + start, 0x0A, raw.count - start) else { return nil }
+            return base.distance(to: UnsafeRawPointer(found))
         }
     }
 

@@ -1,4 +1,5 @@
 import Buffer
+import Foundation
 import Logging
 
 /// Per-line work of a backfill: format detection, normalization, rejects and counters.
@@ -8,8 +9,6 @@ struct RunContext {
     let logger: Logger
     var summary = BackfillSummary()
     var progress = BackfillProgress()
-    /// Re-reading a pending unit's lines: rows are rebuilt, but counters and rejects were already taken.
-    var countOnly = false
 
     init(options: BackfillOptions, rejects: RejectsLog, logger: Logger) {
         self.options = options
@@ -17,52 +16,105 @@ struct RunContext {
         self.logger = logger
     }
 
+    /// What one input line became (its rows are in the batch's partial unit).
+    enum Outcome: Sendable {
+        case blank
+        case events(Int)
+        case rejected([String])
+    }
+
+    /// A batch of lines normalized and decoded into columns, off the sequential path.
+    struct Batch: Sendable {
+        var outcomes: [Outcome] = []
+        var partial: BackfillUnitBuilder
+    }
+
     private static let segment = LineNormalizer(format: .segment)
     private static let cloudEvents = LineNormalizer(format: .cloudevents)
     private static let marker = Array("\"specversion\"".utf8)
 
-    /// Normalizes one line into the unit, or records it as rejected.
-    mutating func take(_ line: ArraySlice<UInt8>, file: String, lineNumber: Int64, receivedAt: Int64,
-                       into builder: inout BackfillUnitBuilder) throws {
-        if !countOnly { summary.lines += 1 }
-        guard line.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return }
-        let bytes = Array(line)
-        let normalizer: LineNormalizer
-        switch options.format {
-        case "segment": normalizer = Self.segment
-        case "cloudevents": normalizer = Self.cloudEvents
-        default: normalizer = Self.contains(bytes, Self.marker) ? Self.cloudEvents : Self.segment
+    /// Normalizes and decodes lines on every core; each worker's slice comes back as one batch,
+    /// in line order. Pure: no counters touched.
+    static func normalize(_ lines: [[UInt8]], format: String, receivedAt: Int64, targetFileRows: Int,
+                          dryRun: Bool) async throws -> [Batch] {
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, lines.count / 512))
+        let size = max(1, (lines.count + workers - 1) / workers)
+        return try await withThrowingTaskGroup(of: (Int, Batch).self) { group in
+            for worker in 0..<workers {
+                let slice = lines[min(lines.count, worker * size)..<min(lines.count, (worker + 1) * size)]
+                group.addTask {
+                    (worker, try normalize(slice, format: format, receivedAt: receivedAt, targetFileRows: targetFileRows,
+                                           dryRun: dryRun))
+                }
+            }
+            var parts = [Batch?](repeating: nil, count: workers)
+            for try await (worker, batch) in group { parts[worker] = batch }
+            return parts.compactMap { $0 }
         }
+    }
+
+    private static func normalize(_ lines: ArraySlice<[UInt8]>, format: String, receivedAt: Int64,
+                                  targetFileRows: Int, dryRun: Bool) throws -> Batch {
         let request = IngestContext(receivedAt: receivedAt, clientIP: nil, historical: true)
-        switch normalizer.normalize(bytes, request: request) {
-        case .success(let events):
-            for event in events where !options.dryRun { try builder.add(event) }
-            if !countOnly { summary.events += events.count }
-        case .failure(let errors):
-            guard !countOnly else { return }
+        var batch = Batch(partial: BackfillUnitBuilder(targetFileRows: targetFileRows))
+        batch.outcomes.reserveCapacity(lines.count)
+        for bytes in lines {
+            guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else {
+                batch.outcomes.append(.blank)
+                continue
+            }
+            let normalizer: LineNormalizer
+            switch format {
+            case "segment": normalizer = segment
+            case "cloudevents": normalizer = cloudEvents
+            default: normalizer = contains(bytes, marker) ? cloudEvents : segment
+            }
+            switch normalizer.normalize(bytes, request: request) {
+            case .success(let events):
+                if !dryRun { for event in events { try batch.partial.add(event) } }
+                batch.outcomes.append(.events(events.count))
+            case .failure(let errors):
+                batch.outcomes.append(.rejected(errors.issues.map(\.description)))
+            }
+        }
+        return batch
+    }
+
+    /// Counts one line's outcome, or records it as rejected.
+    mutating func apply(_ outcome: Outcome, file: String, lineNumber: Int64) throws {
+        summary.lines += 1
+        switch outcome {
+        case .blank:
+            return
+        case .events(let count):
+            summary.events += count
+        case .rejected(let reasons):
             summary.rejected += 1
-            try rejects.write(file: file, line: lineNumber + 1, reasons: errors.issues.map(\.description))
+            try rejects.write(file: file, line: lineNumber + 1, reasons: reasons)
             if let maxErrors = options.maxErrors, summary.rejected > maxErrors {
                 throw BackfillRunner.TooManyErrors(rejected: summary.rejected, rejectsPath: rejects.path)
             }
         }
     }
 
+    static func looksLikeCloudEvents(_ line: [UInt8]) -> Bool {
+        contains(line, marker)
+    }
+
     private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard haystack.count >= needle.count, let first = needle.first else { return false }
-        var index = 0
-        let last = haystack.count - needle.count
-        while index <= last {
-            if haystack[index] == first {
-                var match = true
-                for offset in 1..<needle.count where haystack[index + offset] != needle[offset] {
-                    match = false
-                    break
-                }
-                if match { return true }
+        guard let first = needle.first, haystack.count >= needle.count else { return false }
+        return haystack.withUnsafeBufferPointer { hay in
+            guard let base = hay.baseAddress else { return false }
+            var index = 0
+            let last = hay.count - needle.count
+            while index <= last {
+                // memchr finds candidate first bytes quickly; compare the rest in place.
+                guard let found = memchr(base + index, Int32(first), last - index + 1) else { return false }
+                index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if memcmp(base + index, needle, needle.count) == 0 { return true }
+                index += 1
             }
-            index += 1
+            return false
         }
-        return false
     }
 }

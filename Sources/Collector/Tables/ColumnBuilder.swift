@@ -60,6 +60,24 @@ struct ColumnBuilder {
         }
     }
 
+    /// Appends every value of `other` (same kind) after this column's values.
+    mutating func append(contentsOf other: ColumnBuilder) {
+        validity.append(contentsOf: other.validity)
+        nulls += other.nulls
+        switch kind {
+        case .string: strings.append(contentsOf: other.strings)
+        case .timestamp: int64s.append(contentsOf: other.int64s)
+        case .int32: int32s.append(contentsOf: other.int32s)
+        case .stringMap:
+            let base = Int32(keys.count)
+            offsets.append(contentsOf: other.offsets.dropFirst().map { $0 + base })
+            keys.append(contentsOf: other.keys)
+            values.append(contentsOf: other.values)
+            valueValidity.append(contentsOf: other.valueValidity)
+            valueNulls += other.valueNulls
+        }
+    }
+
     func columnData() -> ColumnData {
         let rowValidity = nulls == 0 ? nil : validity
         switch kind {

@@ -44,6 +44,12 @@ struct RowBatchDecoder {
         rowCount += 1
     }
 
+    /// Appends every row of `other` (same table) after this decoder's rows.
+    mutating func append(contentsOf other: RowBatchDecoder) {
+        for index in builders.indices { builders[index].append(contentsOf: other.builders[index]) }
+        rowCount += other.rowCount
+    }
+
     /// The finished columns, in table order.
     func columns() -> [ColumnData] {
         builders.map { $0.columnData() }

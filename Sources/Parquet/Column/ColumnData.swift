@@ -15,15 +15,36 @@ public struct ByteArrayBuffer: Sendable, Equatable {
         self.offsets = offsets
     }
 
+    @inlinable
     public var count: Int { offsets.count - 1 }
 
+    @inlinable
     public mutating func reserveCapacity(values: Int, bytes byteCount: Int) {
         offsets.reserveCapacity(values + 1)
         bytes.reserveCapacity(byteCount)
     }
 
+    /// Appends one value. Inlinable so that callers in other modules get a specialized copy:
+    /// this runs once per value on the flush and backfill paths.
+    @inlinable
     public mutating func append(_ value: some Collection<UInt8>) {
         bytes.append(contentsOf: value)
+        offsets.append(Int32(truncatingIfNeeded: bytes.count))
+    }
+
+    /// Appends every value of `other` after this buffer's values.
+    @inlinable
+    public mutating func append(contentsOf other: ByteArrayBuffer) {
+        let base = Int32(truncatingIfNeeded: bytes.count)
+        bytes.append(contentsOf: other.bytes)
+        offsets.reserveCapacity(offsets.count + other.count)
+        for offset in other.offsets.dropFirst() { offsets.append(offset + base) }
+    }
+
+    /// Appends one value from contiguous memory (a copy with no per-byte iteration).
+    @inlinable
+    public mutating func append(_ value: ArraySlice<UInt8>) {
+        value.withUnsafeBufferPointer { bytes.append(contentsOf: $0) }
         offsets.append(Int32(truncatingIfNeeded: bytes.count))
     }
 }
