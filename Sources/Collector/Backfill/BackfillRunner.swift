@@ -73,9 +73,10 @@ public struct BackfillRunner: Sendable {
             // Reading (and decompressing) the next batch overlaps with normalizing this one.
             func readBatch() throws -> (lines: [[UInt8]], first: Int64) {
                 var lines: [[UInt8]] = []
-                lines.reserveCapacity(Self.linesPerBatch)
+                let batchLines = min(Self.linesPerBatch, max(1024, options.unitEvents))
+                lines.reserveCapacity(batchLines)
                 let first = max(lineNumber, state.committedLines)
-                while lines.count < Self.linesPerBatch {
+                while lines.count < batchLines {
                     guard let line = try reader.nextLine() else {
                         exhausted = true
                         break
@@ -136,7 +137,7 @@ public struct BackfillRunner: Sendable {
         return RunContext.looksLikeCloudEvents(line) ? "cloudevents" : "segment"
     }
 
-    /// Lines normalized together (split across cores).
+    /// Lines normalized together (split across cores); smaller when units are smaller.
     static let linesPerBatch = 131_072
 
     private var namespace: [String] { configuration.namespace.split(separator: ".").map(String.init) }
