@@ -47,6 +47,7 @@ public struct FloeServer: Sendable {
         settings.bufferSize = configuration.bufferSize
         settings.bufferTimeoutMs = configuration.bufferTimeoutMs
         settings.parquet.codec = try configuration.compressionCodec()
+        settings.tableProperties = configuration.tableProperties
         if let maxRowsPerCycle { settings.maxRowsPerCycle = maxRowsPerCycle }
         let coordinator = FlushCoordinator(buffer: buffer, catalog: catalog, fileIO: fileIO,
                                            namespace: configuration.namespace.split(separator: ".").map(String.init),

@@ -7,6 +7,6 @@ struct Floe: AsyncParsableCommand {
         commandName: "floe",
         abstract: "Collect analytics events over HTTP and land them as Apache Iceberg tables of Parquet files.",
         version: "0.1.0",
-        subcommands: [Serve.self, Backfill.self, Flush.self, Bench.self],
+        subcommands: [Serve.self, Backfill.self, Flush.self, Maintain.self, Bench.self],
         defaultSubcommand: Serve.self)
 }

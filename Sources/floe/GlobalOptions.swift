@@ -37,6 +37,9 @@ struct GlobalOptions: ParsableArguments {
     }
 
     func logger(_ configuration: FloeConfiguration) -> Logger {
+        if configuration.logFormat == "json" {
+            LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        }
         var logger = Logger(label: "floe")
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
         return logger

@@ -38,7 +38,7 @@ public struct BackfillRunner: Sendable {
         let server = FloeServer(configuration: configuration, logger: logger)
         let (catalog, fileIO) = try server.makeStorage()
         let writer = BackfillWriter(catalog: catalog, fileIO: fileIO, namespace: namespace, logger: logger,
-                                    parquet: try parquetOptions())
+                                    parquet: try parquetOptions(), tableProperties: configuration.tableProperties)
         let checkpoints = options.dryRun ? nil
             : try BackfillCheckpoints(path: configuration.dataDirectoryURL.appendingPathComponent("backfill.db").path)
         let rejectsPath = options.rejectsPath

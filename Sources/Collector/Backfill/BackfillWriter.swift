@@ -10,6 +10,7 @@ struct BackfillWriter: Sendable {
     let namespace: [String]
     let logger: Logger
     let parquet: WriterOptions
+    let tableProperties: [String: String]
 
     struct Result {
         var files = 0
@@ -35,7 +36,8 @@ struct BackfillWriter: Sendable {
             guard let definition = tableFiles.first?.table else { continue }
             let table = try await catalog.loadOrCreateTable(TableIdentifier(namespace: namespace, name: tableName),
                                                             schema: definition.icebergSchema,
-                                                            partitionSpec: definition.partitionSpec, properties: [:])
+                                                            partitionSpec: definition.partitionSpec,
+                                                            properties: tableProperties)
             try fileIO.applyVendedConfig(table.storageConfig(for: table.metadata.location))
             let location = table.metadata.location
             let parquet = self.parquet

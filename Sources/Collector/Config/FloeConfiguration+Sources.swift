@@ -19,7 +19,13 @@ extension FloeConfiguration {
         var allowedOrigins: [String]?
         var rateLimit: RateLimit?
         var trustProxy: Bool?
+        var iceberg: IcebergSettings?
         var catalog: Catalog?
+
+        struct IcebergSettings: Decodable {
+            var manifestMergeMinCount: Int?
+            var metadataPreviousVersionsMax: Int?
+        }
         var s3: S3?
 
         struct Catalog: Decodable {
@@ -109,6 +115,8 @@ extension FloeConfiguration {
         rateLimitPerSecond = file.rateLimit?.requestsPerSecond ?? rateLimitPerSecond
         rateLimitBurst = file.rateLimit?.burst ?? rateLimitBurst
         trustProxy = file.trustProxy ?? trustProxy
+        manifestMergeMinCount = file.iceberg?.manifestMergeMinCount ?? manifestMergeMinCount
+        metadataPreviousVersionsMax = file.iceberg?.metadataPreviousVersionsMax ?? metadataPreviousVersionsMax
         catalogURI = file.catalog?.uri ?? catalogURI
         catalogWarehouse = file.catalog?.warehouse ?? catalogWarehouse
         catalogToken = file.catalog?.token ?? catalogToken
@@ -142,6 +150,8 @@ extension FloeConfiguration {
         logLevel = environment["FLOE_LOG_LEVEL"] ?? logLevel
         logFormat = environment["FLOE_LOG_FORMAT"] ?? logFormat
         eventLoopThreads = try int("FLOE_EVENT_LOOP_THREADS") ?? eventLoopThreads
+        manifestMergeMinCount = try int("FLOE_MANIFEST_MERGE_MIN_COUNT") ?? manifestMergeMinCount
+        metadataPreviousVersionsMax = try int("FLOE_METADATA_PREVIOUS_VERSIONS_MAX") ?? metadataPreviousVersionsMax
         if let value = environment["AUTH_ENABLED"] { authEnabled = ["1", "true", "yes", "on"].contains(value.lowercased()) }
         if let token = environment["AUTH_TOKEN"], !token.isEmpty, !authKeys.contains(token) { authKeys.append(token) }
         if let token = environment["FLOE_ADMIN_TOKEN"], !token.isEmpty { adminToken = token }

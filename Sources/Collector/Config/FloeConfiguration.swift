@@ -70,6 +70,10 @@ public struct FloeConfiguration: Sendable {
     public var s3AccessKeyID: String?
     public var s3SecretAccessKey: String?
     public var s3SessionToken: String?
+    /// Merge a table's manifests once a snapshot would have more than this many; default 100.
+    public var manifestMergeMinCount = 100
+    /// Old `metadata.json` files the embedded catalog keeps per table (older ones are deleted); default 100.
+    public var metadataPreviousVersionsMax = 100
     /// Threads accepting and parsing HTTP; default 1 (the other core encodes, parses JSON and
     /// commits; more event-loop threads mostly add context switches on small machines).
     public var eventLoopThreads = 1
@@ -77,6 +81,17 @@ public struct FloeConfiguration: Sendable {
     public var trustProxy = false
 
     public init() {}
+
+    /// Properties of the tables Floe creates (maintenance settings Iceberg readers and writers share).
+    var tableProperties: [String: String] {
+        [
+            "commit.manifest.min-count-to-merge": String(manifestMergeMinCount),
+            "commit.manifest-merge.enabled": "true",
+            "write.metadata.previous-versions-max": String(metadataPreviousVersionsMax),
+            "write.metadata.delete-after-commit.enabled": "true",
+            "write.parquet.compression-codec": codec.lowercased() == "none" ? "uncompressed" : codec.lowercased(),
+        ]
+    }
 
     var authenticator: Authenticator {
         Authenticator(enabled: authEnabled, keys: authKeys, adminToken: adminToken)

@@ -249,7 +249,8 @@ actor FlushCoordinator {
             try await catalog.createNamespaceIfNeeded(namespace)
             do {
                 table = try await catalog.createTable(id, schema: definition.icebergSchema,
-                                                      partitionSpec: definition.partitionSpec, properties: [:])
+                                                      partitionSpec: definition.partitionSpec,
+                                                      properties: settings.tableProperties)
                 logger.info("table created", metadata: ["floe.table": "\(id)", "floe.location": "\(table.metadata.location)"])
             } catch let error as CatalogError where error.code == .alreadyExists {
                 table = try await catalog.loadTable(id)

@@ -10,6 +10,8 @@ struct FlushSettings: Sendable {
     /// Most rows taken from one partition in one cycle (split into files of `bufferSize`). Default 100,000.
     var maxRowsPerCycle: Int = 100_000
     var parquet = WriterOptions()
+    /// Properties given to tables Floe creates.
+    var tableProperties: [String: String] = [:]
     /// Data files encoded and uploaded at once; default: the number of cores.
     var parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount)
 }

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Collector
+import Foundation
+
+extension Floe {
+    /// `floe maintain`: expire old snapshots and delete orphan files (R2 Data Catalog does this itself).
+    struct Maintain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Expire snapshots older than a retention and delete orphan files of abandoned attempts.")
+
+        @OptionGroup var options: GlobalOptions
+
+        @Option(name: .customLong("expire-older-than-hours"), help: "Expire snapshots older than this.") var expireHours = 168.0
+        @Option(name: .customLong("retain-last"), help: "Always keep this many newest snapshots.") var retainLast = 10
+        @Option(name: .customLong("orphans-older-than-hours"), help: "Only delete unreferenced files older than this.")
+        var orphanHours = 24.0
+
+        func run() async throws {
+            let configuration = try options.configuration()
+            let results = try await Maintenance.run(
+                configuration: configuration, expireOlderThan: .seconds(expireHours * 3600), retainLast: retainLast,
+                orphansOlderThan: .seconds(orphanHours * 3600), logger: options.logger(configuration))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        }
+    }
+}
