@@ -21,7 +21,7 @@ SWIFT_TEST_FLAGS  ?=
 PYTEST_FLAGS      ?= -q
 FLOE_ARGS         ?=
 
-.PHONY: deps build release run venv test unit interop
+.PHONY: deps build release run venv test unit interop bench
 
 ## deps: install the Debian packages the build needs, if any is missing
 deps:
@@ -77,3 +77,9 @@ if [ -n "$$missing" ]; then \
   $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 fi
 endef
+
+## bench: Floe against pyarrow and pyiceberg on the same corpora (Benchmarks/compare.sh); BENCH_ARGS=--quick is shorter
+bench: deps venv
+	@$(call apt_install,zstd)
+	$(VENV)/bin/pip install --disable-pip-version-check --quiet -r Benchmarks/requirements.txt
+	bash Benchmarks/compare.sh $(BENCH_ARGS)

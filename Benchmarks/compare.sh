@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Floe against its peers, in one run on the same generated corpora; prints the ratios and writes
+# Benchmarks/results/latest.json, latest.md and ingest-by-batch.png.
+#   Parquet encode   floe bench parquet    vs pyarrow pq.write_table   (ZSTD 1, ZSTD 3, SNAPPY)
+#   Flush            floe bench flush      vs pyiceberg table.append   (same per-partition 2,000-event chunks)
+#   Ingest           floe bench ingest     vs GET /health of the same server (the HTTP ceiling)
+#   Backfill         floe backfill (.zst)  vs pyiceberg append of the same events in 1M-row batches
+# Usage: Benchmarks/compare.sh [--quick]     (from the repository root; make bench runs it)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+QUICK=${1:-}
+PY=.venv/bin/python
+OUT=Benchmarks/results
+TMP=$OUT/tmp
+mkdir -p "$TMP"
+# A current numpy under pyarrow is slower with these set; unset them for the peers only.
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE || true
+
+echo "== building the release binary" >&2
+SCRATCH_ARGS=()
+if [ -n "${FLOE_BENCH_SCRATCH:-}" ]; then SCRATCH_ARGS=(--scratch-path "$FLOE_BENCH_SCRATCH"); fi
+swift build -c release --product floe "${SCRATCH_ARGS[@]}" >&2
+FLOE="$(swift build -c release "${SCRATCH_ARGS[@]}" --show-bin-path)/floe"
+LINES=$OUT/tmp/lines.jsonl
+: > "$LINES"
+record() { echo "{\"bench\":\"$1\",\"side\":\"$2\",\"result\":$3}" | tee -a "$LINES" >&2; }
+
+echo "== corpus: gen_events.py --count 100000 --seed 42" >&2
+python3 Benchmarks/gen_events.py --count 100000 --seed 42 > "$TMP/corpus.ndjson"
+
+for spec in zstd:1 zstd:3 snappy:0; do
+  codec=${spec%%:*}; level=${spec##*:}
+  record "parquet-$codec$level" floe "$($FLOE bench parquet --input "$TMP/corpus.ndjson" --codec "$codec" --level "${level/0/1}" --repeat 5 --output "$TMP/floe-$codec.parquet")"
+  if [ "$codec" = snappy ]; then lv=""; else lv="--level $level"; fi
+  record "parquet-$codec$level" pyarrow "$($PY Benchmarks/peers/pyarrow_parquet.py --input "$TMP/floe-$codec.parquet" --codec "$codec" $lv --repeat 5)"
+done
+
+for run in 1 2 3; do
+  record flush floe "$($FLOE bench flush --input "$TMP/corpus.ndjson" --batch 2000)"
+done
+record flush pyiceberg "$($PY Benchmarks/peers/pyiceberg_flush.py --input "$TMP/corpus.ndjson" --batch 2000)"
+
+SECONDS_PER=${QUICK:+4}; SECONDS_PER=${SECONDS_PER:-8}
+record ingest-health floe "$($FLOE bench ingest --input "$TMP/corpus.ndjson" --health --seconds "$SECONDS_PER")"
+record ingest-track floe "$($FLOE bench ingest --input "$TMP/corpus.ndjson" --batch 0 --seconds "$SECONDS_PER")"
+for batch in 10 100 500; do
+  record "ingest-batch-$batch" floe "$($FLOE bench ingest --input "$TMP/corpus.ndjson" --batch "$batch" --seconds "$SECONDS_PER")"
+done
+record ingest-health floe "$($FLOE bench ingest --input "$TMP/corpus.ndjson" --health --seconds "$SECONDS_PER")"
+
+BACKFILL_EVENTS=${QUICK:+200000}; BACKFILL_EVENTS=${BACKFILL_EVENTS:-1000000}
+echo "== backfill corpus: $BACKFILL_EVENTS events over 72 hours" >&2
+python3 Benchmarks/gen_events.py --count "$BACKFILL_EVENTS" --hours 72 --seed 9 > "$TMP/backfill.ndjson"
+zstd -q -f "$TMP/backfill.ndjson" -o "$TMP/backfill.ndjson.zst"
+rm -rf "$TMP/backfill-data"
+record backfill floe "$($FLOE backfill --data-dir "$TMP/backfill-data" --json "$TMP/backfill.ndjson.zst" 2>/dev/null)"
+record backfill pyiceberg "$($PY Benchmarks/peers/pyiceberg_backfill.py --input "$TMP/backfill.ndjson")"
+
+$PY Benchmarks/report.py "$LINES" "$OUT"

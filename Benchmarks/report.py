@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Turns the JSON lines of compare.sh into results/latest.json, latest.md and ingest-by-batch.png."""
+import datetime as dt
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+lines_path, out = Path(sys.argv[1]), Path(sys.argv[2])
+records = [json.loads(line) for line in lines_path.read_text().splitlines() if line.strip()]
+
+
+def pick(bench, side):
+    return [r["result"] for r in records if r["bench"] == bench and r["side"] == side]
+
+
+def best(bench, side, key):
+    found = pick(bench, side)
+    return max(found, key=lambda r: r[key]) if found else None
+
+
+rows = []
+summary = {}
+for codec in ("zstd1", "zstd3", "snappy0"):
+    floe, peer = best(f"parquet-{codec}", "floe", "rows_per_s"), best(f"parquet-{codec}", "pyarrow", "rows_per_s")
+    if floe and peer:
+        name = codec.replace("0", "") if codec == "snappy0" else codec.replace("zstd", "zstd level ")
+        speed, size = floe["rows_per_s"] / peer["rows_per_s"], floe["bytes"] / peer["bytes"]
+        summary[f"parquet_{codec}"] = {"floe": floe, "pyarrow": peer, "speed_ratio": speed, "size_ratio": size}
+        rows.append((f"Parquet encode, {name}", f"{floe['rows_per_s']:,} rows/s, {floe['bytes']:,} B",
+                     f"pyarrow {peer['rows_per_s']:,} rows/s, {peer['bytes']:,} B", f"{speed:.2f}× speed, {size:.2f}× size"))
+
+floe, peer = best("flush", "floe", "events_per_s"), best("flush", "pyiceberg", "events_per_s")
+if floe and peer:
+    ratio = floe["events_per_s"] / peer["events_per_s"]
+    summary["flush"] = {"floe": floe, "floe_runs": pick("flush", "floe"), "pyiceberg": peer, "ratio": ratio}
+    rows.append(("Flush 100k events, 2,000/partition/file", f"{floe['events_per_s']:,} events/s, commit p50 {floe['commit_ms_p50']:.1f} ms",
+                 f"pyiceberg {peer['events_per_s']:,} events/s, append p50 {peer['commit_ms_p50']:.1f} ms", f"{ratio:.1f}×"))
+
+health_runs = pick("ingest-health", "floe")
+if health_runs:
+    health = sum(r["requests_per_s"] for r in health_runs) / len(health_runs)
+    summary["ingest_health_requests_per_s"] = health
+    track = best("ingest-track", "floe", "requests_per_s")
+    if track:
+        ratio = track["requests_per_s"] / health
+        summary["ingest_track"] = {"floe": track, "ratio_to_health": ratio}
+        rows.append(("Ingest /v1/track (1 event/request)", f"{track['requests_per_s']:,} req/s, p50 {track['p50_ms']} ms, p99 {track['p99_ms']} ms",
+                     f"GET /health {health:,.0f} req/s", f"{ratio:.0%} of /health"))
+    for batch in (10, 100, 500):
+        result = best(f"ingest-batch-{batch}", "floe", "events_per_s")
+        if result:
+            summary[f"ingest_batch_{batch}"] = result
+            rows.append((f"Ingest /v1/batch of {batch}", f"{result['events_per_s']:,} events/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms",
+                         f"GET /health {health:,.0f} req/s", f"{result['requests_per_s'] / health:.0%} of /health req/s"))
+
+floe, peer = best("backfill", "floe", "events_per_s"), best("backfill", "pyiceberg", "events_per_s")
+if floe and peer:
+    ratio = floe["events_per_s"] / peer["events_per_s"]
+    summary["backfill"] = {"floe": floe, "pyiceberg": peer, "ratio": ratio}
+    rows.append((f"Backfill {floe['events']:,} events (.zst)", f"{floe['events_per_s']:,} events/s, {floe['data_files']} files, {floe['commits']} commits",
+                 f"pyiceberg {peer['events_per_s']:,} events/s (appends only)", f"{ratio:.1f}×"))
+
+machine = {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+           "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+(out / "latest.json").write_text(json.dumps({"machine": machine, "summary": summary, "records": records}, indent=2) + "\n")
+table = ["| measure | Floe | peer | ratio |", "|---|---|---|---|"] + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+markdown = f"Measured {machine['date']} on {machine['cores']} cores ({machine['platform']}).\n\n" + "\n".join(table) + "\n"
+(out / "latest.md").write_text(markdown)
+print(markdown)
+
+try:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    points = [(1, summary["ingest_track"]["floe"]["events_per_s"])] if "ingest_track" in summary else []
+    points += [(b, summary[f"ingest_batch_{b}"]["events_per_s"]) for b in (10, 100, 500) if f"ingest_batch_{b}" in summary]
+    if points:
+        figure, axis = plt.subplots(figsize=(6, 3.5))
+        axis.plot([p[0] for p in points], [p[1] for p in points], marker="o")
+        axis.set_xscale("log")
+        axis.set_xlabel("events per request (1 = /v1/track)")
+        axis.set_ylabel("events/s (durable, fsync)")
+        axis.set_title(f"Floe ingest by batch size ({machine['cores']} cores)")
+        axis.grid(True, alpha=0.3)
+        figure.tight_layout()
+        figure.savefig(out / "ingest-by-batch.png", dpi=120)
+except ImportError:
+    print("matplotlib not installed: no chart", file=sys.stderr)

@@ -1,0 +1,148 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// `floe bench ingest`: starts `floe serve` on a temporary directory and drives it over HTTP.
+///
+/// `connections` tasks each send requests back to back for `seconds`: `/v1/batch` bodies of
+/// `batch` events, single `/v1/track` messages (`batch` = 0), or `GET /health` (the HTTP ceiling
+/// of the same server). Every event gets a fresh `messageId`, so nothing is deduplicated.
+/// Latency is recorded per request in a ``LatencyHistogram``.
+public enum IngestBench {
+    public struct Options: Sendable {
+        public var input: String
+        public var batch = 100
+        public var connections = 16
+        public var seconds = 10.0
+        public var health = false
+        public var executable: String
+        public var durability = "fsync"
+
+        public init(input: String, executable: String) {
+            self.input = input
+            self.executable = executable
+        }
+    }
+
+    public static func run(_ options: Options) async throws -> String {
+        let events = try loadEvents(options.input)
+        guard !events.isEmpty else { throw ConfigurationError(message: "no events in \(options.input)") }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("floe-bench-ingest-\(UUID().uuidString)")
+        let port = Int.random(in: 20_000...60_000)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: options.executable)
+        server.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", directory.path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["FLOE_MAX_PARTITION_EVENTS"] = "10000000"
+        environment["FLOE_MAX_BATCH_BYTES"] = String(64 << 20)
+        environment["FLOE_DURABILITY"] = options.durability
+        environment["FLOE_LOG_LEVEL"] = "warning"
+        server.environment = environment
+        server.standardOutput = FileHandle.nullDevice
+        try server.run()
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+            try? FileManager.default.removeItem(at: directory)
+        }
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = options.connections
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            let result = try await drive(client, port: port, events: events, options: options)
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    private static func drive(_ client: HTTPClient, port: Int, events: [String], options: Options) async throws -> String {
+        let base = "http://127.0.0.1:\(port)"
+        try await waitForHealth(client, base: base)
+
+        let path = options.health ? "/health" : options.batch > 0 ? "/v1/batch" : "/v1/track"
+        let deadline = ContinuousClock.now + .milliseconds(Int(options.seconds * 1000))
+        let started = ContinuousClock.now
+        let results = try await withThrowingTaskGroup(of: (LatencyHistogram, Int, Int).self) { group in
+            for worker in 0..<options.connections {
+                group.addTask {
+                    var histogram = LatencyHistogram()
+                    var sent = 0
+                    var failures = 0
+                    var cursor = worker * 997 % events.count
+                    var counter = 0
+                    while ContinuousClock.now < deadline {
+                        var request = HTTPClientRequest(url: base + path)
+                        if !options.health {
+                            request.method = .POST
+                            request.headers.add(name: "Content-Type", value: "application/json")
+                            let count = max(1, options.batch)
+                            var parts: [String] = []
+                            parts.reserveCapacity(count)
+                            for _ in 0..<count {
+                                counter += 1
+                                parts.append(events[cursor].replacingOccurrences(of: "@MID@", with: "w\(worker)-\(counter)"))
+                                cursor = (cursor + 1) % events.count
+                            }
+                            let body = options.batch > 0 ? "{\"batch\":[" + parts.joined(separator: ",") + "]}" : parts[0]
+                            request.body = .bytes(ByteBuffer(string: body))
+                        }
+                        let before = ContinuousClock.now
+                        let response = try await client.execute(request, timeout: .seconds(30))
+                        _ = try await response.body.collect(upTo: 1 << 20)
+                        let elapsed = ContinuousClock.now - before
+                        histogram.record(UInt64(max(0, elapsed.components.seconds * 1_000_000
+                                                    + elapsed.components.attoseconds / 1_000_000_000_000)))
+                        if response.status == .ok { sent += options.health ? 0 : max(1, options.batch) } else { failures += 1 }
+                    }
+                    return (histogram, sent, failures)
+                }
+            }
+            var merged = LatencyHistogram()
+            var events = 0
+            var failures = 0
+            for try await (histogram, sent, failed) in group {
+                merged.merge(histogram)
+                events += sent
+                failures += failed
+            }
+            return (merged, events, failures)
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let histogram = results.0
+        func ms(_ percentile: Double) -> String {
+            String(format: "%.3f", Double(histogram.value(atPercentile: percentile)) / 1000)
+        }
+        let mode = options.health ? "health" : options.batch > 0 ? "batch" : "track"
+        return "{\"mode\":\"\(mode)\",\"batch\":\(options.health ? 0 : options.batch),\"connections\":\(options.connections),"
+            + "\"seconds\":\(String(format: "%.3f", seconds)),\"requests\":\(histogram.total),"
+            + "\"requests_per_s\":\(Int(Double(histogram.total) / seconds)),\"events\":\(results.1),"
+            + "\"events_per_s\":\(Int(Double(results.1) / seconds)),\"failed\":\(results.2),"
+            + "\"p50_ms\":\(ms(50)),\"p90_ms\":\(ms(90)),\"p99_ms\":\(ms(99)),\"durability\":\"\(options.durability)\"}"
+    }
+
+    /// Events of the corpus as JSON text with `"messageId":"@MID@"` placeholders.
+    private static func loadEvents(_ path: String) throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigurationError(message: "cannot read \(path)") }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map { line in
+            var text = String(line)
+            if let range = text.range(of: "\"messageId\":\"") , let end = text[range.upperBound...].firstIndex(of: "\"") {
+                text.replaceSubrange(range.upperBound..<end, with: "@MID@")
+            }
+            if !text.contains("\"event\"") { text = text.replacingOccurrences(of: "\"type\":\"", with: "\"event\":\"Bench\",\"type\":\"") }
+            return text
+        }
+    }
+
+    private static func waitForHealth(_ client: HTTPClient, base: String) async throws {
+        for _ in 0..<200 {
+            if let response = try? await client.execute(HTTPClientRequest(url: base + "/health"), timeout: .seconds(1)),
+               response.status == .ok { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ConfigurationError(message: "the benchmark server did not become healthy")
+    }
+}

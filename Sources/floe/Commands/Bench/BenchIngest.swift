@@ -1,0 +1,30 @@
+import ArgumentParser
+import Collector
+import Foundation
+
+extension Floe {
+    /// `floe bench ingest`: HTTP ingest rate and latency of a fresh `floe serve`.
+    struct BenchIngest: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ingest",
+            abstract: "Start floe serve on a temp dir and drive it with concurrent /v1/batch, /v1/track or /health requests.")
+
+        @Option(help: "NDJSON corpus of Segment messages (gen_events.py output).") var input: String
+        @Option(help: "Events per /v1/batch request; 0 sends single /v1/track messages.") var batch = 100
+        @Option(help: "Concurrent connections.") var connections = 16
+        @Option(help: "Duration in seconds.") var seconds = 10.0
+        @Flag(help: "Drive GET /health instead (the HTTP ceiling).") var health = false
+        @Option(help: "fsync or os.") var durability = "fsync"
+
+        func run() async throws {
+            let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+            var options = IngestBench.Options(input: input, executable: executable)
+            options.batch = batch
+            options.connections = connections
+            options.seconds = seconds
+            options.health = health
+            options.durability = durability
+            print(try await IngestBench.run(options))
+        }
+    }
+}
