@@ -114,6 +114,7 @@ def test_embedded_catalog_with_an_s3_warehouse(floe, moto):
     assert_rows_match("duckdb", EVENTS, rows, events, window)
     listing = server.get("/debug/list-r2?prefix=data/").json()
     assert listing["objects"] and all(o["key"].startswith("data/") for o in listing["objects"]), listing
+    assert all(o["size"] and o["last_modified_ms"] for o in listing["objects"]), listing  # ListObjectsV2 Size/LastModified
 
 
 def test_a_wrong_s3_secret_is_reported_and_nothing_is_lost(floe, moto):

@@ -131,6 +131,15 @@ public struct S3FileIO: FileIO {
         }.sorted()
     }
 
+    /// Every object under `prefix` with its size and last-modified time (ListObjectsV2 `Size`, `LastModified`).
+    public func listFiles(prefix: String) async throws -> [StoredFile] {
+        let prefix = try S3Location(prefix)
+        return try await listObjects(in: prefix).map {
+            StoredFile(location: S3Location(scheme: prefix.scheme, bucket: prefix.bucket, key: $0.key).description,
+                       size: $0.size, lastModified: $0.modified)
+        }.sorted { $0.location < $1.location }
+    }
+
     /// `"<hex MD5>"`: the ETag S3 gives an object stored by one PUT without KMS encryption.
     static func md5ETag(_ bytes: some DataProtocol) -> String {
         "\"" + SigV4Signer.hex(Insecure.MD5.hash(data: bytes)) + "\""
