@@ -80,6 +80,6 @@ endef
 
 ## bench: Floe against pyarrow and pyiceberg on the same corpora (Benchmarks/compare.sh); BENCH_ARGS=--quick is shorter
 bench: deps venv
-	@$(call apt_install,zstd)
+	@$(call apt_install,zstd wrk curl)
 	$(VENV)/bin/pip install --disable-pip-version-check --quiet -r Benchmarks/requirements.txt
 	bash Benchmarks/compare.sh $(BENCH_ARGS)

@@ -48,6 +48,27 @@ for batch in 10 100 500; do
 done
 record ingest-health floe "$($FLOE bench ingest --input "$TMP/corpus.ndjson" --health --seconds "$SECONDS_PER")"
 
+# The same three rates with wrk as the load generator (C, lighter than the Swift client above).
+if command -v wrk >/dev/null; then
+  python3 Benchmarks/load/make_bodies.py --batch 100 --count 20000 > "$TMP/wrk-batches.ndjson"
+  python3 Benchmarks/load/make_bodies.py --batch 0 --count 2000 > "$TMP/wrk-tracks.ndjson"
+  PORT=$(( 20000 + RANDOM % 30000 )); rm -rf "$TMP/wrk-data"
+  FLOE_MAX_PARTITION_EVENTS=10000000 FLOE_LOG_LEVEL=warning $FLOE serve --port "$PORT" --data-dir "$TMP/wrk-data" &
+  SERVER=$!
+  trap 'kill $SERVER 2>/dev/null || true' EXIT
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
+  wrk_rate() {  # mode, path, bodies
+    local out; out=$(cd Benchmarks/load && BODIES="$3" wrk -s post_bodies.lua -t 2 -c 16 -d "${SECONDS_PER}s" "http://127.0.0.1:$PORT$2" | tail -1)
+    record "wrk-$1" floe "$out"
+  }
+  for round in 1 2; do
+    record wrk-health floe "$(cd Benchmarks/load && wrk -s health.lua -t 2 -c 16 -d "${SECONDS_PER}s" "http://127.0.0.1:$PORT/health" | tail -1)"
+    wrk_rate track /v1/track "$PWD/$TMP/wrk-tracks.ndjson"
+    wrk_rate batch-100 /v1/batch "$PWD/$TMP/wrk-batches.ndjson"
+  done
+  kill $SERVER; wait $SERVER 2>/dev/null || true; trap - EXIT
+fi
+
 BACKFILL_EVENTS=${QUICK:+200000}; BACKFILL_EVENTS=${BACKFILL_EVENTS:-1000000}
 echo "== backfill corpus: $BACKFILL_EVENTS events over 72 hours" >&2
 python3 Benchmarks/gen_events.py --count "$BACKFILL_EVENTS" --hours 72 --seed 9 > "$TMP/backfill.ndjson"

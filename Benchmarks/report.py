@@ -55,6 +55,22 @@ if health_runs:
             rows.append((f"Ingest /v1/batch of {batch}", f"{result['events_per_s']:,} events/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms",
                          f"GET /health {health:,.0f} req/s", f"{result['requests_per_s'] / health:.0%} of /health req/s"))
 
+wrk_health = pick("wrk-health", "floe")
+if wrk_health:
+    rate = lambda r: r["requests"] / r["duration_s"]
+    health = sum(rate(r) for r in wrk_health) / len(wrk_health)
+    summary["wrk_health_requests_per_s"] = health
+    track = max(pick("wrk-track", "floe"), key=rate, default=None)
+    batch = max(pick("wrk-batch-100", "floe"), key=rate, default=None)
+    if track:
+        summary["wrk_track"] = {"result": track, "requests_per_s": rate(track), "ratio_to_health": rate(track) / health}
+        rows.append(("Ingest /v1/track, wrk", f"{rate(track):,.0f} req/s, p50 {track['p50_ms']} ms, p99 {track['p99_ms']} ms",
+                     f"GET /health {health:,.0f} req/s (wrk)", f"{rate(track) / health:.0%} of /health"))
+    if batch:
+        summary["wrk_batch_100"] = {"result": batch, "events_per_s": rate(batch) * 100}
+        rows.append(("Ingest /v1/batch of 100, wrk", f"{rate(batch) * 100:,.0f} events/s, p50 {batch['p50_ms']} ms, p99 {batch['p99_ms']} ms",
+                     f"GET /health {health:,.0f} req/s (wrk)", f"{rate(batch) / health:.0%} of /health req/s"))
+
 floe, peer = best("backfill", "floe", "events_per_s"), best("backfill", "pyiceberg", "events_per_s")
 if floe and peer:
     ratio = floe["events_per_s"] / peer["events_per_s"]
