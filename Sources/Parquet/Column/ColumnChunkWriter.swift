@@ -12,12 +12,17 @@ struct ColumnChunkWriter {
     struct Result {
         var chunk: ColumnChunk
         var statistics: ColumnStatistics
+        /// Page bounds for page skipping; nil when disabled or some page has no usable bounds.
+        var columnIndex: ColumnIndex?
+        var offsetIndex: OffsetIndex?
     }
 
     /// Buffers reused by every chunk of a file: the page being built and the dictionary indices.
     struct Scratch {
         var page: [UInt8] = []
         var indices: [UInt32] = []
+        /// One bit per dictionary entry, set while finding a page's bounds; all clear between pages.
+        var seen: [UInt64] = []
     }
 
     let leaf: LeafColumn
@@ -46,7 +51,6 @@ struct ColumnChunkWriter {
         valueCursor = valueEnd
 
         var statistics = ColumnStatistics()
-        statistics.nullCount = Int64((levelEnd - levelStart) - (valueEnd - valueStart))
         var sizes = (uncompressed: 0, compressed: 0)
         var encodingStats: [PageEncodingStats] = []
 
@@ -66,21 +70,24 @@ struct ColumnChunkWriter {
             sizes.uncompressed += written.uncompressed
             sizes.compressed += written.compressed
             encodingStats.append(PageEncodingStats(pageType: .dictionaryPage, encoding: .plain, count: 1))
-            statistics.include(.byteArray(built.encoder.entries), range: 0..<built.encoder.count)
-            statistics.include(leaf.values, range: dictionaryEnd..<valueEnd)
-        } else {
-            statistics.include(leaf.values, range: valueStart..<valueEnd)
+            if scratch.seen.count < (built.encoder.count + 63) / 64 {
+                scratch.seen = Array(repeating: 0, count: (built.encoder.count + 63) / 64)
+            }
         }
 
         let dataPageOffset = Int64(out.count)
         var dictionaryPages: Int32 = 0
         var plainPages: Int32 = 0
+        var pageIndex = PageIndexBuilder()
+        var firstRow: Int64 = 0
         var level = levelStart
         var value = valueStart
         while level < levelEnd {
             var useDictionary = dictionary != nil && value < dictionaryEnd
             let end = pageEnd(level: level, value: value, levelEnd: levelEnd, dictionaryEnd: dictionaryEnd,
                               useDictionary: &useDictionary)
+            var pageStatistics = ColumnStatistics()
+            pageStatistics.nullCount = Int64((end.level - level) - (end.value - value))
             scratch.page.removeAll(keepingCapacity: true)
             if hasRepetition {
                 RLEHybridEncoder.encodeWithLengthPrefix(
@@ -96,18 +103,34 @@ struct ColumnChunkWriter {
                 let bitWidth = dictionary.indexBitWidth
                 scratch.page.append(UInt8(bitWidth))
                 let slice = scratch.indices[(value - valueStart)..<(end.value - valueStart)]
-                if !slice.isEmpty { RLEHybridEncoder.encode(slice, bitWidth: bitWidth, into: &scratch.page) }
+                if !slice.isEmpty {
+                    RLEHybridEncoder.encode(slice, bitWidth: bitWidth, into: &scratch.page)
+                    pageStatistics.include(dictionary.entries, indices: slice, seen: &scratch.seen)
+                }
                 dictionaryPages += 1
             } else {
                 encodePlain(value..<end.value, into: &scratch.page)
+                pageStatistics.include(leaf.values, range: value..<end.value, order: leaf.sortOrder)
                 plainPages += 1
             }
+            var dataPageHeader = DataPageHeader(numValues: Int32(end.level - level),
+                                                encoding: useDictionary ? .rleDictionary : .plain)
+            if options.writePageStatistics {
+                dataPageHeader.statistics = pageStatistics.thrift(isString: leaf.isString)
+            }
             let header = PageHeader(type: .dataPage, uncompressedPageSize: 0, compressedPageSize: 0,
-                                    dataPageHeader: DataPageHeader(numValues: Int32(end.level - level),
-                                                                   encoding: useDictionary ? .rleDictionary : .plain))
+                                    dataPageHeader: dataPageHeader)
+            let pageOffset = out.count
             let written = try emitPage(header, page: scratch.page, into: &out)
             sizes.uncompressed += written.uncompressed
             sizes.compressed += written.compressed
+            let pageRows = rowCount(level..<end.level)
+            if options.writePageIndex {
+                pageIndex.append(offset: Int64(pageOffset), size: Int32(out.count - pageOffset), firstRow: firstRow,
+                                 statistics: pageStatistics, valueCount: end.value - value, isString: leaf.isString)
+            }
+            statistics.merge(pageStatistics)
+            firstRow += Int64(pageRows)
             level = end.level
             value = end.value
         }
@@ -130,7 +153,9 @@ struct ColumnChunkWriter {
             dataPageOffset: dataPageOffset, dictionaryPageOffset: dictionaryPageOffset,
             statistics: statistics.thrift(isString: leaf.isString), encodingStats: encodingStats)
         return Result(chunk: ColumnChunk(fileOffset: dictionaryPageOffset ?? dataPageOffset, metaData: metaData),
-                      statistics: statistics)
+                      statistics: statistics,
+                      columnIndex: options.writePageIndex ? pageIndex.columnIndex() : nil,
+                      offsetIndex: options.writePageIndex ? pageIndex.offsetIndex : nil)
     }
 
     /// The level index where the row `rows` rows after `start` begins.
@@ -147,6 +172,14 @@ struct ColumnChunkWriter {
             level += 1
         }
         return level
+    }
+
+    /// Rows starting in `levels` (each row starts at a repetition level of 0).
+    private func rowCount(_ levels: Range<Int>) -> Int {
+        guard hasRepetition else { return levels.count }
+        var count = 0
+        for level in leaf.repetitionLevels[levels] where level == 0 { count += 1 }
+        return count
     }
 
     private func valueCount(_ levels: Range<Int>) -> Int {
@@ -253,6 +286,8 @@ struct ColumnChunkWriter {
         case .float(let v): PlainEncoder.encode(v[range], into: &page)
         case .double(let v): PlainEncoder.encode(v[range], into: &page)
         case .byteArray(let v): PlainEncoder.encode(v, range: range, into: &page)
+        case .fixed(let bytes, let width):
+            bytes.withUnsafeBytes { page.appendBytes(UnsafeRawBufferPointer(rebasing: $0[(range.lowerBound * width)..<(range.upperBound * width)])) }
         }
     }
 

@@ -8,6 +8,7 @@ extension ColumnData {
         case .float(let values, let validity): validity?.count ?? values.count
         case .double(let values, let validity): validity?.count ?? values.count
         case .byteArray(let values, let validity): validity?.count ?? values.count
+        case .fixedLenByteArray(let bytes, let width, let validity): validity?.count ?? bytes.count / max(width, 1)
         case .map(let offsets, let validity, _, _): validity?.count ?? max(offsets.count - 1, 0)
         case .list(let offsets, let validity, _): validity?.count ?? max(offsets.count - 1, 0)
         }
@@ -16,7 +17,8 @@ extension ColumnData {
     var validity: [Bool]? {
         switch self {
         case .boolean(_, let validity), .int32(_, let validity), .int64(_, let validity),
-             .float(_, let validity), .double(_, let validity), .byteArray(_, let validity):
+             .float(_, let validity), .double(_, let validity), .byteArray(_, let validity),
+             .fixedLenByteArray(_, _, let validity):
             validity
         case .map(_, let validity, _, _), .list(_, let validity, _):
             validity
@@ -26,8 +28,15 @@ extension ColumnData {
 
 extension LeafValues {
     /// The dense values of a primitive column, checked against the physical type its field requires.
-    init(_ data: ColumnData, expected: PhysicalType, column: String) throws(ParquetError) {
+    init(_ data: ColumnData, expected: PhysicalType, typeLength: Int32?, column: String) throws(ParquetError) {
         switch (data, expected) {
+        case (.fixedLenByteArray(let bytes, let width, _), .fixedLenByteArray):
+            guard width > 0, Int32(exactly: width) == typeLength, bytes.count % width == 0 else {
+                throw ParquetError(.invalidColumnData,
+                                   "fixed-length values must be \(typeLength ?? 0) bytes wide and fill the buffer",
+                                   context: ["column": column])
+            }
+            self = .fixed(bytes, width: width)
         case (.boolean(let v, _), .boolean): self = .boolean(v)
         case (.int32(let v, _), .int32): self = .int32(v)
         case (.int64(let v, _), .int64): self = .int64(v)

@@ -62,6 +62,8 @@ public indirect enum ColumnData: Sendable, Equatable {
     case float([Float], validity: [Bool]?)
     case double([Double], validity: [Bool]?)
     case byteArray(ByteArrayBuffer, validity: [Bool]?)
+    /// Values of `width` bytes each, back to back: value `i` is `bytes[i*width..<(i+1)*width]`.
+    case fixedLenByteArray(bytes: [UInt8], width: Int, validity: [Bool]?)
     case map(offsets: [Int32], validity: [Bool]?, keys: ColumnData, values: ColumnData)
     case list(offsets: [Int32], validity: [Bool]?, elements: ColumnData)
 }

@@ -18,6 +18,12 @@ struct ColumnStatistics: Sendable, Equatable {
         case float(Float)
         case double(Double)
         case bytes([UInt8])
+        case uint32(UInt32)
+        case uint64(UInt64)
+        /// A FIXED_LEN_BYTE_ARRAY value: never truncated; unsigned order.
+        case fixed([UInt8])
+        /// A big-endian two's complement FIXED_LEN_BYTE_ARRAY value (DECIMAL): signed order.
+        case signedFixed([UInt8])
     }
 
     var nullCount: Int64 = 0
@@ -36,10 +42,24 @@ struct ColumnStatistics: Sendable, Equatable {
     }
 
     /// Widens the bounds to include values `range` of `values`.
-    mutating func include(_ values: LeafValues, range: Range<Int>) {
+    mutating func include(_ values: LeafValues, range: Range<Int>, order: SortOrder = .natural) {
         guard !range.isEmpty else { return }
         var part = ColumnStatistics()
         switch values {
+        case .int32(let v) where order == .unsigned:
+            if let bounds = Self.minMax(v[range].lazy.map { UInt32(bitPattern: $0) }) {
+                (part.min, part.max) = (.uint32(bounds.0), .uint32(bounds.1))
+            }
+        case .int64(let v) where order == .unsigned:
+            if let bounds = Self.minMax(v[range].lazy.map { UInt64(bitPattern: $0) }) {
+                (part.min, part.max) = (.uint64(bounds.0), .uint64(bounds.1))
+            }
+        case .fixed(let bytes, let width):
+            let signed = order == .signedBytes
+            let (minIndex, maxIndex) = Self.fixedMinMax(bytes, width: width, range: range, signed: signed)
+            let low = Array(bytes[(minIndex * width)..<((minIndex + 1) * width)])
+            let high = Array(bytes[(maxIndex * width)..<((maxIndex + 1) * width)])
+            (part.min, part.max) = signed ? (.signedFixed(low), .signedFixed(high)) : (.fixed(low), .fixed(high))
         case .boolean(let v):
             let slice = v[range]
             part.min = .boolean(!slice.contains(false))
@@ -58,7 +78,7 @@ struct ColumnStatistics: Sendable, Equatable {
                 (part.min, part.max) = (.double(bounds.0 == 0 ? -0.0 : bounds.0), .double(bounds.1 == 0 ? 0.0 : bounds.1))
             }
         case .byteArray(let buffer):
-            let (minIndex, maxIndex) = Self.byteArrayMinMax(buffer, range: range)
+            let (minIndex, maxIndex) = Self.byteArrayMinMax(buffer, indices: range)
             part.min = .bytes(Self.value(buffer, minIndex))
             part.max = .bytes(Self.value(buffer, maxIndex))
         }
@@ -81,8 +101,11 @@ struct ColumnStatistics: Sendable, Equatable {
         return statistics
     }
 
-    private static func encode(_ bound: Bound, isString: Bool, upper: Bool) -> (bytes: [UInt8]?, exact: Bool) {
+    static func encode(_ bound: Bound, isString: Bool, upper: Bool) -> (bytes: [UInt8]?, exact: Bool) {
         switch bound {
+        case .uint32(let v): return (littleEndian(v), true)
+        case .uint64(let v): return (littleEndian(v), true)
+        case .fixed(let v), .signedFixed(let v): return (v, true)
         case .boolean(let v): return ([v ? 1 : 0], true)
         case .int32(let v): return (littleEndian(v), true)
         case .int64(let v): return (littleEndian(v), true)
@@ -102,8 +125,12 @@ struct ColumnStatistics: Sendable, Equatable {
         withUnsafeBytes(of: value.littleEndian) { Array($0) }
     }
 
-    private static func less(_ a: Bound, _ b: Bound) -> Bool {
+    static func less(_ a: Bound, _ b: Bound) -> Bool {
         switch (a, b) {
+        case (.uint32(let x), .uint32(let y)): x < y
+        case (.uint64(let x), .uint64(let y)): x < y
+        case (.fixed(let x), .fixed(let y)): x.lexicographicallyPrecedes(y)
+        case (.signedFixed(let x), .signedFixed(let y)): compareSigned(x[...], y[...]) < 0
         case (.boolean(let x), .boolean(let y)): !x && y
         case (.int32(let x), .int32(let y)): x < y
         case (.int64(let x), .int64(let y)): x < y
@@ -114,7 +141,7 @@ struct ColumnStatistics: Sendable, Equatable {
         }
     }
 
-    private static func minMax<T: FixedWidthInteger>(_ values: ArraySlice<T>) -> (T, T)? {
+    private static func minMax<C: Collection>(_ values: C) -> (C.Element, C.Element)? where C.Element: FixedWidthInteger {
         guard var low = values.first else { return nil }
         var high = low
         for value in values {
@@ -136,12 +163,37 @@ struct ColumnStatistics: Sendable, Equatable {
         return seen ? (low, high) : nil
     }
 
+    /// Compares two big-endian two's complement values of equal width: <0, 0 or >0.
+    static func compareSigned(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Int {
+        guard let aFirst = a.first, let bFirst = b.first else { return a.count - b.count }
+        if aFirst != bFirst { return Int(Int8(bitPattern: aFirst)) - Int(Int8(bitPattern: bFirst)) }
+        for (x, y) in zip(a.dropFirst(), b.dropFirst()) where x != y { return Int(x) - Int(y) }
+        return 0
+    }
+
+    /// Indices of the smallest and largest fixed-width values, unsigned or two's complement order.
+    private static func fixedMinMax(_ bytes: [UInt8], width: Int, range: Range<Int>, signed: Bool) -> (Int, Int) {
+        func compare(_ i: Int, _ j: Int) -> Int {
+            let a = bytes[(i * width)..<((i + 1) * width)]
+            let b = bytes[(j * width)..<((j + 1) * width)]
+            if signed { return compareSigned(a, b) }
+            for (x, y) in zip(a, b) where x != y { return Int(x) - Int(y) }
+            return 0
+        }
+        var low = range.lowerBound
+        var high = range.lowerBound
+        for i in range.dropFirst() {
+            if compare(i, low) < 0 { low = i } else if compare(i, high) > 0 { high = i }
+        }
+        return (low, high)
+    }
+
     private static func value(_ buffer: ByteArrayBuffer, _ index: Int) -> [UInt8] {
         Array(buffer.bytes[Int(buffer.offsets[index])..<Int(buffer.offsets[index + 1])])
     }
 
     /// Indices of the smallest and largest values in unsigned lexicographic order.
-    private static func byteArrayMinMax(_ buffer: ByteArrayBuffer, range: Range<Int>) -> (Int, Int) {
+    private static func byteArrayMinMax(_ buffer: ByteArrayBuffer, indices range: some Collection<Int>) -> (Int, Int) {
         buffer.bytes.withUnsafeBufferPointer { bytes in
             buffer.offsets.withUnsafeBufferPointer { offsets in
                 func compare(_ a: Int, _ b: Int) -> Int {
@@ -154,13 +206,37 @@ struct ColumnStatistics: Sendable, Equatable {
                     }
                     return aLength - bLength
                 }
-                var low = range.lowerBound
-                var high = range.lowerBound
+                guard let first = range.first else { return (0, 0) }
+                var low = first
+                var high = first
                 for i in range.dropFirst() {
                     if compare(i, low) < 0 { low = i } else if compare(i, high) > 0 { high = i }
                 }
                 return (low, high)
             }
         }
+    }
+
+    /// Widens the bounds to include the dictionary entries that `indices` refer to.
+    ///
+    /// Each distinct entry is compared once: `seen` (one bit per entry, all clear on entry and on
+    /// return) marks the entries already looked at.
+    mutating func include(_ entries: ByteArrayBuffer, indices: ArraySlice<UInt32>, seen: inout [UInt64]) {
+        var distinct: [Int] = []
+        for index in indices {
+            let entry = Int(index)
+            let bit = UInt64(1) << UInt64(entry & 63)
+            if seen[entry >> 6] & bit == 0 {
+                seen[entry >> 6] |= bit
+                distinct.append(entry)
+            }
+        }
+        for entry in distinct { seen[entry >> 6] = 0 }
+        guard !distinct.isEmpty else { return }
+        let (minIndex, maxIndex) = Self.byteArrayMinMax(entries, indices: distinct)
+        var part = ColumnStatistics()
+        part.min = .bytes(Self.value(entries, minIndex))
+        part.max = .bytes(Self.value(entries, maxIndex))
+        merge(part)
     }
 }

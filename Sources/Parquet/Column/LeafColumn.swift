@@ -8,6 +8,8 @@ struct LeafColumn: Sendable {
     var physicalType: PhysicalType
     /// Byte arrays holding UTF-8, so that truncated bounds must stay valid UTF-8.
     var isString: Bool
+    /// How statistics order the values.
+    var sortOrder: SortOrder = .natural
     var maxDefinitionLevel: UInt8
     var maxRepetitionLevel: UInt8
     var values: LeafValues
@@ -25,6 +27,8 @@ enum LeafValues: Sendable {
     case float([Float])
     case double([Double])
     case byteArray(ByteArrayBuffer)
+    /// Values of `width` bytes each, back to back.
+    case fixed([UInt8], width: Int)
 
     var count: Int {
         switch self {
@@ -34,6 +38,7 @@ enum LeafValues: Sendable {
         case .float(let v): v.count
         case .double(let v): v.count
         case .byteArray(let v): v.count
+        case .fixed(let bytes, let width): bytes.count / width
         }
     }
 
@@ -43,6 +48,7 @@ enum LeafValues: Sendable {
         case .boolean: (range.count + 7) / 8
         case .int32, .float: range.count * 4
         case .int64, .double: range.count * 8
+        case .fixed(_, let width): range.count * width
         case .byteArray(let buffer):
             range.isEmpty ? 0
                 : Int(buffer.offsets[range.upperBound] - buffer.offsets[range.lowerBound]) + 4 * range.count

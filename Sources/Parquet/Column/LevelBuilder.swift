@@ -87,7 +87,8 @@ enum LevelBuilder {
                       slots: children, rowCount: rowCount, into: &leaves)
         default:
             let mapping = try field.type.leafMapping(column: column)
-            let values = try LeafValues(data, expected: mapping.physicalType, column: column)
+            let values = try LeafValues(data, expected: mapping.physicalType, typeLength: mapping.typeLength,
+                                        column: column)
             let validCount = validity.map(Self.countTrue) ?? data.entryCount
             guard values.count == validCount else {
                 throw ParquetError(.invalidColumnData,
@@ -120,7 +121,7 @@ enum LevelBuilder {
                 }
             }
             leaves.append(LeafColumn(path: path, fieldID: field.fieldId, physicalType: mapping.physicalType,
-                                     isString: mapping.isString, maxDefinitionLevel: definition,
+                                     isString: mapping.isString, sortOrder: mapping.sortOrder, maxDefinitionLevel: definition,
                                      maxRepetitionLevel: parentRepetition, values: values,
                                      definitionLevels: definitionLevels, repetitionLevels: repetitionLevels,
                                      levelCount: levelCount))

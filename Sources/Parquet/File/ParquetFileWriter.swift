@@ -7,9 +7,12 @@
 /// let file = try ParquetFileWriter.write(schema: schema, columns: [.byteArray(ids, validity: nil)], rowCount: 1)
 /// ```
 ///
-/// Pure and deterministic: the same input always gives the same bytes. Layout follows
+/// Pure and deterministic: the same input always gives the same bytes, whatever
+/// `WriterOptions.maxThreads` is. Column chunks are encoded and compressed on up to that many
+/// threads while the call blocks; the caller's thread takes part. Layout follows
 /// [the Parquet file format](https://github.com/apache/parquet-format#file-format): `PAR1`,
-/// column chunks row group by row group, the Thrift compact `FileMetaData`, its length, `PAR1`.
+/// column chunks row group by row group, the column and offset indexes, the Thrift compact
+/// `FileMetaData`, its length, `PAR1`.
 public enum ParquetFileWriter {
     /// Encodes `rowCount` rows, `columns[i]` holding the values of `schema.fields[i]`.
     ///
@@ -21,43 +24,72 @@ public enum ParquetFileWriter {
                              options: WriterOptions = WriterOptions()) throws(ParquetError) -> ParquetFile {
         let schemaElements = try SchemaFlattener.elements(of: schema)
         let leaves = try LevelBuilder.leaves(schema: schema, columns: columns, rowCount: rowCount)
-        let compressor = try PageCompressor(codec: options.codec)
-        var writers = leaves.map { ColumnChunkWriter(leaf: $0, options: options, compressor: compressor) }
+        // Fail on a bad codec before any thread starts.
+        _ = try PageCompressor(codec: options.codec)
+
+        var groupRows: [Int] = []
+        let groupSize = max(1, options.rowGroupSize)
+        var firstRow = 0
+        while firstRow < rowCount {
+            groupRows.append(min(groupSize, rowCount - firstRow))
+            firstRow += groupRows[groupRows.count - 1]
+        }
+        let encoded = try ColumnChunkPool.encode(leaves: leaves, groupRows: groupRows, options: options)
 
         var out: [UInt8] = []
-        out.reserveCapacity(estimatedFileSize(leaves, codec: options.codec))
+        out.reserveCapacity(encoded.reduce(4096) { $0 + $1.reduce(0) { $0 + $1.bytes.count } })
         out.append(contentsOf: magic)
-
-        var scratch = ColumnChunkWriter.Scratch()
         var rowGroups: [RowGroup] = []
         var summaries = leaves.map {
             ColumnChunkSummary(path: $0.path, fieldId: $0.fieldID, valueCount: 0, nullCount: 0, compressedSize: 0,
                                minValue: nil, maxValue: nil)
         }
         var statistics = [ColumnStatistics](repeating: ColumnStatistics(), count: leaves.count)
-        let groupSize = max(1, options.rowGroupSize)
-        var firstRow = 0
-        while firstRow < rowCount {
-            let rows = min(groupSize, rowCount - firstRow)
+        var offsetIndexes: [[OffsetIndex?]] = []
+        for (group, rows) in groupRows.enumerated() {
             let groupOffset = Int64(out.count)
             var chunks: [ColumnChunk] = []
             chunks.reserveCapacity(leaves.count)
+            var groupOffsetIndexes: [OffsetIndex?] = []
             var totalByteSize: Int64 = 0
             var totalCompressedSize: Int64 = 0
-            for index in writers.indices {
-                let result = try writers[index].writeChunk(rows: rows, scratch: &scratch, into: &out)
-                let metaData = result.chunk.metaData
-                chunks.append(result.chunk)
+            for index in leaves.indices {
+                let piece = encoded[index][group]
+                let base = Int64(out.count)
+                out.append(contentsOf: piece.bytes)
+                let chunk = piece.result.chunk.rebased(by: base)
+                let metaData = chunk.metaData
+                chunks.append(chunk)
+                groupOffsetIndexes.append(piece.result.offsetIndex?.rebased(by: base))
                 totalByteSize += metaData.totalUncompressedSize
                 totalCompressedSize += metaData.totalCompressedSize
                 summaries[index].valueCount += metaData.numValues
                 summaries[index].compressedSize += metaData.totalCompressedSize
-                statistics[index].merge(result.statistics)
+                statistics[index].merge(piece.result.statistics)
             }
             rowGroups.append(RowGroup(columns: chunks, totalByteSize: totalByteSize, numRows: Int64(rows),
                                       fileOffset: groupOffset, totalCompressedSize: totalCompressedSize,
-                                      ordinal: Int16(truncatingIfNeeded: rowGroups.count)))
-            firstRow += rows
+                                      ordinal: Int16(truncatingIfNeeded: group)))
+            offsetIndexes.append(groupOffsetIndexes)
+        }
+        // Page indexes follow the row groups, all column indexes first, as parquet-java lays them out.
+        for group in rowGroups.indices {
+            for index in leaves.indices {
+                guard let columnIndex = encoded[index][group].result.columnIndex else { continue }
+                let bytes = columnIndex.compactEncoded()
+                rowGroups[group].columns[index].columnIndexOffset = Int64(out.count)
+                rowGroups[group].columns[index].columnIndexLength = Int32(bytes.count)
+                out.append(contentsOf: bytes)
+            }
+        }
+        for group in rowGroups.indices {
+            for index in leaves.indices {
+                guard let offsetIndex = offsetIndexes[group][index] else { continue }
+                let bytes = offsetIndex.compactEncoded()
+                rowGroups[group].columns[index].offsetIndexOffset = Int64(out.count)
+                rowGroups[group].columns[index].offsetIndexLength = Int32(bytes.count)
+                out.append(contentsOf: bytes)
+            }
         }
         for index in summaries.indices {
             let encoded = statistics[index].thrift(isString: leaves[index].isString)
@@ -79,16 +111,4 @@ public enum ParquetFileWriter {
     }
 
     private static let magic: [UInt8] = Array("PAR1".utf8)
-
-    /// A capacity guess for the output buffer from the raw value sizes and the codec.
-    private static func estimatedFileSize(_ leaves: [LeafColumn], codec: CompressionCodec) -> Int {
-        var raw = 0
-        for leaf in leaves {
-            raw += leaf.values.plainSize(0..<leaf.values.count) + leaf.levelCount / 4
-        }
-        switch codec {
-        case .uncompressed: return raw + 4096
-        default: return raw / 3 + 4096
-        }
-    }
 }

@@ -19,6 +19,14 @@ public struct WriterOptions: Sendable {
     public var dictionaryPageSizeLimit: Int = 1 << 20
     /// Write CRC32 on every page header.
     public var writePageChecksums: Bool = true
+    /// Write a `ColumnIndex` and `OffsetIndex` per column chunk after the row groups, so that
+    /// readers can skip pages ([PageIndex.md](https://github.com/apache/parquet-format/blob/master/PageIndex.md)).
+    public var writePageIndex: Bool = true
+    /// Write null count and min/max in every data page header.
+    public var writePageStatistics: Bool = true
+    /// Threads that encode and compress column chunks at once; `nil` uses every active processor.
+    /// The output does not depend on it.
+    public var maxThreads: Int? = nil
     /// Upper bound of rows in one row group; a file with more rows gets several row groups.
     public var rowGroupSize: Int = WriterOptions.defaultRowGroupSize
     public var createdBy: String = "floe version 0.1.0"

@@ -28,8 +28,10 @@ enum SchemaFlattener {
             try append(element, into: &elements)
         default:
             let mapping = try field.type.leafMapping(column: field.name)
-            elements.append(SchemaElement(type: mapping.physicalType, repetitionType: repetition, name: field.name,
-                                          convertedType: mapping.convertedType, fieldID: field.fieldId,
+            elements.append(SchemaElement(type: mapping.physicalType, typeLength: mapping.typeLength,
+                                          repetitionType: repetition, name: field.name, numChildren: nil,
+                                          convertedType: mapping.convertedType, scale: mapping.scale,
+                                          precision: mapping.precision, fieldID: field.fieldId,
                                           logicalType: mapping.logicalType))
         }
     }

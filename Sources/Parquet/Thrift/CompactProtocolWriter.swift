@@ -150,6 +150,14 @@ struct CompactProtocolWriter {
         }
     }
 
+    mutating func writeBinaryList(field id: Int16, _ values: [[UInt8]]) {
+        writeFieldHeader(.list, id: id)
+        writeListHeader(.binary, count: values.count)
+        for value in values {
+            writeBinaryValue(value)
+        }
+    }
+
     mutating func writeStringList(field id: Int16, _ values: [String]) {
         writeFieldHeader(.list, id: id)
         writeListHeader(.binary, count: values.count)

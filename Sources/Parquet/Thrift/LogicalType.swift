@@ -7,6 +7,8 @@ enum LogicalType: ThriftStruct, Sendable, Equatable {
     /// `TIMESTAMP(isAdjustedToUTC, MICROS)`.
     case timestampMicros(isAdjustedToUTC: Bool)
     case integer(bitWidth: Int8, isSigned: Bool)
+    case decimal(scale: Int32, precision: Int32)
+    case uuid
 
     func write(to writer: inout CompactProtocolWriter) {
         switch self {
@@ -22,6 +24,10 @@ enum LogicalType: ThriftStruct, Sendable, Equatable {
             writer.writeStruct(field: 8, TimestampType(isAdjustedToUTC: isAdjustedToUTC))
         case .integer(let bitWidth, let isSigned):
             writer.writeStruct(field: 10, IntType(bitWidth: bitWidth, isSigned: isSigned))
+        case .decimal(let scale, let precision):
+            writer.writeStruct(field: 5, DecimalType(scale: scale, precision: precision))
+        case .uuid:
+            writer.writeEmptyStruct(field: 14)
         }
     }
 
@@ -45,6 +51,16 @@ enum LogicalType: ThriftStruct, Sendable, Equatable {
         func write(to writer: inout CompactProtocolWriter) {
             writer.writeI8(field: 1, bitWidth)
             writer.writeBool(field: 2, isSigned)
+        }
+    }
+
+    private struct DecimalType: ThriftStruct {
+        var scale: Int32
+        var precision: Int32
+
+        func write(to writer: inout CompactProtocolWriter) {
+            writer.writeI32(field: 1, scale)
+            writer.writeI32(field: 2, precision)
         }
     }
 }

@@ -25,9 +25,35 @@ struct ColumnChunk: ThriftStruct, Sendable, Equatable {
     /// Offset of the chunk's first page (dictionary page if any), as parquet-java writes it.
     var fileOffset: Int64
     var metaData: ColumnMetaData
+    var offsetIndexOffset: Int64?
+    var offsetIndexLength: Int32?
+    var columnIndexOffset: Int64?
+    var columnIndexLength: Int32?
+
+    init(fileOffset: Int64, metaData: ColumnMetaData) {
+        self.fileOffset = fileOffset
+        self.metaData = metaData
+    }
 
     func write(to writer: inout CompactProtocolWriter) {
         writer.writeI64(field: 2, fileOffset)
         writer.writeStruct(field: 3, metaData)
+        if let offsetIndexOffset, let offsetIndexLength {
+            writer.writeI64(field: 4, offsetIndexOffset)
+            writer.writeI32(field: 5, offsetIndexLength)
+        }
+        if let columnIndexOffset, let columnIndexLength {
+            writer.writeI64(field: 6, columnIndexOffset)
+            writer.writeI32(field: 7, columnIndexLength)
+        }
+    }
+
+    /// The same chunk with every file offset moved by `delta` bytes.
+    func rebased(by delta: Int64) -> ColumnChunk {
+        var chunk = self
+        chunk.fileOffset += delta
+        chunk.metaData.dataPageOffset += delta
+        if let offset = chunk.metaData.dictionaryPageOffset { chunk.metaData.dictionaryPageOffset = offset + delta }
+        return chunk
     }
 }

@@ -18,8 +18,24 @@ enum ConvertedType: Int32, Sendable {
     case map = 1
     case mapKeyValue = 2
     case list = 3
+    case decimal = 5
     case date = 6
     case timestampMicros = 10
+    case uint8 = 11
+    case uint16 = 12
+    case uint32 = 13
+    case uint64 = 14
+    case int8 = 15
+    case int16 = 16
+    case int32 = 17
+    case int64 = 18
+}
+
+/// `BoundaryOrder`: whether the page bounds of a `ColumnIndex` are sorted.
+enum BoundaryOrder: Int32, Sendable {
+    case unordered = 0
+    case ascending = 1
+    case descending = 2
 }
 
 /// `FieldRepetitionType`.
