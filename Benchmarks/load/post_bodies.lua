@@ -7,8 +7,13 @@ local index = 0
 local counter = 0
 local prefix = ""
 
+local threads = 0
+
+-- Each thread's ids start with the run's start time and the thread's number: distinct across
+-- threads and across runs against the same server (which would otherwise deduplicate them).
 function setup(thread)
-  thread:set("id", tostring(math.random(1, 1e9)))
+  threads = threads + 1
+  thread:set("id", os.time() .. "-" .. threads)
 end
 
 function init(args)

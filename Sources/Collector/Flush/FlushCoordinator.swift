@@ -39,8 +39,29 @@ actor FlushCoordinator {
     }
 
     /// Flushes the partitions `scope` selects in every table; answers after the commits.
+    ///
+    /// `.all` and `.type` repeat cycles until the selected partitions are empty (each cycle is
+    /// bounded in rows, so a large backlog becomes several commits rather than one huge one).
     func flush(_ scope: FlushScope) async throws -> FlushReport {
-        try await lock.withLock { try await self.runCycle(scope) }
+        try await lock.withLock {
+            var report = try await self.runCycle(scope)
+            guard case .ready = scope else {
+                while await self.hasRows(for: scope) {
+                    let next = try await self.runCycle(scope)
+                    if next.tables.isEmpty { break }
+                    report.tables += next.tables
+                }
+                return report
+            }
+            return report
+        }
+    }
+
+    private func hasRows(for scope: FlushScope) -> Bool {
+        let stats = buffer.stats()
+        return tables.contains { definition in
+            stats.contains { $0.key.table == definition.name && selects(scope, partition: $0.key, stats: $0.value, in: definition) }
+        }
     }
 
     /// The table's location, loading or creating the table on first use.
@@ -106,12 +127,14 @@ actor FlushCoordinator {
         let commitId = UUID().uuidString.lowercased()
         var files: [FlushIntent.File] = []
         var rowsByFile: [[StoredRow]] = []
-        for partition in selected {
+        var budget = settings.maxRowsPerCycleTotal
+        for partition in selected where budget > 0 {
             guard let values = definition.partitionValues(forKey: partition.key) else {
                 logger.error("unparseable partition key", metadata: ["floe.partition": "\(partition.key)"])
                 continue
             }
-            let rows = try await buffer.rows(in: partition, limit: settings.maxRowsPerCycle)
+            let rows = try await buffer.rows(in: partition, limit: min(settings.maxRowsPerCycle, budget))
+            budget -= rows.count
             let directory = "\(table.metadata.location)/data/\(definition.partitionPath(type: values.type, hours: values.hours))"
             var start = 0
             while start < rows.count {

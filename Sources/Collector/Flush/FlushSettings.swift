@@ -9,6 +9,8 @@ struct FlushSettings: Sendable {
     var bufferTimeoutMs: Int = 30_000
     /// Most rows taken from one partition in one cycle (split into files of `bufferSize`). Default 100,000.
     var maxRowsPerCycle: Int = 100_000
+    /// Most rows one cycle takes over all partitions of a table; bounds a flush's memory. Default 200,000.
+    var maxRowsPerCycleTotal: Int = 200_000
     var parquet = WriterOptions()
     /// Properties given to tables Floe creates.
     var tableProperties: [String: String] = [:]
