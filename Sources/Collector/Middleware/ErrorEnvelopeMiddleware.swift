@@ -1,12 +1,16 @@
 import Hummingbird
+import Logging
 
 /// Renders errors that did not come from Floe's own code (unknown route, wrong method, body
-/// limits enforced by Hummingbird) in Floe's JSON error envelope, with the same status.
+/// limits enforced by Hummingbird) in Floe's JSON error envelope, with the same status, and logs
+/// failed requests with their request id (`hb.request.id`): 5xx at warning, 4xx at debug. The
+/// message is the error's fixed phrase; bodies are never logged.
 struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as APIError {
+            log(error, request, context)
             throw error
         } catch let error as any HTTPResponseError {
             let message: String
@@ -15,7 +19,25 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
             case .methodNotAllowed: message = "method \(request.method.rawValue) is not allowed on \(request.uri.path)"
             default: message = error.status.reasonPhrase
             }
-            throw APIError(status: error.status, message: message)
+            let converted = APIError(status: error.status, message: message)
+            log(converted, request, context)
+            throw converted
+        } catch {
+            context.logger.error("request failed", metadata: ["http.route": "\(context.endpointPath ?? request.uri.path)",
+                                                              "error.type": "\(type(of: error))"])
+            throw APIError(status: .internalServerError, message: "internal error")
+        }
+    }
+
+    private func log(_ error: APIError, _ request: Request, _ context: Context) {
+        let metadata: Logger.Metadata = [
+            "http.route": "\(context.endpointPath ?? request.uri.path)", "http.status": "\(error.status.code)",
+            "error.message": "\(error.message.prefix(200))",
+        ]
+        if error.status.code >= 500 {
+            context.logger.warning("request failed", metadata: metadata)
+        } else {
+            context.logger.debug("request rejected", metadata: metadata)
         }
     }
 }
