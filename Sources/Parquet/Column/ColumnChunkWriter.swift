@@ -1,4 +1,4 @@
-/// Writes the pages of one leaf column, one row group at a time, and describes them in a `ColumnChunk`.
+/// Encodes the pages of one leaf column, one row group at a time, into `PendingChunk`s.
 ///
 /// A chunk is an optional PLAIN dictionary page followed by v1 data pages (repetition levels,
 /// definition levels, values). Pages end at `WriterOptions.dataPageSize` estimated bytes or
@@ -8,18 +8,8 @@ struct ColumnChunkWriter {
     /// Values looked at before deciding whether a dictionary is worth building.
     static let dictionaryProbeCount = 1024
 
-    /// The metadata and bounds of one written column chunk.
-    struct Result {
-        var chunk: ColumnChunk
-        var statistics: ColumnStatistics
-        /// Page bounds for page skipping; nil when disabled or some page has no usable bounds.
-        var columnIndex: ColumnIndex?
-        var offsetIndex: OffsetIndex?
-    }
-
-    /// Buffers reused by every chunk of a file: the page being built and the dictionary indices.
+    /// Buffers reused by every chunk a thread encodes: the dictionary indices and a bitmap.
     struct Scratch {
-        var page: [UInt8] = []
         var indices: [UInt32] = []
         /// One bit per dictionary entry, set while finding a page's bounds; all clear between pages.
         var seen: [UInt64] = []
@@ -27,22 +17,20 @@ struct ColumnChunkWriter {
 
     let leaf: LeafColumn
     let options: WriterOptions
-    let compressor: PageCompressor
     /// Where the next chunk starts in the leaf's levels and values.
     private var levelCursor = 0
     private var valueCursor = 0
 
-    init(leaf: LeafColumn, options: WriterOptions, compressor: PageCompressor) {
+    init(leaf: LeafColumn, options: WriterOptions) {
         self.leaf = leaf
         self.options = options
-        self.compressor = compressor
     }
 
     private var hasRepetition: Bool { leaf.maxRepetitionLevel > 0 }
     private var hasDefinition: Bool { leaf.maxDefinitionLevel > 0 }
 
-    /// Appends the pages of the next `rows` rows to `out`, whose count is the file offset.
-    mutating func writeChunk(rows: Int, scratch: inout Scratch, into out: inout [UInt8]) throws(ParquetError) -> Result {
+    /// Encodes the pages of the next `rows` rows, uncompressed; `PendingChunk.assemble` finishes them.
+    mutating func encodeChunk(rows: Int, scratch: inout Scratch) -> PendingChunk {
         let levelStart = levelCursor
         let valueStart = valueCursor
         let levelEnd = chunkLevelEnd(from: levelStart, rows: rows)
@@ -50,35 +38,27 @@ struct ColumnChunkWriter {
         levelCursor = levelEnd
         valueCursor = valueEnd
 
-        var statistics = ColumnStatistics()
-        var sizes = (uncompressed: 0, compressed: 0)
-        var encodingStats: [PageEncodingStats] = []
-
+        var chunk = PendingChunk(leaf: leaf, codec: options.codec, numValues: Int64(levelEnd - levelStart))
         var dictionary: DictionaryEncoder?
         var dictionaryEnd = valueStart
-        var dictionaryPageOffset: Int64?
         if options.enableDictionary, case .byteArray(let buffer) = leaf.values, valueEnd > valueStart,
            let built = buildDictionary(buffer, range: valueStart..<valueEnd, indices: &scratch.indices) {
             dictionary = built.encoder
             dictionaryEnd = built.end
-            dictionaryPageOffset = Int64(out.count)
-            scratch.page.removeAll(keepingCapacity: true)
-            built.encoder.writePlain(into: &scratch.page)
+            var body: [UInt8] = []
+            body.reserveCapacity(built.encoder.plainSize)
+            built.encoder.writePlain(into: &body)
             let header = PageHeader(type: .dictionaryPage, uncompressedPageSize: 0, compressedPageSize: 0,
                                     dictionaryPageHeader: DictionaryPageHeader(numValues: Int32(built.encoder.count)))
-            let written = try emitPage(header, page: scratch.page, into: &out)
-            sizes.uncompressed += written.uncompressed
-            sizes.compressed += written.compressed
-            encodingStats.append(PageEncodingStats(pageType: .dictionaryPage, encoding: .plain, count: 1))
+            chunk.pages.append(PendingPage(header: header, body: body))
+            chunk.hasDictionaryPage = true
             if scratch.seen.count < (built.encoder.count + 63) / 64 {
                 scratch.seen = Array(repeating: 0, count: (built.encoder.count + 63) / 64)
             }
         }
 
-        let dataPageOffset = Int64(out.count)
         var dictionaryPages: Int32 = 0
         var plainPages: Int32 = 0
-        var pageIndex = PageIndexBuilder()
         var firstRow: Int64 = 0
         var level = levelStart
         var value = valueStart
@@ -88,28 +68,30 @@ struct ColumnChunkWriter {
                               useDictionary: &useDictionary)
             var pageStatistics = ColumnStatistics()
             pageStatistics.nullCount = Int64((end.level - level) - (end.value - value))
-            scratch.page.removeAll(keepingCapacity: true)
+            // A fresh body per page: pages are compressed later, possibly on another thread.
+            var body: [UInt8] = []
+            body.reserveCapacity(leaf.values.plainSize(value..<end.value) + (end.level - level) / 2 + 64)
             if hasRepetition {
                 RLEHybridEncoder.encodeWithLengthPrefix(
                     leaf.repetitionLevels[level..<end.level],
-                    bitWidth: RLEHybridEncoder.bitWidth(forMaxValue: UInt64(leaf.maxRepetitionLevel)), into: &scratch.page)
+                    bitWidth: RLEHybridEncoder.bitWidth(forMaxValue: UInt64(leaf.maxRepetitionLevel)), into: &body)
             }
             if hasDefinition {
                 RLEHybridEncoder.encodeWithLengthPrefix(
                     leaf.definitionLevels[level..<end.level],
-                    bitWidth: RLEHybridEncoder.bitWidth(forMaxValue: UInt64(leaf.maxDefinitionLevel)), into: &scratch.page)
+                    bitWidth: RLEHybridEncoder.bitWidth(forMaxValue: UInt64(leaf.maxDefinitionLevel)), into: &body)
             }
             if useDictionary, let dictionary {
                 let bitWidth = dictionary.indexBitWidth
-                scratch.page.append(UInt8(bitWidth))
+                body.append(UInt8(bitWidth))
                 let slice = scratch.indices[(value - valueStart)..<(end.value - valueStart)]
                 if !slice.isEmpty {
-                    RLEHybridEncoder.encode(slice, bitWidth: bitWidth, into: &scratch.page)
+                    RLEHybridEncoder.encode(slice, bitWidth: bitWidth, into: &body)
                     pageStatistics.include(dictionary.entries, indices: slice, seen: &scratch.seen)
                 }
                 dictionaryPages += 1
             } else {
-                encodePlain(value..<end.value, into: &scratch.page)
+                encodePlain(value..<end.value, into: &body)
                 pageStatistics.include(leaf.values, range: value..<end.value, order: leaf.sortOrder)
                 plainPages += 1
             }
@@ -120,42 +102,31 @@ struct ColumnChunkWriter {
             }
             let header = PageHeader(type: .dataPage, uncompressedPageSize: 0, compressedPageSize: 0,
                                     dataPageHeader: dataPageHeader)
-            let pageOffset = out.count
-            let written = try emitPage(header, page: scratch.page, into: &out)
-            sizes.uncompressed += written.uncompressed
-            sizes.compressed += written.compressed
-            let pageRows = rowCount(level..<end.level)
-            if options.writePageIndex {
-                pageIndex.append(offset: Int64(pageOffset), size: Int32(out.count - pageOffset), firstRow: firstRow,
-                                 statistics: pageStatistics, valueCount: end.value - value, isString: leaf.isString)
-            }
-            statistics.merge(pageStatistics)
-            firstRow += Int64(pageRows)
+            chunk.pages.append(PendingPage(header: header, body: body, firstRow: firstRow, statistics: pageStatistics,
+                                           valueCount: end.value - value))
+            chunk.statistics.merge(pageStatistics)
+            firstRow += Int64(rowCount(level..<end.level))
             level = end.level
             value = end.value
         }
 
         var encodings: Set<Encoding> = []
-        if dictionary != nil { encodings.insert(.plain) }
+        if dictionary != nil {
+            encodings.insert(.plain)
+            chunk.encodingStats.append(PageEncodingStats(pageType: .dictionaryPage, encoding: .plain, count: 1))
+        }
         if hasDefinition || hasRepetition { encodings.insert(.rle) }
         if dictionaryPages > 0 {
             encodings.insert(.rleDictionary)
-            encodingStats.append(PageEncodingStats(pageType: .dataPage, encoding: .rleDictionary, count: dictionaryPages))
+            chunk.encodingStats.append(PageEncodingStats(pageType: .dataPage, encoding: .rleDictionary,
+                                                         count: dictionaryPages))
         }
         if plainPages > 0 {
             encodings.insert(.plain)
-            encodingStats.append(PageEncodingStats(pageType: .dataPage, encoding: .plain, count: plainPages))
+            chunk.encodingStats.append(PageEncodingStats(pageType: .dataPage, encoding: .plain, count: plainPages))
         }
-        let metaData = ColumnMetaData(
-            type: leaf.physicalType, encodings: encodings.sorted(), pathInSchema: leaf.path,
-            codec: options.codec.thriftValue, numValues: Int64(levelEnd - levelStart),
-            totalUncompressedSize: Int64(sizes.uncompressed), totalCompressedSize: Int64(sizes.compressed),
-            dataPageOffset: dataPageOffset, dictionaryPageOffset: dictionaryPageOffset,
-            statistics: statistics.thrift(isString: leaf.isString), encodingStats: encodingStats)
-        return Result(chunk: ColumnChunk(fileOffset: dictionaryPageOffset ?? dataPageOffset, metaData: metaData),
-                      statistics: statistics,
-                      columnIndex: options.writePageIndex ? pageIndex.columnIndex() : nil,
-                      offsetIndex: options.writePageIndex ? pageIndex.offsetIndex : nil)
+        chunk.encodings = encodings.sorted()
+        return chunk
     }
 
     /// The level index where the row `rows` rows after `start` begins.
@@ -310,27 +281,6 @@ struct ColumnChunkWriter {
         let dictionarySize = encoder.plainSize + (covered.count * encoder.indexBitWidth + 7) / 8
         guard dictionarySize * 4 < leaf.values.plainSize(covered) * 3 else { return nil }
         return (encoder, end)
-    }
-
-    /// Compresses `page`, appends its header and bytes to `out`, and returns both sizes with the header.
-    private func emitPage(_ header: PageHeader, page: [UInt8],
-                          into out: inout [UInt8]) throws(ParquetError) -> (uncompressed: Int, compressed: Int) {
-        guard page.count <= Int(Int32.max) else {
-            throw ParquetError(.tooLarge, "page of \(page.count) bytes", context: ["column": leaf.path.joined(separator: ".")])
-        }
-        let pageSize = page.count
-        let writePageChecksums = options.writePageChecksums
-        return try compressor.compress(page) { compressed in
-            var header = header
-            header.uncompressedPageSize = Int32(pageSize)
-            header.compressedPageSize = Int32(compressed.count)
-            if writePageChecksums { header.crc = PageChecksum.crc32(compressed) }
-            var writer = CompactProtocolWriter(capacity: 64)
-            writer.writeStructValue(header)
-            out.append(contentsOf: writer.bytes)
-            out.appendBytes(compressed)
-            return (writer.bytes.count + pageSize, writer.bytes.count + compressed.count)
-        }
     }
 }
 

@@ -8,51 +8,90 @@ import Musl
 import Darwin
 #endif
 
-/// Encodes the column chunks of a file on a few threads, each with its own compressor and scratch buffers.
+/// Encodes and compresses the column chunks of a file on a few threads.
 ///
-/// Every leaf column is one unit of work (all of its row groups), taken largest first so that the
-/// long columns start early. Each chunk is written into its own buffer with offsets from 0; the
-/// file writer concatenates them in schema order and rebases the offsets, so the bytes never
-/// depend on scheduling.
+/// Two parallel passes: every leaf column is encoded into uncompressed pages (largest column first),
+/// then every page of every column is compressed (largest page first), each thread with its own
+/// compressor. Splitting compression by page keeps both cores busy when one column (a JSON
+/// payload) holds most of the bytes. The file writer then appends the pages in schema order, so
+/// the bytes never depend on scheduling.
 enum ColumnChunkPool {
-    /// One column chunk: its bytes and its metadata with offsets relative to `bytes`.
+    /// One column chunk: its pending pages and the same pages compressed, in order.
     struct Piece: Sendable {
-        var bytes: [UInt8]
-        var result: ColumnChunkWriter.Result
-    }
-
-    private struct State {
-        var next = 0
-        var pieces: [[Piece]?]
-        var error: ParquetError?
+        var chunk: PendingChunk
+        var pages: [CompressedPage]
     }
 
     /// `[leaf][rowGroup]` pieces of every leaf.
     static func encode(leaves: [LeafColumn], groupRows: [Int],
                        options: WriterOptions) throws(ParquetError) -> [[Piece]] {
+        let threads = max(1, options.maxThreads ?? processorCount)
         let costs = leaves.map { $0.values.plainSize(0..<$0.values.count) + $0.levelCount / 4 }
-        let order = leaves.indices.sorted { costs[$0] != costs[$1] ? costs[$0] > costs[$1] : $0 < $1 }
-        let threads = max(1, min(options.maxThreads ?? processorCount, leaves.count))
-        if threads == 1 {
-            let compressor = try PageCompressor(codec: options.codec)
-            var scratch = ColumnChunkWriter.Scratch()
-            var pieces: [[Piece]] = []
-            for leaf in leaves {
-                pieces.append(try encode(leaf, groupRows: groupRows, options: options, compressor: compressor,
-                                         scratch: &scratch))
-            }
-            return pieces
+        let columnOrder = leaves.indices.sorted { costs[$0] != costs[$1] ? costs[$0] > costs[$1] : $0 < $1 }
+        let chunks: [[PendingChunk]] = try run(columnOrder, threads: threads, context: { () throws(ParquetError) in
+            ColumnChunkWriter.Scratch()
+        }) { (scratch: inout ColumnChunkWriter.Scratch, index: Int) throws(ParquetError) -> [PendingChunk] in
+            var writer = ColumnChunkWriter(leaf: leaves[index], options: options)
+            return groupRows.map { writer.encodeChunk(rows: $0, scratch: &scratch) }
         }
-        let state = Mutex(State(pieces: Array(repeating: nil, count: leaves.count)))
-        DispatchQueue.concurrentPerform(iterations: threads) { _ in
-            let compressor: PageCompressor
+
+        var allTasks: [(column: Int, group: Int, page: Int)] = []
+        for (column, groups) in chunks.enumerated() {
+            for (group, chunk) in groups.enumerated() {
+                for page in chunk.pages.indices { allTasks.append((column, group, page)) }
+            }
+        }
+        let tasks = allTasks
+        func size(_ task: (column: Int, group: Int, page: Int)) -> Int {
+            chunks[task.column][task.group].pages[task.page].body.count
+        }
+        let pageOrder = tasks.indices.sorted { size(tasks[$0]) != size(tasks[$1]) ? size(tasks[$0]) > size(tasks[$1]) : $0 < $1 }
+        let checksum = options.writePageChecksums
+        let compressed: [CompressedPage] = try run(pageOrder, threads: threads, context: { () throws(ParquetError) in
+            try PageCompressor(codec: options.codec)
+        }) { (compressor: inout PageCompressor, index: Int) throws(ParquetError) -> CompressedPage in
+            let task = tasks[index]
+            let chunk = chunks[task.column][task.group]
+            return try chunk.pages[task.page].compressed(with: compressor, checksum: checksum, column: chunk.path)
+        }
+
+        var pieces = chunks.map { $0.map { Piece(chunk: $0, pages: []) } }
+        for (index, task) in tasks.enumerated() {
+            pieces[task.column][task.group].pages.append(compressed[index])
+        }
+        return pieces
+    }
+
+    private struct State<Output: Sendable>: Sendable {
+        var next = 0
+        var outputs: [Output?]
+        var error: ParquetError?
+    }
+
+    /// Runs `body` for every index of `order` (indices into the result) on up to `threads` threads.
+    ///
+    /// Each thread makes one `context` (a compressor, scratch buffers) and takes the next index
+    /// until none is left; the first error stops the others from taking more.
+    private static func run<Context, Output: Sendable>(
+        _ order: [Int], threads: Int, context makeContext: @Sendable () throws(ParquetError) -> Context,
+        _ body: @Sendable (inout Context, Int) throws(ParquetError) -> Output
+    ) throws(ParquetError) -> [Output] {
+        let workers = min(threads, order.count)
+        if workers <= 1 {
+            var context = try makeContext()
+            var outputs = [Output?](repeating: nil, count: order.count)
+            for index in order { outputs[index] = try body(&context, index) }
+            return outputs.map { $0! }
+        }
+        let state = Mutex(State<Output>(outputs: Array(repeating: nil, count: order.count)))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            var context: Context
             do throws(ParquetError) {
-                compressor = try PageCompressor(codec: options.codec)
+                context = try makeContext()
             } catch {
                 state.withLock { $0.error = $0.error ?? error }
                 return
             }
-            var scratch = ColumnChunkWriter.Scratch()
             while true {
                 let taken: Int? = state.withLock { state in
                     guard state.error == nil, state.next < order.count else { return nil }
@@ -61,43 +100,19 @@ enum ColumnChunkPool {
                 }
                 guard let index = taken else { return }
                 do throws(ParquetError) {
-                    let pieces = try encode(leaves[index], groupRows: groupRows, options: options,
-                                            compressor: compressor, scratch: &scratch)
-                    state.withLock { $0.pieces[index] = pieces }
+                    let output = try body(&context, index)
+                    state.withLock { $0.outputs[index] = output }
                 } catch {
                     state.withLock { $0.error = $0.error ?? error }
                     return
                 }
             }
         }
-        let finished = state.withLock { $0 }
-        if let error = finished.error { throw error }
-        return finished.pieces.map { $0 ?? [] }
-    }
-
-    private static func encode(_ leaf: LeafColumn, groupRows: [Int], options: WriterOptions,
-                               compressor: PageCompressor,
-                               scratch: inout ColumnChunkWriter.Scratch) throws(ParquetError) -> [Piece] {
-        var writer = ColumnChunkWriter(leaf: leaf, options: options, compressor: compressor)
-        var pieces: [Piece] = []
-        pieces.reserveCapacity(groupRows.count)
-        let estimate = estimatedSize(leaf, codec: options.codec) / max(1, groupRows.count)
-        for rows in groupRows {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(estimate)
-            let result = try writer.writeChunk(rows: rows, scratch: &scratch, into: &bytes)
-            pieces.append(Piece(bytes: bytes, result: result))
+        let finished = state.withLock { state in
+            (state.error, state.outputs)
         }
-        return pieces
-    }
-
-    /// A capacity guess for a column's bytes from the raw value sizes and the codec.
-    private static func estimatedSize(_ leaf: LeafColumn, codec: CompressionCodec) -> Int {
-        let raw = leaf.values.plainSize(0..<leaf.values.count) + leaf.levelCount / 4
-        switch codec {
-        case .uncompressed: return raw + 1024
-        default: return raw / 3 + 1024
-        }
+        if let error = finished.0 { throw error }
+        return finished.1.map { $0! }
     }
 
     private static var processorCount: Int {

@@ -37,7 +37,7 @@ public enum ParquetFileWriter {
         let encoded = try ColumnChunkPool.encode(leaves: leaves, groupRows: groupRows, options: options)
 
         var out: [UInt8] = []
-        out.reserveCapacity(encoded.reduce(4096) { $0 + $1.reduce(0) { $0 + $1.bytes.count } })
+        out.reserveCapacity(encoded.reduce(4096) { $0 + $1.reduce(0) { $0 + $1.pages.reduce(0) { $0 + $1.bytes.count } } })
         out.append(contentsOf: magic)
         var rowGroups: [RowGroup] = []
         var summaries = leaves.map {
@@ -45,37 +45,35 @@ public enum ParquetFileWriter {
                                minValue: nil, maxValue: nil)
         }
         var statistics = [ColumnStatistics](repeating: ColumnStatistics(), count: leaves.count)
-        var offsetIndexes: [[OffsetIndex?]] = []
+        var indexes: [[(column: ColumnIndex?, offset: OffsetIndex?)]] = []
         for (group, rows) in groupRows.enumerated() {
             let groupOffset = Int64(out.count)
             var chunks: [ColumnChunk] = []
             chunks.reserveCapacity(leaves.count)
-            var groupOffsetIndexes: [OffsetIndex?] = []
+            var groupIndexes: [(column: ColumnIndex?, offset: OffsetIndex?)] = []
             var totalByteSize: Int64 = 0
             var totalCompressedSize: Int64 = 0
             for index in leaves.indices {
                 let piece = encoded[index][group]
-                let base = Int64(out.count)
-                out.append(contentsOf: piece.bytes)
-                let chunk = piece.result.chunk.rebased(by: base)
-                let metaData = chunk.metaData
-                chunks.append(chunk)
-                groupOffsetIndexes.append(piece.result.offsetIndex?.rebased(by: base))
+                let result = piece.chunk.assemble(piece.pages, into: &out, pageIndex: options.writePageIndex)
+                let metaData = result.chunk.metaData
+                chunks.append(result.chunk)
+                groupIndexes.append((result.columnIndex, result.offsetIndex))
                 totalByteSize += metaData.totalUncompressedSize
                 totalCompressedSize += metaData.totalCompressedSize
                 summaries[index].valueCount += metaData.numValues
                 summaries[index].compressedSize += metaData.totalCompressedSize
-                statistics[index].merge(piece.result.statistics)
+                statistics[index].merge(result.statistics)
             }
             rowGroups.append(RowGroup(columns: chunks, totalByteSize: totalByteSize, numRows: Int64(rows),
                                       fileOffset: groupOffset, totalCompressedSize: totalCompressedSize,
                                       ordinal: Int16(truncatingIfNeeded: group)))
-            offsetIndexes.append(groupOffsetIndexes)
+            indexes.append(groupIndexes)
         }
         // Page indexes follow the row groups, all column indexes first, as parquet-java lays them out.
         for group in rowGroups.indices {
             for index in leaves.indices {
-                guard let columnIndex = encoded[index][group].result.columnIndex else { continue }
+                guard let columnIndex = indexes[group][index].column else { continue }
                 let bytes = columnIndex.compactEncoded()
                 rowGroups[group].columns[index].columnIndexOffset = Int64(out.count)
                 rowGroups[group].columns[index].columnIndexLength = Int32(bytes.count)
@@ -84,7 +82,7 @@ public enum ParquetFileWriter {
         }
         for group in rowGroups.indices {
             for index in leaves.indices {
-                guard let offsetIndex = offsetIndexes[group][index] else { continue }
+                guard let offsetIndex = indexes[group][index].offset else { continue }
                 let bytes = offsetIndex.compactEncoded()
                 rowGroups[group].columns[index].offsetIndexOffset = Int64(out.count)
                 rowGroups[group].columns[index].offsetIndexLength = Int32(bytes.count)
