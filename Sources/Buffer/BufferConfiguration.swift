@@ -24,6 +24,10 @@ public struct BufferConfiguration: Sendable {
     /// Most message keys remembered; the oldest are forgotten first. Default 2,000,000 (about 100 MB of memory).
     public var maxDedupKeys: Int = 2_000_000
 
+    /// How long the writer waits after the first waiting append before it writes the transaction,
+    /// so concurrent requests share one fsync; nil (the default) writes at once — requests that
+    /// arrive while a transaction is being written already share the next one.
+    public var groupCommitWindow: DispatchTimeInterval?
     /// How long after a flush its events' chunks are deleted; default 1 s (deletes coalesce).
     public var purgeDelay: DispatchTimeInterval = .seconds(1)
 

@@ -87,7 +87,12 @@ public final class EventBuffer: Sendable {
                 return true
             }
             if schedule {
-                queue.async { self.drainAppends() }
+                // Gather for a moment so that one transaction (one fsync) answers more requests.
+                if let window = configuration.groupCommitWindow {
+                    queue.asyncAfter(deadline: .now() + window) { self.drainAppends() }
+                } else {
+                    queue.async { self.drainAppends() }
+                }
             }
         }
     }

@@ -41,6 +41,9 @@ public struct FloeServer: Sendable {
         bufferConfiguration.durability = configuration.durability
         bufferConfiguration.maxPartitionEvents = configuration.maxPartitionEvents
         bufferConfiguration.maxBufferedBytes = configuration.maxBufferedBytes
+        if configuration.groupCommitWindowMicros > 0 {
+            bufferConfiguration.groupCommitWindow = .microseconds(configuration.groupCommitWindowMicros)
+        }
         let buffer = try EventBuffer(configuration: bufferConfiguration, logger: logger)
         let (catalog, fileIO) = try makeStorage()
         var settings = FlushSettings()

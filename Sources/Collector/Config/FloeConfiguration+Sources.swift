@@ -150,6 +150,7 @@ extension FloeConfiguration {
         logLevel = environment["FLOE_LOG_LEVEL"] ?? logLevel
         logFormat = environment["FLOE_LOG_FORMAT"] ?? logFormat
         eventLoopThreads = try int("FLOE_EVENT_LOOP_THREADS") ?? eventLoopThreads
+        groupCommitWindowMicros = try int("FLOE_GROUP_COMMIT_US") ?? groupCommitWindowMicros
         manifestMergeMinCount = try int("FLOE_MANIFEST_MERGE_MIN_COUNT") ?? manifestMergeMinCount
         metadataPreviousVersionsMax = try int("FLOE_METADATA_PREVIOUS_VERSIONS_MAX") ?? metadataPreviousVersionsMax
         if let value = environment["AUTH_ENABLED"] { authEnabled = ["1", "true", "yes", "on"].contains(value.lowercased()) }

@@ -22,6 +22,8 @@ public struct FloeConfiguration: Sendable {
     /// Flush a partition when its oldest event is this old; default 30,000 ms.
     public var bufferTimeoutMs = 30_000
     public var durability: BufferConfiguration.Durability = .fsync
+    /// Microseconds the buffer writer gathers appends before a transaction; 0 (default) writes at once.
+    public var groupCommitWindowMicros = 0
     /// Events one partition may buffer before requests get 507; default 10,000.
     public var maxPartitionEvents = 10_000
     /// Bytes the buffer may hold before requests get 503; default 1 GiB.
