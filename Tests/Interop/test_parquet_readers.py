@@ -364,3 +364,60 @@ def test_spark_filters_with_the_page_index(fixtures, spark):
     assert frame.filter("id >= 123456 AND id < 123466").count() == 10
     assert frame.filter("small = -32768").count() == len([i for i in range(1_000_000)
                                                          if i % 11 != 0 and i % 65536 == 0])
+    assert frame.filter("type = 'identify' AND id < 1000").count() == len([i for i in range(1000)
+                                                                          if i % 7 != 0 and i % 4 == 2])
+
+
+def thrift_reader():
+    import sys
+    sys.path.insert(0, str(REPO / "Tests" / "ParquetTests" / "Fixtures"))
+    from check_fixtures import Compact, footer
+    return Compact, footer
+
+
+@pytest.mark.parametrize("name", ["typed_zstd1", "typed_uncompressed", "million_rows"] + RANDOM)
+def test_page_index_points_at_every_data_page(fixtures, name):
+    """OffsetIndex locations hit each data page header; ColumnIndex agrees with the page statistics."""
+    Compact, footer = thrift_reader()
+    data, meta = footer(fixtures / f"{name}.parquet")
+    options = {} if name.startswith(("typed", "million")) else load(fixtures / f"{name}.parquet")["options"]
+    for group in meta.get(4, []):
+        for chunk in group[1]:
+            md = chunk[3]
+            if options.get("page_index") is False:
+                assert 4 not in chunk and 6 not in chunk
+                continue
+            index_parser = Compact(data, chunk[4])
+            locations = index_parser.struct()[1]
+            assert index_parser.pos == chunk[4] + chunk[5]
+            start = md.get(11, md[9])
+            assert locations[0][1] == md[9], "first location is the first data page"
+            values = 0
+            rows = []
+            headers = []
+            for i, location in enumerate(locations):
+                parser = Compact(data, location[1])
+                header = parser.struct()
+                assert header[1] == 0, "a data page"
+                assert parser.pos - location[1] + header[3] == location[2], "header + body = compressed_page_size"
+                if i + 1 < len(locations):
+                    assert location[1] + location[2] == locations[i + 1][1], "pages are contiguous"
+                values += header[5][1]
+                rows.append(location[3])
+                headers.append(header)
+            assert locations[-1][1] + locations[-1][2] == start + md[7], "last page ends the chunk"
+            assert values == md[5]
+            assert rows[0] == 0 and rows == sorted(set(rows)) and rows[-1] < group[3]
+            if 6 not in chunk:
+                continue
+            column_parser = Compact(data, chunk[6])
+            column_index = column_parser.struct()
+            assert column_parser.pos == chunk[6] + chunk[7]
+            assert len(column_index[1]) == len(locations)
+            assert sum(column_index[5]) == md[12][3]
+            for i, header in enumerate(headers):
+                stats = header[5][5]
+                assert column_index[5][i] == stats[3]
+                assert column_index[1][i] == (stats[3] == header[5][1])
+                if not column_index[1][i]:
+                    assert (column_index[2][i], column_index[3][i]) == (stats[6], stats[5])
