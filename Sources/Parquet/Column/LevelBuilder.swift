@@ -95,6 +95,16 @@ enum LevelBuilder {
                                    "column has \(values.count) values but \(validCount) non-null entries",
                                    context: ["column": column])
             }
+            if case .integer(let bitWidth, let isSigned) = field.type, bitWidth < 32, case .int32(let v) = values {
+                // Readers cast INT(8/16) to narrow types: a value out of range would wrap there.
+                let range: ClosedRange<Int32> = isSigned
+                    ? -(Int32(1) << (bitWidth - 1))...((Int32(1) << (bitWidth - 1)) - 1)
+                    : 0...((Int32(1) << bitWidth) - 1)
+                guard !v.contains(where: { !range.contains($0) }) else {
+                    throw ParquetError(.invalidColumnData, "value out of range for INT(\(bitWidth), \(isSigned))",
+                                       context: ["column": column])
+                }
+            }
             var definitionLevels: [UInt8] = []
             var repetitionLevels: [UInt8] = []
             let levelCount: Int

@@ -31,14 +31,6 @@ struct OffsetIndex: ThriftStruct, Sendable, Equatable {
     func write(to writer: inout CompactProtocolWriter) {
         writer.writeStructList(field: 1, pageLocations)
     }
-
-    /// The same index with every page offset moved by `delta` bytes.
-    func rebased(by delta: Int64) -> OffsetIndex {
-        OffsetIndex(pageLocations: pageLocations.map {
-            PageLocation(offset: $0.offset + delta, compressedPageSize: $0.compressedPageSize,
-                         firstRowIndex: $0.firstRowIndex)
-        })
-    }
 }
 
 /// `PageLocation`: one data page of an `OffsetIndex`.

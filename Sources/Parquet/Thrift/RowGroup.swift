@@ -47,13 +47,4 @@ struct ColumnChunk: ThriftStruct, Sendable, Equatable {
             writer.writeI32(field: 7, columnIndexLength)
         }
     }
-
-    /// The same chunk with every file offset moved by `delta` bytes.
-    func rebased(by delta: Int64) -> ColumnChunk {
-        var chunk = self
-        chunk.fileOffset += delta
-        chunk.metaData.dataPageOffset += delta
-        if let offset = chunk.metaData.dictionaryPageOffset { chunk.metaData.dictionaryPageOffset = offset + delta }
-        return chunk
-    }
 }

@@ -91,3 +91,30 @@ struct LogicalTypesAndPageIndexTests {
         #expect(with.bytes.count > without.bytes.count)
     }
 }
+
+@Suite("Narrow integer validation")
+struct NarrowIntegerTests {
+    @Test("INT(8) and UINT(16) values outside their range are rejected",
+          arguments: [(Int8(8), true, Int32(128)), (8, true, -129), (16, false, 65_536), (16, false, -1)])
+    func outOfRange(bitWidth: Int8, isSigned: Bool, value: Int32) {
+        let schema = ParquetSchema(fields: [ParquetField(name: "n", fieldId: 1,
+                                                         type: .integer(bitWidth: bitWidth, isSigned: isSigned),
+                                                         isRequired: true)])
+        #expect(throws: ParquetError.self) {
+            try ParquetFileWriter.write(schema: schema, columns: [.int32([0, value], validity: nil)], rowCount: 2)
+        }
+    }
+
+    @Test("the extremes of INT(8) and UINT(16) are accepted")
+    func extremes() throws {
+        let schema = ParquetSchema(fields: [
+            ParquetField(name: "a", fieldId: 1, type: .integer(bitWidth: 8, isSigned: true), isRequired: true),
+            ParquetField(name: "b", fieldId: 2, type: .integer(bitWidth: 16, isSigned: false), isRequired: true),
+        ])
+        let file = try ParquetFileWriter.write(schema: schema, columns: [.int32([-128, 127], validity: nil),
+                                                                         .int32([0, 65_535], validity: nil)],
+                                               rowCount: 2)
+        #expect(file.columns[0].minValue == [0x80, 0xFF, 0xFF, 0xFF])
+        #expect(file.columns[1].maxValue == [0xFF, 0xFF, 0, 0])
+    }
+}
