@@ -228,11 +228,18 @@ def test_pyiceberg_reads_by_field_id(fixtures, tmp_path):
     fields, columns = [], []
     for column in doc["columns"]:
         shape, kind = split_kind(column["kind"])
-        if shape != "prim" or kind not in ICEBERG_KINDS:
+        if kind not in ICEBERG_KINDS:
             continue
+        field_id = column["field_id"]
+        if shape == "list":
+            element_required = "uuids" == column["name"]  # the fixture's only list of required elements
+            iceberg_type = t.ListType(field_id + 1, primitive[kind], element_required=element_required)
+        elif shape == "map":
+            iceberg_type = t.MapType(field_id + 1, t.StringType(), field_id + 2, primitive[kind], value_required=False)
+        else:
+            iceberg_type = primitive[kind]
         # Renamed on purpose: pyiceberg must find the columns by field id, not by name.
-        fields.append(t.NestedField(column["field_id"], "renamed_" + column["name"], primitive[kind],
-                                    required=column["required"]))
+        fields.append(t.NestedField(field_id, "renamed_" + column["name"], iceberg_type, required=column["required"]))
         columns.append(column)
     schema = Schema(*fields)
     catalog = SqlCatalog("floe", uri=f"sqlite:///{tmp_path}/catalog.db", warehouse=f"file://{tmp_path}")
