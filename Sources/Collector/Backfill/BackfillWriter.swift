@@ -40,7 +40,9 @@ struct BackfillWriter: Sendable {
                                                             properties: tableProperties)
             try fileIO.applyVendedConfig(table.storageConfig(for: table.metadata.location))
             let location = table.metadata.location
-            let parquet = self.parquet
+            var options = self.parquet
+            if tableFiles.count > 1 { options.maxThreads = 1 }  // files are encoded side by side
+            let parquet = options
             let fileIO = self.fileIO
             var dataFiles = [DataFile?](repeating: nil, count: tableFiles.count)
             try await withThrowingTaskGroup(of: (Int, DataFile).self) { group in

@@ -210,7 +210,10 @@ actor FlushCoordinator {
     private func writeDataFiles(_ intent: FlushIntent, rows: [[StoredRow]],
                                 definition: TableDefinition) async throws -> [DataFile] {
         let jobs = zip(intent.files, rows).enumerated().filter { !$0.element.1.isEmpty }
-        let parquet = settings.parquet
+        var options = settings.parquet
+        // Files are encoded side by side; one thread per file avoids oversubscribing the cores.
+        if jobs.count > 1 { options.maxThreads = 1 }
+        let parquet = options
         let fileIO = self.fileIO
         let metrics = self.metrics
         var results = [DataFile?](repeating: nil, count: intent.files.count)
