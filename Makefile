@@ -83,3 +83,10 @@ bench: deps venv
 	@$(call apt_install,zstd wrk curl)
 	$(VENV)/bin/pip install --disable-pip-version-check --quiet -r Benchmarks/requirements.txt
 	bash Benchmarks/compare.sh $(BENCH_ARGS)
+
+## soak: SOAK_MINUTES (default 30) of mixed traffic with flushes and SIGKILLs against the debug binary;
+## prints events, kills, lost/duplicated, RSS/fd/buffer.db/data dir figures; fails on loss, duplication or growth
+SOAK_MINUTES ?= 30
+.PHONY: soak
+soak: deps venv build
+	FLOE_BIN=$(FLOE_DEBUG) $(VENV)/bin/python Tests/Interop/soak.py --minutes $(SOAK_MINUTES)

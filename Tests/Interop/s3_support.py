@@ -121,9 +121,11 @@ DENIED = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Cod
 
 # What the proxy does with one request: forward it, answer an error itself, or close the connection without an
 # answer, either before moto sees the request ("drop"), after STALL_SECONDS ("stall", for client timeouts) or
-# after moto applied it ("forward-then-drop").
-Action = str  # "forward" | "503" | "500" | "403" | "drop" | "stall" | "forward-then-drop"
+# after moto applied it ("forward-then-drop"); "delay" forwards after DELAY_SECONDS (latency), "partial" forwards
+# and answers moto's status and full Content-Length but only the first half of the body, then closes.
+Action = str  # "forward" | "503" | "500" | "403" | "drop" | "stall" | "forward-then-drop" | "delay" | "partial"
 STALL_SECONDS = 3.0
+DELAY_SECONDS = 0.4
 
 
 @dataclass
@@ -188,6 +190,8 @@ class FaultProxy:
                     if self.command != "HEAD":
                         self.wfile.write(payload)
                     return
+                if action == "delay":
+                    time.sleep(DELAY_SECONDS)
                 upstream = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=60)
                 upstream.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
                 for name, value in self.headers.items():
@@ -206,7 +210,10 @@ class FaultProxy:
                 self.send_header("Content-Length", str(len(data)) if self.command != "HEAD"
                                  else response.getheader("Content-Length", "0"))
                 self.end_headers()
-                if self.command != "HEAD":
+                if action == "partial" and self.command != "HEAD" and len(data) > 1:
+                    self.wfile.write(data[:len(data) // 2])
+                    self.close_connection = True
+                elif self.command != "HEAD":
                     self.wfile.write(data)
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle

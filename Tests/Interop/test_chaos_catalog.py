@@ -1,0 +1,144 @@
+"""Catalog faults under live traffic: Floe commits to an Iceberg REST catalog (rest_catalog_server.py) that
+misbehaves while clients keep sending and Floe keeps flushing (ICEBERG_BUFFER_TIMEOUT_MS=300).
+
+- 409 storms: a pyiceberg writer appends to the same `events` table in a loop, so Floe's commits keep losing
+  the optimistic race and must reload, rebase and retry;
+- 500/502/503/504 answered before the commit is applied, and 503 after it was applied (state unknown:
+  Floe must look for its floe.commit-id instead of appending again);
+- a commit applied, then answered only after a while, with Floe SIGKILLed while it waits (recovery at start);
+- a commit answered after the 60 s client timeout, with a pyiceberg append landing on top of it meanwhile
+  (Floe must find its snapshot in the ancestry, not only at the head);
+- the catalog down (refused connections, open connections cut) for 25 s while ingest goes on.
+At the end every acknowledged event is in its table exactly once, every pyiceberg append too, and the snapshot
+log is one valid chain whose data files hold exactly the table's rows.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+import pytest
+
+from chaos import (ConcurrentWriter, TcpRelay, assert_snapshot_chain, flush_until_empty, start_clients, stop_clients,
+                   verdict, wait_until)
+from rest_catalog_server import RestCatalogServer
+
+TOKEN = "chaos-catalog-token"
+DOWN_SECONDS = 25.0
+CLIENT_TIMEOUT_S = 60.0  # RESTCatalog.Timeouts.defaultMutation: a commit answered later has an unknown outcome
+
+
+@pytest.fixture
+def catalog(tmp_path):
+    rest = RestCatalogServer(tmp_path / "rest", token=TOKEN).start()
+    relay = TcpRelay(rest.port).start()  # Floe talks to the relay, so the catalog can really go down
+    yield rest, relay
+    relay.stop()
+    rest.stop()
+
+
+def floe_env(relay: TcpRelay, **extra) -> dict[str, str]:
+    return {"R2_CATALOG_ENDPOINT": relay.uri, "R2_CATALOG_AUTH_TOKEN": TOKEN, "FLOE_CATALOG_WAREHOUSE": "interop",
+            "ICEBERG_BUFFER_SIZE": "200", "ICEBERG_BUFFER_TIMEOUT_MS": "300", **extra}
+
+
+def commit_statuses(rest: RestCatalogServer) -> Counter:
+    """Statuses the catalog answered to table commits (POST .../tables/{t})."""
+    return Counter(e.get("status") for e in list(rest.log)
+                   if e["method"] == "POST" and "/tables/" in e["path"])
+
+
+def writer_for(rest: RestCatalogServer, stop: threading.Event, **options) -> ConcurrentWriter:
+    return ConcurrentWriter(rest.root / "catalog.db", f"file://{rest.root}/warehouse", "analytics.events", stop,
+                            **options)
+
+
+def check_tables(rest: RestCatalogServer, clients, writer: ConcurrentWriter) -> dict:
+    tables = {name: rest.catalog.load_table(f"analytics.{name}") for name in ("events", "cloudevents")}
+    result = verdict(clients, tables, extra_expected={"events": writer.committed})
+    chains = {name: assert_snapshot_chain(table) for name, table in tables.items()}
+    print(f"{result.summary()} writer_appends={len(writer.committed) // writer.rows_per_append} "
+          f"writer_conflicts={writer.conflicts} chains={chains} commit_statuses={dict(commit_statuses(rest))}")
+    assert not writer.errors, f"the pyiceberg writer failed: {writer.errors[:3]}"
+    result.assert_ok()
+    return chains
+
+
+def test_conflicts_5xx_kills_and_an_outage_under_live_traffic(floe, catalog):
+    rest, relay = catalog
+    server = floe(env=floe_env(relay))
+    stop = threading.Event()
+    clients = start_clients(lambda: server.url, 3, stop, seed=300, batch=25, kinds=("batch", "cloudevents"),
+                            pause=0.02)
+    wait_until(lambda: rest.commits_applied >= 2, 30, "Floe's first commits")
+
+    # 409 storm: another writer appends to the same table as fast as it can.
+    writer = writer_for(rest, stop)
+    writer.start()
+    wait_until(lambda: commit_statuses(rest)[409] >= 10 and len(writer.committed) >= 30, 40,
+               "a storm of 409s and 10 concurrent appends")
+    writer.active.clear()
+
+    # 5xx before the commit is applied, then 503 after it was applied.
+    rest.faults.commit_statuses = [500, 503, 502, 504, 503, 500]
+    wait_until(lambda: not rest.faults.commit_statuses, 60, "the 5xx-before-apply faults to be used")
+    applied_before = rest.commits_applied
+    rest.faults.fail_after_apply = 3
+    wait_until(lambda: rest.faults.fail_after_apply == 0 and rest.commits_applied >= applied_before + 4, 60,
+               "the 503-after-apply faults to be used")
+
+    # A commit applied but answered late; Floe is killed while it waits and must recover at start-up.
+    for _ in range(2):
+        rest.faults.slow_seconds, rest.faults.slow_commits = 3.0, 1
+        wait_until(lambda: rest.faults.slow_commits == 0, 30, "a slow commit")
+        time.sleep(0.5)
+        server.kill()
+        server.start()
+
+    # The catalog goes down while clients keep sending: ingest must not depend on it.
+    acked_before = sum(len(c.acked) for c in clients)
+    relay.down(DOWN_SECONDS).join()
+    acked_during = sum(len(c.acked) for c in clients) - acked_before
+    assert acked_during > 50, f"only {acked_during} requests acknowledged while the catalog was down"
+    writer.active.set()  # conflicts again while Floe catches up on the backlog
+    time.sleep(3.0)
+    stop_clients(clients, stop)
+    writer.join(30)
+    flush_until_empty(server)
+
+    chains = check_tables(rest, clients, writer)
+    statuses = commit_statuses(rest)
+    assert statuses[409] >= 10 and statuses[503] >= 3, statuses
+    assert chains["events"]["floe_commits"] >= 5, chains
+
+
+def test_a_commit_answered_after_the_client_timeout_is_found_not_repeated(floe, catalog):
+    """The catalog applies a commit but answers after Floe's 60 s timeout; meanwhile another writer appends on top
+    of it, and the catalog is briefly unreachable when Floe looks for its commit. Floe must find its snapshot in
+    the ancestry of main and never append those rows again."""
+    rest, relay = catalog
+    server = floe(env=floe_env(relay))
+    stop = threading.Event()
+    clients = start_clients(lambda: server.url, 2, stop, seed=400, batch=25, kinds=("batch", "cloudevents"),
+                            pause=0.05)
+    wait_until(lambda: rest.commits_applied >= 2, 30, "Floe's first commits")
+    writer = writer_for(rest, stop, pause=5.0)
+    writer.active.clear()
+    writer.start()
+
+    rest.faults.slow_seconds, rest.faults.slow_commits = CLIENT_TIMEOUT_S + 4, 1
+    wait_until(lambda: rest.faults.slow_commits == 0, 30, "the slow commit")
+    slow_started = time.monotonic()
+    writer.active.set()  # appends on top of Floe's (applied, unanswered) snapshot
+    wait_until(lambda: len(writer.committed) >= 6, 30, "two concurrent appends")
+    writer.active.clear()
+    time.sleep(max(0.0, slow_started + CLIENT_TIMEOUT_S + 0.5 - time.monotonic()))
+    relay.down(3.0).join()  # Floe's reload after the timeout meets a catalog that is not there
+    time.sleep(2.0)
+    stop_clients(clients, stop)
+    stop.set()
+    writer.join(30)
+    flush_until_empty(server)
+    check_tables(rest, clients, writer)
+    assert "commitStateUnknown" in server.log_tail(10_000_000), "Floe never saw the commit time out"
