@@ -10,6 +10,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "floe", targets: ["floe"]),
+        // The lower modules, for the benchmark package in Benchmarks/.
+        .library(name: "FloeKit", targets: ["Parquet", "Buffer", "Iceberg"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

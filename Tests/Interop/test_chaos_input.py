@@ -445,10 +445,6 @@ def test_ten_thousand_malformed_requests_get_4xx_and_store_nothing(server: FloeS
     assert stored == set(control), f"control events stored: {len(stored)} of {len(control)}"
 
 
-@pytest.mark.xfail(strict=True, reason="Floe bug: a body whose framing breaks after the headers (invalid chunk size, "
-                                       "chunk shorter than declared, body cut short of Content-Length then half-close)"
-                                       " is answered 500 'internal error' (HTTPParserError logged as 'request "
-                                       "failed') instead of 400")
 def test_broken_body_framing_is_a_4xx(server: FloeServer):
     answers = []
     for request, half_close in BROKEN_BODY_FRAMING:

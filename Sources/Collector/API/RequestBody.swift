@@ -54,6 +54,9 @@ enum RequestBody {
             raw = Array(buffer.readableBytesView)
         } catch is NIOTooManyBytesError {
             throw APIError.payloadTooLarge(limit: limit)
+        } catch {
+            // Broken framing (bad chunk sizes, a body cut short): the client's request is malformed.
+            throw APIError.badRequest("the request body could not be read: malformed or truncated HTTP body")
         }
         guard let encoding else { return raw }
         do {

@@ -1,0 +1,76 @@
+import Benchmark
+import Buffer
+import Foundation
+import Iceberg
+import Logging
+import Parquet
+
+/// Hot paths of a flush and of ingest: Parquet column encoding per type and codec (Thrift footer
+/// included), the buffer's group-committed append, and an Iceberg commit (Avro manifest + manifest
+/// list + metadata) on the embedded catalog. Time, allocations and syscalls per iteration.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .syscalls],
+                                           maxDuration: .seconds(3))
+    let rows = 10_000
+    var strings = ByteArrayBuffer()
+    var json = ByteArrayBuffer()
+    for index in 0..<rows {
+        strings.append(Array("user_\(index % 5000)".utf8))
+        json.append(Array("{\"product_id\":\"sku-\(index)\",\"price\":\(index % 500).5,\"currency\":\"EUR\"}".utf8))
+    }
+    let timestamps = (0..<rows).map { 1_790_000_000_000_000 + Int64($0) * 1_000 }
+    let schema = ParquetSchema(fields: [
+        ParquetField(name: "user_id", fieldId: 1, type: .string, isRequired: true),
+        ParquetField(name: "properties", fieldId: 2, type: .string, isRequired: true),
+        ParquetField(name: "timestamp", fieldId: 3, type: .timestampMicrosUTC, isRequired: true),
+    ])
+    let columns: [ColumnData] = [.byteArray(strings, validity: nil), .byteArray(json, validity: nil),
+                                 .int64(timestamps, validity: nil)]
+    for (name, codec) in [("zstd1", CompressionCodec.zstd(level: 1)), ("snappy", .snappy), ("none", .uncompressed)] {
+        Benchmark("Parquet.write.10k-rows.\(name)") { benchmark in
+            var options = WriterOptions()
+            options.codec = codec
+            for _ in benchmark.scaledIterations {
+                blackHole(try ParquetFileWriter.write(schema: schema, columns: columns, rowCount: rows, options: options))
+            }
+        }
+    }
+
+    Benchmark("Buffer.append.100-events", configuration: .init(maxDuration: .seconds(3))) { benchmark in
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("floe-bench-\(UUID().uuidString).db").path
+        let buffer = try EventBuffer(configuration: BufferConfiguration(path: path), logger: Logger(label: "bench"))
+        let payload = [UInt8](repeating: 0x41, count: 700)
+        var sequence = 0
+        for _ in benchmark.scaledIterations {
+            var batch: [BufferedEvent] = []
+            for _ in 0..<100 {
+                sequence += 1
+                batch.append(BufferedEvent(partition: PartitionID(table: "events", key: "track/2026-11-01-00"),
+                                           receivedAt: 1, payload: payload, dedupKey: Array("s\(sequence)".utf8)))
+            }
+            blackHole(try await buffer.append(batch))
+        }
+    }
+
+    Benchmark("Iceberg.commit.10-files", configuration: .init(maxDuration: .seconds(3))) { benchmark in
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("floe-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let fileIO = LocalFileIO()
+        let catalog = try SQLCatalog(databasePath: directory.appendingPathComponent("catalog.db").path,
+                                     warehouseLocation: "file://" + directory.path, fileIO: fileIO,
+                                     logger: Logger(label: "bench"))
+        let id = TableIdentifier(namespace: ["bench"], name: "events")
+        _ = try await catalog.loadOrCreateTable(
+            id, schema: Schema(fields: [NestedField(id: 1, name: "type", required: true, type: .string)]),
+            partitionSpec: PartitionSpec(fields: [PartitionField(sourceId: 1, fieldId: 1000, name: "type", transform: "identity")]),
+            properties: [:])
+        let appender = TableAppender(catalog: catalog, fileIO: fileIO, logger: Logger(label: "bench"))
+        for iteration in benchmark.scaledIterations {
+            let files = (0..<10).map { index in
+                DataFile(filePath: "file://\(directory.path)/data/\(iteration)-\(index).parquet", partition: [.string("t\(index)")],
+                         recordCount: 2000, fileSizeInBytes: 150_000)
+            }
+            blackHole(try await appender.append(to: id, files: files, commitId: UUID().uuidString))
+        }
+    }
+}
