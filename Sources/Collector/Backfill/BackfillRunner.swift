@@ -34,9 +34,12 @@ public struct BackfillRunner: Sendable {
 
     public func run() async throws -> BackfillSummary {
         let started = ContinuousClock.now
-        let files = try InputFiles.expand(options.paths)
         let server = FloeServer(configuration: configuration, logger: logger)
         let (catalog, fileIO) = try server.makeStorage()
+        let inputs = try await RemoteInputs.resolve(options.paths, fileIO: fileIO,
+                                                    cache: configuration.dataDirectoryURL.appendingPathComponent("backfill-cache"))
+        defer { inputs.removeCache() }
+        let files = inputs.files
         let writer = BackfillWriter(catalog: catalog, fileIO: fileIO, namespace: namespace, logger: logger,
                                     parquet: try parquetOptions(), tableProperties: configuration.tableProperties)
         let checkpoints = options.dryRun ? nil
@@ -45,10 +48,10 @@ public struct BackfillRunner: Sendable {
             ?? configuration.dataDirectoryURL.appendingPathComponent("backfill-rejects.ndjson").path
         var context = RunContext(options: options, rejects: RejectsLog(path: rejectsPath), logger: logger)
         context.summary.dryRun = options.dryRun
-        context.progress.totalBytes = files.reduce(0) { $0 + (Self.identity(of: $1)?.size ?? 0) }
+        context.progress.totalBytes = files.reduce(0) { $0 + (inputs.identity(of: $1)?.size ?? 0) }
 
         if let checkpoints, let unit = try checkpoints.pendingUnit() {
-            try await recover(unit, checkpoints: checkpoints, writer: writer, context: &context)
+            try await recover(unit, checkpoints: checkpoints, writer: writer, inputs: inputs, context: &context)
         }
 
         var builder = BackfillUnitBuilder(targetFileRows: options.targetFileRows)
@@ -57,7 +60,7 @@ public struct BackfillRunner: Sendable {
         // One receive time per run: a unit redone after a crash rebuilds exactly the same rows.
         let receivedAt = FlushCoordinator.nowMicros()
         for path in files {
-            guard let identity = Self.identity(of: path) else { throw InputFiles.Missing(description: "cannot stat \(path)") }
+            guard let identity = inputs.identity(of: path) else { throw InputFiles.Missing(description: "cannot stat \(path)") }
             let state = try checkpoints?.state(of: identity) ?? identity
             context.summary.inputFiles += 1
             if state.complete {
@@ -66,7 +69,7 @@ public struct BackfillRunner: Sendable {
                 continue
             }
             identities[path] = state
-            let reader = try InputLineReader(path: path)
+            let reader = try InputLineReader(path: try await inputs.localPath(for: path))
             var lineNumber: Int64 = 0
             var rangeStart = state.committedLines
             var exhausted = false
@@ -168,17 +171,17 @@ public struct BackfillRunner: Sendable {
 
     /// Finishes a unit an earlier run left pending: confirms its commits, redoes the missing ones.
     private func recover(_ unit: BackfillCheckpoints.Unit, checkpoints: BackfillCheckpoints, writer: BackfillWriter,
-                         context: inout RunContext) async throws {
+                         inputs: RemoteInputs, context: inout RunContext) async throws {
         var committed = Set<String>()
         for (table, commitId) in unit.commitIds where try await writer.isCommitted(table: table, commitId: commitId) {
             committed.insert(table)
         }
         var identities: [String: BackfillCheckpoints.FileState] = [:]
-        for range in unit.ranges { identities[range.path] = Self.identity(of: range.path) }
+        for range in unit.ranges { identities[range.path] = inputs.identity(of: range.path) }
         if committed.count < unit.commitIds.count {
             var builder = BackfillUnitBuilder(targetFileRows: options.targetFileRows)
             for range in unit.ranges {
-                let reader = try InputLineReader(path: range.path)
+                let reader = try InputLineReader(path: try await inputs.localPath(for: range.path))
                 var lineNumber: Int64 = 0
                 var lines: [[UInt8]] = []
                 while lineNumber < range.toLine, let line = try reader.nextLine() {

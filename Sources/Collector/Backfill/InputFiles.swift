@@ -12,6 +12,12 @@ enum InputFiles {
         var description: String
     }
 
+    /// Whether an object or file name looks like an input (`.ndjson`, `.jsonl`, `.json`, optionally `.gz`/`.zst`).
+    static func isInput(_ name: String) -> Bool {
+        let base = name.hasSuffix(".gz") ? String(name.dropLast(3)) : name.hasSuffix(".zst") ? String(name.dropLast(4)) : name
+        return extensions.contains { base.hasSuffix($0) }
+    }
+
     static func expand(_ arguments: [String]) throws -> [String] {
         var result: [String] = []
         for argument in arguments {
@@ -37,9 +43,7 @@ enum InputFiles {
         let enumerator = FileManager.default.enumerator(atPath: absolute)
         var files: [String] = []
         while let relative = enumerator?.nextObject() as? String {
-            let name = relative.hasSuffix(".gz") ? String(relative.dropLast(3))
-                : relative.hasSuffix(".zst") ? String(relative.dropLast(4)) : relative
-            if extensions.contains(where: { name.hasSuffix($0) }) { files.append(absolute + "/" + relative) }
+            if isInput(relative) { files.append(absolute + "/" + relative) }
         }
         return files.sorted()
     }

@@ -1,0 +1,66 @@
+import Buffer
+import Foundation
+import Iceberg
+
+/// Backfill inputs: local files, directories and globs, and `s3://bucket/prefix` (S3 or R2).
+///
+/// Objects under an S3 prefix are listed through the deployment's FileIO (same credentials as the
+/// warehouse) and downloaded one at a time, when their turn comes, into `{data-dir}/backfill-cache`
+/// (keeping the `.gz`/`.zst` suffix), then read like local files. Their checkpoint identity is the
+/// object's location, size and last-modified time.
+final class RemoteInputs: @unchecked Sendable {
+    // @unchecked: used only from the one task that runs the backfill.
+    let files: [String]
+    private let remote: [String: StoredFile]
+    private let fileIO: StorageRouter
+    private let cache: URL
+    private var downloaded: [String: String] = [:]
+
+    private init(files: [String], remote: [String: StoredFile], fileIO: StorageRouter, cache: URL) {
+        self.files = files
+        self.remote = remote
+        self.fileIO = fileIO
+        self.cache = cache
+    }
+
+    static func resolve(_ arguments: [String], fileIO: StorageRouter, cache: URL) async throws -> RemoteInputs {
+        let local = arguments.filter { !$0.hasPrefix("s3://") && !$0.hasPrefix("s3a://") }
+        var files = try InputFiles.expand(local)
+        var remote: [String: StoredFile] = [:]
+        for prefix in arguments where prefix.hasPrefix("s3://") || prefix.hasPrefix("s3a://") {
+            let objects = try await fileIO.listFiles(prefix: prefix).filter { InputFiles.isInput($0.location) }
+            if objects.isEmpty { throw InputFiles.Missing(description: "no .ndjson/.jsonl/.json(.gz|.zst) object under \(prefix)") }
+            for object in objects where remote[object.location] == nil {
+                remote[object.location] = object
+                files.append(object.location)
+            }
+        }
+        return RemoteInputs(files: files, remote: remote, fileIO: fileIO, cache: cache)
+    }
+
+    func identity(of path: String) -> BackfillCheckpoints.FileState? {
+        if let object = remote[path] {
+            return BackfillCheckpoints.FileState(path: path, size: object.size ?? 0,
+                                                 modified: object.lastModified.map { Int64($0.timeIntervalSince1970 * 1_000_000) } ?? 0)
+        }
+        return BackfillRunner.identity(of: path)
+    }
+
+    /// A local path to read `path` from: itself, or a downloaded copy of the S3 object.
+    func localPath(for path: String) async throws -> String {
+        guard remote[path] != nil else { return path }
+        if let done = downloaded[path] { return done }
+        for old in downloaded.values { try? FileManager.default.removeItem(atPath: old) }
+        downloaded = [:]
+        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        let name = (path.split(separator: "/").last.map(String.init) ?? "object").replacingOccurrences(of: " ", with: "_")
+        let target = cache.appendingPathComponent("\(UUID().uuidString.prefix(8))-\(name)")
+        try Data(try await fileIO.read(path)).write(to: target)
+        downloaded[path] = target.path
+        return target.path
+    }
+
+    func removeCache() {
+        try? FileManager.default.removeItem(at: cache)
+    }
+}
