@@ -1,4 +1,4 @@
-"""Test events from gen_events.py (a copy of the shared corpus generator) and the request bodies that carry them."""
+"""Test events from gen_events.py (Benchmarks/gen_events.py, the repo's copy of the shared corpus generator) and the request bodies that carry them."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-GEN_EVENTS = Path(__file__).with_name("gen_events.py")
+GEN_EVENTS = Path(__file__).resolve().parents[2] / "Benchmarks" / "gen_events.py"  # the one copy in the repo
 
 CLOUDEVENTS_JSON = "application/cloudevents+json"
 
