@@ -11,7 +11,7 @@ let package = Package(
     products: [
         .executable(name: "floe", targets: ["floe"]),
         // The lower modules, for the benchmark package in Benchmarks/.
-        .library(name: "FloeKit", targets: ["Parquet", "Buffer", "Iceberg"]),
+        .library(name: "FloeKit", targets: ["Parquet", "Buffer", "Iceberg", "Collector"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

@@ -48,6 +48,14 @@ for batch in 10 100 500; do
 done
 record ingest-health floe "$($FLOE bench ingest --input "$TMP/corpus.ndjson" --health --seconds "$SECONDS_PER")"
 
+# Latency at half load (paced, flushes running): /v1/batch of 100 at 500 req/s = 50,000 events/s (half of the
+# 100k goal), and /v1/track at half the rate it sustained above. Latency counts from each scheduled send.
+TRACK_RATE=$(grep '"bench":"ingest-track"' "$LINES" | tail -1 | sed 's/.*"requests_per_s":\([0-9]*\).*/\1/')
+record ingest-half-batch-100 floe "$($FLOE bench ingest --input "$TMP/corpus.ndjson" --batch 100 --rate 500 --seconds "$SECONDS_PER")"
+record ingest-half-track floe "$($FLOE bench ingest --input "$TMP/corpus.ndjson" --batch 0 --rate $(( ${TRACK_RATE:-4000} / 2 )) --seconds "$SECONDS_PER")"
+# Memory with 1,000,000 events buffered (no flush during the run): the server's RSS after the last 200.
+record buffered-1m floe "$($FLOE bench ingest --input "$TMP/corpus.ndjson" --batch 500 --events 1000000 --no-flush)"
+
 # The same three rates with wrk as the load generator (C, lighter than the Swift client above).
 if command -v wrk >/dev/null; then
   python3 Benchmarks/load/make_bodies.py --batch 100 --count 20000 > "$TMP/wrk-batches.ndjson"

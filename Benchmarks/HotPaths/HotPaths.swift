@@ -1,13 +1,16 @@
 import Benchmark
 import Buffer
+@_spi(Benchmarks) import Collector
 import Foundation
-import Iceberg
+@_spi(Benchmarks) import Iceberg
 import Logging
 import Parquet
 
 /// Hot paths of a flush and of ingest: Parquet column encoding per type and codec (Thrift footer
-/// included), the buffer's group-committed append, and an Iceberg commit (Avro manifest + manifest
-/// list + metadata) on the embedded catalog. Time, allocations and syscalls per iteration.
+/// included), the buffer's group-committed append, an Iceberg commit (Avro manifest + manifest
+/// list + metadata) on the embedded catalog, and on their own: Avro manifest writing, buffered-row
+/// decoding into column buffers, JSON normalization of Segment messages, and SigV4 signing of an
+/// S3 upload. Time, allocations and syscalls per iteration.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .syscalls],
                                            maxDuration: .seconds(3))
@@ -50,6 +53,49 @@ let benchmarks: @Sendable () -> Void = {
             }
             blackHole(try await buffer.append(batch))
         }
+    }
+
+    let messages = (0..<10_000).map { index in
+        """
+        {"type":"track","event":"Product Viewed","messageId":"m-\(index)","userId":"user_\(index % 5000)",\
+        "timestamp":"2026-11-01T\(String(format: "%02d", index % 24)):15:00.000Z","properties":{"product_id":"sku-\(index)",\
+        "price":\(index % 500).5,"currency":"EUR"},"context":{"library":{"name":"analytics.js","version":"2.1"},\
+        "ip":"10.0.0.\(index % 250)","userAgent":"Mozilla/5.0"}}
+        """
+    }
+    Benchmark("Rows.decode.10k-events") { benchmark in
+        let sample = try EncodedRowSample(segmentLines: messages)
+        for _ in benchmark.scaledIterations { blackHole(try sample.decode()) }
+    }
+    Benchmark("Ingest.normalize.10k-events") { benchmark in
+        let sample = try EncodedRowSample(segmentLines: messages)
+        for _ in benchmark.scaledIterations { blackHole(sample.normalize()) }
+    }
+
+    let manifestSchema = Schema(fields: [NestedField(id: 1, name: "type", required: true, type: .string)])
+    let manifestSpec = PartitionSpec(fields: [PartitionField(sourceId: 1, fieldId: 1000, name: "type", transform: "identity")])
+    let manifestFiles = (0..<100).map { index in
+        DataFile(filePath: "s3://bucket/warehouse/analytics/events/data/type=t\(index % 6)/\(index).parquet",
+                 partition: [.string("t\(index % 6)")], recordCount: 2000, fileSizeInBytes: 150_000)
+    }
+    Benchmark("Avro.manifest.100-files") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try IcebergHotPaths.writeManifest(schema: manifestSchema, spec: manifestSpec, files: manifestFiles,
+                                                        snapshotId: 42))
+        }
+    }
+
+    let body = [UInt8](repeating: 0x5a, count: 1 << 20)
+    let bodyHash = IcebergHotPaths.hexSHA256(body)
+    let date = Date(timeIntervalSince1970: 1_790_000_000)
+    Benchmark("SigV4.sign.s3-put") { benchmark in
+        for iteration in benchmark.scaledIterations {
+            blackHole(IcebergHotPaths.signS3Put(bucket: "lake", key: "warehouse/events/data/\(iteration).parquet",
+                                                payloadSHA256: bodyHash, date: date))
+        }
+    }
+    Benchmark("SigV4.payload-sha256.1MiB") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(IcebergHotPaths.hexSHA256(body)) }
     }
 
     Benchmark("Iceberg.commit.10-files", configuration: .init(maxDuration: .seconds(3))) { benchmark in

@@ -21,8 +21,9 @@ public struct BufferConfiguration: Sendable {
 
     /// How long a message key is remembered for deduplication, in seconds; default 24 h.
     public var dedupWindowSeconds: Int = 86_400
-    /// Most message keys remembered; the oldest are forgotten first. Default 2,000,000 (about 100 MB of memory).
-    public var maxDedupKeys: Int = 2_000_000
+    /// Most message keys remembered (about 24 bytes of memory each); the oldest are forgotten first.
+    /// Default 4,000,000 (about 100 MB when full).
+    public var maxDedupKeys: Int = 4_000_000
 
     /// How long the writer waits after the first waiting append before it writes the transaction,
     /// so concurrent requests share one fsync; nil (the default) writes at once — requests that

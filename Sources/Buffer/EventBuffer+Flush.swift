@@ -158,9 +158,11 @@ extension EventBuffer {
     /// Deletes fully flushed chunks in the background, coalesced and a little later.
     ///
     /// The watermark already hides these events, so nothing waits for the delete: requests
-    /// within `purgeDelay` are merged into one job on the writer queue, which deletes a bounded
-    /// number of chunks per transaction without an fsync of its own (`synchronous=NORMAL`); a
-    /// crash merely leaves chunks for the next start's purge.
+    /// within `purgeDelay` are merged into one job on the writer queue. The job deletes in small
+    /// steps (``purgeStepChunks`` chunks per transaction, without an fsync of its own:
+    /// `synchronous=NORMAL`) and queues the next step behind the appends that arrived meanwhile,
+    /// so a large purge never holds up acknowledgements. A crash merely leaves chunks for the
+    /// next start's purge.
     func schedulePurge(pid: Int64, through: Int64) {
         let schedule = purges.withLock { state -> Bool in
             state.targets[pid] = max(state.targets[pid] ?? 0, through)
@@ -169,37 +171,78 @@ extension EventBuffer {
             return true
         }
         if schedule {
-            queue.asyncAfter(deadline: .now() + configuration.purgeDelay) { self.runPurges() }
+            queue.asyncAfter(deadline: .now() + configuration.purgeDelay) { self.runPurgeStep() }
         }
     }
 
-    private func runPurges() {
-        let targets = purges.withLock { state in
-            let taken = state.targets
-            state.targets = [:]
-            state.scheduled = false
-            return taken
-        }
+    /// How long one purge transaction may run before it commits and yields the writer queue.
+    static var purgeStepNanoseconds: UInt64 { 3_000_000 }
+
+    /// One purge step on the writer queue: deletes flushed chunks in id (that is, page) order
+    /// for at most ``purgeStepNanoseconds``, then queues the next step behind waiting appends.
+    ///
+    /// Chunks of all partitions are interleaved in the table, so deleting one partition at a
+    /// time would rewrite each page once per partition; the ids of every target partition are
+    /// gathered from the `(pid, last_seq)` index and deleted together, in order, and a page whose
+    /// chunks are all flushed is freed in one go.
+    private func runPurgeStep() {
         let db = writer.db
-        var unfinished: [Int64: Int64] = [:]
+        let started = DispatchTime.now().uptimeNanoseconds
         do {
             try db.execute("PRAGMA synchronous=NORMAL")
             defer {
                 try? db.execute(configuration.durability == .fsync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
             }
-            for (pid, through) in targets {
-                let delete = try db.statement("""
-                    DELETE FROM chunks WHERE id IN
-                        (SELECT id FROM chunks WHERE pid = ?1 AND last_seq <= ?2 ORDER BY last_seq LIMIT 1024)
-                    """)
-                delete.bind(1, pid)
-                delete.bind(2, through)
-                try delete.run()
-                if db.changes == 1024 { unfinished[pid] = through }
+            if writer.purgeQueue.isEmpty {
+                let targets = purges.withLock { state in
+                    let taken = state.targets
+                    state.targets = [:]
+                    return taken
+                }
+                var ids: [Int64] = []
+                let select = try db.statement("SELECT id FROM chunks WHERE pid = ?1 AND last_seq <= ?2")
+                for (pid, through) in targets {
+                    select.bind(1, pid)
+                    select.bind(2, through)
+                    while try select.step() { ids.append(select.int64(0)) }
+                    select.reset()
+                }
+                writer.purgeQueue = ids.sorted(by: >)
+            }
+            if !writer.purgeQueue.isEmpty {
+                try db.execute("BEGIN IMMEDIATE")
+                do {
+                    let delete = try db.statement("DELETE FROM chunks WHERE id = ?1")
+                    var deleted = 0
+                    while let id = writer.purgeQueue.last {
+                        delete.bind(1, id)
+                        try delete.run()
+                        delete.reset()
+                        writer.purgeQueue.removeLast()
+                        deleted += 1
+                        if deleted % 16 == 0, DispatchTime.now().uptimeNanoseconds - started > Self.purgeStepNanoseconds { break }
+                    }
+                    try db.execute("COMMIT")
+                } catch {
+                    try? db.execute("ROLLBACK")
+                    throw error
+                }
             }
         } catch {
             logger.warning("purge of flushed events failed; will retry at start-up", metadata: ["error.message": "\(error)"])
+            writer.purgeQueue = []
+            purges.withLock { state in
+                state.targets = [:]
+                state.scheduled = false
+            }
+            return
         }
-        for (pid, through) in unfinished { schedulePurge(pid: pid, through: through) }
+        let queued = !writer.purgeQueue.isEmpty
+        let more = purges.withLock { state -> Bool in
+            if !queued && state.targets.isEmpty { state.scheduled = false }
+            return queued || !state.targets.isEmpty
+        }
+        // Behind whatever appends queued up during this step.
+        if more { queue.async { self.runPurgeStep() } }
     }
 }

@@ -39,12 +39,15 @@ public final class EventBuffer: Sendable {
     }
     let configuration: BufferConfiguration
     let logger: Logger
+    private let checkpointer: WALCheckpointer
 
     public init(configuration: BufferConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
         let db = try SQLiteConnection(path: configuration.path)
         try BufferSchema.migrate(db, durability: configuration.durability)
+        checkpointer = try WALCheckpointer(path: configuration.path, durability: configuration.durability)
+        checkpointer.attach(to: db)
         let window = Int64(configuration.dedupWindowSeconds) * 1_000_000
         let dedup = try BufferSchema.loadDedupIndex(db, window: window, capacity: configuration.maxDedupKeys,
                                                     now: Self.nowMicros())

@@ -8,6 +8,8 @@ import Foundation
 final class SQLiteConnection {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
+    /// The object the WAL hook's context points at; kept alive as long as the handle.
+    private var walHookTarget: AnyObject?
     let path: String
 
     init(path: String) throws(BufferError) {
@@ -27,6 +29,14 @@ final class SQLiteConnection {
     deinit {
         for statement in statements.values { sqlite3_finalize(statement) }
         sqlite3_close_v2(handle)
+    }
+
+    /// Calls `hook` after every commit with the number of frames in the WAL, with `target` as
+    /// its context (`sqlite3_wal_hook`; replaces the automatic checkpoint).
+    func setWALHook(_ target: AnyObject,
+                    _ hook: @escaping @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32) {
+        walHookTarget = target
+        sqlite3_wal_hook(handle, hook, Unmanaged.passUnretained(target).toOpaque())
     }
 
     /// Runs one or more SQL statements that return no rows.

@@ -13,6 +13,8 @@ final class WriterState: @unchecked Sendable {
     var flushedThrough: [Int64: Int64]
     /// The next event sequence number to hand out.
     var nextSequence: Int64
+    /// Ids of flushed chunks the running purge still has to delete, highest first.
+    var purgeQueue: [Int64] = []
 
     init(db: SQLiteConnection, dedup: DedupIndex, partitions: [PartitionID: Int64],
          flushedThrough: [Int64: Int64], nextSequence: Int64) {

@@ -41,6 +41,8 @@ public struct FloeServer: Sendable {
         bufferConfiguration.durability = configuration.durability
         bufferConfiguration.maxPartitionEvents = configuration.maxPartitionEvents
         bufferConfiguration.maxBufferedBytes = configuration.maxBufferedBytes
+        bufferConfiguration.dedupWindowSeconds = configuration.dedupWindowSeconds
+        bufferConfiguration.maxDedupKeys = configuration.maxDedupKeys
         if configuration.groupCommitWindowMicros > 0 {
             bufferConfiguration.groupCommitWindow = .microseconds(configuration.groupCommitWindowMicros)
         }

@@ -58,21 +58,23 @@ class Client(threading.Thread):
     """Sends requests of fresh events until `stop` is set; each one is retried with the same ids until a 200.
 
     `kinds` is cycled through ("batch", "track", "cloudevents"); with `duplicates` > 0 that share of the requests
-    re-sends an already acknowledged body (a retry after a lost answer), which must be acknowledged and stored once.
+    re-sends an already acknowledged body (a retry after a lost answer), which must be acknowledged and stored once;
+    `resend_recent` limits those to the client's last N acknowledged requests (so they stay inside the dedup window).
     `url` is a callable, so a client follows a server that restarts on another port.
     """
 
     def __init__(self, url, seed: int, stop: threading.Event, *, kinds=("batch",), batch: int = 50,
                  duplicates: float = 0.0, headers: dict | None = None, timeout: float = 10.0,
-                 give_up_after: float = 60.0, pause: float = 0.0):
+                 give_up_after: float = 60.0, pause: float = 0.0, resend_recent: int | None = None):
         super().__init__(daemon=True, name=f"client-{seed}")
         self.url, self.seed, self.stop, self.kinds, self.batch = url, seed, stop, kinds, batch
         self.duplicates, self.headers, self.timeout = duplicates, headers or {}, timeout
-        self.give_up_after, self.pause = give_up_after, pause
+        self.give_up_after, self.pause, self.resend_recent = give_up_after, pause, resend_recent
         self.acked: list[Request] = []
         self.unacked: list[Request] = []
         self.statuses: Counter = Counter()   # HTTP status (or exception name) of every attempt
         self.resent = 0                      # acknowledged duplicates sent on purpose
+        self.resent_requests: list[Request] = []
         self.http = requests.Session()
         self.rng = random.Random(seed)
         self._segment = generate(300, seed=1000 + seed)
@@ -122,8 +124,11 @@ class Client(threading.Thread):
         kinds = itertools.cycle(self.kinds)
         while not self.stop.is_set():
             if self.acked and self.rng.random() < self.duplicates:
-                if self.send(self.rng.choice(self.acked)):
+                pool = self.acked[-self.resend_recent:] if self.resend_recent else self.acked
+                again = self.rng.choice(pool)
+                if self.send(again):
                     self.resent += 1
+                    self.resent_requests.append(again)
                 continue
             request = self.make(next(kinds))
             (self.acked if self.send(request) else self.unacked).append(request)

@@ -44,19 +44,27 @@ def main() -> int:
     parser.add_argument("--binary", default=os.environ.get("FLOE_BIN", str(REPO / ".build" / "debug" / "floe")))
     parser.add_argument("--dir", help="working directory (default: a new temporary one, kept)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--dedup-keys", type=int, default=1_000_000,
+                        help="FLOE_MAX_DEDUP_KEYS: small enough that the index fills (and its memory levels off) early")
     args = parser.parse_args()
 
     home = Path(args.dir or tempfile.mkdtemp(prefix="floe-soak-"))
     home.mkdir(parents=True, exist_ok=True)
     server = FloeServer(Path(args.binary), home / "data", home / "floe.log",
                         env={"ICEBERG_BUFFER_TIMEOUT_MS": str(args.flush_ms),
-                             "ICEBERG_BUFFER_SIZE": str(args.buffer_size)})
+                             "ICEBERG_BUFFER_SIZE": str(args.buffer_size),
+                             "FLOE_MAX_DEDUP_KEYS": str(args.dedup_keys)})
+    # Re-sends model retries after a lost answer: they repeat one of the client's recent requests, few enough
+    # (at 40 events per request at most) that every re-sent key is still inside the dedup window.
+    resend_recent = max(100, args.dedup_keys // (args.clients * 40 * 2))
     print(f"soak: {args.minutes} min, {args.clients} clients, kill every {args.kill_every} s, "
-          f"flush timeout {args.flush_ms} ms, binary {args.binary}, dir {home}", flush=True)
+          f"flush timeout {args.flush_ms} ms, dedup keys {args.dedup_keys} (re-sends from each client's last "
+          f"{resend_recent} requests), binary {args.binary}, dir {home}", flush=True)
     server.start()
     stop = threading.Event()
     clients = start_clients(lambda: server.url, args.clients, stop, seed=args.seed * 100, batch=40,
-                            kinds=("batch", "track", "cloudevents", "batch", "track"), duplicates=0.05, pause=0.01)
+                            kinds=("batch", "track", "cloudevents", "batch", "track"), duplicates=0.05, pause=0.01,
+                            resend_recent=resend_recent)
     rng = random.Random(args.seed)
     samples: list[tuple[float, float, int, int, int]] = []  # (t, rss MB, fds, buffer.db bytes, data dir bytes)
     kills = 0
@@ -105,15 +113,23 @@ def main() -> int:
             statuses[status] = statuses.get(status, 0) + n
     faults = {k: v for k, v in statuses.items() if k != 200}
     resent = sum(c.resent for c in clients)
+    resent_keys = {i for c in clients for r in c.resent_requests for i in r.ids}
+    duplicated_resent = sum(1 for k in result.duplicated if k in resent_keys)
+    windows = []
+    for start in range(0, int(samples[-1][0]) + 1 if samples else 0, 300):
+        window = [s[1] for s in samples if start <= s[0] < start + 300]
+        if window:
+            windows.append(f"{start // 60}-{start // 60 + 5} min {statistics.median(window):.0f}/{max(window):.0f}")
     print(f"""
 soak result after {(time.monotonic() - started) / 60:.1f} min:
   events acknowledged  {result.acked_events} in {result.acked_requests} requests (+{resent} re-sent duplicates), rows {result.rows}
   kills                {kills}
   faults injected      {kills} SIGKILLs; client-side failed attempts {faults}
   lost                 {len(result.lost)}
-  duplicated           {len(result.duplicated)}
+  duplicated           {len(result.duplicated)} ({duplicated_resent} of them from re-sent requests)
   half-stored          {len(result.half_stored)} of {result.unacked_requests} unacknowledged requests
   RSS MB               min {min(rss):.0f} max {max(rss):.0f} (first-minute median {rss_base:.0f})
+  RSS MB median/max    {"; ".join(windows)}
   fds                  min {min(fds)} max {max(fds)} (first-minute median {fds_base:.0f})
   buffer.db(+wal) max  {max(s[3] for s in samples) / 1e6:.1f} MB
   data dir size        max {max(s[4] for s in samples) / 1e6:.1f} MB, end {tree_size(server.data_dir) / 1e6:.1f} MB

@@ -17,6 +17,13 @@ public enum IngestBench {
         public var health = false
         public var executable: String
         public var durability = "fsync"
+        /// Requests per second over all connections, paced (latency counts from each request's
+        /// scheduled time, so a stall is not hidden); nil sends back to back.
+        public var rate: Double?
+        /// Stop after this many events (split evenly over the connections) instead of at `seconds`.
+        public var events: Int?
+        /// Never flush while the benchmark runs (the buffer keeps every event; for `rss_mb` with N buffered).
+        public var noFlush = false
 
         public init(input: String, executable: String) {
             self.input = input
@@ -37,6 +44,11 @@ public enum IngestBench {
         environment["FLOE_MAX_BATCH_BYTES"] = String(64 << 20)
         environment["FLOE_DURABILITY"] = options.durability
         environment["FLOE_LOG_LEVEL"] = "warning"
+        if options.noFlush {
+            environment["ICEBERG_BUFFER_SIZE"] = "100000000"
+            environment["FLOE_MAX_PARTITION_EVENTS"] = "100000000"
+            environment["ICEBERG_BUFFER_TIMEOUT_MS"] = "86400000"
+        }
         server.environment = environment
         server.standardOutput = FileHandle.nullDevice
         try server.run()
@@ -49,7 +61,7 @@ public enum IngestBench {
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = options.connections
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
-            let result = try await drive(client, port: port, events: events, options: options)
+            let result = try await drive(client, port: port, events: events, options: options, server: server.processIdentifier)
             try await client.shutdown()
             return result
         } catch {
@@ -58,13 +70,18 @@ public enum IngestBench {
         }
     }
 
-    private static func drive(_ client: HTTPClient, port: Int, events: [SplitEvent], options: Options) async throws -> String {
+    private static func drive(_ client: HTTPClient, port: Int, events: [SplitEvent], options: Options,
+                              server: Int32) async throws -> String {
         let base = "http://127.0.0.1:\(port)"
         try await waitForHealth(client, base: base)
 
         let path = options.health ? "/health" : options.batch > 0 ? "/v1/batch" : "/v1/track"
         let deadline = ContinuousClock.now + .milliseconds(Int(options.seconds * 1000))
         let started = ContinuousClock.now
+        let perRequest = max(1, options.batch)
+        // Requests each connection sends when `events` is set.
+        let quota = options.events.map { ($0 / perRequest + options.connections - 1) / options.connections }
+        let interval: Duration? = options.rate.map { .nanoseconds(Int64(Double(options.connections) / max($0, 0.001) * 1e9)) }
         let results = try await withThrowingTaskGroup(of: (LatencyHistogram, Int, Int).self) { group in
             for worker in 0..<options.connections {
                 group.addTask {
@@ -73,7 +90,12 @@ public enum IngestBench {
                     var failures = 0
                     var cursor = worker * 997 % events.count
                     var counter = 0
-                    while ContinuousClock.now < deadline {
+                    var requests = 0
+                    // Staggered so paced connections do not send in lockstep.
+                    var scheduled = started + (interval ?? .zero) * (Double(worker) / Double(options.connections))
+                    while ContinuousClock.now < deadline || quota != nil {
+                        if let quota, requests >= quota { break }
+                        requests += 1
                         var request = HTTPClientRequest(url: base + path)
                         if !options.health {
                             request.method = .POST
@@ -94,7 +116,12 @@ public enum IngestBench {
                             if options.batch > 0 { body.writeString("]}") }
                             request.body = .bytes(body)
                         }
-                        let before = ContinuousClock.now
+                        var before = ContinuousClock.now
+                        if let interval {
+                            if scheduled > before { try await Task.sleep(until: scheduled, clock: .continuous) }
+                            before = scheduled
+                            scheduled += interval
+                        }
                         let response = try await client.execute(request, timeout: .seconds(30))
                         _ = try await response.body.collect(upTo: 1 << 20)
                         let elapsed = ContinuousClock.now - before
@@ -121,12 +148,17 @@ public enum IngestBench {
         func ms(_ percentile: Double) -> String {
             String(format: "%.3f", Double(histogram.value(atPercentile: percentile)) / 1000)
         }
+        let memory = ProcessMemory(pid: server)
         let mode = options.health ? "health" : options.batch > 0 ? "batch" : "track"
         return "{\"mode\":\"\(mode)\",\"batch\":\(options.health ? 0 : options.batch),\"connections\":\(options.connections),"
             + "\"seconds\":\(String(format: "%.3f", seconds)),\"requests\":\(histogram.total),"
             + "\"requests_per_s\":\(Int(Double(histogram.total) / seconds)),\"events\":\(results.1),"
             + "\"events_per_s\":\(Int(Double(results.1) / seconds)),\"failed\":\(results.2),"
-            + "\"p50_ms\":\(ms(50)),\"p90_ms\":\(ms(90)),\"p99_ms\":\(ms(99)),\"durability\":\"\(options.durability)\"}"
+            + "\"p50_ms\":\(ms(50)),\"p90_ms\":\(ms(90)),\"p99_ms\":\(ms(99)),\"durability\":\"\(options.durability)\","
+            + "\"rate\":\(options.rate.map { String(format: "%.1f", $0) } ?? "null"),"
+            + "\"server_rss_mb\":\(memory.map { String(format: "%.1f", $0.rssMB) } ?? "null"),"
+            + "\"server_rss_anon_mb\":\(memory.map { String(format: "%.1f", $0.anonymousMB) } ?? "null"),"
+            + "\"server_rss_file_mb\":\(memory.map { String(format: "%.1f", $0.fileMB) } ?? "null")}"
     }
 
     /// An event's JSON text split around its `messageId` value, so each request can splice in a fresh id.

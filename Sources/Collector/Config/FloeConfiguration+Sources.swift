@@ -62,6 +62,8 @@ extension FloeConfiguration {
             var durability: String?
             var maxPartitionEvents: Int?
             var maxBytes: Int?
+            var dedupWindowSeconds: Int?
+            var maxDedupKeys: Int?
         }
 
         struct Limits: Decodable {
@@ -102,6 +104,8 @@ extension FloeConfiguration {
         if let value = file.buffer?.durability { try setDurability(value) }
         maxPartitionEvents = file.buffer?.maxPartitionEvents ?? maxPartitionEvents
         maxBufferedBytes = file.buffer?.maxBytes ?? maxBufferedBytes
+        dedupWindowSeconds = file.buffer?.dedupWindowSeconds ?? dedupWindowSeconds
+        maxDedupKeys = file.buffer?.maxDedupKeys ?? maxDedupKeys
         maxBatchBytes = file.limits?.maxBatchBytes ?? maxBatchBytes
         maxEventBytes = file.limits?.maxEventBytes ?? maxEventBytes
         codec = file.parquet?.codec ?? codec
@@ -147,6 +151,8 @@ extension FloeConfiguration {
         if let value = environment["FLOE_DURABILITY"] { try setDurability(value) }
         maxPartitionEvents = try int("FLOE_MAX_PARTITION_EVENTS") ?? maxPartitionEvents
         maxBatchBytes = try int("FLOE_MAX_BATCH_BYTES") ?? maxBatchBytes
+        dedupWindowSeconds = try int("FLOE_DEDUP_WINDOW_SECONDS") ?? dedupWindowSeconds
+        maxDedupKeys = try int("FLOE_MAX_DEDUP_KEYS") ?? maxDedupKeys
         logLevel = environment["FLOE_LOG_LEVEL"] ?? logLevel
         logFormat = environment["FLOE_LOG_FORMAT"] ?? logFormat
         eventLoopThreads = try int("FLOE_EVENT_LOOP_THREADS") ?? eventLoopThreads
@@ -198,6 +204,10 @@ extension FloeConfiguration {
         if bufferTimeoutMs < 1 { throw ConfigurationError(message: "buffer timeout must be at least 1 ms") }
         if maxPartitionEvents < bufferSize {
             throw ConfigurationError(message: "max partition events (\(maxPartitionEvents)) must be at least the buffer size (\(bufferSize))")
+        }
+        if dedupWindowSeconds < 1 { throw ConfigurationError(message: "dedup window must be at least 1 second") }
+        if !(1...100_000_000).contains(maxDedupKeys) {
+            throw ConfigurationError(message: "max dedup keys (\(maxDedupKeys)) must be between 1 and 100,000,000")
         }
         if authEnabled && authKeys.isEmpty {
             throw ConfigurationError(message: "auth is enabled but no key is configured: set AUTH_TOKEN or auth.keys")

@@ -28,6 +28,11 @@ public struct FloeConfiguration: Sendable {
     public var maxPartitionEvents = 10_000
     /// Bytes the buffer may hold before requests get 503; default 1 GiB.
     public var maxBufferedBytes = 1 << 30
+    /// How long a message key is remembered for deduplication; default 86,400 s (24 h).
+    public var dedupWindowSeconds = 86_400
+    /// Most message keys remembered (about 24 bytes of memory each); the oldest are forgotten
+    /// first, so dedup holds for the shorter of the window and the last this-many keys. Default 4,000,000.
+    public var maxDedupKeys = 4_000_000
     /// Body limits in bytes (decompressed); defaults 500 KB per batch request and 32 KB per event,
     /// as Segment's API.
     public var maxBatchBytes = 500 * 1024

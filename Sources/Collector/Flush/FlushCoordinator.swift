@@ -205,15 +205,16 @@ actor FlushCoordinator {
                                            + Double(commitElapsed.components.attoseconds) / 1e15)
     }
 
-    /// Encodes and uploads every file of an intent, `parallelism` at a time (CPU-bound encoding
-    /// uses both cores; uploads overlap), returning the data files in intent order.
+    /// Encodes and uploads every file of an intent, `parallelism` at a time (encoding runs on the
+    /// low-priority ``EncodingPool``; uploads overlap), returning the data files in intent order.
     private func writeDataFiles(_ intent: FlushIntent, rows: [[StoredRow]],
                                 definition: TableDefinition) async throws -> [DataFile] {
         let jobs = zip(intent.files, rows).enumerated().filter { !$0.element.1.isEmpty }
         var options = settings.parquet
-        // Files are encoded side by side; one thread per file avoids oversubscribing the cores.
-        if jobs.count > 1 { options.maxThreads = 1 }
+        // Files are encoded side by side on the pool's low-priority threads, one thread per file.
+        options.maxThreads = 1
         let parquet = options
+        let pool = EncodingPool.shared
         let fileIO = self.fileIO
         let metrics = self.metrics
         var results = [DataFile?](repeating: nil, count: intent.files.count)
@@ -227,10 +228,12 @@ actor FlushCoordinator {
                     guard let values = definition.partitionValues(forKey: file.partitionKey) else {
                         throw RowBatchDecoder.DecodingError(message: "unparseable partition key \(file.partitionKey)")
                     }
-                    var decoder = RowBatchDecoder(table: definition, expectedRows: fileRows.count)
-                    for row in fileRows { try decoder.append(row.payload) }
-                    let encoded = try ParquetFileWriter.write(schema: definition.parquetSchema, columns: decoder.columns(),
-                                                              rowCount: decoder.rowCount, options: parquet)
+                    let encoded = try await pool.run {
+                        var decoder = RowBatchDecoder(table: definition, expectedRows: fileRows.count)
+                        for row in fileRows { try decoder.append(row.payload) }
+                        return try ParquetFileWriter.write(schema: definition.parquetSchema, columns: decoder.columns(),
+                                                           rowCount: decoder.rowCount, options: parquet)
+                    }
                     do {
                         try await fileIO.write(encoded.bytes, to: file.path)
                     } catch {

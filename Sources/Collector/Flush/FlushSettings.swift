@@ -7,10 +7,11 @@ struct FlushSettings: Sendable {
     var bufferSize: Int = 2000
     /// Flush a partition when its oldest event is this old, in milliseconds. Default 30 s.
     var bufferTimeoutMs: Int = 30_000
-    /// Most rows taken from one partition in one cycle (split into files of `bufferSize`). Default 100,000.
-    var maxRowsPerCycle: Int = 100_000
-    /// Most rows one cycle takes over all partitions of a table; bounds a flush's memory. Default 200,000.
-    var maxRowsPerCycleTotal: Int = 200_000
+    /// Most rows taken from one partition in one cycle (split into files of `bufferSize`). Default 50,000.
+    var maxRowsPerCycle: Int = 50_000
+    /// Most rows one cycle takes over all partitions of a table; bounds a flush's memory (a backlog
+    /// after an outage becomes several commits). Default 50,000.
+    var maxRowsPerCycleTotal: Int = 50_000
     var parquet = WriterOptions()
     /// Properties given to tables Floe creates.
     var tableProperties: [String: String] = [:]

@@ -15,6 +15,11 @@ extension Floe {
         @Option(help: "Duration in seconds.") var seconds = 10.0
         @Flag(help: "Drive GET /health instead (the HTTP ceiling).") var health = false
         @Option(help: "fsync or os.") var durability = "fsync"
+        @Option(help: "Requests per second over all connections, paced; latency counts from each scheduled send.")
+        var rate: Double?
+        @Option(help: "Stop after this many events (instead of --seconds).") var events: Int?
+        @Flag(help: "Never flush during the run, so the server's RSS is measured with every event buffered.")
+        var noFlush = false
 
         func run() async throws {
             let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
@@ -24,6 +29,9 @@ extension Floe {
             options.seconds = seconds
             options.health = health
             options.durability = durability
+            options.rate = rate
+            options.events = events
+            options.noFlush = noFlush
             print(try await IngestBench.run(options))
         }
     }

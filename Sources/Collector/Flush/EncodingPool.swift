@@ -1,0 +1,61 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Threads that run a flush's CPU-heavy work (decoding buffered rows, encoding Parquet) at a
+/// lower scheduling priority than request handling.
+///
+/// On a small machine a flush would otherwise take every core from the event loop and the
+/// request tasks for the length of an encode, which shows as tail latency on `/v1/*`. These
+/// threads are niced (+``niceness``, Linux applies `setpriority` per thread), so the scheduler
+/// gives them whatever CPU requests leave over; when nothing else runs they get all of it.
+/// One process-wide pool (``shared``) with a thread per core; its threads live as long as the process.
+final class EncodingPool: @unchecked Sendable {
+    static let shared = EncodingPool(threads: max(1, ProcessInfo.processInfo.activeProcessorCount), niceness: 10)
+
+    let threads: Int
+    let niceness: Int32
+    private let condition = NSCondition()
+    private var jobs: [@Sendable () -> Void] = []
+    private var head = 0
+
+    init(threads: Int, niceness: Int32) {
+        self.threads = threads
+        self.niceness = niceness
+        for number in 0..<threads {
+            let thread = Thread { [self] in self.work() }
+            thread.name = "floe-encode-\(number)"
+            thread.start()
+        }
+    }
+
+    /// Runs `body` on one of the pool's threads and returns its result.
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            condition.lock()
+            jobs.append { continuation.resume(with: Result { try body() }) }
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    private func work() {
+        #if canImport(Glibc)
+        // Linux: PRIO_PROCESS with who = 0 sets the calling thread's nice value only.
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+        #endif
+        while true {
+            condition.lock()
+            while head == jobs.count { condition.wait() }
+            let job = jobs[head]
+            head += 1
+            if head == jobs.count {
+                jobs.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            condition.unlock()
+            job()
+        }
+    }
+}

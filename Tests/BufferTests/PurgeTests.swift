@@ -1,0 +1,54 @@
+@testable import Buffer
+import Foundation
+import Logging
+import Testing
+
+@Suite("EventBuffer purge")
+struct PurgeTests {
+    /// Chunk rows per partition id, read from the database file on a connection of its own.
+    private func chunkCounts(_ path: String) throws -> [Int64: Int] {
+        let db = try SQLiteConnection(path: path)
+        let statement = try db.statement("SELECT pid, COUNT(*) FROM chunks GROUP BY pid")
+        var counts: [Int64: Int] = [:]
+        while try statement.step() { counts[statement.int64(0)] = Int(statement.int64(1)) }
+        statement.reset()
+        return counts
+    }
+
+    @Test("flushed chunks of several interleaved partitions are deleted in steps; unflushed ones stay")
+    func purgeDeletesFlushedChunksOnly() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("floe-purge-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("buffer.db").path
+        var configuration = BufferConfiguration(path: path)
+        configuration.purgeDelay = .milliseconds(10)
+        let buffer = try EventBuffer(configuration: configuration, logger: Logger(label: "test"))
+        let keys = ["a/h", "b/h", "c/h"]
+        // 3,000 transactions, each one chunk per partition: the partitions' chunks interleave.
+        for round in 0..<3_000 {
+            try await buffer.append(keys.map { BufferedEvent(partition: PartitionID(table: "events", key: $0), receivedAt: 1,
+                                                              payload: Array(String(repeating: "x", count: 300 + round % 7).utf8)) })
+        }
+        for key in keys.prefix(2) {
+            let partition = PartitionID(table: "events", key: key)
+            let rows = try await buffer.rows(in: partition, limit: 10_000)
+            let intent = FlushIntent(commitId: key, table: "events", createdAt: 1, files: [
+                .init(partitionKey: key, firstSequence: rows[0].sequence, lastSequence: rows[rows.count - 1].sequence,
+                      rowCount: rows.count, payloadBytes: 0, path: "/tmp/\(key).parquet"),
+            ])
+            try await buffer.recordIntent(intent)
+            try await buffer.completeIntent(intent)
+        }
+        var counts: [Int64: Int] = [:]
+        for _ in 0..<200 {
+            counts = try chunkCounts(path)
+            if counts.count == 1 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(counts.count == 1, "chunks left per partition: \(counts)")
+        #expect(counts.values.first == 3_000)
+        let left = try await buffer.rows(in: PartitionID(table: "events", key: "c/h"), limit: 10_000)
+        #expect(left.count == 3_000)
+        #expect(buffer.stats()[PartitionID(table: "events", key: "a/h")]?.count ?? 0 == 0)
+    }
+}
