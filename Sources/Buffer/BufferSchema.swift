@@ -69,10 +69,14 @@ enum BufferSchema {
         return (ids, flushed)
     }
 
-    /// The next row sequence number: above every number ever handed out (kept in `meta`).
+    /// The next row sequence number: above every number ever handed out. A number is either in a
+    /// chunk still stored or at most its partition's `flushed_through` (chunks are purged only after
+    /// the watermark passed them), so no counter has to be written with every append. (`meta`'s
+    /// `next_seq` is still read: older buffers kept the counter there.)
     static func loadNextSequence(_ db: SQLiteConnection) throws(BufferError) -> Int64 {
         let stored = try db.statement("SELECT value FROM meta WHERE key = 'next_seq'").firstRow { $0.int64(0) } ?? 1
-        let highest = try db.statement("SELECT COALESCE(MAX(last_seq), 0) FROM chunks").firstRow { $0.int64(0) } ?? 0
+        let flushed = try db.statement("SELECT COALESCE(MAX(flushed_through), 0) FROM partitions").firstRow { $0.int64(0) } ?? 0
+        let highest = max(flushed, try db.statement("SELECT COALESCE(MAX(last_seq), 0) FROM chunks").firstRow { $0.int64(0) } ?? 0)
         return max(stored, highest + 1)
     }
 

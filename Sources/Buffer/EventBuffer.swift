@@ -199,9 +199,6 @@ public final class EventBuffer: Sendable {
                     try insert.run()
                     sequence += Int64(group.payloads.count)
                 }
-                let advance = try db.statement("INSERT OR REPLACE INTO meta(key, value) VALUES ('next_seq', ?1)")
-                advance.bind(1, sequence)
-                try advance.run()
                 try db.execute("COMMIT")
             } catch {
                 try? db.execute("ROLLBACK")

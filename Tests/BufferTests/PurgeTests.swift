@@ -51,4 +51,34 @@ struct PurgeTests {
         #expect(left.count == 3_000)
         #expect(buffer.stats()[PartitionID(table: "events", key: "a/h")]?.count ?? 0 == 0)
     }
+
+    @Test("sequence numbers keep rising across a restart after every chunk was flushed and purged")
+    func sequencesSurvivePurge() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("floe-purge-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("buffer.db").path
+        var configuration = BufferConfiguration(path: path)
+        configuration.purgeDelay = .milliseconds(1)
+        let partition = PartitionID(table: "events", key: "a/h")
+        var highest: Int64 = 0
+        do {
+            let buffer = try EventBuffer(configuration: configuration, logger: Logger(label: "test"))
+            try await buffer.append((0..<10).map { BufferedEvent(partition: partition, receivedAt: 1, payload: Array("e\($0)".utf8)) })
+            let rows = try await buffer.rows(in: partition, limit: 100)
+            highest = rows[rows.count - 1].sequence
+            let intent = FlushIntent(commitId: "c", table: "events", createdAt: 1, files: [
+                .init(partitionKey: "a/h", firstSequence: rows[0].sequence, lastSequence: highest,
+                      rowCount: rows.count, payloadBytes: 0, path: "/tmp/a.parquet"),
+            ])
+            try await buffer.recordIntent(intent)
+            try await buffer.completeIntent(intent)
+            for _ in 0..<200 where try chunkCounts(path).isEmpty == false { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(try chunkCounts(path).isEmpty)
+        }
+        let reopened = try EventBuffer(configuration: configuration, logger: Logger(label: "test"))
+        try await reopened.append([BufferedEvent(partition: partition, receivedAt: 2, payload: Array("new".utf8))])
+        let rows = try await reopened.rows(in: partition, limit: 100)
+        #expect(rows.count == 1)
+        #expect((rows.first?.sequence ?? 0) > highest)
+    }
 }
