@@ -4,8 +4,25 @@ struct AvroContainerReader: Sendable {
     let metadata: [String: String]
     let records: [AvroValue]
 
+    /// Reads every record into ``records``.
+    ///
     /// - Throws: ``CatalogError`` `invalidMetadata` for anything that is not a readable container.
     init(bytes: [UInt8]) throws {
+        var records: [AvroValue] = []
+        let header = try Self.forEachRecord(in: bytes) { _, record in records.append(record) }
+        schema = header.schema
+        metadata = header.metadata
+        self.records = records
+    }
+
+    /// Decodes the records one at a time, handing each to `body` with the writer schema, without
+    /// keeping them: a manifest being merged can hold tens of thousands. Returns the header.
+    ///
+    /// - Throws: ``CatalogError`` `invalidMetadata` for anything that is not a readable container,
+    ///   and whatever `body` throws.
+    @discardableResult
+    static func forEachRecord(in bytes: [UInt8], _ body: (AvroSchema, AvroValue) throws -> Void) throws
+        -> (schema: AvroSchema, metadata: [String: String]) {
         guard bytes.count >= 4, Array(bytes[0..<4]) == AvroContainerWriter.magic else {
             throw CatalogError(.invalidMetadata, "not an Avro container file")
         }
@@ -23,7 +40,6 @@ struct AvroContainerReader: Sendable {
         }
         let schema = try AvroSchema(json: schemaJSON)
         let sync = try decoder.readRaw(count: 16)
-        var records: [AvroValue] = []
         while !decoder.isAtEnd {
             let count = try decoder.readLong()
             let size = try decoder.readLong()
@@ -32,13 +48,11 @@ struct AvroContainerReader: Sendable {
             }
             let payload = try codec.decompress(try decoder.readRaw(count: length))
             var blockDecoder = AvroBinaryDecoder(payload)
-            for _ in 0..<count { records.append(try blockDecoder.read(schema)) }
+            for _ in 0..<count { try body(schema, try blockDecoder.read(schema)) }
             guard try decoder.readRaw(count: 16) == sync else {
                 throw CatalogError(.invalidMetadata, "Avro sync marker mismatch")
             }
         }
-        self.schema = schema
-        self.metadata = metadata
-        self.records = records
+        return (schema, metadata)
     }
 }

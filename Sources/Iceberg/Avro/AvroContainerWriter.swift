@@ -13,7 +13,8 @@ struct AvroContainerWriter: Sendable {
     /// File metadata besides `avro.schema` and `avro.codec`, in writing order.
     let metadata: [(key: String, value: String)]
 
-    private var blocks: [(count: Int, bytes: [UInt8])] = []
+    /// Closed blocks, already compressed (a large merged manifest is not held uncompressed).
+    private var blocks: [(count: Int, payload: [UInt8])] = []
     private var current = AvroBinaryEncoder(reservingCapacity: 4096)
     private var currentCount = 0
 
@@ -35,20 +36,20 @@ struct AvroContainerWriter: Sendable {
     mutating func append(_ record: AvroValue) throws {
         try current.write(record, as: schema)
         currentCount += 1
-        if currentCount >= Self.defaultBlockRecordLimit { closeBlock() }
+        if currentCount >= Self.defaultBlockRecordLimit { try closeBlock() }
     }
 
-    private mutating func closeBlock() {
+    private mutating func closeBlock() throws {
         guard currentCount > 0 else { return }
-        blocks.append((currentCount, current.bytes))
+        blocks.append((currentCount, try codec.compress(current.bytes)))
         current.removeAll()
         currentCount = 0
     }
 
     /// The complete file.
     mutating func finish() throws -> [UInt8] {
-        closeBlock()
-        var out = AvroBinaryEncoder(reservingCapacity: 1024 + blocks.reduce(0) { $0 + $1.bytes.count })
+        try closeBlock()
+        var out = AvroBinaryEncoder(reservingCapacity: 1024 + blocks.reduce(0) { $0 + $1.payload.count })
         out.writeRaw(Self.magic)
         let entries = [("avro.schema", schema.json), ("avro.codec", codec.rawValue)] + metadata.map { ($0.key, $0.value) }
         out.writeLong(Int64(entries.count))
@@ -59,10 +60,9 @@ struct AvroContainerWriter: Sendable {
         out.writeLong(0)
         out.writeRaw(syncMarker)
         for block in blocks {
-            let payload = try codec.compress(block.bytes)
             out.writeLong(Int64(block.count))
-            out.writeLong(Int64(payload.count))
-            out.writeRaw(payload)
+            out.writeLong(Int64(block.payload.count))
+            out.writeRaw(block.payload)
             out.writeRaw(syncMarker)
         }
         return out.bytes

@@ -18,34 +18,49 @@ struct ManifestReader: Sendable {
     ///
     /// - Throws: ``CatalogError`` `invalidMetadata` when the manifest cannot be read or conformed.
     static func liveEntries(_ bytes: [UInt8], manifest: ManifestFile, target: AvroSchema) throws -> [Entry] {
-        let container = try AvroContainerReader(bytes: bytes)
-        let source = container.schema.recordFields
-        let index = Dictionary(source.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
-        guard let dataFileIndex = index["data_file"], let targetDataFile = target.recordFields.first(where: { $0.name == "data_file" }) else {
-            throw CatalogError(.invalidMetadata, "manifest has no data_file", context: ["location": manifest.manifestPath])
+        var entries: [Entry] = []
+        try forEachLiveEntry(bytes, manifest: manifest, target: target) { entries.append($0) }
+        return entries
+    }
+
+    /// Hands each entry of `manifest` whose status is not DELETED to `body`, one at a time.
+    ///
+    /// - Throws: ``CatalogError`` `invalidMetadata` when the manifest cannot be read or conformed.
+    static func forEachLiveEntry(_ bytes: [UInt8], manifest: ManifestFile, target: AvroSchema,
+                                 _ body: (Entry) throws -> Void) throws {
+        guard let targetDataFile = target.recordFields.first(where: { $0.name == "data_file" }) else {
+            throw CatalogError(.invalidMetadata, "manifest schema has no data_file")
         }
         let targetFields = targetDataFile.type.recordFields
         let partitionPosition = targetFields.firstIndex { $0.name == "partition" }
         let countPosition = targetFields.firstIndex { $0.name == "record_count" }
-        var entries: [Entry] = []
-        for record in container.records {
-            guard let values = record.recordValue else { continue }
+        // The writer schema is the same for every record: index its fields once.
+        var layout: (source: [AvroField], index: [String: Int], dataFile: Int)?
+        try AvroContainerReader.forEachRecord(in: bytes) { schema, record in
+            if layout == nil {
+                let source = schema.recordFields
+                let index = Dictionary(source.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+                guard let dataFileIndex = index["data_file"] else {
+                    throw CatalogError(.invalidMetadata, "manifest has no data_file", context: ["location": manifest.manifestPath])
+                }
+                layout = (source, index, dataFileIndex)
+            }
+            guard let (source, index, dataFileIndex) = layout, let values = record.recordValue else { return }
             func value(_ name: String) -> AvroValue? { index[name].map { values[$0] } }
             let status = value("status")?.int32 ?? 1
-            if status == 2 { continue }
+            if status == 2 { return }
             let inherited = status == 1
             let sequence = value("sequence_number")?.int64 ?? (inherited ? manifest.sequenceNumber : 0)
             let dataFile = try conform(values[dataFileIndex], from: source[dataFileIndex].type, to: targetDataFile.type)
             let fields = dataFile.recordValue ?? []
             let partition = partitionPosition.flatMap { fields[$0].recordValue }?.map(partitionValue) ?? []
-            entries.append(Entry(
+            try body(Entry(
                 snapshotId: value("snapshot_id")?.int64 ?? manifest.addedSnapshotId,
                 sequenceNumber: sequence,
                 fileSequenceNumber: value("file_sequence_number")?.int64 ?? (inherited ? manifest.sequenceNumber : sequence),
                 dataFile: dataFile, partition: partition,
                 recordCount: countPosition.flatMap { fields[$0].int64 } ?? 0))
         }
-        return entries
     }
 
     private static func partitionValue(_ value: AvroValue) -> PartitionValue {

@@ -102,20 +102,42 @@ struct ManifestWriter: Sendable {
         return AvroContainerWriter(schema: try entrySchema(), metadata: metadata, codec: codec, syncMarker: syncMarker)
     }
 
-    /// Writes a merged manifest: `entries` as EXISTING, with their snapshot ids and sequence numbers explicit.
-    func write(existing entries: [ManifestReader.Entry], syncMarker: [UInt8]) throws -> Output {
-        var writer = try containerWriter(syncMarker: syncMarker)
-        var summaries = PartitionSummaryBuilder(fieldCount: spec.fields.count)
-        var rows: Int64 = 0
-        for entry in entries {
+    /// A merged manifest being written: entries are encoded as they are added (as EXISTING, with their
+    /// snapshot ids and sequence numbers explicit), so merging never holds every entry's record at once.
+    struct ExistingEntriesWriter {
+        fileprivate var writer: AvroContainerWriter
+        fileprivate var summaries: PartitionSummaryBuilder
+        private(set) var count: Int32 = 0
+        private(set) var rows: Int64 = 0
+        /// The smallest data sequence number among the entries (nil while empty).
+        private(set) var minSequenceNumber: Int64?
+
+        mutating func add(_ entry: ManifestReader.Entry) throws {
             summaries.add(entry.partition)
             rows += entry.recordCount
+            count += 1
+            minSequenceNumber = min(minSequenceNumber ?? entry.sequenceNumber, entry.sequenceNumber)
             try writer.append(.record([
                 .int(0), .long(entry.snapshotId), .long(entry.sequenceNumber), .long(entry.fileSequenceNumber), entry.dataFile,
             ]))
         }
-        return Output(bytes: try writer.finish(), addedFilesCount: Int32(entries.count), addedRowsCount: rows,
-                      partitions: summaries.summaries)
+
+        mutating func finish() throws -> Output {
+            Output(bytes: try writer.finish(), addedFilesCount: count, addedRowsCount: rows, partitions: summaries.summaries)
+        }
+    }
+
+    /// Starts a merged manifest; add its entries, then finish.
+    func existingEntriesWriter(syncMarker: [UInt8]) throws -> ExistingEntriesWriter {
+        ExistingEntriesWriter(writer: try containerWriter(syncMarker: syncMarker),
+                              summaries: PartitionSummaryBuilder(fieldCount: spec.fields.count))
+    }
+
+    /// Writes a merged manifest: `entries` as EXISTING, with their snapshot ids and sequence numbers explicit.
+    func write(existing entries: [ManifestReader.Entry], syncMarker: [UInt8]) throws -> Output {
+        var writer = try existingEntriesWriter(syncMarker: syncMarker)
+        for entry in entries { try writer.add(entry) }
+        return try writer.finish()
     }
 
     /// Writes the manifest for `files`, all added by `snapshotId`.

@@ -59,15 +59,30 @@ struct SnapshotProducer: Sendable {
     /// - Parameter index: distinguishes the merged manifests of one commit (`{commitId}-m{index}.avro`, index ≥ 1).
     func mergedManifest(_ entries: [ManifestReader.Entry], metadata: TableMetadata, specId: Int32, index: Int,
                         sequenceNumber: Int64) throws -> (bytes: [UInt8], manifest: ManifestFile) {
+        var writer = try mergedManifestWriter(metadata: metadata, specId: specId)
+        for entry in entries { try writer.add(entry) }
+        return try finishMergedManifest(writer, metadata: metadata, specId: specId, index: index, sequenceNumber: sequenceNumber)
+    }
+
+    /// Starts a merged manifest for `specId`; entries are added one by one, then ``finishMergedManifest(_:metadata:specId:index:sequenceNumber:)``.
+    func mergedManifestWriter(metadata: TableMetadata, specId: Int32) throws -> ManifestWriter.ExistingEntriesWriter {
         guard let schema = metadata.currentSchema, let spec = metadata.partitionSpecs.first(where: { $0.specId == specId }) else {
             throw CatalogError(.invalidMetadata, "table metadata lacks the manifest's schema or spec")
         }
-        let output = try ManifestWriter(schema: schema, spec: spec, codec: codec)
-            .write(existing: entries, syncMarker: AvroContainerWriter.randomSyncMarker())
+        return try ManifestWriter(schema: schema, spec: spec, codec: codec)
+            .existingEntriesWriter(syncMarker: AvroContainerWriter.randomSyncMarker())
+    }
+
+    /// The merged manifest's bytes and its manifest-list entry.
+    func finishMergedManifest(_ writer: ManifestWriter.ExistingEntriesWriter, metadata: TableMetadata, specId: Int32,
+                              index: Int, sequenceNumber: Int64) throws -> (bytes: [UInt8], manifest: ManifestFile) {
+        var writer = writer
+        let minSequenceNumber = writer.minSequenceNumber ?? sequenceNumber
+        let output = try writer.finish()
         let manifest = ManifestFile(
             manifestPath: "\(Self.metadataDirectory(metadata))/\(commitId)-m\(index).avro", manifestLength: Int64(output.bytes.count),
             partitionSpecId: specId, content: .data, sequenceNumber: sequenceNumber,
-            minSequenceNumber: entries.map(\.sequenceNumber).min() ?? sequenceNumber, addedSnapshotId: snapshotId,
+            minSequenceNumber: minSequenceNumber, addedSnapshotId: snapshotId,
             addedFilesCount: 0, existingFilesCount: output.addedFilesCount, deletedFilesCount: 0,
             addedRowsCount: 0, existingRowsCount: output.addedRowsCount, deletedRowsCount: 0, partitions: output.partitions)
         return (output.bytes, manifest)

@@ -125,14 +125,16 @@ public struct TableAppender: Sendable {
         var merged: [ManifestFile] = []
         var replaced = Set<String>()
         for (offset, bin) in bins.enumerated() {
-            var entries: [ManifestReader.Entry] = []
+            // Entries stream from each manifest into the merged one: memory holds one input manifest's
+            // bytes and the merged output, not every entry's record.
+            var writer = try producer.mergedManifestWriter(metadata: table.metadata, specId: specId)
             for manifest in bin {
                 let bytes = try await read(manifest.manifestPath, id: table.identifier)
-                entries += try ManifestReader.liveEntries(bytes, manifest: manifest, target: target)
+                try ManifestReader.forEachLiveEntry(bytes, manifest: manifest, target: target) { try writer.add($0) }
                 replaced.insert(manifest.manifestPath)
             }
-            let output = try producer.mergedManifest(entries, metadata: table.metadata, specId: specId,
-                                                     index: firstIndex + offset, sequenceNumber: sequenceNumber)
+            let output = try producer.finishMergedManifest(writer, metadata: table.metadata, specId: specId,
+                                                           index: firstIndex + offset, sequenceNumber: sequenceNumber)
             try await write(output.bytes, to: output.manifest.manifestPath, id: table.identifier)
             merged.append(output.manifest)
         }

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Collector
+#if canImport(CMalloc)
+import CMalloc
+#endif
 
 extension Floe {
     /// `floe serve`: run the collector until SIGTERM/SIGINT, then flush and exit.
@@ -10,6 +13,11 @@ extension Floe {
         @OptionGroup var options: GlobalOptions
 
         func run() async throws {
+            #if canImport(CMalloc)
+            // glibc gives threads their own malloc arenas (up to 8 per core), and memory freed in one is not
+            // reused by another: a flush's transient buffers then show as RSS peaks. Two arenas suffice here.
+            _ = mallopt(M_ARENA_MAX, 2)
+            #endif
             let configuration = try options.configuration()
             try await FloeServer(configuration: configuration, logger: options.logger(configuration)).run()
         }

@@ -1,0 +1,2 @@
+// glibc malloc tuning (mallopt) for `floe serve`.
+#include <malloc.h>
