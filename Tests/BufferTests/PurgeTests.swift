@@ -15,13 +15,19 @@ struct PurgeTests {
         return counts
     }
 
-    @Test("flushed chunks of several interleaved partitions are deleted in steps; unflushed ones stay")
-    func purgeDeletesFlushedChunksOnly() async throws {
+    /// A buffer configuration in a new temporary directory, purging `purgeDelayMilliseconds` after a flush.
+    private func freshConfiguration(purgeDelayMilliseconds: Int) throws -> BufferConfiguration {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("floe-purge-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("buffer.db").path
-        var configuration = BufferConfiguration(path: path)
-        configuration.purgeDelay = .milliseconds(10)
+        var configuration = BufferConfiguration(path: directory.appendingPathComponent("buffer.db").path)
+        configuration.purgeDelay = .milliseconds(purgeDelayMilliseconds)
+        return configuration
+    }
+
+    @Test("flushed chunks of several interleaved partitions are deleted in steps; unflushed ones stay")
+    func purgeDeletesFlushedChunksOnly() async throws {
+        let configuration = try freshConfiguration(purgeDelayMilliseconds: 10)
+        let path = configuration.path
         let buffer = try EventBuffer(configuration: configuration, logger: Logger(label: "test"))
         let keys = ["a/h", "b/h", "c/h"]
         // 3,000 transactions, each one chunk per partition: the partitions' chunks interleave.
@@ -54,11 +60,8 @@ struct PurgeTests {
 
     @Test("sequence numbers keep rising across a restart after every chunk was flushed and purged")
     func sequencesSurvivePurge() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("floe-purge-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("buffer.db").path
-        var configuration = BufferConfiguration(path: path)
-        configuration.purgeDelay = .milliseconds(1)
+        let configuration = try freshConfiguration(purgeDelayMilliseconds: 1)
+        let path = configuration.path
         let partition = PartitionID(table: "events", key: "a/h")
         var highest: Int64 = 0
         do {
