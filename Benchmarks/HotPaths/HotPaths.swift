@@ -41,20 +41,23 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // One column per type (ZSTD level 1): the per-type cost of encoding, statistics and dictionary.
-    let typed: [(String, ParquetField, ColumnData)] = [
-        ("string-dictionary", ParquetField(name: "user_id", fieldId: 1, type: .string, isRequired: true),
-         .byteArray(strings, validity: nil)),
-        ("string-plain", ParquetField(name: "properties", fieldId: 1, type: .string, isRequired: true),
-         .byteArray(json, validity: nil)),
-        ("timestamp", ParquetField(name: "timestamp", fieldId: 1, type: .timestampMicrosUTC, isRequired: true),
-         .int64(timestamps, validity: nil)),
-        ("int32-nullable", ParquetField(name: "count", fieldId: 1, type: .int32, isRequired: false),
-         .int32((0..<rows).compactMap { $0 % 10 == 0 ? nil : Int32($0 % 1000) }, validity: (0..<rows).map { $0 % 10 != 0 })),
-        ("double", ParquetField(name: "price", fieldId: 1, type: .double, isRequired: true),
-         .double((0..<rows).map { Double($0 % 500) + 0.5 }, validity: nil)),
-        ("boolean", ParquetField(name: "flag", fieldId: 1, type: .boolean, isRequired: true),
-         .boolean((0..<rows).map { $0 % 3 == 0 }, validity: nil)),
-    ]
+    let validEveryTenth: [Bool] = (0..<rows).map { $0 % 10 != 0 }
+    let counts: [Int32] = (0..<rows).filter { $0 % 10 != 0 }.map { Int32($0 % 1000) }
+    let prices: [Double] = (0..<rows).map { Double($0 % 500) + 0.5 }
+    let flags: [Bool] = (0..<rows).map { $0 % 3 == 0 }
+    var typed: [(String, ParquetField, ColumnData)] = []
+    typed.append(("string-dictionary", ParquetField(name: "user_id", fieldId: 1, type: .string, isRequired: true),
+                  .byteArray(strings, validity: nil)))
+    typed.append(("string-plain", ParquetField(name: "properties", fieldId: 1, type: .string, isRequired: true),
+                  .byteArray(json, validity: nil)))
+    typed.append(("timestamp", ParquetField(name: "timestamp", fieldId: 1, type: .timestampMicrosUTC, isRequired: true),
+                  .int64(timestamps, validity: nil)))
+    typed.append(("int32-nullable", ParquetField(name: "count", fieldId: 1, type: .int32, isRequired: false),
+                  .int32(counts, validity: validEveryTenth)))
+    typed.append(("double", ParquetField(name: "price", fieldId: 1, type: .double, isRequired: true),
+                  .double(prices, validity: nil)))
+    typed.append(("boolean", ParquetField(name: "flag", fieldId: 1, type: .boolean, isRequired: true),
+                  .boolean(flags, validity: nil)))
     for (name, field, column) in typed {
         Benchmark("Parquet.column.10k-rows.\(name)") { benchmark in
             let single = ParquetSchema(fields: [field])
