@@ -107,8 +107,7 @@ public final class BackfillCheckpoints: @unchecked Sendable {
 
     /// After the unit's commits: advances its files' checkpoints and forgets the unit, atomically.
     public func finish(_ unit: Unit, files: [String: FileState]) throws {
-        try db.execute("BEGIN IMMEDIATE")
-        do {
+        try db.immediateTransaction {
             for range in unit.ranges {
                 guard let file = files[range.path] else { continue }
                 let statement = try db.statement("""
@@ -123,10 +122,6 @@ public final class BackfillCheckpoints: @unchecked Sendable {
                 try statement.run()
             }
             try db.execute("DELETE FROM backfill_units")
-            try db.execute("COMMIT")
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
         }
     }
 

@@ -158,8 +158,8 @@ extension EventBuffer {
     /// Deletes fully flushed chunks in the background, coalesced and a little later.
     ///
     /// The watermark already hides these events, so nothing waits for the delete: requests
-    /// within `purgeDelay` are merged into one job on the writer queue. The job deletes in small
-    /// steps (``purgeStepChunks`` chunks per transaction, without an fsync of its own:
+    /// within `purgeDelay` are merged into one job on the writer queue. The job deletes in short
+    /// steps (``purgeStepNanoseconds`` per transaction, without an fsync of its own:
     /// `synchronous=NORMAL`) and queues the next step behind the appends that arrived meanwhile,
     /// so a large purge never holds up acknowledgements. A crash merely leaves chunks for the
     /// next start's purge.
@@ -210,8 +210,7 @@ extension EventBuffer {
                 writer.purgeQueue = ids.sorted(by: >)
             }
             if !writer.purgeQueue.isEmpty {
-                try db.execute("BEGIN IMMEDIATE")
-                do {
+                try db.immediateTransaction {
                     let delete = try db.statement("DELETE FROM chunks WHERE id = ?1")
                     var deleted = 0
                     while let id = writer.purgeQueue.last {
@@ -222,10 +221,6 @@ extension EventBuffer {
                         deleted += 1
                         if deleted % 16 == 0, DispatchTime.now().uptimeNanoseconds - started > Self.purgeStepNanoseconds { break }
                     }
-                    try db.execute("COMMIT")
-                } catch {
-                    try? db.execute("ROLLBACK")
-                    throw error
                 }
             }
         } catch {

@@ -39,6 +39,19 @@ final class SQLiteConnection {
         sqlite3_wal_hook(handle, hook, Unmanaged.passUnretained(target).toOpaque())
     }
 
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction: commits when it returns, rolls back when it throws.
+    func immediateTransaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
     /// Runs one or more SQL statements that return no rows.
     func execute(_ sql: String) throws(BufferError) {
         var error: UnsafeMutablePointer<CChar>?

@@ -4,24 +4,23 @@ import Foundation
 /// Rows of the `events` table as the buffer stores them, for the benchmark package
 /// (`Benchmarks/HotPaths`), reached with `@_spi(Benchmarks) import Collector`.
 @_spi(Benchmarks) public struct EncodedRowSample: Sendable {
-    let table: TableDefinition
+    let table = TableDefinition.events
     let lines: [[UInt8]]
     let rows: [[UInt8]]
+    private let normalizer = LineNormalizer(format: .segment)
+    private let request = IngestContext(receivedAt: 1_790_000_000_000_000, clientIP: nil, historical: true)
 
     /// Normalizes Segment messages (one JSON object per element) into buffered rows (untimed setup).
     public init(segmentLines: [String]) throws {
-        let normalizer = LineNormalizer(format: .segment)
-        let request = IngestContext(receivedAt: 1_790_000_000_000_000, clientIP: nil, historical: true)
+        lines = segmentLines.map { Array($0.utf8) }
         var rows: [[UInt8]] = []
-        for line in segmentLines {
-            switch normalizer.normalize(Array(line.utf8), request: request) {
+        for line in lines {
+            switch normalizer.normalize(line, request: request) {
             case .success(let events): rows += events.map(\.payload)
             case .failure(let errors):
                 throw ConfigurationError(message: errors.issues.map(\.description).joined(separator: "; "))
             }
         }
-        table = .events
-        lines = segmentLines.map { Array($0.utf8) }
         self.rows = rows
     }
 
@@ -36,8 +35,6 @@ import Foundation
 
     /// Parses, validates and normalizes every line again — the ingest path's work per event; returns the events.
     public func normalize() -> Int {
-        let normalizer = LineNormalizer(format: .segment)
-        let request = IngestContext(receivedAt: 1_790_000_000_000_000, clientIP: nil, historical: true)
         var count = 0
         for line in lines {
             if case .success(let events) = normalizer.normalize(line, request: request) { count += events.count }

@@ -14,15 +14,6 @@ struct ManifestReader: Sendable {
         var recordCount: Int64
     }
 
-    /// The entries of `manifest` whose status is not DELETED.
-    ///
-    /// - Throws: ``CatalogError`` `invalidMetadata` when the manifest cannot be read or conformed.
-    static func liveEntries(_ bytes: [UInt8], manifest: ManifestFile, target: AvroSchema) throws -> [Entry] {
-        var entries: [Entry] = []
-        try forEachLiveEntry(bytes, manifest: manifest, target: target) { entries.append($0) }
-        return entries
-    }
-
     /// Hands each entry of `manifest` whose status is not DELETED to `body`, one at a time.
     ///
     /// - Throws: ``CatalogError`` `invalidMetadata` when the manifest cannot be read or conformed.

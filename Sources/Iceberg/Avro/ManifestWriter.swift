@@ -133,13 +133,6 @@ struct ManifestWriter: Sendable {
                               summaries: PartitionSummaryBuilder(fieldCount: spec.fields.count))
     }
 
-    /// Writes a merged manifest: `entries` as EXISTING, with their snapshot ids and sequence numbers explicit.
-    func write(existing entries: [ManifestReader.Entry], syncMarker: [UInt8]) throws -> Output {
-        var writer = try existingEntriesWriter(syncMarker: syncMarker)
-        for entry in entries { try writer.add(entry) }
-        return try writer.finish()
-    }
-
     /// Writes the manifest for `files`, all added by `snapshotId`.
     ///
     /// - Throws: ``CatalogError`` `invalidArgument` when a file's partition tuple does not match the spec.

@@ -54,17 +54,8 @@ struct SnapshotProducer: Sendable {
                             addedRowsCount: output.addedRowsCount, partitions: output.partitions)
     }
 
-    /// Merges `manifests` (the live entries of each, read by the caller) into one manifest of EXISTING entries.
-    ///
-    /// - Parameter index: distinguishes the merged manifests of one commit (`{commitId}-m{index}.avro`, index ≥ 1).
-    func mergedManifest(_ entries: [ManifestReader.Entry], metadata: TableMetadata, specId: Int32, index: Int,
-                        sequenceNumber: Int64) throws -> (bytes: [UInt8], manifest: ManifestFile) {
-        var writer = try mergedManifestWriter(metadata: metadata, specId: specId)
-        for entry in entries { try writer.add(entry) }
-        return try finishMergedManifest(writer, metadata: metadata, specId: specId, index: index, sequenceNumber: sequenceNumber)
-    }
-
-    /// Starts a merged manifest for `specId`; entries are added one by one, then ``finishMergedManifest(_:metadata:specId:index:sequenceNumber:)``.
+    /// Starts a merged manifest of EXISTING entries for `specId`; the caller adds the live entries of the
+    /// manifests it merges one by one, then ``finishMergedManifest(_:metadata:specId:index:sequenceNumber:)``.
     func mergedManifestWriter(metadata: TableMetadata, specId: Int32) throws -> ManifestWriter.ExistingEntriesWriter {
         guard let schema = metadata.currentSchema, let spec = metadata.partitionSpecs.first(where: { $0.specId == specId }) else {
             throw CatalogError(.invalidMetadata, "table metadata lacks the manifest's schema or spec")
@@ -74,6 +65,8 @@ struct SnapshotProducer: Sendable {
     }
 
     /// The merged manifest's bytes and its manifest-list entry.
+    ///
+    /// - Parameter index: distinguishes the merged manifests of one commit (`{commitId}-m{index}.avro`, index ≥ 1).
     func finishMergedManifest(_ writer: ManifestWriter.ExistingEntriesWriter, metadata: TableMetadata, specId: Int32,
                               index: Int, sequenceNumber: Int64) throws -> (bytes: [UInt8], manifest: ManifestFile) {
         var writer = writer

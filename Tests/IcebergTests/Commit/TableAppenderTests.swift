@@ -139,7 +139,8 @@ struct TableAppenderTests {
         let target = try ManifestWriter(schema: EventsTable.schema, spec: EventsTable.spec).entrySchema()
         var paths: [String: Int64] = [:]
         for manifest in manifests {
-            for entry in try ManifestReader.liveEntries(try await fileIO.read(manifest.manifestPath), manifest: manifest, target: target) {
+            let bytes = try await fileIO.read(manifest.manifestPath)
+            try ManifestReader.forEachLiveEntry(bytes, manifest: manifest, target: target) { entry in
                 paths[entry.dataFile.recordValue?[1].stringValue ?? ""] = entry.sequenceNumber
             }
         }
