@@ -8,8 +8,8 @@ import Parquet
 /// so the sequential part of a backfill copies no row data.
 struct BackfillUnitBuilder: Sendable {
     struct Partition: Sendable {
+        var id: PartitionID
         var table: TableDefinition
-        var key: String
         var pieces: [RowBatchDecoder] = []
         var current: RowBatchDecoder
         var rows: Int { pieces.reduce(current.rowCount) { $0 + $1.rowCount } }
@@ -31,35 +31,49 @@ struct BackfillUnitBuilder: Sendable {
     }
 
     let targetFileRows: Int
-    private(set) var partitions: [PartitionID: Partition] = [:]
+    private(set) var partitions: [Partition] = []
+    /// Where each partition a worker has seen sits in `partitions`.
+    private var slots: [PartitionSlot: Int] = [:]
     private(set) var events = 0
 
     init(targetFileRows: Int) {
         self.targetFileRows = targetFileRows
     }
 
-    /// Decodes one event into its partition (worker side).
-    mutating func add(_ event: BufferedEvent) throws {
-        if partitions[event.partition] == nil {
-            let table = event.partition.table == TableDefinition.events.name ? TableDefinition.events : .cloudEvents
-            partitions[event.partition] = Partition(table: table, key: event.partition.key, current: RowBatchDecoder(table: table))
+    /// Writes one event's row into its partition's columns (worker side).
+    mutating func add(_ event: NormalizedEvent) throws {
+        let slot = event.partition
+        let index: Int
+        if let known = slots[slot] {
+            index = known
+        } else {
+            index = partitions.count
+            let table = slot.table
+            partitions.append(Partition(id: slot.id, table: table, current: RowBatchDecoder(table: table)))
+            slots[slot] = index
         }
-        try partitions[event.partition]?.current.append(event.payload)
+        try partitions[index].current.appendRow { event.write(into: &$0) }
         events += 1
     }
 
     /// Takes a worker's partial unit: its pieces go after this unit's, partition by partition.
     mutating func merge(_ partial: BackfillUnitBuilder) {
-        for (id, incoming) in partial.partitions {
-            var partition = partitions[id] ?? Partition(table: incoming.table, key: incoming.key,
-                                                        current: RowBatchDecoder(table: incoming.table))
-            if partition.current.rowCount > 0 {
-                partition.pieces.append(partition.current)
-                partition.current = RowBatchDecoder(table: incoming.table)
+        var positions = Dictionary(uniqueKeysWithValues: partitions.indices.map { (partitions[$0].id, $0) })
+        for incoming in partial.partitions {
+            let index: Int
+            if let known = positions[incoming.id] {
+                index = known
+            } else {
+                index = partitions.count
+                partitions.append(Partition(id: incoming.id, table: incoming.table, current: RowBatchDecoder(table: incoming.table)))
+                positions[incoming.id] = index
             }
-            partition.pieces += incoming.pieces
-            if incoming.current.rowCount > 0 { partition.pieces.append(incoming.current) }
-            partitions[id] = partition
+            if partitions[index].current.rowCount > 0 {
+                partitions[index].pieces.append(partitions[index].current)
+                partitions[index].current = RowBatchDecoder(table: incoming.table)
+            }
+            partitions[index].pieces += incoming.pieces
+            if incoming.current.rowCount > 0 { partitions[index].pieces.append(incoming.current) }
         }
         events += partial.events
     }
@@ -68,11 +82,10 @@ struct BackfillUnitBuilder: Sendable {
     /// about `targetFileRows` rows (a file closes at the first piece boundary past the target).
     func files() -> [FileRows] {
         var result: [FileRows] = []
-        for id in partitions.keys.sorted() {
-            guard let partition = partitions[id] else { continue }
+        for partition in partitions.sorted(by: { $0.id < $1.id }) {
             var pieces = partition.pieces
             if partition.current.rowCount > 0 { pieces.append(partition.current) }
-            var file = FileRows(table: partition.table, key: partition.key, pieces: [])
+            var file = FileRows(table: partition.table, key: partition.id.key, pieces: [])
             var rows = 0
             for piece in pieces {
                 file.pieces.append(piece)

@@ -69,7 +69,7 @@ struct RunContext {
             case "cloudevents": normalizer = cloudEvents
             default: normalizer = contains(bytes, marker) ? cloudEvents : segment
             }
-            switch normalizer.normalize(bytes, request: request) {
+            switch normalizer.validate(bytes, request: request) {
             case .success(let events):
                 if !dryRun { for event in events { try batch.partial.add(event) } }
                 batch.outcomes.append(.events(events.count))

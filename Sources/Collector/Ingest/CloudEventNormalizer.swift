@@ -64,14 +64,26 @@ struct CloudEventNormalizer {
 
     /// Normalizes a structured-mode event at `event`, or returns every problem found.
     func normalize(tape: JSONTape, event: Int, index: Int?) -> Result<BufferedEvent, ValidationErrors> {
+        validate(tape: tape, event: event, index: index).map(event(for:))
+    }
+
+    /// Reads and checks a structured-mode event at `event`, or returns every problem found.
+    func validate(tape: JSONTape, event: Int, index: Int?) -> Result<Attributes, ValidationErrors> {
         var issues: [ValidationIssue] = []
         let found = attributes(tape: tape, event: event) { issues.append(ValidationIssue(index: index, field: $0, message: $1)) }
         guard let found, issues.isEmpty else { return .failure(ValidationErrors(issues)) }
-        return normalize(found, index: index)
+        if let errors = validate(found, index: index) { return .failure(errors) }
+        return .success(found)
     }
 
     /// Checks the required attributes and encodes the row.
     func normalize(_ attributes: Attributes, index: Int?) -> Result<BufferedEvent, ValidationErrors> {
+        if let errors = validate(attributes, index: index) { return .failure(errors) }
+        return .success(event(for: attributes))
+    }
+
+    /// The problems with an event's attributes (required ones missing, wrong `specversion`), if any.
+    func validate(_ attributes: Attributes, index: Int?) -> ValidationErrors? {
         var issues: [ValidationIssue] = []
         for (name, column) in Self.stringAttributes.prefix(4) where attributes.strings[column]?.isEmpty ?? true {
             issues.append(ValidationIssue(index: index, field: name.description, message: "is required"))
@@ -80,12 +92,30 @@ struct CloudEventNormalizer {
            !version.elementsEqual("1.0".utf8) {
             issues.append(ValidationIssue(index: index, field: "specversion", message: "must be 1.0"))
         }
-        guard issues.isEmpty, let type = attributes.strings[CloudEventsColumn.type] else {
-            return .failure(ValidationErrors(issues))
-        }
+        return issues.isEmpty ? nil : ValidationErrors(issues)
+    }
 
-        let eventTime = attributes.time ?? request.receivedAt
+    /// A validated event as a buffered event: its row in the buffer encoding, partition and dedup key.
+    func event(for attributes: Attributes) -> BufferedEvent {
         var row = RowEncoder(capacity: (attributes.data?.count ?? 0) + 256)
+        write(attributes, into: &row)
+        var dedupKey: [UInt8] = [UInt8(ascii: "c")]
+        dedupKey += attributes.strings[CloudEventsColumn.source] ?? []
+        dedupKey.append(0)
+        dedupKey += attributes.strings[CloudEventsColumn.id] ?? []
+        return BufferedEvent(partition: partition(of: attributes).id, receivedAt: request.receivedAt,
+                             payload: row.bytes, dedupKey: dedupKey)
+    }
+
+    /// The buffer partition of a validated event: `{type}/{event hour}` of the `cloudevents` table.
+    func partition(of attributes: Attributes) -> PartitionSlot {
+        PartitionSlot(cloudEventType: attributes.strings[CloudEventsColumn.type] ?? [],
+                      hours: Timestamp.hours(eventTime(attributes)))
+    }
+
+    /// Writes the row of a validated event.
+    func write(_ attributes: Attributes, into row: inout some RowWriter) {
+        let eventTime = eventTime(attributes)
         for (_, column) in Self.stringAttributes {
             if let value = attributes.strings[column] { row.string(column, value) }
         }
@@ -105,13 +135,10 @@ struct CloudEventNormalizer {
         row.int32(CloudEventsColumn.day, Int32(clamping: date.day))
         row.int32(CloudEventsColumn.hour, Int32(clamping: Int64(hours) - days * 24))
         row.timestamp(CloudEventsColumn.receivedAt, request.receivedAt)
+    }
 
-        var dedupKey: [UInt8] = [UInt8(ascii: "c")]
-        dedupKey += attributes.strings[CloudEventsColumn.source] ?? []
-        dedupKey.append(0)
-        dedupKey += attributes.strings[CloudEventsColumn.id] ?? []
-        let key = "\(String(decoding: type, as: UTF8.self))/\(Timestamp.hourLabel(hours))"
-        return .success(BufferedEvent(partition: PartitionID(table: TableDefinition.cloudEvents.name, key: key),
-                                      receivedAt: request.receivedAt, payload: row.bytes, dedupKey: dedupKey))
+    /// The event's `time`, or the receive time when it has none.
+    private func eventTime(_ attributes: Attributes) -> Int64 {
+        attributes.time ?? request.receivedAt
     }
 }

@@ -61,10 +61,12 @@ struct Ingestor: Sendable {
     func segmentMessage(_ body: [UInt8], type: SegmentNormalizer.MessageType, request: IngestContext,
                         authorize: Authorize) async throws -> Outcome {
         let tape = try parse(body)
-        let writeKey = tape.kind(tape.root) == .object
-            ? tape.members(of: tape.root).last { tape.stringEquals($0.key, "writeKey") && tape.kind($0.value) == .string }
-                .map { tape.string($0.value) }
-            : nil
+        var writeKey: String?
+        if tape.kind(tape.root) == .object {
+            for (key, value) in tape.members(of: tape.root) where tape.stringEquals(key, "writeKey") && tape.kind(value) == .string {
+                writeKey = tape.string(value)
+            }
+        }
         try authorize(writeKey)
         let normalizer = SegmentNormalizer(tape: tape, request: request)
         switch normalizer.normalize(message: tape.root, batch: .init(), pathType: type, index: nil) {

@@ -14,13 +14,18 @@ struct LineNormalizer: Sendable {
     let format: Format
 
     func normalize(_ line: [UInt8], request: IngestContext) -> Result<[BufferedEvent], ValidationErrors> {
+        validate(line, request: request).map { $0.map(\.bufferedEvent) }
+    }
+
+    /// Parses and validates a line: all of its events, or every problem found.
+    func validate(_ line: [UInt8], request: IngestContext) -> Result<[NormalizedEvent], ValidationErrors> {
         let tape: JSONTape
         do {
             tape = try JSONTape(parsing: line)
         } catch {
             return .failure(ValidationErrors([ValidationIssue(index: nil, field: nil, message: error.description)]))
         }
-        var events: [BufferedEvent] = []
+        var events: [NormalizedEvent] = []
         var issues: [ValidationIssue] = []
         switch format {
         case .segment:
@@ -40,8 +45,8 @@ struct LineNormalizer: Sendable {
             }
             if !isBatch { batch = .init() }
             for (index, message) in messages.enumerated() {
-                switch normalizer.normalize(message: message, batch: batch, pathType: nil, index: isBatch ? index : nil) {
-                case .success(let event): events.append(event)
+                switch normalizer.validate(message: message, batch: batch, pathType: nil, index: isBatch ? index : nil) {
+                case .success(let message): events.append(.segment(normalizer, message))
                 case .failure(let errors): issues += errors.issues
                 }
             }
@@ -50,8 +55,8 @@ struct LineNormalizer: Sendable {
             let isBatch = tape.kind(tape.root) == .array
             let elements = isBatch ? tape.elements(of: tape.root) : [tape.root]
             for (index, element) in elements.enumerated() {
-                switch normalizer.normalize(tape: tape, event: element, index: isBatch ? index : nil) {
-                case .success(let event): events.append(event)
+                switch normalizer.validate(tape: tape, event: element, index: isBatch ? index : nil) {
+                case .success(let attributes): events.append(.cloudEvent(normalizer, attributes))
                 case .failure(let errors): issues += errors.issues
                 }
             }

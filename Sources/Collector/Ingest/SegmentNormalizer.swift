@@ -34,8 +34,38 @@ struct SegmentNormalizer {
     let tape: JSONTape
     let request: IngestContext
 
+    /// A message that passed validation: the times that place it, and its members to write.
+    struct Message {
+        fileprivate var fields: Fields
+        /// The message object's tape entry.
+        var entry: Int
+        var type: MessageType
+        var batch: BatchFields
+        /// Event time after clock-skew correction (live) or as recorded (historical).
+        var timestamp: Int64
+        var receivedAt: Int64
+        var sentAt: Int64?
+
+        /// The buffer partition: `{type}/{event hour}` of the `events` table.
+        var partition: PartitionSlot { PartitionSlot(segment: type, hours: Timestamp.hours(timestamp)) }
+    }
+
     /// Normalizes the message at `message` (an object entry), or returns every problem found.
     func normalize(message: Int, batch: BatchFields, pathType: MessageType?, index: Int?) -> Result<BufferedEvent, ValidationErrors> {
+        validate(message: message, batch: batch, pathType: pathType, index: index).map(event(for:))
+    }
+
+    /// The message as a buffered event: its row in the buffer encoding, partition and dedup key.
+    func event(for message: Message) -> BufferedEvent {
+        var row = RowEncoder(capacity: tape.raw(message.entry).count + 64)
+        write(message, into: &row)
+        let dedupKey = message.fields.text(Fields.messageId, tape).flatMap { $0.isEmpty ? nil : [UInt8(ascii: "s")] + $0 }
+        return BufferedEvent(partition: message.partition.id, receivedAt: message.receivedAt, payload: row.bytes,
+                             dedupKey: dedupKey)
+    }
+
+    /// Checks the message at `message` (an object entry) and works out its times, or returns every problem found.
+    func validate(message: Int, batch: BatchFields, pathType: MessageType?, index: Int?) -> Result<Message, ValidationErrors> {
         var issues: [ValidationIssue] = []
         func issue(_ field: String?, _ text: String) { issues.append(ValidationIssue(index: index, field: field, message: text)) }
 
@@ -49,22 +79,22 @@ struct SegmentNormalizer {
 
         var type = pathType
         if type == nil {
-            if let text = fields.text[Fields.type] {
+            if let text = fields.text(Fields.type, tape) {
                 type = MessageType(rawValue: String(decoding: text, as: UTF8.self))
                 if type == nil { issue("type", "unknown message type; expected one of track, identify, page, screen, group, alias") }
             } else {
                 issue("type", "is required")
             }
         }
-        let userId = fields.text[Fields.userId]
-        let anonymousId = fields.text[Fields.anonymousId]
+        let userId = fields.text(Fields.userId, tape)
+        let anonymousId = fields.text(Fields.anonymousId, tape)
         if (userId?.isEmpty ?? true) && (anonymousId?.isEmpty ?? true) {
             issue("userId", "userId or anonymousId is required")
         }
         switch type {
-        case .track where fields.text[Fields.event]?.isEmpty ?? true: issue("event", "is required for track")
-        case .alias where fields.text[Fields.previousId]?.isEmpty ?? true: issue("previousId", "is required for alias")
-        case .group where fields.text[Fields.groupId]?.isEmpty ?? true: issue("groupId", "is required for group")
+        case .track where fields.text(Fields.event, tape)?.isEmpty ?? true: issue("event", "is required for track")
+        case .alias where fields.text(Fields.previousId, tape)?.isEmpty ?? true: issue("previousId", "is required for alias")
+        case .group where fields.text(Fields.groupId, tape)?.isEmpty ?? true: issue("groupId", "is required for group")
         default: break
         }
 
@@ -87,39 +117,38 @@ struct SegmentNormalizer {
         } else {
             timestamp = original ?? receivedAt
         }
+        return .success(Message(fields: fields, entry: message, type: type, batch: batch, timestamp: timestamp, receivedAt: receivedAt,
+                                sentAt: sentAt))
+    }
 
-        var row = RowEncoder(capacity: tape.raw(message).count + 64)
-        var dedupKey: [UInt8]?
-        if let messageId = fields.text[Fields.messageId], !messageId.isEmpty {
+    /// Writes the row of a validated message.
+    func write(_ message: Message, into row: inout some RowWriter) {
+        let fields = message.fields
+        if let messageId = fields.text(Fields.messageId, tape), !messageId.isEmpty {
             row.string(EventsColumn.messageId, messageId)
-            dedupKey = [UInt8(ascii: "s")] + messageId
         } else {
             row.string(EventsColumn.messageId, MessageIdGenerator.next())
         }
-        row.string(EventsColumn.type, type.rawValue)
+        row.string(EventsColumn.type, message.type.rawValue)
         for (slot, column) in Fields.textColumns {
-            if let value = fields.text[slot] { row.string(column, value) }
+            if let value = fields.text(slot, tape) { row.string(column, value) }
         }
         for (slot, column) in Fields.payloadColumns where slot != Fields.context {
-            if let entry = fields.payload[slot] ?? (slot == Fields.integrations ? batch.integrations : nil),
+            if let entry = fields.payload(slot) ?? (slot == Fields.integrations ? message.batch.integrations : nil),
                tape.kind(entry) != .null {
                 row.string(column, tape.raw(entry))
             }
         }
-        writeContext(into: &row, message: fields.payload[Fields.context], batch: batch.context)
-        row.timestamp(EventsColumn.timestamp, timestamp)
-        if let original { row.timestamp(EventsColumn.originalTimestamp, original) }
-        if let sentAt { row.timestamp(EventsColumn.sentAt, sentAt) }
-        row.timestamp(EventsColumn.receivedAt, receivedAt)
-
-        let key = "\(type.rawValue)/\(Timestamp.hourLabel(Timestamp.hours(timestamp)))"
-        return .success(BufferedEvent(partition: PartitionID(table: TableDefinition.events.name, key: key),
-                                      receivedAt: receivedAt, payload: row.bytes, dedupKey: dedupKey))
+        writeContext(into: &row, message: fields.payload(Fields.context), batch: message.batch.context)
+        row.timestamp(EventsColumn.timestamp, message.timestamp)
+        if let original = fields.timestamp { row.timestamp(EventsColumn.originalTimestamp, original) }
+        if let sentAt = message.sentAt { row.timestamp(EventsColumn.sentAt, sentAt) }
+        row.timestamp(EventsColumn.receivedAt, message.receivedAt)
     }
 
     /// Writes the context column: the message's context with batch-level members it lacks and
     /// `ip` from the request. When nothing needs merging, the bytes are copied as sent.
-    private func writeContext(into row: inout RowEncoder, message: Int?, batch: Int?) {
+    private func writeContext(into row: inout some RowWriter, message: Int?, batch: Int?) {
         let own = message.flatMap { tape.kind($0) == .object ? $0 : nil }
         let shared = batch.flatMap { tape.kind($0) == .object ? $0 : nil }
         if let own, shared == nil {
@@ -129,7 +158,7 @@ struct SegmentNormalizer {
                 return
             }
         }
-        var members: [(key: Int, value: Int)] = own.map { tape.members(of: $0) } ?? []
+        var members: [(key: Int, value: Int)] = own.map { Array(tape.members(of: $0)) } ?? []
         if let shared {
             var names = Set(members.map { tape.stringBytes($0.key) })
             for member in tape.members(of: shared) where names.insert(tape.stringBytes(member.key)).inserted {
@@ -172,11 +201,26 @@ private struct Fields {
         (context, EventsColumn.context), (integrations, EventsColumn.integrations),
     ]
 
-    var text = [ArraySlice<UInt8>?](repeating: nil, count: 9)
-    var payload = [Int?](repeating: nil, count: 4)
+    /// Tape entries of the text members and payload objects by slot (-1: absent or null);
+    /// stored inline, so gathering a message's members allocates nothing.
+    private var textEntries = InlineArray<9, Int32>(repeating: -1)
+    private var payloadEntries = InlineArray<4, Int32>(repeating: -1)
     var timestamp: Int64?
     var sentAt: Int64?
     var receivedAt: Int64?
+
+    /// A text member's bytes: a string's decoded text, or a number as written.
+    func text(_ slot: Int, _ tape: JSONTape) -> ArraySlice<UInt8>? {
+        let entry = Int(textEntries[slot])
+        guard entry >= 0 else { return nil }
+        return tape.kind(entry) == .string ? tape.stringBytes(entry) : tape.raw(entry)
+    }
+
+    /// A payload member's tape entry (an object, or null).
+    func payload(_ slot: Int) -> Int? {
+        let entry = Int(payloadEntries[slot])
+        return entry >= 0 ? entry : nil
+    }
 
     mutating func take(key: Int, value: Int, tape: JSONTape, issue: (String?, String) -> Void) {
         let slot: Int
@@ -200,9 +244,8 @@ private struct Fields {
         default: return
         }
         switch tape.kind(value) {
-        case .string: text[slot] = tape.stringBytes(value)
-        case .number: text[slot] = tape.raw(value)
-        case .null: text[slot] = nil
+        case .string, .number: textEntries[slot] = Int32(value)
+        case .null: textEntries[slot] = -1
         default: issue(tape.string(key), "must be a string")
         }
     }
@@ -210,7 +253,7 @@ private struct Fields {
     private mutating func takePayload(_ slot: Int, _ name: String, _ value: Int, _ tape: JSONTape,
                                       _ issue: (String?, String) -> Void) {
         switch tape.kind(value) {
-        case .object, .null: payload[slot] = value
+        case .object, .null: payloadEntries[slot] = Int32(value)
         default: issue(name, "must be an object")
         }
     }

@@ -33,30 +33,65 @@ struct ColumnBuilder {
     }
 
     mutating func appendValue(from reader: inout ByteReader) throws(RowBatchDecoder.DecodingError) {
-        validity.append(true)
         switch kind {
         case .string:
             let count = try reader.length()
-            strings.append(try reader.slice(count))
+            appendString(try reader.slice(count))
         case .timestamp:
-            int64s.append(try reader.int64())
+            appendTimestamp(try reader.int64())
         case .int32:
-            int32s.append(try reader.int32())
+            appendInt32(try reader.int32())
         case .stringMap:
+            validity.append(true)
             let entries = try reader.length()
             for _ in 0..<entries {
                 let keyLength = try reader.length()
                 keys.append(try reader.slice(keyLength))
                 if try reader.byte() == 1 {
                     let valueLength = try reader.length()
-                    values.append(try reader.slice(valueLength))
-                    valueValidity.append(true)
+                    appendMapValue(try reader.slice(valueLength))
                 } else {
-                    valueValidity.append(false)
-                    valueNulls += 1
+                    appendMapValue(nil as ArraySlice<UInt8>?)
                 }
             }
             offsets.append(Int32(keys.count))
+        }
+    }
+
+    mutating func appendString(_ value: some Collection<UInt8>) {
+        assert(kind == .string, "string written to a \(kind) column")
+        validity.append(true)
+        strings.append(value)
+    }
+
+    mutating func appendTimestamp(_ micros: Int64) {
+        assert(kind == .timestamp, "timestamp written to a \(kind) column")
+        validity.append(true)
+        int64s.append(micros)
+    }
+
+    mutating func appendInt32(_ value: Int32) {
+        assert(kind == .int32, "int32 written to a \(kind) column")
+        validity.append(true)
+        int32s.append(value)
+    }
+
+    mutating func appendMap(_ entries: [(key: [UInt8], value: [UInt8]?)]) {
+        validity.append(true)
+        for entry in entries {
+            keys.append(entry.key[...])
+            appendMapValue(entry.value?[...])
+        }
+        offsets.append(Int32(keys.count))
+    }
+
+    private mutating func appendMapValue(_ value: ArraySlice<UInt8>?) {
+        if let value {
+            values.append(value)
+            valueValidity.append(true)
+        } else {
+            valueValidity.append(false)
+            valueNulls += 1
         }
     }
 

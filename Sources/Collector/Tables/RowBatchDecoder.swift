@@ -26,22 +26,43 @@ struct RowBatchDecoder {
     mutating func append(_ payload: ArraySlice<UInt8>) throws(DecodingError) {
         var reader = ByteReader(bytes: payload)
         guard try reader.byte() == RowEncoder.version else { throw DecodingError(message: "unknown row version") }
-        var seen: UInt64 = 0
-        while !reader.atEnd {
-            let column = Int(try reader.byte())
-            guard column < builders.count, seen & (1 << UInt64(column)) == 0 else {
-                throw DecodingError(message: "bad column index \(column)")
+        let columns = table.columns
+        try builders.withUnsafeMutableBufferPointer { builders throws(DecodingError) in
+            var seen: UInt64 = 0
+            while !reader.atEnd {
+                let column = Int(try reader.byte())
+                guard column < builders.count, seen & (1 << UInt64(column)) == 0 else {
+                    throw DecodingError(message: "bad column index \(column)")
+                }
+                seen |= 1 << UInt64(column)
+                try builders[column].appendValue(from: &reader)
             }
-            seen |= 1 << UInt64(column)
-            try builders[column].appendValue(from: &reader)
+            try Self.finishRow(builders, written: seen, columns: columns)
         }
-        for column in builders.indices where seen & (1 << UInt64(column)) == 0 {
-            if table.columns[column].required {
-                throw DecodingError(message: "required column \(table.columns[column].name) is missing")
+        rowCount += 1
+    }
+
+    /// Appends one row written by `write` straight into the column buffers (no buffer encoding).
+    mutating func appendRow(_ write: (inout ColumnRowWriter) -> Void) throws(DecodingError) {
+        let columns = table.columns
+        try builders.withUnsafeMutableBufferPointer { builders throws(DecodingError) in
+            var writer = ColumnRowWriter(builders: builders)
+            write(&writer)
+            if let column = writer.badColumn { throw DecodingError(message: "column \(column) written twice or out of range") }
+            try Self.finishRow(builders, written: writer.written, columns: columns)
+        }
+        rowCount += 1
+    }
+
+    /// Appends a null to every column the row left out, unless it is required.
+    private static func finishRow(_ builders: UnsafeMutableBufferPointer<ColumnBuilder>, written: UInt64,
+                                  columns: [TableDefinition.Column]) throws(DecodingError) {
+        for column in builders.indices where written & (1 << UInt64(column)) == 0 {
+            if columns[column].required {
+                throw DecodingError(message: "required column \(columns[column].name) is missing")
             }
             builders[column].appendNull()
         }
-        rowCount += 1
     }
 
     /// Appends every row of `other` (same table) after this decoder's rows.
@@ -53,6 +74,44 @@ struct RowBatchDecoder {
     /// The finished columns, in table order.
     func columns() -> [ColumnData] {
         builders.map { $0.columnData() }
+    }
+}
+
+/// Writes one row's values into a decoder's column builders, for ``RowBatchDecoder/appendRow(_:)``.
+struct ColumnRowWriter: RowWriter {
+    private let builders: UnsafeMutableBufferPointer<ColumnBuilder>
+    private(set) var written: UInt64 = 0
+    /// A column written twice or out of range (a normalizer bug): the row is refused.
+    private(set) var badColumn: Int?
+
+    fileprivate init(builders: UnsafeMutableBufferPointer<ColumnBuilder>) {
+        self.builders = builders
+    }
+
+    /// Whether `column` may take a value; a bad write is recorded, not applied.
+    private mutating func claim(_ column: Int) -> Bool {
+        guard column >= 0, column < builders.count, written & (1 << UInt64(column)) == 0 else {
+            badColumn = column
+            return false
+        }
+        written |= 1 << UInt64(column)
+        return true
+    }
+
+    mutating func string(_ column: Int, _ value: some Collection<UInt8>) {
+        if claim(column) { builders[column].appendString(value) }
+    }
+
+    mutating func timestamp(_ column: Int, _ micros: Int64) {
+        if claim(column) { builders[column].appendTimestamp(micros) }
+    }
+
+    mutating func int32(_ column: Int, _ value: Int32) {
+        if claim(column) { builders[column].appendInt32(value) }
+    }
+
+    mutating func stringMap(_ column: Int, _ entries: [(key: [UInt8], value: [UInt8]?)]) {
+        if claim(column) { builders[column].appendMap(entries) }
     }
 }
 

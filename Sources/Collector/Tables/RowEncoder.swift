@@ -6,7 +6,7 @@
 /// a key string and a value tag (0 null, 1 string follows). Null columns take no bytes, and
 /// columns may be written in any order. ``RowBatchDecoder`` turns many rows straight into
 /// Parquet column buffers.
-struct RowEncoder: Sendable {
+struct RowEncoder: RowWriter, Sendable {
     static let version: UInt8 = 1
 
     private(set) var bytes: [UInt8]
@@ -21,11 +21,6 @@ struct RowEncoder: Sendable {
         bytes.append(UInt8(column))
         appendLength(value.count)
         bytes.append(contentsOf: value)
-    }
-
-    mutating func string(_ column: Int, _ value: String) {
-        var copy = value
-        copy.withUTF8 { string(column, $0) }
     }
 
     mutating func timestamp(_ column: Int, _ micros: Int64) {

@@ -29,6 +29,31 @@ struct JSONTapeTests {
         #expect(throws: JSONError.self) { try JSONTape(parsing: bytes) }
     }
 
+    @Test("the word-at-a-time string scan stops at every special byte, wherever it falls")
+    func specialBytesAtEveryOffset() throws {
+        let plain = Array("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH".utf8)
+        for offset in 0..<plain.count {
+            func document(_ inserted: [UInt8]) -> [UInt8] {
+                [0x5B, 0x22] + plain[..<offset] + inserted + plain[offset...] + [0x22, 0x2C, 0x31, 0x5D]
+            }
+            // A quote ends the string early: what follows is not JSON.
+            #expect(throws: JSONError.self) { try JSONTape(parsing: document([0x22])) }
+            // Control characters and invalid UTF-8 are rejected.
+            #expect(throws: JSONError.self) { try JSONTape(parsing: document([0x0A])) }
+            #expect(throws: JSONError.self) { try JSONTape(parsing: document([0x1F])) }
+            #expect(throws: JSONError.self) { try JSONTape(parsing: document([0xFF])) }
+            #expect(throws: JSONError.self) { try JSONTape(parsing: document([0xC3])) }
+            // Escapes and valid multi-byte characters are kept, with the string's exact range.
+            for inserted in [Array(#"\""#.utf8), Array(#"\u00e9"#.utf8), Array("é€😀".utf8), [0x20], [0x7E]] {
+                let bytes = document(inserted)
+                let tape = try JSONTape(parsing: bytes)
+                let string = tape.elements(of: tape.root)[0]
+                #expect(tape.raw(string).count == plain.count + inserted.count + 2)
+                #expect(tape.entries[string].hasEscapes == (inserted.first == 0x5C))
+            }
+        }
+    }
+
     @Test("nesting past the limit is an error, not a stack overflow")
     func depthLimit() {
         let deep = Array(repeating: UInt8(ascii: "["), count: 100_000) + Array(repeating: UInt8(ascii: "]"), count: 100_000)
@@ -41,7 +66,7 @@ struct JSONTapeTests {
     func access() throws {
         let text = #"{"name":"a\u00e9\n\ud83d\ude00","list":[1,{"x":2},[3]],"obj":{"k":"v"}}"#
         let tape = try JSONTape(parsing: Array(text.utf8))
-        let members = tape.members(of: tape.root)
+        let members = Array(tape.members(of: tape.root))
         #expect(members.map { tape.string($0.key) } == ["name", "list", "obj"])
         #expect(tape.string(members[0].value) == "aé\n😀")
         #expect(tape.elements(of: members[1].value).map { String(decoding: tape.raw($0), as: UTF8.self) } == ["1", #"{"x":2}"#, "[3]"])

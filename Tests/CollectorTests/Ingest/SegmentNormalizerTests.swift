@@ -55,7 +55,7 @@ struct SegmentNormalizerTests {
     func contextMerge() throws {
         let text = #"{"batch":[{"type":"identify","userId":"u","context":{"locale":"de"}}],"context":{"library":{"name":"x"},"locale":"en"}}"#
         let tape = try JSONTape(parsing: Array(text.utf8))
-        let members = tape.members(of: tape.root)
+        let members = Array(tape.members(of: tape.root))
         let message = try #require(tape.elements(of: members[0].value).first)
         let normalizer = SegmentNormalizer(tape: tape, request: IngestContext(receivedAt: receivedAt, clientIP: "10.0.0.9"))
         let event = try normalizer.normalize(message: message, batch: .init(context: members[1].value), pathType: nil, index: 0).get()

@@ -1,3 +1,4 @@
+import Buffer
 @testable import Collector
 import Parquet
 import Testing
@@ -50,5 +51,55 @@ struct RowCodecTests {
         row.string(EventsColumn.messageId, "m")
         var decoder = RowBatchDecoder(table: .events)
         #expect(throws: RowBatchDecoder.DecodingError.self) { try decoder.append(row.bytes) }
+    }
+
+    @Test("lines written straight into columns match the encode-then-decode path", arguments: LineNormalizer.Format.allCases)
+    func directWritingMatchesEncoding(_ format: LineNormalizer.Format) throws {
+        let lines: [String] = switch format {
+        case .segment: [
+            #"{"type":"track","event":"Signed Up","userId":"u1","messageId":"m1","timestamp":"2026-11-03T18:06:00.626Z","properties":{"plan":"pro"},"context":{"ip":"1.2.3.4"}}"#,
+            #"{"batch":[{"type":"identify","messageId":"m2a","anonymousId":"a1","traits":{"x":1}},{"type":"page","messageId":"m2b","userId":"u2","name":"Home","receivedAt":"2026-11-03T01:00:00Z"}],"context":{"library":{"name":"l"}},"integrations":{"All":true},"sentAt":"2026-11-03T18:06:01Z"}"#,
+            #"{"type":"alias","userId":"u3","previousId":"p3","messageId":"m3","sentAt":"2026-11-03T18:06:01Z"}"#,
+        ]
+        case .cloudevents: [
+            #"{"specversion":"1.0","id":"e1","source":"/s","type":"com.example.a","time":"2026-11-03T18:06:00Z","data":{"k":[1,2]},"ext1":"v","ext2":null,"ext3":5}"#,
+            #"[{"specversion":"1.0","id":"e2","source":"/s","type":"com.example.b","subject":"x","data_base64":"AAE="},{"specversion":"1.0","id":"e3","source":"/s","type":"com.example.a","time":"2026-11-04T00:00:00Z"}]"#,
+        ]
+        }
+        let normalizer = LineNormalizer(format: format)
+        let request = IngestContext(receivedAt: 1_790_000_000_000_000, clientIP: nil, historical: true)
+        var encoded: [PartitionID: RowBatchDecoder] = [:]
+        var direct = BackfillUnitBuilder(targetFileRows: 1_000_000)
+        for line in lines {
+            let events = try normalizer.validate(Array(line.utf8), request: request).get()
+            for event in events {
+                let buffered = event.bufferedEvent
+                #expect(buffered.partition == event.partition.id)
+                try encoded[buffered.partition, default: RowBatchDecoder(table: event.partition.table)].append(buffered.payload)
+                try direct.add(event)
+            }
+        }
+        let files = direct.files()
+        #expect(files.count == encoded.count)
+        for file in files {
+            let expected = try #require(encoded[PartitionID(table: file.table.name, key: file.key)])
+            #expect(file.rows == expected.rowCount)
+            #expect(file.columns() == expected.columns())
+        }
+    }
+
+    @Test("a row written twice to one column or out of range is refused")
+    func badDirectWrites() {
+        var decoder = RowBatchDecoder(table: .cloudEvents)
+        #expect(throws: RowBatchDecoder.DecodingError.self) {
+            try decoder.appendRow { row in
+                row.string(CloudEventsColumn.id, "a")
+                row.string(CloudEventsColumn.id, "b")
+            }
+        }
+        var other = RowBatchDecoder(table: .cloudEvents)
+        #expect(throws: RowBatchDecoder.DecodingError.self) {
+            try other.appendRow { row in row.string(99, "a") }
+        }
     }
 }

@@ -8,17 +8,29 @@ extension JSONTape {
         return bytes[Int(entry.start)..<Int(entry.end)]
     }
 
-    /// `(key entry, value entry)` pairs of an object, in document order.
-    func members(of object: Int) -> [(key: Int, value: Int)] {
-        var result: [(key: Int, value: Int)] = []
-        var child = object + 1
-        let end = Int(entries[object].next)
-        while child < end {
-            let value = child + 1
-            result.append((child, value))
-            child = Int(entries[value].next)
+    /// `(key entry, value entry)` pairs of an object, in document order, walked without allocating.
+    func members(of object: Int) -> Members {
+        Members(entries: entries, first: object + 1, end: Int(entries[object].next))
+    }
+
+    /// The members of one object: a sequence over the tape's entries.
+    struct Members: Sequence, IteratorProtocol {
+        fileprivate let entries: [Entry]
+        fileprivate var child: Int
+        fileprivate let end: Int
+
+        fileprivate init(entries: [Entry], first: Int, end: Int) {
+            self.entries = entries
+            child = first
+            self.end = end
         }
-        return result
+
+        mutating func next() -> (key: Int, value: Int)? {
+            guard child < end else { return nil }
+            let key = child
+            child = Int(entries[key + 1].next)
+            return (key, key + 1)
+        }
     }
 
     /// Element entries of an array, in order.

@@ -139,6 +139,7 @@ extension JSONTape {
             index += 1
             var escapes = false
             while true {
+                skipPlainStringBytes()
                 guard index < bytes.count else { throw fail("unterminated string") }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
@@ -157,6 +158,29 @@ extension JSONTape {
             }
             entries.append(Entry(kind: .string, hasEscapes: escapes, start: Int32(start), end: Int32(index),
                                  next: Int32(entries.count + 1)))
+        }
+
+        /// Skips string bytes that need no attention (printable ASCII other than `"` and `\\`),
+        /// eight at a time: most of a payload's strings are such runs.
+        mutating func skipPlainStringBytes() {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            let end = bytes.count - 8
+            guard index <= end else { return }
+            var position = index
+            defer { index = position }
+            bytes.withUnsafeBytes { raw in
+                while position <= end {
+                    let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+                    let quote = word ^ (ones &* 0x22)
+                    let backslash = word ^ (ones &* 0x5C)
+                    // A lane is flagged when it is zero (quote, backslash), below 0x20, or non-ASCII.
+                    let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+                        | ((word &- ones &* 0x20) & ~word) | word
+                    if special & highs != 0 { return }
+                    position += 8
+                }
+            }
         }
 
         mutating func skipEscape() throws(JSONError) {

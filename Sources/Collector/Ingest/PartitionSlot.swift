@@ -1,0 +1,42 @@
+import Buffer
+
+/// A normalized event's buffer partition as a cheap hashable value: its table, type and event hour.
+///
+/// ``id`` builds the ``PartitionID`` string key (`{type}/{YYYY-MM-DD-HH}`); the backfill path
+/// looks partitions up by slot and builds that string once per partition, not once per event.
+struct PartitionSlot: Hashable, Sendable {
+    enum Kind: Hashable, Sendable {
+        case segment(SegmentNormalizer.MessageType)
+        /// A CloudEvents `type`, as sent.
+        case cloudEvent([UInt8])
+    }
+
+    var kind: Kind
+    /// Hours since the epoch of the event time.
+    var hours: Int32
+
+    init(segment type: SegmentNormalizer.MessageType, hours: Int32) {
+        kind = .segment(type)
+        self.hours = hours
+    }
+
+    init(cloudEventType type: some Collection<UInt8>, hours: Int32) {
+        kind = .cloudEvent(Array(type))
+        self.hours = hours
+    }
+
+    var table: TableDefinition {
+        switch kind {
+        case .segment: TableDefinition.events
+        case .cloudEvent: TableDefinition.cloudEvents
+        }
+    }
+
+    var id: PartitionID {
+        let type = switch kind {
+        case .segment(let type): type.rawValue
+        case .cloudEvent(let type): String(decoding: type, as: UTF8.self)
+        }
+        return PartitionID(table: table.name, key: "\(type)/\(Timestamp.hourLabel(hours))")
+    }
+}
