@@ -27,7 +27,7 @@ struct BackfillWriter: Sendable {
         }
     }
 
-    /// Encodes (both cores) and uploads every file, then appends each table's files under its commit id.
+    /// Encodes (every core) and uploads every file, then appends each table's files under its commit id.
     func commit(_ files: [BackfillUnitBuilder.FileRows],
                 commitIds: [String: String], skipping committed: Set<String>) async throws -> Result {
         var result = Result()
@@ -63,7 +63,8 @@ struct BackfillWriter: Sendable {
                         return (index, definition.dataFile(path: path, type: values.type, hours: values.hours, file: encoded))
                     }
                 }
-                for _ in 0..<max(1, ProcessInfo.processInfo.activeProcessorCount) { launch() }
+                // Two more files than cores: their uploads (or fsyncs) overlap the encoding of others.
+                for _ in 0..<max(1, ProcessInfo.processInfo.activeProcessorCount) + 2 { launch() }
                 while let (index, dataFile) = try await group.next() {
                     dataFiles[index] = dataFile
                     launch()

@@ -6,8 +6,10 @@ struct ColumnBuilder {
     private var strings = ByteArrayBuffer()
     private var int64s: [Int64] = []
     private var int32s: [Int32] = []
-    private var validity: [Bool] = []
-    private var nulls = 0
+    /// Rows so far, and which of them are null: validity is built once, in ``columnData()``,
+    /// so appending a value touches only the value buffer.
+    private var rows = 0
+    private var nullRows: [Int32] = []
     // Map columns.
     private var offsets: [Int32] = [0]
     private var keys = ByteArrayBuffer()
@@ -17,7 +19,6 @@ struct ColumnBuilder {
 
     init(kind: TableDefinition.ColumnKind, expectedRows: Int) {
         self.kind = kind
-        validity.reserveCapacity(expectedRows)
         switch kind {
         case .string: strings.reserveCapacity(values: expectedRows, bytes: expectedRows * 32)
         case .timestamp: int64s.reserveCapacity(expectedRows)
@@ -27,8 +28,8 @@ struct ColumnBuilder {
     }
 
     mutating func appendNull() {
-        validity.append(false)
-        nulls += 1
+        nullRows.append(Int32(truncatingIfNeeded: rows))
+        rows += 1
         if case .stringMap = kind { offsets.append(offsets[offsets.count - 1]) }
     }
 
@@ -42,7 +43,7 @@ struct ColumnBuilder {
         case .int32:
             appendInt32(try reader.int32())
         case .stringMap:
-            validity.append(true)
+            rows += 1
             let entries = try reader.length()
             for _ in 0..<entries {
                 let keyLength = try reader.length()
@@ -60,24 +61,24 @@ struct ColumnBuilder {
 
     mutating func appendString(_ value: some Collection<UInt8>) {
         assert(kind == .string, "string written to a \(kind) column")
-        validity.append(true)
+        rows += 1
         strings.append(value)
     }
 
     mutating func appendTimestamp(_ micros: Int64) {
         assert(kind == .timestamp, "timestamp written to a \(kind) column")
-        validity.append(true)
+        rows += 1
         int64s.append(micros)
     }
 
     mutating func appendInt32(_ value: Int32) {
         assert(kind == .int32, "int32 written to a \(kind) column")
-        validity.append(true)
+        rows += 1
         int32s.append(value)
     }
 
     mutating func appendMap(_ entries: [(key: [UInt8], value: [UInt8]?)]) {
-        validity.append(true)
+        rows += 1
         for entry in entries {
             keys.append(entry.key[...])
             appendMapValue(entry.value?[...])
@@ -97,8 +98,9 @@ struct ColumnBuilder {
 
     /// Appends every value of `other` (same kind) after this column's values.
     mutating func append(contentsOf other: ColumnBuilder) {
-        validity.append(contentsOf: other.validity)
-        nulls += other.nulls
+        let rowBase = Int32(truncatingIfNeeded: rows)
+        nullRows.append(contentsOf: other.nullRows.lazy.map { $0 + rowBase })
+        rows += other.rows
         switch kind {
         case .string: strings.append(contentsOf: other.strings)
         case .timestamp: int64s.append(contentsOf: other.int64s)
@@ -114,7 +116,12 @@ struct ColumnBuilder {
     }
 
     func columnData() -> ColumnData {
-        let rowValidity = nulls == 0 ? nil : validity
+        var rowValidity: [Bool]?
+        if !nullRows.isEmpty {
+            var validity = [Bool](repeating: true, count: rows)
+            for row in nullRows { validity[Int(row)] = false }
+            rowValidity = validity
+        }
         switch kind {
         case .string: return .byteArray(strings, validity: rowValidity)
         case .timestamp: return .int64(int64s, validity: rowValidity)

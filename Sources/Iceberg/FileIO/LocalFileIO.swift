@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
@@ -9,8 +10,9 @@ import Darwin
 /// A ``FileIO`` on the local file system, for `file:///abs/path` locations and plain absolute paths.
 ///
 /// `write` is atomic and durable: it writes a temporary file in the same directory, fsyncs it, renames it over
-/// the target and fsyncs the directory, creating missing parent directories first. Calls block the calling
-/// thread for the duration of the system calls.
+/// the target and fsyncs the directory, creating missing parent directories first. Writes run on NIO's
+/// blocking-I/O thread pool, so that an fsync never holds one of the few threads async tasks run on;
+/// reads (small metadata files) block the calling thread.
 public struct LocalFileIO: FileIO {
     /// Creates a local FileIO.
     public init() {}
@@ -37,6 +39,10 @@ public struct LocalFileIO: FileIO {
     }
 
     public func write(_ bytes: [UInt8], to location: String) async throws {
+        try await NIOThreadPool.singleton.runIfActive { try Self.writeBlocking(bytes, to: location) }
+    }
+
+    private static func writeBlocking(_ bytes: [UInt8], to location: String) throws {
         let path = try Self.path(of: location)
         let directory = (path as NSString).deletingLastPathComponent
         do {
