@@ -56,7 +56,9 @@ record ingest-half-track floe "$($FLOE bench ingest --input "$TMP/corpus.ndjson"
 # Memory with 1,000,000 events buffered (no flush during the run): the server's RSS after the last 200.
 record buffered-1m floe "$($FLOE bench ingest --input "$TMP/corpus.ndjson" --batch 500 --events 1000000 --no-flush)"
 
-# The same three rates with wrk as the load generator (C, lighter than the Swift client above).
+# The same rates with wrk as the load generator (C, lighter than the Swift client above), at 16, 64 and 128
+# connections: /v1/track acknowledges after fsync, so with few requests in flight its rate is bound by the
+# group commit's latency, not by CPU. The sustained rate of each endpoint is its best over the sweep.
 if command -v wrk >/dev/null; then
   python3 Benchmarks/load/make_bodies.py --batch 100 --count 20000 > "$TMP/wrk-batches.ndjson"
   python3 Benchmarks/load/make_bodies.py --batch 0 --count 2000 > "$TMP/wrk-tracks.ndjson"
@@ -65,14 +67,23 @@ if command -v wrk >/dev/null; then
   SERVER=$!
   trap 'kill $SERVER 2>/dev/null || true' EXIT
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
-  wrk_rate() {  # mode, path, bodies
-    local out; out=$(cd Benchmarks/load && BODIES="$3" wrk -s post_bodies.lua -t 2 -c 16 -d "${SECONDS_PER}s" "http://127.0.0.1:$PORT$2" | tail -1)
-    record "wrk-$1" floe "$out"
+  wrk_rate() {  # name, connections, path, bodies (empty: GET /health)
+    local out
+    if [ -z "$4" ]; then
+      out=$(cd Benchmarks/load && wrk -s health.lua -t 2 -c "$2" -d "${SECONDS_PER}s" "http://127.0.0.1:$PORT$3" | tail -1)
+    else
+      out=$(cd Benchmarks/load && BODIES="$4" wrk -s post_bodies.lua -t 2 -c "$2" -d "${SECONDS_PER}s" "http://127.0.0.1:$PORT$3" | tail -1)
+    fi
+    record "wrk-$1" floe "${out%\}},\"connections\":$2}"
   }
   for round in 1 2; do
-    record wrk-health floe "$(cd Benchmarks/load && wrk -s health.lua -t 2 -c 16 -d "${SECONDS_PER}s" "http://127.0.0.1:$PORT/health" | tail -1)"
-    wrk_rate track /v1/track "$PWD/$TMP/wrk-tracks.ndjson"
-    wrk_rate batch-100 /v1/batch "$PWD/$TMP/wrk-batches.ndjson"
+    for connections in 16 64 128; do
+      wrk_rate health "$connections" /health ""
+      wrk_rate track "$connections" /v1/track "$PWD/$TMP/wrk-tracks.ndjson"
+    done
+    for connections in 16 64; do
+      wrk_rate batch-100 "$connections" /v1/batch "$PWD/$TMP/wrk-batches.ndjson"
+    done
   done
   kill $SERVER; wait $SERVER 2>/dev/null || true; trap - EXIT
 fi

@@ -72,18 +72,31 @@ if result:
 wrk_health = pick("wrk-health", "floe")
 if wrk_health:
     rate = lambda r: r["requests"] / r["duration_s"]
-    health = sum(rate(r) for r in wrk_health) / len(wrk_health)
-    summary["wrk_health_requests_per_s"] = health
+    # Each endpoint's sustained rate is its best run over the connection sweep (the best /health run is the
+    # stricter ceiling); the per-connection ratios are reported too.
+    health = max(wrk_health, key=rate)
     track = max(pick("wrk-track", "floe"), key=rate, default=None)
     batch = max(pick("wrk-batch-100", "floe"), key=rate, default=None)
+    summary["wrk_health"] = {"result": health, "requests_per_s": rate(health)}
     if track:
-        summary["wrk_track"] = {"result": track, "requests_per_s": rate(track), "ratio_to_health": rate(track) / health}
-        rows.append(("Ingest /v1/track, wrk", f"{rate(track):,.0f} req/s, p50 {track['p50_ms']} ms, p99 {track['p99_ms']} ms",
-                     f"GET /health {health:,.0f} req/s (wrk)", f"{rate(track) / health:.0%} of /health"))
+        ratio = rate(track) / rate(health)
+        summary["wrk_track"] = {"result": track, "requests_per_s": rate(track), "ratio_to_health": ratio}
+        rows.append(("Ingest /v1/track, wrk, best of 16/64/128 connections",
+                     f"{rate(track):,.0f} req/s at {track.get('connections', 16)} connections, p50 {track['p50_ms']} ms, p99 {track['p99_ms']} ms",
+                     f"GET /health {rate(health):,.0f} req/s at {health.get('connections', 16)} connections (wrk)", f"{ratio:.0%} of /health"))
+        for connections in sorted({r.get("connections", 16) for r in pick("wrk-track", "floe")}):
+            at = lambda bench: [r for r in pick(bench, "floe") if r.get("connections", 16) == connections]
+            if at("wrk-health") and at("wrk-track"):
+                h, t = max(at("wrk-health"), key=rate), max(at("wrk-track"), key=rate)
+                summary[f"wrk_track_c{connections}"] = {"requests_per_s": rate(t), "health_requests_per_s": rate(h),
+                                                       "ratio_to_health": rate(t) / rate(h), "p99_ms": t["p99_ms"]}
+                rows.append((f"Ingest /v1/track, wrk, {connections} connections", f"{rate(t):,.0f} req/s, p99 {t['p99_ms']} ms",
+                             f"GET /health {rate(h):,.0f} req/s", f"{rate(t) / rate(h):.0%} of /health"))
     if batch:
         summary["wrk_batch_100"] = {"result": batch, "events_per_s": rate(batch) * 100}
-        rows.append(("Ingest /v1/batch of 100, wrk", f"{rate(batch) * 100:,.0f} events/s, p50 {batch['p50_ms']} ms, p99 {batch['p99_ms']} ms",
-                     f"GET /health {health:,.0f} req/s (wrk)", f"{rate(batch) / health:.0%} of /health req/s"))
+        rows.append(("Ingest /v1/batch of 100, wrk", f"{rate(batch) * 100:,.0f} events/s at {batch.get('connections', 16)} connections, "
+                     f"p50 {batch['p50_ms']} ms, p99 {batch['p99_ms']} ms",
+                     f"GET /health {rate(health):,.0f} req/s (wrk)", f"{rate(batch) / rate(health):.0%} of /health req/s"))
 
 floe, peer = best("backfill", "floe", "events_per_s"), best("backfill", "pyiceberg", "events_per_s")
 if floe and peer:

@@ -102,6 +102,11 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { blackHole(sample.normalize()) }
     }
+    Benchmark("Backfill.normalize-into-columns.10k-events") { benchmark in
+        let sample = try EncodedRowSample(segmentLines: messages)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(try sample.normalizeIntoColumns()) }
+    }
 
     let manifestSchema = Schema(fields: [NestedField(id: 1, name: "type", required: true, type: .string)])
     let manifestSpec = PartitionSpec(fields: [PartitionField(sourceId: 1, fieldId: 1000, name: "type", transform: "identity")])

@@ -41,4 +41,16 @@ import Foundation
         }
         return count
     }
+
+    /// Parses, validates and writes every line straight into column buffers — backfill's work per event;
+    /// returns the rows written.
+    public func normalizeIntoColumns() throws -> Int {
+        var unit = BackfillUnitBuilder(targetFileRows: lines.count)
+        for line in lines {
+            if case .success(let events) = normalizer.validate(line, request: request) {
+                for event in events { try unit.add(event) }
+            }
+        }
+        return unit.events
+    }
 }

@@ -13,6 +13,7 @@ struct LineNormalizer: Sendable {
 
     let format: Format
 
+    /// Normalizes a line into buffered events (rows in the buffer encoding).
     func normalize(_ line: [UInt8], request: IngestContext) -> Result<[BufferedEvent], ValidationErrors> {
         validate(line, request: request).map { $0.map(\.bufferedEvent) }
     }

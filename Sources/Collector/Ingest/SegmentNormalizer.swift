@@ -59,7 +59,8 @@ struct SegmentNormalizer {
     func event(for message: Message) -> BufferedEvent {
         var row = RowEncoder(capacity: tape.raw(message.entry).count + 64)
         write(message, into: &row)
-        let dedupKey = message.fields.text(Fields.messageId, tape).flatMap { $0.isEmpty ? nil : [UInt8(ascii: "s")] + $0 }
+        let messageId = message.fields.text(Fields.messageId, tape)
+        let dedupKey = messageId.flatMap { $0.isEmpty ? nil : [UInt8(ascii: "s")] + $0 }
         return BufferedEvent(partition: message.partition.id, receivedAt: message.receivedAt, payload: row.bytes,
                              dedupKey: dedupKey)
     }
@@ -117,8 +118,8 @@ struct SegmentNormalizer {
         } else {
             timestamp = original ?? receivedAt
         }
-        return .success(Message(fields: fields, entry: message, type: type, batch: batch, timestamp: timestamp, receivedAt: receivedAt,
-                                sentAt: sentAt))
+        return .success(Message(fields: fields, entry: message, type: type, batch: batch, timestamp: timestamp,
+                                receivedAt: receivedAt, sentAt: sentAt))
     }
 
     /// Writes the row of a validated message.
