@@ -44,33 +44,19 @@ struct BackfillWriter: Sendable {
             if tableFiles.count > 1 { options.maxThreads = 1 }  // files are encoded side by side
             let parquet = options
             let fileIO = self.fileIO
-            var dataFiles = [DataFile?](repeating: nil, count: tableFiles.count)
-            try await withThrowingTaskGroup(of: (Int, DataFile).self) { group in
-                var next = 0
-                func launch() {
-                    guard next < tableFiles.count else { return }
-                    let index = next
-                    let file = tableFiles[index]
-                    next += 1
-                    group.addTask {
-                        guard let values = definition.partitionValues(forKey: file.key) else {
-                            throw CatalogError(.invalidArgument, "unparseable partition key", context: ["partition": file.key])
-                        }
-                        let path = "\(location)/data/\(definition.partitionPath(type: values.type, hours: values.hours))/\(commitId)-\(index).parquet"
-                        let encoded = try ParquetFileWriter.write(schema: definition.parquetSchema, columns: file.columns(),
-                                                                  rowCount: file.rows, options: parquet)
-                        try await fileIO.write(encoded.bytes, to: path)
-                        return (index, definition.dataFile(path: path, type: values.type, hours: values.hours, file: encoded))
-                    }
+            // Two more files than cores: their uploads (or fsyncs) overlap the encoding of others.
+            let width = max(1, ProcessInfo.processInfo.activeProcessorCount) + 2
+            let written = try await BoundedTasks.map(count: tableFiles.count, width: width) { index in
+                let file = tableFiles[index]
+                guard let values = definition.partitionValues(forKey: file.key) else {
+                    throw CatalogError(.invalidArgument, "unparseable partition key", context: ["partition": file.key])
                 }
-                // Two more files than cores: their uploads (or fsyncs) overlap the encoding of others.
-                for _ in 0..<max(1, ProcessInfo.processInfo.activeProcessorCount) + 2 { launch() }
-                while let (index, dataFile) = try await group.next() {
-                    dataFiles[index] = dataFile
-                    launch()
-                }
+                let path = "\(location)/data/\(definition.partitionPath(type: values.type, hours: values.hours))/\(commitId)-\(index).parquet"
+                let encoded = try ParquetFileWriter.write(schema: definition.parquetSchema, columns: file.columns(),
+                                                          rowCount: file.rows, options: parquet)
+                try await fileIO.write(encoded.bytes, to: path)
+                return definition.dataFile(path: path, type: values.type, hours: values.hours, file: encoded)
             }
-            let written = dataFiles.compactMap { $0 }
             let appender = TableAppender(catalog: catalog, fileIO: fileIO, logger: logger)
             let append = try await appender.append(to: TableIdentifier(namespace: namespace, name: tableName),
                                                    files: written, commitId: commitId)

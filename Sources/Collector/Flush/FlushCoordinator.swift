@@ -209,7 +209,7 @@ actor FlushCoordinator {
     /// low-priority ``EncodingPool``; uploads overlap), returning the data files in intent order.
     private func writeDataFiles(_ intent: FlushIntent, rows: [[StoredRow]],
                                 definition: TableDefinition) async throws -> [DataFile] {
-        let jobs = zip(intent.files, rows).enumerated().filter { !$0.element.1.isEmpty }
+        let jobs = zip(intent.files, rows).filter { !$0.1.isEmpty }
         var options = settings.parquet
         // Files are encoded side by side on the pool's low-priority threads, one thread per file.
         options.maxThreads = 1
@@ -217,40 +217,26 @@ actor FlushCoordinator {
         let pool = EncodingPool.shared
         let fileIO = self.fileIO
         let metrics = self.metrics
-        var results = [DataFile?](repeating: nil, count: intent.files.count)
-        try await withThrowingTaskGroup(of: (Int, DataFile).self) { group in
-            var next = 0
-            func launch() {
-                guard next < jobs.count else { return }
-                let (index, (file, fileRows)) = jobs[next]
-                next += 1
-                group.addTask {
-                    guard let values = definition.partitionValues(forKey: file.partitionKey) else {
-                        throw RowBatchDecoder.DecodingError(message: "unparseable partition key \(file.partitionKey)")
-                    }
-                    let encoded = try await pool.run {
-                        var decoder = RowBatchDecoder(table: definition, expectedRows: fileRows.count)
-                        for row in fileRows { try decoder.append(row.payload) }
-                        return try ParquetFileWriter.write(schema: definition.parquetSchema, columns: decoder.columns(),
-                                                           rowCount: decoder.rowCount, options: parquet)
-                    }
-                    do {
-                        try await fileIO.write(encoded.bytes, to: file.path)
-                    } catch {
-                        metrics.storageError()
-                        throw error
-                    }
-                    metrics.wroteFile(bytes: encoded.bytes.count, rows: fileRows.count)
-                    return (index, definition.dataFile(path: file.path, type: values.type, hours: values.hours, file: encoded))
-                }
+        return try await BoundedTasks.map(count: jobs.count, width: settings.parallelism) { job in
+            let (file, fileRows) = jobs[job]
+            guard let values = definition.partitionValues(forKey: file.partitionKey) else {
+                throw RowBatchDecoder.DecodingError(message: "unparseable partition key \(file.partitionKey)")
             }
-            for _ in 0..<settings.parallelism { launch() }
-            while let (index, dataFile) = try await group.next() {
-                results[index] = dataFile
-                launch()
+            let encoded = try await pool.run {
+                var decoder = RowBatchDecoder(table: definition, expectedRows: fileRows.count)
+                for row in fileRows { try decoder.append(row.payload) }
+                return try ParquetFileWriter.write(schema: definition.parquetSchema, columns: decoder.columns(),
+                                                   rowCount: decoder.rowCount, options: parquet)
             }
+            do {
+                try await fileIO.write(encoded.bytes, to: file.path)
+            } catch {
+                metrics.storageError()
+                throw error
+            }
+            metrics.wroteFile(bytes: encoded.bytes.count, rows: fileRows.count)
+            return definition.dataFile(path: file.path, type: values.type, hours: values.hours, file: encoded)
         }
-        return results.compactMap { $0 }
     }
 
     private func selects(_ scope: FlushScope, partition: PartitionID, stats: PartitionStats,

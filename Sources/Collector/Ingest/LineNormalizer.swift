@@ -15,7 +15,7 @@ struct LineNormalizer: Sendable {
 
     /// Normalizes a line into buffered events (rows in the buffer encoding).
     func normalize(_ line: [UInt8], request: IngestContext) -> Result<[BufferedEvent], ValidationErrors> {
-        validate(line, request: request).map { $0.map(\.bufferedEvent) }
+        validate(line, request: request).map { $0.map { $0.bufferedEvent() } }
     }
 
     /// Parses and validates a line: all of its events, or every problem found.

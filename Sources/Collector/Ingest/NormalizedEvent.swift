@@ -22,7 +22,8 @@ enum NormalizedEvent {
         }
     }
 
-    var bufferedEvent: BufferedEvent {
+    /// The event's row in the buffer encoding, with its partition and dedup key.
+    func bufferedEvent() -> BufferedEvent {
         switch self {
         case .segment(let normalizer, let message): normalizer.event(for: message)
         case .cloudEvent(let normalizer, let attributes): normalizer.event(for: attributes)

@@ -98,7 +98,7 @@ struct RowCodecTests {
         for line in lines {
             let events = try normalizer.validate(Array(line.utf8), request: request).get()
             for event in events {
-                let buffered = event.bufferedEvent
+                let buffered = event.bufferedEvent()
                 #expect(buffered.partition == event.partition.id)
                 try encoded[buffered.partition, default: RowBatchDecoder(table: event.partition.table)].append(buffered.payload)
                 try direct.add(event)

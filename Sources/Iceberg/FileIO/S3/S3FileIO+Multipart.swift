@@ -52,24 +52,8 @@ extension S3FileIO {
     private func uploadParts(_ bytes: [UInt8], parts: [Range<Int>], location: S3Location,
                              uploadID: String) async throws -> [String] {
         let width = max(1, configuration.multipart.maxConcurrentParts)
-        return try await withThrowingTaskGroup(of: (Int, String).self) { group in
-            func start(_ index: Int) {
-                group.addTask {
-                    (index, try await uploadPart(bytes[parts[index]], number: index + 1, location: location,
-                                                 uploadID: uploadID))
-                }
-            }
-            var eTags = [String](repeating: "", count: parts.count)
-            var next = min(width, parts.count)
-            for index in 0..<next { start(index) }
-            while let (index, eTag) = try await group.next() {
-                eTags[index] = eTag
-                if next < parts.count {
-                    start(next)
-                    next += 1
-                }
-            }
-            return eTags
+        return try await BoundedTasks.map(count: parts.count, width: width) { index in
+            try await uploadPart(bytes[parts[index]], number: index + 1, location: location, uploadID: uploadID)
         }
     }
 
