@@ -8,7 +8,13 @@ import sys
 from pathlib import Path
 
 lines_path, out = Path(sys.argv[1]), Path(sys.argv[2])
-records = [json.loads(line) for line in lines_path.read_text().splitlines() if line.strip()]
+records = []
+for number, line in enumerate(lines_path.read_text().splitlines(), 1):
+    if line.strip():
+        try:  # a peer that failed leaves `"result":}` behind: skip that line, keep the others
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            print(f"{lines_path}:{number}: not JSON, skipped: {line[:120]}", file=sys.stderr)
 
 
 def pick(bench, side):
@@ -22,14 +28,33 @@ def best(bench, side, key):
 
 rows = []
 summary = {}
+# Each codec: Floe against every Parquet peer whose line is there. summary["parquet_<codec>"] holds each peer's
+# result under its name and, under "ratios", Floe's speed and size against it; speed_ratio and size_ratio at the
+# top are against pyarrow, as before polars and duckdb were added.
+PARQUET_PEERS = {"pyarrow": "pyarrow", "polars": "polars", "duckdb": "DuckDB"}
+notes = []  # what a peer's file lost against Floe's rows (its "note"), printed under the table
 for codec in ("zstd1", "zstd3", "snappy0"):
-    floe, peer = best(f"parquet-{codec}", "floe", "rows_per_s"), best(f"parquet-{codec}", "pyarrow", "rows_per_s")
-    if floe and peer:
-        name = codec.replace("0", "") if codec == "snappy0" else codec.replace("zstd", "zstd level ")
+    floe = best(f"parquet-{codec}", "floe", "rows_per_s")
+    peers = {side: result for side in PARQUET_PEERS if (result := best(f"parquet-{codec}", side, "rows_per_s"))}
+    if not floe or not peers:
+        continue
+    name = codec.replace("0", "") if codec == "snappy0" else codec.replace("zstd", "zstd level ")
+    entry = summary[f"parquet_{codec}"] = {"floe": floe}
+    ratios = {}
+    for side, peer in peers.items():
         speed, size = floe["rows_per_s"] / peer["rows_per_s"], floe["bytes"] / peer["bytes"]
-        summary[f"parquet_{codec}"] = {"floe": floe, "pyarrow": peer, "speed_ratio": speed, "size_ratio": size}
-        rows.append((f"Parquet encode, {name}", f"{floe['rows_per_s']:,} rows/s, {floe['bytes']:,} B",
-                     f"pyarrow {peer['rows_per_s']:,} rows/s, {peer['bytes']:,} B", f"{speed:.2f}× speed, {size:.2f}× size"))
+        entry[side] = peer
+        ratios[side] = {"speed_ratio": speed, "size_ratio": size}
+        if side == "pyarrow":
+            entry.update(speed_ratio=speed, size_ratio=size)
+        threads = f", {peer['threads']} threads" if "threads" in peer else ""
+        rows.append((f"Parquet encode, {name}" + ("" if side == "pyarrow" else f", vs {PARQUET_PEERS[side]}"),
+                     f"{floe['rows_per_s']:,} rows/s, {floe['bytes']:,} B",
+                     f"{PARQUET_PEERS[side]} {peer['rows_per_s']:,} rows/s, {peer['bytes']:,} B{threads}",
+                     f"{speed:.2f}× speed, {size:.2f}× size"))
+        if peer.get("note"):
+            notes.append(f"{PARQUET_PEERS[side]}, Parquet {name}: {peer['note']}")
+    entry["ratios"] = ratios
 
 floe, peer = best("flush", "floe", "events_per_s"), best("flush", "pyiceberg", "events_per_s")
 if floe and peer:
@@ -39,24 +64,45 @@ if floe and peer:
                  f"pyiceberg {peer['events_per_s']:,} events/s, append p50 {peer['commit_ms_p50']:.1f} ms", f"{ratio:.1f}×"))
 
 health_runs = pick("ingest-health", "floe")
-if health_runs:
-    health = sum(r["requests_per_s"] for r in health_runs) / len(health_runs)
+health = sum(r["requests_per_s"] for r in health_runs) / len(health_runs) if health_runs else None
+if health:
     summary["ingest_health_requests_per_s"] = health
+
+
+def changed(result):
+    settings = result.get("settings") or {}
+    return ", ".join(f"{k}={v}" for k, v in sorted(settings.items())) or "defaults"
+
+
+for name, label in (("ingest-sustained-batch-100", "/v1/batch of 100, paced"),
+                    ("ingest-sustained-track", "/v1/track, paced at 40 % of GET /health")):
+    result = best(name, "floe", "events_per_s")
+    if result:
+        summary[name.replace("-", "_")] = result
+        verdict = "sustained" if result.get("sustained") else "NOT sustained"
+        rows.append((f"Sustained end to end: {label} ({result['seconds']:.0f} s, {changed(result)})",
+                     f"{result['events_per_s']:,} events/s accepted and committed, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
+                     f"{result['failed']} refused, buffer max {result['buffer_max']:,} (end {result['buffer_end']:,}), "
+                     f"{result['committed']:,} of {result['events']:,} committed",
+                     f"offered {result['rate'] * max(result['batch'], 1):,.0f} events/s" if result.get("rate") else "",
+                     verdict))
+
+if health:
     track = best("ingest-track", "floe", "requests_per_s")
     if track:
         ratio = track["requests_per_s"] / health
         summary["ingest_track"] = {"floe": track, "ratio_to_health": ratio}
-        rows.append(("Ingest /v1/track (1 event/request)", f"{track['requests_per_s']:,} req/s, p50 {track['p50_ms']} ms, p99 {track['p99_ms']} ms",
+        rows.append((f"Buffer only (nothing flushed; {changed(track)}): /v1/track", f"{track['requests_per_s']:,} req/s, p50 {track['p50_ms']} ms, p99 {track['p99_ms']} ms",
                      f"GET /health {health:,.0f} req/s", f"{ratio:.0%} of /health"))
     for batch in (10, 100, 500):
         result = best(f"ingest-batch-{batch}", "floe", "events_per_s")
         if result:
             summary[f"ingest_batch_{batch}"] = result
-            rows.append((f"Ingest /v1/batch of {batch}", f"{result['events_per_s']:,} events/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms",
+            rows.append((f"Buffer only (nothing flushed): /v1/batch of {batch}", f"{result['events_per_s']:,} events/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms",
                          f"GET /health {health:,.0f} req/s", f"{result['requests_per_s'] / health:.0%} of /health req/s"))
 
 for name, label in (("ingest-half-batch-100", "/v1/batch of 100 at 50,000 events/s"),
-                    ("ingest-half-track", "/v1/track at half its rate")):
+                    ("ingest-half-track", "/v1/track at half its sustained rate")):
     result = best(name, "floe", "events_per_s")
     if result:
         summary[name.replace("-", "_")] = result
@@ -110,6 +156,8 @@ machine = {"cores": os.cpu_count(), "platform": platform.platform(), "python": p
 (out / "latest.json").write_text(json.dumps({"machine": machine, "summary": summary, "records": records}, indent=2) + "\n")
 table = ["| measure | Floe | peer | ratio |", "|---|---|---|---|"] + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
 markdown = f"Measured {machine['date']} on {machine['cores']} cores ({machine['platform']}).\n\n" + "\n".join(table) + "\n"
+if notes:
+    markdown += "\nNotes on the peers' files:\n\n" + "\n".join(f"- {note}" for note in notes) + "\n"
 (out / "latest.md").write_text(markdown)
 print(markdown)
 

@@ -34,27 +34,76 @@ enum BufferSchema {
             CREATE TABLE IF NOT EXISTS meta(
                 key TEXT PRIMARY KEY,
                 value INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS dedup_keys(
-                key BLOB NOT NULL,
-                expires_at INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS dedup_blocks(
+                id INTEGER PRIMARY KEY,
+                expires_at INTEGER NOT NULL,
+                keys BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS flush_intents(
                 commit_id TEXT PRIMARY KEY,
                 tbl TEXT NOT NULL,
                 created_at INTEGER NOT NULL,
                 body TEXT NOT NULL);
             """)
+        try migrateDedupKeys(db)
+    }
+
+    /// Buffers written before `dedup_blocks` kept one `dedup_keys(key, expires_at)` row per message
+    /// key; their keys move into blocks (of ``DedupIndex/blockSize``, with the latest expiry of the
+    /// block) in one transaction, and the old table is dropped.
+    static func migrateDedupKeys(_ db: SQLiteConnection) throws(BufferError) {
+        let exists = try db.statement("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'dedup_keys'")
+            .firstRow { $0.int64(0) } ?? 0
+        guard exists > 0 else { return }
+        do {
+            try db.immediateTransaction {
+                let read = try db.statement("SELECT key, expires_at FROM dedup_keys ORDER BY rowid")
+                let write = try db.statement("INSERT INTO dedup_blocks(expires_at, keys) VALUES (?1, ?2)")
+                var keys: [UInt8] = []
+                var count = 0
+                var expiresAt = Int64.min
+                func writeBlock() throws {
+                    guard count > 0 else { return }
+                    write.bind(1, expiresAt)
+                    write.bind(2, blob: keys)
+                    try write.run()
+                    write.reset()
+                    keys.removeAll(keepingCapacity: true)
+                    count = 0
+                    expiresAt = .min
+                }
+                while try read.step() {
+                    DedupIndex.appendBytes(of: DedupIndex.Key(read.blob(0)), to: &keys)
+                    expiresAt = max(expiresAt, read.int64(1))
+                    count += 1
+                    if count == DedupIndex.blockSize { try writeBlock() }
+                }
+                read.reset()
+                try writeBlock()
+                try db.execute("DROP TABLE dedup_keys")
+            }
+        } catch let error as BufferError {
+            throw error
+        } catch {
+            throw BufferError(.sqlite, "moving dedup keys into blocks failed: \(error)")
+        }
     }
 
     /// Loads unexpired keys, oldest first, into a new index.
     static func loadDedupIndex(_ db: SQLiteConnection, window: Int64, capacity: Int, now: Int64) throws(BufferError) -> DedupIndex {
         let index = DedupIndex(window: window, capacity: capacity)
-        let statement = try db.statement("SELECT rowid, key, expires_at FROM dedup_keys WHERE expires_at > ?1 ORDER BY rowid")
+        let statement = try db.statement("SELECT id, expires_at, keys FROM dedup_blocks WHERE expires_at > ?1 ORDER BY id")
         statement.bind(1, now)
         while try statement.step() {
-            index.insert(DedupIndex.Key(statement.blob(1)), expiresAt: statement.int64(2), rowid: statement.int64(0))
+            let id = statement.int64(0), expiresAt = statement.int64(1)
+            for key in DedupIndex.keys(in: statement.blob(2)) { index.insert(key, expiresAt: expiresAt, rowid: id) }
         }
         _ = index.expire(now: now)
         return index
+    }
+
+    /// The id of the next `dedup_blocks` row.
+    static func loadNextDedupBlock(_ db: SQLiteConnection) throws(BufferError) -> Int64 {
+        (try db.statement("SELECT COALESCE(MAX(id), 0) FROM dedup_blocks").firstRow { $0.int64(0) } ?? 0) + 1
     }
 
     /// Every known partition: its id and the sequence number its rows are flushed through.

@@ -2,50 +2,14 @@ import Foundation
 
 /// Reading buffered events back and the flush bookkeeping of DESIGN.md §5.
 extension EventBuffer {
-    /// The oldest unflushed events of a partition in arrival order, at most `limit`.
+    /// The oldest unflushed events of a partition in arrival order, at most `limit` (read beside the writer).
     public func rows(in partition: PartitionID, limit: Int) async throws -> [StoredRow] {
-        try await onQueue { writer in
-            guard let pid = writer.partitions[partition] else { return [] }
-            let flushed = writer.flushedThrough[pid] ?? 0
-            let statement = try writer.db.statement(
-                "SELECT first_seq, payload FROM chunks WHERE pid = ?1 AND last_seq > ?2 ORDER BY last_seq")
-            defer { statement.reset() }
-            statement.bind(1, pid)
-            statement.bind(2, flushed)
-            var rows: [StoredRow] = []
-            while rows.count < limit, try statement.step() {
-                var sequence = statement.int64(0)
-                for payload in try EventChunk.decode(statement.blob(1)) {
-                    defer { sequence += 1 }
-                    if sequence <= flushed { continue }
-                    if rows.count == limit { break }
-                    rows.append(StoredRow(sequence: sequence, payload: payload))
-                }
-            }
-            return rows
-        }
+        try await reader.rows(in: partition, limit: limit)
     }
 
-    /// The events of a partition with sequence numbers in `sequences`, in order.
+    /// The events of a partition with sequence numbers in `sequences`, in order (read beside the writer).
     public func rows(in partition: PartitionID, sequences: ClosedRange<Int64>) async throws -> [StoredRow] {
-        try await onQueue { writer in
-            guard let pid = writer.partitions[partition] else { return [] }
-            let statement = try writer.db.statement(
-                "SELECT first_seq, payload FROM chunks WHERE pid = ?1 AND last_seq >= ?2 AND first_seq <= ?3 ORDER BY last_seq")
-            defer { statement.reset() }
-            statement.bind(1, pid)
-            statement.bind(2, sequences.lowerBound)
-            statement.bind(3, sequences.upperBound)
-            var rows: [StoredRow] = []
-            while try statement.step() {
-                var sequence = statement.int64(0)
-                for payload in try EventChunk.decode(statement.blob(1)) {
-                    if sequences.contains(sequence) { rows.append(StoredRow(sequence: sequence, payload: payload)) }
-                    sequence += 1
-                }
-            }
-            return rows
-        }
+        try await reader.rows(in: partition, sequences: sequences)
     }
 
     /// Records a flush intent durably (step 2 of DESIGN.md §5).

@@ -20,13 +20,16 @@ public final class EventBuffer: Sendable {
     typealias Waiter = CheckedContinuation<AppendOutcome, any Error>
 
     private struct PendingAppends {
-        var batches: [(events: [BufferedEvent], waiter: Waiter)] = []
+        var batches: [(append: PreparedAppend, waiter: Waiter)] = []
         var drainScheduled = false
     }
 
     let queue = DispatchQueue(label: "floe.buffer.writer")
     /// Accessed only on `queue`.
     let writer: WriterState
+    /// Reads rows back for flushes on its own connection and queue, beside the writer (WAL
+    /// readers see the last committed state and never block appends).
+    let reader: BufferReader
     private let pending = Mutex(PendingAppends())
     let partitionStats = Mutex([PartitionID: PartitionStats]())
     let pendingIntentCount = Mutex(0)
@@ -53,7 +56,9 @@ public final class EventBuffer: Sendable {
                                                     now: Self.nowMicros())
         let partitions = try BufferSchema.loadPartitions(db)
         writer = WriterState(db: db, dedup: dedup, partitions: partitions.ids, flushedThrough: partitions.flushedThrough,
-                             nextSequence: try BufferSchema.loadNextSequence(db))
+                             nextSequence: try BufferSchema.loadNextSequence(db),
+                             nextDedupBlock: try BufferSchema.loadNextDedupBlock(db))
+        reader = try BufferReader(path: configuration.path)
         let rebuilt = try BufferSchema.loadStats(db, partitions: partitions.ids)
         partitionStats.withLock { $0 = rebuilt }
         let intents = try db.statement("SELECT COUNT(*) FROM flush_intents").firstRow { Int($0.int64(0)) } ?? 0
@@ -81,10 +86,11 @@ public final class EventBuffer: Sendable {
     @discardableResult
     public func append(_ events: [BufferedEvent]) async throws -> AppendOutcome {
         guard !events.isEmpty else { return AppendOutcome(stored: 0, duplicates: 0) }
-        try checkLimits(for: events)
+        let prepared = PreparedAppend(events)
+        try checkLimits(for: prepared)
         return try await withCheckedThrowingContinuation { (waiter: Waiter) in
             let schedule = pending.withLock { state -> Bool in
-                state.batches.append((events, waiter))
+                state.batches.append((prepared, waiter))
                 if state.drainScheduled { return false }
                 state.drainScheduled = true
                 return true
@@ -100,35 +106,32 @@ public final class EventBuffer: Sendable {
         }
     }
 
-    private func checkLimits(for events: [BufferedEvent]) throws(BufferError) {
-        var incoming: [PartitionID: Int] = [:]
-        var incomingBytes = 0
-        for event in events {
-            incoming[event.partition, default: 0] += 1
-            incomingBytes += event.payload.count
+    private func checkLimits(for append: PreparedAppend) throws(BufferError) {
+        let (held, heldBytes): ([Int], Int) = partitionStats.withLock { stats in
+            (append.parts.map { stats[$0.partition]?.count ?? 0 }, stats.values.reduce(0) { $0 + $1.bytes })
         }
-        let stats = partitionStats.withLock { $0 }
-        for (partition, count) in incoming {
-            let held = stats[partition]?.count ?? 0
-            if held + count > configuration.maxPartitionEvents {
-                throw BufferError(.partitionFull, "partition holds \(held) events; limit is \(configuration.maxPartitionEvents)",
-                                  context: ["table": partition.table, "partition": partition.key])
-            }
+        for (part, held) in zip(append.parts, held) where held + part.count > configuration.maxPartitionEvents {
+            throw BufferError(.partitionFull, "partition holds \(held) events; limit is \(configuration.maxPartitionEvents)",
+                              context: ["table": part.partition.table, "partition": part.partition.key])
         }
-        let heldBytes = stats.values.reduce(0) { $0 + $1.bytes }
-        if heldBytes + incomingBytes > configuration.maxBufferedBytes {
+        if heldBytes + append.bytes > configuration.maxBufferedBytes {
             throw BufferError(.budgetExceeded, "buffer holds \(heldBytes) bytes; budget is \(configuration.maxBufferedBytes)")
         }
     }
 
-    /// One partition's share of a transaction.
+    /// One partition's share of a transaction: the chunk it will insert.
     private struct Group {
-        var payloads: [[UInt8]] = []
+        var partition: PartitionID
+        var chunk: [UInt8] = []
+        var count = 0
         var bytes = 0
         var oldest = Int64.max
     }
 
     /// Runs on `queue`: writes every waiting append in one transaction and answers them all.
+    ///
+    /// Per event only the dedup lookup happens here; chunks were encoded by ``PreparedAppend``
+    /// and are copied whole, and the transaction's new dedup keys go into one `dedup_blocks` row.
     private func drainAppends() {
         let batches = pending.withLock { state in
             let taken = state.batches
@@ -141,63 +144,92 @@ public final class EventBuffer: Sendable {
         let index = writer.dedup
         let now = Self.nowMicros()
         let expiresAt = now + index.window
+        let dedupBlock = writer.nextDedupBlock
+        let mark = index.mark
         var outcomes = [AppendOutcome](repeating: AppendOutcome(stored: 0, duplicates: 0), count: batches.count)
-        var newKeys: [(key: DedupIndex.Key, rowid: Int64)] = []
-        var seenInTransaction = Set<DedupIndex.Key>()
-        var groups: [PartitionID: Group] = [:]
-        var order: [PartitionID] = []
+        var newKeys: [UInt8] = []
+        var groups: [Group] = []
+        var groupOf: [PartitionID: Int] = [:]
         var newPartitions: [PartitionID: Int64] = [:]
         var sequence = writer.nextSequence
         do {
             try db.execute("BEGIN IMMEDIATE")
             do {
                 if let purge = writer.purgeDedupThrough {
-                    let statement = try db.statement("DELETE FROM dedup_keys WHERE rowid <= ?1")
+                    let statement = try db.statement("DELETE FROM dedup_blocks WHERE id <= ?1")
                     statement.bind(1, purge)
                     try statement.run()
                 }
                 for (position, batch) in batches.enumerated() {
-                    for event in batch.events {
-                        if let raw = event.dedupKey {
-                            let key = DedupIndex.Key(raw)
-                            if index.contains(key) || !seenInTransaction.insert(key).inserted {
-                                outcomes[position].duplicates += 1
-                                continue
+                    for part in batch.append.parts {
+                        var duplicates: [Int] = []
+                        if part.hasKeys {
+                            for (event, key) in part.keys.enumerated() {
+                                guard let key else { continue }
+                                if index.insert(key, expiresAt: expiresAt, rowid: dedupBlock) {
+                                    DedupIndex.appendBytes(of: key, to: &newKeys)
+                                } else {
+                                    duplicates.append(event)
+                                }
                             }
-                            let remember = try db.statement("INSERT INTO dedup_keys(key, expires_at) VALUES (?1, ?2)")
-                            remember.bind(1, blob: raw)
-                            remember.bind(2, expiresAt)
-                            try remember.run()
-                            newKeys.append((key, db.lastInsertRowid))
                         }
-                        if groups[event.partition] == nil { order.append(event.partition) }
-                        groups[event.partition, default: Group()].payloads.append(event.payload)
-                        groups[event.partition, default: Group()].bytes += event.payload.count
-                        groups[event.partition, default: Group()].oldest =
-                            min(groups[event.partition, default: Group()].oldest, event.receivedAt)
-                        outcomes[position].stored += 1
+                        outcomes[position].duplicates += duplicates.count
+                        outcomes[position].stored += part.count - duplicates.count
+                        guard duplicates.count < part.count else { continue }
+                        let slot: Int
+                        if let known = groupOf[part.partition] {
+                            slot = known
+                        } else {
+                            slot = groups.count
+                            groupOf[part.partition] = slot
+                            groups.append(Group(partition: part.partition))
+                        }
+                        if duplicates.isEmpty {
+                            groups[slot].chunk.append(contentsOf: part.chunk)
+                            groups[slot].count += part.count
+                            groups[slot].bytes += part.bytes
+                        } else {
+                            var skip = duplicates.makeIterator()
+                            var nextSkip = skip.next()
+                            for (event, payload) in try EventChunk.decode(part.chunk).enumerated() {
+                                if event == nextSkip {
+                                    nextSkip = skip.next()
+                                    continue
+                                }
+                                EventChunk.append(payload, to: &groups[slot].chunk)
+                                groups[slot].count += 1
+                                groups[slot].bytes += payload.count
+                            }
+                        }
+                        groups[slot].oldest = min(groups[slot].oldest, part.oldest)
                     }
                 }
-                for partition in order {
-                    guard let group = groups[partition] else { continue }
-                    var pid = writer.partitions[partition] ?? newPartitions[partition]
+                for group in groups {
+                    var pid = writer.partitions[group.partition] ?? newPartitions[group.partition]
                     if pid == nil {
                         let create = try db.statement("INSERT INTO partitions(tbl, part) VALUES (?1, ?2)")
-                        create.bind(1, partition.table)
-                        create.bind(2, partition.key)
+                        create.bind(1, group.partition.table)
+                        create.bind(2, group.partition.key)
                         try create.run()
                         pid = db.lastInsertRowid
-                        newPartitions[partition] = pid
+                        newPartitions[group.partition] = pid
                     }
                     let insert = try db.statement(
                         "INSERT INTO chunks(pid, first_seq, last_seq, received_at, payload) VALUES (?1, ?2, ?3, ?4, ?5)")
                     insert.bind(1, pid ?? 0)
                     insert.bind(2, sequence)
-                    insert.bind(3, sequence + Int64(group.payloads.count) - 1)
+                    insert.bind(3, sequence + Int64(group.count) - 1)
                     insert.bind(4, group.oldest)
-                    insert.bind(5, blob: EventChunk.encode(group.payloads, totalBytes: group.bytes))
+                    insert.bind(5, blob: group.chunk)
                     try insert.run()
-                    sequence += Int64(group.payloads.count)
+                    sequence += Int64(group.count)
+                }
+                if !newKeys.isEmpty {
+                    let remember = try db.statement("INSERT INTO dedup_blocks(id, expires_at, keys) VALUES (?1, ?2, ?3)")
+                    remember.bind(1, dedupBlock)
+                    remember.bind(2, expiresAt)
+                    remember.bind(3, blob: newKeys)
+                    try remember.run()
                 }
                 try db.execute("COMMIT")
             } catch {
@@ -205,22 +237,26 @@ public final class EventBuffer: Sendable {
                 throw error
             }
         } catch {
+            index.rollback(to: mark)
             logger.error("buffer append failed", metadata: ["error.message": "\(error)"])
             for batch in batches { batch.waiter.resume(throwing: error) }
             return
         }
         writer.nextSequence = sequence
+        if !newKeys.isEmpty { writer.nextDedupBlock += 1 }
         writer.partitions.merge(newPartitions) { old, _ in old }
         writer.purgeDedupThrough = nil
-        for entry in newKeys { index.insert(entry.key, expiresAt: expiresAt, rowid: entry.rowid) }
-        if let dropped = index.expire(now: now) { writer.purgeDedupThrough = dropped }
+        if let freed = index.expire(now: now), freed > writer.dedupPurgedThrough {
+            writer.purgeDedupThrough = freed
+            writer.dedupPurgedThrough = freed
+        }
         partitionStats.withLock { stats in
-            for (partition, group) in groups {
-                var current = stats[partition] ?? PartitionStats(count: 0, bytes: 0, oldestReceivedAt: group.oldest)
-                current.count += group.payloads.count
+            for group in groups {
+                var current = stats[group.partition] ?? PartitionStats(count: 0, bytes: 0, oldestReceivedAt: group.oldest)
+                current.count += group.count
                 current.bytes += group.bytes
                 current.oldestReceivedAt = min(current.oldestReceivedAt, group.oldest)
-                stats[partition] = current
+                stats[group.partition] = current
             }
         }
         for (position, batch) in batches.enumerated() { batch.waiter.resume(returning: outcomes[position]) }

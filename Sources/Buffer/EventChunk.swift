@@ -7,16 +7,19 @@ enum EventChunk {
     static func encode(_ payloads: some Sequence<[UInt8]>, totalBytes: Int) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(totalBytes + totalBytes / 64 + 16)
-        for payload in payloads {
-            var length = UInt64(payload.count)
-            while length >= 0x80 {
-                bytes.append(UInt8(truncatingIfNeeded: length) | 0x80)
-                length >>= 7
-            }
-            bytes.append(UInt8(length))
-            bytes.append(contentsOf: payload)
-        }
+        for payload in payloads { append(payload, to: &bytes) }
         return bytes
+    }
+
+    /// Appends one payload (its length, then its bytes) to a chunk.
+    static func append(_ payload: some Collection<UInt8>, to bytes: inout [UInt8]) {
+        var length = UInt64(payload.count)
+        while length >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: length) | 0x80)
+            length >>= 7
+        }
+        bytes.append(UInt8(length))
+        bytes.append(contentsOf: payload)
     }
 
     /// The payloads of a chunk, as slices of `bytes` (no copies).

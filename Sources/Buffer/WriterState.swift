@@ -5,8 +5,12 @@
 final class WriterState: @unchecked Sendable {
     let db: SQLiteConnection
     let dedup: DedupIndex
-    /// Rowids of `dedup_keys` up to this one have expired; deleted in the next transaction.
+    /// Rows of `dedup_blocks` up to this id have expired; deleted in the next transaction.
     var purgeDedupThrough: Int64?
+    /// The highest `dedup_blocks` id a purge has been asked for.
+    var dedupPurgedThrough: Int64 = 0
+    /// The id of the next `dedup_blocks` row (one per transaction that stores keys).
+    var nextDedupBlock: Int64
     /// Partition ids by partition.
     var partitions: [PartitionID: Int64]
     /// Per partition id: events with a sequence number at or below this are flushed.
@@ -17,7 +21,8 @@ final class WriterState: @unchecked Sendable {
     var purgeQueue: [Int64] = []
 
     init(db: SQLiteConnection, dedup: DedupIndex, partitions: [PartitionID: Int64],
-         flushedThrough: [Int64: Int64], nextSequence: Int64) {
+         flushedThrough: [Int64: Int64], nextSequence: Int64, nextDedupBlock: Int64) {
+        self.nextDedupBlock = nextDedupBlock
         self.db = db
         self.dedup = dedup
         self.partitions = partitions

@@ -32,6 +32,7 @@ public struct FloeServer: Sendable {
         var buffer: EventBuffer
         var coordinator: FlushCoordinator
         var settings: FlushSettings
+        var backlog: FlushBacklog
     }
 
     func makeComponents(maxRowsPerCycle: Int? = nil) throws -> Components {
@@ -54,10 +55,12 @@ public struct FloeServer: Sendable {
         settings.parquet.codec = try configuration.compressionCodec()
         settings.tableProperties = configuration.tableProperties
         if let maxRowsPerCycle { settings.maxRowsPerCycle = maxRowsPerCycle }
+        let backlog = FlushBacklog(limit: configuration.maxBacklogEvents)
         let coordinator = FlushCoordinator(buffer: buffer, catalog: catalog, fileIO: fileIO,
                                            namespace: configuration.namespace.split(separator: ".").map(String.init),
-                                           tables: [.events, .cloudEvents], settings: settings, logger: logger)
-        return Components(buffer: buffer, coordinator: coordinator, settings: settings)
+                                           tables: [.events, .cloudEvents], settings: settings, logger: logger,
+                                           backlog: backlog)
+        return Components(buffer: buffer, coordinator: coordinator, settings: settings, backlog: backlog)
     }
 
     /// The catalog and the FileIO the configuration names (REST or embedded SQL; local or S3).
@@ -90,21 +93,24 @@ public struct FloeServer: Sendable {
         } catch {
             logger.warning("recovery of pending flushes failed; will retry", metadata: ["error.message": "\(error)"])
         }
+        let refusals = RefusalLog(logger: logger)
         let router = Router(context: FloeRequestContext.self)
         router.add(middleware: FloeCORSMiddleware(allowedOrigins: configuration.allowedOrigins))
         router.add(middleware: HTTPMetricsMiddleware())
-        router.add(middleware: ErrorEnvelopeMiddleware())
+        router.add(middleware: ErrorEnvelopeMiddleware(refusals: refusals))
         let limits = RequestLimits(maxBatchBytes: configuration.maxBatchBytes, maxEventBytes: configuration.maxEventBytes)
         let rateLimiter = configuration.rateLimitPerSecond > 0
             ? RateLimiter(ratePerSecond: configuration.rateLimitPerSecond,
                           burst: configuration.rateLimitBurst ?? configuration.rateLimitPerSecond * 2)
             : nil
         IngestRoutes(ingestor: Ingestor(buffer: components.buffer, metrics: IngestMetrics(),
-                                        maxEventBytes: configuration.maxEventBytes), limits: limits,
+                                        maxEventBytes: configuration.maxEventBytes, backlog: components.backlog),
+                     limits: limits,
                      authenticator: configuration.authenticator, rateLimiter: rateLimiter,
                      trustProxy: configuration.trustProxy).register(on: router)
         DebugRoutes(buffer: components.buffer, coordinator: components.coordinator, settings: components.settings,
-                    maxPartitionEvents: configuration.maxPartitionEvents, authenticator: configuration.authenticator,
+                    maxPartitionEvents: configuration.maxPartitionEvents, backlog: components.backlog,
+                    authenticator: configuration.authenticator,
                     metricsRegistry: registry).register(on: router)
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
         let app = Application(
@@ -112,7 +118,9 @@ public struct FloeServer: Sendable {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "floe"),
             eventLoopGroupProvider: .shared(eventLoops),
             logger: logger)
-        let scheduler = FlushScheduler(coordinator: components.coordinator, buffer: components.buffer, logger: logger)
+        let scheduler = FlushScheduler(coordinator: components.coordinator, buffer: components.buffer,
+                                       settings: components.settings, logger: logger, backlog: components.backlog,
+                                       refusals: refusals)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: scheduler), .init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -64,4 +64,31 @@ struct DedupIndexTests {
         let dropped = index.expire(now: 0)
         #expect(dropped == Int64(10 * block - index.count))
     }
+
+    @Test("a rollback forgets exactly the keys inserted since the mark")
+    func rollback() {
+        let index = DedupIndex(window: 1_000, capacity: 10_000)
+        for number in 0..<1_500 { index.insert(key(number), expiresAt: 10, rowid: 1) }
+        let mark = index.mark
+        for number in 1_500..<3_000 { #expect(index.insert(key(number), expiresAt: 10, rowid: 2)) }
+        #expect(!index.insert(key(7), expiresAt: 10, rowid: 2))
+        index.rollback(to: mark)
+        #expect(index.count == 1_500)
+        #expect((0..<1_500).allSatisfy { index.contains(key($0)) })
+        #expect(!(1_500..<3_000).contains { index.contains(key($0)) })
+        #expect(index.insert(key(2_000), expiresAt: 10, rowid: 2))
+    }
+
+    @Test("a row shared by two blocks is reported only when the later block releases it")
+    func sharedRow() {
+        let block = DedupIndex.blockSize
+        let index = DedupIndex(window: 1_000, capacity: 100_000)
+        // Row 1 holds the first block and half of the second; row 2 the rest of the second.
+        for number in 0..<(block + block / 2) { index.insert(key(number), expiresAt: 5, rowid: 1) }
+        for number in (block + block / 2)..<(2 * block) { index.insert(key(number), expiresAt: 50, rowid: 2) }
+        #expect(index.expire(now: 10) == nil)
+        #expect(!index.contains(key(0)) && index.contains(key(block)))
+        #expect(index.expire(now: 60) == 2)
+        #expect(index.count == 0)
+    }
 }

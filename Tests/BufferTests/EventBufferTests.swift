@@ -1,4 +1,4 @@
-import Buffer
+@testable import Buffer
 import Foundation
 import Logging
 import Testing
@@ -190,5 +190,58 @@ struct EventBufferDedupTests {
         }
         #expect(outcomes.reduce(0) { $0 + $1.stored } == 50)
         #expect(outcomes.reduce(0) { $0 + $1.duplicates } == 350)
+    }
+
+    @Test("a request mixing duplicates and new events stores the new ones in order")
+    func mixedRequest() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("floe-dedup-\(UUID().uuidString).db").path
+        let buffer = try open(path)
+        #expect(try await buffer.append([event("a"), event("b")]) == AppendOutcome(stored: 2, duplicates: 0))
+        #expect(try await buffer.append([event("c"), event("a"), event("d"), event("b"), event("e")])
+                    == AppendOutcome(stored: 3, duplicates: 2))
+        let partition = PartitionID(table: "events", key: "track/h")
+        let rows = try await buffer.rows(in: partition, limit: 10)
+        #expect(rows.map { String(decoding: $0.payload, as: UTF8.self) } == ["a", "b", "c", "d", "e"])
+        #expect(rows.map(\.sequence) == rows.map(\.sequence).sorted())
+        #expect(buffer.stats()[partition] == PartitionStats(count: 5, bytes: 5, oldestReceivedAt: 1))
+    }
+
+    @Test("keys of a transaction that failed are forgotten, so the retry is stored")
+    func failedTransactionForgetsKeys() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("floe-dedup-\(UUID().uuidString).db").path
+        let buffer = try open(path)
+        let lock = try EventBufferTests.lockExclusively(path)
+        await #expect(throws: BufferError.self) { try await buffer.append([event("x"), event("y")]) }
+        lock.unlock()
+        #expect(try await buffer.append([event("x"), event("y")]) == AppendOutcome(stored: 2, duplicates: 0))
+        #expect(try await buffer.append([event("y")]) == AppendOutcome(stored: 0, duplicates: 1))
+    }
+
+    @Test("keys stored one row each by an older buffer move into blocks and still deduplicate")
+    func migratesDedupKeys() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("floe-dedup-\(UUID().uuidString).db").path
+        do {
+            // The layout before dedup_blocks: one (key, expires_at) row per message key.
+            let db = try SQLiteConnection(path: path)
+            try db.execute("PRAGMA journal_mode=WAL")
+            try db.execute("CREATE TABLE dedup_keys(key BLOB NOT NULL, expires_at INTEGER NOT NULL)")
+            let insert = try db.statement("INSERT INTO dedup_keys(key, expires_at) VALUES (?1, ?2)")
+            let future = Int64(Date().timeIntervalSince1970 * 1_000_000) + 3_600_000_000
+            for (index, id) in (["old-1", "old-2"] + (0..<1500).map { "bulk-\($0)" }).enumerated() {
+                insert.bind(1, blob: Array("s\(id)".utf8))
+                insert.bind(2, index == 1 ? 5 : future)  // old-2 expired long ago
+                try insert.run()
+                insert.reset()
+            }
+        }
+        let buffer = try open(path)
+        #expect(try await buffer.append([event("old-1"), event("bulk-1499"), event("new")])
+                    == AppendOutcome(stored: 1, duplicates: 2))
+        // Expiry is per block of keys (never earlier than a key's own): old-2 shares its block with
+        // keys still in their window, so it is still remembered.
+        #expect(try await buffer.append([event("old-2")]) == AppendOutcome(stored: 0, duplicates: 1))
+        let db = try SQLiteConnection(path: path)
+        #expect(try db.statement("SELECT COUNT(*) FROM sqlite_master WHERE name = 'dedup_keys'").firstRow { $0.int64(0) } == 0)
+        #expect(try db.statement("SELECT COUNT(*) FROM dedup_blocks").firstRow { $0.int64(0) } == 3)
     }
 }

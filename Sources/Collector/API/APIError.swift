@@ -5,12 +5,29 @@ import Hummingbird
 /// An error answered to an HTTP client in Floe's envelope `{"success":false,"error":..,"errors":[..]}`.
 ///
 /// The one place that maps failures to statuses (DESIGN.md §3): validation 400, credentials
-/// 401, size 413, media type 415, rate 429, buffer budget 503, partition full / disk full 507.
+/// 401, size 413, media type 415, rate 429, flush backlog / buffer budget 503, partition full / disk
+/// full 507.
 struct APIError: HTTPResponseError, CustomStringConvertible {
     var status: HTTPResponse.Status
     var message: String
     var errors: [String] = []
     var retryAfterSeconds: Int?
+    /// Set when the request was refused because Floe is at capacity (counted and logged by ``RefusalLog``).
+    var refusal: Refusal?
+
+    /// Why a request was refused at capacity; a metric label.
+    enum Refusal: String, Sendable, CaseIterable {
+        /// The flush backlog is above `buffer.max_backlog_events` (``FlushBacklog``).
+        case backlog
+        /// One partition holds `buffer.max_partition_events`.
+        case partitionFull = "partition_full"
+        /// The buffer holds `buffer.max_bytes`.
+        case bufferBudget = "buffer_budget"
+        /// The data directory's disk is full.
+        case diskFull = "disk_full"
+        /// The buffer could not be written.
+        case bufferUnavailable = "buffer_unavailable"
+    }
 
     static func badRequest(_ message: String, errors: [String] = []) -> APIError {
         APIError(status: .badRequest, message: message, errors: errors)
@@ -37,15 +54,16 @@ struct APIError: HTTPResponseError, CustomStringConvertible {
         switch error.code {
         case .partitionFull:
             return APIError(status: .insufficientStorage507, message: "buffer partition is full: \(error.message)",
-                            retryAfterSeconds: 5)
+                            retryAfterSeconds: 5, refusal: .partitionFull)
         case .diskFull:
-            return APIError(status: .insufficientStorage507, message: "buffer disk is full", retryAfterSeconds: 30)
+            return APIError(status: .insufficientStorage507, message: "buffer disk is full", retryAfterSeconds: 30,
+                            refusal: .diskFull)
         case .budgetExceeded:
             return APIError(status: .serviceUnavailable, message: "buffer budget reached: \(error.message)",
-                            retryAfterSeconds: 5)
+                            retryAfterSeconds: 5, refusal: .bufferBudget)
         default:
             return APIError(status: .serviceUnavailable, message: "buffer unavailable (\(error.code.rawValue))",
-                            retryAfterSeconds: 1)
+                            retryAfterSeconds: 1, refusal: .bufferUnavailable)
         }
     }
 

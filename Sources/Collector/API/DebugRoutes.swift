@@ -10,6 +10,7 @@ struct DebugRoutes: Sendable {
     let coordinator: FlushCoordinator
     let settings: FlushSettings
     let maxPartitionEvents: Int
+    var backlog: FlushBacklog?
     let authenticator: Authenticator
     let metricsRegistry: PrometheusCollectorRegistry?
 
@@ -41,7 +42,9 @@ struct DebugRoutes: Sendable {
             let partitions = buffer.stats().sorted { $0.key < $1.key }.map { partitionStatus($0.key, $0.value, now: now) }
             let status = OverallStatus(bufferedCount: partitions.reduce(0) { $0 + $1.bufferedCount },
                                        maxBufferSize: maxPartitionEvents, bufferThreshold: settings.bufferSize,
-                                       bufferTimeoutMs: settings.bufferTimeoutMs, partitions: partitions)
+                                       bufferTimeoutMs: settings.bufferTimeoutMs,
+                                       dueEvents: backlog?.dueEvents ?? 0, maxBacklogEvents: backlog?.limit ?? 0,
+                                       drainEventsPerSecond: Int(backlog?.drainPerSecond ?? 0), partitions: partitions)
             return try JSONResponse.encode(status)
         }
         debug.get("/status/:type") { _, context -> Response in
@@ -140,11 +143,17 @@ private struct OverallStatus: Encodable {
     var maxBufferSize: Int
     var bufferThreshold: Int
     var bufferTimeoutMs: Int
+    /// Events due for a flush and not yet committed; above `maxBacklogEvents` requests get 503.
+    var dueEvents: Int
+    var maxBacklogEvents: Int
+    /// Smoothed rate at which commits drain the buffer (0 before the first commit).
+    var drainEventsPerSecond: Int
     var partitions: [PartitionStatus]
 
     enum CodingKeys: String, CodingKey {
         case bufferedCount = "buffered_count", maxBufferSize = "max_buffer_size", bufferThreshold = "buffer_threshold"
-        case bufferTimeoutMs = "buffer_timeout_ms", partitions
+        case bufferTimeoutMs = "buffer_timeout_ms", dueEvents = "due_events", maxBacklogEvents = "max_backlog_events"
+        case drainEventsPerSecond = "drain_events_per_s", partitions
     }
 }
 

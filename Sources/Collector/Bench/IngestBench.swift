@@ -1,13 +1,23 @@
 import AsyncHTTPClient
 import Foundation
+import Iceberg
+import Logging
 import NIOCore
 
 /// `floe bench ingest`: starts `floe serve` on a temporary directory and drives it over HTTP.
 ///
-/// `connections` tasks each send requests back to back for `seconds`: `/v1/batch` bodies of
-/// `batch` events, single `/v1/track` messages (`batch` = 0), or `GET /health` (the HTTP ceiling
-/// of the same server). Every event gets a fresh `messageId`, so nothing is deduplicated.
-/// Latency is recorded per request in a ``LatencyHistogram``.
+/// `connections` tasks each send requests back to back (or paced at `rate`) for `seconds`:
+/// `/v1/batch` bodies of `batch` events, single `/v1/track` messages (`batch` = 0), or
+/// `GET /health` (the HTTP ceiling of the same server). Every event gets a fresh `messageId`, so
+/// nothing is deduplicated. Latency is recorded per request in a ``LatencyHistogram``.
+///
+/// The server runs with the defaults a user gets; any setting the run changes is listed in the
+/// result's `settings`. An end-to-end run (the default) also watches the buffer once a second,
+/// flushes at the end and counts the rows in the tables: it is `sustained` when no request was
+/// refused, the buffer ended no larger than it started plus one flush threshold per partition,
+/// and every accepted event was committed. `--no-flush` measures the buffer alone (`kind`
+/// `buffer_only`): flushing and the backlog refusal are off, so the figure is what the buffer
+/// takes in while nothing is committed.
 public enum IngestBench {
     public struct Options: Sendable {
         public var input: String
@@ -39,16 +49,14 @@ public enum IngestBench {
         let server = Process()
         server.executableURL = URL(fileURLWithPath: options.executable)
         server.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", directory.path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["FLOE_MAX_PARTITION_EVENTS"] = "10000000"
-        environment["FLOE_MAX_BATCH_BYTES"] = String(64 << 20)
-        environment["FLOE_DURABILITY"] = options.durability
-        environment["FLOE_LOG_LEVEL"] = "warning"
-        if options.noFlush {
-            environment["ICEBERG_BUFFER_SIZE"] = "100000000"
-            environment["FLOE_MAX_PARTITION_EVENTS"] = "100000000"
-            environment["ICEBERG_BUFFER_TIMEOUT_MS"] = "86400000"
+        var environment = ProcessInfo.processInfo.environment.filter {
+            // The server gets the defaults, not whatever the caller's shell sets.
+            !($0.key.hasPrefix("FLOE_") || $0.key.hasPrefix("ICEBERG_") || $0.key.hasPrefix("R2_")
+              || $0.key.hasPrefix("AUTH_") || $0.key.hasPrefix("AWS_") || $0.key == "ALLOWED_ORIGINS")
         }
+        environment["FLOE_LOG_LEVEL"] = "warning"
+        let changed = changedSettings(options)
+        environment.merge(changed) { _, new in new }
         server.environment = environment
         server.standardOutput = FileHandle.nullDevice
         try server.run()
@@ -61,19 +69,40 @@ public enum IngestBench {
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = options.connections
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
-            let result = try await drive(client, port: port, events: events, options: options, server: server.processIdentifier)
+            var result = try await drive(client, port: port, events: events, options: options, server: server.processIdentifier)
             try await client.shutdown()
-            return result
+            result.settings = changed
+            if !options.noFlush && !options.health {
+                server.terminate()
+                server.waitUntilExit()
+                result.committed = try await committedRows(directory: directory)
+            }
+            return result.json(options)
         } catch {
             try? await client.shutdown()
             throw error
         }
     }
 
+    /// Settings the run gives the server that differ from the defaults, as environment variables.
+    static func changedSettings(_ options: Options) -> [String: String] {
+        var changed: [String: String] = [:]
+        if options.durability != "fsync" { changed["FLOE_DURABILITY"] = options.durability }
+        if options.noFlush {
+            changed["ICEBERG_BUFFER_SIZE"] = "100000000"
+            changed["FLOE_MAX_PARTITION_EVENTS"] = "100000000"
+            changed["ICEBERG_BUFFER_TIMEOUT_MS"] = "86400000"
+            changed["FLOE_MAX_BACKLOG_EVENTS"] = "0"
+        }
+        return changed
+    }
+
     private static func drive(_ client: HTTPClient, port: Int, events: [SplitEvent], options: Options,
-                              server: Int32) async throws -> String {
+                              server: Int32) async throws -> Result {
         let base = "http://127.0.0.1:\(port)"
         try await waitForHealth(client, base: base)
+        let watcher = BufferWatcher(client: client, base: base)
+        let watching = Task { await watcher.watch() }
 
         let path = options.health ? "/health" : options.batch > 0 ? "/v1/batch" : "/v1/track"
         let deadline = ContinuousClock.now + .milliseconds(Int(options.seconds * 1000))
@@ -143,22 +172,79 @@ public enum IngestBench {
             return (merged, events, failures)
         }
         let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let histogram = results.0
-        func ms(_ percentile: Double) -> String {
-            String(format: "%.3f", Double(histogram.value(atPercentile: percentile)) / 1000)
+        watching.cancel()
+        var result = Result(seconds: elapsed.inSeconds, histogram: results.0, events: results.1, failed: results.2,
+                            memory: ProcessMemory(pid: server))
+        result.buffer = await watcher.summary()
+        if let end = try? await BufferWatcher.status(client, base: base) { result.buffer.end = end.events }
+        if !options.noFlush && !options.health {
+            // Commit everything accepted; the rows are counted once the server has stopped.
+            var flush = HTTPClientRequest(url: base + "/debug/flush")
+            flush.method = .POST
+            _ = try await client.execute(flush, timeout: .seconds(300)).body.collect(upTo: 16 << 20)
         }
-        let memory = ProcessMemory(pid: server)
-        let mode = options.health ? "health" : options.batch > 0 ? "batch" : "track"
-        return "{\"mode\":\"\(mode)\",\"batch\":\(options.health ? 0 : options.batch),\"connections\":\(options.connections),"
-            + "\"seconds\":\(String(format: "%.3f", seconds)),\"requests\":\(histogram.total),"
-            + "\"requests_per_s\":\(Int(Double(histogram.total) / seconds)),\"events\":\(results.1),"
-            + "\"events_per_s\":\(Int(Double(results.1) / seconds)),\"failed\":\(results.2),"
-            + "\"p50_ms\":\(ms(50)),\"p90_ms\":\(ms(90)),\"p99_ms\":\(ms(99)),\"durability\":\"\(options.durability)\","
-            + "\"rate\":\(options.rate.map { String(format: "%.1f", $0) } ?? "null"),"
-            + "\"server_rss_mb\":\(memory.map { String(format: "%.1f", $0.rssMB) } ?? "null"),"
-            + "\"server_rss_anon_mb\":\(memory.map { String(format: "%.1f", $0.anonymousMB) } ?? "null"),"
-            + "\"server_rss_file_mb\":\(memory.map { String(format: "%.1f", $0.fileMB) } ?? "null")}"
+        return result
+    }
+
+    /// What a run measured.
+    struct Result {
+        var seconds: Double
+        var histogram: LatencyHistogram
+        var events: Int
+        var failed: Int
+        var memory: ProcessMemory?
+        var buffer = BufferWatcher.Summary()
+        var settings: [String: String] = [:]
+        /// Rows in the tables after the final flush (end-to-end runs).
+        var committed: Int?
+
+        func json(_ options: Options) -> String {
+            func ms(_ percentile: Double) -> String {
+                String(format: "%.3f", Double(histogram.value(atPercentile: percentile)) / 1000)
+            }
+            let mode = options.health ? "health" : options.batch > 0 ? "batch" : "track"
+            let kind = options.health ? "http" : options.noFlush ? "buffer_only" : "end_to_end"
+            let allowance = buffer.partitions * (options.noFlush ? 0 : FlushSettings().bufferSize)
+            let bounded = buffer.end <= buffer.start + allowance
+            let allCommitted = committed.map { $0 == events } ?? false
+            let sustained = kind == "end_to_end" && failed == 0 && bounded && allCommitted
+            let settingsJSON = settings.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",")
+            func number(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "null" }
+            var fields: [String] = []
+            fields.append("\"mode\":\"\(mode)\",\"kind\":\"\(kind)\",\"batch\":\(options.health ? 0 : options.batch)")
+            fields.append("\"connections\":\(options.connections),\"seconds\":\(String(format: "%.3f", seconds))")
+            fields.append("\"requests\":\(histogram.total),\"requests_per_s\":\(Int(Double(histogram.total) / seconds))")
+            fields.append("\"events\":\(events),\"events_per_s\":\(Int(Double(events) / seconds)),\"failed\":\(failed)")
+            fields.append("\"p50_ms\":\(ms(50)),\"p90_ms\":\(ms(90)),\"p99_ms\":\(ms(99))")
+            fields.append("\"durability\":\"\(options.durability)\",\"rate\":\(number(options.rate))")
+            fields.append("\"settings\":{\(settingsJSON)}")
+            fields.append("\"buffer_start\":\(buffer.start),\"buffer_end\":\(buffer.end),\"buffer_max\":\(buffer.max)")
+            fields.append("\"buffer_partitions\":\(buffer.partitions),\"buffer_bounded\":\(bounded)")
+            fields.append("\"committed\":\(committed.map(String.init) ?? "null"),\"all_committed\":\(allCommitted)")
+            fields.append("\"sustained\":\(sustained)")
+            fields.append("\"server_rss_mb\":\(number(memory?.rssMB)),\"server_rss_anon_mb\":\(number(memory?.anonymousMB))")
+            fields.append("\"server_rss_file_mb\":\(number(memory?.fileMB))")
+            return "{" + fields.joined(separator: ",") + "}"
+        }
+    }
+
+    /// Rows in both tables of a stopped server's data directory (current snapshots' `total-records`).
+    static func committedRows(directory: URL) async throws -> Int {
+        var configuration = FloeConfiguration()
+        configuration.dataDirectory = directory.path
+        var logger = Logger(label: "floe.bench")
+        logger.logLevel = .warning
+        let (catalog, _) = try FloeServer(configuration: configuration, logger: logger).makeStorage()
+        var rows = 0
+        for definition in [TableDefinition.events, .cloudEvents] {
+            do {
+                let table = try await catalog.loadTable(TableIdentifier(namespace: [configuration.namespace], name: definition.name))
+                rows += table.metadata.currentSnapshot.flatMap { $0.summary["total-records"] }.flatMap { Int($0) } ?? 0
+            } catch let error as CatalogError where error.code == .noSuchTable || error.code == .noSuchNamespace {
+                continue
+            }
+        }
+        return rows
     }
 
     /// An event's JSON text split around its `messageId` value, so each request can splice in a fresh id.

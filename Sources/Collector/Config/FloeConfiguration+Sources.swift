@@ -61,6 +61,7 @@ extension FloeConfiguration {
             var timeoutMs: Int?
             var durability: String?
             var maxPartitionEvents: Int?
+            var maxBacklogEvents: Int?
             var maxBytes: Int?
             var dedupWindowSeconds: Int?
             var maxDedupKeys: Int?
@@ -103,6 +104,7 @@ extension FloeConfiguration {
         bufferTimeoutMs = file.buffer?.timeoutMs ?? bufferTimeoutMs
         if let value = file.buffer?.durability { try setDurability(value) }
         maxPartitionEvents = file.buffer?.maxPartitionEvents ?? maxPartitionEvents
+        maxBacklogEvents = file.buffer?.maxBacklogEvents ?? maxBacklogEvents
         maxBufferedBytes = file.buffer?.maxBytes ?? maxBufferedBytes
         dedupWindowSeconds = file.buffer?.dedupWindowSeconds ?? dedupWindowSeconds
         maxDedupKeys = file.buffer?.maxDedupKeys ?? maxDedupKeys
@@ -150,6 +152,7 @@ extension FloeConfiguration {
         bufferTimeoutMs = try int("ICEBERG_BUFFER_TIMEOUT_MS") ?? bufferTimeoutMs
         if let value = environment["FLOE_DURABILITY"] { try setDurability(value) }
         maxPartitionEvents = try int("FLOE_MAX_PARTITION_EVENTS") ?? maxPartitionEvents
+        maxBacklogEvents = try int("FLOE_MAX_BACKLOG_EVENTS") ?? maxBacklogEvents
         maxBatchBytes = try int("FLOE_MAX_BATCH_BYTES") ?? maxBatchBytes
         dedupWindowSeconds = try int("FLOE_DEDUP_WINDOW_SECONDS") ?? dedupWindowSeconds
         maxDedupKeys = try int("FLOE_MAX_DEDUP_KEYS") ?? maxDedupKeys
@@ -205,6 +208,7 @@ extension FloeConfiguration {
         if maxPartitionEvents < bufferSize {
             throw ConfigurationError(message: "max partition events (\(maxPartitionEvents)) must be at least the buffer size (\(bufferSize))")
         }
+        if maxBacklogEvents < 0 { throw ConfigurationError(message: "max backlog events must be 0 (off) or more") }
         if dedupWindowSeconds < 1 { throw ConfigurationError(message: "dedup window must be at least 1 second") }
         if !(1...100_000_000).contains(maxDedupKeys) {
             throw ConfigurationError(message: "max dedup keys (\(maxDedupKeys)) must be between 1 and 100,000,000")

@@ -24,8 +24,11 @@ public struct FloeConfiguration: Sendable {
     public var durability: BufferConfiguration.Durability = .fsync
     /// Microseconds the buffer writer gathers appends before a transaction; 0 (default) writes at once.
     public var groupCommitWindowMicros = 0
-    /// Events one partition may buffer before requests get 507; default 10,000.
-    public var maxPartitionEvents = 10_000
+    /// Events one partition may buffer before requests get 507 (the last resort); default 1,000,000.
+    public var maxPartitionEvents = 1_000_000
+    /// Events due for a flush and not yet committed above which every ingest request gets 503
+    /// with `Retry-After` (early, even backpressure); 0 turns it off. Default 500,000.
+    public var maxBacklogEvents = 500_000
     /// Bytes the buffer may hold before requests get 503; default 1 GiB.
     public var maxBufferedBytes = 1 << 30
     /// How long a message key is remembered for deduplication; default 86,400 s (24 h).

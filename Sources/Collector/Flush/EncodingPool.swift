@@ -10,9 +10,13 @@ import Glibc
 /// request tasks for the length of an encode, which shows as tail latency on `/v1/*`. These
 /// threads are niced (+``niceness``, Linux applies `setpriority` per thread), so the scheduler
 /// gives them whatever CPU requests leave over; when nothing else runs they get all of it.
-/// One process-wide pool (``shared``) with a thread per core; its threads live as long as the process.
+/// Two process-wide pools with a thread per core each, whose threads live as long as the process:
+/// ``background`` (niced) for a flush that keeps up, ``urgent`` (normal priority) for one that has
+/// fallen behind, so that flushing takes its share of the cores back before the backlog forces
+/// requests to be refused.
 final class EncodingPool: @unchecked Sendable {
-    static let shared = EncodingPool(threads: max(1, ProcessInfo.processInfo.activeProcessorCount), niceness: 10)
+    static let background = EncodingPool(threads: max(1, ProcessInfo.processInfo.activeProcessorCount), niceness: 10)
+    static let urgent = EncodingPool(threads: max(1, ProcessInfo.processInfo.activeProcessorCount), niceness: 0)
 
     let threads: Int
     let niceness: Int32
@@ -43,7 +47,7 @@ final class EncodingPool: @unchecked Sendable {
     private func work() {
         #if canImport(Glibc)
         // Linux: PRIO_PROCESS with who = 0 sets the calling thread's nice value only.
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+        if niceness != 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
         #endif
         while true {
             condition.lock()

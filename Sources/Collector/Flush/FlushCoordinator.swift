@@ -22,12 +22,16 @@ actor FlushCoordinator {
     private let settings: FlushSettings
     private let logger: Logger
     let metrics: FlushMetrics
+    /// Receives the rate at which commits drain the buffer (for early refusals).
+    let backlog: FlushBacklog?
     private var loaded: [String: Table] = [:]
     private let lock = AsyncSerialLock()
 
     init(buffer: EventBuffer, catalog: any Catalog, fileIO: any FileIO, namespace: [String],
-         tables: [TableDefinition], settings: FlushSettings, logger: Logger, metrics: FlushMetrics = FlushMetrics()) {
+         tables: [TableDefinition], settings: FlushSettings, logger: Logger, metrics: FlushMetrics = FlushMetrics(),
+         backlog: FlushBacklog? = nil) {
         self.metrics = metrics
+        self.backlog = backlog
         self.buffer = buffer
         self.catalog = catalog
         self.fileIO = fileIO
@@ -124,6 +128,7 @@ actor FlushCoordinator {
         guard !selected.isEmpty else { return reports }
 
         let table = try await table(definition)
+        let started = ContinuousClock.now
         let commitId = UUID().uuidString.lowercased()
         var files: [FlushIntent.File] = []
         var rowsByFile: [[StoredRow]] = []
@@ -149,9 +154,14 @@ actor FlushCoordinator {
             }
         }
         guard !files.isEmpty else { return reports }
+        let read = ContinuousClock.now - started
         let intent = FlushIntent(commitId: commitId, table: definition.name, createdAt: Self.nowMicros(), files: files)
+        let recording = ContinuousClock.now
         try await buffer.recordIntent(intent)
-        reports.append(try await execute(intent, rows: rowsByFile, definition: definition, recovered: false))
+        let report = try await execute(intent, rows: rowsByFile, definition: definition, recovered: false,
+                                       read: read, bookkeeping: ContinuousClock.now - recording)
+        backlog?.drained(events: report.rows, seconds: (ContinuousClock.now - started).inSeconds)
+        reports.append(report)
         return reports
     }
 
@@ -175,38 +185,43 @@ actor FlushCoordinator {
             let partition = PartitionID(table: intent.table, key: file.partitionKey)
             rows.append(try await buffer.rows(in: partition, sequences: file.firstSequence...file.lastSequence))
         }
-        return try await execute(intent, rows: rows, definition: definition, recovered: true)
+        return try await execute(intent, rows: rows, definition: definition, recovered: true, read: .zero, bookkeeping: .zero)
     }
 
     /// Steps 3–5 of DESIGN.md §5: encode and upload every file, commit one snapshot, drop the rows.
     private func execute(_ intent: FlushIntent, rows: [[StoredRow]], definition: TableDefinition,
-                         recovered: Bool) async throws -> FlushReport.TableReport {
+                         recovered: Bool, read: Duration, bookkeeping: Duration) async throws -> FlushReport.TableReport {
         let started = ContinuousClock.now
         let dataFiles = try await writeDataFiles(intent, rows: rows, definition: definition)
         let id = TableIdentifier(namespace: namespace, name: definition.name)
         let commitStarted = ContinuousClock.now
         let result = try await appender.append(to: id, files: dataFiles, commitId: intent.commitId)
-        let commitElapsed = ContinuousClock.now - commitStarted
+        let completing = ContinuousClock.now
         loaded[definition.name] = result.table
         try await buffer.completeIntent(intent)
-        let elapsed = ContinuousClock.now - started
-        metrics.committed(durationNanoseconds: elapsed.components.seconds * 1_000_000_000
-                            + elapsed.components.attoseconds / 1_000_000_000, attempts: result.attempts)
+        let finished = ContinuousClock.now
+        metrics.committed(durationNanoseconds: (finished - started).inNanoseconds, attempts: result.attempts)
         let rowCount = dataFiles.reduce(0) { $0 + Int($1.recordCount) }
+        var report = FlushReport.TableReport(
+            table: definition.name, commitId: intent.commitId, snapshotId: result.snapshotId,
+            sequenceNumber: result.sequenceNumber, files: dataFiles.map(\.filePath), rows: rowCount,
+            partitions: Array(Set(intent.files.map(\.partitionKey))).sorted(), recovered: recovered,
+            commitMillis: (completing - commitStarted).inMilliseconds)
+        report.readMillis = read.inMilliseconds
+        report.writeMillis = (commitStarted - started).inMilliseconds
+        report.bookkeepingMillis = (bookkeeping + (finished - completing)).inMilliseconds
         logger.info("flush committed", metadata: [
             "floe.table": "\(definition.name)", "floe.commit_id": "\(intent.commitId)",
             "floe.snapshot_id": "\(result.snapshotId)", "floe.rows": "\(rowCount)", "floe.files": "\(dataFiles.count)",
+            "floe.read_ms": "\(Int(report.readMillis))", "floe.write_ms": "\(Int(report.writeMillis))", "floe.commit_ms": "\(Int(report.commitMillis))",
+            "floe.bookkeeping_ms": "\(Int(report.bookkeepingMillis))",
         ])
-        return FlushReport.TableReport(table: definition.name, commitId: intent.commitId, snapshotId: result.snapshotId,
-                                       sequenceNumber: result.sequenceNumber, files: dataFiles.map(\.filePath),
-                                       rows: rowCount, partitions: Array(Set(intent.files.map(\.partitionKey))).sorted(),
-                                       recovered: recovered,
-                                       commitMillis: Double(commitElapsed.components.seconds) * 1000
-                                           + Double(commitElapsed.components.attoseconds) / 1e15)
+        return report
     }
 
-    /// Encodes and uploads every file of an intent, `parallelism` at a time (encoding runs on the
-    /// low-priority ``EncodingPool``; uploads overlap), returning the data files in intent order.
+    /// Encodes and uploads every file of an intent, `parallelism` at a time (encoding runs on an
+    /// ``EncodingPool``, the niced one unless the flush is behind; uploads overlap), returning the
+    /// data files in intent order.
     private func writeDataFiles(_ intent: FlushIntent, rows: [[StoredRow]],
                                 definition: TableDefinition) async throws -> [DataFile] {
         let jobs = zip(intent.files, rows).filter { !$0.1.isEmpty }
@@ -214,7 +229,10 @@ actor FlushCoordinator {
         // Files are encoded side by side on the pool's low-priority threads, one thread per file.
         options.maxThreads = 1
         let parquet = options
-        let pool = EncodingPool.shared
+        // Behind (more is due than one cycle takes): encode at the requests' priority, so the
+        // flush takes its share of the cores back; otherwise stay out of the requests' way.
+        let behind = (backlog?.dueEvents ?? 0) > settings.maxRowsPerCycleTotal
+        let pool = behind ? EncodingPool.urgent : EncodingPool.background
         let fileIO = self.fileIO
         let metrics = self.metrics
         return try await BoundedTasks.map(count: jobs.count, width: settings.parallelism) { job in
@@ -249,8 +267,7 @@ actor FlushCoordinator {
         case .type(let type):
             return type == definition.name || definition.partitionValues(forKey: partition.key)?.type == type
         case .ready(let now):
-            return stats.count >= settings.bufferSize
-                || now - stats.oldestReceivedAt >= Int64(settings.bufferTimeoutMs) * 1000
+            return settings.isDue(stats, nowMicros: now)
         }
     }
 

@@ -12,9 +12,16 @@ struct FlushReport: Sendable, Codable {
         var recovered: Bool
         /// Time of the Iceberg commit alone (manifest, manifest list, metadata, catalog swap), ms.
         var commitMillis: Double = 0
+        /// Reading the rows from the buffer, ms.
+        var readMillis: Double = 0
+        /// Decoding, encoding and uploading the data files, ms.
+        var writeMillis: Double = 0
+        /// Recording the intent and completing it after the commit (buffer transactions), ms.
+        var bookkeepingMillis: Double = 0
 
         enum CodingKeys: String, CodingKey {
-            case table, files, rows, partitions, recovered, commitMillis = "commit_ms"
+            case table, files, rows, partitions, recovered, commitMillis = "commit_ms", readMillis = "read_ms"
+            case writeMillis = "write_ms", bookkeepingMillis = "bookkeeping_ms"
             case commitId = "commit_id", snapshotId = "snapshot_id", sequenceNumber = "sequence_number"
         }
     }

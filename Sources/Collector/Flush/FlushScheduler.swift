@@ -4,26 +4,37 @@ import ServiceLifecycle
 
 /// The background service that flushes ready partitions, and everything at shutdown.
 ///
-/// Checks the buffer's in-memory counters a few times a second; a partition is ready at
-/// `buffer_size` events or when its oldest event is `buffer_timeout` old. On graceful shutdown
-/// (after the HTTP server has stopped) it runs a last flush of everything, then returns.
+/// Looks at the buffer's in-memory counters every ``interval``; a partition is ready at
+/// `buffer_size` events or when its oldest event is `buffer_timeout` old. While partitions are
+/// ready it runs flush cycles back to back, so under a sustained load flushing never waits for
+/// the next look. Each look publishes the due backlog to ``FlushBacklog`` (which refuses new
+/// events early when it is too large) and writes the pending ``RefusalLog`` line. On graceful
+/// shutdown (after the HTTP server has stopped) it runs a last flush of everything, then returns.
 struct FlushScheduler: Service {
     let coordinator: FlushCoordinator
     let buffer: EventBuffer
+    let settings: FlushSettings
     let logger: Logger
-    var interval: Duration = .milliseconds(200)
+    var backlog: FlushBacklog?
+    var refusals: RefusalLog?
+    var interval: Duration = .milliseconds(50)
 
     func run() async throws {
         var failures = 0
+        var retryAt = ContinuousClock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await Task.sleep(for: failures == 0 ? interval : .seconds(min(30, 1 << min(failures, 5))))
-            if Task.isShuttingDownGracefully || Task.isCancelled { break }
-            coordinator.metrics.observe(buffer.stats())
+            let due = observe()
+            // Keep looking while backing off after a failure, so the backlog stays current.
+            if due == 0 || ContinuousClock.now < retryAt {
+                try? await Task.sleep(for: interval)
+                continue
+            }
             do {
                 _ = try await coordinator.flush(.ready(nowMicros: FlushCoordinator.nowMicros()))
                 failures = 0
             } catch {
                 failures += 1
+                retryAt = ContinuousClock.now + .seconds(min(30, 1 << min(failures, 5)))
                 logger.warning("scheduled flush failed; will retry", metadata: ["error.message": "\(error)"])
             }
         }
@@ -33,5 +44,15 @@ struct FlushScheduler: Service {
         } catch {
             logger.error("final flush failed; events stay in the buffer", metadata: ["error.message": "\(error)"])
         }
+    }
+
+    /// Publishes the buffer's gauges and due backlog; returns the number of due events.
+    private func observe() -> Int {
+        let stats = buffer.stats()
+        coordinator.metrics.observe(stats)
+        let due = settings.dueEvents(in: stats, nowMicros: FlushCoordinator.nowMicros())
+        backlog?.publish(dueEvents: due)
+        refusals?.flushLog()
+        return due
     }
 }

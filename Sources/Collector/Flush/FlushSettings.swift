@@ -1,3 +1,4 @@
+import Buffer
 import Foundation
 import Parquet
 
@@ -17,4 +18,17 @@ struct FlushSettings: Sendable {
     var tableProperties: [String: String] = [:]
     /// Data files encoded and uploaded at once; default: the number of cores.
     var parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount)
+}
+
+extension FlushSettings {
+    /// Whether a partition is due for a flush: at `bufferSize` events or with its oldest event
+    /// `bufferTimeoutMs` old.
+    func isDue(_ stats: PartitionStats, nowMicros: Int64) -> Bool {
+        stats.count >= bufferSize || nowMicros - stats.oldestReceivedAt >= Int64(bufferTimeoutMs) * 1000
+    }
+
+    /// Events in partitions that are due for a flush.
+    func dueEvents(in stats: [PartitionID: PartitionStats], nowMicros: Int64) -> Int {
+        stats.values.reduce(0) { $0 + (isDue($1, nowMicros: nowMicros) ? $1.count : 0) }
+    }
 }

@@ -13,6 +13,8 @@ struct Ingestor: Sendable {
     let metrics: IngestMetrics
     /// Largest single event inside a batch, in bytes (413 above); default 32 KB as Segment's API.
     var maxEventBytes = 32 * 1024
+    /// Refuses valid requests with 503 while flushing is too far behind (nil: never).
+    var backlog: FlushBacklog?
 
     /// What a request stored.
     struct Outcome: Sendable {
@@ -170,6 +172,12 @@ struct Ingestor: Sendable {
     }
 
     private func store(_ events: [BufferedEvent], table: String) async throws -> Outcome {
+        do {
+            try backlog?.admit()
+        } catch {
+            metrics.rejected(events.count)
+            throw error
+        }
         do {
             let outcome = try await buffer.append(events)
             metrics.accepted(table: table, stored: outcome.stored, duplicates: outcome.duplicates)

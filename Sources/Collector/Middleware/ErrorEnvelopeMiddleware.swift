@@ -4,13 +4,20 @@ import Logging
 /// Renders errors that did not come from Floe's own code (unknown route, wrong method, body
 /// limits enforced by Hummingbird) in Floe's JSON error envelope, with the same status, and logs
 /// failed requests with their request id (`hb.request.id`): 5xx at warning, 4xx at debug. The
-/// message is the error's fixed phrase; bodies are never logged.
+/// message is the error's fixed phrase; bodies are never logged. Refusals at capacity (503/507
+/// with ``APIError/refusal``) go to ``RefusalLog`` instead: counted, and logged once a second.
 struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
+    var refusals: RefusalLog?
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as APIError {
-            log(error, request, context)
+            if let reason = error.refusal, let refusals {
+                refusals.refused(reason)
+            } else {
+                log(error, request, context)
+            }
             throw error
         } catch let error as any HTTPResponseError {
             let message: String

@@ -1,0 +1,81 @@
+import Dispatch
+
+/// Reads buffered rows back for flushing, on a connection and serial queue of its own.
+///
+/// In WAL mode a reader sees the database as of the last commit when its statement starts and
+/// never waits for the writer, nor the writer for it, so reading a flush's rows (tens of MB under
+/// load) no longer holds up group commits. The partition id and its `flushed_through` watermark
+/// come from the same snapshot as the chunks (a join), so no writer state is shared.
+final class BufferReader: @unchecked Sendable {
+    // @unchecked: `connection` is used only on `queue`.
+    private let connection: SQLiteConnection
+    private let queue = DispatchQueue(label: "floe.buffer.reader")
+
+    init(path: String) throws(BufferError) {
+        connection = try SQLiteConnection(path: path)
+        try connection.execute("PRAGMA mmap_size=0")
+        try connection.execute("PRAGMA cache_size=-16384")
+        try connection.execute("PRAGMA query_only=1")
+    }
+
+    /// The oldest unflushed events of a partition in arrival order, at most `limit`.
+    func rows(in partition: PartitionID, limit: Int) async throws -> [StoredRow] {
+        try await run { db in
+            let statement = try db.statement("""
+                SELECT c.first_seq, c.payload, p.flushed_through FROM chunks c JOIN partitions p ON p.pid = c.pid
+                WHERE p.tbl = ?1 AND p.part = ?2 AND c.last_seq > p.flushed_through ORDER BY c.last_seq
+                """)
+            defer { statement.reset() }
+            statement.bind(1, partition.table)
+            statement.bind(2, partition.key)
+            var rows: [StoredRow] = []
+            while rows.count < limit, try statement.step() {
+                let flushed = statement.int64(2)
+                var sequence = statement.int64(0)
+                for payload in try EventChunk.decode(statement.blob(1)) {
+                    defer { sequence += 1 }
+                    if sequence <= flushed { continue }
+                    if rows.count == limit { break }
+                    rows.append(StoredRow(sequence: sequence, payload: payload))
+                }
+            }
+            return rows
+        }
+    }
+
+    /// The events of a partition with sequence numbers in `sequences`, in order.
+    func rows(in partition: PartitionID, sequences: ClosedRange<Int64>) async throws -> [StoredRow] {
+        try await run { db in
+            let statement = try db.statement("""
+                SELECT c.first_seq, c.payload FROM chunks c JOIN partitions p ON p.pid = c.pid
+                WHERE p.tbl = ?1 AND p.part = ?2 AND c.last_seq >= ?3 AND c.first_seq <= ?4 ORDER BY c.last_seq
+                """)
+            defer { statement.reset() }
+            statement.bind(1, partition.table)
+            statement.bind(2, partition.key)
+            statement.bind(3, sequences.lowerBound)
+            statement.bind(4, sequences.upperBound)
+            var rows: [StoredRow] = []
+            while try statement.step() {
+                var sequence = statement.int64(0)
+                for payload in try EventChunk.decode(statement.blob(1)) {
+                    if sequences.contains(sequence) { rows.append(StoredRow(sequence: sequence, payload: payload)) }
+                    sequence += 1
+                }
+            }
+            return rows
+        }
+    }
+
+    private func run<T: Sendable>(_ work: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                do {
+                    continuation.resume(returning: try work(self.connection))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+/// One append's events grouped by partition, encoded and hashed on the caller's thread.
+///
+/// Everything here is per-request work that does not need the database: grouping by partition,
+/// the chunk encoding (``EventChunk``) and the dedup keys' hashes. Doing it before the append
+/// joins the writer queue keeps the serial part of a group commit to lookups, copies of whole
+/// chunks and SQLite itself, so requests prepare in parallel on every core.
+struct PreparedAppend {
+    /// The events of one partition, in request order.
+    struct Part {
+        var partition: PartitionID
+        /// The events' payloads as one chunk (concatenated chunks are a chunk).
+        var chunk: [UInt8]
+        var count: Int
+        /// Payload bytes (without length prefixes).
+        var bytes: Int
+        var oldest: Int64
+        /// Per event, its dedup key's hash (nil: never a duplicate).
+        var keys: [DedupIndex.Key?]
+        /// Whether any event has a key (most requests: all do).
+        var hasKeys: Bool
+    }
+
+    var parts: [Part]
+    var eventCount: Int
+    var bytes: Int
+
+    init(_ events: [BufferedEvent]) {
+        var parts: [Part] = []
+        var byPartition: [PartitionID: Int] = [:]
+        var bytes = 0
+        for event in events {
+            // Events of a request are few partitions, often in runs: a short linear scan beats
+            // hashing the key strings; many partitions switch to a dictionary.
+            let index: Int
+            if let last = parts.indices.last, parts[last].partition == event.partition {
+                index = last
+            } else if let found = parts.count <= 8 ? parts.firstIndex(where: { $0.partition == event.partition })
+                                                   : byPartition[event.partition] {
+                index = found
+            } else {
+                parts.append(Part(partition: event.partition, chunk: [], count: 0, bytes: 0, oldest: .max,
+                                  keys: [], hasKeys: false))
+                index = parts.count - 1
+                if parts.count == 9 {
+                    for (position, part) in parts.enumerated() { byPartition[part.partition] = position }
+                } else if parts.count > 9 {
+                    byPartition[event.partition] = index
+                }
+            }
+            EventChunk.append(event.payload, to: &parts[index].chunk)
+            parts[index].count += 1
+            parts[index].bytes += event.payload.count
+            parts[index].oldest = min(parts[index].oldest, event.receivedAt)
+            let key = event.dedupKey.map { DedupIndex.Key($0) }
+            parts[index].keys.append(key)
+            if key != nil { parts[index].hasKeys = true }
+            bytes += event.payload.count
+        }
+        self.parts = parts
+        eventCount = events.count
+        self.bytes = bytes
+    }
+}
