@@ -7,9 +7,11 @@ import ServiceLifecycle
 /// Looks at the buffer's in-memory counters every ``interval``; a partition is ready at
 /// `buffer_size` events or when its oldest event is `buffer_timeout` old. While partitions are
 /// ready it runs flush cycles back to back, so under a sustained load flushing never waits for
-/// the next look. Each look publishes the due backlog to ``FlushBacklog`` (which refuses new
-/// events early when it is too large) and writes the pending ``RefusalLog`` line. On graceful
-/// shutdown (after the HTTP server has stopped) it runs a last flush of everything, then returns.
+/// the next look. Beside the flush loop, a watcher publishes the buffer gauges and the due
+/// backlog to ``FlushBacklog`` (which refuses new events early when it is too large) and writes
+/// the pending ``RefusalLog`` line every ``interval``, also while a cycle waits on a slow or
+/// unreachable catalog. On graceful shutdown (after the HTTP server has stopped) it runs a last
+/// flush of everything, then returns.
 struct FlushScheduler: Service {
     let coordinator: FlushCoordinator
     let buffer: EventBuffer
@@ -20,11 +22,18 @@ struct FlushScheduler: Service {
     var interval: Duration = .milliseconds(50)
 
     func run() async throws {
+        let watcher = Task {
+            while !Task.isCancelled {
+                observe()
+                try? await Task.sleep(for: interval)
+            }
+        }
+        defer { watcher.cancel() }
         var failures = 0
         var retryAt = ContinuousClock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let due = observe()
-            // Keep looking while backing off after a failure, so the backlog stays current.
+            let due = settings.dueEvents(in: buffer.stats(), nowMicros: FlushCoordinator.nowMicros())
+            // Nothing due, or backing off after a failure (the watcher keeps the backlog current).
             if due == 0 || ContinuousClock.now < retryAt {
                 try? await Task.sleep(for: interval)
                 continue
@@ -46,13 +55,11 @@ struct FlushScheduler: Service {
         }
     }
 
-    /// Publishes the buffer's gauges and due backlog; returns the number of due events.
-    private func observe() -> Int {
+    /// Publishes the buffer's gauges and due backlog, and the pending refusal log line.
+    private func observe() {
         let stats = buffer.stats()
         coordinator.metrics.observe(stats)
-        let due = settings.dueEvents(in: stats, nowMicros: FlushCoordinator.nowMicros())
-        backlog?.publish(dueEvents: due)
+        backlog?.publish(dueEvents: settings.dueEvents(in: stats, nowMicros: FlushCoordinator.nowMicros()))
         refusals?.flushLog()
-        return due
     }
 }
