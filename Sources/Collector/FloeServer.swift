@@ -82,7 +82,7 @@ public struct FloeServer: Sendable {
     /// Bootstraps the process-wide metrics system with a Prometheus registry (served at `/metrics`).
     public func run() async throws {
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(FloeMetricsFactory(registry: registry))
         let components = try makeComponents()
         // Finish what a previous process left half-done before taking new traffic.
         do {

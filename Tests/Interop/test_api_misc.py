@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import sqlite3
+import subprocess
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -298,6 +300,15 @@ def test_metrics_are_prometheus_text(server: FloeServer):
     names = {name for name, _ in samples}
     assert {"floe_http_request_duration_seconds_count", "floe_flush_duration_seconds_count",
             "floe_buffer_events"} <= names, sorted(names)
+
+    # Every family has HELP text, and Prometheus' own linter (promtool, Debian's prometheus package) accepts it.
+    families = list(text_string_to_metric_families(response.text))
+    assert families and all(family.documentation.strip() for family in families), \
+        [family.name for family in families if not family.documentation.strip()]
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is missing (apt install prometheus; make test installs it)"
+    lint = subprocess.run([promtool, "check", "metrics"], input=response.text, capture_output=True, text=True, timeout=60)
+    assert lint.returncode == 0 and not lint.stdout.strip() and not lint.stderr.strip(), lint.stdout + lint.stderr
 
 
 def test_debug_status_reports_every_partition(server: FloeServer):
