@@ -44,6 +44,12 @@ for run in 1 2 3; do
   record flush floe "$($FLOE bench flush --input "$TMP/corpus.ndjson" --batch 2000)"
 done
 record flush pyiceberg "$($PY Benchmarks/peers/pyiceberg_flush.py --input "$TMP/corpus.ndjson" --batch 2000)"
+# Many small partitions, where the fixed cost per file dominates: 60,000 events over 3 hours (about 40 files).
+python3 Benchmarks/gen_events.py --count 60000 --hours 3 --seed 5 > "$TMP/small-partitions.ndjson"
+for run in 1 2 3; do
+  record flush-small floe "$($FLOE bench flush --input "$TMP/small-partitions.ndjson" --batch 2000)"
+done
+record flush-small pyiceberg "$($PY Benchmarks/peers/pyiceberg_flush.py --input "$TMP/small-partitions.ndjson" --batch 2000)"
 
 SECONDS_PER=${QUICK:+4}; SECONDS_PER=${SECONDS_PER:-8}
 SUSTAINED_SECONDS=${QUICK:+20}; SUSTAINED_SECONDS=${SUSTAINED_SECONDS:-60}

@@ -63,6 +63,14 @@ if floe and peer:
     rows.append(("Flush 100k events, 2,000/partition/file", f"{floe['events_per_s']:,} events/s, commit p50 {floe['commit_ms_p50']:.1f} ms",
                  f"pyiceberg {peer['events_per_s']:,} events/s, append p50 {peer['commit_ms_p50']:.1f} ms", f"{ratio:.1f}×"))
 
+floe, peer = best("flush-small", "floe", "events_per_s"), best("flush-small", "pyiceberg", "events_per_s")
+if floe and peer:
+    ratio = floe["events_per_s"] / peer["events_per_s"]
+    summary["flush_small_partitions"] = {"floe": floe, "floe_runs": pick("flush-small", "floe"), "pyiceberg": peer, "ratio": ratio}
+    rows.append((f"Flush {floe['events']:,} events over 3 hours (many small partitions, {floe['files']} files)",
+                 f"{floe['events_per_s']:,} events/s, {floe['commits']} commits, commit p50 {floe['commit_ms_p50']:.1f} ms",
+                 f"pyiceberg {peer['events_per_s']:,} events/s, {peer['commits']} appends", f"{ratio:.1f}×"))
+
 health_runs = pick("ingest-health", "floe")
 health = sum(r["requests_per_s"] for r in health_runs) / len(health_runs) if health_runs else None
 if health:

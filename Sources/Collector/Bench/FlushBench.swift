@@ -6,9 +6,10 @@ import Logging
 /// `floe bench flush`: buffer → Parquet → local FileIO → embedded SQL catalog, as the server flushes.
 ///
 /// The corpus is normalized and appended to a fresh buffer first (not timed). Then flush cycles
-/// run until the buffer is empty, each taking up to `batch` events per partition (files of at
-/// most `batch` rows, fsynced before the commit) and committing one snapshot per table. Timed
-/// from the first flush to the last commit.
+/// run until the buffer is empty, exactly as `floe serve` runs them with `buffer.size` = `batch`:
+/// files of at most `batch` rows per partition (fsynced before the commit), each cycle taking
+/// what the server's defaults let one cycle take (``FlushSettings/maxRowsPerCycleTotal``) and
+/// committing one snapshot per table. Timed from the first flush to the last commit.
 public enum FlushBench {
     public static func run(input: String, format: String, batch: Int, warehouse: String?, codec: String,
                            logger: Logger) async throws -> String {
@@ -30,7 +31,7 @@ public enum FlushBench {
         var quiet = logger
         quiet.logLevel = .warning
         let components = try FloeServer(configuration: configuration, logger: quiet)
-            .makeComponents(maxRowsPerCycle: batch)
+            .makeComponents()
         var start = 0
         while start < corpus.events.count {
             let end = min(start + 5_000, corpus.events.count)
