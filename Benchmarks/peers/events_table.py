@@ -1,4 +1,4 @@
-"""The `events` table of DESIGN.md §2 for the Python peers: schema, partition spec, rows from Segment NDJSON."""
+"""The `events` table of docs/design.md §2 for the Python peers: schema, partition spec, rows from Segment NDJSON."""
 import datetime as dt
 import json
 

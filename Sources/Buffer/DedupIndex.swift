@@ -7,9 +7,9 @@ import Darwin
 /// The recent message keys (Segment `messageId`, CloudEvents `source`+`id`) the buffer has stored.
 ///
 /// Keys live in memory as 128-bit hashes, so a duplicate is found without a B-tree lookup on the
-/// acknowledgement path. Every stored key is also appended to the `dedup_keys` table in the same
-/// transaction as its row (one `dedup_blocks` row per transaction), which is how the index is
-/// rebuilt at start. Keys are forgotten after the window (default 24 h) or, oldest first, when
+/// acknowledgement path. Every stored key is also written to `dedup_blocks` in the same
+/// transaction as its row (one row holds all the keys of a transaction), which is how the index
+/// is rebuilt at start. Keys are forgotten after the window (default 24 h) or, oldest first, when
 /// more than `capacity` are held.
 ///
 /// Layout, about 24 bytes per key: the keys sit in arrival order in a ring (16 bytes each, its

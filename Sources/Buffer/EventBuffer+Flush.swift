@@ -1,6 +1,6 @@
 import Foundation
 
-/// Reading buffered events back and the flush bookkeeping of DESIGN.md §5.
+/// Reading buffered events back and the flush bookkeeping of docs/design.md §5.
 extension EventBuffer {
     /// The oldest unflushed events of a partition in arrival order, at most `limit` (read beside the writer).
     public func rows(in partition: PartitionID, limit: Int) async throws -> [StoredRow] {
@@ -12,7 +12,7 @@ extension EventBuffer {
         try await reader.rows(in: partition, sequences: sequences)
     }
 
-    /// Records a flush intent durably (step 2 of DESIGN.md §5).
+    /// Records a flush intent durably (step 2 of docs/design.md §5).
     public func recordIntent(_ intent: FlushIntent) async throws {
         let body = try JSONEncoder().encode(intent)
         let text = String(decoding: body, as: UTF8.self)
@@ -44,7 +44,7 @@ extension EventBuffer {
         return try bodies.map { try JSONDecoder().decode(FlushIntent.self, from: Data($0.utf8)) }
     }
 
-    /// Marks the intent's events flushed and forgets the intent, in one transaction (step 5 of DESIGN.md §5).
+    /// Marks the intent's events flushed and forgets the intent, in one transaction (step 5 of docs/design.md §5).
     ///
     /// Each partition's `flushed_through` watermark moves past the intent's events, so they are
     /// no longer read or counted; their chunks are deleted afterwards by a background purge that

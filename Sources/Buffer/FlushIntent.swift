@@ -1,6 +1,6 @@
 /// A flush recorded before any upload: which rows go into which file under which commit id.
 ///
-/// DESIGN.md §5: the intent is written in one transaction before the data files are uploaded,
+/// docs/design.md §5: the intent is written in one transaction before the data files are uploaded,
 /// and removed together with the flushed rows after the Iceberg commit succeeded. At start-up a
 /// pending intent is either completed (its commit id is in the table) or redone.
 public struct FlushIntent: Sendable, Codable, Equatable {

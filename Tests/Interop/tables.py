@@ -1,4 +1,4 @@
-"""The two tables of DESIGN.md §2 and the checks that what a reader returns is what was sent.
+"""The two tables of docs/design.md §2 and the checks that what a reader returns is what was sent.
 
 Each check collects its problems and fails once with the first few, so a broken
 column shows up as one readable message rather than thousands of asserts.
@@ -253,7 +253,7 @@ _ROW_CHECKS: dict[str, tuple[str, Callable[[dict, dict, Window], list[str]]]] = 
 
 
 def assert_catalog_schema(table: Table, shape: TableShape) -> None:
-    """The catalog's schema and partition spec are those of DESIGN.md §2."""
+    """The catalog's schema and partition spec are those of docs/design.md §2."""
     schema = table.schema()
     got = [Column(f.field_id, f.name, str(f.field_type), f.required) for f in schema.fields]
     assert got == list(shape.columns), f"{shape.name} schema:\n  got  {got}\n  want {list(shape.columns)}"
@@ -268,7 +268,7 @@ def assert_catalog_schema(table: Table, shape: TableShape) -> None:
 
 def assert_data_files(table: Table, shape: TableShape, location: str) -> list[DataFile]:
     """Every live data file: Parquet under `{location}/data/`, read by pyarrow, every column carrying the field id
-    of DESIGN.md §2, row count as in its manifest entry, and every row inside the file's partition."""
+    of docs/design.md §2, row count as in its manifest entry, and every row inside the file's partition."""
     files = data_files(table)
     assert files, f"{shape.name}: no data files"
     problems = []

@@ -1,4 +1,4 @@
-"""Credentials (DESIGN.md §3): with AUTH_ENABLED=true and AUTH_TOKEN every ingest route needs a key, sent as
+"""Credentials (docs/design.md §3): with AUTH_ENABLED=true and AUTH_TOKEN every ingest route needs a key, sent as
 `Authorization: Bearer`, `Basic base64(key:)` (Segment writeKey), `X-API-Key` or `writeKey` in the body;
 `/debug/*` and `/metrics` need FLOE_ADMIN_TOKEN when it is set. A refused request stores nothing.
 """

@@ -1,4 +1,4 @@
-"""CloudEvents over HTTP (DESIGN.md §2 `cloudevents`, §3 `/events`, `/events/batch`), sent with the `cloudevents` SDK.
+"""CloudEvents over HTTP (docs/design.md §2 `cloudevents`, §3 `/events`, `/events/batch`), sent with the `cloudevents` SDK.
 
 The SDK (2.x) carries two APIs and both are used as they are: the long-standing one, now at
 `cloudevents.v1` (`conversion.to_structured` / `to_binary`, which does not percent-encode header

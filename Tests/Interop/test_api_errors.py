@@ -1,4 +1,4 @@
-"""Every error status of DESIGN.md §3 from a request that deserves it, in Floe's envelope
+"""Every error status of docs/design.md §3 from a request that deserves it, in Floe's envelope
 `{"success":false,"error":"...","errors":[...]}`, and nothing of a rejected request stored.
 
 400, 413 and 415 share one server; 429, 503 and 507 each need their own configuration.
@@ -215,7 +215,7 @@ def test_a_batch_just_under_the_limit_is_accepted(server: FloeServer):
 
 
 def test_the_default_batch_limit_is_500_kb(server: FloeServer):
-    """DESIGN.md §3: 'default 500 KB decompressed for /v1/batch' (the Segment API's limit)."""
+    """docs/design.md §3: 'default 500 KB decompressed for /v1/batch' (the Segment API's limit)."""
     batch = [padded_track(20 << 10) for _ in range(30)]  # ~615 KB
     assert_error(server.post("/v1/batch", dumps({"batch": batch})), 413, "limit")
     assert_not_stored(server, EVENTS, [m["messageId"] for m in batch])

@@ -1,4 +1,4 @@
-"""The rest of the HTTP contract (DESIGN.md §2, §3): compressed bodies, batch-level fields, generated message
+"""The rest of the HTTP contract (docs/design.md §2, §3): compressed bodies, batch-level fields, generated message
 ids, `context.ip`, retries, short paths, `/v1/import`, CORS, health, metrics, debug routes, and SIGTERM.
 """
 from __future__ import annotations
@@ -140,7 +140,7 @@ def test_a_retried_batch_is_stored_once(server: FloeServer):
 
 
 def test_a_batch_retried_after_a_flush_is_stored_once(server: FloeServer):
-    """Dedup keys outlive the flush (DESIGN.md §4: a TTL of 24 h), so a late SDK retry is not a second copy."""
+    """Dedup keys outlive the flush (docs/design.md §4: a TTL of 24 h), so a late SDK retry is not a second copy."""
     batch = [segment_message("track") for _ in range(3)]
     window = Window.open()
     assert_accepted(server.post("/v1/batch", dumps({"batch": batch})), count=3)
@@ -362,7 +362,7 @@ def test_debug_flush_by_table_name(server: FloeServer):
 
 
 def test_debug_list_objects_under_the_table_location(server: FloeServer):
-    """DESIGN.md §3: GET /debug/list-r2?prefix= lists the objects under the table location."""
+    """docs/design.md §3: GET /debug/list-r2?prefix= lists the objects under the table location."""
     assert_accepted(server.post("/v1/batch", dumps({"batch": [segment_message("track")]})))
     server.flush()
     response = server.get("/debug/list-r2", params={"prefix": "data/"})

@@ -1,4 +1,4 @@
-"""Segment and RudderStack's own Python SDKs, unmodified except for the host, send to Floe (DESIGN.md §3).
+"""Segment and RudderStack's own Python SDKs, unmodified except for the host, send to Floe (docs/design.md §3).
 
 Each SDK's HTTP session is observed with a requests response hook (nothing of the SDK is changed),
 so the expected rows are built from the exact bodies the SDK sent: batch-level `sentAt`, the

@@ -1,4 +1,4 @@
-"""Acknowledged events survive a stop: Floe answers 200 only after the buffer committed (DESIGN.md §4, §5)."""
+"""Acknowledged events survive a stop: Floe answers 200 only after the buffer committed (docs/design.md §4, §5)."""
 from __future__ import annotations
 
 import pytest

@@ -1,7 +1,7 @@
 """Walking skeleton: Segment messages and CloudEvents in over HTTP, Iceberg tables out.
 
 What Floe wrote is read back by pyiceberg, DuckDB (iceberg_scan) and pyarrow, and
-compared row by row with what was sent (DESIGN.md §2, §3).
+compared row by row with what was sent (docs/design.md §2, §3).
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class Ingested:
 
 @pytest.fixture(scope="module")
 def skeleton_server(floe_launcher: FloeLauncher):
-    # 1,000-event batches of the corpus are ~720 KB, above the 500 KB default (DESIGN.md §3).
+    # 1,000-event batches of the corpus are ~720 KB, above the 500 KB default (docs/design.md §3).
     server = floe_launcher.new("skeleton", env={"FLOE_MAX_BATCH_BYTES": str(2 << 20)}).start()
     yield server
     server.stop()

@@ -4,7 +4,7 @@ import Hummingbird
 
 /// An error answered to an HTTP client in Floe's envelope `{"success":false,"error":..,"errors":[..]}`.
 ///
-/// The one place that maps failures to statuses (DESIGN.md §3): validation 400, credentials
+/// The one place that maps failures to statuses (docs/design.md §3): validation 400, credentials
 /// 401, size 413, media type 415, rate 429, flush backlog / buffer budget 503, partition full / disk
 /// full 507.
 struct APIError: HTTPResponseError, CustomStringConvertible {

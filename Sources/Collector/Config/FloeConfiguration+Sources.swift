@@ -136,7 +136,7 @@ extension FloeConfiguration {
         s3SessionToken = file.s3?.sessionToken ?? s3SessionToken
     }
 
-    /// Applies `FLOE_*` and the seed's variables (DESIGN.md §9).
+    /// Applies `FLOE_*` and the seed's variables (docs/design.md §9).
     public mutating func apply(environment: [String: String]) throws {
         func int(_ name: String) throws -> Int? {
             guard let text = environment[name], !text.isEmpty else { return nil }

@@ -6,7 +6,7 @@ import Parquet
 /// Every setting of a Floe deployment, with the defaults of the embedded setup.
 ///
 /// Built by layering, lowest first: defaults, the config file (`--config`/`FLOE_CONFIG`),
-/// environment variables, then command-line flags (DESIGN.md §9).
+/// environment variables, then command-line flags (docs/design.md §9).
 public struct FloeConfiguration: Sendable {
     /// Listen address; default 127.0.0.1:8080.
     public var host = "127.0.0.1"

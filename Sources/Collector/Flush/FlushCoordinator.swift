@@ -6,7 +6,7 @@ import Parquet
 
 /// Runs flush cycles: buffered rows → Parquet data files → one Iceberg snapshot per table.
 ///
-/// Implements the exactly-once protocol of DESIGN.md §5: a flush intent (commit id, files, row
+/// Implements the exactly-once protocol of docs/design.md §5: a flush intent (commit id, files, row
 /// ranges) is recorded before any upload; the snapshot carries `floe.commit-id`; flushed rows are
 /// deleted only after the commit. A pending intent — from a crash, a catalog outage or an
 /// ambiguous commit — is resolved first on every cycle: if its commit id is in the table the rows
@@ -188,7 +188,7 @@ actor FlushCoordinator {
         return try await execute(intent, rows: rows, definition: definition, recovered: true, read: .zero, bookkeeping: .zero)
     }
 
-    /// Steps 3–5 of DESIGN.md §5: encode and upload every file, commit one snapshot, drop the rows.
+    /// Steps 3–5 of docs/design.md §5: encode and upload every file, commit one snapshot, drop the rows.
     private func execute(_ intent: FlushIntent, rows: [[StoredRow]], definition: TableDefinition,
                          recovered: Bool, read: Duration, bookkeeping: Duration) async throws -> FlushReport.TableReport {
         let started = ContinuousClock.now

@@ -1,6 +1,6 @@
 import Buffer
 
-/// Turns CloudEvents (structured JSON or HTTP binary mode) into `cloudevents` rows (DESIGN.md §2).
+/// Turns CloudEvents (structured JSON or HTTP binary mode) into `cloudevents` rows (docs/design.md §2).
 struct CloudEventNormalizer {
     /// The attributes of one event, however it arrived.
     struct Attributes {

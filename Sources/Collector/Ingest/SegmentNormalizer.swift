@@ -1,7 +1,7 @@
 import Buffer
 import Foundation
 
-/// Turns Segment/RudderStack spec messages into `events` rows (DESIGN.md §2).
+/// Turns Segment/RudderStack spec messages into `events` rows (docs/design.md §2).
 ///
 /// Payload objects (`properties`, `traits`, `context`, `integrations`) are stored as the bytes
 /// that were sent; only `context` is rebuilt when batch-level members or `ip` must be merged in.

@@ -1,4 +1,4 @@
-/// The `cloudevents` table (DESIGN.md §2, the seed's schema).
+/// The `cloudevents` table (docs/design.md §2, the seed's schema).
 extension TableDefinition {
     static let cloudEvents = TableDefinition(
         name: "cloudevents",

@@ -1,4 +1,4 @@
-/// The `events` table of Segment/RudderStack messages (DESIGN.md §2).
+/// The `events` table of Segment/RudderStack messages (docs/design.md §2).
 extension TableDefinition {
     static let events = TableDefinition(
         name: "events",

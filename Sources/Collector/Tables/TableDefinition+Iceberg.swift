@@ -17,7 +17,7 @@ extension TableDefinition {
         })
     }
 
-    /// `identity(type)` (1000) and `hour(<time column>)` (1001), DESIGN.md §2.
+    /// `identity(type)` (1000) and `hour(<time column>)` (1001), docs/design.md §2.
     var partitionSpec: PartitionSpec {
         PartitionSpec(specId: 0, fields: [
             PartitionField(sourceId: columns[typeColumn].id, fieldId: 1000, name: "type", transform: "identity"),

@@ -1,6 +1,6 @@
 import Iceberg
 
-/// The `events` table of DESIGN.md §2, as tests create it.
+/// The `events` table of docs/design.md §2, as tests create it.
 enum EventsTable {
     static let identifier = TableIdentifier(namespace: ["analytics"], name: "events")
 

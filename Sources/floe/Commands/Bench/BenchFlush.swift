@@ -3,7 +3,7 @@ import Collector
 import Logging
 
 extension Floe {
-    /// `floe bench flush`: buffer → Parquet → commit on the embedded catalog (DESIGN.md §11).
+    /// `floe bench flush`: buffer → Parquet → commit on the embedded catalog (docs/design.md §11).
     struct BenchFlush: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "flush",
                                                         abstract: "Time flushing a buffered corpus into Iceberg.")

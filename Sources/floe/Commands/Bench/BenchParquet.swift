@@ -2,7 +2,7 @@ import ArgumentParser
 import Collector
 
 extension Floe {
-    /// `floe bench parquet`: rows in memory → Parquet bytes (DESIGN.md §11).
+    /// `floe bench parquet`: rows in memory → Parquet bytes (docs/design.md §11).
     struct BenchParquet: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "parquet",
                                                         abstract: "Time the Parquet writer on a corpus already in memory.")
