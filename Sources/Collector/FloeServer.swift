@@ -121,8 +121,10 @@ public struct FloeServer: Sendable {
         let scheduler = FlushScheduler(coordinator: components.coordinator, buffer: components.buffer,
                                        settings: components.settings, logger: logger, backlog: components.backlog,
                                        refusals: refusals)
+        let maintenance = MaintenanceScheduler(coordinator: components.coordinator,
+                                               settings: configuration.maintenanceSettings, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: scheduler), .init(service: app)],
+            services: [.init(service: scheduler), .init(service: maintenance), .init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         logger.info("floe listening", metadata: [

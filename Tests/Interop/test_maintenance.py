@@ -1,5 +1,8 @@
 """Metadata maintenance: manifest merging, the metadata log limit, snapshot expiry and orphan files.
 
+`floe serve` also expires snapshots itself (FLOE_MAINTENANCE_INTERVAL_MS, FLOE_MAX_SNAPSHOTS,
+FLOE_MAX_SNAPSHOT_AGE_MS), so that its metadata stays bounded however long it runs.
+
 500 small commits through the `floe` binary leave a table whose scan planning reads at most 10
 manifests (FLOE_MANIFEST_MERGE_MIN_COUNT=10) and whose metadata directory keeps at most the
 configured number of old metadata files; then `floe maintain` expires old snapshots and removes an
@@ -8,7 +11,9 @@ orphan file, and every event is still there exactly once.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
+import time
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -20,7 +25,9 @@ COMMITS = 500
 
 
 def test_five_hundred_commits_stay_cheap_to_plan_and_maintain(floe, floe_bin):
-    server = floe(env={"FLOE_MANIFEST_MERGE_MIN_COUNT": "10", "FLOE_METADATA_PREVIOUS_VERSIONS_MAX": "20"})
+    # Expiry inside floe serve is off here: this test counts every snapshot, then expires with `floe maintain`.
+    server = floe(env={"FLOE_MANIFEST_MERGE_MIN_COUNT": "10", "FLOE_METADATA_PREVIOUS_VERSIONS_MAX": "20",
+                       "FLOE_EXPIRE_SNAPSHOTS": "0"})
     sent = []
     for index in range(COMMITS):
         message = {"userId": f"user-{index}", "event": "Maintained", "messageId": str(uuid.uuid4())}
@@ -56,3 +63,41 @@ def test_five_hundred_commits_stay_cheap_to_plan_and_maintain(floe, floe_bin):
     assert len(table.metadata.snapshots) == 5
     counts = Counter(row["message_id"] for row in pyiceberg_rows(table))
     assert set(counts) == set(sent) and max(counts.values()) == 1
+
+
+def _flushed_one_by_one(server, count: int) -> list[str]:
+    sent = []
+    for index in range(count):
+        message = {"userId": f"user-{index}", "event": "Expired", "messageId": str(uuid.uuid4())}
+        response = server.post("/v1/track", dumps(message))
+        assert response.status_code == 200, response.text
+        assert server.flush()["rows"] == 1
+        sent.append(message["messageId"])
+    return sent
+
+
+def test_serve_expires_snapshots_itself_and_keeps_every_row(floe):
+    server = floe(env={"FLOE_MAINTENANCE_INTERVAL_MS": "200", "FLOE_MAX_SNAPSHOTS": "3"})
+    sent = _flushed_one_by_one(server, 12)
+    deadline = time.monotonic() + 10
+    while len(load_table(server.data_dir, "events").metadata.snapshots) > 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    table = load_table(server.data_dir, "events")
+    assert len(table.metadata.snapshots) <= 3, f"{len(table.metadata.snapshots)} snapshots after expiry"
+    stored = Counter(row["message_id"] for row in pyiceberg_rows(table))
+    assert all(stored[message_id] == 1 for message_id in sent), stored
+    metrics = server.get("/metrics").text
+    assert re.search(r'^floe_snapshots_expired_total\{table="events"\} (\d+)', metrics, re.M), metrics
+    expired = int(float(re.search(r'^floe_snapshots_expired_total\{table="events"\} (\S+)', metrics, re.M).group(1)))
+    assert expired >= 9, expired
+    # Flushing goes on after expiry, from the expired table's current snapshot.
+    later = _flushed_one_by_one(server, 2)
+    stored = Counter(row["message_id"] for row in pyiceberg_rows(load_table(server.data_dir, "events")))
+    assert all(stored[message_id] == 1 for message_id in sent + later)
+
+
+def test_serve_keeps_every_snapshot_when_expiry_is_off(floe):
+    server = floe(env={"FLOE_MAINTENANCE_INTERVAL_MS": "200", "FLOE_MAX_SNAPSHOTS": "3", "FLOE_EXPIRE_SNAPSHOTS": "false"})
+    _flushed_one_by_one(server, 6)
+    time.sleep(0.6)
+    assert len(load_table(server.data_dir, "events").metadata.snapshots) == 6

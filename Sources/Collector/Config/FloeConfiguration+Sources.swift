@@ -21,6 +21,14 @@ extension FloeConfiguration {
         var trustProxy: Bool?
         var iceberg: IcebergSettings?
         var catalog: Catalog?
+        var maintenance: Maintenance?
+
+        struct Maintenance: Decodable {
+            var intervalMs: Int?
+            var expireSnapshots: Bool?
+            var maxSnapshotAgeMs: Int?
+            var maxSnapshots: Int?
+        }
 
         struct IcebergSettings: Decodable {
             var manifestMergeMinCount: Int?
@@ -123,6 +131,10 @@ extension FloeConfiguration {
         trustProxy = file.trustProxy ?? trustProxy
         manifestMergeMinCount = file.iceberg?.manifestMergeMinCount ?? manifestMergeMinCount
         metadataPreviousVersionsMax = file.iceberg?.metadataPreviousVersionsMax ?? metadataPreviousVersionsMax
+        maintenanceIntervalMs = file.maintenance?.intervalMs ?? maintenanceIntervalMs
+        expireSnapshots = file.maintenance?.expireSnapshots ?? expireSnapshots
+        maxSnapshotAgeMs = file.maintenance?.maxSnapshotAgeMs ?? maxSnapshotAgeMs
+        maxSnapshots = file.maintenance?.maxSnapshots ?? maxSnapshots
         catalogURI = file.catalog?.uri ?? catalogURI
         catalogWarehouse = file.catalog?.warehouse ?? catalogWarehouse
         catalogToken = file.catalog?.token ?? catalogToken
@@ -162,6 +174,10 @@ extension FloeConfiguration {
         groupCommitWindowMicros = try int("FLOE_GROUP_COMMIT_US") ?? groupCommitWindowMicros
         manifestMergeMinCount = try int("FLOE_MANIFEST_MERGE_MIN_COUNT") ?? manifestMergeMinCount
         metadataPreviousVersionsMax = try int("FLOE_METADATA_PREVIOUS_VERSIONS_MAX") ?? metadataPreviousVersionsMax
+        maintenanceIntervalMs = try int("FLOE_MAINTENANCE_INTERVAL_MS") ?? maintenanceIntervalMs
+        if let value = environment["FLOE_EXPIRE_SNAPSHOTS"] { expireSnapshots = ["1", "true", "yes", "on"].contains(value.lowercased()) }
+        maxSnapshotAgeMs = try int("FLOE_MAX_SNAPSHOT_AGE_MS") ?? maxSnapshotAgeMs
+        maxSnapshots = try int("FLOE_MAX_SNAPSHOTS") ?? maxSnapshots
         if let value = environment["AUTH_ENABLED"] { authEnabled = ["1", "true", "yes", "on"].contains(value.lowercased()) }
         if let token = environment["AUTH_TOKEN"], !token.isEmpty, !authKeys.contains(token) { authKeys.append(token) }
         if let token = environment["FLOE_ADMIN_TOKEN"], !token.isEmpty { adminToken = token }
@@ -208,6 +224,9 @@ extension FloeConfiguration {
         if maxPartitionEvents < bufferSize {
             throw ConfigurationError(message: "max partition events (\(maxPartitionEvents)) must be at least the buffer size (\(bufferSize))")
         }
+        if maintenanceIntervalMs < 0 { throw ConfigurationError(message: "maintenance interval must be 0 (off) or more") }
+        if maxSnapshots < 1 { throw ConfigurationError(message: "max snapshots must be at least 1") }
+        if maxSnapshotAgeMs < 0 { throw ConfigurationError(message: "max snapshot age must be 0 or more") }
         if maxBacklogEvents < 0 { throw ConfigurationError(message: "max backlog events must be 0 (off) or more") }
         if dedupWindowSeconds < 1 { throw ConfigurationError(message: "dedup window must be at least 1 second") }
         if !(1...100_000_000).contains(maxDedupKeys) {

@@ -68,6 +68,33 @@ actor FlushCoordinator {
         }
     }
 
+    /// Expires each existing table's snapshots past the settings' age and count, between flush cycles
+    /// (so it never races Floe's own commits); returns the number expired per table.
+    func expireSnapshots(_ settings: MaintenanceSettings) async throws -> [String: Int] {
+        try await lock.withLock { try await self.expireSnapshotsNow(settings) }
+    }
+
+    private func expireSnapshotsNow(_ settings: MaintenanceSettings) async throws -> [String: Int] {
+        var expired: [String: Int] = [:]
+        let maintenance = TableMaintenance(catalog: catalog, fileIO: fileIO, logger: logger)
+        for definition in tables {
+            let id = TableIdentifier(namespace: namespace, name: definition.name)
+            do {
+                _ = try await table(definition, create: false)
+            } catch let error as CatalogError where error.code == .noSuchTable || error.code == .noSuchNamespace {
+                continue
+            }
+            let cutoff = Date().addingTimeInterval(-Double(settings.maxSnapshotAgeMs) / 1000)
+            let result = try await maintenance.expireSnapshots(table: id, olderThan: cutoff, retainLast: 1,
+                                                               keepAtMost: settings.maxSnapshots)
+            loaded[definition.name] = result.table
+            expired[definition.name] = result.expiredSnapshotIds.count
+            metrics.maintained(table: definition.name, snapshots: result.table.metadata.snapshots.count,
+                               expired: result.expiredSnapshotIds.count)
+        }
+        return expired
+    }
+
     /// The table's location, loading or creating the table on first use.
     func location(of definition: TableDefinition) async throws -> String {
         try await table(definition).metadata.location
@@ -271,13 +298,13 @@ actor FlushCoordinator {
         }
     }
 
-    private func table(_ definition: TableDefinition) async throws -> Table {
+    private func table(_ definition: TableDefinition, create: Bool = true) async throws -> Table {
         if let table = loaded[definition.name] { return table }
         let id = TableIdentifier(namespace: namespace, name: definition.name)
         let table: Table
         do {
             table = try await catalog.loadTable(id)
-        } catch let error as CatalogError where error.code == .noSuchTable || error.code == .noSuchNamespace {
+        } catch let error as CatalogError where create && (error.code == .noSuchTable || error.code == .noSuchNamespace) {
             try await catalog.createNamespaceIfNeeded(namespace)
             do {
                 table = try await catalog.createTable(id, schema: definition.icebergSchema,

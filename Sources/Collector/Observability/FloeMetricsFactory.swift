@@ -79,6 +79,8 @@ enum MetricHelp {
         "floe_data_file_rows": "Rows in the Parquet data files written by flushes.",
         "floe_buffer_events": "Events in the buffer not yet committed to Iceberg, by table.",
         "floe_buffer_bytes": "Payload bytes in the buffer not yet committed to Iceberg, by table.",
+        "floe_table_snapshots": "Snapshots in the table's metadata after the last maintenance run, by table.",
+        "floe_snapshots_expired_total": "Snapshots expired by the maintenance inside floe serve, by table.",
     ]
 
     /// The metric's HELP text (every metric Floe defines has one; a test checks it).

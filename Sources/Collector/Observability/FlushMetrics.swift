@@ -12,6 +12,8 @@ struct FlushMetrics: Sendable {
     private let fileRows: Recorder
     private let bufferedEvents: [String: Gauge]
     private let bufferedBytes: [String: Gauge]
+    private let snapshots: [String: Gauge]
+    private let expiredSnapshots: [String: Counter]
 
     init(tables: [String] = [TableDefinition.events.name, TableDefinition.cloudEvents.name]) {
         duration = Metrics.Timer(label: "floe_flush_duration_seconds")
@@ -26,6 +28,18 @@ struct FlushMetrics: Sendable {
         bufferedBytes = Dictionary(uniqueKeysWithValues: tables.map {
             ($0, Gauge(label: "floe_buffer_bytes", dimensions: [("table", $0)]))
         })
+        snapshots = Dictionary(uniqueKeysWithValues: tables.map {
+            ($0, Gauge(label: "floe_table_snapshots", dimensions: [("table", $0)]))
+        })
+        expiredSnapshots = Dictionary(uniqueKeysWithValues: tables.map {
+            ($0, Counter(label: "floe_snapshots_expired_total", dimensions: [("table", $0)]))
+        })
+    }
+
+    /// Records a maintenance run's result for a table.
+    func maintained(table: String, snapshots count: Int, expired: Int) {
+        snapshots[table]?.record(count)
+        if expired > 0 { expiredSnapshots[table]?.increment(by: expired) }
     }
 
     func committed(durationNanoseconds: Int64, attempts: Int) {

@@ -1,4 +1,4 @@
-/// What ``TableMaintenance/expireSnapshots(table:olderThan:retainLast:)`` removed.
+/// What ``TableMaintenance/expireSnapshots(table:olderThan:retainLast:keepAtMost:)`` removed.
 public struct ExpireSnapshotsResult: Sendable {
     /// The table after the commit (or as loaded, when nothing was old enough).
     public var table: Table

@@ -38,22 +38,24 @@ public struct TableMaintenance: Sendable {
         self.logger = logger
     }
 
-    /// Removes snapshots older than `olderThan` beyond the newest `retainLast` of each branch, then deletes the
-    /// manifest lists, manifests and data files that no remaining snapshot reaches.
+    /// Removes snapshots older than `olderThan` beyond the newest `retainLast` of each branch (and, with
+    /// `keepAtMost`, every snapshot of a branch's history beyond its newest `keepAtMost`, whatever its age),
+    /// then deletes the manifest lists, manifests and data files that no remaining snapshot reaches.
     ///
     /// Snapshots a ref points at are always kept, and so are snapshots in no branch's history that are not old
     /// enough. Files are deleted only after the commit succeeded; a file that cannot be deleted is logged and
     /// counted in ``ExpireSnapshotsResult/failedDeletes``.
     /// - Throws: ``CatalogError`` from loading or committing (`conflict` after ``commitAttempts`` lost races,
     ///   `commitStateUnknown` when the outcome stayed unknown).
-    public func expireSnapshots(table id: TableIdentifier, olderThan: Date,
-                                retainLast: Int = defaultRetainLast) async throws -> ExpireSnapshotsResult {
+    public func expireSnapshots(table id: TableIdentifier, olderThan: Date, retainLast: Int = defaultRetainLast,
+                                keepAtMost: Int? = nil) async throws -> ExpireSnapshotsResult {
         let cutoffMs = Int64((olderThan.timeIntervalSince1970 * 1000).rounded(.down))
         var attempt = 0
         while true {
             attempt += 1
             let table = try await catalog.loadTable(id)
-            let expired = Self.snapshotsToExpire(table.metadata, olderThanMs: cutoffMs, retainLast: max(1, retainLast))
+            let expired = Self.snapshotsToExpire(table.metadata, olderThanMs: cutoffMs, retainLast: max(1, retainLast),
+                                                 keepAtMost: keepAtMost.map { max(1, $0) })
             guard !expired.isEmpty else { return ExpireSnapshotsResult(table: table) }
             let ids = expired.map(\.snapshotId)
             let committed: Table
@@ -78,8 +80,9 @@ public struct TableMaintenance: Sendable {
         }
     }
 
-    /// The snapshots of `metadata` that expiry removes (see ``expireSnapshots(table:olderThan:retainLast:)``).
-    static func snapshotsToExpire(_ metadata: TableMetadata, olderThanMs: Int64, retainLast: Int) -> [Snapshot] {
+    /// The snapshots of `metadata` that expiry removes (see ``expireSnapshots(table:olderThan:retainLast:keepAtMost:)``).
+    static func snapshotsToExpire(_ metadata: TableMetadata, olderThanMs: Int64, retainLast: Int,
+                                  keepAtMost: Int? = nil) -> [Snapshot] {
         var retained = Set<Int64>()
         var inHistory = Set<Int64>()
         for reference in metadata.refs.values {
@@ -89,7 +92,8 @@ public struct TableMaintenance: Sendable {
             var depth = 0
             while let snapshot = next, !inHistory.contains(snapshot.snapshotId) || depth < retainLast {
                 inHistory.insert(snapshot.snapshotId)
-                if depth < retainLast || snapshot.timestampMs >= olderThanMs { retained.insert(snapshot.snapshotId) }
+                let young = snapshot.timestampMs >= olderThanMs && depth < (keepAtMost ?? .max)
+                if depth < retainLast || young { retained.insert(snapshot.snapshotId) }
                 depth += 1
                 next = snapshot.parentSnapshotId.flatMap { metadata.snapshot(id: $0) }
             }

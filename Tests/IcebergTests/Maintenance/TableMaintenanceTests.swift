@@ -79,6 +79,10 @@ struct TableMaintenanceTests {
         #expect(removed.snapshots.map(\.snapshotId).sorted() == [2, 5])
         #expect(removed.refs["audit"]?.snapshotId == 2)
         #expect(throws: CatalogError.self) { try removed.applying([.removeSnapshots([9])], nowMs: 0) }
+        // With a cap on the history, young snapshots past the newest `keepAtMost` go too (never a ref's).
+        let capped = TableMaintenance.snapshotsToExpire(metadata, olderThanMs: 0, retainLast: 1, keepAtMost: 2)
+        #expect(capped.map(\.snapshotId).sorted() == [1, 3])
+        #expect(TableMaintenance.snapshotsToExpire(metadata, olderThanMs: 0, retainLast: 1).isEmpty)
     }
 
     @Test("orphan removal deletes old unreferenced files only")
