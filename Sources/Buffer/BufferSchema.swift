@@ -1,3 +1,5 @@
+import Foundation
+
 /// The buffer database's tables and pragmas, and the start-up rebuild of partition stats.
 enum BufferSchema {
     static func migrate(_ db: SQLiteConnection, durability: BufferConfiguration.Durability) throws(BufferError) {
@@ -38,6 +40,9 @@ enum BufferSchema {
                 id INTEGER PRIMARY KEY,
                 expires_at INTEGER NOT NULL,
                 keys BLOB NOT NULL);
+            CREATE TABLE IF NOT EXISTS identity(
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS flush_intents(
                 commit_id TEXT PRIMARY KEY,
                 tbl TEXT NOT NULL,
@@ -99,6 +104,19 @@ enum BufferSchema {
         }
         _ = index.expire(now: now)
         return index
+    }
+
+    /// This buffer's writer id, made (a random UUID) and stored the first time: the name its flushes
+    /// commit under, so a commit can be recognized even after its snapshot is gone.
+    static func loadWriterId(_ db: SQLiteConnection) throws(BufferError) -> String {
+        if let id = try db.statement("SELECT value FROM identity WHERE key = 'writer_id'").firstRow({ $0.string(0) }) {
+            return id
+        }
+        let id = UUID().uuidString.lowercased()
+        let insert = try db.statement("INSERT INTO identity(key, value) VALUES ('writer_id', ?1)")
+        insert.bind(1, id)
+        try insert.run()
+        return id
     }
 
     /// The id of the next `dedup_blocks` row.

@@ -42,6 +42,8 @@ public final class EventBuffer: Sendable {
     }
     let configuration: BufferConfiguration
     let logger: Logger
+    /// The id this buffer's flushes commit under (stored in the database; stable across restarts).
+    public let writerId: String
     private let checkpointer: WALCheckpointer
 
     public init(configuration: BufferConfiguration, logger: Logger) throws {
@@ -55,6 +57,7 @@ public final class EventBuffer: Sendable {
         let dedup = try BufferSchema.loadDedupIndex(db, window: window, capacity: configuration.maxDedupKeys,
                                                     now: Self.nowMicros())
         let partitions = try BufferSchema.loadPartitions(db)
+        writerId = try BufferSchema.loadWriterId(db)
         writer = WriterState(db: db, dedup: dedup, partitions: partitions.ids, flushedThrough: partitions.flushedThrough,
                              nextSequence: try BufferSchema.loadNextSequence(db),
                              nextDedupBlock: try BufferSchema.loadNextDedupBlock(db))

@@ -8,7 +8,8 @@ misbehaves while clients keep sending and Floe keeps flushing (ICEBERG_BUFFER_TI
 - a commit applied, then answered only after a while, with Floe SIGKILLed while it waits (recovery at start);
 - a commit answered after the 60 s client timeout, with a pyiceberg append landing on top of it meanwhile
   (Floe must find its snapshot in the ancestry, not only at the head);
-- the catalog down (refused connections, open connections cut) for 25 s while ingest goes on.
+- the catalog down (refused connections, open connections cut) for 25 s while ingest goes on;
+- a commit applied while Floe is killed, whose snapshot is expired before Floe starts again.
 At the end every acknowledged event is in its table exactly once, every pyiceberg append too, and the snapshot
 log is one valid chain whose data files hold exactly the table's rows.
 """
@@ -16,10 +17,12 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections import Counter
 
 import pytest
 
+from api import dumps
 from chaos import (ConcurrentWriter, TcpRelay, assert_snapshot_chain, flush_until_empty, start_clients, stop_clients,
                    verdict, wait_until)
 from rest_catalog_server import RestCatalogServer
@@ -142,3 +145,50 @@ def test_a_commit_answered_after_the_client_timeout_is_found_not_repeated(floe, 
     flush_until_empty(server)
     check_tables(rest, clients, writer)
     assert "commitStateUnknown" in server.log_tail(10_000_000), "Floe never saw the commit time out"
+
+
+def test_a_pending_flush_whose_snapshot_was_expired_is_not_appended_again(floe, catalog):
+    """The catalog applies Floe's commit, Floe is SIGKILLed before the answer, another writer appends twice and
+    the snapshot is expired while Floe is down. At start Floe cannot find its commit id in the history any more;
+    the `floe.writer.{id}.last-commit` property set in the same commit must tell it the flush was committed."""
+    rest, relay = catalog
+    server = floe(env=floe_env(relay, ICEBERG_BUFFER_SIZE="100000", ICEBERG_BUFFER_TIMEOUT_MS="3600000"))
+    ids = []
+    for batch in range(5):
+        messages = [{"type": "track", "event": "Expired Flush", "userId": f"u{batch}",
+                     "messageId": f"expired-{batch}-{n}-{uuid.uuid4().hex[:8]}"} for n in range(20)]
+        response = server.post("/v1/batch", dumps({"batch": messages}))
+        assert response.status_code == 200, response.text
+        ids += [m["messageId"] for m in messages]
+
+    rest.faults.slow_seconds, rest.faults.slow_commits = 30.0, 1
+    def flush_and_die():
+        try:
+            server.post("/debug/flush")
+        except Exception:  # noqa: BLE001 - the server is killed while this waits
+            pass
+
+    flusher = threading.Thread(target=flush_and_die, daemon=True)
+    flusher.start()
+    wait_until(lambda: rest.faults.slow_commits == 0, 30, "the slow commit")  # applied, answer pending
+    server.kill()
+
+    events = rest.catalog.load_table("analytics.events")
+    floe_snapshot = next(s for s in events.snapshots() if (s.summary or {}).get("floe.commit-id"))
+    stop = threading.Event()
+    writer = writer_for(rest, stop)
+    writer.start()
+    wait_until(lambda: len(writer.committed) >= 2 * writer.rows_per_append, 30, "two appends on top")
+    stop.set()
+    writer.join(30)
+    events = rest.catalog.load_table("analytics.events")
+    events.maintenance.expire_snapshots().by_id(floe_snapshot.snapshot_id).commit()
+    assert rest.catalog.load_table("analytics.events").snapshot_by_id(floe_snapshot.snapshot_id) is None
+
+    server.start()
+    flush_until_empty(server)
+    assert "recovered committed flush" in server.log_tail(1_000_000)
+    rows = rest.catalog.load_table("analytics.events").scan(selected_fields=("message_id",)).to_arrow()
+    counts = Counter(rows.column("message_id").to_pylist())
+    assert [i for i in ids if counts[i] != 1] == [], "rows of the expired flush lost or appended again"
+    assert all(counts[i] == 1 for i in writer.committed)

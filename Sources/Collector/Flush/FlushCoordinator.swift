@@ -68,13 +68,15 @@ actor FlushCoordinator {
         }
     }
 
-    /// Expires each existing table's snapshots past the settings' age and count, between flush cycles
-    /// (so it never races Floe's own commits); returns the number expired per table.
+    /// Expires each existing table's snapshots past the settings' age and count; returns the number
+    /// expired per table.
+    ///
+    /// Runs beside flush cycles, not between them: reading the retained manifests and deleting the
+    /// files only expired snapshots reached can take a while on a large table, and flushing must
+    /// not wait for it. The expiry commit and a flush commit may then race; the loser reloads and
+    /// retries (`TableMaintenance` and `TableAppender` both do), and an append never brings back
+    /// what expiry removed.
     func expireSnapshots(_ settings: MaintenanceSettings) async throws -> [String: Int] {
-        try await lock.withLock { try await self.expireSnapshotsNow(settings) }
-    }
-
-    private func expireSnapshotsNow(_ settings: MaintenanceSettings) async throws -> [String: Int] {
         var expired: [String: Int] = [:]
         let maintenance = TableMaintenance(catalog: catalog, fileIO: fileIO, logger: logger)
         for definition in tables {
@@ -87,7 +89,6 @@ actor FlushCoordinator {
             let cutoff = Date().addingTimeInterval(-Double(settings.maxSnapshotAgeMs) / 1000)
             let result = try await maintenance.expireSnapshots(table: id, olderThan: cutoff, retainLast: 1,
                                                                keepAtMost: settings.maxSnapshots)
-            loaded[definition.name] = result.table
             expired[definition.name] = result.expiredSnapshotIds.count
             metrics.maintained(table: definition.name, snapshots: result.table.metadata.snapshots.count,
                                expired: result.expiredSnapshotIds.count)
@@ -195,7 +196,7 @@ actor FlushCoordinator {
     /// Finishes an intent left by an earlier attempt: completes it if committed, else redoes it.
     private func resolve(_ intent: FlushIntent, definition: TableDefinition) async throws -> FlushReport.TableReport {
         let id = TableIdentifier(namespace: namespace, name: definition.name)
-        if let snapshotId = try await appender.findCommit(in: id, commitId: intent.commitId) {
+        if let snapshotId = try await appender.findCommit(in: id, commitId: intent.commitId, writerId: buffer.writerId) {
             try await buffer.completeIntent(intent)
             logger.info("recovered committed flush", metadata: [
                 "floe.table": "\(definition.name)", "floe.commit_id": "\(intent.commitId)",
@@ -222,7 +223,7 @@ actor FlushCoordinator {
         let dataFiles = try await writeDataFiles(intent, rows: rows, definition: definition)
         let id = TableIdentifier(namespace: namespace, name: definition.name)
         let commitStarted = ContinuousClock.now
-        let result = try await appender.append(to: id, files: dataFiles, commitId: intent.commitId)
+        let result = try await appender.append(to: id, files: dataFiles, commitId: intent.commitId, writerId: buffer.writerId)
         let completing = ContinuousClock.now
         loaded[definition.name] = result.table
         try await buffer.completeIntent(intent)

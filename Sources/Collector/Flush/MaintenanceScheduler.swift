@@ -4,7 +4,7 @@ import ServiceLifecycle
 /// The background service that keeps the tables' metadata bounded while `floe serve` runs.
 ///
 /// Every `intervalMs` it asks the ``FlushCoordinator`` to expire snapshots (``MaintenanceSettings``),
-/// which runs between flush cycles. A failed run is logged and tried again at the next interval;
+/// beside the flush cycles. A failed run is logged and tried again at the next interval;
 /// maintenance never holds up ingest.
 struct MaintenanceScheduler: Service {
     let coordinator: FlushCoordinator
@@ -22,10 +22,12 @@ struct MaintenanceScheduler: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(settings.intervalMs)) }
             if Task.isShuttingDownGracefully || Task.isCancelled { break }
             do {
+                let started = ContinuousClock.now
                 let expired = try await coordinator.expireSnapshots(settings)
                 if expired.values.contains(where: { $0 > 0 }) {
                     logger.info("expired snapshots", metadata: [
                         "floe.expired": "\(expired.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))",
+                        "floe.duration_ms": "\(Int((ContinuousClock.now - started).inMilliseconds))",
                     ])
                 }
             } catch {

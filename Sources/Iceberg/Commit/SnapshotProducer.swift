@@ -10,6 +10,12 @@ struct SnapshotProducer: Sendable {
     let commitId: String
     let snapshotId: Int64
     var codec: AvroCodec = .deflate
+    /// When set, the commit also records `commitId` in the table property ``lastCommitProperty(writer:)``,
+    /// which outlives the snapshot (expiry removes snapshots, not properties).
+    var writerId: String?
+
+    /// The table property holding the last commit of `writer`: `{commit id} {snapshot id}`.
+    static func lastCommitProperty(writer: String) -> String { "floe.writer.\(writer).last-commit" }
 
     /// A written-out manifest plus the manifest-list fields that do not depend on the sequence number.
     struct DataManifest: Sendable {
@@ -104,7 +110,7 @@ struct SnapshotProducer: Sendable {
             updates: [
                 .addSnapshot(snapshot),
                 .setSnapshotRef(name: SnapshotReference.mainBranch, reference: SnapshotReference(snapshotId: snapshotId, type: .branch)),
-            ])
+            ] + (writerId.map { [.setProperties([Self.lastCommitProperty(writer: $0): "\(commitId) \(snapshotId)"])] } ?? []))
     }
 
     /// The `append` summary: added counts, totals carried from the parent, and the commit id.

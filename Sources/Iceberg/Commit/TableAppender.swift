@@ -7,6 +7,11 @@ public import Logging
 /// `commit.retry.*` properties; after an unknown commit state the table is reloaded and searched for the commit
 /// id before anything is retried, so a commit is never applied twice.
 ///
+/// A writer that can have at most one commit outstanding at a time (a flush resolves its pending
+/// intent before starting another) passes its `writerId`: the commit then also sets the table property
+/// `floe.writer.{writerId}.last-commit` to its commit id, in the same atomic commit, and a commit id
+/// is found there even after its snapshot was expired.
+///
 /// ```swift
 /// let appender = TableAppender(catalog: catalog, fileIO: LocalFileIO(), logger: logger)
 /// let result = try await appender.append(to: events, files: [file], commitId: intent.commitId)
@@ -35,13 +40,15 @@ public struct TableAppender: Sendable {
     /// - Throws: ``CatalogError``: `conflict` when retries are exhausted (nothing applied),
     ///   `commitStateUnknown` when the outcome is still unknown (recover with ``findCommit(in:commitId:)``),
     ///   `invalidArgument` when a file's partition tuple does not fit the table's spec, or I/O errors.
-    public func append(to id: TableIdentifier, files: [DataFile], commitId: String) async throws -> AppendResult {
+    public func append(to id: TableIdentifier, files: [DataFile], commitId: String,
+                       writerId: String? = nil) async throws -> AppendResult {
         var table = try await catalog.loadTable(id)
-        if let found = Self.find(commitId, in: table.metadata) {
+        if let found = Self.find(commitId, in: table.metadata, writerId: writerId) {
             return AppendResult(snapshotId: found.snapshotId, sequenceNumber: found.sequenceNumber, table: table, attempts: 0)
         }
         var producer = SnapshotProducer(commitId: commitId, snapshotId: Self.newSnapshotId(avoiding: table.metadata))
         producer.codec = .deflate
+        producer.writerId = writerId
         let manifest = try producer.dataManifest(files: files, metadata: table.metadata)
         try await write(manifest.bytes, to: manifest.location, id: id)
 
@@ -89,7 +96,7 @@ public struct TableAppender: Sendable {
                 if failure == .stateUnknown { throw lastError }
                 throw error
             }
-            if let found = Self.find(commitId, in: table.metadata) {
+            if let found = Self.find(commitId, in: table.metadata, writerId: writerId) {
                 return AppendResult(snapshotId: found.snapshotId, sequenceNumber: found.sequenceNumber,
                                     table: table, attempts: attempt)
             }
@@ -97,13 +104,31 @@ public struct TableAppender: Sendable {
     }
 
     /// The id of the snapshot in `main`'s ancestry (newest first, at most ``defaultSearchDepth``) whose summary
-    /// has `floe.commit-id` == `commitId`, or nil.
-    public func findCommit(in id: TableIdentifier, commitId: String) async throws -> Int64? {
-        Self.find(commitId, in: try await catalog.loadTable(id).metadata)?.snapshotId
+    /// has `floe.commit-id` == `commitId`, or, with `writerId`, the snapshot the writer's last-commit property
+    /// names when it is `commitId` (the snapshot may have been expired since); nil when not committed.
+    public func findCommit(in id: TableIdentifier, commitId: String, writerId: String? = nil) async throws -> Int64? {
+        Self.find(commitId, in: try await catalog.loadTable(id).metadata, writerId: writerId)?.snapshotId
     }
 
-    static func find(_ commitId: String, in metadata: TableMetadata, depth: Int = defaultSearchDepth) -> Snapshot? {
-        metadata.mainAncestry(limit: depth).first { $0.summary[SnapshotProducer.commitIdSummaryKey] == commitId }
+    /// Where a commit id was found: its snapshot, and its sequence number (-1 when only the property names it).
+    struct Found {
+        var snapshotId: Int64
+        var sequenceNumber: Int64
+    }
+
+    static func find(_ commitId: String, in metadata: TableMetadata, writerId: String? = nil,
+                     depth: Int = defaultSearchDepth) -> Found? {
+        if let snapshot = metadata.mainAncestry(limit: depth).first(where: {
+            $0.summary[SnapshotProducer.commitIdSummaryKey] == commitId
+        }) {
+            return Found(snapshotId: snapshot.snapshotId, sequenceNumber: snapshot.sequenceNumber)
+        }
+        guard let writerId, let value = metadata.properties[SnapshotProducer.lastCommitProperty(writer: writerId)] else {
+            return nil
+        }
+        let parts = value.split(separator: " ")
+        guard parts.count == 2, parts[0] == commitId, let snapshotId = Int64(parts[1]) else { return nil }
+        return Found(snapshotId: snapshotId, sequenceNumber: metadata.snapshot(id: snapshotId)?.sequenceNumber ?? -1)
     }
 
     static func newSnapshotId(avoiding metadata: TableMetadata) -> Int64 {

@@ -43,8 +43,13 @@ extension TableMaintenance {
         return result
     }
 
-    /// Deletes the manifest lists and manifests of `expired` snapshots, and their data files, unless a snapshot
-    /// of `table` (committed without them) still reaches them.
+    /// Deletes the manifest lists and manifests of `expired` snapshots that no kept snapshot references, and the
+    /// data files that an expired snapshot removed from the table (entries `DELETED` in its manifests), unless a
+    /// kept snapshot still reaches them.
+    ///
+    /// Only removed files are candidates, so expiring an append-only history (Floe's tables, manifests merged or
+    /// not) never reads the kept manifests' entries: its cost follows what expired, not the table's size. A file
+    /// added by an expired snapshot outside `main`'s history and never removed is left for orphan removal.
     func removeUnreachable(expired: [Snapshot], table: Table) async throws -> ExpireSnapshotsResult {
         let id = table.identifier
         var retainedManifests: [String: ManifestFile] = [:]
@@ -64,8 +69,8 @@ extension TableMaintenance {
             }
         }
         var dataCandidates: [String: String] = [:]
-        for manifest in droppedManifests.values {
-            for file in (try? await fileReferences(manifest, table: id)) ?? [] {
+        for manifest in droppedManifests.values where manifest.deletedFilesCount != 0 {
+            for file in (try? await fileReferences(manifest, table: id)) ?? [] where !file.isLive {
                 dataCandidates[Self.normalized(file.location)] = file.location
             }
         }

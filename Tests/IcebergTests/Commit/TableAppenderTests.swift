@@ -1,3 +1,4 @@
+import Foundation
 @testable import Iceberg
 import Logging
 import Testing
@@ -35,6 +36,28 @@ struct TableAppenderTests {
 
     func manifestList(_ snapshot: Snapshot?) async throws -> [ManifestFile] {
         try ManifestListReader.read(try await fileIO.read(try #require(snapshot).manifestList))
+    }
+
+    @Test("a writer's commit is found after its snapshot was expired, and is not appended again")
+    func foundAfterExpiry() async throws {
+        try await prepare()
+        let appender = appender(sqlCatalog)
+        let first = try await appender.append(to: table, files: files("w1"), commitId: "w1", writerId: "writer-a")
+        _ = try await appender.append(to: table, files: files("o1"), commitId: "o1", writerId: "writer-b")
+        _ = try await appender.append(to: table, files: files("o2"), commitId: "o2")
+        let maintenance = TableMaintenance(catalog: sqlCatalog, fileIO: fileIO,
+                                           logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let expired = try await maintenance.expireSnapshots(table: table, olderThan: Date().addingTimeInterval(60), retainLast: 1)
+        #expect(expired.expiredSnapshotIds.contains(first.snapshotId))
+        // Without the writer id only history is searched: gone. With it, the property still names it.
+        #expect(try await appender.findCommit(in: table, commitId: "w1") == nil)
+        #expect(try await appender.findCommit(in: table, commitId: "w1", writerId: "writer-a") == first.snapshotId)
+        #expect(try await appender.findCommit(in: table, commitId: "w1", writerId: "writer-b") == nil)
+        let again = try await appender.append(to: table, files: files("w1"), commitId: "w1", writerId: "writer-a")
+        #expect(again.attempts == 0 && again.snapshotId == first.snapshotId)
+        let metadata = try await sqlCatalog.loadTable(table).metadata
+        #expect(metadata.currentSnapshot?.summary["total-records"] == "60")
+        #expect(metadata.properties["floe.writer.writer-a.last-commit"] == "w1 \(first.snapshotId)")
     }
 
     @Test("successive appends chain snapshots, sequence numbers, totals and manifests")
