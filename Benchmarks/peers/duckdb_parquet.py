@@ -17,7 +17,6 @@ included (a NOT NULL constraint does not change that); the untimed read-back che
 `note`. Nested columns (lists, structs, maps such as cloudevents.extensions) are DuckDB LIST, STRUCT and MAP and
 are written as such, values and field ids intact.
 """
-import argparse
 import json
 import os
 import tempfile
@@ -27,7 +26,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from parquet_check import FIELD_ID, differences
+from parquet_check import FIELD_ID, differences, peer_arguments
 
 
 def quoted(name: str) -> str:
@@ -57,12 +56,7 @@ def field_id_entry(field: pa.Field, name: str):
     return "{" + ", ".join(entries) + "}"
 
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--input", required=True, help="a Parquet file with the rows to write")
-ap.add_argument("--codec", default="zstd")
-ap.add_argument("--level", type=int, default=None)
-ap.add_argument("--repeat", type=int, default=5)
-a = ap.parse_args()
+a = peer_arguments()
 table = pq.read_table(a.input)
 codec = {"none": "uncompressed", "zstd": "zstd", "snappy": "snappy", "gzip": "gzip"}[a.codec]
 options = ["FORMAT parquet", f"COMPRESSION {codec}"]

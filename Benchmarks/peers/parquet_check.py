@@ -1,4 +1,6 @@
-"""For the Parquet-encoding peers: what a peer's file lost against the rows it was given (untimed check)."""
+"""For the Parquet-encoding peers: their command line, and what a peer's file lost against the rows it was given."""
+import argparse
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -45,3 +47,13 @@ def children(kind: pa.DataType) -> list:
     if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
         return [kind.value_field]
     return []
+
+
+def peer_arguments() -> argparse.Namespace:
+    """The command line every Parquet peer takes: --input (a Parquet file with the rows), --codec, --level, --repeat."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--input", required=True, help="a Parquet file with the rows to write")
+    parser.add_argument("--codec", default="zstd")
+    parser.add_argument("--level", type=int, default=None)
+    parser.add_argument("--repeat", type=int, default=5)
+    return parser.parse_args()

@@ -23,7 +23,6 @@ polars cannot write faithfully) is reported in `note`. With polars 2.1.0 there i
 (string, timestamptz, int32, map<string, string>), nor for lists, structs and lists of structs: all come back
 equal, with their field ids and REQUIRED flags.
 """
-import argparse
 import json
 import os
 import tempfile
@@ -33,7 +32,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from parquet_check import differences
+from parquet_check import differences, peer_arguments
 
 
 def merged_field(frame_field: pa.Field, input_field: pa.Field) -> pa.Field:
@@ -51,12 +50,7 @@ def merged_field(frame_field: pa.Field, input_field: pa.Field) -> pa.Field:
     return pa.field(frame_field.name, kind, nullable=input_field.nullable, metadata=input_field.metadata)
 
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--input", required=True, help="a Parquet file with the rows to write")
-ap.add_argument("--codec", default="zstd")
-ap.add_argument("--level", type=int, default=None)
-ap.add_argument("--repeat", type=int, default=5)
-a = ap.parse_args()
+a = peer_arguments()
 table = pq.read_table(a.input)
 frame = pl.from_arrow(table)
 codec = {"none": "uncompressed", "zstd": "zstd", "snappy": "snappy", "gzip": "gzip"}[a.codec]

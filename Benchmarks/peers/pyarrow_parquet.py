@@ -4,7 +4,6 @@
 The rows are those of the file Floe wrote (`floe bench parquet --output F`), read back into
 memory first, so both writers encode exactly the same values. Prints one JSON line.
 """
-import argparse
 import json
 import os
 import tempfile
@@ -12,12 +11,9 @@ import time
 
 import pyarrow.parquet as pq
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--input", required=True, help="a Parquet file with the rows to write")
-ap.add_argument("--codec", default="zstd")
-ap.add_argument("--level", type=int, default=None)
-ap.add_argument("--repeat", type=int, default=5)
-a = ap.parse_args()
+from parquet_check import peer_arguments
+
+a = peer_arguments()
 table = pq.read_table(a.input)
 codec = {"none": "none", "zstd": "zstd", "snappy": "snappy", "gzip": "gzip"}[a.codec]
 best = float("inf")

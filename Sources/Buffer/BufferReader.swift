@@ -68,14 +68,6 @@ final class BufferReader: @unchecked Sendable {
     }
 
     private func run<T: Sendable>(_ work: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                do {
-                    continuation.resume(returning: try work(self.connection))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
+        try await queue.perform { try work(self.connection) }
     }
 }

@@ -289,14 +289,6 @@ public final class EventBuffer: Sendable {
 
     /// Runs `work` on the writer queue and returns its result.
     func onQueue<T: Sendable>(_ work: @escaping @Sendable (WriterState) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                do {
-                    continuation.resume(returning: try work(self.writer))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
+        try await queue.perform { try work(self.writer) }
     }
 }

@@ -6,6 +6,9 @@ import Foundation
 actor BufferWatcher {
     struct Summary: Sendable {
         var start = 0
+        /// When the load stopped.
+        var atStop = 0
+        /// Once the flush cycle running when the load stopped has committed (see ``IngestBench``).
         var end = 0
         var max = 0
         var partitions = 0
@@ -14,6 +17,8 @@ actor BufferWatcher {
     struct Status: Sendable {
         var events: Int
         var partitions: Int
+        /// Events due for a flush and not yet committed.
+        var due: Int
     }
 
     private let client: HTTPClient
@@ -48,6 +53,7 @@ actor BufferWatcher {
         let body = try await response.body.collect(upTo: 16 << 20)
         let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
         let partitions = (object?["partitions"] as? [Any])?.count ?? 0
-        return Status(events: object?["buffered_count"] as? Int ?? 0, partitions: partitions)
+        return Status(events: object?["buffered_count"] as? Int ?? 0, partitions: partitions,
+                      due: object?["due_events"] as? Int ?? 0)
     }
 }

@@ -14,8 +14,9 @@ import NIOCore
 /// The server runs with the defaults a user gets; any setting the run changes is listed in the
 /// result's `settings`. An end-to-end run (the default) also watches the buffer once a second,
 /// flushes at the end and counts the rows in the tables: it is `sustained` when no request was
-/// refused, the buffer ended no larger than it started plus one flush threshold per partition,
-/// and every accepted event was committed. `--no-flush` measures the buffer alone (`kind`
+/// refused, the buffer ended no larger than it started plus one flush threshold per partition
+/// (measured once the flush cycle in flight when the load stopped has committed, at most 3 s
+/// later), and every accepted event was committed. `--no-flush` measures the buffer alone (`kind`
 /// `buffer_only`): flushing and the backlog refusal are off, so the figure is what the buffer
 /// takes in while nothing is committed.
 public enum IngestBench {
@@ -176,7 +177,18 @@ public enum IngestBench {
         var result = Result(seconds: elapsed.inSeconds, histogram: results.0, events: results.1, failed: results.2,
                             memory: ProcessMemory(pid: server))
         result.buffer = await watcher.summary()
-        if let end = try? await BufferWatcher.status(client, base: base) { result.buffer.end = end.events }
+        // The buffer at the end: once the cycle in flight when the load stopped has committed (nothing due,
+        // scheduled flushing only, at most 3 s: a real backlog cannot drain that fast).
+        if let stop = try? await BufferWatcher.status(client, base: base) {
+            result.buffer.atStop = stop.events
+            result.buffer.end = stop.events
+            let deadline = ContinuousClock.now + .seconds(3)
+            while ContinuousClock.now < deadline, let now = try? await BufferWatcher.status(client, base: base) {
+                result.buffer.end = now.events
+                if now.due == 0 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
         if !options.noFlush && !options.health {
             // Commit everything accepted; the rows are counted once the server has stopped.
             var flush = HTTPClientRequest(url: base + "/debug/flush")
@@ -218,7 +230,8 @@ public enum IngestBench {
             fields.append("\"p50_ms\":\(ms(50)),\"p90_ms\":\(ms(90)),\"p99_ms\":\(ms(99))")
             fields.append("\"durability\":\"\(options.durability)\",\"rate\":\(number(options.rate))")
             fields.append("\"settings\":{\(settingsJSON)}")
-            fields.append("\"buffer_start\":\(buffer.start),\"buffer_end\":\(buffer.end),\"buffer_max\":\(buffer.max)")
+            fields.append("\"buffer_start\":\(buffer.start),\"buffer_at_stop\":\(buffer.atStop)")
+            fields.append("\"buffer_end\":\(buffer.end),\"buffer_max\":\(buffer.max)")
             fields.append("\"buffer_partitions\":\(buffer.partitions),\"buffer_bounded\":\(bounded)")
             fields.append("\"committed\":\(committed.map(String.init) ?? "null"),\"all_committed\":\(allCommitted)")
             fields.append("\"sustained\":\(sustained)")

@@ -26,6 +26,8 @@ actor FlushCoordinator {
     let backlog: FlushBacklog?
     private var loaded: [String: Table] = [:]
     private let lock = AsyncSerialLock()
+    /// Manifest lists read by snapshot expiry, kept between its runs.
+    private let manifestLists = ManifestListCache()
 
     init(buffer: EventBuffer, catalog: any Catalog, fileIO: any FileIO, namespace: [String],
          tables: [TableDefinition], settings: FlushSettings, logger: Logger, metrics: FlushMetrics = FlushMetrics(),
@@ -71,14 +73,14 @@ actor FlushCoordinator {
     /// Expires each existing table's snapshots past the settings' age and count; returns the number
     /// expired per table.
     ///
-    /// Runs beside flush cycles, not between them: reading the retained manifests and deleting the
-    /// files only expired snapshots reached can take a while on a large table, and flushing must
-    /// not wait for it. The expiry commit and a flush commit may then race; the loser reloads and
-    /// retries (`TableMaintenance` and `TableAppender` both do), and an append never brings back
-    /// what expiry removed.
+    /// Only the expiry commit (one metadata write) runs between flush cycles, so it never races
+    /// Floe's own commits; reading manifests and deleting the files only expired snapshots reached
+    /// runs beside the flushes, with the manifest lists read by earlier runs remembered.
     func expireSnapshots(_ settings: MaintenanceSettings) async throws -> [String: Int] {
         var expired: [String: Int] = [:]
-        let maintenance = TableMaintenance(catalog: catalog, fileIO: fileIO, logger: logger)
+        var configured = TableMaintenance(catalog: catalog, fileIO: fileIO, logger: logger)
+        configured.manifestLists = manifestLists
+        let maintenance = configured
         for definition in tables {
             let id = TableIdentifier(namespace: namespace, name: definition.name)
             do {
@@ -87,11 +89,16 @@ actor FlushCoordinator {
                 continue
             }
             let cutoff = Date().addingTimeInterval(-Double(settings.maxSnapshotAgeMs) / 1000)
-            let result = try await maintenance.expireSnapshots(table: id, olderThan: cutoff, retainLast: 1,
-                                                               keepAtMost: settings.maxSnapshots)
-            expired[definition.name] = result.expiredSnapshotIds.count
-            metrics.maintained(table: definition.name, snapshots: result.table.metadata.snapshots.count,
-                               expired: result.expiredSnapshotIds.count)
+            let committed = try await lock.withLock {
+                try await maintenance.commitExpiry(table: id, olderThan: cutoff, retainLast: 1,
+                                                   keepAtMost: settings.maxSnapshots)
+            }
+            if !committed.expired.isEmpty {
+                _ = try await maintenance.removeUnreachable(expired: committed.expired, table: committed.table)
+            }
+            expired[definition.name] = committed.expired.count
+            metrics.maintained(table: definition.name, snapshots: committed.table.metadata.snapshots.count,
+                               expired: committed.expired.count)
         }
         return expired
     }

@@ -3,8 +3,8 @@ import ServiceLifecycle
 
 /// The background service that keeps the tables' metadata bounded while `floe serve` runs.
 ///
-/// Every `intervalMs` it asks the ``FlushCoordinator`` to expire snapshots (``MaintenanceSettings``),
-/// beside the flush cycles. A failed run is logged and tried again at the next interval;
+/// Every `intervalMs` it asks the ``FlushCoordinator`` to expire snapshots (``MaintenanceSettings``):
+/// the commit between flush cycles, the file clean-up beside them. A failed run is logged and tried again at the next interval;
 /// maintenance never holds up ingest.
 struct MaintenanceScheduler: Service {
     let coordinator: FlushCoordinator

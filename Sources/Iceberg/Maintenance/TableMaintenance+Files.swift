@@ -50,7 +50,7 @@ extension TableMaintenance {
     /// Only removed files are candidates, so expiring an append-only history (Floe's tables, manifests merged or
     /// not) never reads the kept manifests' entries: its cost follows what expired, not the table's size. A file
     /// added by an expired snapshot outside `main`'s history and never removed is left for orphan removal.
-    func removeUnreachable(expired: [Snapshot], table: Table) async throws -> ExpireSnapshotsResult {
+    public func removeUnreachable(expired: [Snapshot], table: Table) async throws -> ExpireSnapshotsResult {
         let id = table.identifier
         var retainedManifests: [String: ManifestFile] = [:]
         for snapshot in table.metadata.snapshots {
@@ -59,6 +59,7 @@ extension TableMaintenance {
             }
         }
         let retainedLists = Set(table.metadata.snapshots.map { Self.normalized($0.manifestList) })
+        manifestLists?.keepOnly(table.metadata.snapshots.map(\.manifestList))
         var lists: [String] = []
         var droppedManifests: [String: ManifestFile] = [:]
         for snapshot in expired where !retainedLists.contains(Self.normalized(snapshot.manifestList)) {
@@ -107,6 +108,7 @@ extension TableMaintenance {
     }
 
     private func manifests(of snapshot: Snapshot, table id: TableIdentifier, missingIsError: Bool) async throws -> [ManifestFile] {
+        if let cached = manifestLists?.manifests(of: snapshot.manifestList) { return cached }
         let bytes: [UInt8]
         do {
             bytes = try await fileIO.read(snapshot.manifestList)
@@ -117,7 +119,9 @@ extension TableMaintenance {
                                context: ["table": id.description, "location": snapshot.manifestList],
                                underlying: error as? FileIOError)
         }
-        return try ManifestListReader.read(bytes)
+        let manifests = try ManifestListReader.read(bytes)
+        manifestLists?.store(manifests, for: snapshot.manifestList)
+        return manifests
     }
 
     private func fileReferences(_ manifest: ManifestFile, table id: TableIdentifier) async throws -> [ManifestReader.FileReference] {

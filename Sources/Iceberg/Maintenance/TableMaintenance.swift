@@ -30,6 +30,8 @@ public struct TableMaintenance: Sendable {
     public var orphanSafetyMargin: Duration = defaultOrphanSafetyMargin
     /// See ``defaultCommitAttempts``.
     public var commitAttempts: Int = defaultCommitAttempts
+    /// Manifest lists already read (they never change), kept between runs by a caller that expires often.
+    public var manifestLists: ManifestListCache?
 
     /// Creates a maintenance runner for tables of `catalog` whose files `fileIO` reaches.
     public init(catalog: any Catalog, fileIO: any FileIO, logger: Logger) {
@@ -49,6 +51,18 @@ public struct TableMaintenance: Sendable {
     ///   `commitStateUnknown` when the outcome stayed unknown).
     public func expireSnapshots(table id: TableIdentifier, olderThan: Date, retainLast: Int = defaultRetainLast,
                                 keepAtMost: Int? = nil) async throws -> ExpireSnapshotsResult {
+        let (expired, table) = try await commitExpiry(table: id, olderThan: olderThan, retainLast: retainLast,
+                                                      keepAtMost: keepAtMost)
+        guard !expired.isEmpty else { return ExpireSnapshotsResult(table: table) }
+        return try await removeUnreachable(expired: expired, table: table)
+    }
+
+    /// The commit half of ``expireSnapshots(table:olderThan:retainLast:keepAtMost:)``: removes the snapshots from
+    /// the table's metadata and returns them with the table after the commit; their files are left to
+    /// ``removeUnreachable(expired:table:)``. Quick (one metadata write), so a writer that must not race it can
+    /// hold its own lock around this call alone.
+    public func commitExpiry(table id: TableIdentifier, olderThan: Date, retainLast: Int = defaultRetainLast,
+                             keepAtMost: Int? = nil) async throws -> (expired: [Snapshot], table: Table) {
         let cutoffMs = Int64((olderThan.timeIntervalSince1970 * 1000).rounded(.down))
         var attempt = 0
         while true {
@@ -56,27 +70,25 @@ public struct TableMaintenance: Sendable {
             let table = try await catalog.loadTable(id)
             let expired = Self.snapshotsToExpire(table.metadata, olderThanMs: cutoffMs, retainLast: max(1, retainLast),
                                                  keepAtMost: keepAtMost.map { max(1, $0) })
-            guard !expired.isEmpty else { return ExpireSnapshotsResult(table: table) }
+            guard !expired.isEmpty else { return ([], table) }
             let ids = expired.map(\.snapshotId)
-            let committed: Table
             do {
-                committed = try await catalog.commit(id, requirements: [
+                let committed = try await catalog.commit(id, requirements: [
                     .assertTableUUID(table.metadata.tableUUID),
                     .assertRefSnapshotID(ref: SnapshotReference.mainBranch, snapshotId: table.metadata.currentSnapshot?.snapshotId),
                 ], updates: [.removeSnapshots(ids)])
+                return (expired, committed)
             } catch let error as CatalogError where error.code == .conflict || error.code == .commitStateUnknown {
                 if error.code == .commitStateUnknown, let reloaded = try? await catalog.loadTable(id),
                    ids.allSatisfy({ reloaded.metadata.snapshot(id: $0) == nil }) {
-                    return try await removeUnreachable(expired: expired, table: reloaded)
+                    return (expired, reloaded)
                 }
                 guard attempt < commitAttempts else { throw error }
                 logger.warning("expiring snapshots failed, retrying", metadata: [
                     "floe.table": "\(id)", "error.code": "\(error.code)", "floe.attempt": "\(attempt)",
                 ])
                 try await Task.sleep(for: .milliseconds(100 * (1 << min(attempt, 6))))
-                continue
             }
-            return try await removeUnreachable(expired: expired, table: committed)
         }
     }
 
