@@ -166,14 +166,12 @@ public final class EventBuffer: Sendable {
                 for (position, batch) in batches.enumerated() {
                     for part in batch.append.parts {
                         var duplicates: [Int] = []
-                        if part.hasKeys {
-                            for (event, key) in part.keys.enumerated() {
-                                guard let key else { continue }
-                                if index.insert(key, expiresAt: expiresAt, rowid: dedupBlock) {
-                                    DedupIndex.appendBytes(of: key, to: &newKeys)
-                                } else {
-                                    duplicates.append(event)
-                                }
+                        for (event, key) in part.keys.enumerated() {
+                            guard let key else { continue }
+                            if index.insert(key, expiresAt: expiresAt, rowid: dedupBlock) {
+                                DedupIndex.appendBytes(of: key, to: &newKeys)
+                            } else {
+                                duplicates.append(event)
                             }
                         }
                         outcomes[position].duplicates += duplicates.count

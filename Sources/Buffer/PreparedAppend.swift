@@ -16,12 +16,10 @@ struct PreparedAppend {
         var oldest: Int64
         /// Per event, its dedup key's hash (nil: never a duplicate).
         var keys: [DedupIndex.Key?]
-        /// Whether any event has a key (most requests: all do).
-        var hasKeys: Bool
     }
 
     var parts: [Part]
-    var eventCount: Int
+    /// Payload bytes of all the events.
     var bytes: Int
 
     init(_ events: [BufferedEvent]) {
@@ -29,35 +27,25 @@ struct PreparedAppend {
         var byPartition: [PartitionID: Int] = [:]
         var bytes = 0
         for event in events {
-            // Events of a request are few partitions, often in runs: a short linear scan beats
-            // hashing the key strings; many partitions switch to a dictionary.
+            // Events of one partition often come in runs: the previous event's part is tried first.
             let index: Int
             if let last = parts.indices.last, parts[last].partition == event.partition {
                 index = last
-            } else if let found = parts.count <= 8 ? parts.firstIndex(where: { $0.partition == event.partition })
-                                                   : byPartition[event.partition] {
+            } else if let found = byPartition[event.partition] {
                 index = found
             } else {
-                parts.append(Part(partition: event.partition, chunk: [], count: 0, bytes: 0, oldest: .max,
-                                  keys: [], hasKeys: false))
-                index = parts.count - 1
-                if parts.count == 9 {
-                    for (position, part) in parts.enumerated() { byPartition[part.partition] = position }
-                } else if parts.count > 9 {
-                    byPartition[event.partition] = index
-                }
+                index = parts.count
+                byPartition[event.partition] = index
+                parts.append(Part(partition: event.partition, chunk: [], count: 0, bytes: 0, oldest: .max, keys: []))
             }
             EventChunk.append(event.payload, to: &parts[index].chunk)
             parts[index].count += 1
             parts[index].bytes += event.payload.count
             parts[index].oldest = min(parts[index].oldest, event.receivedAt)
-            let key = event.dedupKey.map { DedupIndex.Key($0) }
-            parts[index].keys.append(key)
-            if key != nil { parts[index].hasKeys = true }
+            parts[index].keys.append(event.dedupKey.map { DedupIndex.Key($0) })
             bytes += event.payload.count
         }
         self.parts = parts
-        eventCount = events.count
         self.bytes = bytes
     }
 }

@@ -35,7 +35,7 @@ public struct FloeServer: Sendable {
         var backlog: FlushBacklog
     }
 
-    func makeComponents(maxRowsPerCycle: Int? = nil) throws -> Components {
+    func makeComponents() throws -> Components {
         try configuration.validate()
         try FileManager.default.createDirectory(at: configuration.dataDirectoryURL, withIntermediateDirectories: true)
         var bufferConfiguration = BufferConfiguration(path: configuration.bufferPath)
@@ -54,7 +54,6 @@ public struct FloeServer: Sendable {
         settings.bufferTimeoutMs = configuration.bufferTimeoutMs
         settings.parquet.codec = try configuration.compressionCodec()
         settings.tableProperties = configuration.tableProperties
-        if let maxRowsPerCycle { settings.maxRowsPerCycle = maxRowsPerCycle }
         let backlog = FlushBacklog(limit: configuration.maxBacklogEvents)
         let coordinator = FlushCoordinator(buffer: buffer, catalog: catalog, fileIO: fileIO,
                                            namespace: configuration.namespace.split(separator: ".").map(String.init),
@@ -122,7 +121,7 @@ public struct FloeServer: Sendable {
                                        settings: components.settings, logger: logger, backlog: components.backlog,
                                        refusals: refusals)
         let maintenance = MaintenanceScheduler(coordinator: components.coordinator,
-                                               settings: configuration.maintenanceSettings, logger: logger)
+                                               settings: configuration.maintenance, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: scheduler), .init(service: maintenance), .init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint],

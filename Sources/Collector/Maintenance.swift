@@ -39,18 +39,14 @@ public enum Maintenance {
             }
             try fileIO.applyVendedConfig(table.storageConfig(for: table.metadata.location))
             let now = Date()
-            let expired = try await maintenance.expireSnapshots(table: id, olderThan: now.addingTimeInterval(-seconds(expireOlderThan)),
+            let expired = try await maintenance.expireSnapshots(table: id, olderThan: now.addingTimeInterval(-expireOlderThan.inSeconds),
                                                                 retainLast: retainLast)
-            let orphans = try await maintenance.deleteOrphanFiles(table: id, olderThan: now.addingTimeInterval(-seconds(orphansOlderThan)))
+            let orphans = try await maintenance.deleteOrphanFiles(table: id, olderThan: now.addingTimeInterval(-orphansOlderThan.inSeconds))
             results.append(TableResult(table: definition.name, expiredSnapshots: expired.expiredSnapshotIds.count,
                                        deletedFiles: expired.deletedFiles.count + orphans.deletedFiles.count,
                                        orphanFiles: orphans.orphans.count,
                                        failedDeletes: expired.failedDeletes.count + orphans.failedDeletes.count))
         }
         return results
-    }
-
-    private static func seconds(_ duration: Duration) -> TimeInterval {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

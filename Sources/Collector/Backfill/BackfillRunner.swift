@@ -125,7 +125,7 @@ public struct BackfillRunner: Sendable {
         }
         context.progress.finish(bar: options.progressBar)
         let elapsed = ContinuousClock.now - started
-        context.summary.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        context.summary.seconds = elapsed.inSeconds
         context.summary.eventsPerSecond = context.summary.seconds > 0
             ? Int(Double(context.summary.events) / context.summary.seconds) : 0
         try context.rejects.close()

@@ -55,7 +55,7 @@ public enum FlushBench {
             }
         }
         let elapsed = clock.now - began
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         commitMillis.sort()
         func percentile(_ p: Double) -> Double {
             guard !commitMillis.isEmpty else { return 0 }

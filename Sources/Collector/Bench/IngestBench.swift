@@ -155,8 +155,7 @@ public enum IngestBench {
                         let response = try await client.execute(request, timeout: .seconds(30))
                         _ = try await response.body.collect(upTo: 1 << 20)
                         let elapsed = ContinuousClock.now - before
-                        histogram.record(UInt64(max(0, elapsed.components.seconds * 1_000_000
-                                                    + elapsed.components.attoseconds / 1_000_000_000_000)))
+                        histogram.record(UInt64(max(0, elapsed.inNanoseconds / 1000)))
                         if response.status == .ok { sent += options.health ? 0 : max(1, options.batch) } else { failures += 1 }
                     }
                     return (histogram, sent, failures)

@@ -26,7 +26,7 @@ public enum ParquetBench {
             let written = try ParquetFileWriter.write(schema: schema, columns: columns, rowCount: decoder.rowCount,
                                                       options: options)
             let elapsed = ContinuousClock.now - start
-            best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            best = min(best, elapsed.inSeconds)
             file = written
         }
         let bytes = file?.bytes ?? []

@@ -131,10 +131,10 @@ extension FloeConfiguration {
         trustProxy = file.trustProxy ?? trustProxy
         manifestMergeMinCount = file.iceberg?.manifestMergeMinCount ?? manifestMergeMinCount
         metadataPreviousVersionsMax = file.iceberg?.metadataPreviousVersionsMax ?? metadataPreviousVersionsMax
-        maintenanceIntervalMs = file.maintenance?.intervalMs ?? maintenanceIntervalMs
-        expireSnapshots = file.maintenance?.expireSnapshots ?? expireSnapshots
-        maxSnapshotAgeMs = file.maintenance?.maxSnapshotAgeMs ?? maxSnapshotAgeMs
-        maxSnapshots = file.maintenance?.maxSnapshots ?? maxSnapshots
+        maintenance.intervalMs = file.maintenance?.intervalMs ?? maintenance.intervalMs
+        maintenance.expireSnapshots = file.maintenance?.expireSnapshots ?? maintenance.expireSnapshots
+        maintenance.maxSnapshotAgeMs = file.maintenance?.maxSnapshotAgeMs ?? maintenance.maxSnapshotAgeMs
+        maintenance.maxSnapshots = file.maintenance?.maxSnapshots ?? maintenance.maxSnapshots
         catalogURI = file.catalog?.uri ?? catalogURI
         catalogWarehouse = file.catalog?.warehouse ?? catalogWarehouse
         catalogToken = file.catalog?.token ?? catalogToken
@@ -155,6 +155,10 @@ extension FloeConfiguration {
             guard let value = Int(text) else { throw ConfigurationError(message: "\(name)=\(text) is not an integer") }
             return value
         }
+        /// `1`, `true`, `yes`, `on` (any case) are true; any other value is false; unset is nil.
+        func flag(_ name: String) -> Bool? {
+            environment[name].map { ["1", "true", "yes", "on"].contains($0.lowercased()) }
+        }
         host = environment["FLOE_HOST"] ?? host
         port = try int("FLOE_PORT") ?? port
         dataDirectory = environment["FLOE_DATA_DIR"] ?? dataDirectory
@@ -174,11 +178,11 @@ extension FloeConfiguration {
         groupCommitWindowMicros = try int("FLOE_GROUP_COMMIT_US") ?? groupCommitWindowMicros
         manifestMergeMinCount = try int("FLOE_MANIFEST_MERGE_MIN_COUNT") ?? manifestMergeMinCount
         metadataPreviousVersionsMax = try int("FLOE_METADATA_PREVIOUS_VERSIONS_MAX") ?? metadataPreviousVersionsMax
-        maintenanceIntervalMs = try int("FLOE_MAINTENANCE_INTERVAL_MS") ?? maintenanceIntervalMs
-        if let value = environment["FLOE_EXPIRE_SNAPSHOTS"] { expireSnapshots = ["1", "true", "yes", "on"].contains(value.lowercased()) }
-        maxSnapshotAgeMs = try int("FLOE_MAX_SNAPSHOT_AGE_MS") ?? maxSnapshotAgeMs
-        maxSnapshots = try int("FLOE_MAX_SNAPSHOTS") ?? maxSnapshots
-        if let value = environment["AUTH_ENABLED"] { authEnabled = ["1", "true", "yes", "on"].contains(value.lowercased()) }
+        maintenance.intervalMs = try int("FLOE_MAINTENANCE_INTERVAL_MS") ?? maintenance.intervalMs
+        maintenance.expireSnapshots = flag("FLOE_EXPIRE_SNAPSHOTS") ?? maintenance.expireSnapshots
+        maintenance.maxSnapshotAgeMs = try int("FLOE_MAX_SNAPSHOT_AGE_MS") ?? maintenance.maxSnapshotAgeMs
+        maintenance.maxSnapshots = try int("FLOE_MAX_SNAPSHOTS") ?? maintenance.maxSnapshots
+        authEnabled = flag("AUTH_ENABLED") ?? authEnabled
         if let token = environment["AUTH_TOKEN"], !token.isEmpty, !authKeys.contains(token) { authKeys.append(token) }
         if let token = environment["FLOE_ADMIN_TOKEN"], !token.isEmpty { adminToken = token }
         if let origins = environment["ALLOWED_ORIGINS"] {
@@ -204,8 +208,8 @@ extension FloeConfiguration {
         s3AccessKeyID = text("AWS_ACCESS_KEY_ID") ?? s3AccessKeyID
         s3SecretAccessKey = text("AWS_SECRET_ACCESS_KEY") ?? s3SecretAccessKey
         s3SessionToken = text("AWS_SESSION_TOKEN") ?? s3SessionToken
-        if let value = environment["FLOE_S3_PATH_STYLE"] { s3PathStyle = ["1", "true", "yes", "on"].contains(value.lowercased()) }
-        if let value = environment["FLOE_TRUST_PROXY"] { trustProxy = ["1", "true", "yes", "on"].contains(value.lowercased()) }
+        s3PathStyle = flag("FLOE_S3_PATH_STYLE") ?? s3PathStyle
+        trustProxy = flag("FLOE_TRUST_PROXY") ?? trustProxy
     }
 
     mutating func setDurability(_ value: String) throws {
@@ -224,9 +228,9 @@ extension FloeConfiguration {
         if maxPartitionEvents < bufferSize {
             throw ConfigurationError(message: "max partition events (\(maxPartitionEvents)) must be at least the buffer size (\(bufferSize))")
         }
-        if maintenanceIntervalMs < 0 { throw ConfigurationError(message: "maintenance interval must be 0 (off) or more") }
-        if maxSnapshots < 1 { throw ConfigurationError(message: "max snapshots must be at least 1") }
-        if maxSnapshotAgeMs < 0 { throw ConfigurationError(message: "max snapshot age must be 0 or more") }
+        if maintenance.intervalMs < 0 { throw ConfigurationError(message: "maintenance interval must be 0 (off) or more") }
+        if maintenance.maxSnapshots < 1 { throw ConfigurationError(message: "max snapshots must be at least 1") }
+        if maintenance.maxSnapshotAgeMs < 0 { throw ConfigurationError(message: "max snapshot age must be 0 or more") }
         if maxBacklogEvents < 0 { throw ConfigurationError(message: "max backlog events must be 0 (off) or more") }
         if dedupWindowSeconds < 1 { throw ConfigurationError(message: "dedup window must be at least 1 second") }
         if !(1...100_000_000).contains(maxDedupKeys) {

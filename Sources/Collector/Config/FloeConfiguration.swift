@@ -84,12 +84,9 @@ public struct FloeConfiguration: Sendable {
     public var manifestMergeMinCount = 100
     /// Old `metadata.json` files the embedded catalog keeps per table (older ones are deleted); default 100.
     public var metadataPreviousVersionsMax = 100
-    /// Snapshot expiry inside `floe serve` (see ``MaintenanceSettings``): how often (ms, 0 = off),
-    /// whether, and the age and count of history kept. Defaults 60,000 ms, on, 1 hour, 200 snapshots.
-    public var maintenanceIntervalMs = 60_000
-    public var expireSnapshots = true
-    public var maxSnapshotAgeMs = 3_600_000
-    public var maxSnapshots = 200
+    /// Snapshot expiry inside `floe serve`: how often, whether, and how much history is kept
+    /// (defaults in ``MaintenanceSettings``).
+    var maintenance = MaintenanceSettings()
     /// Threads accepting and parsing HTTP; default 1 (the other core encodes, parses JSON and
     /// commits; more event-loop threads mostly add context switches on small machines).
     public var eventLoopThreads = 1
@@ -107,11 +104,6 @@ public struct FloeConfiguration: Sendable {
             "write.metadata.delete-after-commit.enabled": "true",
             "write.parquet.compression-codec": codec.lowercased() == "none" ? "uncompressed" : codec.lowercased(),
         ]
-    }
-
-    var maintenanceSettings: MaintenanceSettings {
-        MaintenanceSettings(intervalMs: maintenanceIntervalMs, expireSnapshots: expireSnapshots,
-                            maxSnapshotAgeMs: maxSnapshotAgeMs, maxSnapshots: maxSnapshots)
     }
 
     var authenticator: Authenticator {

@@ -27,8 +27,7 @@ struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let elapsed = ContinuousClock.now - start
         let metrics = HTTPMetricsCache.shared.metrics(route: route, method: request.method.rawValue, status: status)
         metrics.requests.increment()
-        metrics.duration.recordNanoseconds(elapsed.components.seconds * 1_000_000_000
-                                           + elapsed.components.attoseconds / 1_000_000_000)
+        metrics.duration.recordNanoseconds(elapsed.inNanoseconds)
     }
 }
 

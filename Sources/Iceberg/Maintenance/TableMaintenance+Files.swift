@@ -59,7 +59,6 @@ extension TableMaintenance {
             }
         }
         let retainedLists = Set(table.metadata.snapshots.map { Self.normalized($0.manifestList) })
-        manifestLists?.keepOnly(table.metadata.snapshots.map(\.manifestList))
         var lists: [String] = []
         var droppedManifests: [String: ManifestFile] = [:]
         for snapshot in expired where !retainedLists.contains(Self.normalized(snapshot.manifestList)) {
@@ -82,6 +81,8 @@ extension TableMaintenance {
                 }
             }
         }
+        // The expired snapshots' lists were needed up to here; from now on only the kept ones are.
+        manifestLists?.keepOnly(table.metadata.snapshots.map(\.manifestList))
         var result = ExpireSnapshotsResult(table: table, expiredSnapshotIds: expired.map(\.snapshotId))
         let doomed = lists + droppedManifests.values.map(\.manifestPath).sorted() + dataCandidates.values.sorted()
         for location in doomed {
