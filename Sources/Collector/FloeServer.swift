@@ -57,7 +57,7 @@ public struct FloeServer: Sendable {
         let backlog = FlushBacklog(limit: configuration.maxBacklogEvents)
         let coordinator = FlushCoordinator(buffer: buffer, catalog: catalog, fileIO: fileIO,
                                            namespace: configuration.namespace.split(separator: ".").map(String.init),
-                                           tables: [.events, .cloudEvents], settings: settings, logger: logger,
+                                           tables: TableDefinition.all, settings: settings, logger: logger,
                                            backlog: backlog)
         return Components(buffer: buffer, coordinator: coordinator, settings: settings, backlog: backlog)
     }
@@ -103,7 +103,8 @@ public struct FloeServer: Sendable {
                           burst: configuration.rateLimitBurst ?? configuration.rateLimitPerSecond * 2)
             : nil
         IngestRoutes(ingestor: Ingestor(buffer: components.buffer, metrics: IngestMetrics(),
-                                        maxEventBytes: configuration.maxEventBytes, backlog: components.backlog),
+                                        maxEventBytes: configuration.maxEventBytes, backlog: components.backlog,
+                                        strict: configuration.strictBatches),
                      limits: limits,
                      authenticator: configuration.authenticator, rateLimiter: rateLimiter,
                      trustProxy: configuration.trustProxy).register(on: router)

@@ -29,7 +29,7 @@ public enum Maintenance {
         maintenance.orphanSafetyMargin = orphansOlderThan
         let namespace = configuration.namespace.split(separator: ".").map(String.init)
         var results: [TableResult] = []
-        for definition in [TableDefinition.events, .cloudEvents] {
+        for definition in TableDefinition.all {
             let id = TableIdentifier(namespace: namespace, name: definition.name)
             let table: Table
             do {

@@ -69,8 +69,8 @@ struct DebugRoutes: Sendable {
         debug.get("/list-r2") { request, _ -> Response in
             let query = request.uri.queryParameters
             let tableName = query.get("table") ?? TableDefinition.events.name
-            guard let definition = [TableDefinition.events, .cloudEvents].first(where: { $0.name == tableName }) else {
-                throw APIError.badRequest("unknown table '\(tableName)'; use events or cloudevents")
+            guard let definition = TableDefinition.named(tableName) else {
+                throw APIError.badRequest("unknown table '\(tableName)'; use \(TableDefinition.all.map(\.name).joined(separator: ", "))")
             }
             let limit = min(max(query.get("limit", as: Int.self) ?? 1000, 1), 10_000)
             let after = query.get("start_after")

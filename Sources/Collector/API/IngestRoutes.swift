@@ -66,9 +66,11 @@ struct IngestRoutes: Sendable {
         let header: Authenticator.HeaderCredential
         let rateLimiter: RateLimiter?
 
-        func authorize(_ bodyWriteKey: String?) throws {
+        /// Checks the request's key and returns its source id (nil when auth is off).
+        func authorize(_ bodyWriteKey: String?) throws -> String? {
             let key = try authenticator.authorizeIngest(header, bodyWriteKey: bodyWriteKey)
             if header == .none, let key { try rateLimiter?.check("key:" + key) }
+            return key.map(Authenticator.sourceId(for:))
         }
     }
 
@@ -88,14 +90,34 @@ struct IngestRoutes: Sendable {
         return Gate(authenticator: authenticator, header: header, rateLimiter: rateLimiter)
     }
 
+    /// `{"success":true,"count":N,"duplicates":D,"accepted":N,"rejected":R}`, plus `errors` (one entry
+    /// per rejected event: its index and reasons) when events were rejected (openapi.yaml `Accepted`).
     private func accepted(_ outcome: Ingestor.Outcome) -> Response {
-        JSONResponse.ok("{\"success\":true,\"count\":\(outcome.accepted),\"duplicates\":\(outcome.duplicates)}")
+        var text = "{\"success\":true,\"count\":\(outcome.accepted),\"duplicates\":\(outcome.duplicates),"
+            + "\"accepted\":\(outcome.accepted),\"rejected\":\(outcome.rejected.count)"
+        if !outcome.rejected.isEmpty {
+            text += ",\"errors\":[" + outcome.rejected.map { event in
+                let reasons = event.reasons.map(JSONText.quotedString).joined(separator: ",")
+                return "{\"index\":\(event.index ?? 0),\"reasons\":[\(reasons)]}"
+            }.joined(separator: ",") + "]"
+        }
+        return JSONResponse.ok(text + "}")
     }
 
     private func ingestContext(_ request: Request, _ context: FloeRequestContext) -> IngestContext {
         IngestContext(receivedAt: FlushCoordinator.nowMicros(),
                       clientIP: ClientAddress.resolve(headers: request.headers, peer: context.clientIP, trustProxy: trustProxy),
-                      cloudflare: CloudflareInfo(headers: request.headers, httpVersion: "HTTP/1.1"))
+                      cloudflare: CloudflareInfo(headers: request.headers, httpVersion: "HTTP/1.1"),
+                      route: request.uri.path, requestId: Self.requestId(request))
+    }
+
+    /// The client's `X-Request-Id` when it is short printable ASCII, else a new UUID.
+    static func requestId(_ request: Request) -> String {
+        if let sent = request.headers.value(named: "X-Request-Id"), (1...128).contains(sent.utf8.count),
+           sent.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) {
+            return sent
+        }
+        return MessageIdGenerator.next()
     }
 }
 

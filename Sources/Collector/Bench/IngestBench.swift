@@ -248,7 +248,7 @@ public enum IngestBench {
         logger.logLevel = .warning
         let (catalog, _) = try FloeServer(configuration: configuration, logger: logger).makeStorage()
         var rows = 0
-        for definition in [TableDefinition.events, .cloudEvents] {
+        for definition in TableDefinition.all {
             do {
                 let table = try await catalog.loadTable(TableIdentifier(namespace: [configuration.namespace], name: definition.name))
                 rows += table.metadata.currentSnapshot.flatMap { $0.summary["total-records"] }.flatMap { Int($0) } ?? 0

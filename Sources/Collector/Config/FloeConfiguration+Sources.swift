@@ -78,6 +78,7 @@ extension FloeConfiguration {
         struct Limits: Decodable {
             var maxBatchBytes: Int?
             var maxEventBytes: Int?
+            var strictBatches: Bool?
         }
 
         struct Parquet: Decodable {
@@ -118,6 +119,7 @@ extension FloeConfiguration {
         maxDedupKeys = file.buffer?.maxDedupKeys ?? maxDedupKeys
         maxBatchBytes = file.limits?.maxBatchBytes ?? maxBatchBytes
         maxEventBytes = file.limits?.maxEventBytes ?? maxEventBytes
+        strictBatches = file.limits?.strictBatches ?? strictBatches
         codec = file.parquet?.codec ?? codec
         codecLevel = file.parquet?.level ?? codecLevel
         logLevel = file.logLevel ?? logLevel
@@ -170,6 +172,7 @@ extension FloeConfiguration {
         maxPartitionEvents = try int("FLOE_MAX_PARTITION_EVENTS") ?? maxPartitionEvents
         maxBacklogEvents = try int("FLOE_MAX_BACKLOG_EVENTS") ?? maxBacklogEvents
         maxBatchBytes = try int("FLOE_MAX_BATCH_BYTES") ?? maxBatchBytes
+        strictBatches = flag("FLOE_STRICT_BATCHES") ?? strictBatches
         dedupWindowSeconds = try int("FLOE_DEDUP_WINDOW_SECONDS") ?? dedupWindowSeconds
         maxDedupKeys = try int("FLOE_MAX_DEDUP_KEYS") ?? maxDedupKeys
         logLevel = environment["FLOE_LOG_LEVEL"] ?? logLevel

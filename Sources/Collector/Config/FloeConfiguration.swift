@@ -40,6 +40,9 @@ public struct FloeConfiguration: Sendable {
     /// as Segment's API.
     public var maxBatchBytes = 500 * 1024
     public var maxEventBytes = 32 << 10
+    /// One invalid event refuses its whole batch with 400 and nothing is stored (the seed's
+    /// behaviour); default off: valid events are stored and invalid ones go to the `rejected` table.
+    public var strictBatches = false
     /// Parquet compression of data files: `zstd` (default, level 1), `snappy`, `gzip`, `none`.
     public var codec = "zstd"
     public var codecLevel: Int32 = 1

@@ -3,11 +3,16 @@ import Foundation
 
 /// Validates and normalizes request bodies and stores the resulting rows in the buffer.
 ///
-/// Every method is all-or-nothing: either every event of the body is durably buffered when it
-/// returns, or it throws and nothing was stored. `authorize` is called with the body's
-/// `writeKey` (if any) after parsing and before anything is stored.
+/// Batches are accepted event by event (docs/design.md §3): valid events go to their table,
+/// each invalid one to the `rejected` table with its reasons, in one buffer transaction, so
+/// either all of a request's rows are durably buffered when a method returns or none is. A
+/// single-event route with an invalid event stores it in `rejected` and answers 400. With
+/// ``strict``, one invalid event refuses its whole batch and nothing is stored. Bodies that are
+/// not JSON, not of the right shape or not authorized are refused as a whole. `authorize` is
+/// called with the body's `writeKey` (if any) after parsing and before anything is stored, and
+/// returns the source id recorded with rejected events.
 struct Ingestor: Sendable {
-    typealias Authorize = (_ bodyWriteKey: String?) throws -> Void
+    typealias Authorize = (_ bodyWriteKey: String?) throws -> String?
 
     let buffer: EventBuffer
     let metrics: IngestMetrics
@@ -15,18 +20,23 @@ struct Ingestor: Sendable {
     var maxEventBytes = 32 * 1024
     /// Refuses valid requests with 503 while flushing is too far behind (nil: never).
     var backlog: FlushBacklog?
+    /// One invalid event refuses its whole batch (400, nothing stored), as the seed did; default off.
+    var strict = false
 
     /// What a request stored.
     struct Outcome: Sendable {
+        /// Valid events of the request (stored now or earlier, see `duplicates`).
         var accepted: Int
         var duplicates: Int
+        /// Events stored in the `rejected` table instead, with their position and reasons.
+        var rejected: [RejectedEvent] = []
     }
 
     /// `/v1/batch` and `/v1/import`: `{"batch":[...], "context"?, "integrations"?, "sentAt"?, "writeKey"?}`.
     func segmentBatch(_ body: [UInt8], request: IngestContext, authorize: Authorize) async throws -> Outcome {
         let tape = try parse(body)
         guard tape.kind(tape.root) == .object else {
-            try authorize(nil)
+            _ = try authorize(nil)
             throw reject(APIError.badRequest("body must be a JSON object with a \"batch\" array"), events: 1)
         }
         var batchArray: Int?
@@ -39,24 +49,20 @@ struct Ingestor: Sendable {
             else if tape.stringEquals(key, "sentAt") { fields.sentAt = tape.kind(value) == .null ? nil : value }
             else if tape.stringEquals(key, "writeKey"), tape.kind(value) == .string { writeKey = tape.string(value) }
         }
-        try authorize(writeKey)
+        let source = try authorize(writeKey)
         guard let batchArray, tape.kind(batchArray) == .array else {
             throw reject(APIError.badRequest("\"batch\" must be an array of messages"), events: 1)
         }
         let normalizer = SegmentNormalizer(tape: tape, request: request)
-        var events: [BufferedEvent] = []
-        var issues: [ValidationIssue] = []
         let messages = tape.elements(of: batchArray)
-        try checkEventSizes(messages, in: tape)
-        events.reserveCapacity(messages.count)
-        for (index, message) in messages.enumerated() {
-            switch normalizer.normalize(message: message, batch: fields, pathType: nil, index: index) {
-            case .success(let event): events.append(event)
-            case .failure(let errors): issues += errors.issues
-            }
+        if strict { try checkEventSizes(messages, in: tape) }
+        var sorted = Sorted(format: "segment", tape: tape, maxEventBytes: strict ? nil : maxEventBytes)
+        sorted.events.reserveCapacity(messages.count)
+        for (index, message) in messages.enumerated() where sorted.fits(message, index: index) {
+            sorted.add(normalizer.normalize(message: message, batch: fields, pathType: nil, index: index),
+                       entry: message, index: index)
         }
-        if !issues.isEmpty { throw reject(APIError.invalid(ValidationErrors(issues)), events: messages.count) }
-        return try await store(events, table: TableDefinition.events.name)
+        return try await store(sorted, table: TableDefinition.events.name, request: request, source: source)
     }
 
     /// `/v1/{type}`: one message; the path decides its type.
@@ -69,18 +75,17 @@ struct Ingestor: Sendable {
                 writeKey = tape.string(value)
             }
         }
-        try authorize(writeKey)
+        let source = try authorize(writeKey)
         let normalizer = SegmentNormalizer(tape: tape, request: request)
-        switch normalizer.normalize(message: tape.root, batch: .init(), pathType: type, index: nil) {
-        case .success(let event): return try await store([event], table: TableDefinition.events.name)
-        case .failure(let errors): throw reject(APIError.invalid(errors), events: 1)
-        }
+        var sorted = Sorted(format: "segment", tape: tape, maxEventBytes: nil)
+        sorted.add(normalizer.normalize(message: tape.root, batch: .init(), pathType: type, index: nil), entry: tape.root, index: nil)
+        return try await storeSingle(sorted, table: TableDefinition.events.name, request: request, source: source)
     }
 
     /// `/events` (one structured CloudEvent) and `/events/batch` (`[...]` or `{"events":[...]}`).
     func cloudEvents(_ body: [UInt8], request: IngestContext, batch: Bool, authorize: Authorize) async throws -> Outcome {
         let tape = try parse(body)
-        try authorize(nil)
+        let source = try authorize(nil)
         var elements: [Int]
         if batch {
             if tape.kind(tape.root) == .array {
@@ -95,24 +100,21 @@ struct Ingestor: Sendable {
         } else {
             elements = [tape.root]
         }
-        if batch { try checkEventSizes(elements, in: tape) }
+        if batch && strict { try checkEventSizes(elements, in: tape) }
         let normalizer = CloudEventNormalizer(request: request)
-        var events: [BufferedEvent] = []
-        var issues: [ValidationIssue] = []
-        for (index, element) in elements.enumerated() {
-            switch normalizer.normalize(tape: tape, event: element, index: batch ? index : nil) {
-            case .success(let event): events.append(event)
-            case .failure(let errors): issues += errors.issues
-            }
+        var sorted = Sorted(format: "cloudevents", tape: tape, maxEventBytes: batch && !strict ? maxEventBytes : nil)
+        for (index, element) in elements.enumerated() where sorted.fits(element, index: batch ? index : nil) {
+            sorted.add(normalizer.normalize(tape: tape, event: element, index: batch ? index : nil), entry: element,
+                       index: batch ? index : nil)
         }
-        if !issues.isEmpty { throw reject(APIError.invalid(ValidationErrors(issues)), events: elements.count) }
-        return try await store(events, table: TableDefinition.cloudEvents.name)
+        return batch ? try await store(sorted, table: TableDefinition.cloudEvents.name, request: request, source: source)
+            : try await storeSingle(sorted, table: TableDefinition.cloudEvents.name, request: request, source: source)
     }
 
     /// HTTP binary mode: attributes in `ce-*` headers (percent-decoded), the body is the data.
     func binaryCloudEvent(headers: [(name: String, value: String)], contentType: String?, body: [UInt8],
                           request: IngestContext, authorize: Authorize) async throws -> Outcome {
-        try authorize(nil)
+        let source = try authorize(nil)
         var attributes = CloudEventNormalizer.Attributes()
         var issues: [ValidationIssue] = []
         for (name, value) in headers {
@@ -138,11 +140,22 @@ struct Ingestor: Sendable {
                 attributes.data = ArraySlice(Data(body).base64EncodedString().utf8)
             }
         }
-        if !issues.isEmpty { throw reject(APIError.invalid(ValidationErrors(issues)), events: 1) }
-        switch CloudEventNormalizer(request: request).normalize(attributes, index: nil) {
-        case .success(let event): return try await store([event], table: TableDefinition.cloudEvents.name)
-        case .failure(let errors): throw reject(APIError.invalid(errors), events: 1)
-        }
+        var sorted = Sorted(format: "cloudevents", tape: nil, maxEventBytes: nil)
+        let result = issues.isEmpty ? CloudEventNormalizer(request: request).normalize(attributes, index: nil)
+            : .failure(ValidationErrors(issues))
+        sorted.add(result, raw: Self.binaryEventJSON(headers: headers, body: body), index: nil)
+        return try await storeSingle(sorted, table: TableDefinition.cloudEvents.name, request: request, source: source)
+    }
+
+    /// What the `rejected` table records of a binary-mode CloudEvent: its `ce-*` headers and
+    /// (UTF-8) body as one JSON object, since there is no JSON event as sent.
+    static func binaryEventJSON(headers: [(name: String, value: String)], body: [UInt8]) -> ArraySlice<UInt8> {
+        var object: [String: String] = [:]
+        for (name, value) in headers where name.lowercased().hasPrefix("ce-") { object[name.lowercased()] = value }
+        object["data"] = String(validating: body, as: UTF8.self) ?? "(\(body.count) bytes, not UTF-8)"
+        let text = object.sorted { $0.key < $1.key }
+            .map { "\(JSONText.quotedString($0.key)):\(JSONText.quotedString($0.value))" }.joined(separator: ",")
+        return ArraySlice(Array("{\(text)}".utf8))
     }
 
     /// 413 when any event of a batch is over the per-event limit, naming each.
@@ -167,23 +180,85 @@ struct Ingestor: Sendable {
     }
 
     private func reject(_ error: APIError, events: Int) -> APIError {
-        metrics.rejected(events)
+        metrics.refused(events)
         return error
     }
 
-    private func store(_ events: [BufferedEvent], table: String) async throws -> Outcome {
+    /// A request's events sorted into valid rows and rejected events.
+    private struct Sorted {
+        let format: String
+        let tape: JSONTape?
+        /// Events over this size are rejected on their own (nil: checked elsewhere).
+        let maxEventBytes: Int?
+        var events: [BufferedEvent] = []
+        var rejected: [RejectedEvent] = []
+        var issues: [ValidationIssue] = []
+
+        init(format: String, tape: JSONTape?, maxEventBytes: Int?) {
+            self.format = format
+            self.tape = tape
+            self.maxEventBytes = maxEventBytes
+        }
+
+        /// False (and the event rejected) when the event at `entry` is over the per-event limit.
+        mutating func fits(_ entry: Int, index: Int?) -> Bool {
+            guard let maxEventBytes, let raw = tape?.raw(entry), raw.count > maxEventBytes else { return true }
+            // Fixed text (a bounded metric label); the event's size is in the row's `event_bytes`.
+            let reason = "event is over the limit of \(maxEventBytes) bytes per event"
+            rejected.append(RejectedEvent(format: format, index: index, raw: raw, reasons: [reason]))
+            issues.append(ValidationIssue(index: index, field: nil, message: reason))
+            return false
+        }
+
+        mutating func add(_ result: Result<BufferedEvent, ValidationErrors>, entry: Int, index: Int?) {
+            add(result, raw: tape?.raw(entry) ?? [], index: index)
+        }
+
+        mutating func add(_ result: Result<BufferedEvent, ValidationErrors>, raw: ArraySlice<UInt8>, index: Int?) {
+            switch result {
+            case .success(let event): events.append(event)
+            case .failure(let errors):
+                rejected.append(RejectedEvent(format: format, index: index, raw: raw, errors: errors))
+                issues += errors.issues
+            }
+        }
+    }
+
+    /// Batch routes: valid events and rejected ones in one transaction (or, strict, 400 for any invalid).
+    private func store(_ sorted: Sorted, table: String, request: IngestContext, source: String?) async throws -> Outcome {
+        if strict, !sorted.issues.isEmpty {
+            throw reject(APIError.invalid(ValidationErrors(sorted.issues)), events: sorted.events.count + sorted.rejected.count)
+        }
+        return try await store(sorted.events, rejected: sorted.rejected, table: table, request: request, source: source)
+    }
+
+    /// Single-event routes: an invalid event is recorded in `rejected`, then answered with 400.
+    private func storeSingle(_ sorted: Sorted, table: String, request: IngestContext, source: String?) async throws -> Outcome {
+        let outcome = try await store(sorted.events, rejected: sorted.rejected, table: table, request: request, source: source)
+        if !sorted.issues.isEmpty { throw APIError.invalid(ValidationErrors(sorted.issues)) }
+        return outcome
+    }
+
+    private func store(_ events: [BufferedEvent], rejected: [RejectedEvent], table: String, request: IngestContext,
+                       source: String?) async throws -> Outcome {
+        var rows = events
+        rows.reserveCapacity(events.count + rejected.count)
+        for event in rejected {
+            rows.append(event.bufferedEvent(request: request, source: source, maxEventBytes: maxEventBytes))
+        }
         do {
             try backlog?.admit()
         } catch {
-            metrics.rejected(events.count)
+            metrics.refused(rows.count)
             throw error
         }
         do {
-            let outcome = try await buffer.append(events)
-            metrics.accepted(table: table, stored: outcome.stored, duplicates: outcome.duplicates)
-            return Outcome(accepted: events.count, duplicates: outcome.duplicates)
+            let outcome = try await buffer.append(rows)
+            metrics.accepted(table: table, stored: min(outcome.stored, events.count), duplicates: outcome.duplicates)
+            for event in rejected { metrics.rejected(reasons: event.reasons) }
+            return Outcome(accepted: events.count, duplicates: outcome.duplicates, rejected: rejected)
         } catch let error as BufferError {
-            metrics.rejected(events.count)
+            metrics.refused(rows.count)
             throw APIError.buffer(error)
         }
     }

@@ -4,6 +4,11 @@ struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
     var field: String?
     var message: String
 
+    /// The problem without the batch position: a bounded label for metrics and the `rejected` table.
+    var reason: String {
+        field.map { "\($0): \(message)" } ?? message
+    }
+
     var description: String {
         let location = [index.map { "batch[\($0)]" }, field].compactMap { $0 }.joined(separator: ".")
         return location.isEmpty ? message : "\(location): \(message)"
@@ -21,11 +26,18 @@ struct IngestContext: Sendable {
     /// Backfill of recorded events: a message's own `receivedAt` is kept when present, and
     /// `timestamp` is kept as recorded (no clock-skew correction against today's clock).
     var historical: Bool
+    /// The route the request came in on (`/v1/batch`), recorded with rejected events.
+    var route: String
+    /// The request's id (`X-Request-Id` when the client sent a usable one), recorded with rejected events.
+    var requestId: String?
 
-    init(receivedAt: Int64, clientIP: String?, cloudflare: CloudflareInfo? = nil, historical: Bool = false) {
+    init(receivedAt: Int64, clientIP: String?, cloudflare: CloudflareInfo? = nil, historical: Bool = false,
+         route: String = "", requestId: String? = nil) {
         self.receivedAt = receivedAt
         self.clientIP = clientIP
         self.cloudflare = cloudflare
         self.historical = historical
+        self.route = route
+        self.requestId = requestId
     }
 }

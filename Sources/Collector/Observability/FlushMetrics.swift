@@ -15,7 +15,7 @@ struct FlushMetrics: Sendable {
     private let snapshots: [String: Gauge]
     private let expiredSnapshots: [String: Counter]
 
-    init(tables: [String] = [TableDefinition.events.name, TableDefinition.cloudEvents.name]) {
+    init(tables: [String] = TableDefinition.all.map(\.name)) {
         duration = Metrics.Timer(label: "floe_flush_duration_seconds")
         commitRetries = Counter(label: "floe_commit_retries_total")
         flushFailures = Counter(label: "floe_flush_failures_total")

@@ -1,21 +1,22 @@
 import Metrics
 
-/// Counters of events accepted, deduplicated and rejected, created once and reused.
+/// Counters of events accepted, deduplicated, rejected and refused, created once and reused.
 ///
-/// Dimensions stay bounded: the table name only. Names follow `floe_<area>_<what>_<unit>`.
+/// Dimensions stay bounded: the table name, and a rejection's reason without its batch position
+/// (reasons name a known field and a fixed message). Names follow `floe_<area>_<what>_<unit>`.
 struct IngestMetrics: Sendable {
     private let acceptedByTable: [String: Counter]
     private let duplicatesByTable: [String: Counter]
-    private let rejectedEvents: Counter
+    private let refusedEvents: Counter
 
-    init(tables: [String] = [TableDefinition.events.name, TableDefinition.cloudEvents.name]) {
+    init(tables: [String] = TableDefinition.all.map(\.name)) {
         acceptedByTable = Dictionary(uniqueKeysWithValues: tables.map {
             ($0, Counter(label: "floe_events_accepted_total", dimensions: [("table", $0)]))
         })
         duplicatesByTable = Dictionary(uniqueKeysWithValues: tables.map {
             ($0, Counter(label: "floe_events_deduplicated_total", dimensions: [("table", $0)]))
         })
-        rejectedEvents = Counter(label: "floe_events_rejected_total")
+        refusedEvents = Counter(label: "floe_events_refused_total")
     }
 
     func accepted(table: String, stored: Int, duplicates: Int) {
@@ -23,7 +24,16 @@ struct IngestMetrics: Sendable {
         if duplicates > 0 { duplicatesByTable[table]?.increment(by: duplicates) }
     }
 
-    func rejected(_ count: Int) {
-        rejectedEvents.increment(by: max(count, 1))
+    /// An event stored in the `rejected` table, counted once per reason. Rejections are rare, so
+    /// the counter is looked up per call (the metrics factory keeps one per reason).
+    func rejected(reasons: [String]) {
+        for reason in reasons {
+            Counter(label: "floe_events_rejected_total", dimensions: [("reason", reason)]).increment()
+        }
+    }
+
+    /// Events of a request refused as a whole (nothing of it stored).
+    func refused(_ count: Int) {
+        refusedEvents.increment(by: max(count, 1))
     }
 }

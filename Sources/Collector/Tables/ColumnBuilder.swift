@@ -10,7 +10,7 @@ struct ColumnBuilder {
     /// so appending a value touches only the value buffer.
     private var rows = 0
     private var nullRows: [Int32] = []
-    // Map columns.
+    // Map and list columns: `keys` holds a map's keys or a list's elements.
     private var offsets: [Int32] = [0]
     private var keys = ByteArrayBuffer()
     private var values = ByteArrayBuffer()
@@ -23,14 +23,14 @@ struct ColumnBuilder {
         case .string: strings.reserveCapacity(values: expectedRows, bytes: expectedRows * 32)
         case .timestamp: int64s.reserveCapacity(expectedRows)
         case .int32: int32s.reserveCapacity(expectedRows)
-        case .stringMap: offsets.reserveCapacity(expectedRows + 1)
+        case .stringMap, .stringList: offsets.reserveCapacity(expectedRows + 1)
         }
     }
 
     mutating func appendNull() {
         nullRows.append(Int32(truncatingIfNeeded: rows))
         rows += 1
-        if case .stringMap = kind { offsets.append(offsets[offsets.count - 1]) }
+        if isNested { offsets.append(offsets[offsets.count - 1]) }
     }
 
     mutating func appendValue(from reader: inout ByteReader) throws(RowBatchDecoder.DecodingError) {
@@ -56,6 +56,21 @@ struct ColumnBuilder {
                 }
             }
             offsets.append(Int32(keys.count))
+        case .stringList:
+            rows += 1
+            let elements = try reader.length()
+            for _ in 0..<elements {
+                let length = try reader.length()
+                keys.append(try reader.slice(length))
+            }
+            offsets.append(Int32(keys.count))
+        }
+    }
+
+    private var isNested: Bool {
+        switch kind {
+        case .stringMap, .stringList: true
+        case .string, .timestamp, .int32: false
         }
     }
 
@@ -86,6 +101,12 @@ struct ColumnBuilder {
         offsets.append(Int32(keys.count))
     }
 
+    mutating func appendList(_ elements: [[UInt8]]) {
+        rows += 1
+        for element in elements { keys.append(element[...]) }
+        offsets.append(Int32(keys.count))
+    }
+
     private mutating func appendMapValue(_ value: ArraySlice<UInt8>?) {
         if let value {
             values.append(value)
@@ -105,7 +126,7 @@ struct ColumnBuilder {
         case .string: strings.append(contentsOf: other.strings)
         case .timestamp: int64s.append(contentsOf: other.int64s)
         case .int32: int32s.append(contentsOf: other.int32s)
-        case .stringMap:
+        case .stringMap, .stringList:
             let base = Int32(keys.count)
             offsets.append(contentsOf: other.offsets.dropFirst().map { $0 + base })
             keys.append(contentsOf: other.keys)
@@ -130,6 +151,8 @@ struct ColumnBuilder {
             return .map(offsets: offsets, validity: rowValidity,
                         keys: .byteArray(keys, validity: nil),
                         values: .byteArray(values, validity: valueNulls == 0 ? nil : valueValidity))
+        case .stringList:
+            return .list(offsets: offsets, validity: rowValidity, elements: .byteArray(keys, validity: nil))
         }
     }
 }

@@ -113,6 +113,10 @@ struct ColumnRowWriter: RowWriter {
     mutating func stringMap(_ column: Int, _ entries: [(key: [UInt8], value: [UInt8]?)]) {
         if claim(column) { builders[column].appendMap(entries) }
     }
+
+    mutating func stringList(_ column: Int, _ elements: [[UInt8]]) {
+        if claim(column) { builders[column].appendList(elements) }
+    }
 }
 
 /// A bounds-checked cursor over a stored row.

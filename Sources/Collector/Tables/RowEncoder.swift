@@ -3,7 +3,8 @@
 /// Layout: a version byte, then for every non-null column its index (one byte) and value.
 /// Strings are a LEB128 length and UTF-8 bytes; timestamps 8 bytes little-endian
 /// microseconds; int32 4 bytes little-endian; a string map a LEB128 entry count then per entry
-/// a key string and a value tag (0 null, 1 string follows). Null columns take no bytes, and
+/// a key string and a value tag (0 null, 1 string follows); a string list a LEB128 count then
+/// the strings. Null columns take no bytes, and
 /// columns may be written in any order. ``RowBatchDecoder`` turns many rows straight into
 /// Parquet column buffers.
 struct RowEncoder: RowWriter, Sendable {
@@ -47,6 +48,15 @@ struct RowEncoder: RowWriter, Sendable {
             } else {
                 bytes.append(0)
             }
+        }
+    }
+
+    mutating func stringList(_ column: Int, _ elements: [[UInt8]]) {
+        bytes.append(UInt8(column))
+        appendLength(elements.count)
+        for element in elements {
+            appendLength(element.count)
+            bytes.append(contentsOf: element)
         }
     }
 

@@ -9,6 +9,8 @@ protocol RowWriter {
     mutating func int32(_ column: Int, _ value: Int32)
     /// A string map; `entries` values of `nil` are stored as null.
     mutating func stringMap(_ column: Int, _ entries: [(key: [UInt8], value: [UInt8]?)])
+    /// A list of strings (none null).
+    mutating func stringList(_ column: Int, _ elements: [[UInt8]])
 }
 
 extension RowWriter {

@@ -12,15 +12,18 @@ extension TableDefinition {
             case .int32: type = .int
             case .stringMap(let keyId, let valueId):
                 type = .map(keyId: keyId, key: .string, valueId: valueId, value: .string, valueRequired: false)
+            case .stringList(let elementId):
+                type = .list(elementId: elementId, element: .string, elementRequired: true)
             }
             return NestedField(id: column.id, name: column.name, required: column.required, type: type)
         })
     }
 
-    /// `identity(type)` (1000) and `hour(<time column>)` (1001), docs/design.md §2.
+    /// `identity(<type column>)` (1000) and `hour(<time column>)` (1001), docs/design.md §2.
     var partitionSpec: PartitionSpec {
         PartitionSpec(specId: 0, fields: [
-            PartitionField(sourceId: columns[typeColumn].id, fieldId: 1000, name: "type", transform: "identity"),
+            PartitionField(sourceId: columns[typeColumn].id, fieldId: 1000, name: columns[typeColumn].name,
+                           transform: "identity"),
             PartitionField(sourceId: columns[timeColumn].id, fieldId: 1001, name: hourPartitionName, transform: "hour"),
         ])
     }
@@ -32,9 +35,9 @@ extension TableDefinition {
         return (String(key[..<slash]), hours)
     }
 
-    /// `type=<value>/<hour name>=YYYY-MM-DD-HH`, the data-file directory of a partition.
+    /// `<type column>=<value>/<hour name>=YYYY-MM-DD-HH`, the data-file directory of a partition.
     func partitionPath(type: String, hours: Int32) -> String {
-        "type=\(Self.escapePathSegment(type))/\(hourPartitionName)=\(Timestamp.hourLabel(hours))"
+        "\(columns[typeColumn].name)=\(Self.escapePathSegment(type))/\(hourPartitionName)=\(Timestamp.hourLabel(hours))"
     }
 
     /// Iceberg metrics for a data file from the Parquet writer's column summaries.

@@ -13,6 +13,8 @@ struct TableDefinition: Sendable {
         case int32
         /// `map<string, string>` with an optional value.
         case stringMap(keyId: Int32, valueId: Int32)
+        /// `list<string>` with required elements.
+        case stringList(elementId: Int32)
     }
 
     struct Column: Sendable {
@@ -22,16 +24,22 @@ struct TableDefinition: Sendable {
         var required: Bool
     }
 
-    /// Table name in the catalog (`events`, `cloudevents`).
+    /// Table name in the catalog (`events`, `cloudevents`, `rejected`).
     var name: String
     var columns: [Column]
-    /// Name and field id of the identity partition (`type`, 1000).
+    /// Index of the column the identity partition (field id 1000) reads; the partition has its name.
     var typeColumn: Int
     /// Index of the column the `hour` partition reads, and that partition's name.
     var timeColumn: Int
     var hourPartitionName: String
 
     func index(of name: String) -> Int? { columns.firstIndex { $0.name == name } }
+
+    /// Every table Floe writes, in a stable order.
+    static let all: [TableDefinition] = [.events, .cloudEvents, .rejected]
+
+    /// The table called `name`, if Floe writes one.
+    static func named(_ name: String) -> TableDefinition? { all.first { $0.name == name } }
 
     var parquetSchema: ParquetSchema {
         ParquetSchema(fields: columns.map { column in
@@ -43,6 +51,8 @@ struct TableDefinition: Sendable {
             case .stringMap(let keyId, let valueId):
                 type = .map(key: ParquetField(name: "key", fieldId: keyId, type: .string, isRequired: true),
                             value: ParquetField(name: "value", fieldId: valueId, type: .string, isRequired: false))
+            case .stringList(let elementId):
+                type = .list(element: ParquetField(name: "element", fieldId: elementId, type: .string, isRequired: true))
             }
             return ParquetField(name: column.name, fieldId: column.id, type: type, isRequired: column.required)
         })

@@ -1,0 +1,61 @@
+import Buffer
+import Crypto
+
+/// An event refused on its own while the rest of its request is stored: a row of the
+/// `rejected` table (``TableDefinition/rejected``), buffered and committed like any event.
+///
+/// Retries of the same request store it once: its dedup key is a digest of the route and the
+/// event's bytes as sent.
+struct RejectedEvent: Sendable {
+    /// `segment` or `cloudevents`: the partition value, and which table the event was meant for.
+    var format: String
+    /// Position in the batch (nil for single-event routes).
+    var index: Int?
+    /// The event's JSON as sent.
+    var raw: ArraySlice<UInt8>
+    /// Every problem found, without the batch position (``ValidationIssue/reason``).
+    var reasons: [String]
+
+    init(format: String, index: Int?, raw: ArraySlice<UInt8>, reasons: [String]) {
+        self.format = format
+        self.index = index
+        self.raw = raw
+        self.reasons = reasons
+    }
+
+    init(format: String, index: Int?, raw: ArraySlice<UInt8>, errors: ValidationErrors) {
+        self.init(format: format, index: index, raw: raw, reasons: errors.issues.map(\.reason))
+    }
+
+    /// The row, cut to `maxEventBytes` of JSON (at a UTF-8 character boundary).
+    func bufferedEvent(request: IngestContext, source: String?, maxEventBytes: Int) -> BufferedEvent {
+        let kept = Self.prefix(raw, maxBytes: maxEventBytes)
+        var row = RowEncoder(capacity: kept.count + 128)
+        row.timestamp(RejectedColumn.receivedAt, request.receivedAt)
+        row.string(RejectedColumn.format, format)
+        row.string(RejectedColumn.route, request.route)
+        if let requestId = request.requestId { row.string(RejectedColumn.requestId, requestId) }
+        if let source { row.string(RejectedColumn.source, source) }
+        if let index { row.int32(RejectedColumn.batchIndex, Int32(clamping: index)) }
+        row.string(RejectedColumn.event, kept)
+        row.int32(RejectedColumn.eventBytes, Int32(clamping: raw.count))
+        row.stringList(RejectedColumn.reasons, reasons.map { Array($0.utf8) })
+
+        var digest = SHA256()
+        digest.update(data: Array(request.route.utf8))
+        digest.update(data: [0])
+        raw.withUnsafeBytes { digest.update(bufferPointer: $0) }
+        let key = [UInt8(ascii: "r")] + digest.finalize().prefix(16)
+        let partition = PartitionID(table: TableDefinition.rejected.name,
+                                    key: "\(format)/\(Timestamp.hourLabel(Timestamp.hours(request.receivedAt)))")
+        return BufferedEvent(partition: partition, receivedAt: request.receivedAt, payload: row.bytes, dedupKey: key)
+    }
+
+    /// The longest prefix of `bytes` of at most `maxBytes` that does not split a UTF-8 character.
+    static func prefix(_ bytes: ArraySlice<UInt8>, maxBytes: Int) -> ArraySlice<UInt8> {
+        guard bytes.count > maxBytes else { return bytes }
+        var end = bytes.startIndex + max(0, maxBytes)
+        while end > bytes.startIndex, bytes[end] & 0xC0 == 0x80 { end -= 1 }
+        return bytes[bytes.startIndex..<end]
+    }
+}
