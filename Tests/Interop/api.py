@@ -191,6 +191,28 @@ def _shape_and_key(events: list[dict]) -> tuple[TableShape, str]:
     return (EVENTS, "messageId") if "messageId" in events[0] else (CLOUDEVENTS, "id")
 
 
+def rejected_rows(server: FloeServer, flush: bool = True) -> list[dict]:
+    """Every row of the `rejected` table (none when it was never created), its `event` parsed back from JSON
+    when it is whole (`event_json`, else None)."""
+    if flush:
+        server.flush()
+    try:
+        rows = pyiceberg_rows(load_table(server.data_dir, "rejected"))
+    except NoSuchTableError:
+        return []
+    for row in rows:
+        try:
+            row["event_json"] = json.loads(row["event"])
+        except ValueError:
+            row["event_json"] = None
+    return rows
+
+
+def rejected_with(server: FloeServer, key: str, value, flush: bool = True) -> list[dict]:
+    """Rows of `rejected` whose event (a JSON object) has `key` == `value`."""
+    return [r for r in rejected_rows(server, flush) if isinstance(r["event_json"], dict) and r["event_json"].get(key) == value]
+
+
 def assert_stored(server: FloeServer, sent: list[dict], window: Window, flush: bool = True) -> list[dict]:
     """After a flush, each of `sent` (as `tables.expected_*` reads them) is in its table once, with its values.
 

@@ -1,7 +1,8 @@
 """Every error status of docs/design.md §3 from a request that deserves it, in Floe's envelope
-`{"success":false,"error":"...","errors":[...]}`, and nothing of a rejected request stored.
+`{"success":false,"error":"...","errors":[...]}`, and nothing of a refused request stored; and per-event
+acceptance: in a batch only the invalid events are refused, each recorded in the `rejected` table.
 
-400, 413 and 415 share one server; 429, 503 and 507 each need their own configuration.
+400, 413 and 415 share one server; strict batches, 429, 503 and 507 each need their own configuration.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import segment.analytics.request as segment_request
 from segment.analytics.client import Client as SegmentClient
 
 from api import (as_stored, assert_accepted, assert_error, assert_not_stored, assert_stored, deflated, dumps, gzipped,
-                 retry_after, rows_with_keys, segment_message, unique)
+                 rejected_rows, rejected_with, retry_after, rows_with_keys, segment_message, unique)
 from corpus import CLOUDEVENTS_JSON, Window
 from floe_server import FloeLauncher, FloeServer
 from tables import CLOUDEVENTS, EVENTS
@@ -24,6 +25,33 @@ def server(floe_launcher: FloeLauncher):
     server = floe_launcher.new("errors").start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def strict(floe_launcher: FloeLauncher):
+    server = floe_launcher.new("errors-strict", env={"FLOE_STRICT_BATCHES": "1"}).start()
+    yield server
+    server.stop()
+
+
+def assert_partly_accepted(response, accepted: int, rejected: dict[int, str]) -> dict:
+    """200 with `accepted` valid events and one `errors` entry per rejected index, its reasons naming the field."""
+    body = assert_accepted(response, count=accepted)
+    assert body["accepted"] == accepted and body["rejected"] == len(rejected), body
+    errors = {e["index"]: e["reasons"] for e in body.get("errors", [])}
+    assert set(errors) == set(rejected), f"rejected indexes {sorted(errors)}, want {sorted(rejected)}: {body}"
+    for index, field in rejected.items():
+        assert any(field.lower() in reason.lower() for reason in errors[index]), f"[{index}] {field}: {errors[index]}"
+    return body
+
+
+def assert_recorded(row: dict, route: str, index: int | None, field: str, sent) -> None:
+    """A `rejected` row: where it came from, why, and the event as sent."""
+    assert row["route"] == route and row["batch_index"] == index, row
+    assert any(field.lower() in reason.lower() for reason in row["reasons"]), row["reasons"]
+    assert row["event_json"] == sent, f"recorded {row['event']!r}, sent {sent!r}"
+    assert row["event_bytes"] == len(row["event"].encode()), row
+    assert row["request_id"] and row["received_at"] is not None, row
 
 
 def cloudevent(**fields) -> dict:
@@ -85,27 +113,45 @@ SEGMENT_RULES = [
 
 
 @pytest.mark.parametrize("message,field", [(m, f) for _, m, f in SEGMENT_RULES], ids=[n for n, _, _ in SEGMENT_RULES])
-def test_each_validation_rule_rejects_a_batch(server: FloeServer, message, field: str):
+def test_each_validation_rule_rejects_only_its_event_in_a_batch(server: FloeServer, message, field: str):
     good = segment_message("track")
-    response = server.post("/v1/batch", dumps({"batch": [good, message]}))
-    body = assert_error(response, 400, field)
+    window = Window.open()
+    assert_partly_accepted(server.post("/v1/batch", dumps({"batch": [good, message]})), 1, {1: field})
+    window.close()
+    assert_stored(server, [as_stored(good)], window)
+    if isinstance(message, dict):
+        assert_not_stored(server, EVENTS, [message["messageId"]])
+        [row] = [r for r in rejected_with(server, "messageId", message["messageId"]) if r["route"] == "/v1/batch"]
+        assert_recorded(row, "/v1/batch", 1, field, message)
+        assert row["format"] == "segment" and row["source"] is None, row
+
+
+@pytest.mark.parametrize("message,field", [(m, f) for _, m, f in SEGMENT_RULES], ids=[n for n, _, _ in SEGMENT_RULES])
+def test_strict_batches_refuse_the_whole_batch(strict: FloeServer, message, field: str):
+    good = segment_message("track")
+    body = assert_error(strict.post("/v1/batch", dumps({"batch": [good, message]})), 400, field)
     assert any(e.startswith("batch[1]") for e in body["errors"]), f"the error names the index: {body}"
     assert not any(e.startswith("batch[0]") for e in body["errors"]), f"the good message has no error: {body}"
     keys = [good["messageId"]] + ([message["messageId"]] if isinstance(message, dict) else [])
-    assert_not_stored(server, EVENTS, keys)
+    assert_not_stored(strict, EVENTS, keys)
+    if isinstance(message, dict):
+        assert not rejected_with(strict, "messageId", message["messageId"], flush=False)
 
 
 SINGLE_RULES = [(n, m, f) for n, m, f in SEGMENT_RULES if isinstance(m, dict) and n not in ("unknown-type", "missing-type")]
 
 
 @pytest.mark.parametrize("message,field", [(m, f) for _, m, f in SINGLE_RULES], ids=[n for n, _, _ in SINGLE_RULES])
-def test_each_validation_rule_rejects_a_single_message(server: FloeServer, message: dict, field: str):
+def test_each_validation_rule_rejects_a_single_message_and_records_it(server: FloeServer, message: dict, field: str):
     response = server.post(f"/v1/{message['type']}", dumps(message))
     assert_error(response, 400, field)
     assert_not_stored(server, EVENTS, [message["messageId"]])
+    # the same message objects were sent in batches above: this route's record only
+    [row] = [r for r in rejected_with(server, "messageId", message["messageId"], flush=False) if r["route"] != "/v1/batch"]
+    assert_recorded(row, f"/v1/{message['type']}", None, field, message)
 
 
-def test_a_batch_with_several_bad_events_lists_every_error_with_its_index(server: FloeServer):
+def test_a_batch_with_several_bad_events_stores_the_good_ones_and_records_every_bad_one(server: FloeServer):
     batch = [
         segment_message("track"),                           # 0: fine
         segment_message("track", event=None),               # 1: event
@@ -117,20 +163,57 @@ def test_a_batch_with_several_bad_events_lists_every_error_with_its_index(server
         segment_message("screen", timestamp="not a time"),  # 7: timestamp
         segment_message("track", properties=["x"]),         # 8: properties
     ]
-    body = assert_error(server.post("/v1/batch", dumps({"batch": batch})), 400)
     wanted = {1: "event", 2: "userId", 4: "previousId", 5: "groupId", 6: "type", 7: "timestamp", 8: "properties"}
-    for index, field in wanted.items():
-        assert any(e.startswith(f"batch[{index}]") and field in e for e in body["errors"]), \
-            f"no error for batch[{index}].{field} in {body['errors']}"
-    assert not any(e.startswith(("batch[0]", "batch[3]")) for e in body["errors"]), body["errors"]
-    assert "7" in body["error"], f"the summary counts the errors: {body['error']}"
-    assert_not_stored(server, EVENTS, [m["messageId"] for m in batch])
+    window = Window.open()
+    response = server.post("/v1/batch", dumps({"batch": batch}), headers={"X-Request-Id": "req-several-bad"})
+    assert_partly_accepted(response, 2, wanted)
+    window.close()
+    assert_stored(server, [as_stored(batch[0]), as_stored(batch[3])], window)
+    assert_not_stored(server, EVENTS, [batch[i]["messageId"] for i in wanted])
+    rows = [r for r in rejected_rows(server, flush=False) if r["request_id"] == "req-several-bad"]
+    assert sorted(r["batch_index"] for r in rows) == sorted(wanted), rows
+    for row in rows:
+        assert_recorded(row, "/v1/batch", row["batch_index"], wanted[row["batch_index"]], batch[row["batch_index"]])
+
+
+def test_a_retried_batch_records_its_rejected_event_once(server: FloeServer):
+    good, bad = segment_message("track"), segment_message("track", event=None)
+    body = dumps({"batch": [good, bad]})
+    for _ in range(3):
+        assert_partly_accepted(server.post("/v1/batch", body), 1, {1: "event"})
+    server.flush()
+    assert len(rows_with_keys(server, EVENTS, [good["messageId"]])) == 1
+    assert len(rejected_with(server, "messageId", bad["messageId"], flush=False)) == 1
+
+
+def test_an_event_over_the_per_event_limit_is_rejected_on_its_own_cut_at_the_limit(server: FloeServer):
+    good, big = segment_message("track"), padded_track(40 << 10)
+    assert_partly_accepted(server.post("/v1/batch", dumps({"batch": [good, big]})), 1, {1: "limit"})
+    server.flush()
+    assert len(rows_with_keys(server, EVENTS, [good["messageId"]])) == 1
+    [row] = [r for r in rejected_rows(server, flush=False) if big["messageId"] in r["event"]]
+    assert row["event_bytes"] == len(dumps(big)) and len(row["event"].encode()) == 32 << 10, \
+        (row["event_bytes"], len(row["event"].encode()))
+    assert row["event_json"] is None and dumps(big).decode().startswith(row["event"]), "the event is cut, not changed"
+
+
+def test_rejections_are_counted_per_reason(server: FloeServer):
+    def count(reason: str) -> float:
+        text = server.get("/metrics").text
+        prefix = f'floe_events_rejected_total{{reason="{reason}"}} '
+        return sum(float(line[len(prefix):]) for line in text.splitlines() if line.startswith(prefix))
+
+    before = count("groupId: is required for group")
+    batch = [segment_message("group", groupId=None), segment_message("group", groupId=None), segment_message("track")]
+    assert_partly_accepted(server.post("/v1/batch", dumps({"batch": batch})), 1, {0: "groupId", 1: "groupId"})
+    assert count("groupId: is required for group") == before + 2
 
 
 def test_a_bad_batch_level_sent_at_is_400(server: FloeServer):
     message = segment_message("track")
     assert_error(server.post("/v1/batch", dumps({"batch": [message], "sentAt": "last tuesday"})), 400, "sentAt")
     assert_not_stored(server, EVENTS, [message["messageId"]])
+    assert not rejected_with(server, "messageId", message["messageId"], flush=False)
 
 
 # ---------------------------------------------------------------------- 400: CloudEvents validation
@@ -151,14 +234,17 @@ CLOUDEVENT_RULES = [
 
 
 @pytest.mark.parametrize("event,field", [(e, f) for _, e, f in CLOUDEVENT_RULES], ids=[n for n, _, _ in CLOUDEVENT_RULES])
-def test_each_cloudevent_rule_rejects_the_event(server: FloeServer, event: dict, field: str):
+def test_each_cloudevent_rule_rejects_the_event_and_records_it(server: FloeServer, event: dict, field: str):
     assert_error(server.post("/events", dumps(event), content_type=CLOUDEVENTS_JSON), 400, field)
     if isinstance(event.get("id"), str) and event["id"]:
         assert_not_stored(server, CLOUDEVENTS, [event["id"]])
+        [row] = rejected_with(server, "id", event["id"], flush=False)
+        assert_recorded(row, "/events", None, field, event)
+        assert row["format"] == "cloudevents"
 
 
 @pytest.mark.parametrize("missing", ["id", "source", "type", "specversion"])
-def test_binary_mode_without_a_required_attribute_is_400(server: FloeServer, missing: str):
+def test_binary_mode_without_a_required_attribute_is_400_and_recorded(server: FloeServer, missing: str):
     event_id = unique("bin")
     headers = {"ce-specversion": "1.0", "ce-id": event_id, "ce-source": "/tests/bin", "ce-type": "com.example.bin",
                "Content-Type": "application/json"}
@@ -167,18 +253,33 @@ def test_binary_mode_without_a_required_attribute_is_400(server: FloeServer, mis
         headers["ce-specversion"] = "0.3"  # without any ce-specversion it is not binary mode at all
     response = server.http.post(server.url + "/events", headers=headers, data=b'{"a":1}', timeout=60)
     assert_error(response, 400, missing)
-    assert_not_stored(server, CLOUDEVENTS, [event_id])
+    if missing != "id":
+        assert_not_stored(server, CLOUDEVENTS, [event_id])
+        [row] = rejected_with(server, "ce-id", event_id, flush=False)
+        assert row["event_json"]["data"] == '{"a":1}' and row["route"] == "/events", row
 
 
-def test_a_cloudevents_batch_lists_every_error_with_its_index(server: FloeServer):
+def test_a_cloudevents_batch_stores_the_good_events_and_lists_every_error_with_its_index(server: FloeServer):
     batch = [cloudevent(), cloudevent(id=None), cloudevent(), cloudevent(source=None, type=None),
              cloudevent(specversion="0.3")]
-    body = assert_error(server.post("/events/batch", dumps({"events": batch})), 400)
-    for index, field in [(1, "id"), (3, "source"), (3, "type"), (4, "specversion")]:
-        assert any(e.startswith(f"batch[{index}]") and field in e for e in body["errors"]), \
-            f"no error for [{index}].{field} in {body['errors']}"
-    assert len(body["errors"]) == 4, body["errors"]
-    assert_not_stored(server, CLOUDEVENTS, [e["id"] for e in batch if "id" in e])
+    window = Window.open()
+    body = assert_partly_accepted(server.post("/events/batch", dumps({"events": batch})), 2,
+                                  {1: "id", 3: "source", 4: "specversion"})
+    window.close()
+    reasons = {e["index"]: e["reasons"] for e in body["errors"]}
+    assert len(reasons[3]) == 2 and any("type" in r for r in reasons[3]), reasons
+    assert_stored(server, [batch[0], batch[2]], window)
+    assert_not_stored(server, CLOUDEVENTS, [batch[3]["id"], batch[4]["id"]])
+    for index in (3, 4):
+        [row] = rejected_with(server, "id", batch[index]["id"], flush=False)
+        assert_recorded(row, "/events/batch", index, "source" if index == 3 else "specversion", batch[index])
+
+
+def test_strict_cloudevents_batches_refuse_the_whole_batch(strict: FloeServer):
+    batch = [cloudevent(), cloudevent(id=None), cloudevent(), cloudevent(source=None, type=None)]
+    body = assert_error(strict.post("/events/batch", dumps({"events": batch})), 400)
+    assert len(body["errors"]) == 3, body["errors"]
+    assert_not_stored(strict, CLOUDEVENTS, [e["id"] for e in batch if "id" in e])
 
 
 # ---------------------------------------------------------------------- 413

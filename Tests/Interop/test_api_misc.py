@@ -276,6 +276,7 @@ def test_metrics_are_prometheus_text(server: FloeServer):
     assert_accepted(server.post("/v1/batch", dumps({"batch": batch})))
     assert_accepted(server.post("/v1/batch", dumps({"batch": batch})))  # duplicates
     assert_error(server.post("/v1/batch", b"{"), 400)
+    assert_accepted(server.post("/v1/batch", dumps({"batch": [segment_message("track", event=None)]})), count=0)
     event = {"specversion": "1.0", "id": unique("m"), "source": "/m", "type": "com.example.metrics"}
     assert_accepted(server.post("/events", dumps(event), content_type=CLOUDEVENTS_JSON))
     server.flush()
@@ -294,7 +295,8 @@ def test_metrics_are_prometheus_text(server: FloeServer):
     assert value("floe_events_accepted_total", table="events") >= 3
     assert value("floe_events_accepted_total", table="cloudevents") >= 1
     assert value("floe_events_deduplicated_total", table="events") >= 3
-    assert value("floe_events_rejected_total") >= 1
+    assert value("floe_events_refused_total") >= 1
+    assert value("floe_events_rejected_total", reason="event: is required for track") >= 1
     assert value("floe_http_requests_total", route="/v1/batch", method="POST", status="200") >= 2
     assert value("floe_http_requests_total", route="/v1/batch", method="POST", status="400") >= 1
     names = {name for name, _ in samples}

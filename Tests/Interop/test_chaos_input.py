@@ -4,7 +4,9 @@ Truncated JSON, wrong types, strings and bodies over the limits, deep nesting, i
 types, gzip/deflate garbage and bombs, unknown encodings, header abuse (very long, many, duplicated and odd
 headers), and malformed HTTP framing over raw sockets (bad Content-Length, chunking). Every request carries a
 marker (`chaosbad-...` as anonymousId / messageId / CloudEvent id) and:
-- is answered 4xx, never 5xx, and the connection is not dropped for well-formed HTTP;
+- is answered 4xx, never 5xx, and the connection is not dropped for well-formed HTTP; a batch whose every
+  event is broken (but whose body is JSON of the right shape) is answered 200 with every event rejected
+  (per-event acceptance, docs/design.md §3);
 - the server stays up (/health) and its RSS grows by less than 150 MB;
 - after /debug/flush no row of either table carries a marker, while control events sent in between are stored.
 """
@@ -71,9 +73,16 @@ def valid_request(draw) -> tuple[str, dict | list, str]:
 
 
 def first_event(value) -> dict:
+    return all_events(value)[0]
+
+
+def all_events(value) -> list:
     if isinstance(value, list):
-        return value[0]
-    return value["batch"][0] if "batch" in value else value
+        return value
+    return value["batch"] if "batch" in value else [value]
+
+
+BATCH_ROUTES = ("/v1/batch", "/v1/import", "/events/batch")
 
 
 WRONG_STRING = [{}, [], [1], {"a": 1}, True]
@@ -105,7 +114,10 @@ class Sender:
         self.sent = 0
         self.statuses: dict[int, int] = {}
 
-    def post(self, path: str, body: bytes, headers: dict, allowed=range(400, 500), what: str = "") -> int:
+    def post(self, path: str, body: bytes, headers: dict, allowed=range(400, 500), what: str = "",
+             rejected: int | None = None) -> int:
+        """`rejected`: the body is a batch of that many broken events, which may also be answered 200 with
+        every one of them rejected (and none accepted)."""
         self.sent += 1
         try:
             response = self.http.post(self.server.url + path, data=body, headers=headers, timeout=30)
@@ -114,6 +126,11 @@ class Sender:
                                  f"connection failed: {error!r}") from None
         status = response.status_code
         self.statuses[status] = self.statuses.get(status, 0) + 1
+        if status == 200 and rejected is not None:
+            answer = response.json()
+            assert answer.get("accepted") == 0 and answer.get("rejected") == rejected, \
+                f"{what}: POST {path}: a batch of {rejected} broken events was answered {response.text[:300]}"
+            return status
         assert status in allowed, f"{what}: POST {path} ({len(body)} bytes, headers " \
                                   f"{ {k: v[:80] for k, v in headers.items()} }, body {body[:200]!r}): " \
                                   f"{status} {response.text[:300]}"
@@ -162,11 +179,18 @@ def run_wrong_types(sender: Sender, n: int) -> None:
                 wrong = data.draw(st.sampled_from([5, "bogus", None, "", [], "Track "]), label="value")
             else:
                 wrong = data.draw(st.sampled_from(SEGMENT_WRONG[field]), label="value")
+        broken = None
         if event is not None:
-            event[field] = wrong
-            if field == "anonymousId":
-                event["userId"] = None  # the remaining identity is the wrong one
-        sender.post(path, dumps(value), {"Content-Type": content_type}, allowed={400}, what=f"wrong type of {field}")
+            # every event of a batch is broken, so that none of them may be stored
+            broken = all_events(value)
+            for each in broken:
+                each[field] = wrong
+                if field == "anonymousId":
+                    each["userId"] = None  # the remaining identity is the wrong one
+        elif isinstance(value["batch"], list) and value["batch"]:
+            broken = value["batch"]  # elements that are not objects
+        sender.post(path, dumps(value), {"Content-Type": content_type}, allowed={400}, what=f"wrong type of {field}",
+                    rejected=len(broken) if path in BATCH_ROUTES and broken else None)
 
     wrong_types()
 
@@ -276,10 +300,11 @@ def run_over_limits(sender: Sender, n: int) -> None:
     @given(st.sampled_from(["event-field", "batch-body", "single-body", "cloudevent-data", "ce-batch", "gzip-batch"]),
            st.integers(1, 300_000))
     def over_limits(case, extra):
-        if case == "event-field":  # one event of a batch over 32 KB
+        rejected = None
+        if case == "event-field":  # the event of a batch over 32 KB: rejected on its own, or (strict) 413
             m = message("track")
             m["properties"] = {"blob": "x" * (MAX_EVENT + extra % 100_000)}
-            path, body, headers = "/v1/batch", dumps({"batch": [message("identify"), m]}), {}
+            path, body, headers, rejected = "/v1/batch", dumps({"batch": [m]}), {}, 1
         elif case == "single-body":
             m = message("page")
             m["name"] = "é" * (MAX_EVENT // 2 + extra % 50_000)
@@ -297,7 +322,8 @@ def run_over_limits(sender: Sender, n: int) -> None:
             path, body, headers = "/v1/batch", dumps({"batch": messages}), {}
             if case == "gzip-batch":
                 body, headers = gzip.compress(body), {"Content-Encoding": "gzip"}
-        sender.post(path, body, {"Content-Type": "application/json", **headers}, allowed={413}, what=case)
+        sender.post(path, body, {"Content-Type": "application/json", **headers}, allowed={413}, what=case,
+                    rejected=rejected)
 
     over_limits()
 
@@ -313,11 +339,11 @@ def run_header_abuse(sender: Sender, n: int) -> None:
     @given(valid_request(), st.data())
     def header_abuse(request, data):
         path, value, content_type = request
-        event = first_event(value)
-        if path.startswith("/events"):
-            event.pop("id")
-        else:
-            event.pop("anonymousId"), event.pop("userId", None)
+        for event in all_events(value):
+            if path.startswith("/events"):
+                event.pop("id")
+            else:
+                event.pop("anonymousId"), event.pop("userId", None)
         headers = {"Content-Type": content_type}
         case = data.draw(st.sampled_from(["long", "many", "odd-name", "odd-value", "duplicate-type"]))
         if case == "long":
@@ -335,7 +361,8 @@ def run_header_abuse(sender: Sender, n: int) -> None:
         body = dumps(value)
         if headers.get("Content-Encoding"):
             headers.pop("Content-Encoding")  # an odd encoding value is run_encodings' business
-        sender.post(path, body, headers, allowed=range(400, 500), what=f"header abuse {case}")
+        sender.post(path, body, headers, allowed=range(400, 500), what=f"header abuse {case}",
+                    rejected=len(all_events(value)) if path in BATCH_ROUTES else None)
 
     header_abuse()
 

@@ -53,6 +53,12 @@ struct Ingestor: Sendable {
         guard let batchArray, tape.kind(batchArray) == .array else {
             throw reject(APIError.badRequest("\"batch\" must be an array of messages"), events: 1)
         }
+        // A bad envelope is the request's fault, not one event's: refused as a whole.
+        if let sentAt = fields.sentAt, tape.kind(sentAt) != .string || Timestamp.parse(tape.stringBytes(sentAt)) == nil {
+            throw reject(APIError.invalid(ValidationErrors([ValidationIssue(index: nil, field: "sentAt",
+                                                                            message: "is not an ISO-8601 timestamp")])),
+                         events: tape.elements(of: batchArray).count)
+        }
         let normalizer = SegmentNormalizer(tape: tape, request: request)
         let messages = tape.elements(of: batchArray)
         if strict { try checkEventSizes(messages, in: tape) }

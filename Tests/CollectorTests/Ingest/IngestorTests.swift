@@ -1,0 +1,128 @@
+import Buffer
+@testable import Collector
+import Foundation
+import Logging
+import Parquet
+import Testing
+
+/// Per-event acceptance (docs/design.md §3) against a real buffer: what is stored where, and what is answered.
+@Suite("Ingestor")
+struct IngestorTests {
+    private func makeBuffer() throws -> EventBuffer {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ingestor-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return try EventBuffer(configuration: BufferConfiguration(path: directory.appendingPathComponent("buffer.db").path),
+                               logger: Logger(label: "test"))
+    }
+
+    private let request = IngestContext(receivedAt: 1_790_000_000_000_000, clientIP: nil, route: "/v1/batch", requestId: "req-1")
+    private let open: Ingestor.Authorize = { _ in "key-abc" }
+
+    /// The buffered rows of `table`, decoded into Parquet columns.
+    private func columns(_ buffer: EventBuffer, _ table: TableDefinition) async throws -> (rows: Int, columns: [ColumnData]) {
+        var decoder = RowBatchDecoder(table: table)
+        for partition in buffer.stats().keys where partition.table == table.name {
+            for row in try await buffer.rows(in: partition, limit: 1_000) { try decoder.append(row.payload) }
+        }
+        return (decoder.rowCount, decoder.columns())
+    }
+
+    private func strings(_ column: ColumnData) -> [String] {
+        guard case .byteArray(let buffer, _) = column else { return [] }
+        return (0..<buffer.count).map {
+            String(decoding: buffer.bytes[Int(buffer.offsets[$0])..<Int(buffer.offsets[$0 + 1])], as: UTF8.self)
+        }
+    }
+
+    private let batch = Array("""
+        {"batch":[{"type":"track","userId":"u1","event":"a","messageId":"m1"},
+                  {"type":"track","userId":"u2","messageId":"m2"},
+                  {"type":"identify","messageId":"m3"}]}
+        """.utf8)
+
+    @Test("a batch stores its valid events and records each invalid one, with its reasons, in one transaction")
+    func perEvent() async throws {
+        let buffer = try makeBuffer()
+        let ingestor = Ingestor(buffer: buffer, metrics: IngestMetrics())
+        let outcome = try await ingestor.segmentBatch(batch, request: request, authorize: open)
+        #expect(outcome.accepted == 1 && outcome.rejected.map(\.index) == [1, 2])
+        #expect(outcome.rejected[0].reasons == ["event: is required for track"])
+        #expect(outcome.rejected[1].reasons == ["userId: userId or anonymousId is required"])
+        #expect(try await columns(buffer, .events).rows == 1)
+
+        let rejected = try await columns(buffer, .rejected)
+        #expect(rejected.rows == 2)
+        #expect(strings(rejected.columns[RejectedColumn.route]) == ["/v1/batch", "/v1/batch"])
+        #expect(strings(rejected.columns[RejectedColumn.requestId]) == ["req-1", "req-1"])
+        #expect(strings(rejected.columns[RejectedColumn.source]) == ["key-abc", "key-abc"])
+        #expect(strings(rejected.columns[RejectedColumn.event]) == [
+            #"{"type":"track","userId":"u2","messageId":"m2"}"#, #"{"type":"identify","messageId":"m3"}"#,
+        ])
+        guard case .list(let offsets, _, let elements) = rejected.columns[RejectedColumn.reasons] else {
+            Issue.record("reasons is not a list")
+            return
+        }
+        #expect(offsets == [0, 1, 2])
+        #expect(strings(elements) == ["event: is required for track", "userId: userId or anonymousId is required"])
+
+        // The same request again: acknowledged, nothing stored twice.
+        let again = try await ingestor.segmentBatch(batch, request: request, authorize: open)
+        #expect(again.duplicates == 3)
+        #expect(try await columns(buffer, .rejected).rows == 2)
+    }
+
+    @Test("strict batches refuse the whole batch and store nothing")
+    func strict() async throws {
+        let buffer = try makeBuffer()
+        var ingestor = Ingestor(buffer: buffer, metrics: IngestMetrics())
+        ingestor.strict = true
+        await #expect {
+            _ = try await ingestor.segmentBatch(batch, request: request, authorize: open)
+        } throws: { error in
+            (error as? APIError)?.status.code == 400 && (error as? APIError)?.errors.count == 2
+        }
+        #expect(buffer.stats().isEmpty)
+    }
+
+    @Test("an invalid single event is recorded, then answered 400")
+    func single() async throws {
+        let buffer = try makeBuffer()
+        let ingestor = Ingestor(buffer: buffer, metrics: IngestMetrics())
+        await #expect {
+            _ = try await ingestor.segmentMessage(Array(#"{"userId":"u"}"#.utf8), type: .track, request: request, authorize: open)
+        } throws: { error in
+            (error as? APIError)?.status.code == 400
+        }
+        let rejected = try await columns(buffer, .rejected)
+        #expect(rejected.rows == 1 && strings(rejected.columns[RejectedColumn.event]) == [#"{"userId":"u"}"#])
+        #expect(try await columns(buffer, .events).rows == 0)
+    }
+
+    @Test("an event over the per-event limit is rejected on its own, cut at the limit on a character boundary")
+    func oversized() async throws {
+        let buffer = try makeBuffer()
+        var ingestor = Ingestor(buffer: buffer, metrics: IngestMetrics())
+        ingestor.maxEventBytes = 64
+        let big = #"{"type":"track","userId":"u","event":"éééééééééééééééééééééééééééééééééé"}"#
+        let body = Array(#"{"batch":[{"type":"track","userId":"u1","event":"a"},\#(big)]}"#.utf8)
+        let outcome = try await ingestor.segmentBatch(body, request: request, authorize: open)
+        #expect(outcome.accepted == 1 && outcome.rejected.first?.reasons == ["event is over the limit of 64 bytes per event"])
+        let rejected = try await columns(buffer, .rejected)
+        let kept = strings(rejected.columns[RejectedColumn.event])
+        #expect(kept.count == 1 && big.hasPrefix(kept[0]) && kept[0].utf8.count <= 64 && kept[0].utf8.count >= 63)
+        guard case .int32(let sizes, _) = rejected.columns[RejectedColumn.eventBytes] else { return }
+        #expect(sizes == [Int32(big.utf8.count)])
+    }
+
+    @Test("a body that is not a batch is refused as a whole")
+    func wholeBody() async throws {
+        let buffer = try makeBuffer()
+        let ingestor = Ingestor(buffer: buffer, metrics: IngestMetrics())
+        for body in [#"{"batch":5}"#, #"[1]"#, #"{"batch":[{"type":"track","userId":"u","event":"e"}],"sentAt":"never"}"#] {
+            await #expect(throws: APIError.self) {
+                _ = try await ingestor.segmentBatch(Array(body.utf8), request: request, authorize: open)
+            }
+        }
+        #expect(buffer.stats().isEmpty)
+    }
+}
