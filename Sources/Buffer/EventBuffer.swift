@@ -175,6 +175,9 @@ public final class EventBuffer: Sendable {
                             }
                         }
                         outcomes[position].duplicates += duplicates.count
+                        if !duplicates.isEmpty {
+                            outcomes[position].duplicatesByTable[part.partition.table, default: 0] += duplicates.count
+                        }
                         outcomes[position].stored += part.count - duplicates.count
                         guard duplicates.count < part.count else { continue }
                         let slot: Int

@@ -49,10 +49,13 @@ public struct BufferedEvent: Sendable {
 public struct AppendOutcome: Sendable, Equatable {
     public var stored: Int
     public var duplicates: Int
+    /// `duplicates` by table (tables with none are left out).
+    public var duplicatesByTable: [String: Int] = [:]
 
-    public init(stored: Int, duplicates: Int) {
+    public init(stored: Int, duplicates: Int, duplicatesByTable: [String: Int] = [:]) {
         self.stored = stored
         self.duplicates = duplicates
+        self.duplicatesByTable = duplicatesByTable
     }
 }
 

@@ -211,20 +211,24 @@ struct Ingestor: Sendable {
             guard let maxEventBytes, let raw = tape?.raw(entry), raw.count > maxEventBytes else { return true }
             // Fixed text (a bounded metric label); the event's size is in the row's `event_bytes`.
             let reason = "event is over the limit of \(maxEventBytes) bytes per event"
-            rejected.append(RejectedEvent(format: format, index: index, raw: raw, reasons: [reason]))
+            rejected.append(RejectedEvent(format: format, index: index, raw: raw, reasons: [reason],
+                                          identity: tape.flatMap { RejectedEvent.identity(format: format, tape: $0, entry: entry) }))
             issues.append(ValidationIssue(index: index, field: nil, message: reason))
             return false
         }
 
         mutating func add(_ result: Result<BufferedEvent, ValidationErrors>, entry: Int, index: Int?) {
-            add(result, raw: tape?.raw(entry) ?? [], index: index)
+            add(result, raw: tape?.raw(entry) ?? [], index: index,
+                identity: tape.flatMap { RejectedEvent.identity(format: format, tape: $0, entry: entry) })
         }
 
-        mutating func add(_ result: Result<BufferedEvent, ValidationErrors>, raw: ArraySlice<UInt8>, index: Int?) {
+        mutating func add(_ result: Result<BufferedEvent, ValidationErrors>, raw: ArraySlice<UInt8>, index: Int?,
+                          identity: [UInt8]? = nil) {
             switch result {
             case .success(let event): events.append(event)
             case .failure(let errors):
-                rejected.append(RejectedEvent(format: format, index: index, raw: raw, errors: errors))
+                rejected.append(RejectedEvent(format: format, index: index, raw: raw, reasons: errors.issues.map(\.reason),
+                                              identity: identity))
                 issues += errors.issues
             }
         }
@@ -260,9 +264,10 @@ struct Ingestor: Sendable {
         }
         do {
             let outcome = try await buffer.append(rows)
-            metrics.accepted(table: table, stored: min(outcome.stored, events.count), duplicates: outcome.duplicates)
+            let duplicates = outcome.duplicatesByTable[table] ?? 0
+            metrics.accepted(table: table, stored: events.count - duplicates, duplicates: duplicates)
             for event in rejected { metrics.rejected(reasons: event.reasons) }
-            return Outcome(accepted: events.count, duplicates: outcome.duplicates, rejected: rejected)
+            return Outcome(accepted: events.count, duplicates: duplicates, rejected: rejected)
         } catch let error as BufferError {
             metrics.refused(rows.count)
             throw APIError.buffer(error)

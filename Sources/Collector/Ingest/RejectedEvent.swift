@@ -4,8 +4,8 @@ import Crypto
 /// An event refused on its own while the rest of its request is stored: a row of the
 /// `rejected` table (``TableDefinition/rejected``), buffered and committed like any event.
 ///
-/// Retries of the same request store it once: its dedup key is a digest of the route and the
-/// event's bytes as sent.
+/// Retries of the same request store it once: its dedup key is the event's own identity when it
+/// has one (`messageId`; CloudEvents `source` and `id`), else a digest of the route and its bytes.
 struct RejectedEvent: Sendable {
     /// `segment` or `cloudevents`: the partition value, and which table the event was meant for.
     var format: String
@@ -15,16 +15,34 @@ struct RejectedEvent: Sendable {
     var raw: ArraySlice<UInt8>
     /// Every problem found, without the batch position (``ValidationIssue/reason``).
     var reasons: [String]
+    /// The event's own identity, when it has a usable one (see ``identity(format:tape:entry:)``).
+    var identity: [UInt8]?
 
-    init(format: String, index: Int?, raw: ArraySlice<UInt8>, reasons: [String]) {
+    init(format: String, index: Int?, raw: ArraySlice<UInt8>, reasons: [String], identity: [UInt8]? = nil) {
         self.format = format
         self.index = index
         self.raw = raw
         self.reasons = reasons
+        self.identity = identity
     }
 
-    init(format: String, index: Int?, raw: ArraySlice<UInt8>, errors: ValidationErrors) {
-        self.init(format: format, index: index, raw: raw, reasons: errors.issues.map(\.reason))
+    /// `messageId` of a Segment message, or `source` NUL `id` of a CloudEvent, when they are
+    /// non-empty strings: a retry re-encoded by a client (other spacing or key order) is still the
+    /// same event.
+    static func identity(format: String, tape: JSONTape, entry: Int) -> [UInt8]? {
+        guard tape.kind(entry) == .object else { return nil }
+        var messageId: ArraySlice<UInt8>?, source: ArraySlice<UInt8>?, id: ArraySlice<UInt8>?
+        for (key, value) in tape.members(of: entry) where tape.kind(value) == .string {
+            if tape.stringEquals(key, "messageId") { messageId = tape.stringBytes(value) }
+            else if tape.stringEquals(key, "source") { source = tape.stringBytes(value) }
+            else if tape.stringEquals(key, "id") { id = tape.stringBytes(value) }
+        }
+        if format == "segment" {
+            guard let messageId, !messageId.isEmpty else { return nil }
+            return [UInt8(ascii: "s")] + messageId
+        }
+        guard let source, let id, !source.isEmpty, !id.isEmpty else { return nil }
+        return [UInt8(ascii: "c")] + source + [0] + id
     }
 
     /// The row, cut to `maxEventBytes` of JSON (at a UTF-8 character boundary).
@@ -41,11 +59,16 @@ struct RejectedEvent: Sendable {
         row.int32(RejectedColumn.eventBytes, Int32(clamping: raw.count))
         row.stringList(RejectedColumn.reasons, reasons.map { Array($0.utf8) })
 
-        var digest = SHA256()
-        digest.update(data: Array(request.route.utf8))
-        digest.update(data: [0])
-        raw.withUnsafeBytes { digest.update(bufferPointer: $0) }
-        let key = [UInt8(ascii: "r")] + digest.finalize().prefix(16)
+        let key: [UInt8]
+        if let identity {
+            key = [UInt8(ascii: "r")] + identity
+        } else {
+            var digest = SHA256()
+            digest.update(data: Array(request.route.utf8))
+            digest.update(data: [0])
+            raw.withUnsafeBytes { digest.update(bufferPointer: $0) }
+            key = [UInt8(ascii: "r"), UInt8(ascii: "h")] + digest.finalize().prefix(16)
+        }
         let partition = PartitionID(table: TableDefinition.rejected.name,
                                     key: "\(format)/\(Timestamp.hourLabel(Timestamp.hours(request.receivedAt)))")
         return BufferedEvent(partition: partition, receivedAt: request.receivedAt, payload: row.bytes, dedupKey: key)

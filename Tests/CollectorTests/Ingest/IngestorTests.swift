@@ -67,7 +67,7 @@ struct IngestorTests {
 
         // The same request again: acknowledged, nothing stored twice.
         let again = try await ingestor.segmentBatch(batch, request: request, authorize: open)
-        #expect(again.duplicates == 3)
+        #expect(again.duplicates == 1)
         #expect(try await columns(buffer, .rejected).rows == 2)
     }
 

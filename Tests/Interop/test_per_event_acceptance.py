@@ -1,0 +1,93 @@
+"""Per-event acceptance with the real SDKs (docs/design.md §3): one malformed event among 99 valid ones.
+
+Segment's and RudderStack's Python SDKs send a `track` whose `event` is "" (the SDKs accept any string; Floe's
+validation, like Segment's API, needs a name), batched with 99 valid ones; the CloudEvents SDK's events are
+sent as one batch with one event whose `source` is missing. The SDK must see success; the 99 must land in their
+table and the one in `rejected`, exactly once, across a SIGKILL between receipt and flush and a replay of the
+same request afterwards (what an SDK retry after a lost answer looks like).
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+import rudderstack.analytics.request as rudder_request
+import segment.analytics.request as segment_request
+from cloudevents.core.bindings import http as ce_http
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent as CoreCloudEvent
+from rudderstack.analytics.client import Client as RudderClient
+from segment.analytics.client import Client as SegmentClient
+
+from api import Recorder, dumps, rejected_rows, rows_with_keys, unique
+from tables import CLOUDEVENTS, EVENTS
+
+BATCH_JSON = "application/cloudevents-batch+json"
+
+
+def assert_once(server, shape, keys: list[str]) -> None:
+    rows = rows_with_keys(server, shape, keys)
+    counts = {}
+    for row in rows:
+        counts[row[shape.key]] = counts.get(row[shape.key], 0) + 1
+    assert sorted(counts) == sorted(keys) and set(counts.values()) == {1}, \
+        f"{len(rows)} rows for {len(keys)} events; repeated: {[k for k, n in counts.items() if n > 1][:5]}"
+
+
+@pytest.mark.parametrize("sdk", ["segment", "rudderstack"])
+def test_one_malformed_event_among_99_with_the_sdk_survives_a_crash_exactly_once(floe, sdk: str):
+    server = floe()
+    Client, session = (SegmentClient, segment_request._session) if sdk == "segment" \
+        else (RudderClient, rudder_request._session)
+    errors = []
+    client = Client("write-key", host=server.url, upload_size=100, upload_interval=5, max_retries=0,
+                    on_error=lambda error, batch: errors.append(error))
+    user = unique(sdk)
+    with Recorder(session) as recorder:
+        for i in range(100):
+            client.track(user_id=user, event="" if i == 1 else f"Step {i}", properties={"i": i})
+        client.flush()
+        client.join()
+    assert not errors, errors
+    assert recorder.statuses() == [200], recorder.statuses()
+    [body] = recorder.bodies()
+    answer = recorder.requests[0]
+    sent = body["batch"]
+    bad = [m for m in sent if m["event"] == ""]
+    assert len(sent) == 100 and len(bad) == 1
+
+    server.restart("kill")  # between receipt and flush: nothing was committed yet
+    again = requests.post(server.url + "/v1/batch", data=dumps(body), headers={"Content-Type": "application/json"},
+                          timeout=60)
+    assert again.status_code == 200 and again.json()["duplicates"] == 99, again.text
+    assert again.json()["rejected"] == 1 and again.json()["errors"][0]["reasons"] == ["event: is required for track"]
+    server.flush()
+
+    assert_once(server, EVENTS, [m["messageId"] for m in sent if m["event"]])
+    recorded = [r for r in rejected_rows(server, flush=False) if bad[0]["messageId"] in r["event"]]
+    assert len(recorded) == 1, recorded
+    assert json.loads(recorded[0]["event"]) == bad[0] and recorded[0]["route"] == "/v1/batch"
+    assert answer[0].url.endswith("/v1/batch")
+
+
+def test_one_malformed_cloudevent_among_99_from_the_sdk_survives_a_crash_exactly_once(floe):
+    server = floe()
+    source = "/tests/" + unique("ce-sdk")
+    sent = [json.loads(ce_http.to_structured(CoreCloudEvent({"type": "com.example.perevent", "source": source},
+                                                            {"n": n}), JSONFormat()).body) for n in range(100)]
+    del sent[1]["source"]
+    body = dumps(sent)
+    first = requests.post(server.url + "/events/batch", data=body, headers={"Content-Type": BATCH_JSON}, timeout=60)
+    assert first.status_code == 200, first.text
+    assert first.json()["accepted"] == 99 and first.json()["rejected"] == 1
+    assert first.json()["errors"] == [{"index": 1, "reasons": ["source: is required"]}]
+
+    server.restart("kill")
+    again = requests.post(server.url + "/events/batch", data=body, headers={"Content-Type": BATCH_JSON}, timeout=60)
+    assert again.status_code == 200 and again.json()["duplicates"] == 99, again.text
+    server.flush()
+
+    assert_once(server, CLOUDEVENTS, [e["id"] for i, e in enumerate(sent) if i != 1])
+    recorded = [r for r in rejected_rows(server, flush=False) if sent[1]["id"] in r["event"]]
+    assert len(recorded) == 1 and recorded[0]["format"] == "cloudevents" and recorded[0]["batch_index"] == 1, recorded
