@@ -479,3 +479,26 @@ def test_the_buffer_byte_budget_answers_503(floe, tmp_path):
     assert_not_stored(server, EVENTS, [m["messageId"] for m in big])
     # The flush emptied the buffer: the budget has room again.
     assert_accepted(server.post("/v1/batch", dumps({"batch": big[:1]})))
+
+
+@pytest.mark.parametrize("megabytes", [5, 50, 100])
+def test_an_oversized_body_from_a_client_that_sends_it_all_first_is_answered_or_reset(server: FloeServer,
+                                                                                     megabytes: int):
+    """Python's urllib sends `Connection: close`, no `Expect: 100-continue`, and reads only after sending the
+    whole body: Floe reads up to 64 MiB past the limit and answers 413, or closes the connection (a reset)."""
+    import urllib.error
+    import urllib.request
+
+    body = dumps({"batch": [segment_message("track", properties={"p": "x" * (megabytes << 20)})]})
+    request = urllib.request.Request(server.url + "/v1/batch", data=body, headers={"Content-Type": "application/json"})
+    started = time.monotonic()
+    try:
+        urllib.request.urlopen(request, timeout=20)
+        raise AssertionError("an oversized body was accepted")
+    except urllib.error.HTTPError as error:
+        assert error.code == 413, error.read()
+    except (urllib.error.URLError, ConnectionError) as error:
+        assert megabytes > 64, f"{megabytes} MB: {error!r} instead of 413"
+        assert "reset" in repr(error).lower() or "broken pipe" in repr(error).lower(), repr(error)
+    assert time.monotonic() - started < 15, "the client waited for its timeout"
+    assert server.get("/health").status_code == 200

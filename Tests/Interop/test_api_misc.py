@@ -226,11 +226,23 @@ def test_cors_ignores_other_origins(cors_server: FloeServer):
     assert "Access-Control-Allow-Origin" not in post.headers
 
 
-def test_cors_wildcard(floe):
+def test_cors_wildcard_reflects_the_origin_and_allows_credentials(floe):
+    """A browser refuses `Access-Control-Allow-Origin: *` to a request with credentials: with `*`, every origin
+    is echoed back with `Access-Control-Allow-Credentials: true` (test_browser_cors.py runs it in Chromium)."""
     server = floe(env={"ALLOWED_ORIGINS": "*"})
-    response = server.post("/v1/batch", dumps({"batch": [segment_message("track")]}),
-                           headers={"Origin": "https://anywhere.example"})
-    assert response.headers.get("Access-Control-Allow-Origin") == "*"
+    for origin in ("https://anywhere.example", "http://localhost:3000"):
+        response = server.post("/v1/batch", dumps({"batch": [segment_message("track")]}), headers={"Origin": origin})
+        assert_accepted(response)
+        assert response.headers.get("Access-Control-Allow-Origin") == origin, dict(response.headers)
+        assert response.headers.get("Access-Control-Allow-Credentials") == "true"
+        assert "Origin" in response.headers.get("Vary", "")
+    preflight = server.http.options(server.url + "/v1/batch", timeout=60, headers={
+        "Origin": "https://anywhere.example", "Access-Control-Request-Method": "POST"})
+    assert preflight.headers.get("Access-Control-Allow-Origin") == "https://anywhere.example"
+    assert preflight.headers.get("Access-Control-Allow-Credentials") == "true"
+    # answers to requests without an Origin still say they vary by it, so caches keep them apart
+    plain = server.post("/v1/batch", dumps({"batch": [segment_message("track")]}))
+    assert "Origin" in plain.headers.get("Vary", "") and "Access-Control-Allow-Origin" not in plain.headers
 
 
 def test_no_cors_headers_without_allowed_origins(server: FloeServer):

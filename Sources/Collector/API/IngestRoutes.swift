@@ -18,7 +18,7 @@ struct IngestRoutes: Sendable {
                 throw APIError(status: .notFound, message: "unknown endpoint /v1/\(path)")
             }
             let gate = try admit(request, context)
-            let body = try await RequestBody.json(request, limit: limits.maxEventBytes)
+            let body = try await RequestBody.json(request, limit: limits.maxEventBytes, connection: context.channel)
             let outcome = try await ingestor.segmentMessage(body, type: type, request: ingestContext(request, context),
                                                             authorize: gate.authorize)
             return accepted(outcome)
@@ -29,14 +29,15 @@ struct IngestRoutes: Sendable {
                 return try await binary(request, context, gate)
             }
             let isBatch = request.headers[.contentType]?.lowercased().hasPrefix("application/cloudevents-batch+json") ?? false
-            let body = try await RequestBody.json(request, limit: isBatch ? limits.maxBatchBytes : limits.maxEventBytes)
+            let body = try await RequestBody.json(request, limit: isBatch ? limits.maxBatchBytes : limits.maxEventBytes,
+                                                connection: context.channel)
             let outcome = try await ingestor.cloudEvents(body, request: ingestContext(request, context), batch: isBatch,
                                                          authorize: gate.authorize)
             return accepted(outcome)
         }
         router.post("/events/batch") { request, context -> Response in
             let gate = try admit(request, context)
-            let body = try await RequestBody.json(request, limit: limits.maxBatchBytes)
+            let body = try await RequestBody.json(request, limit: limits.maxBatchBytes, connection: context.channel)
             let outcome = try await ingestor.cloudEvents(body, request: ingestContext(request, context), batch: true,
                                                          authorize: gate.authorize)
             return accepted(outcome)
@@ -45,13 +46,13 @@ struct IngestRoutes: Sendable {
 
     private func batch(_ request: Request, _ context: FloeRequestContext) async throws -> Response {
         let gate = try admit(request, context)
-        let body = try await RequestBody.json(request, limit: limits.maxBatchBytes)
+        let body = try await RequestBody.json(request, limit: limits.maxBatchBytes, connection: context.channel)
         let outcome = try await ingestor.segmentBatch(body, request: ingestContext(request, context), authorize: gate.authorize)
         return accepted(outcome)
     }
 
     private func binary(_ request: Request, _ context: FloeRequestContext, _ gate: Gate) async throws -> Response {
-        let body = try await RequestBody.raw(request, limit: limits.maxEventBytes)
+        let body = try await RequestBody.raw(request, limit: limits.maxEventBytes, connection: context.channel)
         let headers = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
         let outcome = try await ingestor.binaryCloudEvent(headers: headers, contentType: request.headers[.contentType],
                                                           body: body, request: ingestContext(request, context),

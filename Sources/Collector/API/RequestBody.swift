@@ -12,9 +12,9 @@ enum RequestBody {
     /// The body's bytes, at most `limit`.
     ///
     /// - throws: ``APIError`` 415 for a non-JSON content type, 413 past the limit.
-    static func json(_ request: Request, limit: Int) async throws -> [UInt8] {
+    static func json(_ request: Request, limit: Int, connection: (any Channel)? = nil) async throws -> [UInt8] {
         try checkJSONContentType(request)
-        return try await raw(request, limit: limit)
+        return try await raw(request, limit: limit, connection: connection)
     }
 
     static func checkJSONContentType(_ request: Request) throws {
@@ -37,8 +37,16 @@ enum RequestBody {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Bytes of an oversized body read and thrown away before the 413, so that a client that sends
+    /// its whole body before reading (no `Expect: 100-continue`, Python's `urllib`) gets the answer.
+    /// Past this the connection is closed instead: the client sees a reset, never a hang.
+    static let drainLimit = 64 << 20
+
     /// The body's bytes of any content type, inflated if `Content-Encoding` says so, at most `limit`.
-    static func raw(_ request: Request, limit: Int) async throws -> [UInt8] {
+    ///
+    /// A body over `limit` is read to its end (up to ``drainLimit`` more bytes, then `connection`
+    /// is closed) and answered 413.
+    static func raw(_ request: Request, limit: Int, connection: (any Channel)? = nil) async throws -> [UInt8] {
         var encoding: BodyDecompressor.Encoding?
         if let value = request.headers[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased(), value != "identity" {
             switch value {
@@ -47,13 +55,22 @@ enum RequestBody {
             default: throw APIError(status: .unsupportedMediaType, message: "unsupported content encoding '\(value)'; use gzip or deflate")
             }
         }
-        let raw: [UInt8]
+        var raw: [UInt8] = []
         do {
             // A compressed body cannot be larger than its inflated form is allowed to be.
-            let buffer = try await request.body.collect(upTo: limit)
-            raw = Array(buffer.readableBytesView)
-        } catch is NIOTooManyBytesError {
-            throw APIError.payloadTooLarge(limit: limit)
+            var total = 0
+            for try await part in request.body {
+                total += part.readableBytes
+                if total <= limit {
+                    raw.append(contentsOf: part.readableBytesView)
+                } else if total - limit > drainLimit {
+                    connection?.close(promise: nil)
+                    break
+                }
+            }
+            if total > limit { throw APIError.payloadTooLarge(limit: limit) }
+        } catch let error as APIError {
+            throw error
         } catch {
             // Broken framing (bad chunk sizes, a body cut short): the client's request is malformed.
             throw APIError.badRequest("the request body could not be read: malformed or truncated HTTP body")

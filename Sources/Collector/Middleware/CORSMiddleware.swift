@@ -3,13 +3,18 @@ import Hummingbird
 /// Answers CORS preflights and adds CORS headers, so browser SDKs (analytics.js, rudder-sdk-js) can send.
 ///
 /// `allowedOrigins` comes from `ALLOWED_ORIGINS` (comma-separated, or `*`); empty disables CORS.
-/// Errors thrown by handlers get the headers too, so a browser can read the 4xx body.
+/// An allowed origin is echoed back with `Access-Control-Allow-Credentials: true`; with `*` every
+/// origin is allowed that way, because a browser refuses a literal `*` to a request sent with
+/// credentials (`fetch(..., {credentials: "include"})`, cookies, `Authorization`). Every answer
+/// carries `Vary: Origin` while CORS is on, so that a cache never hands one origin's answer to
+/// another. Errors thrown by handlers get the headers too, so a browser can read the 4xx body.
 struct FloeCORSMiddleware<Context: RequestContext>: RouterMiddleware {
     let allowedOrigins: [String]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard !allowedOrigins.isEmpty, let origin = request.headers[.origin], let allowed = allow(origin) else {
-            return try await next(request, context)
+        guard !allowedOrigins.isEmpty else { return try await next(request, context) }
+        guard let origin = request.headers[.origin], let allowed = allow(origin) else {
+            return try await respond(request, context, next, headers: [.vary: "Origin"])
         }
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
             var headers = corsHeaders(allowed)
@@ -19,28 +24,28 @@ struct FloeCORSMiddleware<Context: RequestContext>: RouterMiddleware {
             headers[.accessControlMaxAge] = "86400"
             return Response(status: .noContent, headers: headers)
         }
+        return try await respond(request, context, next, headers: corsHeaders(allowed))
+    }
+
+    /// The handler's answer (or its error's), with `headers` added.
+    private func respond(_ request: Request, _ context: Context, _ next: (Request, Context) async throws -> Response,
+                         headers: HTTPFields) async throws -> Response {
         do {
             var response = try await next(request, context)
-            response.headers.append(contentsOf: corsHeaders(allowed))
+            response.headers.append(contentsOf: headers)
             return response
         } catch let error as any HTTPResponseError {
             var response = try error.response(from: request, context: context)
-            response.headers.append(contentsOf: corsHeaders(allowed))
+            response.headers.append(contentsOf: headers)
             return response
         }
     }
 
     private func allow(_ origin: String) -> String? {
-        if allowedOrigins.contains("*") { return "*" }
-        return allowedOrigins.contains(origin) ? origin : nil
+        allowedOrigins.contains("*") || allowedOrigins.contains(origin) ? origin : nil
     }
 
     private func corsHeaders(_ origin: String) -> HTTPFields {
-        var headers: HTTPFields = [.accessControlAllowOrigin: origin]
-        if origin != "*" {
-            headers[.vary] = "Origin"
-            headers[.accessControlAllowCredentials] = "true"
-        }
-        return headers
+        [.accessControlAllowOrigin: origin, .vary: "Origin", .accessControlAllowCredentials: "true"]
     }
 }
