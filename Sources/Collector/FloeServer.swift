@@ -107,7 +107,8 @@ public struct FloeServer: Sendable {
                                         strict: configuration.strictBatches),
                      limits: limits,
                      authenticator: configuration.authenticator, rateLimiter: rateLimiter,
-                     trustProxy: configuration.trustProxy).register(on: router)
+                     trustProxy: configuration.trustProxy,
+                     timestampPolicy: try configuration.timestampPolicy()).register(on: router)
         DebugRoutes(buffer: components.buffer, coordinator: components.coordinator, settings: components.settings,
                     maxPartitionEvents: configuration.maxPartitionEvents, backlog: components.backlog,
                     authenticator: configuration.authenticator,

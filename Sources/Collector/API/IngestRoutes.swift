@@ -8,6 +8,8 @@ struct IngestRoutes: Sendable {
     let authenticator: Authenticator
     let rateLimiter: RateLimiter?
     let trustProxy: Bool
+    /// Event times out of range are replaced by the receipt time (nil: off).
+    let timestampPolicy: TimestampPolicy?
 
     func register(on router: Router<FloeRequestContext>) {
         router.post("/v1/batch") { request, context in try await batch(request, context) }
@@ -66,12 +68,15 @@ struct IngestRoutes: Sendable {
         let authenticator: Authenticator
         let header: Authenticator.HeaderCredential
         let rateLimiter: RateLimiter?
+        /// The key in the headers, whether or not auth checks it.
+        let presented: String?
 
-        /// Checks the request's key and returns its source id (nil when auth is off).
+        /// Checks the request's key and returns its source id: of the checked key, or with auth off
+        /// of whatever key or writeKey was sent (SDKs send their writeKey either way); nil without one.
         func authorize(_ bodyWriteKey: String?) throws -> String? {
             let key = try authenticator.authorizeIngest(header, bodyWriteKey: bodyWriteKey)
             if header == .none, let key { try rateLimiter?.check("key:" + key) }
-            return key.map(Authenticator.sourceId(for:))
+            return (key ?? presented ?? bodyWriteKey).map(Authenticator.sourceId(for:))
         }
     }
 
@@ -88,7 +93,8 @@ struct IngestRoutes: Sendable {
                 try rateLimiter?.check("ip:" + (address ?? "unknown"))
             }
         }
-        return Gate(authenticator: authenticator, header: header, rateLimiter: rateLimiter)
+        let presented = Authenticator.presentedToken(request).flatMap { $0 }
+        return Gate(authenticator: authenticator, header: header, rateLimiter: rateLimiter, presented: presented)
     }
 
     /// `{"success":true,"count":N,"duplicates":D,"accepted":N,"rejected":R}`, plus `errors` (one entry
@@ -109,7 +115,7 @@ struct IngestRoutes: Sendable {
         IngestContext(receivedAt: FlushCoordinator.nowMicros(),
                       clientIP: ClientAddress.resolve(headers: request.headers, peer: context.clientIP, trustProxy: trustProxy),
                       cloudflare: CloudflareInfo(headers: request.headers, httpVersion: "HTTP/1.1"),
-                      route: request.uri.path, requestId: Self.requestId(request))
+                      route: request.uri.path, requestId: Self.requestId(request), timestampPolicy: timestampPolicy)
     }
 
     /// The client's `X-Request-Id` when it is short printable ASCII, else a new UUID.

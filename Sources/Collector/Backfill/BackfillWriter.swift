@@ -34,10 +34,12 @@ struct BackfillWriter: Sendable {
         for (tableName, commitId) in commitIds.sorted(by: { $0.key < $1.key }) where !committed.contains(tableName) {
             let tableFiles = files.filter { $0.table.name == tableName }
             guard let definition = tableFiles.first?.table else { continue }
-            let table = try await catalog.loadOrCreateTable(TableIdentifier(namespace: namespace, name: tableName),
-                                                            schema: definition.icebergSchema,
-                                                            partitionSpec: definition.partitionSpec,
-                                                            properties: tableProperties)
+            let table = try await definition.evolve(
+                try await catalog.loadOrCreateTable(TableIdentifier(namespace: namespace, name: tableName),
+                                                    schema: definition.icebergSchema,
+                                                    partitionSpec: definition.partitionSpec,
+                                                    properties: tableProperties),
+                in: catalog, logger: logger)
             try fileIO.applyVendedConfig(table.storageConfig(for: table.metadata.location))
             let location = table.metadata.location
             var options = self.parquet

@@ -22,6 +22,13 @@ extension FloeConfiguration {
         var iceberg: IcebergSettings?
         var catalog: Catalog?
         var maintenance: Maintenance?
+        var timestamps: Timestamps?
+
+        struct Timestamps: Decodable {
+            var adjust: Bool?
+            var maxFutureMs: Int?
+            var floor: String?
+        }
 
         struct Maintenance: Decodable {
             var intervalMs: Int?
@@ -120,6 +127,9 @@ extension FloeConfiguration {
         maxBatchBytes = file.limits?.maxBatchBytes ?? maxBatchBytes
         maxEventBytes = file.limits?.maxEventBytes ?? maxEventBytes
         strictBatches = file.limits?.strictBatches ?? strictBatches
+        adjustTimestamps = file.timestamps?.adjust ?? adjustTimestamps
+        maxFutureMs = file.timestamps?.maxFutureMs ?? maxFutureMs
+        timestampFloor = file.timestamps?.floor ?? timestampFloor
         codec = file.parquet?.codec ?? codec
         codecLevel = file.parquet?.level ?? codecLevel
         logLevel = file.logLevel ?? logLevel
@@ -173,6 +183,9 @@ extension FloeConfiguration {
         maxBacklogEvents = try int("FLOE_MAX_BACKLOG_EVENTS") ?? maxBacklogEvents
         maxBatchBytes = try int("FLOE_MAX_BATCH_BYTES") ?? maxBatchBytes
         strictBatches = flag("FLOE_STRICT_BATCHES") ?? strictBatches
+        adjustTimestamps = flag("FLOE_ADJUST_TIMESTAMPS") ?? adjustTimestamps
+        maxFutureMs = try int("FLOE_MAX_FUTURE_MS") ?? maxFutureMs
+        timestampFloor = environment["FLOE_TIMESTAMP_FLOOR"].flatMap { $0.isEmpty ? nil : $0 } ?? timestampFloor
         dedupWindowSeconds = try int("FLOE_DEDUP_WINDOW_SECONDS") ?? dedupWindowSeconds
         maxDedupKeys = try int("FLOE_MAX_DEDUP_KEYS") ?? maxDedupKeys
         logLevel = environment["FLOE_LOG_LEVEL"] ?? logLevel
@@ -248,5 +261,7 @@ extension FloeConfiguration {
         _ = try warehouseLocation()
         _ = try restCatalogConfiguration()
         _ = try compressionCodec()
+        _ = try timestampPolicy()
+        if maxFutureMs < 0 { throw ConfigurationError(message: "max future ms must be 0 or more") }
     }
 }

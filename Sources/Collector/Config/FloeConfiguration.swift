@@ -43,6 +43,12 @@ public struct FloeConfiguration: Sendable {
     /// One invalid event refuses its whole batch with 400 and nothing is stored (the seed's
     /// behaviour); default off: valid events are stored and invalid ones go to the `rejected` table.
     public var strictBatches = false
+    /// Replace event times out of range by the receipt time (``TimestampPolicy``); default on.
+    public var adjustTimestamps = true
+    /// How far after its receipt an event time may be; default 4 h (14,400,000 ms).
+    public var maxFutureMs = TimestampPolicy.defaultMaxFutureMs
+    /// Event times before this RFC 3339 time are replaced; default 2000-01-01T00:00:00Z.
+    public var timestampFloor = TimestampPolicy.defaultFloor
     /// Parquet compression of data files: `zstd` (default, level 1), `snappy`, `gzip`, `none`.
     public var codec = "zstd"
     public var codecLevel: Int32 = 1
@@ -163,6 +169,15 @@ public struct FloeConfiguration: Sendable {
                                                                   scope: catalogScope ?? RESTCatalog.OAuth2Credential.defaultScope))
         }
         return RESTCatalog.Configuration(uri: uri, warehouse: catalogWarehouse, authentication: authentication)
+    }
+
+    /// The timestamp policy of live ingestion (nil when turned off).
+    func timestampPolicy() throws -> TimestampPolicy? {
+        guard adjustTimestamps else { return nil }
+        guard let floor = Timestamp.parse(Array(timestampFloor.utf8)) else {
+            throw ConfigurationError(message: "timestamp floor '\(timestampFloor)' is not an RFC 3339 time")
+        }
+        return TimestampPolicy(maxFutureMicros: Int64(maxFutureMs) * 1_000, floorMicros: floor)
     }
 
     func compressionCodec() throws -> CompressionCodec {

@@ -309,9 +309,10 @@ actor FlushCoordinator {
     private func table(_ definition: TableDefinition, create: Bool = true) async throws -> Table {
         if let table = loaded[definition.name] { return table }
         let id = TableIdentifier(namespace: namespace, name: definition.name)
-        let table: Table
+        var table: Table
         do {
             table = try await catalog.loadTable(id)
+            table = try await definition.evolve(table, in: catalog, logger: logger)
         } catch let error as CatalogError where create && (error.code == .noSuchTable || error.code == .noSuchNamespace) {
             try await catalog.createNamespaceIfNeeded(namespace)
             do {

@@ -99,6 +99,7 @@ struct CloudEventNormalizer {
     func event(for attributes: Attributes) -> BufferedEvent {
         var row = RowEncoder(capacity: (attributes.data?.count ?? 0) + 256)
         write(attributes, into: &row)
+        countAdjusted(attributes)
         var dedupKey: [UInt8] = [UInt8(ascii: "c")]
         dedupKey += attributes.strings[CloudEventsColumn.source] ?? []
         dedupKey.append(0)
@@ -121,7 +122,12 @@ struct CloudEventNormalizer {
         }
         row.timestamp(CloudEventsColumn.time, eventTime)
         if let data = attributes.data { row.string(CloudEventsColumn.data, data) }
-        if !attributes.extensions.isEmpty { row.stringMap(CloudEventsColumn.extensions, attributes.extensions) }
+        var extensions = attributes.extensions
+        if let time = attributes.time, time != eventTime,
+           !extensions.contains(where: { $0.key.elementsEqual(Self.originalTimeExtension) }) {
+            extensions.append((Self.originalTimeExtension, Array(Timestamp.rfc3339(time).utf8)))
+        }
+        if !extensions.isEmpty { row.stringMap(CloudEventsColumn.extensions, extensions) }
         if let cloudflare = request.cloudflare {
             for (offset, value) in cloudflare.values.enumerated() {
                 if let value { row.string(CloudEventsColumn.cfColo + offset, value) }
@@ -135,10 +141,23 @@ struct CloudEventNormalizer {
         row.int32(CloudEventsColumn.day, Int32(clamping: date.day))
         row.int32(CloudEventsColumn.hour, Int32(clamping: Int64(hours) - days * 24))
         row.timestamp(CloudEventsColumn.receivedAt, request.receivedAt)
+        if let source = request.sourceId { row.string(CloudEventsColumn.sourceId, source) }
     }
 
-    /// The event's `time`, or the receive time when it has none.
+    /// Where the `time` sent is kept when the timestamp policy replaced it.
+    static let originalTimeExtension = Array("floeoriginaltime".utf8)
+
+    /// The event's `time`, or the receive time when it has none or the timestamp policy refuses it.
     private func eventTime(_ attributes: Attributes) -> Int64 {
-        attributes.time ?? request.receivedAt
+        guard let time = attributes.time else { return request.receivedAt }
+        if !request.historical, let policy = request.timestampPolicy, !policy.keeps(time, receivedAt: request.receivedAt) {
+            return request.receivedAt
+        }
+        return time
+    }
+
+    /// Counts an event whose time the policy replaced (once per event, on the HTTP path).
+    func countAdjusted(_ attributes: Attributes) {
+        if let time = attributes.time, eventTime(attributes) != time { TimestampPolicy.adjustedCloudEvents.increment() }
     }
 }

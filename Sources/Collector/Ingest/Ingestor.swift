@@ -10,7 +10,7 @@ import Foundation
 /// ``strict``, one invalid event refuses its whole batch and nothing is stored. Bodies that are
 /// not JSON, not of the right shape or not authorized are refused as a whole. `authorize` is
 /// called with the body's `writeKey` (if any) after parsing and before anything is stored, and
-/// returns the source id recorded with rejected events.
+/// returns the source id recorded in the `source_id` column.
 struct Ingestor: Sendable {
     typealias Authorize = (_ bodyWriteKey: String?) throws -> String?
 
@@ -49,7 +49,8 @@ struct Ingestor: Sendable {
             else if tape.stringEquals(key, "sentAt") { fields.sentAt = tape.kind(value) == .null ? nil : value }
             else if tape.stringEquals(key, "writeKey"), tape.kind(value) == .string { writeKey = tape.string(value) }
         }
-        let source = try authorize(writeKey)
+        var request = request
+        request.sourceId = try authorize(writeKey)
         guard let batchArray, tape.kind(batchArray) == .array else {
             throw reject(APIError.badRequest("\"batch\" must be an array of messages"), events: 1)
         }
@@ -68,7 +69,7 @@ struct Ingestor: Sendable {
             sorted.add(normalizer.normalize(message: message, batch: fields, pathType: nil, index: index),
                        entry: message, index: index)
         }
-        return try await store(sorted, table: TableDefinition.events.name, request: request, source: source)
+        return try await store(sorted, table: TableDefinition.events.name, request: request)
     }
 
     /// `/v1/{type}`: one message; the path decides its type.
@@ -81,17 +82,19 @@ struct Ingestor: Sendable {
                 writeKey = tape.string(value)
             }
         }
-        let source = try authorize(writeKey)
+        var request = request
+        request.sourceId = try authorize(writeKey)
         let normalizer = SegmentNormalizer(tape: tape, request: request)
         var sorted = Sorted(format: "segment", tape: tape, maxEventBytes: nil)
         sorted.add(normalizer.normalize(message: tape.root, batch: .init(), pathType: type, index: nil), entry: tape.root, index: nil)
-        return try await storeSingle(sorted, table: TableDefinition.events.name, request: request, source: source)
+        return try await storeSingle(sorted, table: TableDefinition.events.name, request: request)
     }
 
     /// `/events` (one structured CloudEvent) and `/events/batch` (`[...]` or `{"events":[...]}`).
     func cloudEvents(_ body: [UInt8], request: IngestContext, batch: Bool, authorize: Authorize) async throws -> Outcome {
         let tape = try parse(body)
-        let source = try authorize(nil)
+        var request = request
+        request.sourceId = try authorize(nil)
         var elements: [Int]
         if batch {
             if tape.kind(tape.root) == .array {
@@ -113,14 +116,15 @@ struct Ingestor: Sendable {
             sorted.add(normalizer.normalize(tape: tape, event: element, index: batch ? index : nil), entry: element,
                        index: batch ? index : nil)
         }
-        return batch ? try await store(sorted, table: TableDefinition.cloudEvents.name, request: request, source: source)
-            : try await storeSingle(sorted, table: TableDefinition.cloudEvents.name, request: request, source: source)
+        return batch ? try await store(sorted, table: TableDefinition.cloudEvents.name, request: request)
+            : try await storeSingle(sorted, table: TableDefinition.cloudEvents.name, request: request)
     }
 
     /// HTTP binary mode: attributes in `ce-*` headers (percent-decoded), the body is the data.
     func binaryCloudEvent(headers: [(name: String, value: String)], contentType: String?, body: [UInt8],
                           request: IngestContext, authorize: Authorize) async throws -> Outcome {
-        let source = try authorize(nil)
+        var request = request
+        request.sourceId = try authorize(nil)
         var attributes = CloudEventNormalizer.Attributes()
         var issues: [ValidationIssue] = []
         for (name, value) in headers {
@@ -150,7 +154,7 @@ struct Ingestor: Sendable {
         let result = issues.isEmpty ? CloudEventNormalizer(request: request).normalize(attributes, index: nil)
             : .failure(ValidationErrors(issues))
         sorted.add(result, raw: Self.binaryEventJSON(headers: headers, body: body), index: nil)
-        return try await storeSingle(sorted, table: TableDefinition.cloudEvents.name, request: request, source: source)
+        return try await storeSingle(sorted, table: TableDefinition.cloudEvents.name, request: request)
     }
 
     /// What the `rejected` table records of a binary-mode CloudEvent: its `ce-*` headers and
@@ -235,26 +239,26 @@ struct Ingestor: Sendable {
     }
 
     /// Batch routes: valid events and rejected ones in one transaction (or, strict, 400 for any invalid).
-    private func store(_ sorted: Sorted, table: String, request: IngestContext, source: String?) async throws -> Outcome {
+    private func store(_ sorted: Sorted, table: String, request: IngestContext) async throws -> Outcome {
         if strict, !sorted.issues.isEmpty {
             throw reject(APIError.invalid(ValidationErrors(sorted.issues)), events: sorted.events.count + sorted.rejected.count)
         }
-        return try await store(sorted.events, rejected: sorted.rejected, table: table, request: request, source: source)
+        return try await store(sorted.events, rejected: sorted.rejected, table: table, request: request)
     }
 
     /// Single-event routes: an invalid event is recorded in `rejected`, then answered with 400.
-    private func storeSingle(_ sorted: Sorted, table: String, request: IngestContext, source: String?) async throws -> Outcome {
-        let outcome = try await store(sorted.events, rejected: sorted.rejected, table: table, request: request, source: source)
+    private func storeSingle(_ sorted: Sorted, table: String, request: IngestContext) async throws -> Outcome {
+        let outcome = try await store(sorted.events, rejected: sorted.rejected, table: table, request: request)
         if !sorted.issues.isEmpty { throw APIError.invalid(ValidationErrors(sorted.issues)) }
         return outcome
     }
 
-    private func store(_ events: [BufferedEvent], rejected: [RejectedEvent], table: String, request: IngestContext,
-                       source: String?) async throws -> Outcome {
+    private func store(_ events: [BufferedEvent], rejected: [RejectedEvent], table: String,
+                       request: IngestContext) async throws -> Outcome {
         var rows = events
         rows.reserveCapacity(events.count + rejected.count)
         for event in rejected {
-            rows.append(event.bufferedEvent(request: request, source: source, maxEventBytes: maxEventBytes))
+            rows.append(event.bufferedEvent(request: request, maxEventBytes: maxEventBytes))
         }
         do {
             try backlog?.admit()

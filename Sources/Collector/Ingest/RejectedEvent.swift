@@ -46,14 +46,14 @@ struct RejectedEvent: Sendable {
     }
 
     /// The row, cut to `maxEventBytes` of JSON (at a UTF-8 character boundary).
-    func bufferedEvent(request: IngestContext, source: String?, maxEventBytes: Int) -> BufferedEvent {
+    func bufferedEvent(request: IngestContext, maxEventBytes: Int) -> BufferedEvent {
         let kept = Self.prefix(raw, maxBytes: maxEventBytes)
         var row = RowEncoder(capacity: kept.count + 128)
         row.timestamp(RejectedColumn.receivedAt, request.receivedAt)
         row.string(RejectedColumn.format, format)
         row.string(RejectedColumn.route, request.route)
         if let requestId = request.requestId { row.string(RejectedColumn.requestId, requestId) }
-        if let source { row.string(RejectedColumn.source, source) }
+        if let source = request.sourceId { row.string(RejectedColumn.sourceId, source) }
         if let index { row.int32(RejectedColumn.batchIndex, Int32(clamping: index)) }
         row.string(RejectedColumn.event, kept)
         row.int32(RejectedColumn.eventBytes, Int32(clamping: raw.count))

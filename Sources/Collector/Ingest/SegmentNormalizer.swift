@@ -110,13 +110,17 @@ struct SegmentNormalizer {
 
         let original = fields.timestamp
         let receivedAt = request.historical ? (fields.receivedAt ?? request.receivedAt) : request.receivedAt
-        let timestamp: Int64
+        var timestamp: Int64
         if request.historical {
             timestamp = original ?? receivedAt
         } else if let original, let sentAt {
             timestamp = receivedAt - (sentAt - original)
         } else {
             timestamp = original ?? receivedAt
+        }
+        if !request.historical, let policy = request.timestampPolicy, !policy.keeps(timestamp, receivedAt: receivedAt) {
+            timestamp = receivedAt
+            TimestampPolicy.adjustedEvents.increment()
         }
         return .success(Message(fields: fields, entry: message, type: type, batch: batch, timestamp: timestamp,
                                 receivedAt: receivedAt, sentAt: sentAt))
@@ -145,6 +149,7 @@ struct SegmentNormalizer {
         if let original = fields.timestamp { row.timestamp(EventsColumn.originalTimestamp, original) }
         if let sentAt = message.sentAt { row.timestamp(EventsColumn.sentAt, sentAt) }
         row.timestamp(EventsColumn.receivedAt, message.receivedAt)
+        if let source = request.sourceId { row.string(EventsColumn.sourceId, source) }
     }
 
     /// Writes the context column: the message's context with batch-level members it lacks and

@@ -132,6 +132,17 @@ enum Timestamp {
         }
     }
 
+    /// `YYYY-MM-DDTHH:MM:SS.ffffffZ` of a time in microseconds since the epoch.
+    static func rfc3339(_ micros: Int64) -> String {
+        let perDay: Int64 = 86_400_000_000
+        let days = micros >= 0 ? micros / perDay : (micros - perDay + 1) / perDay
+        let inDay = micros - days * perDay
+        let date = civil(fromDays: days)
+        let seconds = inDay / 1_000_000
+        return "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2))T\(pad(seconds / 3600, 2)):"
+            + "\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(inDay % 1_000_000, 6))Z"
+    }
+
     /// Parses a `YYYY-MM-DD-HH` label back to an hour count.
     static func hours(fromLabel label: Substring) -> Int32? {
         let parts = label.split(separator: "-")

@@ -30,14 +30,20 @@ struct IngestContext: Sendable {
     var route: String
     /// The request's id (`X-Request-Id` when the client sent a usable one), recorded with rejected events.
     var requestId: String?
+    /// Event times out of range are replaced by the receipt time (nil: kept as sent; always nil
+    /// in historical mode).
+    var timestampPolicy: TimestampPolicy?
+    /// Who sent the request (``Authenticator/sourceId(for:)`` of its key or writeKey): the `source_id` column.
+    var sourceId: String?
 
     init(receivedAt: Int64, clientIP: String?, cloudflare: CloudflareInfo? = nil, historical: Bool = false,
-         route: String = "", requestId: String? = nil) {
+         route: String = "", requestId: String? = nil, timestampPolicy: TimestampPolicy? = nil) {
         self.receivedAt = receivedAt
         self.clientIP = clientIP
         self.cloudflare = cloudflare
         self.historical = historical
         self.route = route
         self.requestId = requestId
+        self.timestampPolicy = timestampPolicy
     }
 }

@@ -28,6 +28,8 @@ extension TableDefinition {
             Column(id: 23, name: "day", kind: .int32, required: false),
             Column(id: 24, name: "hour", kind: .int32, required: false),
             Column(id: 25, name: "received_at", kind: .timestamp, required: true),
+            // Added after the first release: 29, above the map's 27 and 28 (new ids never reuse old ones).
+            Column(id: 29, name: "source_id", kind: .string, required: false),
         ],
         typeColumn: 1,
         timeColumn: 4,
@@ -38,6 +40,6 @@ extension TableDefinition {
 enum CloudEventsColumn {
     static let id = 0, type = 1, source = 2, specversion = 3, time = 4, subject = 5, datacontenttype = 6
     static let dataschema = 7, data = 8, extensions = 9, cfColo = 10
-    static let year = 20, month = 21, day = 22, hour = 23, receivedAt = 24
-    static let count = 25
+    static let year = 20, month = 21, day = 22, hour = 23, receivedAt = 24, sourceId = 25
+    static let count = 26
 }

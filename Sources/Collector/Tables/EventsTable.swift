@@ -20,6 +20,7 @@ extension TableDefinition {
             Column(id: 15, name: "original_timestamp", kind: .timestamp, required: false),
             Column(id: 16, name: "sent_at", kind: .timestamp, required: false),
             Column(id: 17, name: "received_at", kind: .timestamp, required: true),
+            Column(id: 18, name: "source_id", kind: .string, required: false),
         ],
         typeColumn: 1,
         timeColumn: 13,
@@ -30,6 +31,6 @@ extension TableDefinition {
 enum EventsColumn {
     static let messageId = 0, type = 1, userId = 2, anonymousId = 3, event = 4, name = 5, category = 6
     static let groupId = 7, previousId = 8, properties = 9, traits = 10, context = 11, integrations = 12
-    static let timestamp = 13, originalTimestamp = 14, sentAt = 15, receivedAt = 16
-    static let count = 17
+    static let timestamp = 13, originalTimestamp = 14, sentAt = 15, receivedAt = 16, sourceId = 17
+    static let count = 18
 }

@@ -12,7 +12,7 @@ extension TableDefinition {
             Column(id: 2, name: "format", kind: .string, required: true),
             Column(id: 3, name: "route", kind: .string, required: true),
             Column(id: 4, name: "request_id", kind: .string, required: false),
-            Column(id: 5, name: "source", kind: .string, required: false),
+            Column(id: 5, name: "source_id", kind: .string, required: false),
             Column(id: 6, name: "batch_index", kind: .int32, required: false),
             Column(id: 7, name: "event", kind: .string, required: true),
             Column(id: 8, name: "event_bytes", kind: .int32, required: true),
@@ -25,7 +25,7 @@ extension TableDefinition {
 
 /// Column positions of ``TableDefinition/rejected``.
 enum RejectedColumn {
-    static let receivedAt = 0, format = 1, route = 2, requestId = 3, source = 4, batchIndex = 5
+    static let receivedAt = 0, format = 1, route = 2, requestId = 3, sourceId = 4, batchIndex = 5
     static let event = 6, eventBytes = 7, reasons = 8
     static let count = 9
 }

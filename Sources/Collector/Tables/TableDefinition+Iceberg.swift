@@ -1,4 +1,5 @@
 import Iceberg
+import Logging
 import Parquet
 
 /// The Iceberg view of a ``TableDefinition``: schema, partition spec and data-file metadata.
@@ -17,6 +18,20 @@ extension TableDefinition {
             }
             return NestedField(id: column.id, name: column.name, required: column.required, type: type)
         })
+    }
+
+    /// The table with the columns this version of Floe writes that it lacks (a table created by an
+    /// earlier version), added by schema evolution.
+    func evolve(_ table: Table, in catalog: any Catalog, logger: Logger) async throws -> Table {
+        let evolved = try await catalog.addingMissingFields(of: icebergSchema, to: table)
+        if evolved.metadata.currentSchemaId != table.metadata.currentSchemaId {
+            let before = Set(table.metadata.currentSchema?.fields.map(\.name) ?? [])
+            logger.info("table schema evolved", metadata: [
+                "floe.table": "\(table.identifier)", "floe.schema_id": "\(evolved.metadata.currentSchemaId)",
+                "floe.added_columns": "\((evolved.metadata.currentSchema?.fields.map(\.name) ?? []).filter { !before.contains($0) })",
+            ])
+        }
+        return evolved
     }
 
     /// `identity(<type column>)` (1000) and `hour(<time column>)` (1001), docs/design.md §2.

@@ -6,7 +6,16 @@ extension TableMetadata {
     ///   sequence number, a ref to an unknown snapshot).
     public func applying(_ updates: [TableUpdate], nowMs: Int64) throws -> TableMetadata {
         var result = self
+        var lastAddedSchema: Int32?
         for update in updates {
+            if case .addSchema(let schema, _) = update { lastAddedSchema = schema.schemaId }
+            if case .setCurrentSchema(-1) = update {
+                guard let lastAddedSchema else {
+                    throw CatalogError(.invalidArgument, "set-current-schema -1 without a schema added before it")
+                }
+                try result.apply(.setCurrentSchema(lastAddedSchema))
+                continue
+            }
             try result.apply(update)
         }
         if result != self { result.lastUpdatedMs = max(nowMs, result.lastUpdatedMs) }
@@ -61,6 +70,17 @@ extension TableMetadata {
             for key in removals { properties[key] = nil }
         case .setLocation(let location):
             self.location = location
+        case .addSchema(let schema, let lastColumnId):
+            guard !schemas.contains(where: { $0.schemaId == schema.schemaId }) else {
+                throw CatalogError(.invalidArgument, "schema id already exists", context: ["schema_id": String(schema.schemaId)])
+            }
+            schemas.append(schema)
+            self.lastColumnId = max(self.lastColumnId, lastColumnId, schema.highestFieldId)
+        case .setCurrentSchema(let id):
+            guard schemas.contains(where: { $0.schemaId == id }) else {
+                throw CatalogError(.invalidArgument, "unknown schema id", context: ["schema_id": String(id)])
+            }
+            currentSchemaId = id
         }
     }
 }

@@ -16,6 +16,10 @@ public enum TableUpdate: Sendable, Hashable {
     case removeProperties([String])
     /// `set-location`.
     case setLocation(String)
+    /// `add-schema`: adds a schema (it becomes current only with ``setCurrentSchema(_:)``).
+    case addSchema(Schema, lastColumnId: Int32)
+    /// `set-current-schema`: `-1` means the schema added last in the same commit.
+    case setCurrentSchema(Int32)
 }
 
 extension TableUpdate: Codable {
@@ -23,6 +27,7 @@ extension TableUpdate: Codable {
         case action, snapshot, refName = "ref-name", snapshotId = "snapshot-id", type
         case minSnapshotsToKeep = "min-snapshots-to-keep", maxSnapshotAgeMs = "max-snapshot-age-ms"
         case maxRefAgeMs = "max-ref-age-ms", updates, removals, location, snapshotIds = "snapshot-ids"
+        case schema, lastColumnId = "last-column-id", schemaId = "schema-id"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -50,6 +55,12 @@ extension TableUpdate: Codable {
             self = .removeProperties(try c.decode([String].self, forKey: .removals))
         case "set-location":
             self = .setLocation(try c.decode(String.self, forKey: .location))
+        case "add-schema":
+            let schema = try c.decode(Schema.self, forKey: .schema)
+            self = .addSchema(schema, lastColumnId: try c.decodeIfPresent(Int32.self, forKey: .lastColumnId)
+                                  ?? schema.highestFieldId)
+        case "set-current-schema":
+            self = .setCurrentSchema(try c.decode(Int32.self, forKey: .schemaId))
         default:
             throw DecodingError.dataCorruptedError(forKey: .action, in: c, debugDescription: "unsupported update \(action)")
         }
@@ -84,6 +95,13 @@ extension TableUpdate: Codable {
         case .setLocation(let location):
             try c.encode("set-location", forKey: .action)
             try c.encode(location, forKey: .location)
+        case .addSchema(let schema, let lastColumnId):
+            try c.encode("add-schema", forKey: .action)
+            try c.encode(schema, forKey: .schema)
+            try c.encode(lastColumnId, forKey: .lastColumnId)
+        case .setCurrentSchema(let id):
+            try c.encode("set-current-schema", forKey: .action)
+            try c.encode(id, forKey: .schemaId)
         }
     }
 }

@@ -54,7 +54,7 @@ struct IngestorTests {
         #expect(rejected.rows == 2)
         #expect(strings(rejected.columns[RejectedColumn.route]) == ["/v1/batch", "/v1/batch"])
         #expect(strings(rejected.columns[RejectedColumn.requestId]) == ["req-1", "req-1"])
-        #expect(strings(rejected.columns[RejectedColumn.source]) == ["key-abc", "key-abc"])
+        #expect(strings(rejected.columns[RejectedColumn.sourceId]) == ["key-abc", "key-abc"])
         #expect(strings(rejected.columns[RejectedColumn.event]) == [
             #"{"type":"track","userId":"u2","messageId":"m2"}"#, #"{"type":"identify","messageId":"m3"}"#,
         ])

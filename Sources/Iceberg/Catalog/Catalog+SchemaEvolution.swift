@@ -1,0 +1,34 @@
+extension Catalog {
+    /// The table with every top-level field of `wanted` that its current schema lacks added, by a
+    /// schema-evolution commit (`add-schema` and `set-current-schema`, guarded by the current
+    /// schema id). Fields keep `wanted`'s ids; existing fields are left as they are; files written
+    /// before have no such column and readers see null there. Returns `table` itself when nothing
+    /// is missing. A concurrent change of the schema (409) is retried on the new metadata.
+    public func addingMissingFields(of wanted: Schema, to table: Table, attempts: Int = 4) async throws -> Table {
+        var table = table
+        for attempt in 1...max(1, attempts) {
+            let metadata = table.metadata
+            guard let current = metadata.currentSchema else {
+                throw CatalogError(.invalidArgument, "table has no current schema", context: ["table": table.identifier.description])
+            }
+            let missing = wanted.fields.filter { current.field(id: $0.id) == nil }
+            guard !missing.isEmpty else { return table }
+            let evolved = Schema(schemaId: (metadata.schemas.map(\.schemaId).max() ?? 0) + 1,
+                                 fields: current.fields + missing.map { field in
+                                     var optional = field
+                                     optional.required = false  // a required column cannot be added to existing rows
+                                     return optional
+                                 },
+                                 identifierFieldIds: current.identifierFieldIds)
+            do {
+                return try await commit(table.identifier,
+                                        requirements: [.assertCurrentSchemaID(current.schemaId)],
+                                        updates: [.addSchema(evolved, lastColumnId: max(metadata.lastColumnId, evolved.highestFieldId)),
+                                                  .setCurrentSchema(-1)])
+            } catch let error as CatalogError where error.code == .conflict && attempt < attempts {
+                table = try await loadTable(table.identifier)
+            }
+        }
+        return table
+    }
+}
