@@ -55,6 +55,37 @@ struct SQLCatalogTests {
         try await catalog.createNamespaceIfNeeded(["analytics"])
     }
 
+    @Test("missing fields are added by a schema-evolution commit that keeps their ids; a second call changes nothing")
+    func schemaEvolution() async throws {
+        let created = try await createEvents()
+        var wanted = EventsTable.schema
+        wanted.fields.append(NestedField(id: 99, name: "source_id", required: true, type: .string))
+        let evolved = try await catalog.addingMissingFields(of: wanted, to: created)
+        #expect(evolved.metadata.schemas.count == 2 && evolved.metadata.currentSchemaId == 1)
+        #expect(evolved.metadata.currentSchema?.field(id: 99)?.required == false)
+        #expect(evolved.metadata.currentSchema?.fields.dropLast().map(\.id) == EventsTable.schema.fields.map(\.id))
+        #expect(evolved.metadata.lastColumnId >= 99)
+        let loaded = try await catalog.loadTable(EventsTable.identifier)
+        #expect(loaded.metadata == evolved.metadata)
+        let again = try await catalog.addingMissingFields(of: wanted, to: loaded)
+        #expect(again.metadataLocation == loaded.metadataLocation)
+        // A writer holding the metadata from before the evolution conflicts, reloads and finds nothing to add.
+        let stale = try await catalog.addingMissingFields(of: wanted, to: created)
+        #expect(stale.metadata.schemas.count == 2)
+    }
+
+    @Test("add-schema and set-current-schema round-trip the REST wire format")
+    func schemaUpdatesCodable() throws {
+        let updates: [TableUpdate] = [.addSchema(Schema(schemaId: 3, fields: [NestedField(id: 1, name: "a", required: false, type: .string)]),
+                                                 lastColumnId: 7),
+                                      .setCurrentSchema(-1)]
+        let data = try JSONEncoder().encode(updates)
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains("\"action\":\"add-schema\"") && text.contains("\"last-column-id\":7"))
+        #expect(text.contains("\"action\":\"set-current-schema\"") && text.contains("\"schema-id\":-1"))
+        #expect(try JSONDecoder().decode([TableUpdate].self, from: data) == updates)
+    }
+
     @Test("missing tables, missing namespaces and duplicates are classified")
     func errors() async throws {
         await #expect { try await catalog.loadTable(EventsTable.identifier) } throws: { ($0 as? CatalogError)?.code == .noSuchTable }
