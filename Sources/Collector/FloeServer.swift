@@ -108,7 +108,8 @@ public struct FloeServer: Sendable {
                      limits: limits,
                      authenticator: configuration.authenticator, rateLimiter: rateLimiter,
                      trustProxy: configuration.trustProxy,
-                     timestampPolicy: try configuration.timestampPolicy()).register(on: router)
+                     timestampPolicy: try configuration.timestampPolicy(),
+                     privacy: try configuration.privacyRules()).register(on: router)
         DebugRoutes(buffer: components.buffer, coordinator: components.coordinator, settings: components.settings,
                     maxPartitionEvents: configuration.maxPartitionEvents, backlog: components.backlog,
                     authenticator: configuration.authenticator,

@@ -10,6 +10,8 @@ struct IngestRoutes: Sendable {
     let trustProxy: Bool
     /// Event times out of range are replaced by the receipt time (nil: off).
     let timestampPolicy: TimestampPolicy?
+    /// Removed or pseudonymized members and the client-address rule (nil: none).
+    let privacy: PrivacyRules?
 
     func register(on router: Router<FloeRequestContext>) {
         router.post("/v1/batch") { request, context in try await batch(request, context) }
@@ -115,7 +117,8 @@ struct IngestRoutes: Sendable {
         IngestContext(receivedAt: FlushCoordinator.nowMicros(),
                       clientIP: ClientAddress.resolve(headers: request.headers, peer: context.clientIP, trustProxy: trustProxy),
                       cloudflare: CloudflareInfo(headers: request.headers, httpVersion: "HTTP/1.1"),
-                      route: request.uri.path, requestId: Self.requestId(request), timestampPolicy: timestampPolicy)
+                      route: request.uri.path, requestId: Self.requestId(request), timestampPolicy: timestampPolicy,
+                      privacy: privacy)
     }
 
     /// The client's `X-Request-Id` when it is short printable ASCII, else a new UUID.

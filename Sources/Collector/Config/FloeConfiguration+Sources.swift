@@ -23,6 +23,14 @@ extension FloeConfiguration {
         var catalog: Catalog?
         var maintenance: Maintenance?
         var timestamps: Timestamps?
+        var privacy: Privacy?
+
+        struct Privacy: Decodable {
+            var clientIp: String?
+            var drop: [String]?
+            var hash: [String]?
+            var salt: String?
+        }
 
         struct Timestamps: Decodable {
             var adjust: Bool?
@@ -130,6 +138,10 @@ extension FloeConfiguration {
         adjustTimestamps = file.timestamps?.adjust ?? adjustTimestamps
         maxFutureMs = file.timestamps?.maxFutureMs ?? maxFutureMs
         timestampFloor = file.timestamps?.floor ?? timestampFloor
+        if let value = file.privacy?.clientIp { try setClientIP(value) }
+        privacyDrop = file.privacy?.drop ?? privacyDrop
+        privacyHash = file.privacy?.hash ?? privacyHash
+        privacySalt = file.privacy?.salt ?? privacySalt
         codec = file.parquet?.codec ?? codec
         codecLevel = file.parquet?.level ?? codecLevel
         logLevel = file.logLevel ?? logLevel
@@ -186,6 +198,13 @@ extension FloeConfiguration {
         adjustTimestamps = flag("FLOE_ADJUST_TIMESTAMPS") ?? adjustTimestamps
         maxFutureMs = try int("FLOE_MAX_FUTURE_MS") ?? maxFutureMs
         timestampFloor = environment["FLOE_TIMESTAMP_FLOOR"].flatMap { $0.isEmpty ? nil : $0 } ?? timestampFloor
+        if let value = environment["FLOE_CLIENT_IP"], !value.isEmpty { try setClientIP(value) }
+        func list(_ name: String) -> [String]? {
+            environment[name].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        }
+        privacyDrop = list("FLOE_PRIVACY_DROP") ?? privacyDrop
+        privacyHash = list("FLOE_PRIVACY_HASH") ?? privacyHash
+        privacySalt = environment["FLOE_PRIVACY_SALT"].flatMap { $0.isEmpty ? nil : $0 } ?? privacySalt
         dedupWindowSeconds = try int("FLOE_DEDUP_WINDOW_SECONDS") ?? dedupWindowSeconds
         maxDedupKeys = try int("FLOE_MAX_DEDUP_KEYS") ?? maxDedupKeys
         logLevel = environment["FLOE_LOG_LEVEL"] ?? logLevel
@@ -228,6 +247,13 @@ extension FloeConfiguration {
         trustProxy = flag("FLOE_TRUST_PROXY") ?? trustProxy
     }
 
+    mutating func setClientIP(_ value: String) throws {
+        guard let parsed = PrivacyRules.ClientIP(rawValue: value.lowercased()) else {
+            throw ConfigurationError(message: "client IP '\(value)': use keep, truncate or drop")
+        }
+        clientIP = parsed
+    }
+
     mutating func setDurability(_ value: String) throws {
         guard let parsed = BufferConfiguration.Durability(rawValue: value.lowercased()) else {
             throw ConfigurationError(message: "durability '\(value)': use fsync or os")
@@ -262,6 +288,7 @@ extension FloeConfiguration {
         _ = try restCatalogConfiguration()
         _ = try compressionCodec()
         _ = try timestampPolicy()
+        _ = try privacyRules()
         if maxFutureMs < 0 { throw ConfigurationError(message: "max future ms must be 0 or more") }
     }
 }

@@ -49,6 +49,15 @@ public struct FloeConfiguration: Sendable {
     public var maxFutureMs = TimestampPolicy.defaultMaxFutureMs
     /// Event times before this RFC 3339 time are replaced; default 2000-01-01T00:00:00Z.
     public var timestampFloor = TimestampPolicy.defaultFloor
+    /// The client address Floe adds and clients send in `context.ip`: `keep` (default), `truncate`
+    /// (IPv4 /24, IPv6 /48) or `drop`.
+    var clientIP = PrivacyRules.ClientIP.keep
+    /// Members of `properties`, `traits` or `context` removed before storing (`properties.email`).
+    public var privacyDrop: [String] = []
+    /// Members replaced by the hex SHA-256 of ``privacySalt`` and their value.
+    public var privacyHash: [String] = []
+    /// The salt of ``privacyHash`` (required with it; keep it secret, and stable to keep hashes joinable).
+    public var privacySalt = ""
     /// Parquet compression of data files: `zstd` (default, level 1), `snappy`, `gzip`, `none`.
     public var codec = "zstd"
     public var codecLevel: Int32 = 1
@@ -169,6 +178,12 @@ public struct FloeConfiguration: Sendable {
                                                                   scope: catalogScope ?? RESTCatalog.OAuth2Credential.defaultScope))
         }
         return RESTCatalog.Configuration(uri: uri, warehouse: catalogWarehouse, authentication: authentication)
+    }
+
+    /// The privacy rules (nil when there are none: messages are stored as sent).
+    func privacyRules() throws -> PrivacyRules? {
+        let rules = try PrivacyRules(clientIP: clientIP, drop: privacyDrop, hash: privacyHash, salt: privacySalt)
+        return rules.isEmpty ? nil : rules
     }
 
     /// The timestamp policy of live ingestion (nil when turned off).

@@ -63,7 +63,7 @@ struct Ingestor: Sendable {
         let normalizer = SegmentNormalizer(tape: tape, request: request)
         let messages = tape.elements(of: batchArray)
         if strict { try checkEventSizes(messages, in: tape) }
-        var sorted = Sorted(format: "segment", tape: tape, maxEventBytes: strict ? nil : maxEventBytes)
+        var sorted = Sorted(format: "segment", tape: tape, maxEventBytes: strict ? nil : maxEventBytes, privacy: request.privacy)
         sorted.events.reserveCapacity(messages.count)
         for (index, message) in messages.enumerated() where sorted.fits(message, index: index) {
             sorted.add(normalizer.normalize(message: message, batch: fields, pathType: nil, index: index),
@@ -85,7 +85,7 @@ struct Ingestor: Sendable {
         var request = request
         request.sourceId = try authorize(writeKey)
         let normalizer = SegmentNormalizer(tape: tape, request: request)
-        var sorted = Sorted(format: "segment", tape: tape, maxEventBytes: nil)
+        var sorted = Sorted(format: "segment", tape: tape, maxEventBytes: nil, privacy: request.privacy)
         sorted.add(normalizer.normalize(message: tape.root, batch: .init(), pathType: type, index: nil), entry: tape.root, index: nil)
         return try await storeSingle(sorted, table: TableDefinition.events.name, request: request)
     }
@@ -200,29 +200,39 @@ struct Ingestor: Sendable {
         let tape: JSONTape?
         /// Events over this size are rejected on their own (nil: checked elsewhere).
         let maxEventBytes: Int?
+        /// Applied to a rejected Segment message before it is recorded, as to a stored one.
+        var privacy: PrivacyRules?
         var events: [BufferedEvent] = []
         var rejected: [RejectedEvent] = []
         var issues: [ValidationIssue] = []
 
-        init(format: String, tape: JSONTape?, maxEventBytes: Int?) {
+        init(format: String, tape: JSONTape?, maxEventBytes: Int?, privacy: PrivacyRules? = nil) {
             self.format = format
             self.tape = tape
             self.maxEventBytes = maxEventBytes
+            self.privacy = privacy
         }
 
         /// False (and the event rejected) when the event at `entry` is over the per-event limit.
         mutating func fits(_ entry: Int, index: Int?) -> Bool {
-            guard let maxEventBytes, let raw = tape?.raw(entry), raw.count > maxEventBytes else { return true }
+            guard let maxEventBytes, let tape, tape.raw(entry).count > maxEventBytes else { return true }
+            let raw = recorded(entry, in: tape)
             // Fixed text (a bounded metric label); the event's size is in the row's `event_bytes`.
             let reason = "event is over the limit of \(maxEventBytes) bytes per event"
             rejected.append(RejectedEvent(format: format, index: index, raw: raw, reasons: [reason],
-                                          identity: tape.flatMap { RejectedEvent.identity(format: format, tape: $0, entry: entry) }))
+                                          identity: RejectedEvent.identity(format: format, tape: tape, entry: entry)))
             issues.append(ValidationIssue(index: index, field: nil, message: reason))
             return false
         }
 
+        /// The event as the `rejected` table records it: as sent, the privacy rules applied.
+        private func recorded(_ entry: Int, in tape: JSONTape) -> ArraySlice<UInt8> {
+            guard format == "segment", let privacy, !privacy.isEmpty, tape.kind(entry) == .object else { return tape.raw(entry) }
+            return ArraySlice(privacy.message(entry, in: tape))
+        }
+
         mutating func add(_ result: Result<BufferedEvent, ValidationErrors>, entry: Int, index: Int?) {
-            add(result, raw: tape?.raw(entry) ?? [], index: index,
+            add(result, raw: tape.map { recorded(entry, in: $0) } ?? [], index: index,
                 identity: tape.flatMap { RejectedEvent.identity(format: format, tape: $0, entry: entry) })
         }
 

@@ -141,7 +141,13 @@ struct SegmentNormalizer {
         for (slot, column) in Fields.payloadColumns where slot != Fields.context {
             if let entry = fields.payload(slot) ?? (slot == Fields.integrations ? message.batch.integrations : nil),
                tape.kind(entry) != .null {
-                row.string(column, tape.raw(entry))
+                if let privacy = request.privacy, let rules = privacy.rules(for: Fields.payloadNames[slot]) {
+                    var out: [UInt8] = []
+                    privacy.write(entry, in: tape, rules: rules, into: &out)
+                    row.string(column, out)
+                } else {
+                    row.string(column, tape.raw(entry))
+                }
             }
         }
         writeContext(into: &row, message: fields.payload(Fields.context), batch: message.batch.context)
@@ -153,12 +159,15 @@ struct SegmentNormalizer {
     }
 
     /// Writes the context column: the message's context with batch-level members it lacks and
-    /// `ip` from the request. When nothing needs merging, the bytes are copied as sent.
+    /// `ip` from the request, the privacy rules applied. When nothing needs merging or changing,
+    /// the bytes are copied as sent.
     private func writeContext(into row: inout some RowWriter, message: Int?, batch: Int?) {
         let own = message.flatMap { tape.kind($0) == .object ? $0 : nil }
         let shared = batch.flatMap { tape.kind($0) == .object ? $0 : nil }
-        if let own, shared == nil {
-            let needsIP = request.clientIP != nil && !tape.members(of: own).contains { tape.stringEquals($0.key, "ip") }
+        let address = request.privacy.map { $0.clientAddress(request.clientIP) } ?? request.clientIP
+        let rules = request.privacy?.rules(for: "context")
+        if let own, shared == nil, rules == nil {
+            let needsIP = address != nil && !tape.members(of: own).contains { tape.stringEquals($0.key, "ip") }
             if !needsIP {
                 row.string(EventsColumn.context, tape.raw(own))
                 return
@@ -172,17 +181,26 @@ struct SegmentNormalizer {
             }
         }
         let hasIP = members.contains { tape.stringEquals($0.key, "ip") }
-        let ip = hasIP ? nil : request.clientIP
+        let ip = hasIP ? nil : address
         if members.isEmpty && ip == nil { return }
         var out: [UInt8] = [UInt8(ascii: "{")]
-        for (position, member) in members.enumerated() {
-            if position > 0 { out.append(UInt8(ascii: ",")) }
+        var written = 0
+        for member in members {
+            if let privacy = request.privacy, let rules {
+                if privacy.appendMember(key: member.key, value: member.value, in: tape,
+                                        rule: rules.children[tape.string(member.key)], comma: written > 0, into: &out) {
+                    written += 1
+                }
+                continue
+            }
+            if written > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: tape.raw(member.key))
             out.append(UInt8(ascii: ":"))
             out.append(contentsOf: tape.raw(member.value))
+            written += 1
         }
         if let ip {
-            if !members.isEmpty { out.append(UInt8(ascii: ",")) }
+            if written > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: "\"ip\":".utf8)
             out.append(contentsOf: JSONText.quoted(ip))
         }
@@ -196,6 +214,8 @@ private struct Fields {
     static let type = 0, messageId = 1, userId = 2, anonymousId = 3, event = 4, name = 5
     static let category = 6, groupId = 7, previousId = 8
     static let properties = 0, traits = 1, context = 2, integrations = 3
+    /// Member names of the payload slots, for the privacy rules.
+    static let payloadNames = ["properties", "traits", "context", "integrations"]
 
     static let textColumns: [(Int, Int)] = [
         (userId, EventsColumn.userId), (anonymousId, EventsColumn.anonymousId), (event, EventsColumn.event),

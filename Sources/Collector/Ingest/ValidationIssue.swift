@@ -33,11 +33,14 @@ struct IngestContext: Sendable {
     /// Event times out of range are replaced by the receipt time (nil: kept as sent; always nil
     /// in historical mode).
     var timestampPolicy: TimestampPolicy?
+    /// Members removed or pseudonymized before a Segment message is stored (nil: none).
+    var privacy: PrivacyRules?
     /// Who sent the request (``Authenticator/sourceId(for:)`` of its key or writeKey): the `source_id` column.
     var sourceId: String?
 
     init(receivedAt: Int64, clientIP: String?, cloudflare: CloudflareInfo? = nil, historical: Bool = false,
-         route: String = "", requestId: String? = nil, timestampPolicy: TimestampPolicy? = nil) {
+         route: String = "", requestId: String? = nil, timestampPolicy: TimestampPolicy? = nil,
+         privacy: PrivacyRules? = nil) {
         self.receivedAt = receivedAt
         self.clientIP = clientIP
         self.cloudflare = cloudflare
@@ -45,5 +48,6 @@ struct IngestContext: Sendable {
         self.route = route
         self.requestId = requestId
         self.timestampPolicy = timestampPolicy
+        self.privacy = privacy
     }
 }

@@ -1,0 +1,167 @@
+import Crypto
+import Foundation
+
+/// What Floe removes or pseudonymizes before anything of a Segment message is stored (docs/design.md §2,
+/// README "Privacy"): the client address, and chosen members of `properties`, `traits` and `context`.
+///
+/// Rules are a tree of member names from the message down (`context.traits.email`). At a rule's
+/// member the value is dropped, replaced by the hex SHA-256 of the salt followed by the value (a
+/// string's characters, any other value's JSON text), or (for `context.ip`) cut to its network.
+/// Members without a rule are copied byte for byte, so a message no rule touches is stored as sent.
+struct PrivacyRules: Sendable {
+    /// What happens to the client address: the one Floe adds to `context.ip` and the one a client sends there.
+    enum ClientIP: String, Sendable, CaseIterable {
+        case keep
+        /// IPv4 to its /24, IPv6 to its /48.
+        case truncate
+        case drop
+    }
+
+    enum Action: Sendable, Equatable {
+        case drop
+        case hash
+        case truncateIP
+    }
+
+    /// One level of the rule tree.
+    struct Node: Sendable {
+        var action: Action?
+        var children: [String: Node] = [:]
+        var isEmpty: Bool { action == nil && children.isEmpty }
+    }
+
+    let clientIP: ClientIP
+    let root: Node
+    private let salt: [UInt8]
+
+    /// The roots rules may start at.
+    static let roots: Set<String> = ["properties", "traits", "context"]
+
+    /// - throws: ``ConfigurationError`` for a path outside `properties`, `traits` and `context`, or
+    ///   hashing without a salt.
+    init(clientIP: ClientIP = .keep, drop: [String] = [], hash: [String] = [], salt: String = "") throws {
+        self.clientIP = clientIP
+        self.salt = Array(salt.utf8)
+        var root = Node()
+        func add(_ path: String, _ action: Action) throws {
+            let parts = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count >= 2, let first = parts.first, Self.roots.contains(first), !parts.contains(where: \.isEmpty) else {
+                throw ConfigurationError(message: "privacy path '\(path)' must name a member below properties, traits or context (for example properties.email)")
+            }
+            func insert(_ node: inout Node, _ rest: ArraySlice<String>) {
+                guard let head = rest.first else {
+                    node.action = action
+                    return
+                }
+                insert(&node.children[head, default: Node()], rest.dropFirst())
+            }
+            insert(&root, parts[...])
+        }
+        for path in drop { try add(path, .drop) }
+        if !hash.isEmpty && salt.isEmpty {
+            throw ConfigurationError(message: "privacy.hash needs privacy.salt (FLOE_PRIVACY_SALT): an unsalted hash of an e-mail address is easy to reverse")
+        }
+        for path in hash { try add(path, .hash) }
+        switch clientIP {
+        case .keep: break
+        case .truncate: try add("context.ip", .truncateIP)
+        case .drop: try add("context.ip", .drop)
+        }
+        self.root = root
+    }
+
+    /// No rule at all: messages are stored as sent.
+    var isEmpty: Bool { root.isEmpty }
+
+    /// The rules below one of the message's members (`properties`, `traits`, `context`), if any.
+    func rules(for member: String) -> Node? {
+        root.children[member].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The address Floe adds to `context.ip`, after the client-address rule (nil: add none).
+    func clientAddress(_ address: String?) -> String? {
+        guard let address else { return nil }
+        switch clientIP {
+        case .keep: return address
+        case .truncate: return Self.truncate(address)
+        case .drop: return nil
+        }
+    }
+
+    /// Writes the value at `entry` with `node`'s rules applied to its members (it is copied as is
+    /// when it is not an object).
+    func write(_ entry: Int, in tape: JSONTape, rules node: Node, into out: inout [UInt8]) {
+        guard tape.kind(entry) == .object, !node.children.isEmpty else {
+            out.append(contentsOf: tape.raw(entry))
+            return
+        }
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        for (key, value) in tape.members(of: entry)
+        where appendMember(key: key, value: value, in: tape, rule: node.children[tape.string(key)], comma: !first, into: &out) {
+            first = false
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends `,"key":value` (no comma when `comma` is false) with `rule` applied; nothing when the
+    /// rule drops the member. Returns whether anything was written.
+    func appendMember(key: Int, value: Int, in tape: JSONTape, rule: Node?, comma: Bool, into out: inout [UInt8]) -> Bool {
+        if rule?.action == .drop { return false }
+        if comma { out.append(UInt8(ascii: ",")) }
+        out.append(contentsOf: tape.raw(key))
+        out.append(UInt8(ascii: ":"))
+        switch rule?.action {
+        case .hash:
+            out.append(contentsOf: JSONText.quoted(hashed(tape.kind(value) == .string ? tape.stringBytes(value) : tape.raw(value))))
+        case .truncateIP where tape.kind(value) == .string:
+            if let truncated = Self.truncate(tape.string(value)) {
+                out.append(contentsOf: JSONText.quoted(truncated))
+            } else {
+                out.append(contentsOf: "null".utf8)  // not an address: nothing of it is kept
+            }
+        default:
+            if let rule, !rule.children.isEmpty {
+                write(value, in: tape, rules: rule, into: &out)
+            } else {
+                out.append(contentsOf: tape.raw(value))
+            }
+        }
+        return true
+    }
+
+    /// A whole message (for the `rejected` table) with every rule applied from its top level.
+    func message(_ entry: Int, in tape: JSONTape) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(tape.raw(entry).count)
+        write(entry, in: tape, rules: root, into: &out)
+        return out
+    }
+
+    /// Lowercase hex SHA-256 of the salt followed by `value`.
+    func hashed(_ value: ArraySlice<UInt8>) -> String {
+        var digest = SHA256()
+        digest.update(data: salt)
+        value.withUnsafeBytes { digest.update(bufferPointer: $0) }
+        return digest.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// An IPv4 address cut to its /24 (`a.b.c.0`), an IPv6 one to its /48 (`x:y:z::`); nil when it is not an address.
+    static func truncate(_ address: String) -> String? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, address, &v4) == 1 {
+            var bytes = withUnsafeBytes(of: &v4) { Array($0) }
+            bytes[3] = 0
+            return bytes.map(String.init).joined(separator: ".")
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, address, &v6) == 1 {
+            var bytes = withUnsafeBytes(of: &v6) { Array($0) }
+            for index in 6..<16 { bytes[index] = 0 }
+            var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            let written = bytes.withUnsafeBytes { raw in inet_ntop(AF_INET6, raw.baseAddress, &text, socklen_t(text.count)) }
+            return written == nil ? nil : String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,93 @@
+"""Privacy controls (README "Privacy", docs/design.md §2): the client address kept, cut to its network or
+dropped, and chosen members of properties, traits and context dropped or replaced by a salted SHA-256 before
+anything is stored, in `events` and in `rejected` alike. Sent with Segment's own SDK where it can send it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+import segment.analytics.request as segment_request
+from segment.analytics.client import Client as SegmentClient
+
+from api import Recorder, rejected_rows, rows_with_keys, segment_message
+from lake import load_table, pyiceberg_rows
+from tables import EVENTS
+
+SALT = "pepper-1"
+ENV = {"FLOE_CLIENT_IP": "truncate", "FLOE_PRIVACY_DROP": "properties.password, context.traits.email",
+       "FLOE_PRIVACY_HASH": "properties.email,traits.email,traits.phone", "FLOE_PRIVACY_SALT": SALT}
+
+
+def sha(value: str) -> str:
+    return hashlib.sha256((SALT + value).encode()).hexdigest()
+
+
+def every_string_stored(server) -> str:
+    """Every value of every table as text, to look for anything that should not be there."""
+    texts = []
+    for name in ("events", "rejected"):
+        texts.append(json.dumps(pyiceberg_rows(load_table(server.data_dir, name)), default=str))
+    return "\n".join(texts)
+
+
+def test_members_are_dropped_or_hashed_and_addresses_truncated(floe):
+    server = floe(env=ENV)
+    client = SegmentClient("privacy-key", host=server.url, sync_mode=True, max_retries=0)
+    with Recorder(segment_request._session) as recorder:
+        client.identify(user_id="u-privacy", traits={"email": "ada@example.com", "phone": "+44 20 7946 0000",
+                                                      "plan": "pro"},
+                        context={"traits": {"email": "ada@example.com"}, "ip": "203.0.113.77"})
+        client.track(user_id="u-privacy", event="Signed Up",
+                      properties={"email": "ada@example.com", "password": "hunter2", "nested": {"email": "kept@x"}},
+                      context={"ip": "2001:db8:abcd:12:1:2:3:4"})
+        client.track(user_id="u-privacy", event="No Context", properties={"plan": "pro"})
+    assert recorder.statuses() == [200, 200, 200]
+    sent = [body["batch"][0] for body in recorder.bodies()]
+    bad = segment_message("track", event="", properties={"email": "eve@example.com", "password": "pw-of-eve"},
+                          context={"ip": "198.51.100.23"})
+    assert server.post("/v1/batch", json.dumps({"batch": [bad]}).encode()).json()["rejected"] == 1
+    server.flush()
+
+    rows = {r["message_id"]: r for r in rows_with_keys(server, EVENTS, [m["messageId"] for m in sent])}
+    identify, track, plain = (rows[m["messageId"]] for m in sent)
+    traits = json.loads(identify["traits"])
+    assert traits == {"email": sha("ada@example.com"), "phone": sha("+44 20 7946 0000"), "plan": "pro"}
+    context = json.loads(identify["context"])
+    assert context["ip"] == "203.0.113.0" and context["traits"] == {}, context
+    assert context["library"]["name"] == "analytics-python", "members without a rule are kept"
+    properties = json.loads(track["properties"])
+    assert properties == {"email": sha("ada@example.com"), "nested": {"email": "kept@x"}}, properties
+    assert json.loads(track["context"])["ip"] == "2001:db8:abcd::"
+    assert json.loads(plain["context"])["ip"] == "127.0.0.0", "the address Floe adds is cut too"
+    assert json.loads(plain["properties"]) == {"plan": "pro"}
+
+    [recorded] = [r for r in rejected_rows(server, flush=False) if bad["messageId"] in r["event"]]
+    assert recorded["event_json"]["properties"] == {"email": sha("eve@example.com")}
+    assert recorded["event_json"]["context"]["ip"] == "198.51.100.0"
+
+    stored = every_string_stored(server)
+    for secret in ("ada@example.com", "hunter2", "eve@example.com", "pw-of-eve", "203.0.113.77", "198.51.100.23",
+                   "+44 20 7946 0000", "2001:db8:abcd:12"):
+        assert secret not in stored, f"{secret!r} was stored"
+
+
+def test_client_addresses_can_be_dropped_and_are_kept_by_default(floe):
+    dropped, default = floe(env={"FLOE_CLIENT_IP": "drop"}), floe()
+    for server, wanted in ((dropped, None), (default, "127.0.0.1")):
+        mine, theirs = segment_message("track"), segment_message("track", context={"ip": "192.0.2.9", "locale": "de"})
+        assert server.post("/v1/batch", json.dumps({"batch": [mine, theirs]}).encode()).status_code == 200
+        server.flush()
+        rows = {r["message_id"]: json.loads(r["context"]) for r in rows_with_keys(server, EVENTS, [mine["messageId"], theirs["messageId"]])}
+        assert rows[mine["messageId"]].get("ip") == wanted, rows
+        assert rows[theirs["messageId"]].get("ip") == (None if wanted is None else "192.0.2.9")
+        assert rows[theirs["messageId"]]["locale"] == "de"
+
+
+def test_hashing_without_a_salt_is_refused_at_start(floe_launcher):
+    server = floe_launcher.new("privacy-no-salt", env={"FLOE_PRIVACY_HASH": "properties.email"})
+    with pytest.raises(Exception):  # the launcher reports a process that did not come up
+        server.start()
+    server.stop()
+    assert "salt" in server.log_tail().lower(), server.log_tail()
