@@ -139,3 +139,33 @@ def test_dry_run_counts_and_writes_nothing(floe_bin, inputs, tmp_path):
     summary = finish(backfill(floe_bin, tmp_path / "data", inputs["files"][:2], "--dry-run"))
     assert summary["dry_run"] and summary["events"] == 100_000 and summary["commits"] == 0
     assert not (tmp_path / "data" / "warehouse" / "analytics").exists()
+
+
+def test_rejected_lines_can_also_go_to_the_rejected_table_exactly_once(floe_bin, tmp_path):
+    """`--rejects-table`: each bad line is a row of `rejected` (route `backfill`, request id `{file}:{line}`),
+    committed with its unit (under the unit's commit id, so recovery after a crash covers it as it covers the
+    events); a second run over complete input records nothing again."""
+    good = generate(20_000, seed=64)
+    lines = [dumps(e) for e in good]
+    bad = {i: dumps({"type": "track", "userId": f"u{i}", "messageId": f"bad-{i}"}) for i in range(100, 20_000, 500)}
+    for index, line in sorted(bad.items()):
+        lines.insert(index, line)
+    lines.insert(5, b"{not json")
+    source = write_lines(tmp_path / "mixed.ndjson.zst", lines)
+    data_dir = tmp_path / "data"
+    summary = finish(backfill(floe_bin, data_dir, [source], "--rejects-table", "--unit-events", "5000"))
+    assert summary["rejected"] == len(bad) + 1
+    again = finish(backfill(floe_bin, data_dir, [source], "--rejects-table"))
+    assert again["events"] == 0 and again["commits"] == 0
+
+    rows = pyiceberg_rows(load_table(data_dir, "rejected"))
+    assert len(rows) == len(bad) + 1
+    assert {r["route"] for r in rows} == {"backfill"}
+    by_line = {int(r["request_id"].rsplit(":", 1)[1]): r for r in rows}
+    line_of = {json.loads(line)["messageId"]: number + 1 for number, line in enumerate(lines) if line in bad.values()}
+    for message_id, number in line_of.items():
+        row = by_line[number]
+        assert json.loads(row["event"])["messageId"] == message_id and row["reasons"] == ["event: is required for track"]
+        assert row["request_id"] == f"{source}:{number}"
+    assert by_line[6]["event"] == "{not json" and "json" in by_line[6]["reasons"][0].lower(), by_line[6]
+    assert len(pyiceberg_rows(load_table(data_dir, "events"))) == len(good)

@@ -8,6 +8,9 @@ public struct BackfillOptions: Sendable {
     public var maxErrors: Int?
     /// Where rejected lines are described (file, line, reason); default `{data-dir}/backfill-rejects.ndjson`.
     public var rejectsPath: String?
+    /// Also record each rejected line in the `rejected` table (route `backfill`, request id
+    /// `{file}:{line}`), committed with its unit like the events.
+    public var rejectsTable = false
     /// Validate and count only: nothing is written and no progress is recorded.
     public var dryRun = false
     /// Most rows per data file (per partition); default 1,000,000.

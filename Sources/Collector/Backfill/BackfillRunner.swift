@@ -94,7 +94,8 @@ public struct BackfillRunner: Sendable {
             while !next.lines.isEmpty {
                 let current = next
                 async let normalized = RunContext.normalize(current.lines, format: format, receivedAt: receivedAt,
-                                                            targetFileRows: options.targetFileRows, dryRun: options.dryRun)
+                                                            targetFileRows: options.targetFileRows, dryRun: options.dryRun,
+                                                            rejects: rejectsTable(path, firstLine: current.first))
                 next = exhausted ? ([], lineNumber) : try readBatch()
                 let batches = try await normalized
                 var number = current.first
@@ -138,6 +139,12 @@ public struct BackfillRunner: Sendable {
         guard options.format == "auto" else { return options.format }
         guard let line = firstLines.first(where: { $0.contains { $0 != 0x20 && $0 != 0x09 } }) else { return "auto" }
         return RunContext.looksLikeCloudEvents(line) ? "cloudevents" : "segment"
+    }
+
+    /// Where rejected lines of `path` also go (nil without `--rejects-table`).
+    private func rejectsTable(_ path: String, firstLine: Int64) -> RunContext.RejectsTable? {
+        options.rejectsTable ? RunContext.RejectsTable(path: path, firstLine: firstLine, maxEventBytes: configuration.maxEventBytes)
+            : nil
     }
 
     /// Lines normalized together (split across cores); smaller when units are smaller.
@@ -190,7 +197,8 @@ public struct BackfillRunner: Sendable {
                 }
                 let batches = try await RunContext.normalize(lines, format: fileFormat(range.path, firstLines: lines),
                                                              receivedAt: unit.receivedAt,
-                                                             targetFileRows: options.targetFileRows, dryRun: false)
+                                                             targetFileRows: options.targetFileRows, dryRun: false,
+                                                             rejects: rejectsTable(range.path, firstLine: range.fromLine))
                 for batch in batches { builder.merge(batch.partial) }
             }
             let result = try await writer.commit(builder.files(), commitIds: unit.commitIds, skipping: committed)

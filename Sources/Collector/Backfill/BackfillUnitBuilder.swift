@@ -42,7 +42,17 @@ struct BackfillUnitBuilder: Sendable {
 
     /// Writes one event's row into its partition's columns (worker side).
     mutating func add(_ event: NormalizedEvent) throws {
-        let slot = event.partition
+        try add(to: event.partition) { event.write(into: &$0) }
+    }
+
+    /// Writes a rejected line's row into its `rejected` partition (worker side).
+    mutating func add(_ rejected: RejectedEvent, request: IngestContext, maxEventBytes: Int) throws {
+        try add(to: rejected.partition(receivedAt: request.receivedAt)) {
+            rejected.write(into: &$0, request: request, maxEventBytes: maxEventBytes)
+        }
+    }
+
+    private mutating func add(to slot: PartitionSlot, _ write: (inout ColumnRowWriter) -> Void) throws {
         let index: Int
         if let known = slots[slot] {
             index = known
@@ -52,7 +62,7 @@ struct BackfillUnitBuilder: Sendable {
             partitions.append(Partition(id: slot.id, table: table, current: RowBatchDecoder(table: table)))
             slots[slot] = index
         }
-        try partitions[index].current.appendRow { event.write(into: &$0) }
+        try partitions[index].current.appendRow(write)
         events += 1
     }
 

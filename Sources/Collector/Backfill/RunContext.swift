@@ -33,10 +33,18 @@ struct RunContext {
     private static let cloudEvents = LineNormalizer(format: .cloudevents)
     private static let marker = Array("\"specversion\"".utf8)
 
+    /// Where rejected lines also go as rows of the `rejected` table (`--rejects-table`).
+    struct RejectsTable: Sendable {
+        var path: String
+        /// Line number (0-based) of the first line passed to ``normalize(_:format:receivedAt:targetFileRows:dryRun:rejects:)``.
+        var firstLine: Int64
+        var maxEventBytes: Int
+    }
+
     /// Normalizes and decodes lines on every core; each worker's slice comes back as one batch,
     /// in line order. Pure: no counters touched.
     static func normalize(_ lines: [[UInt8]], format: String, receivedAt: Int64, targetFileRows: Int,
-                          dryRun: Bool) async throws -> [Batch] {
+                          dryRun: Bool, rejects: RejectsTable? = nil) async throws -> [Batch] {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, lines.count / 512))
         let size = max(1, (lines.count + workers - 1) / workers)
         return try await withThrowingTaskGroup(of: (Int, Batch).self) { group in
@@ -44,7 +52,7 @@ struct RunContext {
                 let slice = lines[min(lines.count, worker * size)..<min(lines.count, (worker + 1) * size)]
                 group.addTask {
                     (worker, try normalize(slice, format: format, receivedAt: receivedAt, targetFileRows: targetFileRows,
-                                           dryRun: dryRun))
+                                           dryRun: dryRun, rejects: rejects))
                 }
             }
             var parts = [Batch?](repeating: nil, count: workers)
@@ -54,11 +62,11 @@ struct RunContext {
     }
 
     private static func normalize(_ lines: ArraySlice<[UInt8]>, format: String, receivedAt: Int64,
-                                  targetFileRows: Int, dryRun: Bool) throws -> Batch {
+                                  targetFileRows: Int, dryRun: Bool, rejects: RejectsTable?) throws -> Batch {
         let request = IngestContext(receivedAt: receivedAt, clientIP: nil, historical: true)
         var batch = Batch(partial: BackfillUnitBuilder(targetFileRows: targetFileRows))
         batch.outcomes.reserveCapacity(lines.count)
-        for bytes in lines {
+        for (position, bytes) in zip(lines.indices, lines) {
             guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else {
                 batch.outcomes.append(.blank)
                 continue
@@ -75,6 +83,14 @@ struct RunContext {
                 batch.outcomes.append(.events(events.count))
             case .failure(let errors):
                 batch.outcomes.append(.rejected(errors.issues.map(\.description)))
+                if let rejects, !dryRun {
+                    let line = rejects.firstLine + Int64(position)
+                    let context = IngestContext(receivedAt: receivedAt, clientIP: nil, historical: true, route: "backfill",
+                                                requestId: "\(rejects.path):\(line + 1)")
+                    let rejected = RejectedEvent(format: normalizer.format.rawValue, index: nil, raw: bytes[...],
+                                                 reasons: errors.issues.map(\.reason))
+                    try batch.partial.add(rejected, request: context, maxEventBytes: rejects.maxEventBytes)
+                }
             }
         }
         return batch

@@ -9,6 +9,8 @@ struct PartitionSlot: Hashable, Sendable {
         case segment(SegmentNormalizer.MessageType)
         /// A CloudEvents `type`, as sent.
         case cloudEvent([UInt8])
+        /// A rejected event's format (`segment`, `cloudevents`).
+        case rejected(String)
     }
 
     var kind: Kind
@@ -25,10 +27,16 @@ struct PartitionSlot: Hashable, Sendable {
         self.hours = hours
     }
 
+    init(rejected format: String, hours: Int32) {
+        kind = .rejected(format)
+        self.hours = hours
+    }
+
     var table: TableDefinition {
         switch kind {
         case .segment: TableDefinition.events
         case .cloudEvent: TableDefinition.cloudEvents
+        case .rejected: TableDefinition.rejected
         }
     }
 
@@ -36,6 +44,7 @@ struct PartitionSlot: Hashable, Sendable {
         let type = switch kind {
         case .segment(let type): type.rawValue
         case .cloudEvent(let type): String(decoding: type, as: UTF8.self)
+        case .rejected(let format): format
         }
         return PartitionID(table: table.name, key: "\(type)/\(Timestamp.hourLabel(hours))")
     }

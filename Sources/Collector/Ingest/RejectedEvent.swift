@@ -47,18 +47,8 @@ struct RejectedEvent: Sendable {
 
     /// The row, cut to `maxEventBytes` of JSON (at a UTF-8 character boundary).
     func bufferedEvent(request: IngestContext, maxEventBytes: Int) -> BufferedEvent {
-        let kept = Self.prefix(raw, maxBytes: maxEventBytes)
-        var row = RowEncoder(capacity: kept.count + 128)
-        row.timestamp(RejectedColumn.receivedAt, request.receivedAt)
-        row.string(RejectedColumn.format, format)
-        row.string(RejectedColumn.route, request.route)
-        if let requestId = request.requestId { row.string(RejectedColumn.requestId, requestId) }
-        if let source = request.sourceId { row.string(RejectedColumn.sourceId, source) }
-        if let index { row.int32(RejectedColumn.batchIndex, Int32(clamping: index)) }
-        row.string(RejectedColumn.event, kept)
-        row.int32(RejectedColumn.eventBytes, Int32(clamping: raw.count))
-        row.stringList(RejectedColumn.reasons, reasons.map { Array($0.utf8) })
-
+        var row = RowEncoder(capacity: min(raw.count, maxEventBytes) + 128)
+        write(into: &row, request: request, maxEventBytes: maxEventBytes)
         let key: [UInt8]
         if let identity {
             key = [UInt8(ascii: "r")] + identity
@@ -69,9 +59,25 @@ struct RejectedEvent: Sendable {
             raw.withUnsafeBytes { digest.update(bufferPointer: $0) }
             key = [UInt8(ascii: "r"), UInt8(ascii: "h")] + digest.finalize().prefix(16)
         }
-        let partition = PartitionID(table: TableDefinition.rejected.name,
-                                    key: "\(format)/\(Timestamp.hourLabel(Timestamp.hours(request.receivedAt)))")
-        return BufferedEvent(partition: partition, receivedAt: request.receivedAt, payload: row.bytes, dedupKey: key)
+        return BufferedEvent(partition: partition(receivedAt: request.receivedAt).id, receivedAt: request.receivedAt, payload: row.bytes, dedupKey: key)
+    }
+
+    /// The `rejected` partition: format and hour of receipt.
+    func partition(receivedAt: Int64) -> PartitionSlot {
+        PartitionSlot(rejected: format, hours: Timestamp.hours(receivedAt))
+    }
+
+    /// Writes the row (the HTTP path into the buffer encoding, backfill into column buffers).
+    func write(into row: inout some RowWriter, request: IngestContext, maxEventBytes: Int) {
+        row.timestamp(RejectedColumn.receivedAt, request.receivedAt)
+        row.string(RejectedColumn.format, format)
+        row.string(RejectedColumn.route, request.route)
+        if let requestId = request.requestId { row.string(RejectedColumn.requestId, requestId) }
+        if let source = request.sourceId { row.string(RejectedColumn.sourceId, source) }
+        if let index { row.int32(RejectedColumn.batchIndex, Int32(clamping: index)) }
+        row.string(RejectedColumn.event, Self.prefix(raw, maxBytes: maxEventBytes))
+        row.int32(RejectedColumn.eventBytes, Int32(clamping: raw.count))
+        row.stringList(RejectedColumn.reasons, reasons.map { Array($0.utf8) })
     }
 
     /// The longest prefix of `bytes` of at most `maxBytes` that does not split a UTF-8 character.

@@ -23,6 +23,7 @@ extension Floe {
         @Option(help: "Rejects file (default {data-dir}/backfill-rejects.ndjson).") var rejects: String?
         @Option(name: .customLong("target-file-rows"), help: "Most rows per data file.") var targetFileRows = 1_000_000
         @Option(name: .customLong("unit-events"), help: "Events per commit (bounds memory).") var unitEvents = 1_000_000
+        @Flag(name: .customLong("rejects-table"), help: "Also record rejected lines in the rejected table.") var rejectsTable = false
         @Flag(name: .customLong("dry-run"), help: "Validate and count; write nothing.") var dryRun = false
         @Flag(help: "Print the summary as one JSON line.") var json = false
 
@@ -39,6 +40,7 @@ extension Floe {
             backfill.format = format
             backfill.maxErrors = maxErrors
             backfill.rejectsPath = rejects
+            backfill.rejectsTable = rejectsTable
             backfill.dryRun = dryRun
             backfill.targetFileRows = targetFileRows
             backfill.unitEvents = unitEvents
