@@ -10,8 +10,10 @@ import ServiceLifecycle
 
 /// Assembles and runs Floe: buffer, catalog, flush scheduler and HTTP server as one service group.
 ///
-/// Services start in the order buffer-owning scheduler, then HTTP; on SIGTERM/SIGINT the HTTP
-/// server stops first (in-flight requests finish), then the scheduler flushes everything.
+/// Services start in the order buffer-owning scheduler, maintenance, HTTP, drain; on SIGTERM/SIGINT
+/// `/health/ready` turns 503 for the drain delay while requests are still served, then the HTTP
+/// server stops (in-flight requests finish), then the scheduler flushes what it can before the
+/// shutdown timeout (docs/scaling.md).
 ///
 /// ```swift
 /// var configuration = FloeConfiguration()
@@ -54,6 +56,7 @@ public struct FloeServer: Sendable {
         settings.bufferTimeoutMs = configuration.bufferTimeoutMs
         settings.parquet.codec = try configuration.compressionCodec()
         settings.tableProperties = configuration.tableProperties
+        settings.instanceId = configuration.resolvedInstanceId
         let backlog = FlushBacklog(limit: configuration.maxBacklogEvents)
         let coordinator = FlushCoordinator(buffer: buffer, catalog: catalog, fileIO: fileIO,
                                            namespace: configuration.namespace.split(separator: ".").map(String.init),
@@ -83,15 +86,9 @@ public struct FloeServer: Sendable {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(FloeMetricsFactory(registry: registry))
         let components = try makeComponents()
-        // Finish what a previous process left half-done before taking new traffic.
-        do {
-            let report = try await components.coordinator.flush(.pendingOnly)
-            if !report.tables.isEmpty {
-                logger.info("recovered pending flushes", metadata: ["floe.rows": "\(report.rows)"])
-            }
-        } catch {
-            logger.warning("recovery of pending flushes failed; will retry", metadata: ["error.message": "\(error)"])
-        }
+        // Not ready until the scheduler has recovered what a previous process left half-done.
+        let readiness = Readiness(shutdownTimeout: .milliseconds(configuration.shutdownTimeoutMs))
+        Gauge(label: "floe_instance_info", dimensions: [("instance", configuration.resolvedInstanceId)]).record(1)
         let refusals = RefusalLog(logger: logger)
         let router = Router(context: FloeRequestContext.self)
         router.add(middleware: FloeCORSMiddleware(allowedOrigins: configuration.allowedOrigins))
@@ -113,7 +110,7 @@ public struct FloeServer: Sendable {
         DebugRoutes(buffer: components.buffer, coordinator: components.coordinator, settings: components.settings,
                     maxPartitionEvents: configuration.maxPartitionEvents, backlog: components.backlog,
                     authenticator: configuration.authenticator,
-                    metricsRegistry: registry).register(on: router)
+                    metricsRegistry: registry, readiness: readiness).register(on: router)
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
         let app = Application(
             router: router,
@@ -122,11 +119,14 @@ public struct FloeServer: Sendable {
             logger: logger)
         let scheduler = FlushScheduler(coordinator: components.coordinator, buffer: components.buffer,
                                        settings: components.settings, logger: logger, backlog: components.backlog,
-                                       refusals: refusals)
+                                       refusals: refusals, readiness: readiness)
         let maintenance = MaintenanceScheduler(coordinator: components.coordinator,
                                                settings: configuration.maintenance, logger: logger)
+        let drain = DrainService(readiness: readiness, delay: .milliseconds(configuration.drainDelayMs), logger: logger)
+        // Shut down in reverse: drain (not ready, still serving), HTTP (in-flight requests finish),
+        // maintenance, then the scheduler's final flush, bounded by the shutdown timeout.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: scheduler), .init(service: maintenance), .init(service: app)],
+            services: [.init(service: scheduler), .init(service: maintenance), .init(service: app), .init(service: drain)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         logger.info("floe listening", metadata: [

@@ -20,6 +20,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "Warehouse for the embedded catalog: a path or file:// URI (default {data-dir}/warehouse). Env: FLOE_WAREHOUSE.")
     var warehouse: String?
 
+    @Option(name: .customLong("instance-id"), help: "This instance's name in snapshot summaries, logs and metrics (default {host}-{data-dir hash}). Env: FLOE_INSTANCE_ID.")
+    var instanceId: String?
+
     /// Defaults, then the config file, then the environment, then these flags.
     func configuration() throws -> FloeConfiguration {
         let environment = ProcessInfo.processInfo.environment
@@ -32,6 +35,7 @@ struct GlobalOptions: ParsableArguments {
         if let port { configuration.port = port }
         if let dataDir { configuration.dataDirectory = dataDir }
         if let warehouse { configuration.warehouse = warehouse }
+        if let instanceId { configuration.instanceId = instanceId }
         try configuration.validate()
         return configuration
     }
@@ -42,6 +46,7 @@ struct GlobalOptions: ParsableArguments {
         }
         var logger = Logger(label: "floe")
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        logger[metadataKey: "floe.instance"] = .string(configuration.resolvedInstanceId)
         return logger
     }
 }

@@ -167,13 +167,13 @@ struct EventBufferDedupTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("floe-dedup-\(UUID().uuidString).db").path
         do {
             let buffer = try open(path)
-            #expect(try await buffer.append([event("a"), event("b"), event("a")]) == AppendOutcome(stored: 2, duplicates: 1))
-            #expect(try await buffer.append([event("b"), event("c")]) == AppendOutcome(stored: 1, duplicates: 1))
+            #expect(try await buffer.append([event("a"), event("b"), event("a")]) == AppendOutcome(stored: 2, duplicates: 1, duplicatesByTable: ["events": 1]))
+            #expect(try await buffer.append([event("b"), event("c")]) == AppendOutcome(stored: 1, duplicates: 1, duplicatesByTable: ["events": 1]))
             let anonymous = BufferedEvent(partition: PartitionID(table: "events", key: "track/h"), receivedAt: 1, payload: [1])
             #expect(try await buffer.append([anonymous, anonymous]) == AppendOutcome(stored: 2, duplicates: 0))
         }
         let reopened = try open(path)
-        #expect(try await reopened.append([event("a"), event("d")]) == AppendOutcome(stored: 1, duplicates: 1))
+        #expect(try await reopened.append([event("a"), event("d")]) == AppendOutcome(stored: 1, duplicates: 1, duplicatesByTable: ["events": 1]))
         #expect(reopened.stats()[PartitionID(table: "events", key: "track/h")]?.count == 6)
     }
 
@@ -198,7 +198,7 @@ struct EventBufferDedupTests {
         let buffer = try open(path)
         #expect(try await buffer.append([event("a"), event("b")]) == AppendOutcome(stored: 2, duplicates: 0))
         #expect(try await buffer.append([event("c"), event("a"), event("d"), event("b"), event("e")])
-                    == AppendOutcome(stored: 3, duplicates: 2))
+                    == AppendOutcome(stored: 3, duplicates: 2, duplicatesByTable: ["events": 2]))
         let partition = PartitionID(table: "events", key: "track/h")
         let rows = try await buffer.rows(in: partition, limit: 10)
         #expect(rows.map { String(decoding: $0.payload, as: UTF8.self) } == ["a", "b", "c", "d", "e"])
@@ -214,7 +214,7 @@ struct EventBufferDedupTests {
         await #expect(throws: BufferError.self) { try await buffer.append([event("x"), event("y")]) }
         lock.unlock()
         #expect(try await buffer.append([event("x"), event("y")]) == AppendOutcome(stored: 2, duplicates: 0))
-        #expect(try await buffer.append([event("y")]) == AppendOutcome(stored: 0, duplicates: 1))
+        #expect(try await buffer.append([event("y")]) == AppendOutcome(stored: 0, duplicates: 1, duplicatesByTable: ["events": 1]))
     }
 
     @Test("keys stored one row each by an older buffer move into blocks and still deduplicate")
@@ -236,10 +236,10 @@ struct EventBufferDedupTests {
         }
         let buffer = try open(path)
         #expect(try await buffer.append([event("old-1"), event("bulk-1499"), event("new")])
-                    == AppendOutcome(stored: 1, duplicates: 2))
+                    == AppendOutcome(stored: 1, duplicates: 2, duplicatesByTable: ["events": 2]))
         // Expiry is per block of keys (never earlier than a key's own): old-2 shares its block with
         // keys still in their window, so it is still remembered.
-        #expect(try await buffer.append([event("old-2")]) == AppendOutcome(stored: 0, duplicates: 1))
+        #expect(try await buffer.append([event("old-2")]) == AppendOutcome(stored: 0, duplicates: 1, duplicatesByTable: ["events": 1]))
         let db = try SQLiteConnection(path: path)
         #expect(try db.statement("SELECT COUNT(*) FROM sqlite_master WHERE name = 'dedup_keys'").firstRow { $0.int64(0) } == 0)
         #expect(try db.statement("SELECT COUNT(*) FROM dedup_blocks").firstRow { $0.int64(0) } == 3)

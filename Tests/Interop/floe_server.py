@@ -44,6 +44,8 @@ class FloeServer:
         self.log_path = Path(log_path)
         self.env = {**DEFAULT_ENV, **(env or {})}
         self.port: int | None = None
+        # Listen on this port at every start (behind a load balancer), instead of a new free one.
+        self.fixed_port: int | None = None
         self.process: subprocess.Popen | None = None
         self.starts = 0
         self.http = requests.Session()
@@ -65,7 +67,7 @@ class FloeServer:
         if env:
             self.env.update(env)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        self.port = self.fixed_port or free_port()
         self.starts += 1
         command = [str(self.binary), "serve", "--host", "127.0.0.1", "--port", str(self.port),
                    "--data-dir", str(self.data_dir)]

@@ -46,13 +46,17 @@ class Faults:
 class RestCatalogServer:
     def __init__(self, root: Path, *, prefix: str = "floe", token: str | None = None,
                  oauth_clients: dict[str, str] | None = None, token_ttl: int = 3600, idempotency: bool = False,
-                 vended_config: dict[str, str] | None = None, warehouse_name: str = "interop"):
+                 vended_config: dict[str, str] | None = None, warehouse_name: str = "interop",
+                 warehouse: str | None = None, catalog_properties: dict[str, str] | None = None):
         root.mkdir(parents=True, exist_ok=True)
         (root / "warehouse").mkdir(exist_ok=True)
         self.root, self.prefix, self.token, self.token_ttl = root, prefix, token, token_ttl
         self.oauth_clients = oauth_clients or {}
         self.idempotency, self.vended_config, self.warehouse_name = idempotency, vended_config or {}, warehouse_name
-        self.catalog = SqlCatalog("floe", uri=f"sqlite:///{root}/catalog.db", warehouse=f"file://{root}/warehouse")
+        # `warehouse` (for example s3://bucket/prefix, with `catalog_properties` for its FileIO) replaces the
+        # local directory.
+        self.catalog = SqlCatalog("floe", uri=f"sqlite:///{root}/catalog.db", warehouse=warehouse or f"file://{root}/warehouse",
+                                  **(catalog_properties or {}))
         self.faults = Faults()
         self.lock = threading.Lock()           # one catalog operation at a time (SQLite, fault bookkeeping)
         self.issued: dict[str, float] = {}     # OAuth token -> expiry (time.monotonic)

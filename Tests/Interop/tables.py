@@ -79,6 +79,7 @@ EVENTS = TableShape(
         Column(15, "original_timestamp", "timestamptz"),
         Column(16, "sent_at", "timestamptz"),
         Column(17, "received_at", "timestamptz", required=True),
+        Column(18, "source_id", "string"),
     ),
     partition=(
         PartitionField(2, 1000, "identity", "type", "type"),
@@ -104,6 +105,7 @@ CLOUDEVENTS = TableShape(
         *_strings(11, *CF_COLUMNS),
         *(Column(21 + i, name, "int") for i, name in enumerate(("year", "month", "day", "hour"))),
         Column(25, "received_at", "timestamptz", required=True),
+        Column(29, "source_id", "string"),
     ),
     partition=(
         PartitionField(2, 1000, "identity", "type", "type"),

@@ -13,17 +13,28 @@ struct DebugRoutes: Sendable {
     var backlog: FlushBacklog?
     let authenticator: Authenticator
     let metricsRegistry: PrometheusCollectorRegistry?
+    /// Not ready while recovering or draining (nil: always past those phases, as in tests).
+    var readiness: Readiness?
 
     func register(on router: Router<FloeRequestContext>) {
         router.get("/health") { _, _ in JSONResponse.ok("{\"status\":\"ok\"}") }
-        router.get("/health/ready") { _, _ -> Response in
+        // `?for=ingest` (what a load balancer should probe) leaves out the catalog and storage checks:
+        // when the catalog is down for every instance, they still take events into their buffers.
+        router.get("/health/ready") { request, _ -> Response in
+            if let phase = readiness?.phase, phase != .ready {
+                throw APIError(status: .serviceUnavailable, message: "not ready: \(phase.rawValue)",
+                               errors: [phase == .draining ? "shutting down" : "recovering pending flushes"],
+                               retryAfterSeconds: phase == .draining ? 30 : 1)
+            }
             var problems: [String] = []
             do {
                 try await buffer.checkWritable()
             } catch {
                 problems.append("buffer: \(error)")
             }
-            problems += await coordinator.readinessProblems()
+            if request.uri.queryParameters.get("for") != "ingest" {
+                problems += await coordinator.readinessProblems()
+            }
             guard problems.isEmpty else {
                 throw APIError(status: .serviceUnavailable, message: "not ready", errors: problems, retryAfterSeconds: 5)
             }

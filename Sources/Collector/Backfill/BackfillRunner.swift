@@ -41,7 +41,8 @@ public struct BackfillRunner: Sendable {
         defer { inputs.removeCache() }
         let files = inputs.files
         let writer = BackfillWriter(catalog: catalog, fileIO: fileIO, namespace: namespace, logger: logger,
-                                    parquet: try parquetOptions(), tableProperties: configuration.tableProperties)
+                                    parquet: try parquetOptions(), tableProperties: configuration.tableProperties,
+                                    instanceId: configuration.resolvedInstanceId)
         let checkpoints = options.dryRun ? nil
             : try BackfillCheckpoints(path: configuration.dataDirectoryURL.appendingPathComponent("backfill.db").path)
         let rejectsPath = options.rejectsPath

@@ -11,6 +11,8 @@ struct BackfillWriter: Sendable {
     let logger: Logger
     let parquet: WriterOptions
     let tableProperties: [String: String]
+    /// Recorded as `floe.instance-id` in the summary of each backfill snapshot.
+    var instanceId: String?
 
     struct Result {
         var files = 0
@@ -59,7 +61,8 @@ struct BackfillWriter: Sendable {
                 try await fileIO.write(encoded.bytes, to: path)
                 return definition.dataFile(path: path, type: values.type, hours: values.hours, file: encoded)
             }
-            let appender = TableAppender(catalog: catalog, fileIO: fileIO, logger: logger)
+            var appender = TableAppender(catalog: catalog, fileIO: fileIO, logger: logger)
+            if let instanceId { appender.summaryProperties = [FloeConfiguration.instanceSummaryKey: instanceId] }
             let append = try await appender.append(to: TableIdentifier(namespace: namespace, name: tableName),
                                                    files: written, commitId: commitId)
             result.files += written.count

@@ -7,6 +7,9 @@ extension FloeConfiguration {
     private struct File: Decodable {
         var host: String?
         var port: Int?
+        var instanceId: String?
+        var shutdownTimeoutMs: Int?
+        var drainDelayMs: Int?
         var dataDir: String?
         var warehouse: String?
         var namespace: String?
@@ -120,6 +123,9 @@ extension FloeConfiguration {
             throw ConfigurationError(message: "config file \(path) is not valid: \(error)")
         }
         host = file.host ?? host
+        instanceId = file.instanceId ?? instanceId
+        shutdownTimeoutMs = file.shutdownTimeoutMs ?? shutdownTimeoutMs
+        drainDelayMs = file.drainDelayMs ?? drainDelayMs
         port = file.port ?? port
         dataDirectory = file.dataDir ?? dataDirectory
         warehouse = file.warehouse ?? warehouse
@@ -184,6 +190,9 @@ extension FloeConfiguration {
             environment[name].map { ["1", "true", "yes", "on"].contains($0.lowercased()) }
         }
         host = environment["FLOE_HOST"] ?? host
+        instanceId = environment["FLOE_INSTANCE_ID"].flatMap { $0.isEmpty ? nil : $0 } ?? instanceId
+        shutdownTimeoutMs = try int("FLOE_SHUTDOWN_TIMEOUT_MS") ?? shutdownTimeoutMs
+        drainDelayMs = try int("FLOE_DRAIN_DELAY_MS") ?? drainDelayMs
         port = try int("FLOE_PORT") ?? port
         dataDirectory = environment["FLOE_DATA_DIR"] ?? dataDirectory
         warehouse = environment["FLOE_WAREHOUSE"] ?? warehouse
@@ -264,6 +273,10 @@ extension FloeConfiguration {
     /// Checks values that would fail later in a less clear way.
     public func validate() throws {
         if !(1...65535).contains(port) { throw ConfigurationError(message: "port \(port) is out of range") }
+        if shutdownTimeoutMs < 1 { throw ConfigurationError(message: "shutdown timeout must be at least 1 ms") }
+        if drainDelayMs < 0 || drainDelayMs >= shutdownTimeoutMs {
+            throw ConfigurationError(message: "drain delay (\(drainDelayMs) ms) must be 0 or more and below the shutdown timeout (\(shutdownTimeoutMs) ms)")
+        }
         if eventLoopThreads < 1 { throw ConfigurationError(message: "event loop threads must be at least 1") }
         if bufferSize < 1 { throw ConfigurationError(message: "buffer size must be at least 1") }
         if bufferTimeoutMs < 1 { throw ConfigurationError(message: "buffer timeout must be at least 1 ms") }

@@ -37,7 +37,9 @@ actor FlushCoordinator {
         self.buffer = buffer
         self.catalog = catalog
         self.fileIO = fileIO
-        self.appender = TableAppender(catalog: catalog, fileIO: fileIO, logger: logger)
+        var appender = TableAppender(catalog: catalog, fileIO: fileIO, logger: logger)
+        if let instance = settings.instanceId { appender.summaryProperties = [FloeConfiguration.instanceSummaryKey: instance] }
+        self.appender = appender
         self.namespace = namespace
         self.tables = tables
         self.settings = settings
@@ -116,8 +118,20 @@ actor FlushCoordinator {
         return (location, files.sorted { $0.location < $1.location })
     }
 
+    /// The last catalog check of ``readinessProblems()``, reused for ``readinessCheckInterval``: load
+    /// balancers probe every few hundred milliseconds, and each check loads every table.
+    private var lastReadinessCheck: (at: ContinuousClock.Instant, problems: [String])?
+    static let readinessCheckInterval: Duration = .seconds(2)
+
     /// Problems that make Floe unready: catalog or storage unreachable (empty when ready).
     func readinessProblems() async -> [String] {
+        if let last = lastReadinessCheck, ContinuousClock.now - last.at < Self.readinessCheckInterval { return last.problems }
+        let problems = await checkTables()
+        lastReadinessCheck = (.now, problems)
+        return problems
+    }
+
+    private func checkTables() async -> [String] {
         var problems: [String] = []
         for definition in tables {
             do {

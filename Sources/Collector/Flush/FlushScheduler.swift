@@ -1,6 +1,7 @@
 import Buffer
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The background service that flushes ready partitions, and everything at shutdown.
 ///
@@ -10,8 +11,10 @@ import ServiceLifecycle
 /// the next look. Beside the flush loop, a watcher publishes the buffer gauges and the due
 /// backlog to ``FlushBacklog`` (which refuses new events early when it is too large) and writes
 /// the pending ``RefusalLog`` line every ``interval``, also while a cycle waits on a slow or
-/// unreachable catalog. On graceful shutdown (after the HTTP server has stopped) it runs a last
-/// flush of everything, then returns.
+/// unreachable catalog. It starts by recovering the flushes an earlier process left pending (the
+/// instance is not ready until then). On graceful shutdown (after the HTTP server has stopped) it
+/// runs a last flush of everything, cut off at the shutdown deadline: what is not committed by then
+/// stays in the buffer (its intent recorded) for the next start.
 struct FlushScheduler: Service {
     let coordinator: FlushCoordinator
     let buffer: EventBuffer
@@ -19,9 +22,11 @@ struct FlushScheduler: Service {
     let logger: Logger
     var backlog: FlushBacklog?
     var refusals: RefusalLog?
+    var readiness: Readiness?
     var interval: Duration = .milliseconds(50)
 
     func run() async throws {
+        await recover()
         let watcher = Task {
             while !Task.isCancelled {
                 observe()
@@ -47,11 +52,60 @@ struct FlushScheduler: Service {
                 logger.warning("scheduled flush failed; will retry", metadata: ["error.message": "\(error)"])
             }
         }
-        logger.info("final flush before shutdown")
+        await finalFlush()
+    }
+
+    /// Resolves the flushes an earlier process left pending, then marks the instance ready (also when
+    /// the catalog is unreachable: the flush cycles retry, and readiness reports the catalog).
+    private func recover() async {
+        defer { readiness?.recovered() }
         do {
-            _ = try await coordinator.flush(.all)
+            let report = try await coordinator.flush(.pendingOnly)
+            if !report.tables.isEmpty {
+                logger.info("recovered pending flushes", metadata: ["floe.rows": "\(report.rows)"])
+            }
         } catch {
-            logger.error("final flush failed; events stay in the buffer", metadata: ["error.message": "\(error)"])
+            logger.warning("recovery of pending flushes failed; will retry", metadata: ["error.message": "\(error)"])
+        }
+    }
+
+    /// Flushes everything, but returns by the shutdown deadline (half a second before it) whatever happens.
+    private func finalFlush() async {
+        let remaining = readiness?.deadline.map { $0 - .milliseconds(500) - ContinuousClock.now }
+        logger.info("final flush before shutdown", metadata: [
+            "floe.time_left_ms": "\(remaining.map { Int($0.inMilliseconds) }.map(String.init) ?? "unbounded")",
+        ])
+        let coordinator = self.coordinator
+        let logger = self.logger
+        let flush = Task {
+            do {
+                _ = try await coordinator.flush(.all)
+                return true
+            } catch {
+                logger.error("final flush failed; events stay in the buffer", metadata: ["error.message": "\(error)"])
+                return false
+            }
+        }
+        guard let remaining else {
+            _ = await flush.value
+            return
+        }
+        // Unstructured on purpose: a flush stuck in a catalog call must not hold shutdown past the deadline.
+        let finished: Bool = await withCheckedContinuation { continuation in
+            let waiting = ResumeOnce(continuation)
+            Task {
+                _ = await flush.value
+                waiting.resume(returning: true)
+            }
+            Task {
+                try? await Task.sleep(for: max(remaining, .zero))
+                waiting.resume(returning: false)
+            }
+        }
+        if !finished {
+            flush.cancel()
+            logger.warning("final flush cut off at the shutdown timeout; what it did not commit stays in the buffer for the next start",
+                           metadata: ["floe.buffered_events": "\(buffer.stats().values.reduce(0) { $0 + $1.count })"])
         }
     }
 
@@ -61,5 +115,18 @@ struct FlushScheduler: Service {
         coordinator.metrics.observe(stats)
         backlog?.publish(dueEvents: settings.dueEvents(in: stats, nowMicros: FlushCoordinator.nowMicros()))
         refusals?.flushLog()
+    }
+}
+
+/// A continuation resumed by whichever of several tasks gets there first.
+private final class ResumeOnce: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Bool, Never>?>
+
+    init(_ continuation: CheckedContinuation<Bool, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume(returning value: Bool) {
+        continuation.withLock { $0.take() }?.resume(returning: value)
     }
 }

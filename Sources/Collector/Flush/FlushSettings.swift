@@ -16,6 +16,8 @@ struct FlushSettings: Sendable {
     var parquet = WriterOptions()
     /// Properties given to tables Floe creates.
     var tableProperties: [String: String] = [:]
+    /// Recorded as `floe.instance-id` in every snapshot this process commits (nil: not recorded).
+    var instanceId: String?
     /// Data files encoded and uploaded at once; default: the number of cores.
     var parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount)
 }

@@ -67,6 +67,7 @@ enum MetricHelp {
     static let texts: [String: String] = [
         "floe_events_accepted_total": "Events stored in the buffer (acknowledged), by table.",
         "floe_events_deduplicated_total": "Events acknowledged without being stored again (a messageId or CloudEvents source+id seen within the dedup window), by table.",
+        "floe_instance_info": "Always 1; its instance label is this process's instance id (FLOE_INSTANCE_ID), as recorded in the snapshot summaries it commits.",
         "floe_events_refused_total": "Events in requests that were refused as a whole (not JSON, too large, unauthorized, strict batches with an invalid event, or at capacity); nothing of such a request is stored.",
         "floe_event_times_adjusted_total": "Events whose time was more than timestamps.max_future_ms ahead of their receipt or before timestamps.floor, stored with their receipt time instead (the time sent is kept).",
         "floe_events_rejected_total": "Invalid events stored in the rejected table while the rest of their request was accepted, by reason (an event with several problems counts once per reason).",

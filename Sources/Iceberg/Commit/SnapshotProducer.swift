@@ -13,6 +13,8 @@ struct SnapshotProducer: Sendable {
     /// When set, the commit also records `commitId` in the table property ``lastCommitProperty(writer:)``,
     /// which outlives the snapshot (expiry removes snapshots, not properties).
     var writerId: String?
+    /// Added to every snapshot summary (for example `floe.instance-id`); the standard keys win.
+    var extraSummary: [String: String] = [:]
 
     /// The table property holding the last commit of `writer`: `{commit id} {snapshot id}`.
     static func lastCommitProperty(writer: String) -> String { "floe.writer.\(writer).last-commit" }
@@ -99,7 +101,8 @@ struct SnapshotProducer: Sendable {
             syncMarker: AvroContainerWriter.randomSyncMarker())
         let snapshot = Snapshot(snapshotId: snapshotId, parentSnapshotId: parent?.snapshotId, sequenceNumber: sequenceNumber,
                                 timestampMs: max(nowMs, metadata.lastUpdatedMs), manifestList: location,
-                                summary: Self.summary(files: files, parent: parent, commitId: commitId),
+                                summary: Self.summary(files: files, parent: parent, commitId: commitId)
+                                    .merging(extraSummary) { standard, _ in standard },
                                 schemaId: metadata.currentSchemaId)
         return Attempt(
             manifestListLocation: location, manifestListBytes: bytes, snapshot: snapshot,

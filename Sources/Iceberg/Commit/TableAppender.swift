@@ -27,6 +27,9 @@ public struct TableAppender: Sendable {
     /// Overrides the table's `commit.retry.*` properties when set.
     public var retryPolicy: CommitRetryPolicy?
 
+    /// Recorded in the summary of every snapshot this appender commits (`floe.instance-id`).
+    public var summaryProperties: [String: String] = [:]
+
     /// Creates an appender.
     public init(catalog: any Catalog, fileIO: any FileIO, logger: Logger) {
         self.catalog = catalog
@@ -49,6 +52,7 @@ public struct TableAppender: Sendable {
         var producer = SnapshotProducer(commitId: commitId, snapshotId: Self.newSnapshotId(avoiding: table.metadata))
         producer.codec = .deflate
         producer.writerId = writerId
+        producer.extraSummary = summaryProperties
         let manifest = try producer.dataManifest(files: files, metadata: table.metadata)
         try await write(manifest.bytes, to: manifest.location, id: id)
 

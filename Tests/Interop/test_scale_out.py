@@ -1,0 +1,178 @@
+"""Scale-out (docs/scaling.md): three `floe serve` instances behind HAProxy from Debian, running
+Config/haproxy.example.cfg as shipped (only its listen port and server addresses rewritten), committing to one
+Iceberg REST catalog (rest_catalog_server.py) with the data on S3 (moto, SigV4 enforced).
+
+Six clients, each from its own loopback address (so `balance source` spreads them), send batches through
+HAProxy and retry every request until it is acknowledged, while a random instance is SIGKILLed and restarted
+20 times. At the end every acknowledged event is in the table, events acknowledged on their first attempt
+exactly once; an event is allowed twice only when an attempt of its request got no answer (the one case
+docs/scaling.md names); conflicts retried are counted; the snapshot summaries name all three instances.
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import random
+import re
+import shutil
+import subprocess
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from floe_server import FloeLauncher, free_port
+from rest_catalog_server import RestCatalogServer
+
+CONFIG = Path(__file__).resolve().parents[2] / "Config" / "haproxy.example.cfg"
+INSTANCES = ("floe-a", "floe-b", "floe-c")
+KILLS = 20
+CLIENTS = 6
+BATCH = 20
+
+
+def haproxy_config(listen: int, backends: list[int]) -> str:
+    """The shipped configuration with this run's ports: everything else as it is."""
+    text = CONFIG.read_text()
+    text = re.sub(r"^(\s*bind )\S+", rf"\g<1>127.0.0.1:{listen}", text, count=1, flags=re.M)
+    servers = iter(backends)
+    text = re.sub(r"^(\s*server (\S+) )127\.0\.0\.1:\d+", lambda m: f"{m.group(1)}127.0.0.1:{next(servers)}", text,
+                  flags=re.M)
+    assert text.count("server floe") == len(backends)
+    return text
+
+
+class Client(threading.Thread):
+    """Sends batches from its own source address until stopped; every request is retried until answered 200."""
+
+    def __init__(self, index: int, port: int, stop: threading.Event):
+        super().__init__(daemon=True)
+        self.source, self.port, self.stop = f"127.0.0.{10 + index}", port, stop
+        self.acked: list[str] = []
+        self.unanswered: set[str] = set()  # ids of requests with an attempt that may have been stored
+        self.attempts = Counter()
+        self.failure: str | None = None
+
+    def connection(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=15, source_address=(self.source, 0))
+
+    def run(self) -> None:
+        conn = self.connection()
+        while not self.stop.is_set():
+            ids = [f"{self.source}-{uuid.uuid4().hex}" for _ in range(BATCH)]
+            body = json.dumps({"batch": [{"type": "track", "userId": self.source, "event": "Scaled", "messageId": m,
+                                          "properties": {"n": i}} for i, m in enumerate(ids)]}).encode()
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    conn.request("POST", "/v1/batch", body, {"Content-Type": "application/json"})
+                    response = conn.getresponse()
+                    response.read()
+                    status = response.status
+                except (OSError, http.client.HTTPException):
+                    status = None
+                    conn.close()
+                    conn = self.connection()
+                self.attempts[status] += 1
+                if status == 200:
+                    self.acked += ids
+                    break
+                # 503 (HAProxy: no instance up; Floe: refused) and 429 stored nothing; anything else might have.
+                if status not in (503, 429):
+                    self.unanswered.update(ids)
+                if time.monotonic() > deadline:
+                    self.failure = f"a request was not acknowledged within 120 s (last status {status})"
+                    return
+                time.sleep(0.2)
+            time.sleep(0.02)
+
+
+@pytest.fixture
+def moto(tmp_path_factory):
+    from s3_support import start_moto
+    server = start_moto(tmp_path_factory.mktemp("moto"))
+    yield server
+    server.stop()
+
+
+def test_three_instances_behind_haproxy_survive_twenty_kills_exactly_once(floe_launcher: FloeLauncher, tmp_path,
+                                                                            moto):
+    haproxy = shutil.which("haproxy")
+    assert haproxy, "HAProxy is not installed (make interop installs Debian's haproxy package)"
+    bucket = moto.new_bucket()
+    s3 = {"s3.endpoint": moto.endpoint, "s3.access-key-id": moto.access_key_id,
+          "s3.secret-access-key": moto.secret_access_key, "s3.region": "us-east-1"}
+    rest = RestCatalogServer(tmp_path / "rest", token="t", warehouse=f"s3://{bucket}/lake", catalog_properties=s3).start()
+    env = {"R2_CATALOG_ENDPOINT": rest.uri, "R2_CATALOG_AUTH_TOKEN": "t", "FLOE_CATALOG_WAREHOUSE": "interop",
+           "AWS_ACCESS_KEY_ID": moto.access_key_id, "AWS_SECRET_ACCESS_KEY": moto.secret_access_key,
+           "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_S3": moto.endpoint,
+           # Flush often, so the three commit to the same table at the same time.
+           "ICEBERG_BUFFER_TIMEOUT_MS": "700", "ICEBERG_BUFFER_SIZE": "400", "FLOE_DRAIN_DELAY_MS": "1000"}
+    servers = []
+    for name in INSTANCES:
+        server = floe_launcher.new(name, env={**env, "FLOE_INSTANCE_ID": name})
+        server.fixed_port = free_port()
+        servers.append(server.start())
+    listen = free_port()
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(haproxy_config(listen, [s.fixed_port for s in servers]))
+    proxy = subprocess.Popen([haproxy, "-f", str(config)], stdout=(tmp_path / "haproxy.log").open("wb"),
+                             stderr=subprocess.STDOUT)
+    stop = threading.Event()
+    clients = [Client(i, listen, stop) for i in range(CLIENTS)]
+    try:
+        time.sleep(1.5)  # health checks mark the instances up
+        for client in clients:
+            client.start()
+        rng = random.Random(7)
+        started = time.monotonic()
+        for _ in range(KILLS):
+            time.sleep(rng.uniform(0.8, 1.8))
+            victim = rng.choice(servers)
+            victim.kill()
+            time.sleep(rng.uniform(0.1, 0.8))
+            victim.start()
+        time.sleep(2.0)
+        stop.set()
+        for client in clients:
+            client.join(timeout=150)
+        elapsed = time.monotonic() - started
+        failures = [c.failure for c in clients if c.failure]
+        assert not failures, failures
+        for server in servers:
+            server.flush()
+        # A graceful stop of each: its final flush commits the rest within the shutdown bound.
+        for server in servers:
+            assert server.stop() == 0
+    finally:
+        stop.set()
+        proxy.terminate()
+        proxy.wait(timeout=10)
+
+    table = rest.catalog.load_table("analytics.events")
+    stored = Counter(table.scan(selected_fields=("message_id",)).to_arrow().column("message_id").to_pylist())
+    acked = [m for c in clients for m in c.acked]
+    unanswered = set().union(*(c.unanswered for c in clients))
+    missing = [m for m in acked if stored[m] == 0]
+    twice = {m for m, n in stored.items() if n > 1}
+    first_time = [m for m in acked if m not in unanswered]
+    summaries = [s.summary.additional_properties for s in table.metadata.snapshots]
+    writers = Counter(s.get("floe.instance-id") for s in summaries)
+    retries = sum(server.log_path.read_text().count("commit failed, retrying") for server in servers)
+    attempts = sum((c.attempts for c in clients), Counter())
+    print(f"scale-out: {len(acked)} events acknowledged in {elapsed:.0f} s ({len(acked) / elapsed:.0f} events/s), "
+          f"{KILLS} kills, attempts {dict(attempts)}, {len(unanswered)} events in requests without an answer, "
+          f"{len(twice)} stored twice, {len(table.metadata.snapshots)} snapshots by {dict(writers)}, "
+          f"{retries} commits retried after a conflict or an unknown outcome")
+    rest.stop()
+
+    assert len(acked) > 1000, "too little traffic to mean anything"
+    assert not missing, f"{len(missing)} acknowledged events are missing, e.g. {missing[:3]}"
+    assert not [m for m in first_time if stored[m] != 1], "an event acknowledged on its first attempt is not there once"
+    assert twice <= unanswered, f"stored twice without a lost answer: {sorted(twice - unanswered)[:3]}"
+    assert set(stored) == set(acked), "rows that no client had acknowledged"
+    assert set(writers) == set(INSTANCES), f"snapshot summaries name {dict(writers)}"
+    assert sum(s.starts for s in servers) == len(INSTANCES) + KILLS
