@@ -125,6 +125,7 @@ def test_three_instances_behind_haproxy_survive_twenty_kills_exactly_once(floe_l
     clients = [Client(i, listen, stop) for i in range(CLIENTS)]
     try:
         time.sleep(1.5)  # health checks mark the instances up
+        assert proxy.poll() is None, (tmp_path / "haproxy.log").read_text()
         for client in clients:
             client.start()
         rng = random.Random(7)
