@@ -62,7 +62,7 @@ unit: deps
 
 ## interop: pytest suite in Tests/Interop against the debug binary (pytest's "no tests ran" counts as failure)
 interop: deps venv build
-	@$(call apt_install,prometheus chromium)
+	@$(call apt_install,prometheus chromium haproxy)
 	@FLOE_BIN=$(FLOE_DEBUG) FLOE_REST_INTEROP_BIN=$(CURDIR)/.build/debug/rest-interop FLOE_S3_INTEROP_BIN=$(CURDIR)/.build/debug/floe-s3-interop $(VENV)/bin/pytest $(PYTEST_FLAGS) Tests/Interop; \
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "interop: pytest collected no tests" >&2; exit 1; fi; \

@@ -7,7 +7,9 @@ import datetime as dt
 import json
 import shutil
 import sqlite3
+import signal
 import subprocess
+import time
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -403,3 +405,39 @@ def test_sigterm_commits_buffered_events_before_exit(floe):
     assert_stored(server, [as_stored(m) for m in batch], window, flush=False)
     assert_stored(server, [event], window, flush=False)
     assert micros(event["time"]) == rows_with_keys(server, CLOUDEVENTS, [event["id"]])[0]["time"]
+
+
+def test_sigterm_drains_then_exits_within_the_shutdown_timeout_even_with_the_catalog_down(floe, tmp_path):
+    """docs/scaling.md: not ready at once but still serving for the drain delay, then a final flush cut off at
+    the shutdown timeout (the catalog refuses connections); the events stay in the buffer and the next start,
+    with a catalog, commits every one of them once."""
+    from rest_catalog_server import RestCatalogServer
+
+    server = floe(env={"R2_CATALOG_ENDPOINT": "http://127.0.0.1:9", "FLOE_DRAIN_DELAY_MS": "1500",
+                       "FLOE_SHUTDOWN_TIMEOUT_MS": "4000", "FLOE_INSTANCE_ID": "drainer"})
+    sent = [segment_message("track") for _ in range(30)]
+    assert_accepted(server.post("/v1/batch", dumps({"batch": sent[:20]})))
+    assert server.get("/health/ready?for=ingest").status_code == 200
+    assert server.get("/health/ready").status_code == 503, "the catalog is down: not ready for flushing"
+    started = time.monotonic()
+    server.process.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    draining = server.get("/health/ready?for=ingest")
+    assert_error(draining, 503, "draining")
+    assert_accepted(server.post("/v1/batch", dumps({"batch": sent[20:]})), count=10)  # still served
+    assert server.process.wait(timeout=15) == 0
+    elapsed = time.monotonic() - started
+    assert 1.5 <= elapsed < 6, f"shutdown took {elapsed:.1f} s with a 4 s bound"
+    assert "final flush cut off at the shutdown timeout" in server.log_tail(100_000)
+
+    rest = RestCatalogServer(tmp_path / "rest").start()
+    try:
+        server.start(env={"R2_CATALOG_ENDPOINT": rest.uri, "FLOE_CATALOG_WAREHOUSE": "interop"})
+        server.flush()
+        table = rest.catalog.load_table("analytics.events")
+        ids = [r["message_id"] for r in table.scan(selected_fields=("message_id",)).to_arrow().to_pylist()]
+        assert sorted(ids) == sorted(m["messageId"] for m in sent)
+        assert {s.summary.additional_properties.get("floe.instance-id") for s in table.metadata.snapshots} == {"drainer"}
+    finally:
+        server.stop()
+        rest.stop()

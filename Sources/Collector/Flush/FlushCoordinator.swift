@@ -126,10 +126,14 @@ actor FlushCoordinator {
     /// Problems that make Floe unready: catalog or storage unreachable (empty when ready).
     func readinessProblems() async -> [String] {
         if let last = lastReadinessCheck, ContinuousClock.now - last.at < Self.readinessCheckInterval { return last.problems }
-        let problems = await checkTables()
+        // Bounded: a catalog that refuses connections is retried by the HTTP client until its timeout.
+        let problems = await waitAtMost(Self.readinessCheckTimeout) { await self.checkTables() }
+            ?? ["catalog: no answer within \(Int(Self.readinessCheckTimeout.inSeconds)) s"]
         lastReadinessCheck = (.now, problems)
         return problems
     }
+
+    static let readinessCheckTimeout: Duration = .seconds(3)
 
     private func checkTables() async -> [String] {
         var problems: [String] = []

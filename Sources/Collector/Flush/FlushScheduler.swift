@@ -1,7 +1,6 @@
 import Buffer
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// The background service that flushes ready partitions, and everything at shutdown.
 ///
@@ -77,7 +76,7 @@ struct FlushScheduler: Service {
         ])
         let coordinator = self.coordinator
         let logger = self.logger
-        let flush = Task {
+        let flush: @Sendable () async -> Bool = {
             do {
                 _ = try await coordinator.flush(.all)
                 return true
@@ -87,23 +86,12 @@ struct FlushScheduler: Service {
             }
         }
         guard let remaining else {
-            _ = await flush.value
+            _ = await flush()
             return
         }
-        // Unstructured on purpose: a flush stuck in a catalog call must not hold shutdown past the deadline.
-        let finished: Bool = await withCheckedContinuation { continuation in
-            let waiting = ResumeOnce(continuation)
-            Task {
-                _ = await flush.value
-                waiting.resume(returning: true)
-            }
-            Task {
-                try? await Task.sleep(for: max(remaining, .zero))
-                waiting.resume(returning: false)
-            }
-        }
+        // A flush stuck in a catalog call must not hold shutdown past the deadline.
+        let finished = await waitAtMost(remaining, flush) != nil
         if !finished {
-            flush.cancel()
             logger.warning("final flush cut off at the shutdown timeout; what it did not commit stays in the buffer for the next start",
                            metadata: ["floe.buffered_events": "\(buffer.stats().values.reduce(0) { $0 + $1.count })"])
         }
@@ -118,15 +106,3 @@ struct FlushScheduler: Service {
     }
 }
 
-/// A continuation resumed by whichever of several tasks gets there first.
-private final class ResumeOnce: Sendable {
-    private let continuation: Mutex<CheckedContinuation<Bool, Never>?>
-
-    init(_ continuation: CheckedContinuation<Bool, Never>) {
-        self.continuation = Mutex(continuation)
-    }
-
-    func resume(returning value: Bool) {
-        continuation.withLock { $0.take() }?.resume(returning: value)
-    }
-}
