@@ -18,6 +18,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+from api import segment_message
 from corpus import dumps
 from lake import load_table, local_path, pyiceberg_rows
 
@@ -101,3 +102,28 @@ def test_serve_keeps_every_snapshot_when_expiry_is_off(floe):
     _flushed_one_by_one(server, 6)
     time.sleep(0.6)
     assert len(load_table(server.data_dir, "events").metadata.snapshots) == 6
+
+
+def test_freshness_per_table_in_status_and_metrics(floe):
+    """What an operator alerts on: age of the oldest buffered event, time from receipt to commit, the last
+    commit, snapshot and file counts, and the last maintenance run, in /debug/status and /metrics."""
+    server = floe(env={"FLOE_MAINTENANCE_INTERVAL_MS": "300"})
+    assert server.post("/v1/batch", dumps({"batch": [segment_message("track") for _ in range(3)]})).status_code == 200
+    time.sleep(1.2)
+    before = {t["table"]: t for t in server.get("/debug/status").json()["tables"]}
+    assert before["events"]["oldest_event_age_ms"] >= 1000 and before["events"]["last_commit_at"] is None
+    metrics = server.get("/metrics").text
+    assert re.search(r'^floe_buffer_oldest_event_age_seconds\{table="events"\} (1\.\d+|[2-9])', metrics, re.M), metrics
+    server.flush()
+    status = server.get("/debug/status").json()
+    events = {t["table"]: t for t in status["tables"]}["events"]
+    assert events["oldest_event_age_ms"] == 0 and events["snapshots"] == 1 and events["data_files"] == 1
+    assert events["last_commit_at"].endswith("Z")
+    metrics = server.get("/metrics").text
+    assert re.search(r'^floe_receipt_to_commit_seconds_count\{table="events"\} 1$', metrics, re.M)
+    assert re.search(r'^floe_table_last_commit_timestamp_seconds\{table="events"\} 1\d{9}', metrics, re.M)
+    wait_for_maintenance = time.monotonic() + 10
+    while server.get("/debug/status").json()["last_maintenance_at"] is None:
+        assert time.monotonic() < wait_for_maintenance, "maintenance never ran"
+        time.sleep(0.2)
+    assert re.search(r'^floe_maintenance_last_run_timestamp_seconds 1\d{9}', server.get("/metrics").text, re.M)

@@ -50,12 +50,15 @@ struct DebugRoutes: Sendable {
         let debug = router.group("/debug").add(middleware: AdminGate(authenticator: authenticator))
         debug.get("/status") { _, _ -> Response in
             let now = FlushCoordinator.nowMicros()
+            let tables = await coordinator.freshness(now: now)
+            let maintained = await coordinator.lastMaintenanceMicros
             let partitions = buffer.stats().sorted { $0.key < $1.key }.map { partitionStatus($0.key, $0.value, now: now) }
             let status = OverallStatus(bufferedCount: partitions.reduce(0) { $0 + $1.bufferedCount },
                                        maxBufferSize: maxPartitionEvents, bufferThreshold: settings.bufferSize,
                                        bufferTimeoutMs: settings.bufferTimeoutMs,
                                        dueEvents: backlog?.dueEvents ?? 0, maxBacklogEvents: backlog?.limit ?? 0,
-                                       drainEventsPerSecond: Int(backlog?.drainPerSecond ?? 0), partitions: partitions)
+                                       drainEventsPerSecond: Int(backlog?.drainPerSecond ?? 0), partitions: partitions,
+                                       tables: tables, lastMaintenanceAt: maintained.map(Timestamp.rfc3339))
             return try JSONResponse.encode(status)
         }
         debug.get("/status/:type") { _, context -> Response in
@@ -160,11 +163,29 @@ private struct OverallStatus: Encodable {
     /// Smoothed rate at which commits drain the buffer (0 before the first commit).
     var drainEventsPerSecond: Int
     var partitions: [PartitionStatus]
+    /// Per table: last commit, snapshots, data files, oldest buffered event.
+    var tables: [TableFreshness]
+    /// When snapshot expiry last ran in this process (RFC 3339; nil before the first run).
+    var lastMaintenanceAt: String?
 
     enum CodingKeys: String, CodingKey {
         case bufferedCount = "buffered_count", maxBufferSize = "max_buffer_size", bufferThreshold = "buffer_threshold"
         case bufferTimeoutMs = "buffer_timeout_ms", dueEvents = "due_events", maxBacklogEvents = "max_backlog_events"
-        case drainEventsPerSecond = "drain_events_per_s", partitions
+        case drainEventsPerSecond = "drain_events_per_s", partitions, tables, lastMaintenanceAt = "last_maintenance_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(bufferedCount, forKey: .bufferedCount)
+        try container.encode(maxBufferSize, forKey: .maxBufferSize)
+        try container.encode(bufferThreshold, forKey: .bufferThreshold)
+        try container.encode(bufferTimeoutMs, forKey: .bufferTimeoutMs)
+        try container.encode(dueEvents, forKey: .dueEvents)
+        try container.encode(maxBacklogEvents, forKey: .maxBacklogEvents)
+        try container.encode(drainEventsPerSecond, forKey: .drainEventsPerSecond)
+        try container.encode(partitions, forKey: .partitions)
+        try container.encode(tables, forKey: .tables)
+        try container.encode(lastMaintenanceAt, forKey: .lastMaintenanceAt)
     }
 }
 

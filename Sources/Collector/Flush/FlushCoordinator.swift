@@ -101,7 +101,10 @@ actor FlushCoordinator {
             expired[definition.name] = committed.expired.count
             metrics.maintained(table: definition.name, snapshots: committed.table.metadata.snapshots.count,
                                expired: committed.expired.count)
+            commits[definition.name, default: TableFreshness(table: definition.name)].snapshots = committed.table.metadata.snapshots.count
         }
+        lastMaintenanceMicros = Self.nowMicros()
+        metrics.maintenanceRan(atMicros: lastMaintenanceMicros ?? 0)
         return expired
     }
 
@@ -122,6 +125,33 @@ actor FlushCoordinator {
     /// balancers probe every few hundred milliseconds, and each check loads every table.
     private var lastReadinessCheck: (at: ContinuousClock.Instant, problems: [String])?
     static let readinessCheckInterval: Duration = .seconds(2)
+
+    /// Per table: the last commit and the table's size (``freshness(now:)``).
+    private var commits: [String: TableFreshness] = [:]
+    /// When maintenance last ran, microseconds since the epoch (nil: not yet).
+    private(set) var lastMaintenanceMicros: Int64?
+
+    private func recordCommit(_ name: String, table: Table, oldestReceivedAt: [Int64]) {
+        let now = Self.nowMicros()
+        let files = table.metadata.currentSnapshot.flatMap { $0.summary["total-data-files"] }.flatMap { Int($0) }
+        commits[name] = TableFreshness(table: name, lastCommitMicros: now, snapshots: table.metadata.snapshots.count,
+                                       dataFiles: files)
+        metrics.tableCommitted(name, atMicros: now, snapshots: table.metadata.snapshots.count, dataFiles: files,
+                               oldestReceivedAt: oldestReceivedAt)
+    }
+
+    /// Every table's freshness, with the age of its oldest buffered event as of `now`.
+    func freshness(now: Int64) -> [TableFreshness] {
+        var oldest: [String: Int64] = [:]
+        for (partition, stats) in buffer.stats() where stats.count > 0 {
+            oldest[partition.table] = min(oldest[partition.table] ?? .max, stats.oldestReceivedAt)
+        }
+        return tables.map { definition in
+            var entry = commits[definition.name] ?? TableFreshness(table: definition.name)
+            entry.oldestEventAgeMs = oldest[definition.name].map { max(0, (now - $0) / 1000) } ?? 0
+            return entry
+        }
+    }
 
     /// Problems that make Floe unready: catalog or storage unreachable (empty when ready).
     func readinessProblems() async -> [String] {
@@ -175,9 +205,9 @@ actor FlushCoordinator {
                 reports.append(try await resolve(intent, definition: definition))
             }
         }
-        let selected = buffer.stats()
+        let candidates = buffer.stats()
             .filter { $0.key.table == definition.name && selects(scope, partition: $0.key, stats: $0.value, in: definition) }
-            .keys.sorted()
+        let selected = candidates.keys.sorted()
         guard !selected.isEmpty else { return reports }
 
         let table = try await table(definition)
@@ -211,8 +241,10 @@ actor FlushCoordinator {
         let intent = FlushIntent(commitId: commitId, table: definition.name, createdAt: Self.nowMicros(), files: files)
         let recording = ContinuousClock.now
         try await buffer.recordIntent(intent)
+        let flushed = Set(files.map(\.partitionKey))
         let report = try await execute(intent, rows: rowsByFile, definition: definition, recovered: false,
-                                       read: read, bookkeeping: ContinuousClock.now - recording)
+                                       read: read, bookkeeping: ContinuousClock.now - recording,
+                                       oldestReceivedAt: candidates.filter { flushed.contains($0.key.key) }.map(\.value.oldestReceivedAt))
         backlog?.drained(events: report.rows, seconds: (ContinuousClock.now - started).inSeconds)
         reports.append(report)
         return reports
@@ -243,7 +275,8 @@ actor FlushCoordinator {
 
     /// Steps 3–5 of docs/design.md §5: encode and upload every file, commit one snapshot, drop the rows.
     private func execute(_ intent: FlushIntent, rows: [[StoredRow]], definition: TableDefinition,
-                         recovered: Bool, read: Duration, bookkeeping: Duration) async throws -> FlushReport.TableReport {
+                         recovered: Bool, read: Duration, bookkeeping: Duration,
+                         oldestReceivedAt: [Int64] = []) async throws -> FlushReport.TableReport {
         let started = ContinuousClock.now
         let dataFiles = try await writeDataFiles(intent, rows: rows, definition: definition)
         let id = TableIdentifier(namespace: namespace, name: definition.name)
@@ -254,6 +287,7 @@ actor FlushCoordinator {
         try await buffer.completeIntent(intent)
         let finished = ContinuousClock.now
         metrics.committed(durationNanoseconds: (finished - started).inNanoseconds, attempts: result.attempts)
+        recordCommit(definition.name, table: result.table, oldestReceivedAt: oldestReceivedAt)
         let rowCount = dataFiles.reduce(0) { $0 + Int($1.recordCount) }
         var report = FlushReport.TableReport(
             table: definition.name, commitId: intent.commitId, snapshotId: result.snapshotId,

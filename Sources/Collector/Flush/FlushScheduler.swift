@@ -100,7 +100,7 @@ struct FlushScheduler: Service {
     /// Publishes the buffer's gauges and due backlog, and the pending refusal log line.
     private func observe() {
         let stats = buffer.stats()
-        coordinator.metrics.observe(stats)
+        coordinator.metrics.observe(stats, nowMicros: FlushCoordinator.nowMicros())
         backlog?.publish(dueEvents: settings.dueEvents(in: stats, nowMicros: FlushCoordinator.nowMicros()))
         refusals?.flushLog()
     }

@@ -67,6 +67,11 @@ enum MetricHelp {
     static let texts: [String: String] = [
         "floe_events_accepted_total": "Events stored in the buffer (acknowledged), by table.",
         "floe_events_deduplicated_total": "Events acknowledged without being stored again (a messageId or CloudEvents source+id seen within the dedup window), by table.",
+        "floe_table_data_files": "Live data files of the table after this process's last commit to it (total-data-files of the snapshot).",
+        "floe_table_last_commit_timestamp_seconds": "Unix time of this process's last successful commit to the table (0 before the first); alert when it stops advancing while events arrive.",
+        "floe_buffer_oldest_event_age_seconds": "Age of the table's oldest event still in the buffer (0 when nothing is buffered): how far behind the lake is.",
+        "floe_receipt_to_commit_seconds": "For each committed partition, the time from the receipt of its oldest event to the commit (the freshness of the lake).",
+        "floe_maintenance_last_run_timestamp_seconds": "Unix time of the last snapshot-expiry run of floe serve (0 before the first).",
         "floe_instance_info": "Always 1; its instance label is this process's instance id (FLOE_INSTANCE_ID), as recorded in the snapshot summaries it commits.",
         "floe_events_refused_total": "Events in requests that were refused as a whole (not JSON, too large, unauthorized, strict batches with an invalid event, or at capacity); nothing of such a request is stored.",
         "floe_event_times_adjusted_total": "Events whose time was more than timestamps.max_future_ms ahead of their receipt or before timestamps.floor, stored with their receipt time instead (the time sent is kept).",

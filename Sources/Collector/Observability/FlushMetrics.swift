@@ -14,6 +14,11 @@ struct FlushMetrics: Sendable {
     private let bufferedBytes: [String: Gauge]
     private let snapshots: [String: Gauge]
     private let expiredSnapshots: [String: Counter]
+    private let dataFiles: [String: Gauge]
+    private let lastCommit: [String: Gauge]
+    private let oldestBuffered: [String: Gauge]
+    private let receiptToCommit: [String: Metrics.Timer]
+    private let lastMaintenance: Gauge
 
     init(tables: [String] = TableDefinition.all.map(\.name)) {
         duration = Metrics.Timer(label: "floe_flush_duration_seconds")
@@ -34,6 +39,34 @@ struct FlushMetrics: Sendable {
         expiredSnapshots = Dictionary(uniqueKeysWithValues: tables.map {
             ($0, Counter(label: "floe_snapshots_expired_total", dimensions: [("table", $0)]))
         })
+        dataFiles = Dictionary(uniqueKeysWithValues: tables.map {
+            ($0, Gauge(label: "floe_table_data_files", dimensions: [("table", $0)]))
+        })
+        lastCommit = Dictionary(uniqueKeysWithValues: tables.map {
+            ($0, Gauge(label: "floe_table_last_commit_timestamp_seconds", dimensions: [("table", $0)]))
+        })
+        oldestBuffered = Dictionary(uniqueKeysWithValues: tables.map {
+            ($0, Gauge(label: "floe_buffer_oldest_event_age_seconds", dimensions: [("table", $0)]))
+        })
+        receiptToCommit = Dictionary(uniqueKeysWithValues: tables.map {
+            ($0, Metrics.Timer(label: "floe_receipt_to_commit_seconds", dimensions: [("table", $0)]))
+        })
+        lastMaintenance = Gauge(label: "floe_maintenance_last_run_timestamp_seconds")
+    }
+
+    /// A commit to `table`: when, the table's size after it, and for each committed partition the
+    /// time from the receipt of its oldest event to now.
+    func tableCommitted(_ table: String, atMicros now: Int64, snapshots count: Int, dataFiles files: Int?,
+                        oldestReceivedAt: [Int64]) {
+        lastCommit[table]?.record(Double(now) / 1_000_000)
+        snapshots[table]?.record(count)
+        if let files { dataFiles[table]?.record(files) }
+        for received in oldestReceivedAt { receiptToCommit[table]?.recordMicroseconds(max(0, now - received)) }
+    }
+
+    /// A maintenance run finished (at `micros` since the epoch).
+    func maintenanceRan(atMicros micros: Int64) {
+        lastMaintenance.record(Double(micros) / 1_000_000)
     }
 
     /// Records a maintenance run's result for a table.
@@ -55,14 +88,18 @@ struct FlushMetrics: Sendable {
         fileRows.record(rows)
     }
 
-    /// Publishes the buffer's per-table totals.
-    func observe(_ stats: [PartitionID: PartitionStats]) {
-        var events: [String: Int] = [:], bytes: [String: Int] = [:]
+    /// Publishes the buffer's per-table totals and the age of each table's oldest buffered event.
+    func observe(_ stats: [PartitionID: PartitionStats], nowMicros: Int64) {
+        var events: [String: Int] = [:], bytes: [String: Int] = [:], oldest: [String: Int64] = [:]
         for (partition, value) in stats {
             events[partition.table, default: 0] += value.count
             bytes[partition.table, default: 0] += value.bytes
+            if value.count > 0 { oldest[partition.table] = min(oldest[partition.table] ?? .max, value.oldestReceivedAt) }
         }
         for (table, gauge) in bufferedEvents { gauge.record(events[table] ?? 0) }
         for (table, gauge) in bufferedBytes { gauge.record(bytes[table] ?? 0) }
+        for (table, gauge) in oldestBuffered {
+            gauge.record(oldest[table].map { Double(max(0, nowMicros - $0)) / 1_000_000 } ?? 0)
+        }
     }
 }

@@ -1,0 +1,26 @@
+/// What an operator alerts on per table (docs/design.md §5): the last commit, how big the table's
+/// history and file count are, and the age of the oldest event still waiting in the buffer.
+struct TableFreshness: Encodable, Sendable, Equatable {
+    var table: String
+    /// Microseconds since the epoch of this process's last successful commit to the table (nil: none yet).
+    var lastCommitMicros: Int64?
+    /// Snapshots in the table's metadata and live data files, as of the last commit or maintenance run.
+    var snapshots: Int?
+    var dataFiles: Int?
+    /// Age of the oldest buffered event of the table (0 when nothing is buffered).
+    var oldestEventAgeMs: Int64 = 0
+
+    enum CodingKeys: String, CodingKey {
+        case table, lastCommitAt = "last_commit_at", snapshots, dataFiles = "data_files"
+        case oldestEventAgeMs = "oldest_event_age_ms"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(table, forKey: .table)
+        try container.encode(lastCommitMicros.map(Timestamp.rfc3339), forKey: .lastCommitAt)
+        try container.encode(snapshots, forKey: .snapshots)
+        try container.encode(dataFiles, forKey: .dataFiles)
+        try container.encode(oldestEventAgeMs, forKey: .oldestEventAgeMs)
+    }
+}
