@@ -14,6 +14,7 @@ import base64
 import json
 import shutil
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,12 @@ def test_tables_of_the_previous_release_gain_source_id_and_stay_readable(floe, p
     assert "source_id" not in old_events.schema().column_names and len(old_events.schemas()) == 1
 
     server = floe(data_dir=previous_data_dir)
+    # On start, before any flush: the tables already have the column.
+    deadline = time.monotonic() + 20
+    while "source_id" not in load_table(previous_data_dir, "cloudevents").schema().column_names:
+        assert time.monotonic() < deadline, "the tables were not evolved on start"
+        time.sleep(0.2)
+    assert "source_id" in load_table(previous_data_dir, "events").schema().column_names
     new = [segment_message("track") for _ in range(5)]
     response = server.post("/v1/batch", json.dumps({"batch": new}).encode(),
                            headers={"Authorization": "Basic " + base64.b64encode(b"app-one:").decode()})

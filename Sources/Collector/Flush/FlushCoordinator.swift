@@ -108,6 +108,18 @@ actor FlushCoordinator {
         return expired
     }
 
+    /// Loads every table that exists, which evolves the schema of one an earlier version created
+    /// (``TableDefinition/evolve(_:in:logger:)``); tables not created yet are left for their first flush.
+    func loadExistingTables() async throws {
+        for definition in tables {
+            do {
+                _ = try await table(definition, create: false)
+            } catch let error as CatalogError where error.code == .noSuchTable || error.code == .noSuchNamespace {
+                continue
+            }
+        }
+    }
+
     /// The table's location, loading or creating the table on first use.
     func location(of definition: TableDefinition) async throws -> String {
         try await table(definition).metadata.location

@@ -54,10 +54,16 @@ struct FlushScheduler: Service {
         await finalFlush()
     }
 
-    /// Resolves the flushes an earlier process left pending, then marks the instance ready (also when
+    /// Resolves the flushes an earlier process left pending and loads the existing tables (evolving
+    /// the schema of a table an earlier version created), then marks the instance ready (also when
     /// the catalog is unreachable: the flush cycles retry, and readiness reports the catalog).
     private func recover() async {
         defer { readiness?.recovered() }
+        do {
+            try await coordinator.loadExistingTables()
+        } catch {
+            logger.warning("loading the tables at start failed; will retry at the first flush", metadata: ["error.message": "\(error)"])
+        }
         do {
             let report = try await coordinator.flush(.pendingOnly)
             if !report.tables.isEmpty {
