@@ -25,7 +25,6 @@ struct FlushScheduler: Service {
     var interval: Duration = .milliseconds(50)
 
     func run() async throws {
-        await recover()
         let watcher = Task {
             while !Task.isCancelled {
                 observe()
@@ -33,6 +32,8 @@ struct FlushScheduler: Service {
             }
         }
         defer { watcher.cancel() }
+        await recover()
+        loadTables()
         var failures = 0
         var retryAt = ContinuousClock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -54,16 +55,25 @@ struct FlushScheduler: Service {
         await finalFlush()
     }
 
-    /// Resolves the flushes an earlier process left pending and loads the existing tables (evolving
-    /// the schema of a table an earlier version created), then marks the instance ready (also when
+    /// Loads the existing tables in the background, evolving the schema of one an earlier version
+    /// created. Nothing waits for it: with the catalog unreachable it fails late, and the first flush
+    /// loads (and evolves) each table anyway; two evolutions at once are settled by the catalog.
+    private func loadTables() {
+        let coordinator = self.coordinator
+        let logger = self.logger
+        Task {
+            do {
+                try await coordinator.loadExistingTables()
+            } catch {
+                logger.warning("loading the tables at start failed; the first flush will", metadata: ["error.message": "\(error)"])
+            }
+        }
+    }
+
+    /// Resolves the flushes an earlier process left pending, then marks the instance ready (also when
     /// the catalog is unreachable: the flush cycles retry, and readiness reports the catalog).
     private func recover() async {
         defer { readiness?.recovered() }
-        do {
-            try await coordinator.loadExistingTables()
-        } catch {
-            logger.warning("loading the tables at start failed; will retry at the first flush", metadata: ["error.message": "\(error)"])
-        }
         do {
             let report = try await coordinator.flush(.pendingOnly)
             if !report.tables.isEmpty {
