@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -28,28 +27,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Tests" / "Interop"))
 
 from floe_server import FloeServer, free_port  # noqa: E402
-from rest_catalog_server import RestCatalogServer  # noqa: E402
 from s3_support import start_moto  # noqa: E402
-
-
-def haproxy_config(listen: int, backends: list[int]) -> str:
-    text = (ROOT / "Config" / "haproxy.example.cfg").read_text()
-    text = re.sub(r"^(\s*bind )\S+", rf"\g<1>127.0.0.1:{listen}", text, count=1, flags=re.M)
-    text = re.sub(r"^(\s*)balance source$", r"\1balance roundrobin", text, count=1, flags=re.M)
-    text = re.sub(r"^\s*server floe.*\n", "", text, flags=re.M)
-    return text + "".join(f"    server floe{i + 1} 127.0.0.1:{port} check\n" for i, port in enumerate(backends))
+from scale_out_support import catalog_on_s3, haproxy_config  # noqa: E402
 
 
 def run(instances: int, seconds: int, connections: int, binary: Path, bodies: Path, work: Path) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     moto = start_moto(work)
-    bucket = moto.new_bucket()
-    s3 = {"s3.endpoint": moto.endpoint, "s3.access-key-id": moto.access_key_id,
-          "s3.secret-access-key": moto.secret_access_key, "s3.region": "us-east-1"}
-    rest = RestCatalogServer(work / "rest", token="t", warehouse=f"s3://{bucket}/lake", catalog_properties=s3).start()
-    env = {"R2_CATALOG_ENDPOINT": rest.uri, "R2_CATALOG_AUTH_TOKEN": "t", "FLOE_CATALOG_WAREHOUSE": "bench",
-           "AWS_ACCESS_KEY_ID": moto.access_key_id, "AWS_SECRET_ACCESS_KEY": moto.secret_access_key,
-           "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_S3": moto.endpoint}
+    rest, env = catalog_on_s3(moto, work / "rest")
     servers = []
     proxy = None
     try:
@@ -60,7 +45,7 @@ def run(instances: int, seconds: int, connections: int, binary: Path, bodies: Pa
             server.fixed_port = free_port()
             servers.append(server.start())
         listen = free_port()
-        (work / "haproxy.cfg").write_text(haproxy_config(listen, [s.fixed_port for s in servers]))
+        (work / "haproxy.cfg").write_text(haproxy_config(listen, [s.fixed_port for s in servers], balance="roundrobin"))
         proxy = subprocess.Popen(["haproxy", "-f", str(work / "haproxy.cfg")],
                                  stdout=(work / "haproxy.log").open("wb"), stderr=subprocess.STDOUT)
         time.sleep(1.5)

@@ -13,36 +13,22 @@ from __future__ import annotations
 import http.client
 import json
 import random
-import re
 import shutil
 import subprocess
 import threading
 import time
 import uuid
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from floe_server import FloeLauncher, free_port
-from rest_catalog_server import RestCatalogServer
+from scale_out_support import catalog_on_s3, haproxy_config
 
-CONFIG = Path(__file__).resolve().parents[2] / "Config" / "haproxy.example.cfg"
 INSTANCES = ("floe-a", "floe-b", "floe-c")
 KILLS = 20
 CLIENTS = 6
 BATCH = 20
-
-
-def haproxy_config(listen: int, backends: list[int]) -> str:
-    """The shipped configuration with this run's ports: everything else as it is."""
-    text = CONFIG.read_text()
-    text = re.sub(r"^(\s*bind )\S+", rf"\g<1>127.0.0.1:{listen}", text, count=1, flags=re.M)
-    servers = iter(backends)
-    text = re.sub(r"^(\s*server (\S+) )127\.0\.0\.1:\d+", lambda m: f"{m.group(1)}127.0.0.1:{next(servers)}", text,
-                  flags=re.M)
-    assert text.count("server floe") == len(backends)
-    return text
 
 
 class Client(threading.Thread):
@@ -102,15 +88,9 @@ def test_three_instances_behind_haproxy_survive_twenty_kills_exactly_once(floe_l
                                                                             moto):
     haproxy = shutil.which("haproxy")
     assert haproxy, "HAProxy is not installed (make interop installs Debian's haproxy package)"
-    bucket = moto.new_bucket()
-    s3 = {"s3.endpoint": moto.endpoint, "s3.access-key-id": moto.access_key_id,
-          "s3.secret-access-key": moto.secret_access_key, "s3.region": "us-east-1"}
-    rest = RestCatalogServer(tmp_path / "rest", token="t", warehouse=f"s3://{bucket}/lake", catalog_properties=s3).start()
-    env = {"R2_CATALOG_ENDPOINT": rest.uri, "R2_CATALOG_AUTH_TOKEN": "t", "FLOE_CATALOG_WAREHOUSE": "interop",
-           "AWS_ACCESS_KEY_ID": moto.access_key_id, "AWS_SECRET_ACCESS_KEY": moto.secret_access_key,
-           "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_S3": moto.endpoint,
-           # Flush often, so the three commit to the same table at the same time.
-           "ICEBERG_BUFFER_TIMEOUT_MS": "700", "ICEBERG_BUFFER_SIZE": "400", "FLOE_DRAIN_DELAY_MS": "1000"}
+    rest, env = catalog_on_s3(moto, tmp_path / "rest")
+    # Flush often, so the three commit to the same table at the same time.
+    env.update({"ICEBERG_BUFFER_TIMEOUT_MS": "700", "ICEBERG_BUFFER_SIZE": "400", "FLOE_DRAIN_DELAY_MS": "1000"})
     servers = []
     for name in INSTANCES:
         server = floe_launcher.new(name, env={**env, "FLOE_INSTANCE_ID": name})

@@ -121,13 +121,12 @@ struct IngestRoutes: Sendable {
                       privacy: privacy)
     }
 
-    /// The client's `X-Request-Id` when it is short printable ASCII, else a new UUID.
-    static func requestId(_ request: Request) -> String {
-        if let sent = request.headers.value(named: "X-Request-Id"), (1...128).contains(sent.utf8.count),
-           sent.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) {
-            return sent
-        }
-        return MessageIdGenerator.next()
+    /// The client's `X-Request-Id` when it is short printable ASCII (nil: ``Ingestor`` makes one up,
+    /// off the hot path, only when the request has rejected events to record).
+    static func requestId(_ request: Request) -> String? {
+        guard let sent = request.headers.value(named: "X-Request-Id"), (1...128).contains(sent.utf8.count),
+              sent.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else { return nil }
+        return sent
     }
 }
 

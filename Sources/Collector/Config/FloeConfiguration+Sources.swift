@@ -185,6 +185,10 @@ extension FloeConfiguration {
             guard let value = Int(text) else { throw ConfigurationError(message: "\(name)=\(text) is not an integer") }
             return value
         }
+        /// A comma-separated list, entries trimmed, empty ones left out; unset is nil.
+        func list(_ name: String) -> [String]? {
+            environment[name].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        }
         /// `1`, `true`, `yes`, `on` (any case) are true; any other value is false; unset is nil.
         func flag(_ name: String) -> Bool? {
             environment[name].map { ["1", "true", "yes", "on"].contains($0.lowercased()) }
@@ -208,9 +212,6 @@ extension FloeConfiguration {
         maxFutureMs = try int("FLOE_MAX_FUTURE_MS") ?? maxFutureMs
         timestampFloor = environment["FLOE_TIMESTAMP_FLOOR"].flatMap { $0.isEmpty ? nil : $0 } ?? timestampFloor
         if let value = environment["FLOE_CLIENT_IP"], !value.isEmpty { try setClientIP(value) }
-        func list(_ name: String) -> [String]? {
-            environment[name].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-        }
         privacyDrop = list("FLOE_PRIVACY_DROP") ?? privacyDrop
         privacyHash = list("FLOE_PRIVACY_HASH") ?? privacyHash
         privacySalt = environment["FLOE_PRIVACY_SALT"].flatMap { $0.isEmpty ? nil : $0 } ?? privacySalt
@@ -229,9 +230,7 @@ extension FloeConfiguration {
         authEnabled = flag("AUTH_ENABLED") ?? authEnabled
         if let token = environment["AUTH_TOKEN"], !token.isEmpty, !authKeys.contains(token) { authKeys.append(token) }
         if let token = environment["FLOE_ADMIN_TOKEN"], !token.isEmpty { adminToken = token }
-        if let origins = environment["ALLOWED_ORIGINS"] {
-            allowedOrigins = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        }
+        allowedOrigins = list("ALLOWED_ORIGINS") ?? allowedOrigins
         if let text = environment["FLOE_RATE_LIMIT"], !text.isEmpty {
             guard let value = Double(text), value >= 0 else {
                 throw ConfigurationError(message: "FLOE_RATE_LIMIT=\(text) is not a non-negative number")

@@ -147,8 +147,7 @@ public struct FloeConfiguration: Sendable {
     public var resolvedInstanceId: String {
         if let instanceId, !instanceId.isEmpty { return instanceId }
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "floe"
-        let digest = SHA256.hash(data: Array(dataDirectoryURL.path.utf8))
-        return host + "-" + digest.prefix(4).map { String(format: "%02x", $0) }.joined()
+        return host + "-" + SHA256.hash(data: Array(dataDirectoryURL.path.utf8)).hex(bytes: 4)
     }
 
     var dataDirectoryURL: URL {

@@ -13,12 +13,12 @@ import Parquet
 /// are dropped, otherwise the same files are written again and committed.
 /// Cycles never overlap (``AsyncSerialLock``).
 actor FlushCoordinator {
-    private let buffer: EventBuffer
-    private let catalog: any Catalog
-    private let fileIO: any FileIO
+    let buffer: EventBuffer
+    let catalog: any Catalog
+    let fileIO: any FileIO
     private let appender: TableAppender
-    private let namespace: [String]
-    private let tables: [TableDefinition]
+    let namespace: [String]
+    let tables: [TableDefinition]
     private let settings: FlushSettings
     private let logger: Logger
     let metrics: FlushMetrics
@@ -28,6 +28,12 @@ actor FlushCoordinator {
     private let lock = AsyncSerialLock()
     /// Manifest lists read by snapshot expiry, kept between its runs.
     private let manifestLists = ManifestListCache()
+    /// The last catalog check of ``readinessProblems()`` (FlushCoordinator+Health.swift).
+    var lastReadinessCheck: (at: ContinuousClock.Instant, problems: [String])?
+    /// Per table: the last commit and the table's size (``freshness(now:)``).
+    var commits: [String: TableFreshness] = [:]
+    /// When maintenance last ran, microseconds since the epoch (nil: not yet).
+    private(set) var lastMaintenanceMicros: Int64?
 
     init(buffer: EventBuffer, catalog: any Catalog, fileIO: any FileIO, namespace: [String],
          tables: [TableDefinition], settings: FlushSettings, logger: Logger, metrics: FlushMetrics = FlushMetrics(),
@@ -131,67 +137,6 @@ actor FlushCoordinator {
         let trimmed = prefix.hasPrefix("/") ? String(prefix.dropFirst()) : prefix
         let files = try await fileIO.listFiles(prefix: trimmed.isEmpty ? location + "/" : location + "/" + trimmed)
         return (location, files.sorted { $0.location < $1.location })
-    }
-
-    /// The last catalog check of ``readinessProblems()``, reused for ``readinessCheckInterval``: load
-    /// balancers probe every few hundred milliseconds, and each check loads every table.
-    private var lastReadinessCheck: (at: ContinuousClock.Instant, problems: [String])?
-    static let readinessCheckInterval: Duration = .seconds(2)
-
-    /// Per table: the last commit and the table's size (``freshness(now:)``).
-    private var commits: [String: TableFreshness] = [:]
-    /// When maintenance last ran, microseconds since the epoch (nil: not yet).
-    private(set) var lastMaintenanceMicros: Int64?
-
-    private func recordCommit(_ name: String, table: Table, oldestReceivedAt: [Int64]) {
-        let now = Self.nowMicros()
-        let files = table.metadata.currentSnapshot.flatMap { $0.summary["total-data-files"] }.flatMap { Int($0) }
-        commits[name] = TableFreshness(table: name, lastCommitMicros: now, snapshots: table.metadata.snapshots.count,
-                                       dataFiles: files)
-        metrics.tableCommitted(name, atMicros: now, snapshots: table.metadata.snapshots.count, dataFiles: files,
-                               oldestReceivedAt: oldestReceivedAt)
-    }
-
-    /// Every table's freshness, with the age of its oldest buffered event as of `now`.
-    func freshness(now: Int64) -> [TableFreshness] {
-        var oldest: [String: Int64] = [:]
-        for (partition, stats) in buffer.stats() where stats.count > 0 {
-            oldest[partition.table] = min(oldest[partition.table] ?? .max, stats.oldestReceivedAt)
-        }
-        return tables.map { definition in
-            var entry = commits[definition.name] ?? TableFreshness(table: definition.name)
-            entry.oldestEventAgeMs = oldest[definition.name].map { max(0, (now - $0) / 1000) } ?? 0
-            return entry
-        }
-    }
-
-    /// Problems that make Floe unready: catalog or storage unreachable (empty when ready).
-    func readinessProblems() async -> [String] {
-        if let last = lastReadinessCheck, ContinuousClock.now - last.at < Self.readinessCheckInterval { return last.problems }
-        // Bounded: a catalog that refuses connections is retried by the HTTP client until its timeout.
-        let problems = await waitAtMost(Self.readinessCheckTimeout) { await self.checkTables() }
-            ?? ["catalog: no answer within \(Int(Self.readinessCheckTimeout.inSeconds)) s"]
-        lastReadinessCheck = (.now, problems)
-        return problems
-    }
-
-    static let readinessCheckTimeout: Duration = .seconds(3)
-
-    private func checkTables() async -> [String] {
-        var problems: [String] = []
-        for definition in tables {
-            do {
-                let table = try await catalog.loadTable(TableIdentifier(namespace: namespace, name: definition.name))
-                if try await !fileIO.exists(table.metadataLocation) {
-                    problems.append("\(definition.name): current metadata file \(table.metadataLocation) is missing")
-                }
-            } catch let error as CatalogError where error.code == .noSuchTable || error.code == .noSuchNamespace {
-                continue
-            } catch {
-                problems.append("\(definition.name): \(error)")
-            }
-        }
-        return problems
     }
 
     private func runCycle(_ scope: FlushScope) async throws -> FlushReport {

@@ -267,6 +267,8 @@ struct Ingestor: Sendable {
                        request: IngestContext) async throws -> Outcome {
         var rows = events
         rows.reserveCapacity(events.count + rejected.count)
+        var request = request
+        if !rejected.isEmpty, request.requestId == nil { request.requestId = MessageIdGenerator.next() }
         for event in rejected {
             rows.append(event.bufferedEvent(request: request, maxEventBytes: maxEventBytes))
         }

@@ -28,7 +28,8 @@ struct IngestContext: Sendable {
     var historical: Bool
     /// The route the request came in on (`/v1/batch`), recorded with rejected events.
     var route: String
-    /// The request's id (`X-Request-Id` when the client sent a usable one), recorded with rejected events.
+    /// The request's id (`X-Request-Id` when the client sent a usable one, else made up when a
+    /// rejected event is recorded).
     var requestId: String?
     /// Event times out of range are replaced by the receipt time (nil: kept as sent; always nil
     /// in historical mode).

@@ -89,11 +89,7 @@ struct Authenticator: Sendable {
     /// What Floe records as the sender of an event authorized by `key`: `key-` and the first
     /// 12 hex digits of its SHA-256, never the key itself.
     static func sourceId(for key: String) -> String {
-        let digest = SHA256.hash(data: Array(key.utf8))
-        return "key-" + digest.prefix(6).map { byte in
-            let hex = Array("0123456789abcdef".unicodeScalars)
-            return String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 0xF)])
-        }.joined()
+        "key-" + SHA256.hash(data: Array(key.utf8)).hex(bytes: 6)
     }
 
     /// Compares without an early exit on the first differing byte.

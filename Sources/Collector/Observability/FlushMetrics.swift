@@ -27,31 +27,21 @@ struct FlushMetrics: Sendable {
         storageErrors = Counter(label: "floe_storage_errors_total")
         fileBytes = Recorder(label: "floe_data_file_bytes")
         fileRows = Recorder(label: "floe_data_file_rows")
-        bufferedEvents = Dictionary(uniqueKeysWithValues: tables.map {
-            ($0, Gauge(label: "floe_buffer_events", dimensions: [("table", $0)]))
-        })
-        bufferedBytes = Dictionary(uniqueKeysWithValues: tables.map {
-            ($0, Gauge(label: "floe_buffer_bytes", dimensions: [("table", $0)]))
-        })
-        snapshots = Dictionary(uniqueKeysWithValues: tables.map {
-            ($0, Gauge(label: "floe_table_snapshots", dimensions: [("table", $0)]))
-        })
-        expiredSnapshots = Dictionary(uniqueKeysWithValues: tables.map {
-            ($0, Counter(label: "floe_snapshots_expired_total", dimensions: [("table", $0)]))
-        })
-        dataFiles = Dictionary(uniqueKeysWithValues: tables.map {
-            ($0, Gauge(label: "floe_table_data_files", dimensions: [("table", $0)]))
-        })
-        lastCommit = Dictionary(uniqueKeysWithValues: tables.map {
-            ($0, Gauge(label: "floe_table_last_commit_timestamp_seconds", dimensions: [("table", $0)]))
-        })
-        oldestBuffered = Dictionary(uniqueKeysWithValues: tables.map {
-            ($0, Gauge(label: "floe_buffer_oldest_event_age_seconds", dimensions: [("table", $0)]))
-        })
-        receiptToCommit = Dictionary(uniqueKeysWithValues: tables.map {
-            ($0, Metrics.Timer(label: "floe_receipt_to_commit_seconds", dimensions: [("table", $0)]))
-        })
+        bufferedEvents = Self.perTable(tables, "floe_buffer_events") { Gauge(label: $0, dimensions: $1) }
+        bufferedBytes = Self.perTable(tables, "floe_buffer_bytes") { Gauge(label: $0, dimensions: $1) }
+        snapshots = Self.perTable(tables, "floe_table_snapshots") { Gauge(label: $0, dimensions: $1) }
+        expiredSnapshots = Self.perTable(tables, "floe_snapshots_expired_total") { Counter(label: $0, dimensions: $1) }
+        dataFiles = Self.perTable(tables, "floe_table_data_files") { Gauge(label: $0, dimensions: $1) }
+        lastCommit = Self.perTable(tables, "floe_table_last_commit_timestamp_seconds") { Gauge(label: $0, dimensions: $1) }
+        oldestBuffered = Self.perTable(tables, "floe_buffer_oldest_event_age_seconds") { Gauge(label: $0, dimensions: $1) }
+        receiptToCommit = Self.perTable(tables, "floe_receipt_to_commit_seconds") { Metrics.Timer(label: $0, dimensions: $1) }
         lastMaintenance = Gauge(label: "floe_maintenance_last_run_timestamp_seconds")
+    }
+
+    /// One metric per table, labelled with the table's name.
+    private static func perTable<M>(_ tables: [String], _ label: String,
+                                    _ make: (String, [(String, String)]) -> M) -> [String: M] {
+        Dictionary(uniqueKeysWithValues: tables.map { ($0, make(label, [("table", $0)])) })
     }
 
     /// A commit to `table`: when, the table's size after it, and for each committed partition the

@@ -143,7 +143,7 @@ struct PrivacyRules: Sendable {
         var digest = SHA256()
         digest.update(data: salt)
         value.withUnsafeBytes { digest.update(bufferPointer: $0) }
-        return digest.finalize().map { String(format: "%02x", $0) }.joined()
+        return digest.finalize().hex()
     }
 
     /// An IPv4 address cut to its /24 (`a.b.c.0`), an IPv6 one to its /48 (`x:y:z::`); nil when it is not an address.

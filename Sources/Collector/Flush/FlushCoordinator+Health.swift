@@ -1,0 +1,63 @@
+import Foundation
+import Iceberg
+
+/// What the coordinator tells operators and load balancers: readiness problems (catalog and
+/// storage) and each table's freshness (docs/design.md §5).
+extension FlushCoordinator {
+    /// A check is reused this long: load balancers probe every few hundred milliseconds, and each
+    /// check loads every table.
+    static let readinessCheckInterval: Duration = .seconds(2)
+
+
+    /// Records a commit for ``freshness(now:)`` and the metrics.
+    func recordCommit(_ name: String, table: Table, oldestReceivedAt: [Int64]) {
+        let now = Self.nowMicros()
+        let files = table.metadata.currentSnapshot.flatMap { $0.summary["total-data-files"] }.flatMap { Int($0) }
+        commits[name] = TableFreshness(table: name, lastCommitMicros: now, snapshots: table.metadata.snapshots.count,
+                                       dataFiles: files)
+        metrics.tableCommitted(name, atMicros: now, snapshots: table.metadata.snapshots.count, dataFiles: files,
+                               oldestReceivedAt: oldestReceivedAt)
+    }
+
+    /// Every table's freshness, with the age of its oldest buffered event as of `now`.
+    func freshness(now: Int64) -> [TableFreshness] {
+        var oldest: [String: Int64] = [:]
+        for (partition, stats) in buffer.stats() where stats.count > 0 {
+            oldest[partition.table] = min(oldest[partition.table] ?? .max, stats.oldestReceivedAt)
+        }
+        return tables.map { definition in
+            var entry = commits[definition.name] ?? TableFreshness(table: definition.name)
+            entry.oldestEventAgeMs = oldest[definition.name].map { max(0, (now - $0) / 1000) } ?? 0
+            return entry
+        }
+    }
+
+    /// Problems that make Floe unready: catalog or storage unreachable (empty when ready).
+    func readinessProblems() async -> [String] {
+        if let last = lastReadinessCheck, ContinuousClock.now - last.at < Self.readinessCheckInterval { return last.problems }
+        // Bounded: a catalog that refuses connections is retried by the HTTP client until its timeout.
+        let problems = await waitAtMost(Self.readinessCheckTimeout) { await self.checkTables() }
+            ?? ["catalog: no answer within \(Int(Self.readinessCheckTimeout.inSeconds)) s"]
+        lastReadinessCheck = (.now, problems)
+        return problems
+    }
+
+    static let readinessCheckTimeout: Duration = .seconds(3)
+
+    private func checkTables() async -> [String] {
+        var problems: [String] = []
+        for definition in tables {
+            do {
+                let table = try await catalog.loadTable(TableIdentifier(namespace: namespace, name: definition.name))
+                if try await !fileIO.exists(table.metadataLocation) {
+                    problems.append("\(definition.name): current metadata file \(table.metadataLocation) is missing")
+                }
+            } catch let error as CatalogError where error.code == .noSuchTable || error.code == .noSuchNamespace {
+                continue
+            } catch {
+                problems.append("\(definition.name): \(error)")
+            }
+        }
+        return problems
+    }
+}
