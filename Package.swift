@@ -81,15 +81,19 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/Interop/drivers/s3-interop", swiftSettings: swiftSettings),
 
+        // Test doubles shared by the unit tests: an in-memory FileIO and a catalog that fails on cue.
+        .target(name: "IcebergTestSupport", dependencies: ["Iceberg"], path: "Tests/Support/IcebergTestSupport",
+                swiftSettings: swiftSettings),
+
         // Unit tests.
         .testTarget(name: "ParquetTests", dependencies: ["Parquet"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "BufferTests", dependencies: ["Buffer", "CSQLite"], swiftSettings: swiftSettings),
         .testTarget(name: "IcebergTests", dependencies: [
-            "Iceberg",
+            "Iceberg", "IcebergTestSupport",
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "CollectorTests", dependencies: [
-            "Collector",
+            "Collector", "IcebergTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], swiftSettings: swiftSettings),
     ],

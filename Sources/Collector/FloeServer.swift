@@ -90,27 +90,7 @@ public struct FloeServer: Sendable {
         let readiness = Readiness(shutdownTimeout: .milliseconds(configuration.shutdownTimeoutMs))
         Gauge(label: "floe_instance_info", dimensions: [("instance", configuration.resolvedInstanceId)]).record(1)
         let refusals = RefusalLog(logger: logger)
-        let router = Router(context: FloeRequestContext.self)
-        router.add(middleware: FloeCORSMiddleware(allowedOrigins: configuration.allowedOrigins))
-        router.add(middleware: HTTPMetricsMiddleware())
-        router.add(middleware: ErrorEnvelopeMiddleware(refusals: refusals))
-        let limits = RequestLimits(maxBatchBytes: configuration.maxBatchBytes, maxEventBytes: configuration.maxEventBytes)
-        let rateLimiter = configuration.rateLimitPerSecond > 0
-            ? RateLimiter(ratePerSecond: configuration.rateLimitPerSecond,
-                          burst: configuration.rateLimitBurst ?? configuration.rateLimitPerSecond * 2)
-            : nil
-        IngestRoutes(ingestor: Ingestor(buffer: components.buffer, metrics: IngestMetrics(),
-                                        maxEventBytes: configuration.maxEventBytes, backlog: components.backlog,
-                                        strict: configuration.strictBatches),
-                     limits: limits,
-                     authenticator: configuration.authenticator, rateLimiter: rateLimiter,
-                     trustProxy: configuration.trustProxy,
-                     timestampPolicy: try configuration.timestampPolicy(),
-                     privacy: try configuration.privacyRules()).register(on: router)
-        DebugRoutes(buffer: components.buffer, coordinator: components.coordinator, settings: components.settings,
-                    maxPartitionEvents: configuration.maxPartitionEvents, backlog: components.backlog,
-                    authenticator: configuration.authenticator,
-                    metricsRegistry: registry, readiness: readiness).register(on: router)
+        let router = try makeRouter(components: components, registry: registry, readiness: readiness, refusals: refusals)
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
         let app = Application(
             router: router,
@@ -139,6 +119,34 @@ public struct FloeServer: Sendable {
         } catch {
             logger.warning("WAL checkpoint at shutdown failed", metadata: ["error.message": "\(error)"])
         }
+    }
+
+    /// The HTTP routes and middleware of `floe serve` over the given components (also what the
+    /// in-process tests drive through HummingbirdTesting).
+    func makeRouter(components: Components, registry: PrometheusCollectorRegistry, readiness: Readiness,
+                    refusals: RefusalLog) throws -> Router<FloeRequestContext> {
+        let router = Router(context: FloeRequestContext.self)
+        router.add(middleware: FloeCORSMiddleware(allowedOrigins: configuration.allowedOrigins))
+        router.add(middleware: HTTPMetricsMiddleware())
+        router.add(middleware: ErrorEnvelopeMiddleware(refusals: refusals))
+        let limits = RequestLimits(maxBatchBytes: configuration.maxBatchBytes, maxEventBytes: configuration.maxEventBytes)
+        let rateLimiter = configuration.rateLimitPerSecond > 0
+            ? RateLimiter(ratePerSecond: configuration.rateLimitPerSecond,
+                          burst: configuration.rateLimitBurst ?? configuration.rateLimitPerSecond * 2)
+            : nil
+        IngestRoutes(ingestor: Ingestor(buffer: components.buffer, metrics: IngestMetrics(),
+                                        maxEventBytes: configuration.maxEventBytes, backlog: components.backlog,
+                                        strict: configuration.strictBatches),
+                     limits: limits,
+                     authenticator: configuration.authenticator, rateLimiter: rateLimiter,
+                     trustProxy: configuration.trustProxy,
+                     timestampPolicy: try configuration.timestampPolicy(),
+                     privacy: try configuration.privacyRules()).register(on: router)
+        DebugRoutes(buffer: components.buffer, coordinator: components.coordinator, settings: components.settings,
+                    maxPartitionEvents: configuration.maxPartitionEvents, backlog: components.backlog,
+                    authenticator: configuration.authenticator,
+                    metricsRegistry: registry, readiness: readiness).register(on: router)
+        return router
     }
 
     /// Flushes everything buffered (for `floe flush` on a stopped server's data directory).

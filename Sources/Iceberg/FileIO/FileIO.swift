@@ -1,6 +1,6 @@
 /// Where table files live: a flat set of async byte operations on absolute locations.
 ///
-/// Implementations: ``LocalFileIO`` (`file://` and plain paths), ``MemoryFileIO`` (tests); S3 comes later.
+/// Implementations: ``LocalFileIO`` (`file://` and plain paths), ``S3FileIO`` (`s3://`), ``StorageRouter`` (by scheme).
 /// Locations are full URIs or absolute paths exactly as they appear in table metadata.
 public protocol FileIO: Sendable {
     /// Stores `bytes` at `location`, replacing any object there; durable when it returns.
@@ -15,7 +15,7 @@ public protocol FileIO: Sendable {
     /// Like ``list(prefix:)``, with sizes and modification times where the store knows them.
     ///
     /// The default implementation calls ``list(prefix:)`` and reports neither; implementations that can should
-    /// override it (``LocalFileIO`` and ``MemoryFileIO`` do), since orphan-file removal skips files of unknown age.
+    /// override it (``LocalFileIO`` and ``S3FileIO`` do), since orphan-file removal skips files of unknown age.
     func listFiles(prefix: String) async throws -> [StoredFile]
 }
 

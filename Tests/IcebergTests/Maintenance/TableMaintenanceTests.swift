@@ -1,5 +1,6 @@
 import Foundation
 @testable import Iceberg
+import IcebergTestSupport
 import Logging
 import Testing
 

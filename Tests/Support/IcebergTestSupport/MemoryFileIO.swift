@@ -1,4 +1,5 @@
 import Foundation
+import Iceberg
 import Synchronization
 
 /// A ``FileIO`` that keeps objects in memory, for tests and dry runs.

@@ -3,8 +3,8 @@ import Synchronization
 
 /// A ``Catalog`` wrapper that fails scripted commits: with a conflict, with an unknown state before applying,
 /// or with an unknown state after actually applying (the "503 after commit" case).
-final class FaultInjectingCatalog: Catalog {
-    enum Fault: Sendable {
+public final class FaultInjectingCatalog: Catalog {
+    public enum Fault: Sendable {
         /// Another writer commits `sideEffect` first, then this commit is attempted (and conflicts for real).
         case concurrentWriter(@Sendable (any Catalog) async throws -> Void)
         case conflict
@@ -16,21 +16,21 @@ final class FaultInjectingCatalog: Catalog {
     private let faults: Mutex<[Fault]>
     private let commitCalls = Mutex(0)
 
-    init(base: any Catalog, faults: [Fault]) {
+    public init(base: any Catalog, faults: [Fault]) {
         self.base = base
         self.faults = Mutex(faults)
     }
 
-    var commits: Int { commitCalls.withLock { $0 } }
+    public var commits: Int { commitCalls.withLock { $0 } }
 
-    func createNamespaceIfNeeded(_ namespace: [String]) async throws { try await base.createNamespaceIfNeeded(namespace) }
-    func loadTable(_ id: TableIdentifier) async throws -> Table { try await base.loadTable(id) }
-    func createTable(_ id: TableIdentifier, schema: Schema, partitionSpec: PartitionSpec,
+    public func createNamespaceIfNeeded(_ namespace: [String]) async throws { try await base.createNamespaceIfNeeded(namespace) }
+    public func loadTable(_ id: TableIdentifier) async throws -> Table { try await base.loadTable(id) }
+    public func createTable(_ id: TableIdentifier, schema: Schema, partitionSpec: PartitionSpec,
                      properties: [String: String]) async throws -> Table {
         try await base.createTable(id, schema: schema, partitionSpec: partitionSpec, properties: properties)
     }
 
-    func commit(_ id: TableIdentifier, requirements: [TableRequirement], updates: [TableUpdate]) async throws -> Table {
+    public func commit(_ id: TableIdentifier, requirements: [TableRequirement], updates: [TableUpdate]) async throws -> Table {
         commitCalls.withLock { $0 += 1 }
         let fault: Fault? = faults.withLock { $0.isEmpty ? nil : $0.removeFirst() }
         switch fault {
