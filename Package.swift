@@ -37,13 +37,14 @@ let package = Package(
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // Modules, in data-flow order.
+        .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         .target(name: "Parquet", dependencies: ["CZstd", "CSnappy", "CZlib"], swiftSettings: swiftSettings),
         .target(name: "Buffer", dependencies: [
-            "CSQLite",
+            "SQLite", "CSQLite",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .target(name: "Iceberg", dependencies: [
-            "CSQLite", "CZlib",
+            "SQLite", "CZlib",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -87,9 +88,10 @@ let package = Package(
 
         // Unit tests.
         .testTarget(name: "ParquetTests", dependencies: ["Parquet"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "BufferTests", dependencies: ["Buffer", "CSQLite"], swiftSettings: swiftSettings),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: swiftSettings),
+        .testTarget(name: "BufferTests", dependencies: ["Buffer", "SQLite"], swiftSettings: swiftSettings),
         .testTarget(name: "IcebergTests", dependencies: [
-            "Iceberg", "IcebergTestSupport",
+            "Iceberg", "IcebergTestSupport", "SQLite",
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "CollectorTests", dependencies: [

@@ -1,4 +1,5 @@
 import Foundation
+import SQLite
 
 /// Durable progress of `floe backfill`: how far each input file is committed, and the pending unit.
 ///
@@ -10,7 +11,7 @@ import Foundation
 /// checkpoint is complete is skipped on later runs.
 public final class BackfillCheckpoints: @unchecked Sendable {
     // @unchecked: the connection is used only from the one task that runs the backfill.
-    private let db: SQLiteConnection
+    private let db: SQLiteDatabase
 
     /// One input file's identity and committed progress.
     public struct FileState: Sendable, Equatable {
@@ -61,7 +62,7 @@ public final class BackfillCheckpoints: @unchecked Sendable {
     }
 
     public init(path: String) throws {
-        db = try SQLiteConnection(path: path)
+        db = try SQLiteDatabase(path: path)
         try db.execute("PRAGMA journal_mode=WAL")
         try db.execute("PRAGMA synchronous=FULL")
         try db.execute("""
@@ -107,7 +108,7 @@ public final class BackfillCheckpoints: @unchecked Sendable {
 
     /// After the unit's commits: advances its files' checkpoints and forgets the unit, atomically.
     public func finish(_ unit: Unit, files: [String: FileState]) throws {
-        try db.immediateTransaction {
+        try db.transaction {
             for range in unit.ranges {
                 guard let file = files[range.path] else { continue }
                 let statement = try db.statement("""

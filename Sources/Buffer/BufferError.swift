@@ -1,3 +1,4 @@
+import SQLite
 /// An error from the durable buffer, with a stable code that callers map to HTTP statuses.
 public struct BufferError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, without dynamic values (usable as a metric label).
@@ -18,5 +19,16 @@ public struct BufferError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         let details = context.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         return details.isEmpty ? "\(code.rawValue): \(message)" : "\(code.rawValue): \(message) (\(details))"
+    }
+}
+
+extension BufferError {
+    /// `error` with SQLite failures turned into buffer errors whose code callers map to statuses
+    /// (a full disk is `diskFull`, 507); other errors unchanged.
+    static func wrapping(_ error: any Error) -> any Error {
+        guard let failure = error as? SQLiteError else { return error }
+        let code: Code = failure.isDiskFull ? .diskFull : failure.isBusy ? .busy : failure.isIOError ? .io
+            : failure.isCorrupt ? .corrupt : .sqlite
+        return BufferError(code, "sqlite: \(failure.message)", context: failure.sql.map { ["sql": $0] } ?? [:])
     }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import SQLite
 
 /// Reads buffered rows back for flushing, on a connection and serial queue of its own.
 ///
@@ -8,11 +9,11 @@ import Dispatch
 /// come from the same snapshot as the chunks (a join), so no writer state is shared.
 final class BufferReader: @unchecked Sendable {
     // @unchecked: `connection` is used only on `queue`.
-    private let connection: SQLiteConnection
+    private let connection: SQLiteDatabase
     private let queue = DispatchQueue(label: "floe.buffer.reader")
 
-    init(path: String) throws(BufferError) {
-        connection = try SQLiteConnection(path: path)
+    init(path: String) throws {
+        connection = try SQLiteDatabase(path: path)
         try connection.execute("PRAGMA mmap_size=0")
         try connection.execute("PRAGMA cache_size=-16384")
         try connection.execute("PRAGMA query_only=1")
@@ -67,7 +68,7 @@ final class BufferReader: @unchecked Sendable {
         }
     }
 
-    private func run<T: Sendable>(_ work: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    private func run<T: Sendable>(_ work: @escaping @Sendable (SQLiteDatabase) throws -> T) async throws -> T {
         try await queue.perform { try work(self.connection) }
     }
 }

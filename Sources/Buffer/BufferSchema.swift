@@ -1,8 +1,9 @@
 import Foundation
+import SQLite
 
 /// The buffer database's tables and pragmas, and the start-up rebuild of partition stats.
 enum BufferSchema {
-    static func migrate(_ db: SQLiteConnection, durability: BufferConfiguration.Durability) throws(BufferError) {
+    static func migrate(_ db: SQLiteDatabase, durability: BufferConfiguration.Durability) throws {
         // Larger pages keep ~700-byte rows several to a page; set before the file is created.
         try db.execute("PRAGMA page_size=16384")
         try db.execute("PRAGMA journal_mode=WAL")
@@ -55,12 +56,12 @@ enum BufferSchema {
     /// Buffers written before `dedup_blocks` kept one `dedup_keys(key, expires_at)` row per message
     /// key; their keys move into blocks (of ``DedupIndex/blockSize``, with the latest expiry of the
     /// block) in one transaction, and the old table is dropped.
-    static func migrateDedupKeys(_ db: SQLiteConnection) throws(BufferError) {
+    static func migrateDedupKeys(_ db: SQLiteDatabase) throws {
         let exists = try db.statement("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'dedup_keys'")
             .firstRow { $0.int64(0) } ?? 0
         guard exists > 0 else { return }
         do {
-            try db.immediateTransaction {
+            try db.transaction {
                 let read = try db.statement("SELECT key, expires_at FROM dedup_keys ORDER BY rowid")
                 let write = try db.statement("INSERT INTO dedup_blocks(expires_at, keys) VALUES (?1, ?2)")
                 var keys: [UInt8] = []
@@ -94,7 +95,7 @@ enum BufferSchema {
     }
 
     /// Loads unexpired keys, oldest first, into a new index.
-    static func loadDedupIndex(_ db: SQLiteConnection, window: Int64, capacity: Int, now: Int64) throws(BufferError) -> DedupIndex {
+    static func loadDedupIndex(_ db: SQLiteDatabase, window: Int64, capacity: Int, now: Int64) throws -> DedupIndex {
         let index = DedupIndex(window: window, capacity: capacity)
         let statement = try db.statement("SELECT id, expires_at, keys FROM dedup_blocks WHERE expires_at > ?1 ORDER BY id")
         statement.bind(1, now)
@@ -108,7 +109,7 @@ enum BufferSchema {
 
     /// This buffer's writer id, made (a random UUID) and stored the first time: the name its flushes
     /// commit under, so a commit can be recognized even after its snapshot is gone.
-    static func loadWriterId(_ db: SQLiteConnection) throws(BufferError) -> String {
+    static func loadWriterId(_ db: SQLiteDatabase) throws -> String {
         if let id = try db.statement("SELECT value FROM identity WHERE key = 'writer_id'").firstRow({ $0.string(0) }) {
             return id
         }
@@ -120,12 +121,12 @@ enum BufferSchema {
     }
 
     /// The id of the next `dedup_blocks` row.
-    static func loadNextDedupBlock(_ db: SQLiteConnection) throws(BufferError) -> Int64 {
+    static func loadNextDedupBlock(_ db: SQLiteDatabase) throws -> Int64 {
         (try db.statement("SELECT COALESCE(MAX(id), 0) FROM dedup_blocks").firstRow { $0.int64(0) } ?? 0) + 1
     }
 
     /// Every known partition: its id and the sequence number its rows are flushed through.
-    static func loadPartitions(_ db: SQLiteConnection) throws(BufferError) -> (ids: [PartitionID: Int64], flushedThrough: [Int64: Int64]) {
+    static func loadPartitions(_ db: SQLiteDatabase) throws -> (ids: [PartitionID: Int64], flushedThrough: [Int64: Int64]) {
         let statement = try db.statement("SELECT pid, tbl, part, flushed_through FROM partitions")
         var ids: [PartitionID: Int64] = [:]
         var flushed: [Int64: Int64] = [:]
@@ -140,14 +141,14 @@ enum BufferSchema {
     /// chunk still stored or at most its partition's `flushed_through` (chunks are purged only after
     /// the watermark passed them), so no counter has to be written with every append. (`meta`'s
     /// `next_seq` is still read: older buffers kept the counter there.)
-    static func loadNextSequence(_ db: SQLiteConnection) throws(BufferError) -> Int64 {
+    static func loadNextSequence(_ db: SQLiteDatabase) throws -> Int64 {
         let stored = try db.statement("SELECT value FROM meta WHERE key = 'next_seq'").firstRow { $0.int64(0) } ?? 1
         let flushed = try db.statement("SELECT COALESCE(MAX(flushed_through), 0) FROM partitions").firstRow { $0.int64(0) } ?? 0
         let highest = max(flushed, try db.statement("SELECT COALESCE(MAX(last_seq), 0) FROM chunks").firstRow { $0.int64(0) } ?? 0)
         return max(stored, highest + 1)
     }
 
-    static func loadStats(_ db: SQLiteConnection, partitions: [PartitionID: Int64]) throws(BufferError) -> [PartitionID: PartitionStats] {
+    static func loadStats(_ db: SQLiteDatabase, partitions: [PartitionID: Int64]) throws -> [PartitionID: PartitionStats] {
         let byId = Dictionary(uniqueKeysWithValues: partitions.map { ($0.value, $0.key) })
         // A chunk partly flushed counts only its unflushed events (bytes pro rata, less the
         // one-byte length prefixes of small events: an estimate, for the byte budget).

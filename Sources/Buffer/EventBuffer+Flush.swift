@@ -59,14 +59,14 @@ extension EventBuffer {
         let completion: Completion? = try await onQueue { writer in
             let db = writer.db
             var completion = Completion()
-            try db.execute("BEGIN IMMEDIATE")
-            do {
+            var known = true
+            try db.inTransaction(.immediate) {
                 let forget = try db.statement("DELETE FROM flush_intents WHERE commit_id = ?1")
                 forget.bind(1, intent.commitId)
                 try forget.run()
                 guard db.changes > 0 else {
-                    try db.execute("ROLLBACK")
-                    return nil
+                    known = false
+                    return .rollback
                 }
                 for file in intent.files {
                     let partition = PartitionID(table: intent.table, key: file.partitionKey)
@@ -82,11 +82,9 @@ extension EventBuffer {
                     advance.bind(2, through)
                     try advance.run()
                 }
-                try db.execute("COMMIT")
-            } catch {
-                try? db.execute("ROLLBACK")
-                throw error
+                return .commit
             }
+            guard known else { return nil }
             for (pid, through) in completion.purge {
                 writer.flushedThrough[pid] = max(writer.flushedThrough[pid] ?? 0, through)
             }
@@ -174,7 +172,7 @@ extension EventBuffer {
                 writer.purgeQueue = ids.sorted(by: >)
             }
             if !writer.purgeQueue.isEmpty {
-                try db.immediateTransaction {
+                try db.transaction {
                     let delete = try db.statement("DELETE FROM chunks WHERE id = ?1")
                     var deleted = 0
                     while let id = writer.purgeQueue.last {

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import Synchronization
+import SQLite
 
 /// The durable per-partition event buffer: SQLite in WAL mode behind a single group-committing writer.
 ///
@@ -49,31 +50,36 @@ public final class EventBuffer: Sendable {
     public init(configuration: BufferConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        let db = try SQLiteConnection(path: configuration.path)
-        try BufferSchema.migrate(db, durability: configuration.durability)
-        checkpointer = try WALCheckpointer(path: configuration.path, durability: configuration.durability)
-        checkpointer.attach(to: db)
-        let window = Int64(configuration.dedupWindowSeconds) * 1_000_000
-        let dedup = try BufferSchema.loadDedupIndex(db, window: window, capacity: configuration.maxDedupKeys,
-                                                    now: Self.nowMicros())
-        let partitions = try BufferSchema.loadPartitions(db)
-        writerId = try BufferSchema.loadWriterId(db)
-        writer = WriterState(db: db, dedup: dedup, partitions: partitions.ids, flushedThrough: partitions.flushedThrough,
-                             nextSequence: try BufferSchema.loadNextSequence(db),
-                             nextDedupBlock: try BufferSchema.loadNextDedupBlock(db))
-        reader = try BufferReader(path: configuration.path)
-        let rebuilt = try BufferSchema.loadStats(db, partitions: partitions.ids)
-        partitionStats.withLock { $0 = rebuilt }
-        let intents = try db.statement("SELECT COUNT(*) FROM flush_intents").firstRow { Int($0.int64(0)) } ?? 0
-        pendingIntentCount.withLock { $0 = intents }
-        for (pid, through) in partitions.flushedThrough where through > 0 {
-            schedulePurge(pid: pid, through: through)
+        do {
+            let db = try SQLiteDatabase(path: configuration.path)
+            db.ownerQueue = queue
+            try BufferSchema.migrate(db, durability: configuration.durability)
+            checkpointer = try WALCheckpointer(path: configuration.path, durability: configuration.durability)
+            checkpointer.attach(to: db)
+            let window = Int64(configuration.dedupWindowSeconds) * 1_000_000
+            let dedup = try BufferSchema.loadDedupIndex(db, window: window, capacity: configuration.maxDedupKeys,
+                                                        now: Self.nowMicros())
+            let partitions = try BufferSchema.loadPartitions(db)
+            writerId = try BufferSchema.loadWriterId(db)
+            writer = WriterState(db: db, dedup: dedup, partitions: partitions.ids, flushedThrough: partitions.flushedThrough,
+                                 nextSequence: try BufferSchema.loadNextSequence(db),
+                                 nextDedupBlock: try BufferSchema.loadNextDedupBlock(db))
+            reader = try BufferReader(path: configuration.path)
+            let rebuilt = try BufferSchema.loadStats(db, partitions: partitions.ids)
+            partitionStats.withLock { $0 = rebuilt }
+            let intents = try db.statement("SELECT COUNT(*) FROM flush_intents").firstRow { Int($0.int64(0)) } ?? 0
+            pendingIntentCount.withLock { $0 = intents }
+            for (pid, through) in partitions.flushedThrough where through > 0 {
+                schedulePurge(pid: pid, through: through)
+            }
+            logger.info("buffer opened", metadata: [
+                "floe.path": "\(configuration.path)",
+                "floe.rows": "\(rebuilt.values.reduce(0) { $0 + $1.count })",
+                "floe.dedup_keys": "\(dedup.count)",
+            ])
+        } catch {
+            throw BufferError.wrapping(error)
         }
-        logger.info("buffer opened", metadata: [
-            "floe.path": "\(configuration.path)",
-            "floe.rows": "\(rebuilt.values.reduce(0) { $0 + $1.count })",
-            "floe.dedup_keys": "\(dedup.count)",
-        ])
     }
 
     // MARK: Appending
@@ -144,6 +150,7 @@ public final class EventBuffer: Sendable {
         }
         guard !batches.isEmpty else { return }
         let db = writer.db
+        db.assertOnOwnerQueue()
         let index = writer.dedup
         let now = Self.nowMicros()
         let expiresAt = now + index.window
@@ -156,92 +163,88 @@ public final class EventBuffer: Sendable {
         var newPartitions: [PartitionID: Int64] = [:]
         var sequence = writer.nextSequence
         do {
-            try db.execute("BEGIN IMMEDIATE")
-            do {
-                if let purge = writer.purgeDedupThrough {
-                    let statement = try db.statement("DELETE FROM dedup_blocks WHERE id <= ?1")
-                    statement.bind(1, purge)
-                    try statement.run()
-                }
-                for (position, batch) in batches.enumerated() {
-                    for part in batch.append.parts {
-                        var duplicates: [Int] = []
-                        for (event, key) in part.keys.enumerated() {
-                            guard let key else { continue }
-                            if index.insert(key, expiresAt: expiresAt, rowid: dedupBlock) {
-                                DedupIndex.appendBytes(of: key, to: &newKeys)
-                            } else {
-                                duplicates.append(event)
-                            }
-                        }
-                        outcomes[position].duplicates += duplicates.count
-                        if !duplicates.isEmpty {
-                            outcomes[position].duplicatesByTable[part.partition.table, default: 0] += duplicates.count
-                        }
-                        outcomes[position].stored += part.count - duplicates.count
-                        guard duplicates.count < part.count else { continue }
-                        let slot: Int
-                        if let known = groupOf[part.partition] {
-                            slot = known
+            try db.transaction {
+            if let purge = writer.purgeDedupThrough {
+                let statement = try db.statement("DELETE FROM dedup_blocks WHERE id <= ?1")
+                statement.bind(1, purge)
+                try statement.run()
+            }
+            for (position, batch) in batches.enumerated() {
+                for part in batch.append.parts {
+                    var duplicates: [Int] = []
+                    for (event, key) in part.keys.enumerated() {
+                        guard let key else { continue }
+                        if index.insert(key, expiresAt: expiresAt, rowid: dedupBlock) {
+                            DedupIndex.appendBytes(of: key, to: &newKeys)
                         } else {
-                            slot = groups.count
-                            groupOf[part.partition] = slot
-                            groups.append(Group(partition: part.partition))
+                            duplicates.append(event)
                         }
-                        if duplicates.isEmpty {
-                            groups[slot].chunk.append(contentsOf: part.chunk)
-                            groups[slot].count += part.count
-                            groups[slot].bytes += part.bytes
-                        } else {
-                            var skip = duplicates.makeIterator()
-                            var nextSkip = skip.next()
-                            for (event, payload) in try EventChunk.decode(part.chunk).enumerated() {
-                                if event == nextSkip {
-                                    nextSkip = skip.next()
-                                    continue
-                                }
-                                EventChunk.append(payload, to: &groups[slot].chunk)
-                                groups[slot].count += 1
-                                groups[slot].bytes += payload.count
+                    }
+                    outcomes[position].duplicates += duplicates.count
+                    if !duplicates.isEmpty {
+                        outcomes[position].duplicatesByTable[part.partition.table, default: 0] += duplicates.count
+                    }
+                    outcomes[position].stored += part.count - duplicates.count
+                    guard duplicates.count < part.count else { continue }
+                    let slot: Int
+                    if let known = groupOf[part.partition] {
+                        slot = known
+                    } else {
+                        slot = groups.count
+                        groupOf[part.partition] = slot
+                        groups.append(Group(partition: part.partition))
+                    }
+                    if duplicates.isEmpty {
+                        groups[slot].chunk.append(contentsOf: part.chunk)
+                        groups[slot].count += part.count
+                        groups[slot].bytes += part.bytes
+                    } else {
+                        var skip = duplicates.makeIterator()
+                        var nextSkip = skip.next()
+                        for (event, payload) in try EventChunk.decode(part.chunk).enumerated() {
+                            if event == nextSkip {
+                                nextSkip = skip.next()
+                                continue
                             }
+                            EventChunk.append(payload, to: &groups[slot].chunk)
+                            groups[slot].count += 1
+                            groups[slot].bytes += payload.count
                         }
-                        groups[slot].oldest = min(groups[slot].oldest, part.oldest)
                     }
+                    groups[slot].oldest = min(groups[slot].oldest, part.oldest)
                 }
-                for group in groups {
-                    var pid = writer.partitions[group.partition] ?? newPartitions[group.partition]
-                    if pid == nil {
-                        let create = try db.statement("INSERT INTO partitions(tbl, part) VALUES (?1, ?2)")
-                        create.bind(1, group.partition.table)
-                        create.bind(2, group.partition.key)
-                        try create.run()
-                        pid = db.lastInsertRowid
-                        newPartitions[group.partition] = pid
-                    }
-                    let insert = try db.statement(
-                        "INSERT INTO chunks(pid, first_seq, last_seq, received_at, payload) VALUES (?1, ?2, ?3, ?4, ?5)")
-                    insert.bind(1, pid ?? 0)
-                    insert.bind(2, sequence)
-                    insert.bind(3, sequence + Int64(group.count) - 1)
-                    insert.bind(4, group.oldest)
-                    insert.bind(5, blob: group.chunk)
-                    try insert.run()
-                    sequence += Int64(group.count)
+            }
+            for group in groups {
+                var pid = writer.partitions[group.partition] ?? newPartitions[group.partition]
+                if pid == nil {
+                    let create = try db.statement("INSERT INTO partitions(tbl, part) VALUES (?1, ?2)")
+                    create.bind(1, group.partition.table)
+                    create.bind(2, group.partition.key)
+                    try create.run()
+                    pid = db.lastInsertRowid
+                    newPartitions[group.partition] = pid
                 }
-                if !newKeys.isEmpty {
-                    let remember = try db.statement("INSERT INTO dedup_blocks(id, expires_at, keys) VALUES (?1, ?2, ?3)")
-                    remember.bind(1, dedupBlock)
-                    remember.bind(2, expiresAt)
-                    remember.bind(3, blob: newKeys)
-                    try remember.run()
-                }
-                try db.execute("COMMIT")
-            } catch {
-                try? db.execute("ROLLBACK")
-                throw error
+                let insert = try db.statement(
+                    "INSERT INTO chunks(pid, first_seq, last_seq, received_at, payload) VALUES (?1, ?2, ?3, ?4, ?5)")
+                insert.bind(1, pid ?? 0)
+                insert.bind(2, sequence)
+                insert.bind(3, sequence + Int64(group.count) - 1)
+                insert.bind(4, group.oldest)
+                insert.bind(5, blob: group.chunk)
+                try insert.run()
+                sequence += Int64(group.count)
+            }
+            if !newKeys.isEmpty {
+                let remember = try db.statement("INSERT INTO dedup_blocks(id, expires_at, keys) VALUES (?1, ?2, ?3)")
+                remember.bind(1, dedupBlock)
+                remember.bind(2, expiresAt)
+                remember.bind(3, blob: newKeys)
+                try remember.run()
+            }
             }
         } catch {
             index.rollback(to: mark)
+            let error = BufferError.wrapping(error)
             logger.error("buffer append failed", metadata: ["error.message": "\(error)"])
             for batch in batches { batch.waiter.resume(throwing: error) }
             return
@@ -274,8 +277,7 @@ public final class EventBuffer: Sendable {
     /// Checks that the database can take a write transaction (for `/health/ready`).
     public func checkWritable() async throws {
         try await onQueue { writer in
-            try writer.db.execute("BEGIN IMMEDIATE")
-            try writer.db.execute("ROLLBACK")
+            try writer.db.inTransaction(.immediate) { .rollback }
         }
     }
 
@@ -290,6 +292,9 @@ public final class EventBuffer: Sendable {
 
     /// Runs `work` on the writer queue and returns its result.
     func onQueue<T: Sendable>(_ work: @escaping @Sendable (WriterState) throws -> T) async throws -> T {
-        try await queue.perform { try work(self.writer) }
+        try await queue.perform {
+            self.writer.db.assertOnOwnerQueue()
+            return try work(self.writer)
+        }
     }
 }

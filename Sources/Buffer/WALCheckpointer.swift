@@ -1,6 +1,7 @@
 import CSQLite
 import Dispatch
 import Synchronization
+import SQLite
 
 /// Copies the buffer's write-ahead log into the database file from its own connection and
 /// thread, so that appends never wait for a checkpoint.
@@ -18,7 +19,7 @@ final class WALCheckpointer: @unchecked Sendable {
     /// WAL frames at which the writer checkpoints and restarts the log itself: 256 MiB.
     static let restartFrames: Int32 = 16_384
 
-    private let connection: SQLiteConnection
+    private let connection: SQLiteDatabase
     private let queue = DispatchQueue(label: "floe.buffer.checkpoint", qos: .utility)
     private let state = Mutex(State())
 
@@ -28,14 +29,14 @@ final class WALCheckpointer: @unchecked Sendable {
     }
 
     /// Opens the checkpoint connection to the database at `path` (already in WAL mode).
-    init(path: String, durability: BufferConfiguration.Durability) throws(BufferError) {
-        connection = try SQLiteConnection(path: path)
+    init(path: String, durability: BufferConfiguration.Durability) throws {
+        connection = try SQLiteDatabase(path: path)
         try connection.execute(durability == .fsync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
         try connection.execute("PRAGMA wal_autocheckpoint=0")
     }
 
     /// Makes `writer` hand its checkpoints to this object (replacing SQLite's automatic ones).
-    func attach(to writer: SQLiteConnection) {
+    func attach(to writer: SQLiteDatabase) {
         writer.setWALHook(self) { context, handle, _, frames in
             guard let context else { return SQLITE_OK }
             let checkpointer = Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue()

@@ -1,9 +1,10 @@
+import SQLite
 /// State owned by the buffer's serial writer queue, carried into its closures.
 ///
 /// Each box is `@unchecked Sendable` for one reason: ``EventBuffer`` only ever touches it from
 /// its serial `queue`, which is what makes the mutable state safe.
 final class WriterState: @unchecked Sendable {
-    let db: SQLiteConnection
+    let db: SQLiteDatabase
     let dedup: DedupIndex
     /// Rows of `dedup_blocks` up to this id have expired; deleted in the next transaction.
     var purgeDedupThrough: Int64?
@@ -20,7 +21,7 @@ final class WriterState: @unchecked Sendable {
     /// Ids of flushed chunks the running purge still has to delete, highest first.
     var purgeQueue: [Int64] = []
 
-    init(db: SQLiteConnection, dedup: DedupIndex, partitions: [PartitionID: Int64],
+    init(db: SQLiteDatabase, dedup: DedupIndex, partitions: [PartitionID: Int64],
          flushedThrough: [Int64: Int64], nextSequence: Int64, nextDedupBlock: Int64) {
         self.nextDedupBlock = nextDedupBlock
         self.db = db

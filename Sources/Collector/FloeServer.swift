@@ -40,23 +40,9 @@ public struct FloeServer: Sendable {
     func makeComponents() throws -> Components {
         try configuration.validate()
         try FileManager.default.createDirectory(at: configuration.dataDirectoryURL, withIntermediateDirectories: true)
-        var bufferConfiguration = BufferConfiguration(path: configuration.bufferPath)
-        bufferConfiguration.durability = configuration.durability
-        bufferConfiguration.maxPartitionEvents = configuration.maxPartitionEvents
-        bufferConfiguration.maxBufferedBytes = configuration.maxBufferedBytes
-        bufferConfiguration.dedupWindowSeconds = configuration.dedupWindowSeconds
-        bufferConfiguration.maxDedupKeys = configuration.maxDedupKeys
-        if configuration.groupCommitWindowMicros > 0 {
-            bufferConfiguration.groupCommitWindow = .microseconds(configuration.groupCommitWindowMicros)
-        }
-        let buffer = try EventBuffer(configuration: bufferConfiguration, logger: logger)
+        let buffer = try EventBuffer(configuration: configuration.bufferConfiguration, logger: logger)
         let (catalog, fileIO) = try makeStorage()
-        var settings = FlushSettings()
-        settings.bufferSize = configuration.bufferSize
-        settings.bufferTimeoutMs = configuration.bufferTimeoutMs
-        settings.parquet.codec = try configuration.compressionCodec()
-        settings.tableProperties = configuration.tableProperties
-        settings.instanceId = configuration.resolvedInstanceId
+        let settings = try configuration.flushSettings()
         let backlog = FlushBacklog(limit: configuration.maxBacklogEvents)
         let coordinator = FlushCoordinator(buffer: buffer, catalog: catalog, fileIO: fileIO,
                                            namespace: configuration.namespace.split(separator: ".").map(String.init),

@@ -1,4 +1,5 @@
 @testable import Buffer
+import SQLite
 import Foundation
 import Logging
 import Testing
@@ -222,14 +223,14 @@ struct EventBufferDedupTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("floe-dedup-\(UUID().uuidString).db").path
         do {
             // The layout before dedup_blocks: one (key, expires_at) row per message key.
-            let db = try SQLiteConnection(path: path)
+            let db = try SQLiteDatabase(path: path)
             try db.execute("PRAGMA journal_mode=WAL")
             try db.execute("CREATE TABLE dedup_keys(key BLOB NOT NULL, expires_at INTEGER NOT NULL)")
             let insert = try db.statement("INSERT INTO dedup_keys(key, expires_at) VALUES (?1, ?2)")
             let future = Int64(Date().timeIntervalSince1970 * 1_000_000) + 3_600_000_000
             for (index, id) in (["old-1", "old-2"] + (0..<1500).map { "bulk-\($0)" }).enumerated() {
                 insert.bind(1, blob: Array("s\(id)".utf8))
-                insert.bind(2, index == 1 ? 5 : future)  // old-2 expired long ago
+                insert.bind(2, index == 1 ? Int64(5) : future)  // old-2 expired long ago
                 try insert.run()
                 insert.reset()
             }
@@ -240,7 +241,7 @@ struct EventBufferDedupTests {
         // Expiry is per block of keys (never earlier than a key's own): old-2 shares its block with
         // keys still in their window, so it is still remembered.
         #expect(try await buffer.append([event("old-2")]) == AppendOutcome(stored: 0, duplicates: 1, duplicatesByTable: ["events": 1]))
-        let db = try SQLiteConnection(path: path)
+        let db = try SQLiteDatabase(path: path)
         #expect(try db.statement("SELECT COUNT(*) FROM sqlite_master WHERE name = 'dedup_keys'").firstRow { $0.int64(0) } == 0)
         #expect(try db.statement("SELECT COUNT(*) FROM dedup_blocks").firstRow { $0.int64(0) } == 3)
     }

@@ -1,21 +1,22 @@
-import CSQLite
+import SQLite
 
 /// A second SQLite connection that holds an exclusive lock, to make the buffer's writes fail.
+///
+/// The lock is held across the test's awaits, so it is taken and released by hand rather than
+/// in a ``SQLiteDatabase/inTransaction(_:_:)`` body.
 final class ExclusiveLock {
-    private var handle: OpaquePointer?
+    private var database: SQLiteDatabase?
 
     init(path: String) throws {
-        guard sqlite3_open(path, &handle) == SQLITE_OK else { throw LockError() }
-        guard sqlite3_exec(handle, "BEGIN EXCLUSIVE", nil, nil, nil) == SQLITE_OK else { throw LockError() }
+        let database = try SQLiteDatabase(path: path, busyTimeoutMs: 0)
+        try database.execute("BEGIN EXCLUSIVE")
+        self.database = database
     }
 
     func unlock() {
-        sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
-        sqlite3_close(handle)
-        handle = nil
+        try? database?.execute("ROLLBACK")
+        database = nil
     }
-
-    struct LockError: Error {}
 }
 
 extension EventBufferTests {

@@ -1,4 +1,5 @@
 @testable import Buffer
+import SQLite
 import Foundation
 import Logging
 import Testing
@@ -7,7 +8,7 @@ import Testing
 struct PurgeTests {
     /// Chunk rows per partition id, read from the database file on a connection of its own.
     private func chunkCounts(_ path: String) throws -> [Int64: Int] {
-        let db = try SQLiteConnection(path: path)
+        let db = try SQLiteDatabase(path: path)
         let statement = try db.statement("SELECT pid, COUNT(*) FROM chunks GROUP BY pid")
         var counts: [Int64: Int] = [:]
         while try statement.step() { counts[statement.int64(0)] = Int(statement.int64(1)) }

@@ -7,7 +7,8 @@ import Parquet
 /// Every setting of a Floe deployment, with the defaults of the embedded setup.
 ///
 /// Built by layering, lowest first: defaults, the config file (`--config`/`FLOE_CONFIG`),
-/// environment variables, then command-line flags (docs/design.md §9).
+/// environment variables, then command-line flags (docs/design.md §9); every setting is
+/// an entry of the settings table (FloeConfiguration+Settings.swift).
 public struct FloeConfiguration: Sendable {
     /// Listen address; default 127.0.0.1:8080.
     public var host = "127.0.0.1"
@@ -128,12 +129,35 @@ public struct FloeConfiguration: Sendable {
     /// Properties of the tables Floe creates (maintenance settings Iceberg readers and writers share).
     var tableProperties: [String: String] {
         [
-            "commit.manifest.min-count-to-merge": String(manifestMergeMinCount),
-            "commit.manifest-merge.enabled": "true",
-            "write.metadata.previous-versions-max": String(metadataPreviousVersionsMax),
-            "write.metadata.delete-after-commit.enabled": "true",
-            "write.parquet.compression-codec": codec.lowercased() == "none" ? "uncompressed" : codec.lowercased(),
+            TableProperty.manifestMinCountToMerge: String(manifestMergeMinCount),
+            TableProperty.manifestMergeEnabled: "true",
+            TableProperty.metadataPreviousVersionsMax: String(metadataPreviousVersionsMax),
+            TableProperty.metadataDeleteAfterCommit: "true",
+            TableProperty.parquetCompressionCodec: codec.lowercased() == "none" ? "uncompressed" : codec.lowercased(),
         ]
+    }
+
+    /// The buffer's settings.
+    var bufferConfiguration: BufferConfiguration {
+        var buffer = BufferConfiguration(path: bufferPath)
+        buffer.durability = durability
+        buffer.maxPartitionEvents = maxPartitionEvents
+        buffer.maxBufferedBytes = maxBufferedBytes
+        buffer.dedupWindowSeconds = dedupWindowSeconds
+        buffer.maxDedupKeys = maxDedupKeys
+        buffer.groupCommitWindow = groupCommitWindowMicros > 0 ? .microseconds(groupCommitWindowMicros) : nil
+        return buffer
+    }
+
+    /// The flush's settings.
+    func flushSettings() throws -> FlushSettings {
+        var settings = FlushSettings()
+        settings.bufferSize = bufferSize
+        settings.bufferTimeoutMs = bufferTimeoutMs
+        settings.parquet.codec = try compressionCodec()
+        settings.tableProperties = tableProperties
+        settings.instanceId = resolvedInstanceId
+        return settings
     }
 
     var authenticator: Authenticator {

@@ -1,7 +1,8 @@
 import Foundation
+import SQLite
 
 extension SQLCatalog {
-    /// Default of ``previousVersionsMaxProperty``.
+    /// Default of ``TableProperty/metadataPreviousVersionsMax``.
     public static let defaultPreviousVersionsMax = 100
 
     public func commit(_ id: TableIdentifier, requirements: [TableRequirement], updates: [TableUpdate]) async throws -> Table {
@@ -19,7 +20,7 @@ extension SQLCatalog {
         let (logged, expired) = Self.appendMetadataLog(
             updated.metadataLog,
             MetadataLogEntry(metadataFile: current.metadataLocation, timestampMs: current.metadata.lastUpdatedMs),
-            max: Int(updated.properties[Self.previousVersionsMaxProperty] ?? "") ?? Self.defaultPreviousVersionsMax)
+            max: Int(updated.properties[TableProperty.metadataPreviousVersionsMax] ?? "") ?? Self.defaultPreviousVersionsMax)
         updated.metadataLog = logged
         let version = (Self.metadataVersion(of: current.metadataLocation) ?? logged.count - 1) + 1
         let location = Self.metadataFileLocation(updated, version: version)
@@ -38,7 +39,7 @@ extension SQLCatalog {
                     """, [.text(location), .text(current.metadataLocation), .text(catalogName),
                           .text(id.namespaceString), .text(id.name), .text(current.metadataLocation)])
             }
-        } catch let failure as SQLiteFailure {
+        } catch let failure as SQLiteError {
             context["sqlite_code"] = String(failure.code)
             if failure.isBusy {
                 // A statement that could not take the lock changed nothing.
@@ -54,7 +55,7 @@ extension SQLCatalog {
         logger.debug("committed table metadata", metadata: [
             "floe.table": "\(id)", "iceberg.metadata_location": "\(location)",
         ])
-        if updated.properties[Self.deleteAfterCommitProperty]?.lowercased() == "true" {
+        if updated.properties[TableProperty.metadataDeleteAfterCommit]?.lowercased() == "true" {
             for entry in expired {
                 do {
                     try await fileIO.delete(entry.metadataFile)
@@ -77,8 +78,8 @@ extension SQLCatalog {
         return (Array(all.suffix(keep)), Array(all.prefix(all.count - keep)))
     }
 
-    private func withConnectionForCommit<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        let connection = try SQLiteConnection(path: databasePath, busyTimeoutMs: Self.defaultBusyTimeoutMs)
+    private func withConnectionForCommit<T>(_ body: (SQLiteDatabase) throws -> T) throws -> T {
+        let connection = try SQLiteDatabase(path: databasePath, busyTimeoutMs: Self.defaultBusyTimeoutMs)
         return try body(connection)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SQLite
 public import Logging
 
 /// The embedded catalog: one SQLite file with the Iceberg JDBC catalog schema, readable and writable by
@@ -18,10 +19,6 @@ public import Logging
 public final class SQLCatalog: Catalog {
     /// How long a call waits for another writer's lock before failing, in milliseconds: 5000.
     public static let defaultBusyTimeoutMs: Int32 = 5000
-    /// Table property: how many previous metadata files the metadata log keeps (default 100).
-    public static let previousVersionsMaxProperty = "write.metadata.previous-versions-max"
-    /// Table property: whether metadata files that leave the log are deleted (default false).
-    public static let deleteAfterCommitProperty = "write.metadata.delete-after-commit.enabled"
 
     public let databasePath: String
     public let catalogName: String
@@ -50,7 +47,7 @@ public final class SQLCatalog: Catalog {
             } catch {
                 hasTypeColumn = false
             }
-        } catch let failure as SQLiteFailure {
+        } catch let failure as SQLiteError {
             throw Self.databaseError("creating the catalog tables failed", failure)
         }
     }
@@ -75,15 +72,15 @@ public final class SQLCatalog: Catalog {
         );
         """
 
-    private static func open(_ path: String) throws -> SQLiteConnection {
+    private static func open(_ path: String) throws -> SQLiteDatabase {
         do {
-            return try SQLiteConnection(path: path, busyTimeoutMs: defaultBusyTimeoutMs)
-        } catch let failure as SQLiteFailure {
+            return try SQLiteDatabase(path: path, busyTimeoutMs: defaultBusyTimeoutMs)
+        } catch let failure as SQLiteError {
             throw databaseError("opening the catalog database failed", failure)
         }
     }
 
-    private static func databaseError(_ message: String, _ failure: SQLiteFailure, context: [String: String] = [:]) -> CatalogError {
+    private static func databaseError(_ message: String, _ failure: SQLiteError, context: [String: String] = [:]) -> CatalogError {
         var context = context
         context["sqlite_code"] = String(failure.code)
         context["sqlite_message"] = failure.message
@@ -92,11 +89,11 @@ public final class SQLCatalog: Catalog {
 
     /// Runs `body` on a fresh connection, converting SQLite failures; never spans a suspension point.
     private func withConnection<T>(_ message: String, context: [String: String] = [:],
-                                   _ body: (SQLiteConnection) throws -> T) throws -> T {
+                                   _ body: (SQLiteDatabase) throws -> T) throws -> T {
         let connection = try Self.open(databasePath)
         do {
             return try body(connection)
-        } catch let failure as SQLiteFailure {
+        } catch let failure as SQLiteError {
             throw Self.databaseError(message, failure, context: context)
         }
     }
@@ -199,7 +196,7 @@ public final class SQLCatalog: Catalog {
     }
 
     static func metadataFileLocation(_ metadata: TableMetadata, version: Int) -> String {
-        let directory = metadata.properties["write.metadata.path"].map {
+        let directory = metadata.properties[TableProperty.metadataPath].map {
             $0.hasSuffix("/") ? String($0.dropLast()) : $0
         } ?? metadata.location + "/metadata"
         let number = String(version)
@@ -242,7 +239,7 @@ public final class SQLCatalog: Catalog {
                         """, [.text(catalogName), .text(id.namespaceString), .text(id.name), .text(location)])
                 }
                 return true
-            } catch let failure as SQLiteFailure where failure.isConstraint {
+            } catch let failure as SQLiteError where failure.isConstraint {
                 return false
             }
         }

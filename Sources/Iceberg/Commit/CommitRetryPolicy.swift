@@ -14,9 +14,9 @@ public struct CommitRetryPolicy: Sendable, Hashable {
 
     /// The defaults overridden by whichever `commit.retry.*` properties the table sets.
     public init(properties: [String: String]) {
-        if let value = properties["commit.retry.num-retries"].flatMap(Int.init) { numRetries = max(0, value) }
-        if let value = properties["commit.retry.min-wait-ms"].flatMap(Int64.init) { minWait = .milliseconds(max(0, value)) }
-        if let value = properties["commit.retry.max-wait-ms"].flatMap(Int64.init) { maxWait = .milliseconds(max(0, value)) }
-        if let value = properties["commit.retry.total-timeout-ms"].flatMap(Int64.init) { totalTimeout = .milliseconds(max(0, value)) }
+        if let value = properties[TableProperty.commitNumRetries].flatMap(Int.init) { numRetries = max(0, value) }
+        if let value = properties[TableProperty.commitMinWaitMs].flatMap(Int64.init) { minWait = .milliseconds(max(0, value)) }
+        if let value = properties[TableProperty.commitMaxWaitMs].flatMap(Int64.init) { maxWait = .milliseconds(max(0, value)) }
+        if let value = properties[TableProperty.commitTotalTimeoutMs].flatMap(Int64.init) { totalTimeout = .milliseconds(max(0, value)) }
     }
 }

@@ -10,9 +10,9 @@ struct ManifestMerger: Sendable {
     var targetSizeBytes = defaultTargetSizeBytes
 
     init(properties: [String: String]) {
-        if let value = properties["commit.manifest-merge.enabled"] { enabled = value.lowercased() == "true" }
-        if let value = properties["commit.manifest.min-count-to-merge"].flatMap(Int.init) { minCountToMerge = max(2, value) }
-        if let value = properties["commit.manifest.target-size-bytes"].flatMap(Int64.init) { targetSizeBytes = max(1, value) }
+        if let value = properties[TableProperty.manifestMergeEnabled] { enabled = value.lowercased() == "true" }
+        if let value = properties[TableProperty.manifestMinCountToMerge].flatMap(Int.init) { minCountToMerge = max(2, value) }
+        if let value = properties[TableProperty.manifestTargetSizeBytes].flatMap(Int64.init) { targetSizeBytes = max(1, value) }
     }
 
     /// The groups of manifests to merge (each with at least two members), or none when under the threshold.

@@ -13,7 +13,7 @@ extension Floe {
                 Progress per input file is kept in {data-dir}/backfill.db: after a crash the same command \
                 continues where it stopped, and a file already complete (same path, size and mtime) is skipped, \
                 so re-running adds nothing. Runs alongside `floe serve` on the same catalog.
-                """)
+                """ + "\n\n" + FloeConfiguration.settingFlagsHelp)
 
         @OptionGroup var options: GlobalOptions
 

@@ -6,7 +6,8 @@ extension Floe {
     /// `floe maintain`: expire old snapshots and delete orphan files (R2 Data Catalog does this itself).
     struct Maintain: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Expire snapshots older than a retention and delete orphan files of abandoned attempts.")
+            abstract: "Expire snapshots older than a retention and delete orphan files of abandoned attempts.",
+            discussion: FloeConfiguration.settingFlagsHelp)
 
         @OptionGroup var options: GlobalOptions
 

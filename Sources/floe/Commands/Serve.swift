@@ -8,7 +8,8 @@ extension Floe {
     /// `floe serve`: run the collector until SIGTERM/SIGINT, then flush and exit.
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the HTTP collector (default: ./floe-data, 127.0.0.1:8080).")
+            abstract: "Run the HTTP collector (default: ./floe-data, 127.0.0.1:8080).",
+            discussion: FloeConfiguration.settingFlagsHelp)
 
         @OptionGroup var options: GlobalOptions
 

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Iceberg
 import IcebergTestSupport
+import SQLite
 import Logging
 import Testing
 
@@ -33,7 +34,7 @@ struct SQLCatalogTests {
 
     @Test("creates the JDBC catalog tables exactly as pyiceberg does")
     func schema() throws {
-        let connection = try SQLiteConnection(path: directory + "/catalog.db", busyTimeoutMs: 100)
+        let connection = try SQLiteDatabase(path: directory + "/catalog.db", busyTimeoutMs: 100)
         let columns = try connection.query("SELECT name FROM pragma_table_info('iceberg_tables') ORDER BY cid")
             .compactMap { $0.first?.text }
         #expect(columns == ["catalog_name", "table_namespace", "table_name", "metadata_location",
@@ -125,7 +126,7 @@ struct SQLCatalogTests {
     @Test("the metadata log keeps previous-versions-max entries and deletes the rest when asked")
     func metadataLog() async throws {
         var table = try await createEvents(properties: [
-            SQLCatalog.previousVersionsMaxProperty: "2", SQLCatalog.deleteAfterCommitProperty: "true",
+            TableProperty.metadataPreviousVersionsMax: "2", TableProperty.metadataDeleteAfterCommit: "true",
         ])
         var locations = [table.metadataLocation]
         for id in Int64(1)...4 {

@@ -1,5 +1,4 @@
 import Foundation
-public import Iceberg
 public import Logging
 import Synchronization
 

@@ -1,0 +1,98 @@
+/// One setting of a Floe deployment: where it sits in the config file, the environment variables
+/// and flag that set it, how its value is read and checked, and one line of documentation.
+///
+/// Every setting is an entry of ``FloeConfiguration/settings``; the config file, the environment,
+/// the flags, the validation and the documentation test all come from that table.
+struct Setting: Sendable {
+    /// Dotted path in the config file, snake_case: `buffer.size`.
+    let key: String
+    /// Environment variables, the first set one wins (`R2_CATALOG_ENDPOINT` before `FLOE_CATALOG_URI`).
+    let environment: [String]
+    /// Long flag without the dashes (`data-dir`), when the setting has one.
+    let flag: String?
+    /// One line of documentation.
+    let summary: String
+    /// Values taken from the environment are added to the configured list instead of replacing it.
+    let appendsFromEnvironment: Bool
+    /// Parses `input`, checks it and stores it.
+    let assign: @Sendable (inout FloeConfiguration, SettingInput) throws -> Void
+    /// The problem with the value `configuration` holds, if any.
+    let problem: @Sendable (FloeConfiguration) -> String?
+    /// The value `configuration` holds, as documentation shows it (`none` when unset).
+    let describe: @Sendable (FloeConfiguration) -> String
+
+    /// A setting stored at `path`; `check` returns what is wrong with a value, or nil.
+    init<Value: SettingValue>(
+        _ key: String, _ path: any WritableKeyPath<FloeConfiguration, Value> & Sendable,
+        env environment: [String], flag: String? = nil, appendsFromEnvironment: Bool = false,
+        _ summary: String, check: (@Sendable (Value) -> String?)? = nil
+    ) {
+        self.key = key
+        self.environment = environment
+        self.flag = flag
+        self.summary = summary
+        self.appendsFromEnvironment = appendsFromEnvironment
+        self.assign = { configuration, input in
+            let value = try Value.parse(input)
+            if let check, let problem = check(value) {
+                throw ConfigurationError(message: "\(input.source): \(key) \(problem)")
+            }
+            configuration[keyPath: path] = appendsFromEnvironment && input.isEnvironment
+                ? Value.appending(value, to: configuration[keyPath: path]) : value
+        }
+        self.problem = { configuration in
+            check.flatMap { $0(configuration[keyPath: path]) }.map { "\(key) \($0)" }
+        }
+        self.describe = { $0[keyPath: path].settingDescription }
+    }
+}
+
+/// A value given to a setting, with where it came from (for error messages).
+enum SettingInput: Sendable {
+    /// From the environment or a flag: `FLOE_PORT=8080` has source `FLOE_PORT`.
+    case text(String, source: String, isEnvironment: Bool)
+    /// From the config file.
+    case json(ConfigFileValue, source: String)
+
+    var source: String {
+        switch self {
+        case .text(_, let source, _), .json(_, let source): source
+        }
+    }
+
+    var isEnvironment: Bool {
+        if case .text(_, _, true) = self { return true }
+        return false
+    }
+
+    /// A problem with this value, named by its source.
+    func error(_ expected: String) -> ConfigurationError {
+        switch self {
+        case .text(let text, let source, let isEnvironment):
+            ConfigurationError(message: "\(source)\(isEnvironment ? "=" : " ")\(text): expected \(expected)")
+        case .json(let value, let source):
+            ConfigurationError(message: "\(source): \(value) is not \(expected)")
+        }
+    }
+}
+
+/// Checks shared by the settings table.
+enum SettingCheck {
+    /// At least `minimum`.
+    static func atLeast<T: Comparable & Sendable>(_ minimum: T) -> @Sendable (T) -> String? {
+        { $0 < minimum ? "must be at least \(minimum) (is \($0))" : nil }
+    }
+
+    /// Within `range`.
+    static func within<T: Comparable & Sendable>(_ range: ClosedRange<T>) -> @Sendable (T) -> String? {
+        { range.contains($0) ? nil : "must be between \(range.lowerBound) and \(range.upperBound) (is \($0))" }
+    }
+
+    /// One of `choices` (compared lowercased).
+    static func oneOf(_ choices: [String]) -> @Sendable (String) -> String? {
+        { choices.contains($0.lowercased()) ? nil : "'\($0)': use \(choices.joined(separator: ", "))" }
+    }
+
+    /// Not empty.
+    static let notEmpty: @Sendable (String) -> String? = { $0.isEmpty ? "must not be empty" : nil }
+}
