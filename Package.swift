@@ -37,14 +37,15 @@ let package = Package(
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // Modules, in data-flow order.
+        .target(name: "FloeSupport", swiftSettings: swiftSettings),
         .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
-        .target(name: "Parquet", dependencies: ["CZstd", "CSnappy", "CZlib"], swiftSettings: swiftSettings),
+        .target(name: "Parquet", dependencies: ["FloeSupport", "CZstd", "CSnappy", "CZlib"], swiftSettings: swiftSettings),
         .target(name: "Buffer", dependencies: [
-            "SQLite", "CSQLite",
+            "SQLite", "CSQLite", "FloeSupport",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .target(name: "Iceberg", dependencies: [
-            "SQLite", "CZlib",
+            "SQLite", "FloeSupport", "CZlib",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -53,7 +54,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
         .target(name: "Collector", dependencies: [
-            "Buffer", "Parquet", "Iceberg", "CZlib", "CZstd",
+            "Buffer", "Parquet", "Iceberg", "FloeSupport", "CZlib", "CZstd",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -64,7 +65,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: swiftSettings),
         .executableTarget(name: "floe", dependencies: [
-            "Collector",
+            "Collector", "FloeSupport",
             .target(name: "CMalloc", condition: .when(platforms: [.linux])),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Synchronization
 import SQLite
+import FloeSupport
 
 /// The durable per-partition event buffer: SQLite in WAL mode behind a single group-committing writer.
 ///
@@ -58,7 +59,7 @@ public final class EventBuffer: Sendable {
             checkpointer.attach(to: db)
             let window = Int64(configuration.dedupWindowSeconds) * 1_000_000
             let dedup = try BufferSchema.loadDedupIndex(db, window: window, capacity: configuration.maxDedupKeys,
-                                                        now: Self.nowMicros())
+                                                        now: WallClock.nowMicros())
             let partitions = try BufferSchema.loadPartitions(db)
             writerId = try BufferSchema.loadWriterId(db)
             writer = WriterState(db: db, dedup: dedup, partitions: partitions.ids, flushedThrough: partitions.flushedThrough,
@@ -152,7 +153,7 @@ public final class EventBuffer: Sendable {
         let db = writer.db
         db.assertOnOwnerQueue()
         let index = writer.dedup
-        let now = Self.nowMicros()
+        let now = WallClock.nowMicros()
         let expiresAt = now + index.window
         let dedupBlock = writer.nextDedupBlock
         let mark = index.mark
@@ -286,9 +287,6 @@ public final class EventBuffer: Sendable {
         try await onQueue { writer in try writer.db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 
-    static func nowMicros() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
-    }
 
     /// Runs `work` on the writer queue and returns its result.
     func onQueue<T: Sendable>(_ work: @escaping @Sendable (WriterState) throws -> T) async throws -> T {

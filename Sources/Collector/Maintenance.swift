@@ -34,7 +34,7 @@ public enum Maintenance {
             let table: Table
             do {
                 table = try await catalog.loadTable(id)
-            } catch let error as CatalogError where error.code == .noSuchTable || error.code == .noSuchNamespace {
+            } catch let error as CatalogError where error.isMissingTable {
                 continue
             }
             try fileIO.applyVendedConfig(table.storageConfig(for: table.metadata.location))

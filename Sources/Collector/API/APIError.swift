@@ -1,6 +1,7 @@
 import Buffer
 import Foundation
 import Hummingbird
+import FloeSupport
 
 /// An error answered to an HTTP client in Floe's envelope `{"success":false,"error":..,"errors":[..]}`.
 ///
@@ -74,10 +75,10 @@ struct APIError: HTTPResponseError, CustomStringConvertible {
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"floe\", Basic realm=\"floe\"" }
         // `code` and `message` too: RudderStack's and Segment's SDKs read those keys from error bodies.
-        var body = "{\"success\":false,\"error\":\(JSONText.quotedString(message)),\"code\":\(status.code),"
-            + "\"message\":\(JSONText.quotedString(message))"
+        var body = "{\"success\":false,\"error\":\(JSONString.quoted(message)),\"code\":\(status.code),"
+            + "\"message\":\(JSONString.quoted(message))"
         if !errors.isEmpty {
-            body += ",\"errors\":[" + errors.map(JSONText.quotedString).joined(separator: ",") + "]"
+            body += ",\"errors\":[" + errors.map(JSONString.quoted).joined(separator: ",") + "]"
         }
         body += "}"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))

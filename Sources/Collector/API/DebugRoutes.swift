@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Iceberg
 import Prometheus
+import FloeSupport
 
 /// `/health`, `/debug/status[/{type}]` and `/debug/flush[/{type}]` for operators.
 struct DebugRoutes: Sendable {
@@ -49,7 +50,7 @@ struct DebugRoutes: Sendable {
         }
         let debug = router.group("/debug").add(middleware: AdminGate(authenticator: authenticator))
         debug.get("/status") { _, _ -> Response in
-            let now = FlushCoordinator.nowMicros()
+            let now = WallClock.nowMicros()
             let tables = await coordinator.freshness(now: now)
             let maintained = await coordinator.lastMaintenanceMicros
             let partitions = buffer.stats().sorted { $0.key < $1.key }.map { partitionStatus($0.key, $0.value, now: now) }
@@ -65,13 +66,13 @@ struct DebugRoutes: Sendable {
             let type = context.parameters.get("type") ?? ""
             let definition = SegmentNormalizer.MessageType(rawValue: type) != nil || type == TableDefinition.events.name
                 ? TableDefinition.events : TableDefinition.cloudEvents
-            let now = FlushCoordinator.nowMicros()
+            let now = WallClock.nowMicros()
             let partitions = buffer.stats()
-                .filter { $0.key.table == definition.name && definition.partitionValues(forKey: $0.key.key)?.type == type }
+                .filter { $0.key.table == definition.name && PartitionKey($0.key.key)?.type == type }
                 .sorted { $0.key < $1.key }
                 .map { partitionStatus($0.key, $0.value, now: now) }
             let location = try? await coordinator.location(of: definition)
-            let currentKey = "\(type)/\(Timestamp.hourLabel(Timestamp.hours(now)))"
+            let currentKey = PartitionKey(type: type, hours: Timestamp.hours(now)).description
             let status = TypeStatus(
                 partitionKey: partitions.last?.partitionKey ?? currentKey, table: definition.name, type: type,
                 bufferedCount: partitions.reduce(0) { $0 + $1.bufferedCount }, maxBufferSize: maxPartitionEvents,
@@ -100,7 +101,7 @@ struct DebugRoutes: Sendable {
                 ListedObject(key: file.location.hasPrefix(listing.location + "/")
                                  ? String(file.location.dropFirst(listing.location.count + 1)) : file.location,
                              location: file.location, size: file.size,
-                             lastModified: file.lastModified.map { Int64($0.timeIntervalSince1970 * 1000) })
+                             lastModified: file.lastModified.map(WallClock.millis))
             }
             return try JSONResponse.encode(ObjectListing(
                 tableLocation: listing.location, prefix: query.get("prefix") ?? "", objects: Array(objects),

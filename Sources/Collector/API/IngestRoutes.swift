@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import FloeSupport
 
 /// Segment/RudderStack (`/v1/*`) and CloudEvents (`/events`) ingestion routes.
 struct IngestRoutes: Sendable {
@@ -106,7 +107,7 @@ struct IngestRoutes: Sendable {
             + "\"accepted\":\(outcome.accepted),\"rejected\":\(outcome.rejected.count)"
         if !outcome.rejected.isEmpty {
             text += ",\"errors\":[" + outcome.rejected.map { event in
-                let reasons = event.reasons.map(JSONText.quotedString).joined(separator: ",")
+                let reasons = event.reasons.map(JSONString.quoted).joined(separator: ",")
                 return "{\"index\":\(event.index ?? 0),\"reasons\":[\(reasons)]}"
             }.joined(separator: ",") + "]"
         }
@@ -114,7 +115,7 @@ struct IngestRoutes: Sendable {
     }
 
     private func ingestContext(_ request: Request, _ context: FloeRequestContext) -> IngestContext {
-        IngestContext(receivedAt: FlushCoordinator.nowMicros(),
+        IngestContext(receivedAt: WallClock.nowMicros(),
                       clientIP: ClientAddress.resolve(headers: request.headers, peer: context.clientIP, trustProxy: trustProxy),
                       cloudflare: CloudflareInfo(headers: request.headers, httpVersion: "HTTP/1.1"),
                       route: request.uri.path, requestId: Self.requestId(request), timestampPolicy: timestampPolicy,

@@ -3,6 +3,7 @@ import Foundation
 import Iceberg
 import Logging
 import Parquet
+import FloeSupport
 
 /// `floe backfill`: loads historical events from NDJSON files into the same tables as live traffic.
 ///
@@ -40,9 +41,10 @@ public struct BackfillRunner: Sendable {
                                                     cache: configuration.dataDirectoryURL.appendingPathComponent("backfill-cache"))
         defer { inputs.removeCache() }
         let files = inputs.files
-        let writer = BackfillWriter(catalog: catalog, fileIO: fileIO, namespace: namespace, logger: logger,
-                                    parquet: try parquetOptions(), tableProperties: configuration.tableProperties,
-                                    instanceId: configuration.resolvedInstanceId)
+        let tables = TableWriter(catalog: catalog, fileIO: fileIO, namespace: namespace,
+                                 tableProperties: configuration.tableProperties,
+                                 instanceId: configuration.resolvedInstanceId, logger: logger)
+        let writer = BackfillWriter(tables: tables, logger: logger, parquet: try parquetOptions())
         let checkpoints = options.dryRun ? nil
             : try BackfillCheckpoints(path: configuration.dataDirectoryURL.appendingPathComponent("backfill.db").path)
         let rejectsPath = options.rejectsPath
@@ -59,7 +61,7 @@ public struct BackfillRunner: Sendable {
         var ranges: [BackfillCheckpoints.Unit.Range] = []
         var identities: [String: BackfillCheckpoints.FileState] = [:]
         // One receive time per run: a unit redone after a crash rebuilds exactly the same rows.
-        let receivedAt = FlushCoordinator.nowMicros()
+        let receivedAt = WallClock.nowMicros()
         for path in files {
             guard let identity = inputs.identity(of: path) else { throw InputFiles.Missing(description: "cannot stat \(path)") }
             let state = try checkpoints?.state(of: identity) ?? identity
@@ -216,7 +218,7 @@ public struct BackfillRunner: Sendable {
     static func identity(of path: String) -> BackfillCheckpoints.FileState? {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
               let size = attributes[.size] as? NSNumber else { return nil }
-        let modified = (attributes[.modificationDate] as? Date).map { Int64($0.timeIntervalSince1970 * 1_000_000) } ?? 0
+        let modified = (attributes[.modificationDate] as? Date).map(WallClock.microsTruncated) ?? 0
         return BackfillCheckpoints.FileState(path: path, size: size.int64Value, modified: modified)
     }
 }

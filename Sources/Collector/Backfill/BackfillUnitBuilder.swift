@@ -9,6 +9,7 @@ import Parquet
 struct BackfillUnitBuilder: Sendable {
     struct Partition: Sendable {
         var id: PartitionID
+        var key: PartitionKey
         var table: TableDefinition
         var pieces: [RowBatchDecoder] = []
         var current: RowBatchDecoder
@@ -18,7 +19,7 @@ struct BackfillUnitBuilder: Sendable {
     /// One data file to write: its pieces in order.
     struct FileRows: Sendable {
         var table: TableDefinition
-        var key: String
+        var key: PartitionKey
         var pieces: [RowBatchDecoder]
         var rows: Int { pieces.reduce(0) { $0 + $1.rowCount } }
 
@@ -59,7 +60,7 @@ struct BackfillUnitBuilder: Sendable {
         } else {
             index = partitions.count
             let table = slot.table
-            partitions.append(Partition(id: slot.id, table: table, current: RowBatchDecoder(table: table)))
+            partitions.append(Partition(id: slot.id, key: slot.key, table: table, current: RowBatchDecoder(table: table)))
             slots[slot] = index
         }
         try partitions[index].current.appendRow(write)
@@ -75,7 +76,7 @@ struct BackfillUnitBuilder: Sendable {
                 index = known
             } else {
                 index = partitions.count
-                partitions.append(Partition(id: incoming.id, table: incoming.table, current: RowBatchDecoder(table: incoming.table)))
+                partitions.append(Partition(id: incoming.id, key: incoming.key, table: incoming.table, current: RowBatchDecoder(table: incoming.table)))
                 positions[incoming.id] = index
             }
             if partitions[index].current.rowCount > 0 {
@@ -95,7 +96,7 @@ struct BackfillUnitBuilder: Sendable {
         for partition in partitions.sorted(by: { $0.id < $1.id }) {
             var pieces = partition.pieces
             if partition.current.rowCount > 0 { pieces.append(partition.current) }
-            var file = FileRows(table: partition.table, key: partition.id.key, pieces: [])
+            var file = FileRows(table: partition.table, key: partition.key, pieces: [])
             var rows = 0
             for piece in pieces {
                 file.pieces.append(piece)

@@ -3,16 +3,12 @@ import Iceberg
 import Logging
 import Parquet
 
-/// Writes a backfill unit's data files and commits them, one snapshot per table.
+/// Writes a backfill unit's data files and commits them, one snapshot per table, through the
+/// ``TableWriter`` that flushes use too.
 struct BackfillWriter: Sendable {
-    let catalog: any Catalog
-    let fileIO: StorageRouter
-    let namespace: [String]
+    let tables: TableWriter
     let logger: Logger
     let parquet: WriterOptions
-    let tableProperties: [String: String]
-    /// Recorded as `floe.instance-id` in the summary of each backfill snapshot.
-    var instanceId: String?
 
     struct Result {
         var files = 0
@@ -21,12 +17,8 @@ struct BackfillWriter: Sendable {
     }
 
     func isCommitted(table: String, commitId: String) async throws -> Bool {
-        let appender = TableAppender(catalog: catalog, fileIO: fileIO, logger: logger)
-        do {
-            return try await appender.findCommit(in: TableIdentifier(namespace: namespace, name: table), commitId: commitId) != nil
-        } catch let error as CatalogError where error.code == .noSuchTable || error.code == .noSuchNamespace {
-            return false
-        }
+        guard let definition = TableDefinition.named(table) else { return false }
+        return try await tables.findCommit(definition, commitId: commitId) != nil
     }
 
     /// Encodes (every core) and uploads every file, then appends each table's files under its commit id.
@@ -36,35 +28,23 @@ struct BackfillWriter: Sendable {
         for (tableName, commitId) in commitIds.sorted(by: { $0.key < $1.key }) where !committed.contains(tableName) {
             let tableFiles = files.filter { $0.table.name == tableName }
             guard let definition = tableFiles.first?.table else { continue }
-            let table = try await definition.evolve(
-                try await catalog.loadOrCreateTable(TableIdentifier(namespace: namespace, name: tableName),
-                                                    schema: definition.icebergSchema,
-                                                    partitionSpec: definition.partitionSpec,
-                                                    properties: tableProperties),
-                in: catalog, logger: logger)
-            try fileIO.applyVendedConfig(table.storageConfig(for: table.metadata.location))
-            let location = table.metadata.location
+            let table = try await tables.table(definition)
             var options = self.parquet
             if tableFiles.count > 1 { options.maxThreads = 1 }  // files are encoded side by side
             let parquet = options
-            let fileIO = self.fileIO
+            let pending = tableFiles.enumerated().map { index, file in
+                TableWriter.PendingFile(
+                    location: tables.dataFileLocation(in: table, definition: definition, key: file.key,
+                                                      commitId: commitId, index: index),
+                    key: file.key, rows: file.rows) {
+                    try ParquetFileWriter.write(schema: definition.parquetSchema, columns: file.columns(),
+                                                rowCount: file.rows, options: parquet)
+                }
+            }
             // Two more files than cores: their uploads (or fsyncs) overlap the encoding of others.
             let width = max(1, ProcessInfo.processInfo.activeProcessorCount) + 2
-            let written = try await BoundedTasks.map(count: tableFiles.count, width: width) { index in
-                let file = tableFiles[index]
-                guard let values = definition.partitionValues(forKey: file.key) else {
-                    throw CatalogError(.invalidArgument, "unparseable partition key", context: ["partition": file.key])
-                }
-                let path = "\(location)/data/\(definition.partitionPath(type: values.type, hours: values.hours))/\(commitId)-\(index).parquet"
-                let encoded = try ParquetFileWriter.write(schema: definition.parquetSchema, columns: file.columns(),
-                                                          rowCount: file.rows, options: parquet)
-                try await fileIO.write(encoded.bytes, to: path)
-                return definition.dataFile(path: path, type: values.type, hours: values.hours, file: encoded)
-            }
-            var appender = TableAppender(catalog: catalog, fileIO: fileIO, logger: logger)
-            if let instanceId { appender.summaryProperties = [FloeConfiguration.instanceSummaryKey: instanceId] }
-            let append = try await appender.append(to: TableIdentifier(namespace: namespace, name: tableName),
-                                                   files: written, commitId: commitId)
+            let written = try await tables.write(pending, definition: definition, width: width)
+            let append = try await tables.append(definition, files: written, commitId: commitId)
             result.files += written.count
             result.commits += 1
             result.bytes += written.reduce(0) { $0 + Int($1.fileSizeInBytes) }

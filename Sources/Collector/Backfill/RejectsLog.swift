@@ -1,4 +1,5 @@
 import Foundation
+import FloeSupport
 
 /// The rejects file of a backfill: one JSON object per rejected line, `{"file","line","reasons"}`.
 struct RejectsLog {
@@ -15,8 +16,8 @@ struct RejectsLog {
             handle = FileHandle(forWritingAtPath: path)
             try handle?.seekToEnd()
         }
-        let text = "{\"file\":\(JSONText.quotedString(file)),\"line\":\(line),\"reasons\":["
-            + reasons.map(JSONText.quotedString).joined(separator: ",") + "]}\n"
+        let text = "{\"file\":\(JSONString.quoted(file)),\"line\":\(line),\"reasons\":["
+            + reasons.map(JSONString.quoted).joined(separator: ",") + "]}\n"
         try handle?.write(contentsOf: Data(text.utf8))
     }
 

@@ -1,6 +1,7 @@
 import Buffer
 import Foundation
 import Iceberg
+import FloeSupport
 
 /// Backfill inputs: local files, directories and globs, and `s3://bucket/prefix` (S3 or R2).
 ///
@@ -41,7 +42,7 @@ final class RemoteInputs: @unchecked Sendable {
     func identity(of path: String) -> BackfillCheckpoints.FileState? {
         if let object = remote[path] {
             return BackfillCheckpoints.FileState(path: path, size: object.size ?? 0,
-                                                 modified: object.lastModified.map { Int64($0.timeIntervalSince1970 * 1_000_000) } ?? 0)
+                                                 modified: object.lastModified.map(WallClock.microsTruncated) ?? 0)
         }
         return BackfillRunner.identity(of: path)
     }

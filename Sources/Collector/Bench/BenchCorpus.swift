@@ -1,5 +1,6 @@
 import Buffer
 import Foundation
+import FloeSupport
 
 /// Events of an NDJSON corpus file, normalized in memory for the benchmarks (not timed).
 struct BenchCorpus {
@@ -13,7 +14,7 @@ struct BenchCorpus {
         }
         let bytes = [UInt8](data)
         let normalizer = LineNormalizer(format: format)
-        let request = IngestContext(receivedAt: FlushCoordinator.nowMicros(), clientIP: nil, historical: true)
+        let request = IngestContext(receivedAt: WallClock.nowMicros(), clientIP: nil, historical: true)
         var events: [BufferedEvent] = []
         var start = 0
         var lineNumber = 0

@@ -252,7 +252,7 @@ public enum IngestBench {
             do {
                 let table = try await catalog.loadTable(TableIdentifier(namespace: [configuration.namespace], name: definition.name))
                 rows += table.metadata.currentSnapshot.flatMap { $0.summary["total-records"] }.flatMap { Int($0) } ?? 0
-            } catch let error as CatalogError where error.code == .noSuchTable || error.code == .noSuchNamespace {
+            } catch let error as CatalogError where error.isMissingTable {
                 continue
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Iceberg
+import FloeSupport
 
 /// What the coordinator tells operators and load balancers: readiness problems (catalog and
 /// storage) and each table's freshness (docs/design.md §5).
@@ -11,7 +12,7 @@ extension FlushCoordinator {
 
     /// Records a commit for ``freshness(now:)`` and the metrics.
     func recordCommit(_ name: String, table: Table, oldestReceivedAt: [Int64]) {
-        let now = Self.nowMicros()
+        let now = WallClock.nowMicros()
         let files = table.metadata.currentSnapshot.flatMap { $0.summary["total-data-files"] }.flatMap { Int($0) }
         commits[name] = TableFreshness(table: name, lastCommitMicros: now, snapshots: table.metadata.snapshots.count,
                                        dataFiles: files)
@@ -52,7 +53,7 @@ extension FlushCoordinator {
                 if try await !fileIO.exists(table.metadataLocation) {
                     problems.append("\(definition.name): current metadata file \(table.metadataLocation) is missing")
                 }
-            } catch let error as CatalogError where error.code == .noSuchTable || error.code == .noSuchNamespace {
+            } catch let error as CatalogError where error.isMissingTable {
                 continue
             } catch {
                 problems.append("\(definition.name): \(error)")

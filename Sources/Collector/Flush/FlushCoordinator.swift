@@ -3,6 +3,7 @@ import Foundation
 import Iceberg
 import Logging
 import Parquet
+import FloeSupport
 
 /// Runs flush cycles: buffered rows → Parquet data files → one Iceberg snapshot per table.
 ///
@@ -16,7 +17,8 @@ actor FlushCoordinator {
     let buffer: EventBuffer
     let catalog: any Catalog
     let fileIO: any FileIO
-    private let appender: TableAppender
+    /// Loads, writes and appends to the tables (shared with backfill).
+    let writer: TableWriter
     let namespace: [String]
     let tables: [TableDefinition]
     private let settings: FlushSettings
@@ -24,7 +26,6 @@ actor FlushCoordinator {
     let metrics: FlushMetrics
     /// Receives the rate at which commits drain the buffer (for early refusals).
     let backlog: FlushBacklog?
-    private var loaded: [String: Table] = [:]
     private let lock = AsyncSerialLock()
     /// Manifest lists read by snapshot expiry, kept between its runs.
     private let manifestLists = ManifestListCache()
@@ -43,9 +44,8 @@ actor FlushCoordinator {
         self.buffer = buffer
         self.catalog = catalog
         self.fileIO = fileIO
-        var appender = TableAppender(catalog: catalog, fileIO: fileIO, logger: logger)
-        if let instance = settings.instanceId { appender.summaryProperties = [FloeConfiguration.instanceSummaryKey: instance] }
-        self.appender = appender
+        writer = TableWriter(catalog: catalog, fileIO: fileIO, namespace: namespace,
+                             tableProperties: settings.tableProperties, instanceId: settings.instanceId, logger: logger)
         self.namespace = namespace
         self.tables = tables
         self.settings = settings
@@ -90,12 +90,8 @@ actor FlushCoordinator {
         configured.manifestLists = manifestLists
         let maintenance = configured
         for definition in tables {
-            let id = TableIdentifier(namespace: namespace, name: definition.name)
-            do {
-                _ = try await table(definition, create: false)
-            } catch let error as CatalogError where error.code == .noSuchTable || error.code == .noSuchNamespace {
-                continue
-            }
+            let id = writer.identifier(definition)
+            guard try await writer.existingTable(definition) != nil else { continue }
             let cutoff = Date().addingTimeInterval(-Double(settings.maxSnapshotAgeMs) / 1000)
             let committed = try await lock.withLock {
                 try await maintenance.commitExpiry(table: id, olderThan: cutoff, retainLast: 1,
@@ -109,7 +105,7 @@ actor FlushCoordinator {
                                expired: committed.expired.count)
             commits[definition.name, default: TableFreshness(table: definition.name)].snapshots = committed.table.metadata.snapshots.count
         }
-        lastMaintenanceMicros = Self.nowMicros()
+        lastMaintenanceMicros = WallClock.nowMicros()
         metrics.maintenanceRan(atMicros: lastMaintenanceMicros ?? 0)
         return expired
     }
@@ -118,22 +114,18 @@ actor FlushCoordinator {
     /// (``TableDefinition/evolve(_:in:logger:)``); tables not created yet are left for their first flush.
     func loadExistingTables() async throws {
         for definition in tables {
-            do {
-                _ = try await table(definition, create: false)
-            } catch let error as CatalogError where error.code == .noSuchTable || error.code == .noSuchNamespace {
-                continue
-            }
+            _ = try await writer.existingTable(definition)
         }
     }
 
     /// The table's location, loading or creating the table on first use.
     func location(of definition: TableDefinition) async throws -> String {
-        try await table(definition).metadata.location
+        try await writer.table(definition).metadata.location
     }
 
     /// Objects stored under a table's location (for `/debug/list-r2`), sorted by location.
     func listObjects(of definition: TableDefinition, prefix: String) async throws -> (location: String, files: [StoredFile]) {
-        let location = try await table(definition).metadata.location
+        let location = try await writer.table(definition).metadata.location
         let trimmed = prefix.hasPrefix("/") ? String(prefix.dropFirst()) : prefix
         let files = try await fileIO.listFiles(prefix: trimmed.isEmpty ? location + "/" : location + "/" + trimmed)
         return (location, files.sorted { $0.location < $1.location })
@@ -167,20 +159,19 @@ actor FlushCoordinator {
         let selected = candidates.keys.sorted()
         guard !selected.isEmpty else { return reports }
 
-        let table = try await table(definition)
+        let table = try await writer.table(definition)
         let started = ContinuousClock.now
         let commitId = UUID().uuidString.lowercased()
         var files: [FlushIntent.File] = []
         var rowsByFile: [[StoredRow]] = []
         var budget = settings.maxRowsPerCycleTotal
         for partition in selected where budget > 0 {
-            guard let values = definition.partitionValues(forKey: partition.key) else {
+            guard let key = PartitionKey(partition.key) else {
                 logger.error("unparseable partition key", metadata: ["floe.partition": "\(partition.key)"])
                 continue
             }
             let rows = try await buffer.rows(in: partition, limit: min(settings.maxRowsPerCycle, budget))
             budget -= rows.count
-            let directory = "\(table.metadata.location)/data/\(definition.partitionPath(type: values.type, hours: values.hours))"
             var start = 0
             while start < rows.count {
                 let chunk = Array(rows[start..<min(start + settings.bufferSize, rows.count)])
@@ -189,13 +180,14 @@ actor FlushCoordinator {
                 files.append(FlushIntent.File(partitionKey: partition.key, firstSequence: first.sequence,
                                               lastSequence: last.sequence, rowCount: chunk.count,
                                               payloadBytes: chunk.reduce(0) { $0 + $1.payload.count },
-                                              path: "\(directory)/\(commitId)-\(files.count).parquet"))
+                                              path: writer.dataFileLocation(in: table, definition: definition, key: key,
+                                                                            commitId: commitId, index: files.count)))
                 rowsByFile.append(chunk)
             }
         }
         guard !files.isEmpty else { return reports }
         let read = ContinuousClock.now - started
-        let intent = FlushIntent(commitId: commitId, table: definition.name, createdAt: Self.nowMicros(), files: files)
+        let intent = FlushIntent(commitId: commitId, table: definition.name, createdAt: WallClock.nowMicros(), files: files)
         let recording = ContinuousClock.now
         try await buffer.recordIntent(intent)
         let flushed = Set(files.map(\.partitionKey))
@@ -209,8 +201,7 @@ actor FlushCoordinator {
 
     /// Finishes an intent left by an earlier attempt: completes it if committed, else redoes it.
     private func resolve(_ intent: FlushIntent, definition: TableDefinition) async throws -> FlushReport.TableReport {
-        let id = TableIdentifier(namespace: namespace, name: definition.name)
-        if let snapshotId = try await appender.findCommit(in: id, commitId: intent.commitId, writerId: buffer.writerId) {
+        if let snapshotId = try await writer.findCommit(definition, commitId: intent.commitId, writerId: buffer.writerId) {
             try await buffer.completeIntent(intent)
             logger.info("recovered committed flush", metadata: [
                 "floe.table": "\(definition.name)", "floe.commit_id": "\(intent.commitId)",
@@ -236,11 +227,9 @@ actor FlushCoordinator {
                          oldestReceivedAt: [Int64] = []) async throws -> FlushReport.TableReport {
         let started = ContinuousClock.now
         let dataFiles = try await writeDataFiles(intent, rows: rows, definition: definition)
-        let id = TableIdentifier(namespace: namespace, name: definition.name)
         let commitStarted = ContinuousClock.now
-        let result = try await appender.append(to: id, files: dataFiles, commitId: intent.commitId, writerId: buffer.writerId)
+        let result = try await writer.append(definition, files: dataFiles, commitId: intent.commitId, writerId: buffer.writerId)
         let completing = ContinuousClock.now
-        loaded[definition.name] = result.table
         try await buffer.completeIntent(intent)
         let finished = ContinuousClock.now
         metrics.committed(durationNanoseconds: (finished - started).inNanoseconds, attempts: result.attempts)
@@ -277,28 +266,20 @@ actor FlushCoordinator {
         // flush takes its share of the cores back; otherwise stay out of the requests' way.
         let behind = (backlog?.dueEvents ?? 0) > settings.maxRowsPerCycleTotal
         let pool = behind ? EncodingPool.urgent : EncodingPool.background
-        let fileIO = self.fileIO
-        let metrics = self.metrics
-        return try await BoundedTasks.map(count: jobs.count, width: settings.parallelism) { job in
-            let (file, fileRows) = jobs[job]
-            guard let values = definition.partitionValues(forKey: file.partitionKey) else {
+        let pending = try jobs.map { file, fileRows in
+            guard let key = PartitionKey(file.partitionKey) else {
                 throw RowBatchDecoder.DecodingError(message: "unparseable partition key \(file.partitionKey)")
             }
-            let encoded = try await pool.run {
-                var decoder = RowBatchDecoder(table: definition, expectedRows: fileRows.count)
-                for row in fileRows { try decoder.append(row.payload) }
-                return try ParquetFileWriter.write(schema: definition.parquetSchema, columns: decoder.columns(),
-                                                   rowCount: decoder.rowCount, options: parquet)
+            return TableWriter.PendingFile(location: file.path, key: key, rows: fileRows.count) {
+                try await pool.run {
+                    var decoder = RowBatchDecoder(table: definition, expectedRows: fileRows.count)
+                    for row in fileRows { try decoder.append(row.payload) }
+                    return try ParquetFileWriter.write(schema: definition.parquetSchema, columns: decoder.columns(),
+                                                       rowCount: decoder.rowCount, options: parquet)
+                }
             }
-            do {
-                try await fileIO.write(encoded.bytes, to: file.path)
-            } catch {
-                metrics.storageError()
-                throw error
-            }
-            metrics.wroteFile(bytes: encoded.bytes.count, rows: fileRows.count)
-            return definition.dataFile(path: file.path, type: values.type, hours: values.hours, file: encoded)
         }
+        return try await writer.write(pending, definition: definition, width: settings.parallelism, metrics: metrics)
     }
 
     private func selects(_ scope: FlushScope, partition: PartitionID, stats: PartitionStats,
@@ -309,38 +290,10 @@ actor FlushCoordinator {
         case .pendingOnly:
             return false
         case .type(let type):
-            return type == definition.name || definition.partitionValues(forKey: partition.key)?.type == type
+            return type == definition.name || PartitionKey(partition.key)?.type == type
         case .ready(let now):
             return settings.isDue(stats, nowMicros: now)
         }
     }
 
-    private func table(_ definition: TableDefinition, create: Bool = true) async throws -> Table {
-        if let table = loaded[definition.name] { return table }
-        let id = TableIdentifier(namespace: namespace, name: definition.name)
-        var table: Table
-        do {
-            table = try await catalog.loadTable(id)
-            table = try await definition.evolve(table, in: catalog, logger: logger)
-        } catch let error as CatalogError where create && (error.code == .noSuchTable || error.code == .noSuchNamespace) {
-            try await catalog.createNamespaceIfNeeded(namespace)
-            do {
-                table = try await catalog.createTable(id, schema: definition.icebergSchema,
-                                                      partitionSpec: definition.partitionSpec,
-                                                      properties: settings.tableProperties)
-                logger.info("table created", metadata: ["floe.table": "\(id)", "floe.location": "\(table.metadata.location)"])
-            } catch let error as CatalogError where error.code == .alreadyExists {
-                table = try await catalog.loadTable(id)
-            }
-        }
-        if let router = fileIO as? StorageRouter {
-            try router.applyVendedConfig(table.storageConfig(for: table.metadata.location))
-        }
-        loaded[definition.name] = table
-        return table
-    }
-
-    static func nowMicros() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
-    }
 }

@@ -1,6 +1,7 @@
 import Buffer
 import Logging
 import ServiceLifecycle
+import FloeSupport
 
 /// The background service that flushes ready partitions, and everything at shutdown.
 ///
@@ -37,14 +38,14 @@ struct FlushScheduler: Service {
         var failures = 0
         var retryAt = ContinuousClock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let due = settings.dueEvents(in: buffer.stats(), nowMicros: FlushCoordinator.nowMicros())
+            let due = settings.dueEvents(in: buffer.stats(), nowMicros: WallClock.nowMicros())
             // Nothing due, or backing off after a failure (the watcher keeps the backlog current).
             if due == 0 || ContinuousClock.now < retryAt {
                 try? await Task.sleep(for: interval)
                 continue
             }
             do {
-                _ = try await coordinator.flush(.ready(nowMicros: FlushCoordinator.nowMicros()))
+                _ = try await coordinator.flush(.ready(nowMicros: WallClock.nowMicros()))
                 failures = 0
             } catch {
                 failures += 1
@@ -116,8 +117,8 @@ struct FlushScheduler: Service {
     /// Publishes the buffer's gauges and due backlog, and the pending refusal log line.
     private func observe() {
         let stats = buffer.stats()
-        coordinator.metrics.observe(stats, nowMicros: FlushCoordinator.nowMicros())
-        backlog?.publish(dueEvents: settings.dueEvents(in: stats, nowMicros: FlushCoordinator.nowMicros()))
+        coordinator.metrics.observe(stats, nowMicros: WallClock.nowMicros())
+        backlog?.publish(dueEvents: settings.dueEvents(in: stats, nowMicros: WallClock.nowMicros()))
         refusals?.flushLog()
     }
 }

@@ -1,3 +1,4 @@
+import FloeSupport
 import Buffer
 
 /// Turns CloudEvents (structured JSON or HTTP binary mode) into `cloudevents` rows (docs/design.md §2).
@@ -135,7 +136,7 @@ struct CloudEventNormalizer {
         }
         let hours = Timestamp.hours(eventTime)
         let days = Int64(hours >= 0 ? hours / 24 : (hours - 23) / 24)
-        let date = Timestamp.civil(fromDays: days)
+        let date = CivilDate(daysSinceEpoch: days)
         row.int32(CloudEventsColumn.year, Int32(clamping: date.year))
         row.int32(CloudEventsColumn.month, Int32(clamping: date.month))
         row.int32(CloudEventsColumn.day, Int32(clamping: date.day))

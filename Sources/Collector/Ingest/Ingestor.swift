@@ -1,5 +1,6 @@
 import Buffer
 import Foundation
+import FloeSupport
 
 /// Validates and normalizes request bodies and stores the resulting rows in the buffer.
 ///
@@ -164,7 +165,7 @@ struct Ingestor: Sendable {
         for (name, value) in headers where name.lowercased().hasPrefix("ce-") { object[name.lowercased()] = value }
         object["data"] = String(validating: body, as: UTF8.self) ?? "(\(body.count) bytes, not UTF-8)"
         let text = object.sorted { $0.key < $1.key }
-            .map { "\(JSONText.quotedString($0.key)):\(JSONText.quotedString($0.value))" }.joined(separator: ",")
+            .map { "\(JSONString.quoted($0.key)):\(JSONString.quoted($0.value))" }.joined(separator: ",")
         return ArraySlice(Array("{\(text)}".utf8))
     }
 

@@ -40,12 +40,17 @@ struct PartitionSlot: Hashable, Sendable {
         }
     }
 
-    var id: PartitionID {
+    /// The partition's type and hour.
+    var key: PartitionKey {
         let type = switch kind {
         case .segment(let type): type.rawValue
         case .cloudEvent(let type): String(decoding: type, as: UTF8.self)
         case .rejected(let format): format
         }
-        return PartitionID(table: table.name, key: "\(type)/\(Timestamp.hourLabel(hours))")
+        return PartitionKey(type: type, hours: hours)
+    }
+
+    var id: PartitionID {
+        PartitionID(table: table.name, key: key.description)
     }
 }

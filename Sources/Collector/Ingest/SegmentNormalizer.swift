@@ -1,5 +1,6 @@
 import Buffer
 import Foundation
+import FloeSupport
 
 /// Turns Segment/RudderStack spec messages into `events` rows (docs/design.md §2).
 ///
@@ -202,7 +203,7 @@ struct SegmentNormalizer {
         if let ip {
             if written > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: "\"ip\":".utf8)
-            out.append(contentsOf: JSONText.quoted(ip))
+            JSONString.appendQuoted(ip, to: &out)
         }
         out.append(UInt8(ascii: "}"))
         row.string(EventsColumn.context, out)

@@ -1,3 +1,4 @@
+import FloeSupport
 /// RFC 3339 / ISO 8601 timestamps to and from microseconds since the Unix epoch (UTC).
 enum Timestamp {
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM|±HHMM]` (a space may replace `T`; no
@@ -60,32 +61,9 @@ enum Timestamp {
             }
         }
         guard index == bytes.count else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = CivilDate(year: year, month: month, day: day).daysSinceEpoch
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         return seconds * 1_000_000 + micros
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The civil date of a day count since 1970-01-01.
-    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     static func daysIn(month: Int64, year: Int64) -> Int64 {
@@ -108,7 +86,7 @@ enum Timestamp {
         let hoursValue = Int64(hours)
         let days = hoursValue >= 0 ? hoursValue / 24 : (hoursValue - 23) / 24
         let hourOfDay = hoursValue - days * 24
-        let date = civil(fromDays: days)
+        let date = CivilDate(daysSinceEpoch: days)
         guard (0...9999).contains(date.year) else {
             return "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2))-\(pad(hourOfDay, 2))"
         }
@@ -137,7 +115,7 @@ enum Timestamp {
         let perDay: Int64 = 86_400_000_000
         let days = micros >= 0 ? micros / perDay : (micros - perDay + 1) / perDay
         let inDay = micros - days * perDay
-        let date = civil(fromDays: days)
+        let date = CivilDate(daysSinceEpoch: days)
         let seconds = inDay / 1_000_000
         return "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2))T\(pad(seconds / 3600, 2)):"
             + "\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(inDay % 1_000_000, 6))Z"
@@ -148,7 +126,7 @@ enum Timestamp {
         let parts = label.split(separator: "-")
         guard parts.count == 4, let year = Int64(parts[0]), let month = Int64(parts[1]),
               let day = Int64(parts[2]), let hour = Int64(parts[3]) else { return nil }
-        return Int32(clamping: daysFromCivil(year: year, month: month, day: day) * 24 + hour)
+        return Int32(clamping: CivilDate(year: year, month: month, day: day).daysSinceEpoch * 24 + hour)
     }
 
     private static func pad(_ value: Int64, _ width: Int) -> String {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import FloeSupport
 
 /// What Floe removes or pseudonymizes before anything of a Segment message is stored (docs/design.md §2,
 /// README "Privacy"): the client address, and chosen members of `properties`, `traits` and `context`.
@@ -113,10 +114,10 @@ struct PrivacyRules: Sendable {
         out.append(UInt8(ascii: ":"))
         switch rule?.action {
         case .hash:
-            out.append(contentsOf: JSONText.quoted(hashed(tape.kind(value) == .string ? tape.stringBytes(value) : tape.raw(value))))
+            JSONString.appendQuoted(hashed(tape.kind(value) == .string ? tape.stringBytes(value) : tape.raw(value)), to: &out)
         case .truncateIP where tape.kind(value) == .string:
             if let truncated = Self.truncate(tape.string(value)) {
-                out.append(contentsOf: JSONText.quoted(truncated))
+                JSONString.appendQuoted(truncated, to: &out)
             } else {
                 out.append(contentsOf: "null".utf8)  // not an address: nothing of it is kept
             }

@@ -1,6 +1,7 @@
 import Iceberg
 import Logging
 import Parquet
+import FloeSupport
 
 /// The Iceberg view of a ``TableDefinition``: schema, partition spec and data-file metadata.
 extension TableDefinition {
@@ -43,20 +44,13 @@ extension TableDefinition {
         ])
     }
 
-    /// The partition tuple of a buffer partition key `{type}/{YYYY-MM-DD-HH}`.
-    func partitionValues(forKey key: String) -> (type: String, hours: Int32)? {
-        guard let slash = key.lastIndex(of: "/"),
-              let hours = Timestamp.hours(fromLabel: key[key.index(after: slash)...]) else { return nil }
-        return (String(key[..<slash]), hours)
-    }
-
     /// `<type column>=<value>/<hour name>=YYYY-MM-DD-HH`, the data-file directory of a partition.
-    func partitionPath(type: String, hours: Int32) -> String {
-        "\(columns[typeColumn].name)=\(Self.escapePathSegment(type))/\(hourPartitionName)=\(Timestamp.hourLabel(hours))"
+    func partitionPath(_ key: PartitionKey) -> String {
+        "\(columns[typeColumn].name)=\(PercentEncoding.encode(key.type))/\(hourPartitionName)=\(Timestamp.hourLabel(key.hours))"
     }
 
     /// Iceberg metrics for a data file from the Parquet writer's column summaries.
-    func dataFile(path: String, type: String, hours: Int32, file: ParquetFile) -> DataFile {
+    func dataFile(path: String, key: PartitionKey, file: ParquetFile) -> DataFile {
         var sizes: [Int32: Int64] = [:], values: [Int32: Int64] = [:], nulls: [Int32: Int64] = [:]
         var lower: [Int32: [UInt8]] = [:], upper: [Int32: [UInt8]] = [:]
         let topLevel = Set(columns.map(\.id))
@@ -72,27 +66,8 @@ extension TableDefinition {
                 if let max = column.maxValue { upper[id] = max }
             }
         }
-        return DataFile(filePath: path, partition: [.string(type), .int(hours)], recordCount: file.rowCount,
+        return DataFile(filePath: path, partition: [.string(key.type), .int(key.hours)], recordCount: file.rowCount,
                         fileSizeInBytes: Int64(file.bytes.count), columnSizes: sizes, valueCounts: values,
                         nullValueCounts: nulls, lowerBounds: lower, upperBounds: upper)
-    }
-
-    /// Percent-encodes everything but unreserved characters, as Iceberg does in partition paths.
-    static func escapePathSegment(_ value: String) -> String {
-        var out = ""
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                 UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789ABCDEF".unicodeScalars)
-                out.unicodeScalars.append("%")
-                out.unicodeScalars.append(hex[Int(byte >> 4)])
-                out.unicodeScalars.append(hex[Int(byte & 0xF)])
-            }
-        }
-        return out
     }
 }

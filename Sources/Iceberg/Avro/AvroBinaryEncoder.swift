@@ -1,3 +1,4 @@
+import FloeSupport
 /// Encodes Avro datums in the binary encoding: zigzag varints, length-prefixed bytes, little-endian floats.
 ///
 /// See <https://avro.apache.org/docs/1.11.1/specification/#binary-encoding>.
@@ -12,12 +13,7 @@ struct AvroBinaryEncoder: Sendable {
 
     /// A `long`: zigzag, then base-128 varint, least significant group first.
     mutating func writeLong(_ value: Int64) {
-        var zigzag = UInt64(bitPattern: (value << 1) ^ (value >> 63))
-        while zigzag >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: zigzag) | 0x80)
-            zigzag >>= 7
-        }
-        bytes.append(UInt8(zigzag))
+        LEB128.appendZigZag(value, to: &bytes)
     }
 
     /// An `int` is encoded exactly as a `long`.

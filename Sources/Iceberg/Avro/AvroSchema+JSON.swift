@@ -1,4 +1,5 @@
 import Foundation
+import FloeSupport
 
 extension AvroSchema {
     /// The schema as compact JSON with a fixed key order, as stored under `avro.schema`.
@@ -21,23 +22,23 @@ extension AvroSchema {
         case .logical(let base, let logicalType, let adjustToUTC):
             out += "{\"type\":"
             base.write(to: &out)
-            out += ",\"logicalType\":" + Self.quoted(logicalType)
+            out += ",\"logicalType\":" + JSONString.quoted(logicalType)
             if let adjustToUTC { out += ",\"adjust-to-utc\":\(adjustToUTC)" }
             out += "}"
         case .fixed(let name, let size, let logicalType):
-            out += "{\"type\":\"fixed\",\"name\":" + Self.quoted(name) + ",\"size\":\(size)"
-            if let logicalType { out += ",\"logicalType\":" + Self.quoted(logicalType) }
+            out += "{\"type\":\"fixed\",\"name\":" + JSONString.quoted(name) + ",\"size\":\(size)"
+            if let logicalType { out += ",\"logicalType\":" + JSONString.quoted(logicalType) }
             out += "}"
         case .enumeration(let name, let symbols):
-            out += "{\"type\":\"enum\",\"name\":" + Self.quoted(name) + ",\"symbols\":["
-            out += symbols.map(Self.quoted).joined(separator: ",") + "]}"
+            out += "{\"type\":\"enum\",\"name\":" + JSONString.quoted(name) + ",\"symbols\":["
+            out += symbols.map(JSONString.quoted).joined(separator: ",") + "]}"
         case .record(let name, let fields):
-            out += "{\"type\":\"record\",\"name\":" + Self.quoted(name) + ",\"fields\":["
+            out += "{\"type\":\"record\",\"name\":" + JSONString.quoted(name) + ",\"fields\":["
             for (index, field) in fields.enumerated() {
                 if index > 0 { out += "," }
-                out += "{\"name\":" + Self.quoted(field.name) + ",\"type\":"
+                out += "{\"name\":" + JSONString.quoted(field.name) + ",\"type\":"
                 field.type.write(to: &out)
-                if let doc = field.doc { out += ",\"doc\":" + Self.quoted(doc) }
+                if let doc = field.doc { out += ",\"doc\":" + JSONString.quoted(doc) }
                 if field.defaultNull { out += ",\"default\":null" }
                 if let id = field.fieldId { out += ",\"field-id\":\(id)" }
                 out += "}"
@@ -47,7 +48,7 @@ extension AvroSchema {
             out += "{\"type\":\"array\",\"items\":"
             items.write(to: &out)
             if let elementId { out += ",\"element-id\":\(elementId)" }
-            if let logicalType { out += ",\"logicalType\":" + Self.quoted(logicalType) }
+            if let logicalType { out += ",\"logicalType\":" + JSONString.quoted(logicalType) }
             out += "}"
         case .map(let values, let keyId, let valueId):
             out += "{\"type\":\"map\",\"values\":"
@@ -63,27 +64,6 @@ extension AvroSchema {
             }
             out += "]"
         }
-    }
-
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 
     /// Parses a writer schema from a container header.

@@ -69,3 +69,8 @@ public struct CatalogError: Error, Sendable, CustomStringConvertible {
         return text
     }
 }
+
+extension CatalogError {
+    /// The table or its namespace does not exist.
+    public var isMissingTable: Bool { code == .noSuchTable || code == .noSuchNamespace }
+}

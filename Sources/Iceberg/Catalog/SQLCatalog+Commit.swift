@@ -1,5 +1,6 @@
 import Foundation
 import SQLite
+import FloeSupport
 
 extension SQLCatalog {
     /// Default of ``TableProperty/metadataPreviousVersionsMax``.
@@ -14,7 +15,7 @@ extension SQLCatalog {
                 throw CatalogError(.conflict, "commit requirement failed", context: context)
             }
         }
-        var updated = try current.metadata.applying(updates, nowMs: Self.nowMs())
+        var updated = try current.metadata.applying(updates, nowMs: WallClock.nowMillis())
         if updated == current.metadata { return current }
 
         let (logged, expired) = Self.appendMetadataLog(

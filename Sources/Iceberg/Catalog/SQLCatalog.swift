@@ -1,6 +1,7 @@
 import Foundation
 import SQLite
 public import Logging
+import FloeSupport
 
 /// The embedded catalog: one SQLite file with the Iceberg JDBC catalog schema, readable and writable by
 /// pyiceberg's `SqlCatalog` and Java's `JdbcCatalog`.
@@ -221,7 +222,7 @@ public final class SQLCatalog: Catalog {
             throw CatalogError(.alreadyExists, "table already exists", context: context)
         }
         let metadata = TableMetadata(location: defaultLocation(of: id), schema: schema, partitionSpec: partitionSpec,
-                                     properties: properties, lastUpdatedMs: Self.nowMs())
+                                     properties: properties, lastUpdatedMs: WallClock.nowMillis())
         let location = Self.metadataFileLocation(metadata, version: 0)
         try await writeMetadata(metadata, to: location, table: id)
         let typeColumn = hasTypeColumn
@@ -260,5 +261,4 @@ public final class SQLCatalog: Catalog {
         }
     }
 
-    static func nowMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 }

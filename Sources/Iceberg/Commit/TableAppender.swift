@@ -1,4 +1,5 @@
 public import Logging
+import FloeSupport
 
 /// Appends data files to a table as one `append` snapshot, exactly once per commit id.
 ///
@@ -65,7 +66,7 @@ public struct TableAppender: Sendable {
             parentManifests = try await merge(parentManifests, table: table, producer: producer, specId: manifest.specId,
                                               firstIndex: 1 + attempt * 1000)
             let prepared = try producer.attempt(attempt, on: table.metadata, parentManifests: parentManifests,
-                                                manifest: manifest, files: files, nowMs: SQLCatalog.nowMs())
+                                                manifest: manifest, files: files, nowMs: WallClock.nowMillis())
             try await write(prepared.manifestListBytes, to: prepared.manifestListLocation, id: id)
             attempt += 1
             let failure: CommitRetryStateMachine.Failure

@@ -1,4 +1,5 @@
 import Foundation
+import FloeSupport
 
 extension TableMaintenance {
     /// Deletes every file under the table location that no snapshot, manifest or metadata file of the current
@@ -21,8 +22,7 @@ extension TableMaintenance {
                 }
             }
         }
-        let margin = Double(orphanSafetyMargin.components.seconds)
-            + Double(orphanSafetyMargin.components.attoseconds) / 1e18
+        let margin = orphanSafetyMargin.inSeconds
         let cutoff = min(olderThan, Date().addingTimeInterval(-margin))
         let root = metadata.location.hasSuffix("/") ? metadata.location : metadata.location + "/"
         var result = DeleteOrphanFilesResult()

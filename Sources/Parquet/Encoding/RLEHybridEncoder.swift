@@ -1,3 +1,4 @@
+import FloeSupport
 /// The RLE / bit-packed hybrid encoding of small unsigned integers (levels, dictionary indices).
 ///
 /// Implements [Encodings.md § RLE](https://github.com/apache/parquet-format/blob/master/Encodings.md#run-length-encoding--bit-packing-hybrid-rle--3):
@@ -20,7 +21,7 @@ enum RLEHybridEncoder {
         while i < end {
             let run = runLength(values, from: i)
             if run >= 8 {
-                writeVarint(UInt64(run) << 1, into: &out)
+                LEB128.append(UInt64(run) << 1, to: &out)
                 var v = UInt64(values[i])
                 for _ in 0..<byteWidth {
                     out.append(UInt8(truncatingIfNeeded: v))
@@ -69,12 +70,4 @@ enum RLEHybridEncoder {
         return j - start
     }
 
-    static func writeVarint(_ value: UInt64, into out: inout [UInt8]) {
-        var v = value
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        out.append(UInt8(truncatingIfNeeded: v))
-    }
 }

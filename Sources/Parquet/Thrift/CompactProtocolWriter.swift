@@ -1,3 +1,4 @@
+import FloeSupport
 /// A Thrift compact protocol encoder that appends to a byte array.
 ///
 /// Implements the encoding of
@@ -33,16 +34,11 @@ struct CompactProtocolWriter {
     // MARK: Primitives
 
     mutating func writeVarint(_ value: UInt64) {
-        var v = value
-        while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(truncatingIfNeeded: v))
+        LEB128.append(value, to: &bytes)
     }
 
     mutating func writeZigZag(_ value: Int64) {
-        writeVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+        LEB128.appendZigZag(value, to: &bytes)
     }
 
     mutating func writeFieldHeader(_ type: FieldType, id: Int16) {

@@ -107,7 +107,7 @@ struct RowCodecTests {
         let files = direct.files()
         #expect(files.count == encoded.count)
         for file in files {
-            let expected = try #require(encoded[PartitionID(table: file.table.name, key: file.key)])
+            let expected = try #require(encoded[PartitionID(table: file.table.name, key: file.key.description)])
             #expect(file.rows == expected.rowCount)
             #expect(file.columns() == expected.columns())
         }

@@ -8,6 +8,7 @@ import NIOPosix
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
+import FloeSupport
 #endif
 
 /// The production ``RESTTransport``: async-http-client, one request per call, the whole body collected.
@@ -32,7 +33,7 @@ public struct HTTPClientRESTTransport: RESTTransport {
         outgoing.method = HTTPMethod(rawValue: request.method)
         for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
         if !request.body.isEmpty { outgoing.body = .bytes(request.body) }
-        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        let nanoseconds = timeout.inNanoseconds
         do {
             let response = try await client.execute(outgoing, timeout: .nanoseconds(nanoseconds))
             let body = try await response.body.collect(upTo: maxResponseBytes)

@@ -1,4 +1,5 @@
 import Foundation
+import FloeSupport
 
 /// The parsed service endpoint, which turns a bucket and key into a URL, a `Host` header and a wire path.
 struct S3Endpoint: Sendable, Hashable {
@@ -65,7 +66,7 @@ struct S3Endpoint: Sendable, Hashable {
         let path: String
         let hostName: String
         if usesPath {
-            path = "/" + SigV4Signer.uriEncode(bucket, encodeSlash: true) + (objectPath ?? "")
+            path = "/" + PercentEncoding.encode(bucket) + (objectPath ?? "")
             hostName = host
         } else {
             path = objectPath ?? "/"
@@ -74,7 +75,7 @@ struct S3Endpoint: Sendable, Hashable {
         let defaultPort = scheme == "https" ? 443 : 80
         let hostHeader = hostName + (port.map { $0 == defaultPort ? "" : ":\($0)" } ?? "")
         let queryText = query.map {
-            SigV4Signer.uriEncode($0.name, encodeSlash: true) + "=" + SigV4Signer.uriEncode($0.value, encodeSlash: true)
+            PercentEncoding.encode($0.name) + "=" + PercentEncoding.encode($0.value)
         }.joined(separator: "&")
         let url = "\(scheme)://\(hostHeader)\(path)" + (queryText.isEmpty ? "" : "?" + queryText)
         return Address(url: url, host: hostHeader, path: path, query: queryText)

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import FloeSupport
 
 /// One S3 call, before addressing and signing.
 struct S3Request: Sendable {
@@ -150,7 +151,6 @@ extension S3FileIO {
     }
 
     static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = duration.components
-        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        return .nanoseconds(duration.inNanoseconds)
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import FloeSupport
 
 /// AWS Signature Version 4 header signing: canonical request, string to sign and `Authorization` header.
 ///
@@ -123,7 +124,7 @@ struct SigV4Signer: Sendable {
         case .s3:
             return path
         case .generic(let normalize):
-            return Self.uriEncode(normalize ? Self.normalizedPath(path) : path, encodeSlash: false)
+            return PercentEncoding.encode(normalize ? Self.normalizedPath(path) : path, keepingSlashes: true)
         }
     }
 
@@ -140,7 +141,7 @@ struct SigV4Signer: Sendable {
 
     static func canonicalQuery(_ query: [(name: String, value: String)]) -> String {
         let encoded: [(name: String, value: String)] = query.map { parameter in
-            (uriEncode(parameter.name, encodeSlash: true), uriEncode(parameter.value, encodeSlash: true))
+            (PercentEncoding.encode(parameter.name), PercentEncoding.encode(parameter.value))
         }
         let sorted = encoded.sorted { lhs, rhs in lhs.name == rhs.name ? lhs.value < rhs.value : lhs.name < rhs.name }
         return sorted.map { $0.name + "=" + $0.value }.joined(separator: "&")
@@ -169,34 +170,10 @@ struct SigV4Signer: Sendable {
 }
 
 extension SigV4Signer {
-    /// Percent-encodes every byte outside `A-Z a-z 0-9 - . _ ~` (and `/` unless `encodeSlash`), uppercase hex.
-    static func uriEncode(_ text: String, encodeSlash: Bool) -> String {
-        var result = [UInt8]()
-        result.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            if unreserved[Int(byte)] || (byte == slash && !encodeSlash) {
-                result.append(byte)
-            } else {
-                result += [percent, upperHexDigits[Int(byte >> 4)], upperHexDigits[Int(byte & 0x0F)]]
-            }
-        }
-        return String(decoding: result, as: UTF8.self)
-    }
-
-    private static let slash = UInt8(ascii: "/")
-    private static let percent = UInt8(ascii: "%")
-    private static let upperHexDigits = Array("0123456789ABCDEF".utf8)
     private static let lowerHexDigits = Array("0123456789abcdef".utf8)
-    /// RFC 3986 unreserved characters, by byte value.
-    private static let unreserved: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        let characters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
-        for byte in characters.utf8 { table[Int(byte)] = true }
-        return table
-    }()
 
     /// The wire path of an S3 object key: each `/`-separated segment URI-encoded once, nothing normalised.
-    static func encodeS3Path(_ key: String) -> String { uriEncode(key, encodeSlash: false) }
+    static func encodeS3Path(_ key: String) -> String { PercentEncoding.encode(key, keepingSlashes: true) }
 
     static func hexSHA256(_ bytes: some DataProtocol) -> String { hex(SHA256.hash(data: bytes)) }
 
@@ -211,21 +188,12 @@ extension SigV4Signer {
         let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let date = CivilDate(daysSinceEpoch: days)
         func pad(_ value: Int64, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
-        let dayText = pad(year, 4) + pad(month, 2) + pad(day, 2)
+        let dayText = pad(date.year, 4) + pad(date.month, 2) + pad(date.day, 2)
         let time = pad(secondOfDay / 3600, 2) + pad(secondOfDay / 60 % 60, 2) + pad(secondOfDay % 60, 2)
         return (dayText + "T" + time + "Z", dayText)
     }

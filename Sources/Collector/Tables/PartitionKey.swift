@@ -1,0 +1,24 @@
+/// A partition of Floe's tables: the event type and the event hour. Its text form
+/// `{type}/{YYYY-MM-DD-HH}` is the buffer's ``Buffer/PartitionID`` key; this is the one place that
+/// writes and parses it.
+struct PartitionKey: Hashable, Sendable, CustomStringConvertible {
+    /// The value of the table's type column (Segment type, CloudEvents `type`, rejected format).
+    var type: String
+    /// Hours since the epoch of the event time.
+    var hours: Int32
+
+    init(type: String, hours: Int32) {
+        self.type = type
+        self.hours = hours
+    }
+
+    /// Parses `{type}/{YYYY-MM-DD-HH}` (the type may itself hold slashes); nil when malformed.
+    init?(_ text: String) {
+        guard let slash = text.lastIndex(of: "/"),
+              let hours = Timestamp.hours(fromLabel: text[text.index(after: slash)...]) else { return nil }
+        self.init(type: String(text[..<slash]), hours: hours)
+    }
+
+    /// `{type}/{YYYY-MM-DD-HH}`.
+    var description: String { "\(type)/\(Timestamp.hourLabel(hours))" }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Iceberg
+import Logging
+import Parquet
+
+/// Writes Floe's tables, for flush and backfill alike: loads each table once (creating it when
+/// missing and evolving its schema to the definition), applies the storage credentials the catalog
+/// vends, decides where data files go, encodes and uploads them with bounded parallelism, and
+/// appends them in one snapshot under a commit id (docs/design.md §5).
+actor TableWriter {
+    let catalog: any Catalog
+    let fileIO: any FileIO
+    let namespace: [String]
+    private let tableProperties: [String: String]
+    private let appender: TableAppender
+    private let logger: Logger
+    private var loaded: [String: Table] = [:]
+
+    /// `instanceId` is recorded as `floe.instance-id` in the summary of every snapshot appended.
+    init(catalog: any Catalog, fileIO: any FileIO, namespace: [String], tableProperties: [String: String],
+         instanceId: String?, logger: Logger) {
+        self.catalog = catalog
+        self.fileIO = fileIO
+        self.namespace = namespace
+        self.tableProperties = tableProperties
+        var appender = TableAppender(catalog: catalog, fileIO: fileIO, logger: logger)
+        if let instanceId { appender.summaryProperties = [FloeConfiguration.instanceSummaryKey: instanceId] }
+        self.appender = appender
+        self.logger = logger
+    }
+
+    nonisolated func identifier(_ definition: TableDefinition) -> TableIdentifier {
+        TableIdentifier(namespace: namespace, name: definition.name)
+    }
+
+    /// The table, loaded once and evolved to the definition's schema; created when missing and
+    /// `create` (else the catalog's `noSuchTable` is thrown).
+    func table(_ definition: TableDefinition, create: Bool = true) async throws -> Table {
+        if let table = loaded[definition.name] { return table }
+        let id = identifier(definition)
+        var table: Table
+        do {
+            table = try await catalog.loadTable(id)
+            table = try await definition.evolve(table, in: catalog, logger: logger)
+        } catch let error as CatalogError where create && error.isMissingTable {
+            try await catalog.createNamespaceIfNeeded(namespace)
+            do {
+                table = try await catalog.createTable(id, schema: definition.icebergSchema,
+                                                      partitionSpec: definition.partitionSpec,
+                                                      properties: tableProperties)
+                logger.info("table created", metadata: ["floe.table": "\(id)", "floe.location": "\(table.metadata.location)"])
+            } catch let error as CatalogError where error.code == .alreadyExists {
+                table = try await catalog.loadTable(id)
+            }
+        }
+        if let router = fileIO as? StorageRouter {
+            try router.applyVendedConfig(table.storageConfig(for: table.metadata.location))
+        }
+        loaded[definition.name] = table
+        return table
+    }
+
+    /// The table if it exists (loaded and evolved), nil when it was not created yet.
+    func existingTable(_ definition: TableDefinition) async throws -> Table? {
+        do {
+            return try await table(definition, create: false)
+        } catch let error as CatalogError where error.isMissingTable {
+            return nil
+        }
+    }
+
+    /// Where a data file of a commit goes: `{table}/data/{partition path}/{commit id}-{index}.parquet`.
+    nonisolated func dataFileLocation(in table: Table, definition: TableDefinition, key: PartitionKey,
+                                      commitId: String, index: Int) -> String {
+        "\(table.metadata.location)/data/\(definition.partitionPath(key))/\(commitId)-\(index).parquet"
+    }
+
+    /// A data file to write: its location, partition and rows, and how to encode it.
+    struct PendingFile: Sendable {
+        var location: String
+        var key: PartitionKey
+        var rows: Int
+        var encode: @Sendable () async throws -> ParquetFile
+    }
+
+    /// Encodes and uploads `files`, `width` at a time (uploads overlap other files' encoding);
+    /// returns their data-file entries in order.
+    nonisolated func write(_ files: [PendingFile], definition: TableDefinition, width: Int,
+                           metrics: FlushMetrics? = nil) async throws -> [DataFile] {
+        let fileIO = self.fileIO
+        return try await BoundedTasks.map(count: files.count, width: width) { index in
+            let file = files[index]
+            let encoded = try await file.encode()
+            do {
+                try await fileIO.write(encoded.bytes, to: file.location)
+            } catch {
+                metrics?.storageError()
+                throw error
+            }
+            metrics?.wroteFile(bytes: encoded.bytes.count, rows: file.rows)
+            return definition.dataFile(path: file.location, key: file.key, file: encoded)
+        }
+    }
+
+    /// Appends `files` to the table in one snapshot carrying `commitId` (nothing new when a snapshot
+    /// with it is already there); `writerId` as in ``Iceberg/TableAppender``.
+    func append(_ definition: TableDefinition, files: [DataFile], commitId: String,
+                writerId: String? = nil) async throws -> AppendResult {
+        let result = try await appender.append(to: identifier(definition), files: files, commitId: commitId, writerId: writerId)
+        loaded[definition.name] = result.table
+        return result
+    }
+
+    /// The snapshot that committed `commitId`, nil when none did (or the table does not exist).
+    func findCommit(_ definition: TableDefinition, commitId: String, writerId: String? = nil) async throws -> Int64? {
+        do {
+            return try await appender.findCommit(in: identifier(definition), commitId: commitId, writerId: writerId)
+        } catch let error as CatalogError where error.isMissingTable {
+            return nil
+        }
+    }
+}

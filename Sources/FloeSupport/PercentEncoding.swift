@@ -1,0 +1,25 @@
+/// RFC 3986 percent-encoding: every byte outside the unreserved set `A-Z a-z 0-9 - . _ ~` becomes
+/// `%XX` (uppercase hex), as SigV4 canonical URIs and Iceberg partition paths both require.
+public enum PercentEncoding {
+    /// `text` percent-encoded; `/` kept as is when `keepingSlashes`.
+    public static func encode(_ text: String, keepingSlashes: Bool = false) -> String {
+        var result: [UInt8] = []
+        result.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            if unreserved[Int(byte)] || (keepingSlashes && byte == UInt8(ascii: "/")) {
+                result.append(byte)
+            } else {
+                result += [UInt8(ascii: "%"), upperHex[Int(byte >> 4)], upperHex[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: result, as: UTF8.self)
+    }
+
+    private static let upperHex = Array("0123456789ABCDEF".utf8)
+    /// RFC 3986 unreserved characters, by byte value.
+    private static let unreserved: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for byte in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8 { table[Int(byte)] = true }
+        return table
+    }()
+}
