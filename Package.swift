@@ -11,7 +11,7 @@ let package = Package(
     products: [
         .executable(name: "floe", targets: ["floe"]),
         // The lower modules, for the benchmark package in Benchmarks/.
-        .library(name: "FloeKit", targets: ["Parquet", "Buffer", "Iceberg", "Collector"]),
+        .library(name: "FloeKit", targets: ["Parquet", "Buffer", "Iceberg", "Collector", "FloeBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -64,8 +64,17 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: swiftSettings),
+        // `floe bench`: the benchmarks, kept out of the product modules (they reach the modules'
+        // internals through `package` declarations).
+        .target(name: "FloeBench", dependencies: [
+            "Collector", "Buffer", "Parquet", "Iceberg", "FloeSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: swiftSettings),
         .executableTarget(name: "floe", dependencies: [
-            "Collector", "FloeSupport",
+            "Collector", "FloeBench", "FloeSupport",
             .target(name: "CMalloc", condition: .when(platforms: [.linux])),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

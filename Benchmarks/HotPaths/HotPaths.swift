@@ -1,8 +1,9 @@
 import Benchmark
 import Buffer
-@_spi(Benchmarks) import Collector
+import Collector
+@_spi(Benchmarks) import FloeBench
 import Foundation
-@_spi(Benchmarks) import Iceberg
+import Iceberg
 import Logging
 import Parquet
 

@@ -30,14 +30,14 @@ public struct FloeServer: Sendable {
     }
 
     /// The parts shared by `serve` and offline commands.
-    struct Components: Sendable {
-        var buffer: EventBuffer
-        var coordinator: FlushCoordinator
+    package struct Components: Sendable {
+        package var buffer: EventBuffer
+        package var coordinator: FlushCoordinator
         var settings: FlushSettings
         var backlog: FlushBacklog
     }
 
-    func makeComponents() throws -> Components {
+    package func makeComponents() throws -> Components {
         try configuration.validate()
         try FileManager.default.createDirectory(at: configuration.dataDirectoryURL, withIntermediateDirectories: true)
         let buffer = try EventBuffer(configuration: configuration.bufferConfiguration, logger: logger)
@@ -52,7 +52,7 @@ public struct FloeServer: Sendable {
     }
 
     /// The catalog and the FileIO the configuration names (REST or embedded SQL; local or S3).
-    func makeStorage() throws -> (catalog: any Catalog, fileIO: StorageRouter) {
+    package func makeStorage() throws -> (catalog: any Catalog, fileIO: StorageRouter) {
         try configuration.validate()
         try FileManager.default.createDirectory(at: configuration.dataDirectoryURL, withIntermediateDirectories: true)
         let fileIO = StorageRouter(s3: configuration.s3Configuration(), logger: logger)

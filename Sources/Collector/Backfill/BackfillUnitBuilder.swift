@@ -6,7 +6,7 @@ import Parquet
 /// Workers decode lines into their own partial units in parallel; merging only collects the
 /// pieces, and each data file concatenates its pieces when it is encoded (also in parallel),
 /// so the sequential part of a backfill copies no row data.
-struct BackfillUnitBuilder: Sendable {
+package struct BackfillUnitBuilder: Sendable {
     struct Partition: Sendable {
         var id: PartitionID
         var key: PartitionKey
@@ -35,13 +35,24 @@ struct BackfillUnitBuilder: Sendable {
     private(set) var partitions: [Partition] = []
     /// Where each partition a worker has seen sits in `partitions`.
     private var slots: [PartitionSlot: Int] = [:]
-    private(set) var events = 0
+    package private(set) var events = 0
 
-    init(targetFileRows: Int) {
+    package init(targetFileRows: Int) {
         self.targetFileRows = targetFileRows
     }
 
     /// Writes one event's row into its partition's columns (worker side).
+    /// Validates a line and writes its events into the unit: how many, or the line's problems.
+    package mutating func add(line: [UInt8], normalizer: LineNormalizer, request: IngestContext) throws -> Result<Int, ValidationErrors> {
+        switch normalizer.validate(line, request: request) {
+        case .success(let events):
+            for event in events { try add(event) }
+            return .success(events.count)
+        case .failure(let errors):
+            return .failure(errors)
+        }
+    }
+
     mutating func add(_ event: NormalizedEvent) throws {
         try add(to: event.partition) { event.write(into: &$0) }
     }

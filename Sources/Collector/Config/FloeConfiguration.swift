@@ -241,7 +241,7 @@ public struct FloeConfiguration: Sendable {
         return TimestampPolicy(maxFutureMicros: Int64(maxFutureMs) * 1_000, floorMicros: floor)
     }
 
-    func compressionCodec() throws -> CompressionCodec {
+    package func compressionCodec() throws -> CompressionCodec {
         switch codec.lowercased() {
         case "zstd": return .zstd(level: codecLevel)
         case "snappy": return .snappy
@@ -255,5 +255,9 @@ public struct FloeConfiguration: Sendable {
 /// A setting that cannot be used, named in the message.
 public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     public var message: String
+
+    public init(message: String) {
+        self.message = message
+    }
     public var description: String { message }
 }

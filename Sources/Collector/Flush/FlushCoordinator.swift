@@ -13,7 +13,7 @@ import FloeSupport
 /// ambiguous commit — is resolved first on every cycle: if its commit id is in the table the rows
 /// are dropped, otherwise the same files are written again and committed.
 /// Cycles never overlap (``AsyncSerialLock``).
-actor FlushCoordinator {
+package actor FlushCoordinator {
     let buffer: EventBuffer
     let catalog: any Catalog
     let fileIO: any FileIO
@@ -56,7 +56,7 @@ actor FlushCoordinator {
     ///
     /// `.all` and `.type` repeat cycles until the selected partitions are empty (each cycle is
     /// bounded in rows, so a large backlog becomes several commits rather than one huge one).
-    func flush(_ scope: FlushScope) async throws -> FlushReport {
+    package func flush(_ scope: FlushScope) async throws -> FlushReport {
         try await lock.withLock {
             var report = try await self.runCycle(scope)
             guard case .ready = scope else {
@@ -119,7 +119,7 @@ actor FlushCoordinator {
     }
 
     /// The table's location, loading or creating the table on first use.
-    func location(of definition: TableDefinition) async throws -> String {
+    package func location(of definition: TableDefinition) async throws -> String {
         try await writer.table(definition).metadata.location
     }
 

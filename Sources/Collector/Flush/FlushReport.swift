@@ -1,17 +1,17 @@
 /// What one flush committed, per table; the body of `POST /debug/flush`.
-struct FlushReport: Sendable, Codable {
-    struct TableReport: Sendable, Codable {
+package struct FlushReport: Sendable, Codable {
+    package struct TableReport: Sendable, Codable {
         var table: String
         var commitId: String
         var snapshotId: Int64
         var sequenceNumber: Int64
-        var files: [String]
-        var rows: Int
+        package var files: [String]
+        package var rows: Int
         var partitions: [String]
         /// True when this commit finished an intent left pending by an earlier attempt.
         var recovered: Bool
         /// Time of the Iceberg commit alone (manifest, manifest list, metadata, catalog swap), ms.
-        var commitMillis: Double = 0
+        package var commitMillis: Double = 0
         /// Reading the rows from the buffer, ms.
         var readMillis: Double = 0
         /// Decoding, encoding and uploading the data files, ms.
@@ -26,13 +26,13 @@ struct FlushReport: Sendable, Codable {
         }
     }
 
-    var tables: [TableReport] = []
+    package var tables: [TableReport] = []
 
     var rows: Int { tables.reduce(0) { $0 + $1.rows } }
 }
 
 /// Which partitions a flush cycle takes.
-enum FlushScope: Sendable {
+package enum FlushScope: Sendable {
     /// Everything buffered (`/debug/flush`, shutdown).
     case all
     /// Partitions whose identity `type` value equals this (`/debug/flush/{type}`), or a table by name.

@@ -3,9 +3,9 @@ import Foundation
 import Parquet
 
 /// When and how buffered partitions become data files.
-struct FlushSettings: Sendable {
+package struct FlushSettings: Sendable {
     /// Flush a partition when it holds this many events; also the most rows per data file. Default 2000.
-    var bufferSize: Int = 2000
+    package var bufferSize: Int = 2000
     /// Flush a partition when its oldest event is this old, in milliseconds. Default 30 s.
     var bufferTimeoutMs: Int = 30_000
     /// Most rows taken from one partition in one cycle (split into files of `bufferSize`). Default 50,000.
@@ -20,6 +20,8 @@ struct FlushSettings: Sendable {
     var instanceId: String?
     /// Data files encoded and uploaded at once; default: the number of cores.
     var parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    package init() {}
 }
 
 extension FlushSettings {

@@ -4,17 +4,21 @@ import Buffer
 ///
 /// A Segment line is one message or a `/v1/batch` body; a CloudEvents line is one structured
 /// event or a batch array. All events of a line are accepted or the line is rejected as a whole.
-struct LineNormalizer: Sendable {
+package struct LineNormalizer: Sendable {
     /// What kind of events a file holds.
-    enum Format: String, Sendable, CaseIterable {
+    package enum Format: String, Sendable, CaseIterable {
         case segment
         case cloudevents
     }
 
     let format: Format
 
+    package init(format: Format) {
+        self.format = format
+    }
+
     /// Normalizes a line into buffered events (rows in the buffer encoding).
-    func normalize(_ line: [UInt8], request: IngestContext) -> Result<[BufferedEvent], ValidationErrors> {
+    package func normalize(_ line: [UInt8], request: IngestContext) -> Result<[BufferedEvent], ValidationErrors> {
         validate(line, request: request).map { $0.map { $0.bufferedEvent() } }
     }
 

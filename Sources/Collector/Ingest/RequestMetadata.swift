@@ -1,7 +1,7 @@
 import Hummingbird
 
 /// Cloudflare's request headers, present when Floe runs behind Cloudflare (`CF-Ray` is set).
-struct CloudflareInfo: Sendable, Equatable {
+package struct CloudflareInfo: Sendable, Equatable {
     /// Values for the `cf_*` columns, in table order: colo, country, city, continent, postal code,
     /// region, timezone, HTTP protocol, TLS version, TLS cipher.
     var values: [String?]

@@ -7,7 +7,7 @@ import Metrics
 /// arrived rather than in a partition of its own in 2099 or 1970. The time as sent stays in
 /// `original_timestamp` (`events`) or the `floeoriginaltime` extension (`cloudevents`).
 /// Backfill keeps recorded times as they are (no policy).
-struct TimestampPolicy: Sendable, Equatable {
+package struct TimestampPolicy: Sendable, Equatable {
     /// Default 4 hours: more than the largest time-zone mistake (14 h) is caught by skew
     /// correction when the SDK sends `sentAt`; without it, a clock this far ahead is wrong.
     static let defaultMaxFutureMs = 4 * 3_600_000

@@ -1,5 +1,5 @@
 /// One reason an event was rejected, located by its index in the batch (if any) and field.
-struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
+package struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
     var index: Int?
     var field: String?
     var message: String
@@ -9,14 +9,14 @@ struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
         field.map { "\($0): \(message)" } ?? message
     }
 
-    var description: String {
+    package var description: String {
         let location = [index.map { "batch[\($0)]" }, field].compactMap { $0 }.joined(separator: ".")
         return location.isEmpty ? message : "\(location): \(message)"
     }
 }
 
 /// What the server knows about a request that normalization needs.
-struct IngestContext: Sendable {
+package struct IngestContext: Sendable {
     /// Server clock at receipt, microseconds since the epoch.
     var receivedAt: Int64
     /// The client address to fill `context.ip` with when the message has none.
@@ -39,7 +39,7 @@ struct IngestContext: Sendable {
     /// Who sent the request (``Authenticator/sourceId(for:)`` of its key or writeKey): the `source_id` column.
     var sourceId: String?
 
-    init(receivedAt: Int64, clientIP: String?, cloudflare: CloudflareInfo? = nil, historical: Bool = false,
+    package init(receivedAt: Int64, clientIP: String?, cloudflare: CloudflareInfo? = nil, historical: Bool = false,
          route: String = "", requestId: String? = nil, timestampPolicy: TimestampPolicy? = nil,
          privacy: PrivacyRules? = nil) {
         self.receivedAt = receivedAt

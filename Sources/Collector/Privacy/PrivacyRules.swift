@@ -9,7 +9,7 @@ import FloeSupport
 /// member the value is dropped, replaced by the hex SHA-256 of the salt followed by the value (a
 /// string's characters, any other value's JSON text), or (for `context.ip`) cut to its network.
 /// Members without a rule are copied byte for byte, so a message no rule touches is stored as sent.
-struct PrivacyRules: Sendable {
+package struct PrivacyRules: Sendable {
     /// What happens to the client address: the one Floe adds to `context.ip` and the one a client sends there.
     enum ClientIP: String, Sendable, CaseIterable {
         case keep

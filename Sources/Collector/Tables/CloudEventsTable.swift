@@ -1,6 +1,6 @@
 /// The `cloudevents` table (docs/design.md §2, the seed's schema).
 extension TableDefinition {
-    static let cloudEvents = TableDefinition(
+    package static let cloudEvents = TableDefinition(
         name: "cloudevents",
         columns: [
             Column(id: 1, name: "id", kind: .string, required: true),

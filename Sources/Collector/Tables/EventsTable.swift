@@ -1,6 +1,6 @@
 /// The `events` table of Segment/RudderStack messages (docs/design.md §2).
 extension TableDefinition {
-    static let events = TableDefinition(
+    package static let events = TableDefinition(
         name: "events",
         columns: [
             Column(id: 1, name: "message_id", kind: .string, required: true),

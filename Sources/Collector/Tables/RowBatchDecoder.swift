@@ -1,29 +1,29 @@
 import Parquet
 
 /// Decodes buffered rows of one table into Parquet column buffers, with no JSON re-parse.
-struct RowBatchDecoder {
+package struct RowBatchDecoder {
     /// Why a stored row could not be decoded (a bug or a corrupted buffer, never user input).
-    struct DecodingError: Error, CustomStringConvertible {
+    package struct DecodingError: Error, CustomStringConvertible {
         var message: String
-        var description: String { "buffered row cannot be decoded: \(message)" }
+        package var description: String { "buffered row cannot be decoded: \(message)" }
     }
 
     private let table: TableDefinition
     private var builders: [ColumnBuilder]
-    private(set) var rowCount = 0
+    package private(set) var rowCount = 0
 
-    init(table: TableDefinition, expectedRows: Int = 0) {
+    package init(table: TableDefinition, expectedRows: Int = 0) {
         self.table = table
         builders = table.columns.map { ColumnBuilder(kind: $0.kind, expectedRows: expectedRows) }
     }
 
     /// Appends one encoded row.
-    mutating func append(_ payload: [UInt8]) throws(DecodingError) {
+    package mutating func append(_ payload: [UInt8]) throws(DecodingError) {
         try append(payload[...])
     }
 
     /// Appends one encoded row given as a slice (of a buffered chunk).
-    mutating func append(_ payload: ArraySlice<UInt8>) throws(DecodingError) {
+    package mutating func append(_ payload: ArraySlice<UInt8>) throws(DecodingError) {
         var reader = ByteReader(bytes: payload)
         guard try reader.byte() == RowEncoder.version else { throw DecodingError(message: "unknown row version") }
         let columns = table.columns
@@ -66,13 +66,13 @@ struct RowBatchDecoder {
     }
 
     /// Appends every row of `other` (same table) after this decoder's rows.
-    mutating func append(contentsOf other: RowBatchDecoder) {
+    package mutating func append(contentsOf other: RowBatchDecoder) {
         for index in builders.indices { builders[index].append(contentsOf: other.builders[index]) }
         rowCount += other.rowCount
     }
 
     /// The finished columns, in table order.
-    func columns() -> [ColumnData] {
+    package func columns() -> [ColumnData] {
         builders.map { $0.columnData() }
     }
 }

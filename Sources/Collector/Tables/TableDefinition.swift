@@ -4,7 +4,7 @@ import Parquet
 ///
 /// The same definition yields the Iceberg schema for `createTable`, the Parquet schema of its
 /// data files, and the layout of buffered rows (``RowEncoder`` writes columns in this order).
-struct TableDefinition: Sendable {
+package struct TableDefinition: Sendable {
     /// The value kinds a Floe column can hold.
     enum ColumnKind: Sendable, Equatable {
         case string
@@ -17,7 +17,7 @@ struct TableDefinition: Sendable {
         case stringList(elementId: Int32)
     }
 
-    struct Column: Sendable {
+    package struct Column: Sendable {
         var id: Int32
         var name: String
         var kind: ColumnKind
@@ -25,8 +25,8 @@ struct TableDefinition: Sendable {
     }
 
     /// Table name in the catalog (`events`, `cloudevents`, `rejected`).
-    var name: String
-    var columns: [Column]
+    package var name: String
+    package var columns: [Column]
     /// Index of the column the identity partition (field id 1000) reads; the partition has its name.
     var typeColumn: Int
     /// Index of the column the `hour` partition reads, and that partition's name.
@@ -36,12 +36,12 @@ struct TableDefinition: Sendable {
     func index(of name: String) -> Int? { columns.firstIndex { $0.name == name } }
 
     /// Every table Floe writes, in a stable order.
-    static let all: [TableDefinition] = [.events, .cloudEvents, .rejected]
+    package static let all: [TableDefinition] = [.events, .cloudEvents, .rejected]
 
     /// The table called `name`, if Floe writes one.
     static func named(_ name: String) -> TableDefinition? { all.first { $0.name == name } }
 
-    var parquetSchema: ParquetSchema {
+    package var parquetSchema: ParquetSchema {
         ParquetSchema(fields: columns.map { column in
             let type: ParquetType
             switch column.kind {

@@ -1,7 +1,7 @@
 import CZlib
 
 /// The compression applied to each block of an Avro container file (`avro.codec`).
-enum AvroCodec: String, Sendable, Hashable {
+package enum AvroCodec: String, Sendable, Hashable {
     /// No compression.
     case null
     /// Raw DEFLATE (RFC 1951, no zlib header or checksum), as the Avro spec requires.

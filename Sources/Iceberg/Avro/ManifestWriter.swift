@@ -5,10 +5,10 @@ import Foundation
 /// Entries carry the snapshot id and leave both sequence numbers null, so they inherit the sequence number
 /// the manifest list assigns; the same manifest can therefore be reused when a commit is rebased.
 /// See <https://iceberg.apache.org/spec/#manifests>.
-struct ManifestWriter: Sendable {
+package struct ManifestWriter: Sendable {
     /// What was written, with the counts and partition summaries its manifest-list entry needs.
-    struct Output: Sendable {
-        var bytes: [UInt8]
+    package struct Output: Sendable {
+        package var bytes: [UInt8]
         /// Entries written (ADDED, or EXISTING for a merged manifest).
         var addedFilesCount: Int32
         var addedRowsCount: Int64
@@ -18,6 +18,12 @@ struct ManifestWriter: Sendable {
     let schema: Schema
     let spec: PartitionSpec
     var codec: AvroCodec = .deflate
+
+    package init(schema: Schema, spec: PartitionSpec, codec: AvroCodec = .deflate) {
+        self.schema = schema
+        self.spec = spec
+        self.codec = codec
+    }
 
     /// The Avro record for the spec's partition tuple (`partition`, 102): one optional field per partition
     /// field, with the partition field id and the transform's result type.
@@ -136,7 +142,7 @@ struct ManifestWriter: Sendable {
     /// Writes the manifest for `files`, all added by `snapshotId`.
     ///
     /// - Throws: ``CatalogError`` `invalidArgument` when a file's partition tuple does not match the spec.
-    func write(files: [DataFile], snapshotId: Int64, syncMarker: [UInt8]) throws -> Output {
+    package func write(files: [DataFile], snapshotId: Int64, syncMarker: [UInt8]) throws -> Output {
         let partitionType = try partitionType()
         var writer = try containerWriter(syncMarker: syncMarker)
         var summaries = PartitionSummaryBuilder(fieldCount: spec.fields.count)

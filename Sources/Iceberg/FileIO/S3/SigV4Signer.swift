@@ -13,9 +13,9 @@ import FloeSupport
 /// (``SigV4Signer/encodeS3Path(_:)``).
 ///
 /// See <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html>.
-struct SigV4Signer: Sendable {
+package struct SigV4Signer: Sendable {
     /// How the canonical URI is derived from the path on the wire.
-    enum PathMode: Sendable, Equatable {
+    package enum PathMode: Sendable, Equatable {
         /// S3: the wire path, byte for byte; it must already be URI-encoded.
         case s3
         /// Other services: optionally normalised (RFC 3986 dot segments, duplicate slashes), then URI-encoded again.
@@ -23,7 +23,7 @@ struct SigV4Signer: Sendable {
     }
 
     /// What goes in `x-amz-content-sha256` and the last line of the canonical request.
-    enum Payload: Sendable, Equatable {
+    package enum Payload: Sendable, Equatable {
         /// The lowercase hex SHA-256 of the body.
         case hash(String)
         /// `UNSIGNED-PAYLOAD`: the body is not covered by the signature (S3 only).
@@ -41,7 +41,7 @@ struct SigV4Signer: Sendable {
     }
 
     /// A request as the signer sees it.
-    struct Request: Sendable {
+    package struct Request: Sendable {
         var method: String
         /// The path as sent on the wire (without the query).
         var path: String
@@ -49,17 +49,25 @@ struct SigV4Signer: Sendable {
         var query: [(name: String, value: String)] = []
         /// Headers to sign, including `host`; names in any case, repeated names allowed.
         var headers: [(name: String, value: String)] = []
+
+        package init(method: String, path: String, query: [(name: String, value: String)] = [],
+                     headers: [(name: String, value: String)] = []) {
+            self.method = method
+            self.path = path
+            self.query = query
+            self.headers = headers
+        }
     }
 
     /// Every intermediate step of a signature, for tests and for debugging a `SignatureDoesNotMatch`.
     ///
     /// The canonical request contains the session token: never log it outside tests.
-    struct Signature: Sendable {
+    package struct Signature: Sendable {
         var canonicalRequest: String
         var stringToSign: String
         /// Lowercase hex HMAC-SHA256.
         var signature: String
-        var authorization: String
+        package var authorization: String
         /// Headers the caller must add to the request besides `Authorization`, in order.
         var addedHeaders: [(name: String, value: String)]
     }
@@ -75,8 +83,18 @@ struct SigV4Signer: Sendable {
 
     static let algorithm = "AWS4-HMAC-SHA256"
 
+    package init(credentials: S3Credentials, region: String, service: String, pathMode: PathMode,
+                 addsContentSHA256Header: Bool, signsSessionToken: Bool = true) {
+        self.credentials = credentials
+        self.region = region
+        self.service = service
+        self.pathMode = pathMode
+        self.addsContentSHA256Header = addsContentSHA256Header
+        self.signsSessionToken = signsSessionToken
+    }
+
     /// Signs `request` at `date`.
-    func sign(_ request: Request, payload: Payload, date: Date) -> Signature {
+    package func sign(_ request: Request, payload: Payload, date: Date) -> Signature {
         let (amzDate, day) = Self.timestamps(date)
         var added: [(name: String, value: String)] = [("X-Amz-Date", amzDate)]
         var headers = request.headers
@@ -173,9 +191,9 @@ extension SigV4Signer {
     private static let lowerHexDigits = Array("0123456789abcdef".utf8)
 
     /// The wire path of an S3 object key: each `/`-separated segment URI-encoded once, nothing normalised.
-    static func encodeS3Path(_ key: String) -> String { PercentEncoding.encode(key, keepingSlashes: true) }
+    package static func encodeS3Path(_ key: String) -> String { PercentEncoding.encode(key, keepingSlashes: true) }
 
-    static func hexSHA256(_ bytes: some DataProtocol) -> String { hex(SHA256.hash(data: bytes)) }
+    package static func hexSHA256(_ bytes: some DataProtocol) -> String { hex(SHA256.hash(data: bytes)) }
 
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
         var result = [UInt8]()

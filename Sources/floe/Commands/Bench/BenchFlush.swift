@@ -1,5 +1,6 @@
 import ArgumentParser
 import Collector
+import FloeBench
 import Logging
 
 extension Floe {

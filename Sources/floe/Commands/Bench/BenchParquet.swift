@@ -1,5 +1,6 @@
 import ArgumentParser
 import Collector
+import FloeBench
 
 extension Floe {
     /// `floe bench parquet`: rows in memory → Parquet bytes (docs/design.md §11).

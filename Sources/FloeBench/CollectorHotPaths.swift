@@ -1,8 +1,9 @@
+import Collector
 import Buffer
 import Foundation
 
 /// Rows of the `events` table as the buffer stores them, for the benchmark package
-/// (`Benchmarks/HotPaths`), reached with `@_spi(Benchmarks) import Collector`.
+/// (`Benchmarks/HotPaths`), reached with `@_spi(Benchmarks) import FloeBench`.
 @_spi(Benchmarks) public struct EncodedRowSample: Sendable {
     let table = TableDefinition.events
     let lines: [[UInt8]]
@@ -46,11 +47,7 @@ import Foundation
     /// returns the rows written.
     public func normalizeIntoColumns() throws -> Int {
         var unit = BackfillUnitBuilder(targetFileRows: lines.count)
-        for line in lines {
-            if case .success(let events) = normalizer.validate(line, request: request) {
-                for event in events { try unit.add(event) }
-            }
-        }
+        for line in lines { _ = try unit.add(line: line, normalizer: normalizer, request: request) }
         return unit.events
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
+import Iceberg
 
 /// Internal hot paths that the benchmark package (`Benchmarks/HotPaths`) measures on their own,
-/// reached with `@_spi(Benchmarks) import Iceberg` so that they stay out of the public API.
+/// reached with `@_spi(Benchmarks) import FloeBench` so that they stay out of the public API.
 @_spi(Benchmarks) public enum IcebergHotPaths {
     /// Signs an S3 `PUT` of `key` in `bucket` with SigV4 — canonical request, string to sign and the
     /// HMAC key chain — as ``S3FileIO`` does for every upload; returns the `Authorization` header.

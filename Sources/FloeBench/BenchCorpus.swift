@@ -1,3 +1,4 @@
+import Collector
 import Buffer
 import Foundation
 import FloeSupport

@@ -1,3 +1,4 @@
+import Collector
 import Foundation
 
 /// Resident memory of a process, from `/proc/{pid}/status` (Linux): total, anonymous (heap) and

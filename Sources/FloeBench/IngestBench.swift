@@ -1,3 +1,4 @@
+import Collector
 import AsyncHTTPClient
 import Foundation
 import Iceberg
