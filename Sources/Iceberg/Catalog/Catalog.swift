@@ -1,6 +1,6 @@
 /// How tables are found, created and committed to; mirrors the REST catalog's operations.
 ///
-/// Implementations: ``SQLCatalog`` (embedded SQLite, the JDBC catalog schema); a REST catalog comes later.
+/// Implementations: ``SQLCatalog`` (embedded SQLite, the JDBC catalog schema) and ``RESTCatalog`` (the Iceberg REST protocol, R2 Data Catalog).
 /// Every method may be called concurrently.
 public protocol Catalog: Sendable {
     /// Creates the namespace unless it exists.

@@ -40,6 +40,14 @@ struct ConfigurationDocumentationTests {
         }
     }
 
+    @Test func theR2ExampleLoads() throws {
+        var configuration = FloeConfiguration()
+        try configuration.apply(file: Self.root.appendingPathComponent("Config/floe.r2.example.jsonc").path)
+        try configuration.validate()
+        #expect(configuration.catalogURI?.hasPrefix("https://catalog.cloudflarestorage.com/") == true)
+        #expect(configuration.authEnabled && configuration.authKeys.count == 1)
+    }
+
     @Test func everySettingCanBeGivenInTheFileAndTheEnvironment() {
         for setting in FloeConfiguration.settings {
             #expect(!setting.environment.isEmpty, "\(setting.key) has no environment variable")
