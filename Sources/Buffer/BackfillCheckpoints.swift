@@ -125,9 +125,4 @@ public final class BackfillCheckpoints: @unchecked Sendable {
             try db.execute("DELETE FROM backfill_units")
         }
     }
-
-    /// Forgets a pending unit without advancing anything (a dry run never records one).
-    public func abandon() throws {
-        try db.execute("DELETE FROM backfill_units")
-    }
 }

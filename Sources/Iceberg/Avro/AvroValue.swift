@@ -14,8 +14,6 @@ enum AvroValue: Sendable, Hashable {
     case map([String: AvroValue])
     case record([AvroValue])
 
-    /// `.long`, or `.null` for nil.
-    static func optionalLong(_ value: Int64?) -> AvroValue { value.map { .long($0) } ?? .null }
     /// `.bytes`, or `.null` for nil.
     static func optionalBytes(_ value: [UInt8]?) -> AvroValue { value.map { .bytes($0) } ?? .null }
 
