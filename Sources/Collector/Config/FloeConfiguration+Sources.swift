@@ -1,4 +1,5 @@
 import Foundation
+import Iceberg
 
 /// Reading settings from a config file (JSON with `//` comments), the environment and flags, all
 /// through the settings table (FloeConfiguration+Settings.swift).
@@ -12,9 +13,9 @@ extension FloeConfiguration {
             .split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }
             .joined(separator: "\n")
-        let root: ConfigFileValue
+        let root: JSONValue
         do {
-            root = try JSONDecoder().decode(ConfigFileValue.self, from: Data(text.utf8))
+            root = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
         } catch {
             throw ConfigurationError(message: "config file \(path) is not valid JSON: \(error)")
         }

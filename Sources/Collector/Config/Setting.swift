@@ -1,3 +1,5 @@
+import Iceberg
+
 /// One setting of a Floe deployment: where it sits in the config file, the environment variables
 /// and flag that set it, how its value is read and checked, and one line of documentation.
 ///
@@ -52,7 +54,7 @@ enum SettingInput: Sendable {
     /// From the environment or a flag: `FLOE_PORT=8080` has source `FLOE_PORT`.
     case text(String, source: String, isEnvironment: Bool)
     /// From the config file.
-    case json(ConfigFileValue, source: String)
+    case json(JSONValue, source: String)
 
     var source: String {
         switch self {
@@ -71,7 +73,7 @@ enum SettingInput: Sendable {
         case .text(let text, let source, let isEnvironment):
             ConfigurationError(message: "\(source)\(isEnvironment ? "=" : " ")\(text): expected \(expected)")
         case .json(let value, let source):
-            ConfigurationError(message: "\(source): \(value) is not \(expected)")
+            ConfigurationError(message: "\(source): \(value.settingText) is not \(expected)")
         }
     }
 }

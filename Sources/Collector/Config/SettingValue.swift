@@ -33,7 +33,7 @@ extension Int: SettingValue {
         case .text(let text, _, _):
             guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else { throw input.error("an integer") }
             return value
-        case .json(.number(let number), _):
+        case .json(.int(let number), _):
             guard let value = Int(exactly: number) else { throw input.error("an integer") }
             return value
         case .json: throw input.error("an integer")
@@ -56,7 +56,8 @@ extension Double: SettingValue {
                 throw input.error("a number")
             }
             return value
-        case .json(.number(let number), _): return number
+        case .json(.int(let number), _): return Double(number)
+        case .json(.double(let number), _): return number
         case .json: throw input.error("a number")
         }
     }
