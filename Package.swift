@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
     ],
     targets: [
         // System libraries.
@@ -105,8 +106,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "CollectorTests", dependencies: [
-            "Collector", "IcebergTestSupport",
+            "Collector", "Buffer", "Iceberg", "IcebergTestSupport", "SQLite", "CZlib",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
         ], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]

@@ -29,12 +29,15 @@ extension FloeConfiguration {
     }
 
     /// Applies the variables of the settings table (`FLOE_*` and the seed's `ICEBERG_*`, `R2_*`,
-    /// `AUTH_*`, `ALLOWED_ORIGINS`, `AWS_*`); an empty variable counts as unset.
+    /// `AUTH_*`, `ALLOWED_ORIGINS`, `AWS_*`); an empty variable counts as unset. The first variable set
+    /// wins, except for lists the environment adds to (`AUTH_TOKEN` and `FLOE_AUTH_KEYS` both count).
     public mutating func apply(environment: [String: String]) throws {
         for setting in Self.settings {
-            guard let name = setting.environment.first(where: { !(environment[$0] ?? "").isEmpty }),
-                  let value = environment[name] else { continue }
-            try setting.assign(&self, .text(value, source: name, isEnvironment: true))
+            let set = setting.environment.filter { !(environment[$0] ?? "").isEmpty }
+            // A list the environment adds to takes every variable set; other settings the first.
+            for name in setting.appendsFromEnvironment ? set : Array(set.prefix(1)) {
+                try setting.assign(&self, .text(environment[name] ?? "", source: name, isEnvironment: true))
+            }
         }
     }
 

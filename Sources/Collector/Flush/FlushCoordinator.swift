@@ -150,7 +150,10 @@ package actor FlushCoordinator {
     private func flushTable(_ definition: TableDefinition, scope: FlushScope) async throws -> [FlushReport.TableReport] {
         var reports: [FlushReport.TableReport] = []
         if buffer.hasPendingIntents {
-            for intent in try await buffer.pendingIntents() where intent.table == definition.name {
+            let intents = try await buffer.pendingIntents().filter { $0.table == definition.name }
+            // Redoing an intent appends to the table, so it must exist (it may have been dropped).
+            if !intents.isEmpty { _ = try await writer.table(definition) }
+            for intent in intents {
                 reports.append(try await resolve(intent, definition: definition))
             }
         }
