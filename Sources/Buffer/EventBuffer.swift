@@ -165,83 +165,83 @@ public final class EventBuffer: Sendable {
         var sequence = writer.nextSequence
         do {
             try db.transaction {
-            if let purge = writer.purgeDedupThrough {
-                let statement = try db.statement("DELETE FROM dedup_blocks WHERE id <= ?1")
-                statement.bind(1, purge)
-                try statement.run()
-            }
-            for (position, batch) in batches.enumerated() {
-                for part in batch.append.parts {
-                    var duplicates: [Int] = []
-                    for (event, key) in part.keys.enumerated() {
-                        guard let key else { continue }
-                        if index.insert(key, expiresAt: expiresAt, rowid: dedupBlock) {
-                            DedupIndex.appendBytes(of: key, to: &newKeys)
-                        } else {
-                            duplicates.append(event)
-                        }
-                    }
-                    outcomes[position].duplicates += duplicates.count
-                    if !duplicates.isEmpty {
-                        outcomes[position].duplicatesByTable[part.partition.table, default: 0] += duplicates.count
-                    }
-                    outcomes[position].stored += part.count - duplicates.count
-                    guard duplicates.count < part.count else { continue }
-                    let slot: Int
-                    if let known = groupOf[part.partition] {
-                        slot = known
-                    } else {
-                        slot = groups.count
-                        groupOf[part.partition] = slot
-                        groups.append(Group(partition: part.partition))
-                    }
-                    if duplicates.isEmpty {
-                        groups[slot].chunk.append(contentsOf: part.chunk)
-                        groups[slot].count += part.count
-                        groups[slot].bytes += part.bytes
-                    } else {
-                        var skip = duplicates.makeIterator()
-                        var nextSkip = skip.next()
-                        for (event, payload) in try EventChunk.decode(part.chunk).enumerated() {
-                            if event == nextSkip {
-                                nextSkip = skip.next()
-                                continue
+                if let purge = writer.purgeDedupThrough {
+                    let statement = try db.statement("DELETE FROM dedup_blocks WHERE id <= ?1")
+                    statement.bind(1, purge)
+                    try statement.run()
+                }
+                for (position, batch) in batches.enumerated() {
+                    for part in batch.append.parts {
+                        var duplicates: [Int] = []
+                        for (event, key) in part.keys.enumerated() {
+                            guard let key else { continue }
+                            if index.insert(key, expiresAt: expiresAt, rowid: dedupBlock) {
+                                DedupIndex.appendBytes(of: key, to: &newKeys)
+                            } else {
+                                duplicates.append(event)
                             }
-                            EventChunk.append(payload, to: &groups[slot].chunk)
-                            groups[slot].count += 1
-                            groups[slot].bytes += payload.count
                         }
+                        outcomes[position].duplicates += duplicates.count
+                        if !duplicates.isEmpty {
+                            outcomes[position].duplicatesByTable[part.partition.table, default: 0] += duplicates.count
+                        }
+                        outcomes[position].stored += part.count - duplicates.count
+                        guard duplicates.count < part.count else { continue }
+                        let slot: Int
+                        if let known = groupOf[part.partition] {
+                            slot = known
+                        } else {
+                            slot = groups.count
+                            groupOf[part.partition] = slot
+                            groups.append(Group(partition: part.partition))
+                        }
+                        if duplicates.isEmpty {
+                            groups[slot].chunk.append(contentsOf: part.chunk)
+                            groups[slot].count += part.count
+                            groups[slot].bytes += part.bytes
+                        } else {
+                            var skip = duplicates.makeIterator()
+                            var nextSkip = skip.next()
+                            for (event, payload) in try EventChunk.decode(part.chunk).enumerated() {
+                                if event == nextSkip {
+                                    nextSkip = skip.next()
+                                    continue
+                                }
+                                EventChunk.append(payload, to: &groups[slot].chunk)
+                                groups[slot].count += 1
+                                groups[slot].bytes += payload.count
+                            }
+                        }
+                        groups[slot].oldest = min(groups[slot].oldest, part.oldest)
                     }
-                    groups[slot].oldest = min(groups[slot].oldest, part.oldest)
                 }
-            }
-            for group in groups {
-                var pid = writer.partitions[group.partition] ?? newPartitions[group.partition]
-                if pid == nil {
-                    let create = try db.statement("INSERT INTO partitions(tbl, part) VALUES (?1, ?2)")
-                    create.bind(1, group.partition.table)
-                    create.bind(2, group.partition.key)
-                    try create.run()
-                    pid = db.lastInsertRowid
-                    newPartitions[group.partition] = pid
+                for group in groups {
+                    var pid = writer.partitions[group.partition] ?? newPartitions[group.partition]
+                    if pid == nil {
+                        let create = try db.statement("INSERT INTO partitions(tbl, part) VALUES (?1, ?2)")
+                        create.bind(1, group.partition.table)
+                        create.bind(2, group.partition.key)
+                        try create.run()
+                        pid = db.lastInsertRowid
+                        newPartitions[group.partition] = pid
+                    }
+                    let insert = try db.statement(
+                        "INSERT INTO chunks(pid, first_seq, last_seq, received_at, payload) VALUES (?1, ?2, ?3, ?4, ?5)")
+                    insert.bind(1, pid ?? 0)
+                    insert.bind(2, sequence)
+                    insert.bind(3, sequence + Int64(group.count) - 1)
+                    insert.bind(4, group.oldest)
+                    insert.bind(5, blob: group.chunk)
+                    try insert.run()
+                    sequence += Int64(group.count)
                 }
-                let insert = try db.statement(
-                    "INSERT INTO chunks(pid, first_seq, last_seq, received_at, payload) VALUES (?1, ?2, ?3, ?4, ?5)")
-                insert.bind(1, pid ?? 0)
-                insert.bind(2, sequence)
-                insert.bind(3, sequence + Int64(group.count) - 1)
-                insert.bind(4, group.oldest)
-                insert.bind(5, blob: group.chunk)
-                try insert.run()
-                sequence += Int64(group.count)
-            }
-            if !newKeys.isEmpty {
-                let remember = try db.statement("INSERT INTO dedup_blocks(id, expires_at, keys) VALUES (?1, ?2, ?3)")
-                remember.bind(1, dedupBlock)
-                remember.bind(2, expiresAt)
-                remember.bind(3, blob: newKeys)
-                try remember.run()
-            }
+                if !newKeys.isEmpty {
+                    let remember = try db.statement("INSERT INTO dedup_blocks(id, expires_at, keys) VALUES (?1, ?2, ?3)")
+                    remember.bind(1, dedupBlock)
+                    remember.bind(2, expiresAt)
+                    remember.bind(3, blob: newKeys)
+                    try remember.run()
+                }
             }
         } catch {
             index.rollback(to: mark)
@@ -286,7 +286,6 @@ public final class EventBuffer: Sendable {
     public func checkpoint() async throws {
         try await onQueue { writer in try writer.db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
     }
-
 
     /// Runs `work` on the writer queue and returns its result.
     func onQueue<T: Sendable>(_ work: @escaping @Sendable (WriterState) throws -> T) async throws -> T {

@@ -1,18 +1,18 @@
 /// A proleptic Gregorian date and its day count since 1970-01-01 (Howard Hinnant's algorithms),
 /// for the timestamp parser, hour labels and SigV4 dates.
-public struct CivilDate: Sendable, Equatable {
-    public var year: Int64
-    public var month: Int64
-    public var day: Int64
+package struct CivilDate: Sendable, Equatable {
+    package var year: Int64
+    package var month: Int64
+    package var day: Int64
 
-    public init(year: Int64, month: Int64, day: Int64) {
+    package init(year: Int64, month: Int64, day: Int64) {
         self.year = year
         self.month = month
         self.day = day
     }
 
     /// The date `days` days after 1970-01-01 (before it when negative).
-    public init(daysSinceEpoch days: Int64) {
+    package init(daysSinceEpoch days: Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
@@ -25,7 +25,7 @@ public struct CivilDate: Sendable, Equatable {
     }
 
     /// Days since 1970-01-01.
-    public var daysSinceEpoch: Int64 {
+    package var daysSinceEpoch: Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400

@@ -1,8 +1,8 @@
 /// JSON string literals: the one escaper behind Floe's hand-written JSON (error bodies, log lines,
 /// Avro schemas).
-public enum JSONString {
+package enum JSONString {
     /// `value` as a JSON string literal: quotes, backslashes and control characters escaped.
-    public static func quoted(_ value: String) -> String {
+    package static func quoted(_ value: String) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(value.utf8.count + 2)
         appendQuoted(value, to: &out)
@@ -10,7 +10,7 @@ public enum JSONString {
     }
 
     /// Appends `value` as a JSON string literal to `out`.
-    public static func appendQuoted(_ value: String, to out: inout [UInt8]) {
+    package static func appendQuoted(_ value: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in value.utf8 {
             switch byte {

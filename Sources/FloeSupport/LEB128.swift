@@ -1,9 +1,9 @@
 /// Unsigned LEB128 varints (base-128, least significant group first) and zigzag, as Thrift's
 /// compact protocol, Parquet's RLE/bit-packed hybrid and Avro's `int`/`long` use them.
-public enum LEB128 {
+package enum LEB128 {
     /// Appends `value` as an unsigned varint.
     @inlinable
-    public static func append(_ value: UInt64, to out: inout [UInt8]) {
+    package static func append(_ value: UInt64, to out: inout [UInt8]) {
         var v = value
         while v >= 0x80 {
             out.append(UInt8(truncatingIfNeeded: v) | 0x80)
@@ -14,7 +14,7 @@ public enum LEB128 {
 
     /// Appends `value` zigzag-encoded (small magnitudes, either sign, stay short).
     @inlinable
-    public static func appendZigZag(_ value: Int64, to out: inout [UInt8]) {
+    package static func appendZigZag(_ value: Int64, to out: inout [UInt8]) {
         append(UInt64(bitPattern: (value << 1) ^ (value >> 63)), to: &out)
     }
 }

@@ -1,8 +1,8 @@
 /// RFC 3986 percent-encoding: every byte outside the unreserved set `A-Z a-z 0-9 - . _ ~` becomes
 /// `%XX` (uppercase hex), as SigV4 canonical URIs and Iceberg partition paths both require.
-public enum PercentEncoding {
+package enum PercentEncoding {
     /// `text` percent-encoded; `/` kept as is when `keepingSlashes`.
-    public static func encode(_ text: String, keepingSlashes: Bool = false) -> String {
+    package static func encode(_ text: String, keepingSlashes: Bool = false) -> String {
         var result: [UInt8] = []
         result.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {

@@ -84,11 +84,12 @@ public final class SQLiteDatabase {
         let statement = SQLiteStatement(handle: prepared, database: self, sql: sql)
         for (index, argument) in arguments.enumerated() {
             let position = Int32(index + 1)
-            switch argument {
-            case .null: statement.bindNull(position)
-            case .integer(let value): statement.bind(position, value)
-            case .text(let value): statement.bind(position, value)
+            let status = switch argument {
+            case .null: sqlite3_bind_null(prepared, position)
+            case .integer(let value): sqlite3_bind_int64(prepared, position, value)
+            case .text(let value): sqlite3_bind_text(prepared, position, value, -1, Self.transient)
             }
+            guard status == SQLITE_OK else { throw error(status, sql: sql) }
         }
         var rows: [[SQLiteValue]] = []
         while try statement.step() {

@@ -24,11 +24,11 @@ struct GlobalOptions: ParsableArguments {
     }
 
     func logger(_ configuration: FloeConfiguration) -> Logger {
-        if configuration.logFormat == "json" {
+        if configuration.logFormat.lowercased() == "json" {
             LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
         }
         var logger = Logger(label: "floe")
-        logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        logger.logLevel = Logger.Level(rawValue: configuration.logLevel.lowercased()) ?? .info
         logger[metadataKey: "floe.instance"] = .string(configuration.resolvedInstanceId)
         return logger
     }

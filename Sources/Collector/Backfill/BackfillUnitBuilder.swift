@@ -41,7 +41,6 @@ package struct BackfillUnitBuilder: Sendable {
         self.targetFileRows = targetFileRows
     }
 
-    /// Writes one event's row into its partition's columns (worker side).
     /// Validates a line and writes its events into the unit: how many, or the line's problems.
     package mutating func add(line: [UInt8], normalizer: LineNormalizer, request: IngestContext) throws -> Result<Int, ValidationErrors> {
         switch normalizer.validate(line, request: request) {
@@ -53,6 +52,7 @@ package struct BackfillUnitBuilder: Sendable {
         }
     }
 
+    /// Writes one event's row into its partition's columns (worker side).
     mutating func add(_ event: NormalizedEvent) throws {
         try add(to: event.partition) { event.write(into: &$0) }
     }

@@ -28,6 +28,7 @@ struct BackfillWriter: Sendable {
         for (tableName, commitId) in commitIds.sorted(by: { $0.key < $1.key }) where !committed.contains(tableName) {
             let tableFiles = files.filter { $0.table.name == tableName }
             guard let definition = tableFiles.first?.table else { continue }
+            await tables.refresh(definition)  // fresh vended credentials for every unit
             let table = try await tables.table(definition)
             var options = self.parquet
             if tableFiles.count > 1 { options.maxThreads = 1 }  // files are encoded side by side

@@ -71,8 +71,9 @@ extension FloeConfiguration {
         Setting("privacy.salt", \.privacySalt, env: ["FLOE_PRIVACY_SALT"], "The salt of privacy.hash (required with it)."),
         Setting("auth.enabled", \.authEnabled, env: ["AUTH_ENABLED", "FLOE_AUTH_ENABLED"],
                 "Require an API key on ingest routes."),
-        Setting("auth.keys", \.authKeys, env: ["AUTH_TOKEN", "FLOE_AUTH_KEYS"], appendsFromEnvironment: true,
-                "Accepted API keys / writeKeys (the environment's are added to the file's; comma-separated)."),
+        Setting("auth.keys", \.authKeys, env: ["AUTH_TOKEN"], appendsFromEnvironment: true,
+                "Accepted API keys / writeKeys; AUTH_TOKEN adds one (taken whole) to the file's.",
+                parseText: { [$0] }),
         Setting("auth.admin_token", \.adminToken, env: ["FLOE_ADMIN_TOKEN"],
                 "Token for /debug/* and /metrics (unset: an API key is enough)."),
         Setting("allowed_origins", \.allowedOrigins, env: ["ALLOWED_ORIGINS"],
@@ -107,7 +108,8 @@ extension FloeConfiguration {
         Setting("catalog.uri", \.catalogURI, env: ["R2_CATALOG_ENDPOINT", "FLOE_CATALOG_URI"],
                 "Iceberg REST catalog URI (http/https); unset: the embedded SQL catalog.",
                 check: { uri in
-                    uri.flatMap { $0.hasPrefix("http://") || $0.hasPrefix("https://") ? nil : "'\($0)' must start with http:// or https://" }
+                    uri.flatMap { $0.isEmpty || $0.hasPrefix("http://") || $0.hasPrefix("https://")
+                        ? nil : "'\($0)' must start with http:// or https://" }
                 }),
         Setting("catalog.warehouse", \.catalogWarehouse, env: ["FLOE_CATALOG_WAREHOUSE"],
                 "REST warehouse name (R2: {account}_{bucket})."),

@@ -30,7 +30,7 @@ extension FloeConfiguration {
 
     /// Applies the variables of the settings table (`FLOE_*` and the seed's `ICEBERG_*`, `R2_*`,
     /// `AUTH_*`, `ALLOWED_ORIGINS`, `AWS_*`); an empty variable counts as unset. The first variable set
-    /// wins, except for lists the environment adds to (`AUTH_TOKEN` and `FLOE_AUTH_KEYS` both count).
+    /// wins, except for lists the environment adds to (every variable of theirs that is set counts).
     public mutating func apply(environment: [String: String]) throws {
         for setting in Self.settings {
             let set = setting.environment.filter { !(environment[$0] ?? "").isEmpty }
@@ -56,6 +56,10 @@ extension FloeConfiguration {
         while index < arguments.endIndex {
             let argument = arguments[index]
             index += 1
+            if argument == "--" {  // what follows is not options
+                remaining += arguments[(index - 1)...]
+                break
+            }
             guard argument.hasPrefix("--") else { remaining.append(argument); continue }
             let body = argument.dropFirst(2)
             let name = String(body.prefix { $0 != "=" })

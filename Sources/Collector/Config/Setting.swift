@@ -23,11 +23,13 @@ struct Setting: Sendable {
     /// The value `configuration` holds, as documentation shows it (`none` when unset).
     let describe: @Sendable (FloeConfiguration) -> String
 
-    /// A setting stored at `path`; `check` returns what is wrong with a value, or nil.
+    /// A setting stored at `path`. Values are read as `Value` reads them, or from text by `parseText`
+    /// when given; `check` returns what is wrong with the final value (``FloeConfiguration/validate()``),
+    /// so that a later layer can still correct an earlier one.
     init<Value: SettingValue>(
         _ key: String, _ path: any WritableKeyPath<FloeConfiguration, Value> & Sendable,
         env environment: [String], flag: String? = nil, appendsFromEnvironment: Bool = false,
-        _ summary: String, check: (@Sendable (Value) -> String?)? = nil
+        _ summary: String, parseText: (@Sendable (String) -> Value)? = nil, check: (@Sendable (Value) -> String?)? = nil
     ) {
         self.key = key
         self.environment = environment
@@ -35,9 +37,11 @@ struct Setting: Sendable {
         self.summary = summary
         self.appendsFromEnvironment = appendsFromEnvironment
         self.assign = { configuration, input in
-            let value = try Value.parse(input)
-            if let check, let problem = check(value) {
-                throw ConfigurationError(message: "\(input.source): \(key) \(problem)")
+            let value: Value
+            if let parseText, case .text(let text, _, _) = input {
+                value = parseText(text)
+            } else {
+                value = try Value.parse(input)
             }
             configuration[keyPath: path] = appendsFromEnvironment && input.isEnvironment
                 ? Value.appending(value, to: configuration[keyPath: path]) : value

@@ -107,7 +107,7 @@ extension Optional: SettingValue where Wrapped: SettingValue {
     /// Empty text and a `null` in the file leave the setting unset.
     static func parse(_ input: SettingInput) throws -> Wrapped? {
         switch input {
-        case .text("", _, _), .json(.null, _): return nil
+        case .text("", _, _), .json(.null, _), .json(.string(""), _): return nil
         default: return try Wrapped.parse(input)
         }
     }

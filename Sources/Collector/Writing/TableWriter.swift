@@ -60,6 +60,13 @@ actor TableWriter {
         return table
     }
 
+    /// Forgets the loaded table, so the next ``table(_:create:)`` loads it again and applies the
+    /// storage credentials the catalog vends then (temporary credentials expire; a backfill
+    /// reloads once per unit).
+    func refresh(_ definition: TableDefinition) {
+        loaded[definition.name] = nil
+    }
+
     /// The table if it exists (loaded and evolved), nil when it was not created yet.
     func existingTable(_ definition: TableDefinition) async throws -> Table? {
         do {
@@ -106,9 +113,14 @@ actor TableWriter {
     /// with it is already there); `writerId` as in ``Iceberg/TableAppender``.
     func append(_ definition: TableDefinition, files: [DataFile], commitId: String,
                 writerId: String? = nil) async throws -> AppendResult {
-        let result = try await appender.append(to: identifier(definition), files: files, commitId: commitId, writerId: writerId)
-        loaded[definition.name] = result.table
-        return result
+        do {
+            let result = try await appender.append(to: identifier(definition), files: files, commitId: commitId, writerId: writerId)
+            loaded[definition.name] = result.table
+            return result
+        } catch let error as CatalogError where error.isMissingTable {
+            loaded[definition.name] = nil  // dropped meanwhile: the next cycle creates it again
+            throw error
+        }
     }
 
     /// The snapshot that committed `commitId`, nil when none did (or the table does not exist).
@@ -116,6 +128,7 @@ actor TableWriter {
         do {
             return try await appender.findCommit(in: identifier(definition), commitId: commitId, writerId: writerId)
         } catch let error as CatalogError where error.isMissingTable {
+            loaded[definition.name] = nil
             return nil
         }
     }

@@ -102,7 +102,7 @@ struct ConfigurationLayeringTests {
             "FLOE_MAX_EVENT_BYTES": "2048", "FLOE_MAX_BUFFER_BYTES": "1000000", "FLOE_RATE_LIMIT": "10",
             "FLOE_RATE_LIMIT_BURST": "40", "FLOE_PARQUET_CODEC": "gzip", "FLOE_PARQUET_LEVEL": "5",
             "FLOE_CATALOG_URI": "https://catalog.example", "FLOE_CATALOG_TOKEN": "t2", "FLOE_CATALOG_SCOPE": "catalog",
-            "FLOE_CATALOG_CREDENTIAL": "id:secret", "FLOE_AUTH_ENABLED": "true", "FLOE_AUTH_KEYS": "a, b",
+            "FLOE_CATALOG_CREDENTIAL": "id:secret", "FLOE_AUTH_ENABLED": "true", "AUTH_TOKEN": "a-key",
             "AWS_ENDPOINT_URL": "http://localhost:9000", "AWS_DEFAULT_REGION": "eu-west-1", "AWS_SESSION_TOKEN": "session",
         ])
         #expect(configuration.maxEventBytes == 2_048 && configuration.maxBufferedBytes == 1_000_000)
@@ -110,7 +110,7 @@ struct ConfigurationLayeringTests {
         #expect(configuration.codec == "gzip" && configuration.codecLevel == 5)
         #expect(configuration.catalogURI == "https://catalog.example" && configuration.catalogToken == "t2")
         #expect(configuration.catalogScope == "catalog" && configuration.catalogCredential == "id:secret")
-        #expect(configuration.authEnabled && configuration.authKeys == ["a", "b"])
+        #expect(configuration.authEnabled && configuration.authKeys == ["a-key"])
         #expect(configuration.s3Endpoint == "http://localhost:9000" && configuration.s3Region == "eu-west-1")
         #expect(configuration.s3SessionToken == "session")
     }
@@ -233,9 +233,9 @@ struct ConfigurationLayeringTests {
         let shared = try load(file: file, environment: ["AUTH_TOKEN": "shared-key"])
         #expect(shared.authKeys == ["file-key", "shared-key"])
 
-        // AUTH_TOKEN and FLOE_AUTH_KEYS both add their keys.
-        let both = try load(file: file, environment: ["AUTH_TOKEN": "env-key", "FLOE_AUTH_KEYS": "k2, k3"])
-        #expect(both.authKeys == ["file-key", "shared-key", "env-key", "k2", "k3"])
+        // AUTH_TOKEN is one key, taken whole (a comma is part of it).
+        let whole = try load(file: file, environment: ["AUTH_TOKEN": "k2,k3"])
+        #expect(whole.authKeys == ["file-key", "shared-key", "k2,k3"])
 
         // Without environment the file's values stand; without the file the defaults do.
         let fileOnly = try load(file: file)

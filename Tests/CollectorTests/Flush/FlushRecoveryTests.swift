@@ -482,6 +482,25 @@ struct FlushRecoveryTests {
         try await rig.expectExactlyOnce(Self.events, rows: 6, in: restarted)
     }
 
+    @Test("a table dropped while Floe runs is created again: one cycle fails, the next commits every event once")
+    func tableDroppedWhileRunning() async throws {
+        let rig = try Rig()
+        let process = try rig.start()
+        try await process.ingest(2)
+        #expect(try await process.coordinator.flush(.all).rows == 4)
+        let database = try SQLiteDatabase(path: rig.directory.appendingPathComponent("catalog.db").path)
+        #expect(try database.update("DELETE FROM iceberg_tables WHERE table_name = ?1", [.text(Self.events.name)]) == 1)
+        try await process.ingest(3)
+        await #expect(throws: CatalogError.self) { _ = try await process.coordinator.flush(.all) }
+        #expect(try await process.coordinator.flush(.all).rows == 6)
+        // The new table holds the events buffered since (the dropped table's files stay in the store).
+        #expect(try await rig.records(Self.events) == 6)
+        let live = try await rig.liveDataFiles(Self.events)
+        #expect(Set(live).count == live.count && live.count == 2)
+        #expect(try await rig.storedDataFiles(Self.events).isSuperset(of: live))
+        #expect(process.buffered(Self.events.name) == 0 && !process.buffer.hasPendingIntents)
+    }
+
     @Test("a flush with nothing pending and nothing buffered commits nothing")
     func nothingToDo() async throws {
         let rig = try Rig()

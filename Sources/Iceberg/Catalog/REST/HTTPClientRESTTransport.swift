@@ -3,12 +3,12 @@ public import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import FloeSupport
 
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
-import FloeSupport
 #endif
 
 /// The production ``RESTTransport``: async-http-client, one request per call, the whole body collected.
