@@ -76,10 +76,11 @@ actor TableWriter {
         }
     }
 
-    /// Where a data file of a commit goes: `{table}/data/{partition path}/{commit id}-{index}.parquet`.
+    /// Where a data file of a commit goes: `{table}/data/{partition path}/{commit id}-{index}.parquet`
+    /// (`{commit id}-deletes-{index}.parquet` for a position delete file).
     nonisolated func dataFileLocation(in table: Table, definition: TableDefinition, key: PartitionKey,
-                                      commitId: String, index: Int) -> String {
-        "\(table.metadata.location)/data/\(definition.partitionPath(key))/\(commitId)-\(index).parquet"
+                                      commitId: String, index: Int, deletes: Bool = false) -> String {
+        "\(table.metadata.location)/data/\(definition.partitionPath(key))/\(commitId)-\(deletes ? "deletes-" : "")\(index).parquet"
     }
 
     /// A data file to write: its location, partition and rows, and how to encode it.
@@ -88,6 +89,8 @@ actor TableWriter {
         var key: PartitionKey
         var rows: Int
         var encode: @Sendable () async throws -> ParquetFile
+        /// The manifest entry of the written file; nil: a data file of the table (``TableDefinition/dataFile(path:key:file:)``).
+        var entry: (@Sendable (ParquetFile) -> DataFile)? = nil
     }
 
     /// Encodes and uploads `files`, `width` at a time (uploads overlap other files' encoding);
@@ -105,7 +108,7 @@ actor TableWriter {
                 throw error
             }
             metrics?.wroteFile(bytes: encoded.bytes.count, rows: file.rows)
-            return definition.dataFile(path: file.location, key: file.key, file: encoded)
+            return file.entry?(encoded) ?? definition.dataFile(path: file.location, key: file.key, file: encoded)
         }
     }
 

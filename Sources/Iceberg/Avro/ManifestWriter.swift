@@ -18,6 +18,8 @@ package struct ManifestWriter: Sendable {
     let schema: Schema
     let spec: PartitionSpec
     var codec: AvroCodec = .deflate
+    /// Data files or delete files (a manifest holds one kind).
+    var content: ManifestFile.Content = .data
 
     package init(schema: Schema, spec: PartitionSpec, codec: AvroCodec = .deflate) {
         self.schema = schema
@@ -103,7 +105,7 @@ package struct ManifestWriter: Sendable {
             ("partition-spec", String(decoding: try encoder.encode(spec.fields), as: UTF8.self)),
             ("partition-spec-id", String(spec.specId)),
             ("format-version", "2"),
-            ("content", "data"),
+            ("content", content == .deletes ? "deletes" : "data"),
         ]
         return AvroContainerWriter(schema: try entrySchema(), metadata: metadata, codec: codec, syncMarker: syncMarker)
     }
@@ -157,7 +159,7 @@ package struct ManifestWriter: Sendable {
                 .null,
                 .null,
                 .record([
-                    .int(0),
+                    .int(file.content.rawValue),
                     .string(file.filePath),
                     .string("PARQUET"),
                     partition,

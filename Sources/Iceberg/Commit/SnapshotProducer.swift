@@ -21,6 +21,7 @@ struct SnapshotProducer: Sendable {
 
     /// A written-out manifest plus the manifest-list fields that do not depend on the sequence number.
     struct DataManifest: Sendable {
+        var content: ManifestFile.Content = .data
         var location: String
         var bytes: [UInt8]
         var specId: Int32
@@ -30,7 +31,7 @@ struct SnapshotProducer: Sendable {
 
         /// The manifest-list entry once the snapshot's sequence number is known.
         func entry(snapshotId: Int64, sequenceNumber: Int64) -> ManifestFile {
-            ManifestFile(manifestPath: location, manifestLength: Int64(bytes.count), partitionSpecId: specId, content: .data,
+            ManifestFile(manifestPath: location, manifestLength: Int64(bytes.count), partitionSpecId: specId, content: content,
                          sequenceNumber: sequenceNumber, minSequenceNumber: sequenceNumber, addedSnapshotId: snapshotId,
                          addedFilesCount: addedFilesCount, existingFilesCount: 0, deletedFilesCount: 0,
                          addedRowsCount: addedRowsCount, existingRowsCount: 0, deletedRowsCount: 0, partitions: partitions)
@@ -50,14 +51,20 @@ struct SnapshotProducer: Sendable {
         metadata.location.hasSuffix("/") ? metadata.location + "metadata" : metadata.location + "/metadata"
     }
 
-    /// Writes the manifest of `files` with the table's current schema and default partition spec.
+    /// Writes the manifest of `files` with the table's current schema and default partition spec: a
+    /// delete manifest when they are delete files (all of one kind).
     func dataManifest(files: [DataFile], metadata: TableMetadata) throws -> DataManifest {
         guard let schema = metadata.currentSchema, let spec = metadata.defaultSpec else {
             throw CatalogError(.invalidMetadata, "table metadata lacks its current schema or default spec")
         }
-        let output = try ManifestWriter(schema: schema, spec: spec, codec: codec)
-            .write(files: files, snapshotId: snapshotId, syncMarker: AvroContainerWriter.randomSyncMarker())
-        return DataManifest(location: "\(Self.metadataDirectory(metadata))/\(commitId)-m0.avro", bytes: output.bytes,
+        let content: ManifestFile.Content = files.first?.content == .positionDeletes ? .deletes : .data
+        guard files.allSatisfy({ ($0.content == .positionDeletes) == (content == .deletes) }) else {
+            throw CatalogError(.invalidArgument, "a commit adds either data files or delete files, not both")
+        }
+        var writer = ManifestWriter(schema: schema, spec: spec, codec: codec)
+        writer.content = content
+        let output = try writer.write(files: files, snapshotId: snapshotId, syncMarker: AvroContainerWriter.randomSyncMarker())
+        return DataManifest(content: content, location: "\(Self.metadataDirectory(metadata))/\(commitId)-m0.avro", bytes: output.bytes,
                             specId: spec.specId, addedFilesCount: output.addedFilesCount,
                             addedRowsCount: output.addedRowsCount, partitions: output.partitions)
     }
@@ -116,24 +123,34 @@ struct SnapshotProducer: Sendable {
             ] + (writerId.map { [.setProperties([Self.lastCommitProperty(writer: $0): "\(commitId) \(snapshotId)"])] } ?? []))
     }
 
-    /// The `append` summary: added counts, totals carried from the parent, and the commit id.
+    /// The summary of an `append` (data files) or a `delete` (position delete files only): added counts,
+    /// totals carried from the parent, and the commit id.
     ///
     /// A total is left out when the parent has a snapshot but no such total (it cannot be known without
     /// reading every manifest).
     static func summary(files: [DataFile], parent: Snapshot?, commitId: String) -> [String: String] {
         let addedRecords = files.reduce(Int64(0)) { $0 + $1.recordCount }
         let addedSize = files.reduce(Int64(0)) { $0 + $1.fileSizeInBytes }
+        let deletes = files.first?.content == .positionDeletes
         var summary: [String: String] = [
-            "operation": "append",
-            "added-data-files": String(files.count),
-            "added-records": String(addedRecords),
             "added-files-size": String(addedSize),
             "changed-partition-count": String(Set(files.map(\.partition)).count),
             commitIdSummaryKey: commitId,
         ]
+        if deletes {
+            summary["operation"] = "delete"
+            summary["added-delete-files"] = String(files.count)
+            summary["added-position-delete-files"] = String(files.count)
+            summary["added-position-deletes"] = String(addedRecords)
+        } else {
+            summary["operation"] = "append"
+            summary["added-data-files"] = String(files.count)
+            summary["added-records"] = String(addedRecords)
+        }
         let totals: [(key: String, added: Int64)] = [
-            ("total-records", addedRecords), ("total-data-files", Int64(files.count)), ("total-files-size", addedSize),
-            ("total-delete-files", 0), ("total-position-deletes", 0), ("total-equality-deletes", 0),
+            ("total-records", deletes ? 0 : addedRecords), ("total-data-files", deletes ? 0 : Int64(files.count)),
+            ("total-files-size", addedSize), ("total-delete-files", deletes ? Int64(files.count) : 0),
+            ("total-position-deletes", deletes ? addedRecords : 0), ("total-equality-deletes", 0),
         ]
         for (key, added) in totals {
             if let parent {

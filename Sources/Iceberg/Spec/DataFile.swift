@@ -3,6 +3,16 @@
 /// Column statistics are keyed by schema field id. Bounds are in Iceberg's single-value binary serialization
 /// (see ``SingleValueEncoding``); the caller computes them from its column statistics.
 public struct DataFile: Sendable, Hashable {
+    /// What a file holds (`content`, 134).
+    public enum Content: Int32, Sendable, Hashable {
+        /// Rows of the table.
+        case data = 0
+        /// Position deletes: `(file_path, pos)` rows naming rows of data files that are deleted.
+        case positionDeletes = 1
+    }
+
+    /// Data rows (default) or position deletes.
+    public var content: Content = .data
     /// Absolute location, with the same scheme as the table location.
     public var filePath: String
     /// One value per field of the table's default partition spec, in spec order.
@@ -25,7 +35,8 @@ public struct DataFile: Sendable, Hashable {
     public init(filePath: String, partition: [PartitionValue], recordCount: Int64, fileSizeInBytes: Int64,
                 columnSizes: [Int32: Int64] = [:], valueCounts: [Int32: Int64] = [:],
                 nullValueCounts: [Int32: Int64] = [:], lowerBounds: [Int32: [UInt8]] = [:],
-                upperBounds: [Int32: [UInt8]] = [:], splitOffsets: [Int64]? = nil) {
+                upperBounds: [Int32: [UInt8]] = [:], splitOffsets: [Int64]? = nil, content: Content = .data) {
+        self.content = content
         self.filePath = filePath
         self.partition = partition
         self.recordCount = recordCount

@@ -6,7 +6,7 @@ extension Floe {
     /// `floe maintain`: expire old snapshots and delete orphan files (R2 Data Catalog does this itself).
     struct Maintain: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Expire snapshots older than a retention and delete orphan files of abandoned attempts.",
+            abstract: "Expire snapshots older than a retention and delete orphan files of abandoned attempts; optionally remove duplicates.",
             discussion: FloeConfiguration.settingFlagsHelp)
 
         @OptionGroup var options: GlobalOptions
@@ -15,12 +15,16 @@ extension Floe {
         @Option(name: .customLong("retain-last"), help: "Always keep this many newest snapshots.") var retainLast = 10
         @Option(name: .customLong("orphans-older-than-hours"), help: "Only delete unreferenced files older than this.")
         var orphanHours = 24.0
+        @Flag(name: .customLong("remove-duplicates"),
+              help: "First delete events stored twice (same messageId, or CloudEvents source and id, in one partition) with Iceberg position deletes; reads the key columns of every data file.")
+        var removeDuplicates = false
 
         func run() async throws {
             let configuration = try options.configuration()
             let results = try await Maintenance.run(
                 configuration: configuration, expireOlderThan: .seconds(expireHours * 3600), retainLast: retainLast,
-                orphansOlderThan: .seconds(orphanHours * 3600), logger: options.logger(configuration))
+                orphansOlderThan: .seconds(orphanHours * 3600), removeDuplicates: removeDuplicates,
+                logger: options.logger(configuration))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(results), as: UTF8.self))

@@ -2,11 +2,12 @@ import Foundation
 import Iceberg
 import Logging
 
-/// `floe maintain`: expires old snapshots and deletes orphan files of both tables.
+/// `floe maintain`: expires old snapshots and deletes orphan files of Floe's tables, and on request
+/// (`--remove-duplicates`) first deletes events stored twice (``DuplicateRemover``).
 ///
-/// Safe to run while `floe serve` and `floe backfill` run: expiry is an ordinary catalog commit
-/// (retried on conflict), and only files older than the orphan margin that no metadata
-/// references are deleted, so a flush's freshly uploaded, not yet committed files are kept.
+/// Safe to run while `floe serve` and `floe backfill` run: expiry and position deletes are ordinary
+/// catalog commits (retried on conflict), and only files older than the orphan margin that no
+/// metadata references are deleted, so a flush's freshly uploaded, not yet committed files are kept.
 public enum Maintenance {
     /// What maintenance did to one table.
     public struct TableResult: Sendable, Codable {
@@ -15,16 +16,24 @@ public enum Maintenance {
         public var deletedFiles: Int
         public var orphanFiles: Int
         public var failedDeletes: Int
+        /// Rows deleted as duplicates (with `removeDuplicates`).
+        public var duplicatesRemoved: Int?
 
         enum CodingKeys: String, CodingKey {
             case table, expiredSnapshots = "expired_snapshots", deletedFiles = "deleted_files"
-            case orphanFiles = "orphan_files", failedDeletes = "failed_deletes"
+            case orphanFiles = "orphan_files", failedDeletes = "failed_deletes", duplicatesRemoved = "duplicates_removed"
         }
     }
 
     public static func run(configuration: FloeConfiguration, expireOlderThan: Duration, retainLast: Int,
-                           orphansOlderThan: Duration, logger: Logger) async throws -> [TableResult] {
+                           orphansOlderThan: Duration, removeDuplicates: Bool = false,
+                           logger: Logger) async throws -> [TableResult] {
         let (catalog, fileIO) = try FloeServer(configuration: configuration, logger: logger).makeStorage()
+        let writer = TableWriter(catalog: catalog, fileIO: fileIO,
+                                 namespace: configuration.namespace.split(separator: ".").map(String.init),
+                                 tableProperties: configuration.tableProperties,
+                                 instanceId: configuration.resolvedInstanceId, logger: logger)
+        let remover = DuplicateRemover(tables: writer, fileIO: fileIO, logger: logger)
         var maintenance = TableMaintenance(catalog: catalog, fileIO: fileIO, logger: logger)
         maintenance.orphanSafetyMargin = orphansOlderThan
         let namespace = configuration.namespace.split(separator: ".").map(String.init)
@@ -38,6 +47,7 @@ public enum Maintenance {
                 continue
             }
             try fileIO.applyVendedConfig(table.storageConfig(for: table.metadata.location))
+            let duplicates = removeDuplicates ? try await remover.run(definition).duplicates : nil
             let now = Date()
             let expired = try await maintenance.expireSnapshots(table: id, olderThan: now.addingTimeInterval(-expireOlderThan.inSeconds),
                                                                 retainLast: retainLast)
@@ -45,7 +55,8 @@ public enum Maintenance {
             results.append(TableResult(table: definition.name, expiredSnapshots: expired.expiredSnapshotIds.count,
                                        deletedFiles: expired.deletedFiles.count + orphans.deletedFiles.count,
                                        orphanFiles: orphans.orphans.count,
-                                       failedDeletes: expired.failedDeletes.count + orphans.failedDeletes.count))
+                                       failedDeletes: expired.failedDeletes.count + orphans.failedDeletes.count,
+                                       duplicatesRemoved: duplicates))
         }
         return results
     }

@@ -1,0 +1,157 @@
+import Foundation
+import Iceberg
+import Logging
+import Parquet
+
+/// Removes events stored twice from a table by committing Iceberg position deletes: within each
+/// partition, every row whose event key (`message_id`; CloudEvents `source` and `id`) appeared
+/// earlier (in an older file, or earlier in the same file) is deleted, so each event is read once.
+///
+/// Duplicates arise when a retry reaches another instance after the first one stored the event
+/// and died before answering (docs/scaling.md). Floe's flush never writes a duplicate within one
+/// instance, so this is a repair run on demand (`floe maintain --remove-duplicates`), off by default:
+/// it reads the key columns of every data file of the table. Rows already deleted are skipped, so a
+/// second run finds nothing; a run that dies before its commit leaves only orphan delete files
+/// (removed by orphan-file maintenance). The table's data files are not rewritten.
+struct DuplicateRemover {
+    let tables: TableWriter
+    let fileIO: any FileIO
+    let logger: Logger
+
+    /// What one run did to one table.
+    struct Result: Sendable, Codable {
+        var table: String
+        var dataFiles = 0
+        var rowsScanned = 0
+        var duplicates = 0
+        var deleteFiles = 0
+        var snapshotId: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case table, dataFiles = "data_files", rowsScanned = "rows_scanned", duplicates
+            case deleteFiles = "delete_files", snapshotId = "snapshot_id"
+        }
+    }
+
+    /// The columns that identify an event of `definition`, nil for tables without one (`rejected`).
+    static func keyColumns(of definition: TableDefinition) -> [String]? {
+        switch definition.name {
+        case TableDefinition.events.name: ["message_id"]
+        case TableDefinition.cloudEvents.name: ["source", "id"]
+        default: nil
+        }
+    }
+
+    /// Field ids and names of a position delete file (Iceberg spec, "Position Delete Files").
+    static let filePathFieldId: Int32 = 2_147_483_546
+    static let positionFieldId: Int32 = 2_147_483_545
+
+    func run(_ definition: TableDefinition) async throws -> Result {
+        var result = Result(table: definition.name)
+        guard let columns = Self.keyColumns(of: definition) else { return result }
+        await tables.refresh(definition)
+        guard let table = try await tables.existingTable(definition) else { return result }
+        let files = try await LiveFile.all(in: table, fileIO: fileIO)
+        let deleted = try await existingDeletes(files)
+        let commitId = UUID().uuidString.lowercased()
+        var pending: [TableWriter.PendingFile] = []
+        let partitions = Dictionary(grouping: files.filter { $0.content == .data }, by: \.partition)
+        for (partition, partitionFiles) in partitions.sorted(by: { "\($0.key)" < "\($1.key)" }) {
+            guard let key = Self.partitionKey(partition) else {
+                throw CatalogError(.invalidMetadata, "unexpected partition tuple", context: ["partition": "\(partition)"])
+            }
+            var seen = Set<[UInt8]>()
+            var duplicates: [(path: String, position: Int64)] = []
+            // Oldest first, so the copy kept is the one committed first.
+            for file in partitionFiles.sorted(by: { ($0.sequenceNumber, $0.location) < ($1.sequenceNumber, $1.location) }) {
+                let keys = try Self.keys(of: try ParquetFileReader(bytes: try await fileIO.read(file.location)), columns: columns)
+                result.dataFiles += 1
+                result.rowsScanned += keys.count
+                let gone = deleted[file.location] ?? []
+                for (position, value) in keys.enumerated() where !gone.contains(Int64(position)) {
+                    guard let value else { continue }
+                    if !seen.insert(value).inserted { duplicates.append((file.location, Int64(position))) }
+                }
+            }
+            guard !duplicates.isEmpty else { continue }
+            result.duplicates += duplicates.count
+            pending.append(Self.deleteFile(duplicates, partition: partition, key: key, location: tables.dataFileLocation(
+                in: table, definition: definition, key: key, commitId: commitId, index: pending.count, deletes: true)))
+        }
+        guard !pending.isEmpty else { return result }
+        let written = try await tables.write(pending, definition: definition, width: 2)
+        let committed = try await tables.append(definition, files: written, commitId: commitId)
+        result.deleteFiles = written.count
+        result.snapshotId = committed.snapshotId
+        logger.info("removed duplicates", metadata: [
+            "floe.table": "\(definition.name)", "floe.duplicates": "\(result.duplicates)",
+            "floe.delete_files": "\(written.count)", "floe.snapshot_id": "\(committed.snapshotId)",
+        ])
+        return result
+    }
+
+    /// Positions already deleted, by data file (deletes of a sequence number below a file's do not apply to it).
+    private func existingDeletes(_ files: [LiveFile]) async throws -> [String: Set<Int64>] {
+        let sequence = Dictionary(files.filter { $0.content == .data }.map { ($0.location, $0.sequenceNumber) },
+                                  uniquingKeysWith: { a, _ in a })
+        var deleted: [String: Set<Int64>] = [:]
+        for file in files where file.content == .positionDeletes {
+            let reader = try ParquetFileReader(bytes: try await fileIO.read(file.location))
+            let paths = try reader.byteArrays("file_path")
+            let positions = try reader.int64s("pos")
+            for (path, position) in zip(paths, positions) {
+                guard let path, let position else { continue }
+                let location = String(decoding: path, as: UTF8.self)
+                guard let dataSequence = sequence[location], dataSequence <= file.sequenceNumber else { continue }
+                deleted[location, default: []].insert(position)
+            }
+        }
+        return deleted
+    }
+
+    /// Each row's event key (the key columns joined by a 0 byte), nil where a column is null.
+    static func keys(of reader: ParquetFileReader, columns: [String]) throws -> [[UInt8]?] {
+        let values = try columns.map { try reader.byteArrays($0) }
+        return (0..<reader.rowCount).map { row in
+            var key: [UInt8] = []
+            for (index, column) in values.enumerated() {
+                guard row < column.count, let value = column[row] else { return nil }
+                if index > 0 { key.append(0) }
+                key += value
+            }
+            return key
+        }
+    }
+
+    /// `(type, hour)` of Floe's partition tuple.
+    static func partitionKey(_ partition: [PartitionValue]) -> PartitionKey? {
+        guard partition.count == 2, case .string(let type) = partition[0], case .int(let hours) = partition[1] else { return nil }
+        return PartitionKey(type: type, hours: hours)
+    }
+
+    /// A position delete file of `rows`, sorted by file and position as the spec asks.
+    static func deleteFile(_ rows: [(path: String, position: Int64)], partition: [PartitionValue], key: PartitionKey,
+                           location: String) -> TableWriter.PendingFile {
+        let sorted = rows.sorted { ($0.path, $0.position) < ($1.path, $1.position) }
+        return TableWriter.PendingFile(location: location, key: key, rows: sorted.count, encode: {
+            var paths = ByteArrayBuffer()
+            for row in sorted { paths.append(Array(row.path.utf8)) }
+            let schema = ParquetSchema(fields: [
+                ParquetField(name: "file_path", fieldId: filePathFieldId, type: .string, isRequired: true),
+                ParquetField(name: "pos", fieldId: positionFieldId, type: .int64, isRequired: true),
+            ])
+            return try ParquetFileWriter.write(schema: schema, columns: [.byteArray(paths, validity: nil),
+                                                                         .int64(sorted.map(\.position), validity: nil)],
+                                               rowCount: sorted.count, options: WriterOptions())
+        }, entry: { file in
+            var bounds: (lower: [Int32: [UInt8]], upper: [Int32: [UInt8]]) = ([:], [:])
+            if let first = sorted.first, let last = sorted.last {
+                bounds.lower[filePathFieldId] = Array(first.path.utf8)
+                bounds.upper[filePathFieldId] = Array(last.path.utf8)
+            }
+            return DataFile(filePath: location, partition: partition, recordCount: Int64(sorted.count),
+                            fileSizeInBytes: Int64(file.bytes.count), lowerBounds: bounds.lower, upperBounds: bounds.upper,
+                            content: .positionDeletes)
+        })
+    }
+}

@@ -1,0 +1,156 @@
+/// Reads top-level flat columns of a Parquet file held in memory.
+///
+/// ```swift
+/// let reader = try ParquetFileReader(bytes: file.bytes)
+/// let names = try reader.byteArrays("name")   // [[UInt8]?], nil for nulls
+/// let ids = try reader.int64s("id")           // [Int64?]
+/// ```
+///
+/// Supports BYTE_ARRAY and INT64 columns that are direct children of the schema root, required or
+/// optional (never repeated or nested), in v1 or v2 data pages, PLAIN or dictionary encoded
+/// (PLAIN_DICTIONARY / RLE_DICTIONARY), compressed with UNCOMPRESSED, SNAPPY, GZIP or ZSTD. Page
+/// CRCs are verified when present. Malformed input throws `ParquetError` (`.invalidColumnData`
+/// for a malformed file, `.schemaMismatch` for a missing, nested or mistyped column,
+/// `.compressionFailed` for an unsupported codec or bad compressed data); it never traps.
+public struct ParquetFileReader: Sendable {
+    /// A direct child of the schema root.
+    struct TopLevelField: Sendable {
+        var element: FooterSchemaElement
+        var isGroup: Bool
+    }
+
+    let bytes: [UInt8]
+    /// The decoded footer; internal so that tests can look at page layouts.
+    let metadata: FooterMetadata
+    /// Where column chunks may lie: after `PAR1`, before the footer.
+    let dataArea: Range<Int>
+    private let fields: [TopLevelField]
+
+    private static let magic: [UInt8] = Array("PAR1".utf8)
+
+    /// Checks the `PAR1` magic at both ends and decodes the footer `FileMetaData`.
+    public init(bytes: [UInt8]) throws(ParquetError) {
+        guard bytes.count >= 12 else {
+            throw Self.malformed("file of \(bytes.count) bytes is shorter than the 12-byte framing")
+        }
+        guard bytes[0..<4].elementsEqual(Self.magic), bytes[(bytes.count - 4)...].elementsEqual(Self.magic) else {
+            throw Self.malformed("PAR1 magic missing at the start or end")
+        }
+        let footerLength = Int(PlainDecoder.readUInt32(bytes, at: bytes.count - 8))
+        guard footerLength > 0, footerLength <= bytes.count - 12 else {
+            throw Self.malformed("footer length \(footerLength) does not fit in a file of \(bytes.count) bytes")
+        }
+        let footerStart = bytes.count - 8 - footerLength
+        var reader = ThriftCompactReader(bytes: bytes, range: footerStart..<(bytes.count - 8))
+        let metadata = try FooterMetadata(from: &reader)
+        guard metadata.numRows >= 0 else {
+            throw Self.malformed("num_rows \(metadata.numRows) out of range")
+        }
+        var groupRows: Int64 = 0
+        for group in metadata.rowGroups {
+            // Row counts are non-negative; stop before a sum could overflow.
+            guard group.numRows <= metadata.numRows - groupRows else {
+                groupRows = -1
+                break
+            }
+            groupRows += group.numRows
+        }
+        guard groupRows == metadata.numRows else {
+            throw Self.malformed("row groups do not add up to the file's \(metadata.numRows) rows")
+        }
+        self.bytes = bytes
+        self.metadata = metadata
+        dataArea = 4..<footerStart
+        fields = try Self.topLevelFields(metadata.schema)
+    }
+
+    /// Number of rows in the file (sum over row groups).
+    public var rowCount: Int { Int(metadata.numRows) }
+
+    /// Names of the top-level leaf columns (path of length 1), in schema order; groups are left out.
+    public var columnNames: [String] {
+        fields.filter { !$0.isGroup }.map(\.element.name)
+    }
+
+    /// Every value of a top-level BYTE_ARRAY column (optional or required), in row order over all
+    /// row groups; nil for nulls.
+    public func byteArrays(_ column: String) throws(ParquetError) -> [[UInt8]?] {
+        try read(column, physicalType: 6, typeName: "BYTE_ARRAY", plain: PlainDecoder.byteArrays)
+    }
+
+    /// Every value of a top-level INT64 column (optional or required); nil for nulls.
+    public func int64s(_ column: String) throws(ParquetError) -> [Int64?] {
+        try read(column, physicalType: 2, typeName: "INT64", plain: PlainDecoder.int64s)
+    }
+
+    private func read<T>(_ column: String, physicalType: Int32, typeName: String,
+                         plain: ColumnChunkReader.PlainDecode<T>) throws(ParquetError) -> [T?] {
+        let context = ["column": column]
+        guard let field = fields.first(where: { $0.element.name == column }) else {
+            throw ParquetError(.schemaMismatch, "no top-level column of that name", context: context)
+        }
+        guard !field.isGroup else {
+            throw ParquetError(.schemaMismatch, "nested (group) columns are not supported by the reader", context: context)
+        }
+        let repetition = field.element.repetitionType ?? 0
+        guard repetition == 0 || repetition == 1 else {
+            throw ParquetError(.schemaMismatch, "repeated columns are not supported by the reader", context: context)
+        }
+        guard field.element.type == physicalType else {
+            throw ParquetError(.schemaMismatch, "column is not \(typeName) (physical type \(field.element.type ?? -1))",
+                               context: context)
+        }
+        let chunkReader = ColumnChunkReader(bytes: bytes, dataArea: dataArea, column: column,
+                                            maxDefinitionLevel: repetition == 1 ? 1 : 0, physicalType: physicalType)
+        var values: [T?] = []
+        for group in metadata.rowGroups {
+            guard let chunk = group.columns.first(where: { $0.metaData?.pathInSchema == [column] }),
+                  let meta = chunk.metaData else {
+                throw Self.malformed("a row group has no column chunk for the column", context: context)
+            }
+            guard chunk.filePath == nil else {
+                throw ParquetError(.invalidColumnData, "column chunks in other files are not supported", context: context)
+            }
+            try chunkReader.read(meta, rows: Int(group.numRows), into: &values, plain: plain)
+        }
+        return values
+    }
+
+    /// The direct children of the root, after checking that `num_children` describes exactly the
+    /// elements present.
+    private static func topLevelFields(_ schema: [FooterSchemaElement]) throws(ParquetError) -> [TopLevelField] {
+        guard let root = schema.first else { throw malformed("empty schema") }
+        let rootChildren = Int(root.numChildren ?? 0)
+        guard rootChildren >= 0, rootChildren < schema.count else {
+            throw malformed("root has \(rootChildren) children for \(schema.count - 1) elements")
+        }
+        var fields: [TopLevelField] = []
+        fields.reserveCapacity(rootChildren)
+        var index = 1
+        for _ in 0..<rootChildren {
+            guard index < schema.count else { throw malformed("schema ends before the root's children") }
+            let element = schema[index]
+            index += 1
+            let children = Int(element.numChildren ?? 0)
+            guard children >= 0 else { throw malformed("negative num_children") }
+            fields.append(TopLevelField(element: element, isGroup: element.type == nil || children > 0))
+            // Skip the subtree: each step consumes one element, so this ends with the schema.
+            var pending = children
+            while pending > 0 {
+                guard index < schema.count else { throw malformed("schema ends inside a group") }
+                let descendants = Int(schema[index].numChildren ?? 0)
+                guard descendants >= 0 else { throw malformed("negative num_children") }
+                pending += descendants - 1
+                index += 1
+            }
+        }
+        guard index == schema.count else {
+            throw malformed("\(schema.count - index) schema elements outside the root")
+        }
+        return fields
+    }
+
+    private static func malformed(_ message: String, context: [String: String] = [:]) -> ParquetError {
+        ParquetError(.invalidColumnData, "malformed Parquet file: \(message)", context: context)
+    }
+}
