@@ -12,22 +12,6 @@
 /// byte, which also leaves the struct), reading each known field's value and passing every other
 /// field to `skip(_:)`.
 struct ThriftCompactReader {
-    /// Compact protocol type nibbles.
-    enum WireType: UInt8, Sendable {
-        case booleanTrue = 1
-        case booleanFalse = 2
-        case byte = 3
-        case i16 = 4
-        case i32 = 5
-        case i64 = 6
-        case double = 7
-        case binary = 8
-        case list = 9
-        case set = 10
-        case map = 11
-        case `struct` = 12
-    }
-
     /// Deepest nesting of structs, lists and maps accepted.
     static let maxDepth = 64
 
@@ -134,8 +118,8 @@ struct ThriftCompactReader {
         }
     }
 
-    private static func wireType(_ nibble: UInt8) throws(ParquetError) -> WireType {
-        guard let type = WireType(rawValue: nibble) else { throw malformed("unknown type \(nibble)") }
+    private static func wireType(_ nibble: UInt8) throws(ParquetError) -> ThriftCompactType {
+        guard let type = ThriftCompactType(rawValue: nibble) else { throw malformed("unknown type \(nibble)") }
         return type
     }
 
@@ -150,7 +134,7 @@ struct ThriftCompactReader {
     }
 
     /// The next field's type and id, or nil at the stop byte, which leaves the struct.
-    mutating func readFieldHeader() throws(ParquetError) -> (type: WireType, id: Int)? {
+    mutating func readFieldHeader() throws(ParquetError) -> (type: ThriftCompactType, id: Int)? {
         let header = try readByte()
         if header == 0 {
             guard let outer = fieldIDStack.popLast() else { throw Self.malformed("stop byte outside a struct") }
@@ -180,7 +164,7 @@ struct ThriftCompactReader {
 
     /// A list or set header: element type and count, the count at most the bytes left (every
     /// element takes at least one byte).
-    mutating func readListHeader() throws(ParquetError) -> (elementType: WireType, count: Int) {
+    mutating func readListHeader() throws(ParquetError) -> (elementType: ThriftCompactType, count: Int) {
         let header = try readByte()
         let type = try Self.wireType(header & 0x0F)
         var count = UInt64(header >> 4)
@@ -191,7 +175,7 @@ struct ThriftCompactReader {
 
     /// A list whose elements are read by `element`, one call per element.
     mutating func readList<T>(
-        of expected: WireType, _ element: (inout ThriftCompactReader) throws(ParquetError) -> T
+        of expected: ThriftCompactType, _ element: (inout ThriftCompactReader) throws(ParquetError) -> T
     ) throws(ParquetError) -> [T] {
         let (type, count) = try readListHeader()
         guard Self.sameKind(type, expected) else { throw Self.malformed("list of \(type) where \(expected) expected") }
@@ -204,19 +188,19 @@ struct ThriftCompactReader {
         return values
     }
 
-    private static func sameKind(_ a: WireType, _ b: WireType) -> Bool {
-        let isBool: (WireType) -> Bool = { $0 == .booleanTrue || $0 == .booleanFalse }
+    private static func sameKind(_ a: ThriftCompactType, _ b: ThriftCompactType) -> Bool {
+        let isBool: (ThriftCompactType) -> Bool = { $0 == .booleanTrue || $0 == .booleanFalse }
         return a == b || (isBool(a) && isBool(b))
     }
 
     // MARK: Skipping
 
     /// Skips a field value (or list element) of any type, nested values included.
-    mutating func skip(_ type: WireType) throws(ParquetError) {
+    mutating func skip(_ type: ThriftCompactType) throws(ParquetError) {
         try skip(type, depth: fieldIDStack.count, inContainer: false)
     }
 
-    private mutating func skip(_ type: WireType, depth: Int, inContainer: Bool) throws(ParquetError) {
+    private mutating func skip(_ type: ThriftCompactType, depth: Int, inContainer: Bool) throws(ParquetError) {
         guard depth < Self.maxDepth else { throw Self.malformed("nesting deeper than \(Self.maxDepth)") }
         switch type {
         case .booleanTrue, .booleanFalse:

@@ -4,24 +4,8 @@ import FloeSupport
 /// Implements the encoding of
 /// [thrift-compact-protocol.md](https://github.com/apache/thrift/blob/master/doc/specs/thrift-compact-protocol.md):
 /// field headers carry the delta to the previous field id when it is 1...15, integers are zigzag
-/// ULEB128 varints, booleans live in the field header. Only writing is needed by Parquet.
+/// ULEB128 varints, booleans live in the field header. ``ThriftCompactReader`` decodes it.
 struct CompactProtocolWriter {
-    /// Compact protocol type nibbles.
-    enum FieldType: UInt8 {
-        case booleanTrue = 1
-        case booleanFalse = 2
-        case byte = 3
-        case i16 = 4
-        case i32 = 5
-        case i64 = 6
-        case double = 7
-        case binary = 8
-        case list = 9
-        case set = 10
-        case map = 11
-        case `struct` = 12
-    }
-
     var bytes: [UInt8]
     private var lastFieldID: Int16 = 0
     private var fieldIDStack: [Int16] = []
@@ -41,7 +25,7 @@ struct CompactProtocolWriter {
         LEB128.appendZigZag(value, to: &bytes)
     }
 
-    mutating func writeFieldHeader(_ type: FieldType, id: Int16) {
+    mutating func writeFieldHeader(_ type: ThriftCompactType, id: Int16) {
         let delta = Int(id) - Int(lastFieldID)
         if delta > 0 && delta <= 15 {
             bytes.append(UInt8(delta) << 4 | type.rawValue)
@@ -52,7 +36,7 @@ struct CompactProtocolWriter {
         lastFieldID = id
     }
 
-    mutating func writeListHeader(_ elementType: FieldType, count: Int) {
+    mutating func writeListHeader(_ elementType: ThriftCompactType, count: Int) {
         if count < 15 {
             bytes.append(UInt8(count) << 4 | elementType.rawValue)
         } else {
