@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Iceberg
 import Logging
@@ -51,36 +52,46 @@ struct DuplicateRemover {
         guard let columns = Self.keyColumns(of: definition) else { return result }
         await tables.refresh(definition)
         guard let table = try await tables.existingTable(definition) else { return result }
+        // v1 has no row-level deletes, and v3 replaces position delete files by deletion vectors.
+        guard table.metadata.formatVersion == 2 else {
+            throw CatalogError(.rejected, "duplicates are removed with v2 position deletes; the table is format version \(table.metadata.formatVersion)")
+        }
+        guard let listed = table.metadata.currentSnapshot?.snapshotId else { return result }
         let files = try await LiveFile.all(in: table, fileIO: fileIO)
         let deleted = try await existingDeletes(files)
         let commitId = UUID().uuidString.lowercased()
         var pending: [TableWriter.PendingFile] = []
-        let partitions = Dictionary(grouping: files.filter { $0.content == .data }, by: \.partition)
-        for (partition, partitionFiles) in partitions.sorted(by: { "\($0.key)" < "\($1.key)" }) {
-            guard let key = Self.partitionKey(partition) else {
-                throw CatalogError(.invalidMetadata, "unexpected partition tuple", context: ["partition": "\(partition)"])
+        var finder = DuplicateFinder()
+        let partitions = try Dictionary(grouping: files.filter { $0.content == .data }) { file in
+            guard let key = Self.partitionKey(file.partition) else {
+                throw CatalogError(.invalidMetadata, "unexpected partition tuple", context: ["partition": "\(file.partition)"])
             }
-            var seen = Set<[UInt8]>()
-            var duplicates: [(path: String, position: Int64)] = []
-            // Oldest first, so the copy kept is the one committed first.
-            for file in partitionFiles.sorted(by: { ($0.sequenceNumber, $0.location) < ($1.sequenceNumber, $1.location) }) {
-                let keys = try Self.keys(of: try ParquetFileReader(bytes: try await fileIO.read(file.location)), columns: columns)
-                result.dataFiles += 1
-                result.rowsScanned += keys.count
-                let gone = deleted[file.location] ?? []
-                for (position, value) in keys.enumerated() where !gone.contains(Int64(position)) {
-                    guard let value else { continue }
-                    if !seen.insert(value).inserted { duplicates.append((file.location, Int64(position))) }
+            return key
+        }
+        for (key, partitionFiles) in partitions.sorted(by: { ($0.key.type, $0.key.hours) < ($1.key.type, $1.key.hours) }) {
+            var scanned: [DuplicateFinder.ScannedFile] = []
+            for file in partitionFiles {
+                let reader = try ParquetFileReader(bytes: try await fileIO.read(file.location))
+                guard Int64(reader.rowCount) == file.recordCount else {
+                    throw CatalogError(.invalidMetadata, "a data file's row count differs from its manifest entry",
+                                       context: ["file": file.location])
                 }
+                scanned.append(DuplicateFinder.ScannedFile(location: file.location, sequenceNumber: file.sequenceNumber,
+                                                           keys: try Self.keys(of: reader, columns: columns),
+                                                           deleted: deleted[file.location] ?? []))
+                result.dataFiles += 1
+                result.rowsScanned += reader.rowCount
             }
-            guard !duplicates.isEmpty else { continue }
+            let duplicates = finder.duplicates(in: key, files: scanned)
+            guard !duplicates.isEmpty, let partition = partitionFiles.first?.partition else { continue }
             result.duplicates += duplicates.count
             pending.append(Self.deleteFile(duplicates, partition: partition, key: key, location: tables.dataFileLocation(
                 in: table, definition: definition, key: key, commitId: commitId, index: pending.count, deletes: true)))
         }
         guard !pending.isEmpty else { return result }
         let written = try await tables.write(pending, definition: definition, width: 2)
-        let committed = try await tables.append(definition, files: written, commitId: commitId)
+        // Deletes name rows by position: committed only if nothing but appends came after the listing.
+        let committed = try await tables.append(definition, files: written, commitId: commitId, onlyAppendsSince: listed)
         result.deleteFiles = written.count
         result.snapshotId = committed.snapshotId
         logger.info("removed duplicates", metadata: [
@@ -109,17 +120,19 @@ struct DuplicateRemover {
         return deleted
     }
 
-    /// Each row's event key (the key columns joined by a 0 byte), nil where a column is null.
-    static func keys(of reader: ParquetFileReader, columns: [String]) throws -> [[UInt8]?] {
+    /// Each row's event key: 128 bits of the SHA-256 of its key columns, each prefixed by its length
+    /// (nil where a column is null). Sixteen bytes a row bound the memory of a partition's keys; two
+    /// distinct events share a key with a probability of about n²/2¹²⁹ (10⁻²¹ for a billion rows).
+    static func keys(of reader: ParquetFileReader, columns: [String]) throws -> [DuplicateFinder.Key?] {
         let values = try columns.map { try reader.byteArrays($0) }
         return (0..<reader.rowCount).map { row in
-            var key: [UInt8] = []
-            for (index, column) in values.enumerated() {
+            var hasher = SHA256()
+            for column in values {
                 guard row < column.count, let value = column[row] else { return nil }
-                if index > 0 { key.append(0) }
-                key += value
+                withUnsafeBytes(of: UInt32(value.count).littleEndian) { hasher.update(bufferPointer: $0) }
+                hasher.update(data: value)
             }
-            return key
+            return DuplicateFinder.Key(digest: Array(hasher.finalize()))
         }
     }
 
@@ -132,7 +145,10 @@ struct DuplicateRemover {
     /// A position delete file of `rows`, sorted by file and position as the spec asks.
     static func deleteFile(_ rows: [(path: String, position: Int64)], partition: [PartitionValue], key: PartitionKey,
                            location: String) -> TableWriter.PendingFile {
-        let sorted = rows.sorted { ($0.path, $0.position) < ($1.path, $1.position) }
+        // The spec's order is by the bytes of the path, then the position.
+        let sorted = rows.sorted { a, b in
+            a.path == b.path ? a.position < b.position : Array(a.path.utf8).lexicographicallyPrecedes(Array(b.path.utf8))
+        }
         return TableWriter.PendingFile(location: location, key: key, rows: sorted.count, encode: {
             var paths = ByteArrayBuffer()
             for row in sorted { paths.append(Array(row.path.utf8)) }

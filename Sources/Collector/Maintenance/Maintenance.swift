@@ -18,10 +18,13 @@ public enum Maintenance {
         public var failedDeletes: Int
         /// Rows deleted as duplicates (with `removeDuplicates`).
         public var duplicatesRemoved: Int?
+        /// Why duplicates could not be removed from this table (expiry and orphans still ran).
+        public var duplicatesError: String?
 
         enum CodingKeys: String, CodingKey {
             case table, expiredSnapshots = "expired_snapshots", deletedFiles = "deleted_files"
             case orphanFiles = "orphan_files", failedDeletes = "failed_deletes", duplicatesRemoved = "duplicates_removed"
+            case duplicatesError = "duplicates_error"
         }
     }
 
@@ -47,7 +50,19 @@ public enum Maintenance {
                 continue
             }
             try fileIO.applyVendedConfig(table.storageConfig(for: table.metadata.location))
-            let duplicates = removeDuplicates ? try await remover.run(definition).duplicates : nil
+            var duplicates: Int?
+            var duplicatesError: String?
+            if removeDuplicates {
+                do {
+                    duplicates = try await remover.run(definition).duplicates
+                } catch {
+                    // A table this cannot handle (another format version, files of other writers) still gets
+                    // its expiry and orphan removal.
+                    duplicatesError = "\(error)"
+                    logger.warning("duplicates not removed", metadata: ["floe.table": "\(definition.name)",
+                                                                         "error.message": "\(error)"])
+                }
+            }
             let now = Date()
             let expired = try await maintenance.expireSnapshots(table: id, olderThan: now.addingTimeInterval(-expireOlderThan.inSeconds),
                                                                 retainLast: retainLast)
@@ -56,7 +71,7 @@ public enum Maintenance {
                                        deletedFiles: expired.deletedFiles.count + orphans.deletedFiles.count,
                                        orphanFiles: orphans.orphans.count,
                                        failedDeletes: expired.failedDeletes.count + orphans.failedDeletes.count,
-                                       duplicatesRemoved: duplicates))
+                                       duplicatesRemoved: duplicates, duplicatesError: duplicatesError))
         }
         return results
     }

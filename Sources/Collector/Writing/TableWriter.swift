@@ -115,9 +115,10 @@ actor TableWriter {
     /// Appends `files` to the table in one snapshot carrying `commitId` (nothing new when a snapshot
     /// with it is already there); `writerId` as in ``Iceberg/TableAppender``.
     func append(_ definition: TableDefinition, files: [DataFile], commitId: String,
-                writerId: String? = nil) async throws -> AppendResult {
+                writerId: String? = nil, onlyAppendsSince: Int64? = nil) async throws -> AppendResult {
         do {
-            let result = try await appender.append(to: identifier(definition), files: files, commitId: commitId, writerId: writerId)
+            let result = try await appender.append(to: identifier(definition), files: files, commitId: commitId,
+                                                   writerId: writerId, onlyAppendsSince: onlyAppendsSince)
             loaded[definition.name] = result.table
             return result
         } catch let error as CatalogError where error.isMissingTable {

@@ -1,7 +1,8 @@
 public import Logging
 import FloeSupport
 
-/// Appends data files to a table as one `append` snapshot, exactly once per commit id.
+/// Appends data files to a table as one `append` snapshot, or position delete files as one `delete`
+/// snapshot, exactly once per commit id.
 ///
 /// The snapshot's summary carries `floe.commit-id`. Conflicts are retried with reload, rebase (new parent and
 /// sequence number, same data manifest, new manifest list) and jittered backoff per the table's
@@ -44,8 +45,11 @@ public struct TableAppender: Sendable {
     /// - Throws: ``CatalogError``: `conflict` when retries are exhausted (nothing applied),
     ///   `commitStateUnknown` when the outcome is still unknown (recover with ``findCommit(in:commitId:)``),
     ///   `invalidArgument` when a file's partition tuple does not fit the table's spec, or I/O errors.
+    /// - Parameter onlyAppendsSince: the snapshot the files were decided from (position deletes): the
+    ///   commit is refused with `rejected` when any snapshot committed after it is not an `append`
+    ///   (a rewrite or delete may have moved or deleted the rows the files name).
     public func append(to id: TableIdentifier, files: [DataFile], commitId: String,
-                       writerId: String? = nil) async throws -> AppendResult {
+                       writerId: String? = nil, onlyAppendsSince: Int64? = nil) async throws -> AppendResult {
         var table = try await catalog.loadTable(id)
         if let found = Self.find(commitId, in: table.metadata, writerId: writerId) {
             return AppendResult(snapshotId: found.snapshotId, sequenceNumber: found.sequenceNumber, table: table, attempts: 0)
@@ -62,6 +66,7 @@ public struct TableAppender: Sendable {
         let start = clock.now
         var attempt = 0
         while true {
+            if let since = onlyAppendsSince { try Self.requireOnlyAppends(since: since, in: table.metadata, id: id) }
             var parentManifests = try await manifests(of: table.metadata.currentSnapshot, id: id)
             parentManifests = try await merge(parentManifests, table: table, producer: producer, specId: manifest.specId,
                                               firstIndex: 1 + attempt * 1000)
@@ -106,6 +111,21 @@ public struct TableAppender: Sendable {
                                     table: table, attempts: attempt)
             }
         }
+    }
+
+    /// Throws `rejected` unless every snapshot of `main` after `since` is an `append` (and `since` is in its history).
+    static func requireOnlyAppends(since: Int64, in metadata: TableMetadata, id: TableIdentifier) throws {
+        for snapshot in metadata.mainAncestry() {
+            if snapshot.snapshotId == since { return }
+            let operation = snapshot.summary["operation"] ?? ""
+            guard operation == "append" else {
+                throw CatalogError(.rejected, "the table changed by more than appends since the snapshot the commit was decided from",
+                                   context: ["table": id.description, "snapshot_id": String(snapshot.snapshotId),
+                                             "operation": operation])
+            }
+        }
+        throw CatalogError(.rejected, "the snapshot the commit was decided from is no longer in the table's history",
+                           context: ["table": id.description, "snapshot_id": String(since)])
     }
 
     /// The id of the snapshot in `main`'s ancestry (newest first, at most ``defaultSearchDepth``) whose summary

@@ -55,6 +55,26 @@ struct PositionDeleteCommitTests {
         #expect(live.filter { $0.content == .data }.count == 4 && live.filter { $0.content == .positionDeletes }.count == 1)
     }
 
+    @Test("deletes decided from a snapshot commit over later appends, and are refused after anything else")
+    func onlyAppendsSince() async throws {
+        _ = try await catalog.loadOrCreateTable(table, schema: EventsTable.schema, partitionSpec: EventsTable.spec)
+        let appender = TableAppender(catalog: catalog, fileIO: fileIO, logger: Self.logger)
+        let data = { (tag: String) in
+            EventsTable.dataFile(location: "file:///w/analytics/events/data/\(tag).parquet", type: "track", hour: 473352, rows: 4)
+        }
+        let listed = try await appender.append(to: table, files: [data("a")], commitId: "a").snapshotId
+        _ = try await appender.append(to: table, files: [data("b")], commitId: "b")
+        _ = try await appender.append(to: table, files: [deleteFile("file:///w/d1.parquet", rows: 1)], commitId: "d1",
+                                      onlyAppendsSince: listed)
+        // d1 is a delete: deletes decided from `listed` may now name rows that are gone.
+        await #expect(throws: CatalogError.self) {
+            _ = try await appender.append(to: table, files: [deleteFile("file:///w/d2.parquet", rows: 1)], commitId: "d2",
+                                          onlyAppendsSince: listed)
+        }
+        let current = try await catalog.loadTable(table)
+        #expect(current.metadata.currentSnapshot?.summary["floe.commit-id"] == "d1")
+    }
+
     @Test("data files and delete files cannot share one commit")
     func mixedCommitRefused() async throws {
         _ = try await catalog.loadOrCreateTable(table, schema: EventsTable.schema, partitionSpec: EventsTable.spec)
