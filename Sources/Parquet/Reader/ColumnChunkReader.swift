@@ -63,10 +63,10 @@ struct ColumnChunkReader {
             }
 
             switch header.type {
-            case 2:
+            case PageType.dictionaryPage.rawValue:
                 guard let dictionaryHeader = header.dictionaryPage else { throw malformed("dictionary page without its header") }
                 guard dictionary == nil, levelsRead == 0 else { throw malformed("dictionary page after data") }
-                guard dictionaryHeader.encoding == 0 || dictionaryHeader.encoding == 2 else {
+                guard dictionaryHeader.encoding == Encoding.plain.rawValue || dictionaryHeader.encoding == Encoding.plainDictionary.rawValue else {
                     throw malformed("dictionary page encoding \(dictionaryHeader.encoding) is not PLAIN")
                 }
                 let page = try PageDecompressor.decompress(bytes[body], codec: meta.codec,
@@ -74,7 +74,7 @@ struct ColumnChunkReader {
                                                            column: column)
                 dictionary = try plain(page, 0..<page.count, Int(dictionaryHeader.numValues), column)
 
-            case 0:
+            case PageType.dataPage.rawValue:
                 guard let dataHeader = header.dataPage else { throw malformed("data page without its header") }
                 let count = try pageCount(dataHeader.numValues, remaining: rows - levelsRead)
                 let page = try PageDecompressor.decompress(bytes[body], codec: meta.codec,
@@ -83,7 +83,7 @@ struct ColumnChunkReader {
                 var valueStart = 0
                 var levels: [UInt32]?
                 if maxDefinitionLevel > 0 {
-                    guard dataHeader.definitionLevelEncoding == 3 else {
+                    guard dataHeader.definitionLevelEncoding == Encoding.rle.rawValue else {
                         throw malformed("definition level encoding \(dataHeader.definitionLevelEncoding) is not RLE")
                     }
                     guard page.count >= 4 else { throw malformed("definition levels length past the page") }
@@ -97,7 +97,7 @@ struct ColumnChunkReader {
                                values: valueStart..<page.count, dictionary: dictionary, plain: plain, into: &out)
                 levelsRead += count
 
-            case 3:
+            case PageType.dataPageV2.rawValue:
                 guard let v2 = header.dataPageV2 else { throw malformed("data page v2 without its header") }
                 let count = try pageCount(v2.numValues, remaining: rows - levelsRead)
                 let repetitionLength = Int(v2.repetitionLevelsByteLength)
@@ -145,9 +145,9 @@ struct ColumnChunkReader {
         }
         let decoded: [T]
         switch encoding {
-        case 0:
+        case Encoding.plain.rawValue:
             decoded = try plain(page, values, nonNull, column)
-        case 2, 8:
+        case Encoding.plainDictionary.rawValue, Encoding.rleDictionary.rawValue:
             guard let dictionary else { throw malformed("dictionary-encoded page without a dictionary page") }
             if nonNull == 0 {
                 decoded = []

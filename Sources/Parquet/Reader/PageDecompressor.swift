@@ -11,13 +11,13 @@ enum PageDecompressor {
                            column: String) throws(ParquetError) -> [UInt8] {
         let context = ["column": column]
         switch codec {
-        case 0:
+        case CompressionCodec.uncompressed.thriftValue:
             guard input.count == uncompressedSize else {
                 throw ParquetError(.invalidColumnData, "malformed Parquet page: uncompressed page of \(input.count) bytes, "
                                    + "header says \(uncompressedSize)", context: context)
             }
             return Array(input)
-        case 1, 2, 6:
+        case CompressionCodec.snappy.thriftValue, CompressionCodec.gzip.thriftValue, CompressionCodec.zstd(level: 1).thriftValue:
             break
         default:
             throw ParquetError(.compressionFailed, "unsupported compression codec \(codec)", context: context)
@@ -44,8 +44,8 @@ enum PageDecompressor {
                 }
                 let produced: Int?
                 switch codec {
-                case 1: produced = snappy(sourceBase, source.count, destination, uncompressedSize, &failure)
-                case 2: produced = gzip(sourceBase, source.count, destination, uncompressedSize, &failure)
+                case CompressionCodec.snappy.thriftValue: produced = snappy(sourceBase, source.count, destination, uncompressedSize, &failure)
+                case CompressionCodec.gzip.thriftValue: produced = gzip(sourceBase, source.count, destination, uncompressedSize, &failure)
                 default: produced = zstd(sourceBase, source.count, destination, uncompressedSize, &failure)
                 }
                 guard let produced else { return }
@@ -68,12 +68,12 @@ enum PageDecompressor {
                                      uncompressedSize: Int) -> String? {
         guard let base = source.baseAddress else { return "no input" }
         switch codec {
-        case 1:
+        case CompressionCodec.snappy.thriftValue:
             var length = 0
             guard snappy_uncompressed_length(base.assumingMemoryBound(to: CChar.self), source.count, &length) == SNAPPY_OK
             else { return "snappy header unreadable" }
             return length == uncompressedSize ? nil : "snappy length \(length), header says \(uncompressedSize)"
-        case 2:
+        case CompressionCodec.gzip.thriftValue:
             return uncompressedSize / 1032 <= source.count ? nil : "\(source.count) gzip bytes cannot hold \(uncompressedSize)"
         default:
             // ZSTD_CONTENTSIZE_UNKNOWN is (0ULL - 1) and ZSTD_CONTENTSIZE_ERROR (0ULL - 2).

@@ -75,12 +75,12 @@ public struct ParquetFileReader: Sendable {
     /// Every value of a top-level BYTE_ARRAY column (optional or required), in row order over all
     /// row groups; nil for nulls.
     public func byteArrays(_ column: String) throws(ParquetError) -> [[UInt8]?] {
-        try read(column, physicalType: 6, typeName: "BYTE_ARRAY", plain: PlainDecoder.byteArrays)
+        try read(column, physicalType: PhysicalType.byteArray.rawValue, typeName: "BYTE_ARRAY", plain: PlainDecoder.byteArrays)
     }
 
     /// Every value of a top-level INT64 column (optional or required); nil for nulls.
     public func int64s(_ column: String) throws(ParquetError) -> [Int64?] {
-        try read(column, physicalType: 2, typeName: "INT64", plain: PlainDecoder.int64s)
+        try read(column, physicalType: PhysicalType.int64.rawValue, typeName: "INT64", plain: PlainDecoder.int64s)
     }
 
     private func read<T>(_ column: String, physicalType: Int32, typeName: String,
@@ -92,8 +92,9 @@ public struct ParquetFileReader: Sendable {
         guard !field.isGroup else {
             throw ParquetError(.schemaMismatch, "nested (group) columns are not supported by the reader", context: context)
         }
-        let repetition = field.element.repetitionType ?? 0
-        guard repetition == 0 || repetition == 1 else {
+        let required = FieldRepetitionType.required.rawValue, optional = FieldRepetitionType.optional.rawValue
+        let repetition = field.element.repetitionType ?? required
+        guard repetition == required || repetition == optional else {
             throw ParquetError(.schemaMismatch, "repeated columns are not supported by the reader", context: context)
         }
         guard field.element.type == physicalType else {
@@ -101,7 +102,7 @@ public struct ParquetFileReader: Sendable {
                                context: context)
         }
         let chunkReader = ColumnChunkReader(bytes: bytes, dataArea: dataArea, column: column,
-                                            maxDefinitionLevel: repetition == 1 ? 1 : 0, physicalType: physicalType)
+                                            maxDefinitionLevel: repetition == optional ? 1 : 0, physicalType: physicalType)
         var values: [T?] = []
         for group in metadata.rowGroups {
             guard let chunk = group.columns.first(where: { $0.metaData?.pathInSchema == [column] }),
