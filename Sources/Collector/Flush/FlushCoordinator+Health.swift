@@ -49,7 +49,7 @@ extension FlushCoordinator {
         var problems: [String] = []
         for definition in tables {
             do {
-                let table = try await catalog.loadTable(TableIdentifier(namespace: namespace, name: definition.name))
+                let table = try await catalog.loadTable(writer.identifier(definition))
                 if try await !fileIO.exists(table.metadataLocation) {
                     problems.append("\(definition.name): current metadata file \(table.metadataLocation) is missing")
                 }

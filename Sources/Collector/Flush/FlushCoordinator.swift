@@ -19,7 +19,6 @@ package actor FlushCoordinator {
     let fileIO: any FileIO
     /// Loads, writes and appends to the tables (shared with backfill).
     let writer: TableWriter
-    let namespace: [String]
     let tables: [TableDefinition]
     private let settings: FlushSettings
     private let logger: Logger
@@ -46,7 +45,6 @@ package actor FlushCoordinator {
         self.fileIO = fileIO
         writer = TableWriter(catalog: catalog, fileIO: fileIO, namespace: namespace,
                              tableProperties: settings.tableProperties, instanceId: settings.instanceId, logger: logger)
-        self.namespace = namespace
         self.tables = tables
         self.settings = settings
         self.logger = logger

@@ -47,11 +47,10 @@ struct DuplicateRemover {
     static let filePathFieldId: Int32 = 2_147_483_546
     static let positionFieldId: Int32 = 2_147_483_545
 
-    func run(_ definition: TableDefinition) async throws -> Result {
+    /// Removes the duplicates of `table` (loaded by the caller, its storage credentials applied).
+    func run(_ definition: TableDefinition, table: Table) async throws -> Result {
         var result = Result(table: definition.name)
         guard let columns = Self.keyColumns(of: definition) else { return result }
-        await tables.refresh(definition)
-        guard let table = try await tables.existingTable(definition) else { return result }
         // v1 has no row-level deletes, and v3 replaces position delete files by deletion vectors.
         guard table.metadata.formatVersion == 2 else {
             throw CatalogError(.rejected, "duplicates are removed with v2 position deletes; the table is format version \(table.metadata.formatVersion)")
@@ -63,7 +62,7 @@ struct DuplicateRemover {
         var pending: [TableWriter.PendingFile] = []
         var finder = DuplicateFinder()
         let partitions = try Dictionary(grouping: files.filter { $0.content == .data }) { file in
-            guard let key = Self.partitionKey(file.partition) else {
+            guard let key = PartitionKey(partitionValues: file.partition) else {
                 throw CatalogError(.invalidMetadata, "unexpected partition tuple", context: ["partition": "\(file.partition)"])
             }
             return key
@@ -83,9 +82,9 @@ struct DuplicateRemover {
                 result.rowsScanned += reader.rowCount
             }
             let duplicates = finder.duplicates(in: key, files: scanned)
-            guard !duplicates.isEmpty, let partition = partitionFiles.first?.partition else { continue }
+            guard !duplicates.isEmpty else { continue }
             result.duplicates += duplicates.count
-            pending.append(Self.deleteFile(duplicates, partition: partition, key: key, location: tables.dataFileLocation(
+            pending.append(Self.deleteFile(duplicates, key: key, location: tables.dataFileLocation(
                 in: table, definition: definition, key: key, commitId: commitId, index: pending.count, deletes: true)))
         }
         guard !pending.isEmpty else { return result }
@@ -136,18 +135,12 @@ struct DuplicateRemover {
         }
     }
 
-    /// `(type, hour)` of Floe's partition tuple.
-    static func partitionKey(_ partition: [PartitionValue]) -> PartitionKey? {
-        guard partition.count == 2, case .string(let type) = partition[0], case .int(let hours) = partition[1] else { return nil }
-        return PartitionKey(type: type, hours: hours)
-    }
-
     /// A position delete file of `rows`, sorted by file and position as the spec asks.
-    static func deleteFile(_ rows: [(path: String, position: Int64)], partition: [PartitionValue], key: PartitionKey,
+    static func deleteFile(_ rows: [(path: String, position: Int64)], key: PartitionKey,
                            location: String) -> TableWriter.PendingFile {
         // The spec's order is by the bytes of the path, then the position.
         let sorted = rows.sorted { a, b in
-            a.path == b.path ? a.position < b.position : Array(a.path.utf8).lexicographicallyPrecedes(Array(b.path.utf8))
+            a.path == b.path ? a.position < b.position : a.path.utf8.lexicographicallyPrecedes(b.path.utf8)
         }
         return TableWriter.PendingFile(location: location, key: key, rows: sorted.count, encode: {
             var paths = ByteArrayBuffer()
@@ -165,7 +158,7 @@ struct DuplicateRemover {
                 bounds.lower[filePathFieldId] = Array(first.path.utf8)
                 bounds.upper[filePathFieldId] = Array(last.path.utf8)
             }
-            return DataFile(filePath: location, partition: partition, recordCount: Int64(sorted.count),
+            return DataFile(filePath: location, partition: key.partitionValues, recordCount: Int64(sorted.count),
                             fileSizeInBytes: Int64(file.bytes.count), lowerBounds: bounds.lower, upperBounds: bounds.upper,
                             content: .positionDeletes)
         })

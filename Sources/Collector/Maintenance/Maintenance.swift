@@ -32,14 +32,13 @@ public enum Maintenance {
                            orphansOlderThan: Duration, removeDuplicates: Bool = false,
                            logger: Logger) async throws -> [TableResult] {
         let (catalog, fileIO) = try FloeServer(configuration: configuration, logger: logger).makeStorage()
-        let writer = TableWriter(catalog: catalog, fileIO: fileIO,
-                                 namespace: configuration.namespace.split(separator: ".").map(String.init),
+        let namespace = configuration.namespace.split(separator: ".").map(String.init)
+        let writer = TableWriter(catalog: catalog, fileIO: fileIO, namespace: namespace,
                                  tableProperties: configuration.tableProperties,
                                  instanceId: configuration.resolvedInstanceId, logger: logger)
         let remover = DuplicateRemover(tables: writer, fileIO: fileIO, logger: logger)
         var maintenance = TableMaintenance(catalog: catalog, fileIO: fileIO, logger: logger)
         maintenance.orphanSafetyMargin = orphansOlderThan
-        let namespace = configuration.namespace.split(separator: ".").map(String.init)
         var results: [TableResult] = []
         for definition in TableDefinition.all {
             let id = TableIdentifier(namespace: namespace, name: definition.name)
@@ -54,7 +53,7 @@ public enum Maintenance {
             var duplicatesError: String?
             if removeDuplicates {
                 do {
-                    duplicates = try await remover.run(definition).duplicates
+                    duplicates = try await remover.run(definition, table: table).duplicates
                 } catch {
                     // A table this cannot handle (another format version, files of other writers) still gets
                     // its expiry and orphan removal.

@@ -1,3 +1,5 @@
+import Iceberg
+
 /// A partition of Floe's tables: the event type and the event hour. Its text form
 /// `{type}/{YYYY-MM-DD-HH}` is the buffer's ``Buffer/PartitionID`` key; this is the one place that
 /// writes and parses it.
@@ -17,6 +19,16 @@ struct PartitionKey: Hashable, Sendable, CustomStringConvertible {
         guard let slash = text.lastIndex(of: "/"),
               let hours = Timestamp.hours(fromLabel: text[text.index(after: slash)...]) else { return nil }
         self.init(type: String(text[..<slash]), hours: hours)
+    }
+
+    /// The Iceberg partition tuple of Floe's tables: identity of the type, hour of the event time.
+    var partitionValues: [PartitionValue] { [.string(type), .int(hours)] }
+
+    /// The key of a partition tuple of Floe's tables; nil for any other tuple.
+    init?(partitionValues: [PartitionValue]) {
+        guard partitionValues.count == 2, case .string(let type) = partitionValues[0],
+              case .int(let hours) = partitionValues[1] else { return nil }
+        self.init(type: type, hours: hours)
     }
 
     /// `{type}/{YYYY-MM-DD-HH}`.

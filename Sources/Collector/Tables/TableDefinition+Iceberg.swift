@@ -66,7 +66,7 @@ extension TableDefinition {
                 if let max = column.maxValue { upper[id] = max }
             }
         }
-        return DataFile(filePath: path, partition: [.string(key.type), .int(key.hours)], recordCount: file.rowCount,
+        return DataFile(filePath: path, partition: key.partitionValues, recordCount: file.rowCount,
                         fileSizeInBytes: Int64(file.bytes.count), columnSizes: sizes, valueCounts: values,
                         nullValueCounts: nulls, lowerBounds: lower, upperBounds: upper)
     }
