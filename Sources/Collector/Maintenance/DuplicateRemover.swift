@@ -16,6 +16,7 @@ import Parquet
 /// (removed by orphan-file maintenance). The table's data files are not rewritten.
 struct DuplicateRemover {
     let tables: TableWriter
+    let maintenance: TableMaintenance
     let fileIO: any FileIO
     let logger: Logger
 
@@ -56,7 +57,7 @@ struct DuplicateRemover {
             throw CatalogError(.rejected, "duplicates are removed with v2 position deletes; the table is format version \(table.metadata.formatVersion)")
         }
         guard let listed = table.metadata.currentSnapshot?.snapshotId else { return result }
-        let files = try await LiveFile.all(in: table, fileIO: fileIO)
+        let files = try await maintenance.liveFiles(of: table, id: tables.identifier(definition))
         let deleted = try await existingDeletes(files)
         let commitId = UUID().uuidString.lowercased()
         var pending: [TableWriter.PendingFile] = []

@@ -36,9 +36,9 @@ public enum Maintenance {
         let writer = TableWriter(catalog: catalog, fileIO: fileIO, namespace: namespace,
                                  tableProperties: configuration.tableProperties,
                                  instanceId: configuration.resolvedInstanceId, logger: logger)
-        let remover = DuplicateRemover(tables: writer, fileIO: fileIO, logger: logger)
         var maintenance = TableMaintenance(catalog: catalog, fileIO: fileIO, logger: logger)
         maintenance.orphanSafetyMargin = orphansOlderThan
+        let remover = DuplicateRemover(tables: writer, maintenance: maintenance, fileIO: fileIO, logger: logger)
         var results: [TableResult] = []
         for definition in TableDefinition.all {
             let id = TableIdentifier(namespace: namespace, name: definition.name)

@@ -108,7 +108,7 @@ extension TableMaintenance {
         return location
     }
 
-    private func manifests(of snapshot: Snapshot, table id: TableIdentifier, missingIsError: Bool) async throws -> [ManifestFile] {
+    func manifests(of snapshot: Snapshot, table id: TableIdentifier, missingIsError: Bool) async throws -> [ManifestFile] {
         if let cached = manifestLists?.manifests(of: snapshot.manifestList) { return cached }
         let bytes: [UInt8]
         do {
@@ -126,15 +126,18 @@ extension TableMaintenance {
     }
 
     private func fileReferences(_ manifest: ManifestFile, table id: TableIdentifier) async throws -> [ManifestReader.FileReference] {
-        let bytes: [UInt8]
+        try ManifestReader.fileReferences(try await read(manifest, table: id), manifestPath: manifest.manifestPath)
+    }
+
+    /// The bytes of `manifest`; a failed read is an `io` catalog error naming the table.
+    func read(_ manifest: ManifestFile, table id: TableIdentifier) async throws -> [UInt8] {
         do {
-            bytes = try await fileIO.read(manifest.manifestPath)
+            return try await fileIO.read(manifest.manifestPath)
         } catch {
             throw CatalogError(.io, "reading a manifest failed",
                                context: ["table": id.description, "location": manifest.manifestPath],
                                underlying: error as? FileIOError)
         }
-        return try ManifestReader.fileReferences(bytes, manifestPath: manifest.manifestPath)
     }
 
     private func delete(_ location: String, table id: TableIdentifier) async -> Bool {

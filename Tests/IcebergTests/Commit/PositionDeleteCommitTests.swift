@@ -37,7 +37,7 @@ struct PositionDeleteCommitTests {
         #expect(snapshot.summary["added-position-deletes"] == "3" && snapshot.summary["added-delete-files"] == "1")
         #expect(snapshot.summary["total-position-deletes"] == "3" && snapshot.summary["total-delete-files"] == "1")
         #expect(snapshot.summary["total-records"] == "10" && snapshot.summary["total-data-files"] == "1")
-        var live = try await LiveFile.all(in: deleted.table, fileIO: fileIO)
+        var live = try await TableMaintenance(catalog: catalog, fileIO: fileIO, logger: Self.logger).liveFiles(of: deleted.table, id: table)
         #expect(live.filter { $0.content == .positionDeletes }.map(\.location) == ["file:///w/analytics/events/data/d.parquet"])
         #expect(live.first { $0.content == .positionDeletes }?.sequenceNumber == snapshot.sequenceNumber)
 
@@ -51,7 +51,7 @@ struct PositionDeleteCommitTests {
         #expect(snapshot.summary["operation"] == "append" && snapshot.summary["total-position-deletes"] == "3")
         let manifests = try ManifestListReader.read(try await fileIO.read(snapshot.manifestList))
         #expect(manifests.filter { $0.content == .deletes }.count == 1)
-        live = try await LiveFile.all(in: current, fileIO: fileIO)
+        live = try await TableMaintenance(catalog: catalog, fileIO: fileIO, logger: Self.logger).liveFiles(of: current, id: table)
         #expect(live.filter { $0.content == .data }.count == 4 && live.filter { $0.content == .positionDeletes }.count == 1)
     }
 
