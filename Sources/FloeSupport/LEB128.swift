@@ -18,3 +18,24 @@ package enum LEB128 {
         append(UInt64(bitPattern: (value << 1) ^ (value >> 63)), to: &out)
     }
 }
+
+extension LEB128 {
+    /// Reads an unsigned varint of at most `maxBytes` bytes (10 for 64 bits, 5 for 32) from
+    /// `bytes[position..<end]`, advancing `position`; nil when it runs past `end`, is longer, or
+    /// overflows 64 bits.
+    @inlinable
+    package static func read(_ bytes: [UInt8], at position: inout Int, end: Int, maxBytes: Int = 10) -> UInt64? {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        for _ in 0..<maxBytes {
+            guard position < end, position < bytes.count else { return nil }
+            let byte = bytes[position]
+            position += 1
+            if shift == 63 && byte > 1 { return nil }
+            result |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return result }
+            shift += 7
+        }
+        return nil
+    }
+}

@@ -1,3 +1,4 @@
+import FloeSupport
 /// Decodes the RLE / bit-packed hybrid encoding of levels and dictionary indices.
 ///
 /// Follows [Encodings.md § RLE](https://github.com/apache/parquet-format/blob/master/Encodings.md#run-length-encoding--bit-packing-hybrid-rle--3):
@@ -24,15 +25,8 @@ enum RLEHybridDecoder {
         while values.count < count {
             guard position < end else { throw malformed("levels or indices end early", column) }
             // Run header: a ULEB128 varint of at most 5 bytes (a 32-bit value).
-            var header: UInt64 = 0
-            var shift: UInt64 = 0
-            while true {
-                guard position < end, shift <= 28 else { throw malformed("bad run header", column) }
-                let byte = bytes[position]
-                position += 1
-                header |= UInt64(byte & 0x7F) << shift
-                if byte & 0x80 == 0 { break }
-                shift += 7
+            guard let header = LEB128.read(bytes, at: &position, end: end, maxBytes: 5) else {
+                throw malformed("bad run header", column)
             }
             let wanted = count - values.count
             if header & 1 == 0 {

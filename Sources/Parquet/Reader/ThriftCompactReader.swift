@@ -1,3 +1,4 @@
+import FloeSupport
 /// A Thrift compact protocol decoder over a byte range of an array, for reading Parquet metadata.
 ///
 /// Implements the decoding side of
@@ -51,16 +52,10 @@ struct ThriftCompactReader {
 
     /// An unsigned LEB128 varint of at most 10 bytes.
     mutating func readVarint() throws(ParquetError) -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let byte = try readByte()
-            if shift == 63 && byte > 1 { throw Self.malformed("varint overflows 64 bits") }
-            result |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { return result }
-            shift += 7
-            if shift > 63 { throw Self.malformed("varint longer than 10 bytes") }
+        guard let value = LEB128.read(bytes, at: &position, end: end) else {
+            throw Self.malformed("varint truncated, longer than 10 bytes or over 64 bits")
         }
+        return value
     }
 
     mutating func readZigZag() throws(ParquetError) -> Int64 {
