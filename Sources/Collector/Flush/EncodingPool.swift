@@ -10,13 +10,16 @@ import Glibc
 /// request tasks for the length of an encode, which shows as tail latency on `/v1/*`. These
 /// threads are niced (+``niceness``, Linux applies `setpriority` per thread), so the scheduler
 /// gives them whatever CPU requests leave over; when nothing else runs they get all of it.
-/// Two process-wide pools with a thread per core each, whose threads live as long as the process:
+/// Two process-wide pools with a thread per core each (and ``maintenance``), whose threads live as long as the process:
 /// ``background`` (niced) for a flush that keeps up, ``urgent`` (normal priority) for one that has
 /// fallen behind, so that flushing takes its share of the cores back before the backlog forces
 /// requests to be refused.
 final class EncodingPool: @unchecked Sendable {
     static let background = EncodingPool(threads: max(1, ProcessInfo.processInfo.activeProcessorCount), niceness: 10)
     static let urgent = EncodingPool(threads: max(1, ProcessInfo.processInfo.activeProcessorCount), niceness: 0)
+    /// One thread at the lowest priority for maintenance (compaction decodes and encodes whole
+    /// partitions), so that it never queues ahead of a flush's work nor takes a core from requests.
+    static let maintenance = EncodingPool(threads: 1, niceness: 19)
 
     let threads: Int
     let niceness: Int32

@@ -20,8 +20,8 @@ package actor FlushCoordinator {
     /// Loads, writes and appends to the tables (shared with backfill).
     let writer: TableWriter
     let tables: [TableDefinition]
-    private let settings: FlushSettings
-    private let logger: Logger
+    let settings: FlushSettings
+    let logger: Logger
     let metrics: FlushMetrics
     /// Receives the rate at which commits drain the buffer (for early refusals).
     let backlog: FlushBacklog?
@@ -103,9 +103,13 @@ package actor FlushCoordinator {
                                expired: committed.expired.count)
             commits[definition.name, default: TableFreshness(table: definition.name)].snapshots = committed.table.metadata.snapshots.count
         }
+        return expired
+    }
+
+    /// Records that a maintenance run finished now (``freshness(now:)``, `/metrics`).
+    func maintenanceFinished() {
         lastMaintenanceMicros = WallClock.nowMicros()
         metrics.maintenanceRan(atMicros: lastMaintenanceMicros ?? 0)
-        return expired
     }
 
     /// Loads every table that exists, which evolves the schema of one an earlier version created

@@ -3,7 +3,8 @@ import Iceberg
 import Logging
 
 /// `floe maintain`: expires old snapshots and deletes orphan files of Floe's tables, and on request
-/// (`--remove-duplicates`) first deletes events stored twice (``DuplicateRemover``).
+/// first deletes events stored twice (`--remove-duplicates`, ``DuplicateRemover``) and compacts the
+/// small files of closed partitions (`--compact`, ``Compactor``, the code `floe serve` runs).
 ///
 /// Safe to run while `floe serve` and `floe backfill` run: expiry and position deletes are ordinary
 /// catalog commits (retried on conflict), and only files older than the orphan margin that no
@@ -20,16 +21,20 @@ public enum Maintenance {
         public var duplicatesRemoved: Int?
         /// Why duplicates could not be removed from this table (expiry and orphans still ran).
         public var duplicatesError: String?
+        /// What compaction did (with `compact`).
+        public var compaction: Compactor.Result?
+        /// Why compaction failed on this table (expiry and orphans still ran).
+        public var compactionError: String?
 
         enum CodingKeys: String, CodingKey {
             case table, expiredSnapshots = "expired_snapshots", deletedFiles = "deleted_files"
             case orphanFiles = "orphan_files", failedDeletes = "failed_deletes", duplicatesRemoved = "duplicates_removed"
-            case duplicatesError = "duplicates_error"
+            case duplicatesError = "duplicates_error", compaction, compactionError = "compaction_error"
         }
     }
 
     public static func run(configuration: FloeConfiguration, expireOlderThan: Duration, retainLast: Int,
-                           orphansOlderThan: Duration, removeDuplicates: Bool = false,
+                           orphansOlderThan: Duration, removeDuplicates: Bool = false, compact: Bool = false,
                            logger: Logger) async throws -> [TableResult] {
         let (catalog, fileIO) = try FloeServer(configuration: configuration, logger: logger).makeStorage()
         let namespace = configuration.namespace.split(separator: ".").map(String.init)
@@ -39,6 +44,8 @@ public enum Maintenance {
         var maintenance = TableMaintenance(catalog: catalog, fileIO: fileIO, logger: logger)
         maintenance.orphanSafetyMargin = orphansOlderThan
         let remover = DuplicateRemover(tables: writer, maintenance: maintenance, fileIO: fileIO, logger: logger)
+        let compactor = Compactor(tables: writer, maintenance: maintenance, fileIO: fileIO, settings: configuration.maintenance,
+                                  options: try configuration.flushSettings().parquet, logger: logger)
         var results: [TableResult] = []
         for definition in TableDefinition.all {
             let id = TableIdentifier(namespace: namespace, name: definition.name)
@@ -62,6 +69,19 @@ public enum Maintenance {
                                                                          "error.message": "\(error)"])
                 }
             }
+            var compaction: Compactor.Result?
+            var compactionError: String?
+            if compact {
+                do {
+                    // Reloaded: removing duplicates may have committed since.
+                    compaction = try await compactor.run(definition, table: try await catalog.loadTable(id),
+                                                         nowMs: Int64(Date().timeIntervalSince1970 * 1000))
+                } catch {
+                    compactionError = "\(error)"
+                    logger.warning("compaction failed", metadata: ["floe.table": "\(definition.name)",
+                                                                   "error.message": "\(error)"])
+                }
+            }
             let now = Date()
             let expired = try await maintenance.expireSnapshots(table: id, olderThan: now.addingTimeInterval(-expireOlderThan.inSeconds),
                                                                 retainLast: retainLast)
@@ -70,7 +90,8 @@ public enum Maintenance {
                                        deletedFiles: expired.deletedFiles.count + orphans.deletedFiles.count,
                                        orphanFiles: orphans.orphans.count,
                                        failedDeletes: expired.failedDeletes.count + orphans.failedDeletes.count,
-                                       duplicatesRemoved: duplicates, duplicatesError: duplicatesError))
+                                       duplicatesRemoved: duplicates, duplicatesError: duplicatesError,
+                                       compaction: compaction, compactionError: compactionError))
         }
         return results
     }

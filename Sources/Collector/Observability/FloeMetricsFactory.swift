@@ -89,6 +89,8 @@ enum MetricHelp {
         "floe_buffer_bytes": "Payload bytes in the buffer not yet committed to Iceberg, by table.",
         "floe_table_snapshots": "Snapshots in the table's metadata after the last maintenance run, by table.",
         "floe_snapshots_expired_total": "Snapshots expired by the maintenance inside floe serve, by table.",
+        "floe_files_compacted_total": "Small data files rewritten into larger ones by the compaction inside floe serve, by table.",
+        "floe_orphan_files_deleted_total": "Files no snapshot referenced, deleted by the maintenance inside floe serve, by table.",
     ]
 
     /// The metric's HELP text (every metric Floe defines has one; a test checks it).

@@ -14,6 +14,8 @@ struct FlushMetrics: Sendable {
     private let bufferedBytes: [String: Gauge]
     private let snapshots: [String: Gauge]
     private let expiredSnapshots: [String: Counter]
+    private let compactedFiles: [String: Counter]
+    private let orphanFiles: [String: Counter]
     private let dataFiles: [String: Gauge]
     private let lastCommit: [String: Gauge]
     private let oldestBuffered: [String: Gauge]
@@ -31,6 +33,8 @@ struct FlushMetrics: Sendable {
         bufferedBytes = Self.perTable(tables, "floe_buffer_bytes") { Gauge(label: $0, dimensions: $1) }
         snapshots = Self.perTable(tables, "floe_table_snapshots") { Gauge(label: $0, dimensions: $1) }
         expiredSnapshots = Self.perTable(tables, "floe_snapshots_expired_total") { Counter(label: $0, dimensions: $1) }
+        compactedFiles = Self.perTable(tables, "floe_files_compacted_total") { Counter(label: $0, dimensions: $1) }
+        orphanFiles = Self.perTable(tables, "floe_orphan_files_deleted_total") { Counter(label: $0, dimensions: $1) }
         dataFiles = Self.perTable(tables, "floe_table_data_files") { Gauge(label: $0, dimensions: $1) }
         lastCommit = Self.perTable(tables, "floe_table_last_commit_timestamp_seconds") { Gauge(label: $0, dimensions: $1) }
         oldestBuffered = Self.perTable(tables, "floe_buffer_oldest_event_age_seconds") { Gauge(label: $0, dimensions: $1) }
@@ -63,6 +67,17 @@ struct FlushMetrics: Sendable {
     func maintained(table: String, snapshots count: Int, expired: Int) {
         snapshots[table]?.record(count)
         if expired > 0 { expiredSnapshots[table]?.increment(by: expired) }
+    }
+
+    /// A compaction of `table` rewrote `removed` small data files, leaving `dataFiles` in the table.
+    func compacted(table: String, removed: Int, dataFiles files: Int?) {
+        if removed > 0 { compactedFiles[table]?.increment(by: removed) }
+        if let files { dataFiles[table]?.record(files) }
+    }
+
+    /// Orphan files deleted from under `table`'s location.
+    func orphansDeleted(table: String, count: Int) {
+        if count > 0 { orphanFiles[table]?.increment(by: count) }
     }
 
     func committed(durationNanoseconds: Int64, attempts: Int) {

@@ -127,6 +127,21 @@ actor TableWriter {
         }
     }
 
+    /// Replaces live files by `files` in one `replace` snapshot (compaction); as
+    /// ``Iceberg/TableAppender/replace(in:removing:adding:commitId:decidedFrom:)``.
+    func replace(_ definition: TableDefinition, removing: Set<String>, adding files: [DataFile], commitId: String,
+                 decidedFrom base: Int64) async throws -> AppendResult {
+        do {
+            let result = try await appender.replace(in: identifier(definition), removing: removing, adding: files,
+                                                    commitId: commitId, decidedFrom: base)
+            loaded[definition.name] = result.table
+            return result
+        } catch let error as CatalogError where error.isMissingTable {
+            loaded[definition.name] = nil
+            throw error
+        }
+    }
+
     /// The snapshot that committed `commitId`, nil when none did (or the table does not exist).
     func findCommit(_ definition: TableDefinition, commitId: String, writerId: String? = nil) async throws -> Int64? {
         do {

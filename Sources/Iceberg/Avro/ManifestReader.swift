@@ -1,9 +1,9 @@
 /// Reads the live entries of a data manifest written by any v2 writer, resolving inherited values.
 ///
-/// Used to merge manifests: each entry comes back as `manifest_entry` fields conformed to
+/// Used to list live files and to merge and rewrite manifests: each entry comes back as `manifest_entry` fields conformed to
 /// ``ManifestWriter/entrySchema()``, with status, snapshot id and both sequence numbers made explicit.
 struct ManifestReader: Sendable {
-    /// A live entry, ready to be rewritten as EXISTING.
+    /// A live entry, ready to be rewritten as EXISTING or DELETED.
     struct Entry: Sendable {
         var snapshotId: Int64
         var sequenceNumber: Int64
@@ -12,6 +12,12 @@ struct ManifestReader: Sendable {
         var dataFile: AvroValue
         var partition: [PartitionValue]
         var recordCount: Int64
+        /// `file_path` of the data or delete file.
+        var filePath: String
+        /// `file_size_in_bytes`.
+        var fileSizeInBytes: Int64
+        /// `content`: 0 data, 1 position deletes, 2 equality deletes.
+        var content: Int32
     }
 
     /// Hands each entry of `manifest` whose status is not DELETED to `body`, one at a time.
@@ -25,6 +31,9 @@ struct ManifestReader: Sendable {
         let targetFields = targetDataFile.type.recordFields
         let partitionPosition = targetFields.firstIndex { $0.name == "partition" }
         let countPosition = targetFields.firstIndex { $0.name == "record_count" }
+        let pathPosition = targetFields.firstIndex { $0.name == "file_path" }
+        let sizePosition = targetFields.firstIndex { $0.name == "file_size_in_bytes" }
+        let contentPosition = targetFields.firstIndex { $0.name == "content" }
         // The writer schema is the same for every record: index its fields once.
         var layout: (source: [AvroField], index: [String: Int], dataFile: Int)?
         try AvroContainerReader.forEachRecord(in: bytes) { schema, record in
@@ -45,12 +54,17 @@ struct ManifestReader: Sendable {
             let dataFile = try conform(values[dataFileIndex], from: source[dataFileIndex].type, to: targetDataFile.type)
             let fields = dataFile.recordValue ?? []
             let partition = partitionPosition.flatMap { fields[$0].recordValue }?.map(partitionValue) ?? []
+            guard let filePath = pathPosition.flatMap({ fields[$0].stringValue }) else {
+                throw CatalogError(.invalidMetadata, "manifest entry has no file_path", context: ["location": manifest.manifestPath])
+            }
             try body(Entry(
                 snapshotId: value("snapshot_id")?.int64 ?? manifest.addedSnapshotId,
                 sequenceNumber: sequence,
                 fileSequenceNumber: value("file_sequence_number")?.int64 ?? (inherited ? manifest.sequenceNumber : sequence),
                 dataFile: dataFile, partition: partition,
-                recordCount: countPosition.flatMap { fields[$0].int64 } ?? 0))
+                recordCount: countPosition.flatMap { fields[$0].int64 } ?? 0,
+                filePath: filePath, fileSizeInBytes: sizePosition.flatMap { fields[$0].int64 } ?? 0,
+                content: contentPosition.flatMap { fields[$0].int32 } ?? 0))
         }
     }
 

@@ -110,16 +110,22 @@ package struct ManifestWriter: Sendable {
         return AvroContainerWriter(schema: try entrySchema(), metadata: metadata, codec: codec, syncMarker: syncMarker)
     }
 
-    /// A merged manifest being written: entries are encoded as they are added (as EXISTING, with their
-    /// snapshot ids and sequence numbers explicit), so merging never holds every entry's record at once.
-    struct ExistingEntriesWriter {
+    /// A manifest rewritten from other manifests' live entries: each is encoded as it is added, as
+    /// EXISTING (merging; kept by a rewrite) or DELETED (removed by a rewrite), with its snapshot ids and
+    /// sequence numbers explicit, so a rewrite never holds every entry's record at once.
+    struct EntriesWriter {
         fileprivate var writer: AvroContainerWriter
         fileprivate var summaries: PartitionSummaryBuilder
+        /// EXISTING entries and their rows.
         private(set) var count: Int32 = 0
         private(set) var rows: Int64 = 0
-        /// The smallest data sequence number among the entries (nil while empty).
+        /// DELETED entries and their rows.
+        private(set) var deletedCount: Int32 = 0
+        private(set) var deletedRows: Int64 = 0
+        /// The smallest data sequence number among the EXISTING entries (nil while none).
         private(set) var minSequenceNumber: Int64?
 
+        /// Adds `entry` as EXISTING.
         mutating func add(_ entry: ManifestReader.Entry) throws {
             summaries.add(entry.partition)
             rows += entry.recordCount
@@ -130,15 +136,26 @@ package struct ManifestWriter: Sendable {
             ]))
         }
 
+        /// Adds `entry` as DELETED by `snapshotId` (its sequence numbers kept, as the spec asks).
+        mutating func delete(_ entry: ManifestReader.Entry, snapshotId: Int64) throws {
+            summaries.add(entry.partition)
+            deletedRows += entry.recordCount
+            deletedCount += 1
+            try writer.append(.record([
+                .int(2), .long(snapshotId), .long(entry.sequenceNumber), .long(entry.fileSequenceNumber), entry.dataFile,
+            ]))
+        }
+
+        /// The manifest's bytes; `addedFilesCount` and `addedRowsCount` of the output are the EXISTING ones.
         mutating func finish() throws -> Output {
             Output(bytes: try writer.finish(), addedFilesCount: count, addedRowsCount: rows, partitions: summaries.summaries)
         }
     }
 
-    /// Starts a merged manifest; add its entries, then finish.
-    func existingEntriesWriter(syncMarker: [UInt8]) throws -> ExistingEntriesWriter {
-        ExistingEntriesWriter(writer: try containerWriter(syncMarker: syncMarker),
-                              summaries: PartitionSummaryBuilder(fieldCount: spec.fields.count))
+    /// Starts a rewritten manifest (of this writer's `content`); add its entries, then finish.
+    func entriesWriter(syncMarker: [UInt8]) throws -> EntriesWriter {
+        EntriesWriter(writer: try containerWriter(syncMarker: syncMarker),
+                      summaries: PartitionSummaryBuilder(fieldCount: spec.fields.count))
     }
 
     /// Writes the manifest for `files`, all added by `snapshotId`.

@@ -69,47 +69,61 @@ struct SnapshotProducer: Sendable {
                             addedRowsCount: output.addedRowsCount, partitions: output.partitions)
     }
 
-    /// Starts a merged manifest of EXISTING entries for `specId`; the caller adds the live entries of the
-    /// manifests it merges one by one, then ``finishMergedManifest(_:metadata:specId:index:sequenceNumber:)``.
-    func mergedManifestWriter(metadata: TableMetadata, specId: Int32) throws -> ManifestWriter.ExistingEntriesWriter {
+    /// Starts a manifest rewritten from the live entries of other manifests of `specId` and `content` (a merge,
+    /// or a replace that marks some entries DELETED); the caller adds the entries one by one, then
+    /// ``finishRewrittenManifest(_:metadata:specId:content:index:sequenceNumber:)``.
+    func rewrittenManifestWriter(metadata: TableMetadata, specId: Int32,
+                                 content: ManifestFile.Content = .data) throws -> ManifestWriter.EntriesWriter {
         guard let schema = metadata.currentSchema, let spec = metadata.partitionSpecs.first(where: { $0.specId == specId }) else {
             throw CatalogError(.invalidMetadata, "table metadata lacks the manifest's schema or spec")
         }
-        return try ManifestWriter(schema: schema, spec: spec, codec: codec)
-            .existingEntriesWriter(syncMarker: AvroContainerWriter.randomSyncMarker())
+        var writer = ManifestWriter(schema: schema, spec: spec, codec: codec)
+        writer.content = content
+        return try writer.entriesWriter(syncMarker: AvroContainerWriter.randomSyncMarker())
     }
 
-    /// The merged manifest's bytes and its manifest-list entry.
+    /// The rewritten manifest's bytes and its manifest-list entry.
     ///
-    /// - Parameter index: distinguishes the merged manifests of one commit (`{commitId}-m{index}.avro`, index ≥ 1).
-    func finishMergedManifest(_ writer: ManifestWriter.ExistingEntriesWriter, metadata: TableMetadata, specId: Int32,
-                              index: Int, sequenceNumber: Int64) throws -> (bytes: [UInt8], manifest: ManifestFile) {
+    /// - Parameter index: distinguishes the rewritten manifests of one commit (`{commitId}-m{index}.avro`, index ≥ 1).
+    func finishRewrittenManifest(_ writer: ManifestWriter.EntriesWriter, metadata: TableMetadata, specId: Int32,
+                                 content: ManifestFile.Content = .data,
+                                 index: Int, sequenceNumber: Int64) throws -> (bytes: [UInt8], manifest: ManifestFile) {
         var writer = writer
         let minSequenceNumber = writer.minSequenceNumber ?? sequenceNumber
         let output = try writer.finish()
         let manifest = ManifestFile(
             manifestPath: "\(Self.metadataDirectory(metadata))/\(commitId)-m\(index).avro", manifestLength: Int64(output.bytes.count),
-            partitionSpecId: specId, content: .data, sequenceNumber: sequenceNumber,
+            partitionSpecId: specId, content: content, sequenceNumber: sequenceNumber,
             minSequenceNumber: minSequenceNumber, addedSnapshotId: snapshotId,
-            addedFilesCount: 0, existingFilesCount: output.addedFilesCount, deletedFilesCount: 0,
-            addedRowsCount: 0, existingRowsCount: output.addedRowsCount, deletedRowsCount: 0, partitions: output.partitions)
+            addedFilesCount: 0, existingFilesCount: output.addedFilesCount, deletedFilesCount: writer.deletedCount,
+            addedRowsCount: 0, existingRowsCount: output.addedRowsCount, deletedRowsCount: writer.deletedRows,
+            partitions: output.partitions)
         return (output.bytes, manifest)
     }
 
     /// The snapshot on top of `metadata`'s current `main`, listing `parentManifests` plus `manifest`.
     func attempt(_ attempt: Int, on metadata: TableMetadata, parentManifests: [ManifestFile], manifest: DataManifest,
                  files: [DataFile], nowMs: Int64) throws -> Attempt {
+        let sequenceNumber = metadata.lastSequenceNumber + 1
+        return try self.attempt(attempt, on: metadata,
+                                manifests: [manifest.entry(snapshotId: snapshotId, sequenceNumber: sequenceNumber)] + parentManifests,
+                                summary: Self.summary(files: files, parent: metadata.currentSnapshot, commitId: commitId),
+                                nowMs: nowMs)
+    }
+
+    /// The snapshot on top of `metadata`'s current `main` listing `manifests` (whose new entries carry the
+    /// sequence number `metadata.lastSequenceNumber + 1`), with `summary` (plus ``extraSummary``).
+    func attempt(_ attempt: Int, on metadata: TableMetadata, manifests: [ManifestFile], summary: [String: String],
+                 nowMs: Int64) throws -> Attempt {
         let parent = metadata.currentSnapshot
         let sequenceNumber = metadata.lastSequenceNumber + 1
-        let manifests = [manifest.entry(snapshotId: snapshotId, sequenceNumber: sequenceNumber)] + parentManifests
         let location = "\(Self.metadataDirectory(metadata))/snap-\(snapshotId)-\(attempt)-\(commitId).avro"
         let bytes = try ManifestListWriter(codec: codec).write(
             manifests, snapshotId: snapshotId, parentSnapshotId: parent?.snapshotId, sequenceNumber: sequenceNumber,
             syncMarker: AvroContainerWriter.randomSyncMarker())
         let snapshot = Snapshot(snapshotId: snapshotId, parentSnapshotId: parent?.snapshotId, sequenceNumber: sequenceNumber,
                                 timestampMs: max(nowMs, metadata.lastUpdatedMs), manifestList: location,
-                                summary: Self.summary(files: files, parent: parent, commitId: commitId)
-                                    .merging(extraSummary) { standard, _ in standard },
+                                summary: summary.merging(extraSummary) { standard, _ in standard },
                                 schemaId: metadata.currentSchemaId)
         return Attempt(
             manifestListLocation: location, manifestListBytes: bytes, snapshot: snapshot,

@@ -23,9 +23,9 @@ public struct TableAppender: Sendable {
     /// How many snapshots of `main`'s ancestry are searched for a commit id: 1000.
     public static let defaultSearchDepth = 1000
 
-    private let catalog: any Catalog
-    private let fileIO: any FileIO
-    private let logger: Logger
+    let catalog: any Catalog
+    let fileIO: any FileIO
+    let logger: Logger
     /// Overrides the table's `commit.retry.*` properties when set.
     public var retryPolicy: CommitRetryPolicy?
 
@@ -50,28 +50,44 @@ public struct TableAppender: Sendable {
     ///   (a rewrite or delete may have moved or deleted the rows the files name).
     public func append(to id: TableIdentifier, files: [DataFile], commitId: String,
                        writerId: String? = nil, onlyAppendsSince: Int64? = nil) async throws -> AppendResult {
-        var table = try await catalog.loadTable(id)
+        let table = try await catalog.loadTable(id)
         if let found = Self.find(commitId, in: table.metadata, writerId: writerId) {
             return AppendResult(snapshotId: found.snapshotId, sequenceNumber: found.sequenceNumber, table: table, attempts: 0)
         }
-        var producer = SnapshotProducer(commitId: commitId, snapshotId: Self.newSnapshotId(avoiding: table.metadata))
-        producer.codec = .deflate
+        var producer = makeProducer(commitId: commitId, table: table)
         producer.writerId = writerId
-        producer.extraSummary = summaryProperties
         let manifest = try producer.dataManifest(files: files, metadata: table.metadata)
         try await write(manifest.bytes, to: manifest.location, id: id)
+        return try await commit(id, table: table, producer: producer, rows: manifest.addedRowsCount) { table, attempt in
+            if let since = onlyAppendsSince { try Self.requireOnlyAppends(since: since, in: table.metadata, id: id) }
+            var parentManifests = try await manifests(of: table.metadata.currentSnapshot, id: id)
+            parentManifests = try await merge(parentManifests, table: table, producer: producer, specId: manifest.specId,
+                                              firstIndex: 1 + attempt * 1000)
+            return try producer.attempt(attempt, on: table.metadata, parentManifests: parentManifests,
+                                        manifest: manifest, files: files, nowMs: WallClock.nowMillis())
+        }
+    }
 
+    func makeProducer(commitId: String, table: Table) -> SnapshotProducer {
+        var producer = SnapshotProducer(commitId: commitId, snapshotId: Self.newSnapshotId(avoiding: table.metadata))
+        producer.codec = .deflate
+        producer.extraSummary = summaryProperties
+        return producer
+    }
+
+    /// Commits the snapshot `prepare` builds on the table it is given, retrying conflicts with a reload
+    /// and a new attempt per the table's `commit.retry.*` properties; after an unknown commit state the
+    /// reloaded table is searched for the commit id first, so a commit is never applied twice.
+    func commit(_ id: TableIdentifier, table: Table, producer: SnapshotProducer, rows: Int64,
+                prepare: (_ table: Table, _ attempt: Int) async throws -> SnapshotProducer.Attempt) async throws -> AppendResult {
+        let commitId = producer.commitId
+        var table = table
         var machine = CommitRetryStateMachine(policy: retryPolicy ?? CommitRetryPolicy(properties: table.metadata.properties))
         let clock = ContinuousClock()
         let start = clock.now
         var attempt = 0
         while true {
-            if let since = onlyAppendsSince { try Self.requireOnlyAppends(since: since, in: table.metadata, id: id) }
-            var parentManifests = try await manifests(of: table.metadata.currentSnapshot, id: id)
-            parentManifests = try await merge(parentManifests, table: table, producer: producer, specId: manifest.specId,
-                                              firstIndex: 1 + attempt * 1000)
-            let prepared = try producer.attempt(attempt, on: table.metadata, parentManifests: parentManifests,
-                                                manifest: manifest, files: files, nowMs: WallClock.nowMillis())
+            let prepared = try await prepare(table, attempt)
             try await write(prepared.manifestListBytes, to: prepared.manifestListLocation, id: id)
             attempt += 1
             let failure: CommitRetryStateMachine.Failure
@@ -80,7 +96,8 @@ public struct TableAppender: Sendable {
                 let committed = try await catalog.commit(id, requirements: prepared.requirements, updates: prepared.updates)
                 logger.debug("committed snapshot", metadata: [
                     "floe.table": "\(id)", "floe.commit_id": "\(commitId)",
-                    "floe.snapshot_id": "\(producer.snapshotId)", "floe.rows": "\(manifest.addedRowsCount)",
+                    "floe.snapshot_id": "\(producer.snapshotId)", "floe.rows": "\(rows)",
+                    "iceberg.operation": "\(prepared.snapshot.summary["operation"] ?? "")",
                 ])
                 return AppendResult(snapshotId: producer.snapshotId, sequenceNumber: prepared.snapshot.sequenceNumber,
                                     table: committed, attempts: attempt)
@@ -106,7 +123,7 @@ public struct TableAppender: Sendable {
                 if failure == .stateUnknown { throw lastError }
                 throw error
             }
-            if let found = Self.find(commitId, in: table.metadata, writerId: writerId) {
+            if let found = Self.find(commitId, in: table.metadata, writerId: producer.writerId) {
                 return AppendResult(snapshotId: found.snapshotId, sequenceNumber: found.sequenceNumber,
                                     table: table, attempts: attempt)
             }
@@ -177,13 +194,13 @@ public struct TableAppender: Sendable {
         for (offset, bin) in bins.enumerated() {
             // Entries stream from each manifest into the merged one: memory holds one input manifest's
             // bytes and the merged output, not every entry's record.
-            var writer = try producer.mergedManifestWriter(metadata: table.metadata, specId: specId)
+            var writer = try producer.rewrittenManifestWriter(metadata: table.metadata, specId: specId)
             for manifest in bin {
                 let bytes = try await read(manifest.manifestPath, id: table.identifier)
                 try ManifestReader.forEachLiveEntry(bytes, manifest: manifest, target: target) { try writer.add($0) }
                 replaced.insert(manifest.manifestPath)
             }
-            let output = try producer.finishMergedManifest(writer, metadata: table.metadata, specId: specId,
+            let output = try producer.finishRewrittenManifest(writer, metadata: table.metadata, specId: specId,
                                                            index: firstIndex + offset, sequenceNumber: sequenceNumber)
             try await write(output.bytes, to: output.manifest.manifestPath, id: table.identifier)
             merged.append(output.manifest)
@@ -194,7 +211,7 @@ public struct TableAppender: Sendable {
         return merged + manifests.filter { !replaced.contains($0.manifestPath) }
     }
 
-    private func read(_ location: String, id: TableIdentifier) async throws -> [UInt8] {
+    func read(_ location: String, id: TableIdentifier) async throws -> [UInt8] {
         do {
             return try await fileIO.read(location)
         } catch {
@@ -203,12 +220,12 @@ public struct TableAppender: Sendable {
         }
     }
 
-    private func manifests(of snapshot: Snapshot?, id: TableIdentifier) async throws -> [ManifestFile] {
+    func manifests(of snapshot: Snapshot?, id: TableIdentifier) async throws -> [ManifestFile] {
         guard let snapshot else { return [] }
         return try ManifestListReader.read(try await read(snapshot.manifestList, id: id))
     }
 
-    private func write(_ bytes: [UInt8], to location: String, id: TableIdentifier) async throws {
+    func write(_ bytes: [UInt8], to location: String, id: TableIdentifier) async throws {
         do {
             try await fileIO.write(bytes, to: location)
         } catch {

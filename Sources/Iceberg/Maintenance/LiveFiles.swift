@@ -5,8 +5,20 @@ public struct LiveFile: Sendable, Hashable {
     /// The partition tuple, in spec order.
     public var partition: [PartitionValue]
     public var recordCount: Int64
+    public var fileSizeInBytes: Int64
     /// The data sequence number: a position delete applies to data files of a sequence number up to its own.
     public var sequenceNumber: Int64
+
+    /// Describes a live file.
+    public init(content: DataFile.Content, location: String, partition: [PartitionValue], recordCount: Int64,
+                fileSizeInBytes: Int64, sequenceNumber: Int64) {
+        self.content = content
+        self.location = location
+        self.partition = partition
+        self.recordCount = recordCount
+        self.fileSizeInBytes = fileSizeInBytes
+        self.sequenceNumber = sequenceNumber
+    }
 }
 
 extension TableMaintenance {
@@ -17,7 +29,7 @@ extension TableMaintenance {
         guard let schema = table.metadata.currentSchema else {
             throw CatalogError(.invalidMetadata, "table metadata lacks its current schema")
         }
-        var targets: [Int32: (schema: AvroSchema, content: Int, path: Int)] = [:]
+        var targets: [Int32: AvroSchema] = [:]
         var result: [LiveFile] = []
         for manifest in try await manifests(of: snapshot, table: id, missingIsError: true) {
             if targets[manifest.partitionSpecId] == nil {
@@ -25,27 +37,17 @@ extension TableMaintenance {
                     throw CatalogError(.invalidMetadata, "manifest names an unknown partition spec",
                                        context: ["manifest": manifest.manifestPath])
                 }
-                let target = try ManifestWriter(schema: schema, spec: spec).entrySchema()
-                let fields = target.recordFields.first { $0.name == "data_file" }?.type.recordFields ?? []
-                guard let content = fields.firstIndex(where: { $0.name == "content" }),
-                      let path = fields.firstIndex(where: { $0.name == "file_path" }) else {
-                    throw CatalogError(.invalidMetadata, "manifest entry schema lacks content or file_path")
-                }
-                targets[manifest.partitionSpecId] = (target, content, path)
+                targets[manifest.partitionSpecId] = try ManifestWriter(schema: schema, spec: spec).entrySchema()
             }
-            guard let (target, contentIndex, pathIndex) = targets[manifest.partitionSpecId] else { continue }
+            guard let target = targets[manifest.partitionSpecId] else { continue }
             try ManifestReader.forEachLiveEntry(try await read(manifest, table: id), manifest: manifest, target: target) { entry in
-                let values = entry.dataFile.recordValue ?? []
-                guard contentIndex < values.count, pathIndex < values.count, let location = values[pathIndex].stringValue else {
-                    throw CatalogError(.invalidMetadata, "manifest entry is malformed", context: ["manifest": manifest.manifestPath])
-                }
-                let raw = values[contentIndex].int32 ?? 0
-                guard let content = DataFile.Content(rawValue: raw) else {
+                guard let content = DataFile.Content(rawValue: entry.content) else {
                     throw CatalogError(.invalidMetadata, "equality deletes are not supported",
-                                       context: ["manifest": manifest.manifestPath, "content": String(raw)])
+                                       context: ["manifest": manifest.manifestPath, "content": String(entry.content)])
                 }
-                result.append(LiveFile(content: content, location: location, partition: entry.partition,
-                                       recordCount: entry.recordCount, sequenceNumber: entry.sequenceNumber))
+                result.append(LiveFile(content: content, location: entry.filePath, partition: entry.partition,
+                                       recordCount: entry.recordCount, fileSizeInBytes: entry.fileSizeInBytes,
+                                       sequenceNumber: entry.sequenceNumber))
             }
         }
         return result

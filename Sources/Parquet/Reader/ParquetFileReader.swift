@@ -6,7 +6,7 @@
 /// let ids = try reader.int64s("id")           // [Int64?]
 /// ```
 ///
-/// Supports BYTE_ARRAY and INT64 columns that are direct children of the schema root, required or
+/// Supports BYTE_ARRAY, INT64 and INT32 columns that are direct children of the schema root, required or
 /// optional (never repeated or nested), in v1 or v2 data pages, PLAIN or dictionary encoded
 /// (PLAIN_DICTIONARY / RLE_DICTIONARY), compressed with UNCOMPRESSED, SNAPPY, GZIP or ZSTD. Page
 /// CRCs are verified when present. Malformed input throws `ParquetError` (`.invalidColumnData`
@@ -81,6 +81,39 @@ public struct ParquetFileReader: Sendable {
     /// Every value of a top-level INT64 column (optional or required); nil for nulls.
     public func int64s(_ column: String) throws(ParquetError) -> [Int64?] {
         try read(column, physicalType: PhysicalType.int64.rawValue, typeName: "INT64", plain: PlainDecoder.int64s)
+    }
+
+    /// Every value of a top-level INT32 column (optional or required); nil for nulls.
+    public func int32s(_ column: String) throws(ParquetError) -> [Int32?] {
+        try read(column, physicalType: PhysicalType.int32.rawValue, typeName: "INT32", plain: PlainDecoder.int32s)
+    }
+
+    /// Every value of a top-level BYTE_ARRAY, INT64 or INT32 column in the form ``ParquetFileWriter`` takes,
+    /// so that rows can be written again (validity nil when the column has no nulls).
+    public func columnData(_ column: String) throws(ParquetError) -> ColumnData {
+        guard let field = fields.first(where: { $0.element.name == column }), !field.isGroup else {
+            throw ParquetError(.schemaMismatch, "no flat top-level column of that name", context: ["column": column])
+        }
+        func validity<T>(_ values: [T?]) -> [Bool]? {
+            values.contains { $0 == nil } ? values.map { $0 != nil } : nil
+        }
+        switch field.element.type {
+        case PhysicalType.byteArray.rawValue:
+            let values = try byteArrays(column)
+            var buffer = ByteArrayBuffer()
+            buffer.reserveCapacity(values: values.count, bytes: values.reduce(0) { $0 + ($1?.count ?? 0) })
+            for value in values { if let value { buffer.append(value[...]) } }
+            return .byteArray(buffer, validity: validity(values))
+        case PhysicalType.int64.rawValue:
+            let values = try int64s(column)
+            return .int64(values.compactMap { $0 }, validity: validity(values))
+        case PhysicalType.int32.rawValue:
+            let values = try int32s(column)
+            return .int32(values.compactMap { $0 }, validity: validity(values))
+        default:
+            throw ParquetError(.schemaMismatch, "column is not BYTE_ARRAY, INT64 or INT32 (physical type \(field.element.type ?? -1))",
+                               context: ["column": column])
+        }
     }
 
     private func read<T>(_ column: String, physicalType: Int32, typeName: String,

@@ -119,6 +119,22 @@ enum PlainDecoder {
         return values
     }
 
+    /// `count` INT32 values, 4 little-endian bytes each.
+    static func int32s(_ bytes: [UInt8], range: Range<Int>, count: Int,
+                       column: String) throws(ParquetError) -> [Int32] {
+        guard count >= 0, count <= range.count / 4 else {
+            throw malformed("\(count) INT32 values cannot fit in \(range.count) bytes", column)
+        }
+        var values: [Int32] = []
+        values.reserveCapacity(count)
+        var position = range.lowerBound
+        for _ in 0..<count {
+            values.append(Int32(bitPattern: readUInt32(bytes, at: position)))
+            position += 4
+        }
+        return values
+    }
+
     static func readUInt32(_ bytes: [UInt8], at position: Int) -> UInt32 {
         UInt32(bytes[position]) | UInt32(bytes[position + 1]) << 8
             | UInt32(bytes[position + 2]) << 16 | UInt32(bytes[position + 3]) << 24

@@ -6,7 +6,7 @@ extension Floe {
     /// `floe maintain`: expire old snapshots and delete orphan files (R2 Data Catalog does this itself).
     struct Maintain: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Expire snapshots older than a retention and delete orphan files of abandoned attempts; optionally remove duplicates.",
+            abstract: "Expire snapshots older than a retention and delete orphan files of abandoned attempts; optionally remove duplicates and compact.",
             discussion: FloeConfiguration.settingFlagsHelp)
 
         @OptionGroup var options: GlobalOptions
@@ -18,12 +18,15 @@ extension Floe {
         @Flag(name: .customLong("remove-duplicates"),
               help: "First delete events stored twice (same messageId, or CloudEvents source and id, in one partition) with Iceberg position deletes; reads the key columns of every data file.")
         var removeDuplicates = false
+        @Flag(name: .customLong("compact"),
+              help: "Then rewrite the small data files of closed partitions into files of maintenance.target_file_size_bytes (the compaction floe serve runs; partitions close maintenance.partition_grace_ms after their hour).")
+        var compact = false
 
         func run() async throws {
             let configuration = try options.configuration()
             let results = try await Maintenance.run(
                 configuration: configuration, expireOlderThan: .seconds(expireHours * 3600), retainLast: retainLast,
-                orphansOlderThan: .seconds(orphanHours * 3600), removeDuplicates: removeDuplicates,
+                orphansOlderThan: .seconds(orphanHours * 3600), removeDuplicates: removeDuplicates, compact: compact,
                 logger: options.logger(configuration))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

@@ -1,0 +1,55 @@
+import Foundation
+import Iceberg
+import FloeSupport
+
+extension FlushCoordinator {
+    /// Compacts the closed partitions of every existing table (``Compactor``); returns what it did per table.
+    ///
+    /// Runs beside the flush cycles, not between them: reading and rewriting files takes long, and the
+    /// `replace` commit rebases over the flushes' appends like any other commit. A table that fails is
+    /// logged and the others still run.
+    func compact(_ settings: MaintenanceSettings, nowMs: Int64 = WallClock.nowMillis()) async throws -> [Compactor.Result] {
+        let compactor = Compactor(tables: writer, maintenance: TableMaintenance(catalog: catalog, fileIO: fileIO, logger: logger),
+                                  fileIO: fileIO, settings: settings, options: self.settings.parquet, logger: logger)
+        var results: [Compactor.Result] = []
+        var firstError: (any Error)?
+        for definition in tables {
+            do {
+                guard try await writer.existingTable(definition) != nil else { continue }
+                // Fresh: the table writer's copy may be a few commits old.
+                let table = try await catalog.loadTable(writer.identifier(definition))
+                let result = try await compactor.run(definition, table: table, nowMs: nowMs)
+                if result.snapshotId != nil {
+                    let files = try await catalog.loadTable(writer.identifier(definition)).metadata.currentSnapshot?
+                        .summary["total-data-files"].flatMap { Int($0) }
+                    metrics.compacted(table: definition.name, removed: result.filesRemoved, dataFiles: files)
+                    if let files { commits[definition.name, default: TableFreshness(table: definition.name)].dataFiles = files }
+                }
+                results.append(result)
+            } catch {
+                logger.warning("compaction failed; will retry", metadata: ["floe.table": "\(definition.name)",
+                                                                          "error.message": "\(error)"])
+                firstError = firstError ?? error
+            }
+        }
+        if let firstError, results.isEmpty { throw firstError }
+        return results
+    }
+
+    /// Deletes the files under each existing table's location that no snapshot references and that are
+    /// older than `settings.orphanAgeMs` (left by a crash during a flush or a compaction); returns the
+    /// number deleted per table.
+    func removeOrphans(_ settings: MaintenanceSettings) async throws -> [String: Int] {
+        var maintenance = TableMaintenance(catalog: catalog, fileIO: fileIO, logger: logger)
+        maintenance.orphanSafetyMargin = .milliseconds(settings.orphanAgeMs)
+        var deleted: [String: Int] = [:]
+        for definition in tables {
+            guard try await writer.existingTable(definition) != nil else { continue }
+            let cutoff = Date().addingTimeInterval(-Double(settings.orphanAgeMs) / 1000)
+            let result = try await maintenance.deleteOrphanFiles(table: writer.identifier(definition), olderThan: cutoff)
+            deleted[definition.name] = result.deletedFiles.count
+            metrics.orphansDeleted(table: definition.name, count: result.deletedFiles.count)
+        }
+        return deleted
+    }
+}

@@ -1,0 +1,179 @@
+import Parquet
+
+/// Rows read back from data files for compaction, one growing column per table column, sorted by the
+/// table's time column when taken out.
+///
+/// Values are kept row-aligned (a null holds an empty string or zero beside a false validity) so that
+/// sorting is one permutation applied to every column; ``take()`` returns the dense columns the Parquet
+/// writer takes and leaves the buffer empty for the next row group.
+struct CompactedRows {
+    private enum Values {
+        case strings(ByteArrayBuffer)
+        case int64s([Int64])
+        case int32s([Int32])
+    }
+
+    private struct Column {
+        var values: Values
+        var validity: [Bool] = []
+    }
+
+    private let definition: TableDefinition
+    private var columns: [Column]
+    private(set) var rowCount = 0
+    /// Bytes of values held (strings by length, numbers by width).
+    private(set) var byteCount = 0
+
+    init(definition: TableDefinition) {
+        self.definition = definition
+        columns = definition.columns.map { Self.emptyColumn($0.kind) }
+    }
+
+    private static func emptyColumn(_ kind: TableDefinition.ColumnKind) -> Column {
+        switch kind {
+        case .timestamp: Column(values: .int64s([]))
+        case .int32: Column(values: .int32s([]))
+        // Map and list columns are not in Floe's tables today; the reader refuses them before this.
+        case .string, .stringMap, .stringList: Column(values: .strings(ByteArrayBuffer()))
+        }
+    }
+
+    /// Appends the rows of one file: `data[i]` holds column `i` of the definition (nil: the file lacks
+    /// that column, its rows are null there), every column `rows` long; rows in `deleted` are skipped.
+    ///
+    /// - Throws: `ParquetError` `.schemaMismatch` when a column's type does not fit the definition,
+    ///   `.invalidColumnData` when a column's length is not `rows`.
+    mutating func append(_ data: [ColumnData?], rows: Int, deleted: Set<Int64>) throws(ParquetError) {
+        let before = rowCount
+        for (index, column) in data.enumerated() {
+            try append(column, to: index, rows: rows, deleted: deleted)
+        }
+        rowCount = before + rows - deleted.lazy.filter { $0 >= 0 && $0 < Int64(rows) }.count
+        let numeric = columns.lazy.filter { if case .strings = $0.values { false } else { true } }.count
+        byteCount += (rowCount - before) * 8 * numeric
+    }
+
+    private mutating func append(_ data: ColumnData?, to index: Int, rows: Int, deleted: Set<Int64>) throws(ParquetError) {
+        let name = definition.columns[index].name
+        func mismatch() -> ParquetError {
+            ParquetError(.schemaMismatch, "column type differs from the table definition", context: ["column": name])
+        }
+        func validity(_ validity: [Bool]?, dense: Int) throws(ParquetError) -> [Bool]? {
+            guard let validity else {
+                guard dense == rows else { throw ParquetError(.invalidColumnData, "column length differs", context: ["column": name]) }
+                return nil
+            }
+            guard validity.count == rows, validity.lazy.filter({ $0 }).count == dense else {
+                throw ParquetError(.invalidColumnData, "column length differs", context: ["column": name])
+            }
+            return validity
+        }
+        var column = columns[index]
+        // Leaves the copy the only owner of its storage, so appending does not copy it.
+        columns[index].values = .int32s([])
+        columns[index].validity = []
+        defer { columns[index] = column }
+        switch (column.values, data) {
+        case (.strings(var buffer), .byteArray(let values, let valid)):
+            let valid = try validity(valid, dense: values.count)
+            var next = 0
+            for row in 0..<rows {
+                let present = valid?[row] ?? true
+                var start = 0, end = 0
+                if present {
+                    start = Int(values.offsets[next])
+                    end = Int(values.offsets[next + 1])
+                    next += 1
+                }
+                if deleted.contains(Int64(row)) { continue }
+                buffer.append(values.bytes[start..<end])
+                column.validity.append(present)
+                byteCount += end - start
+            }
+            column.values = .strings(buffer)
+        case (.strings(var buffer), nil):
+            let kept = rows - deleted.lazy.filter { $0 >= 0 && $0 < Int64(rows) }.count
+            for _ in 0..<kept { buffer.append(EmptyCollection<UInt8>()) }
+            column.validity.append(contentsOf: repeatElement(false, count: kept))
+            column.values = .strings(buffer)
+        case (.int64s(var numbers), _):
+            numbers = try Self.appendNumbers(numbers, data, rows: rows, deleted: deleted, validity: &column.validity,
+                                             column: name) { data throws(ParquetError) in
+                guard case .int64(let values, let valid) = data else { throw mismatch() }
+                return (values, try validity(valid, dense: values.count))
+            }
+            column.values = .int64s(numbers)
+        case (.int32s(var numbers), _):
+            numbers = try Self.appendNumbers(numbers, data, rows: rows, deleted: deleted, validity: &column.validity,
+                                             column: name) { data throws(ParquetError) in
+                guard case .int32(let values, let valid) = data else { throw mismatch() }
+                return (values, try validity(valid, dense: values.count))
+            }
+            column.values = .int32s(numbers)
+        default:
+            throw mismatch()
+        }
+    }
+
+    private static func appendNumbers<T: FixedWidthInteger>(
+        _ numbers: [T], _ data: ColumnData?, rows: Int, deleted: Set<Int64>, validity: inout [Bool], column: String,
+        unpack: (ColumnData) throws(ParquetError) -> ([T], [Bool]?)
+    ) throws(ParquetError) -> [T] {
+        var numbers = numbers
+        guard let data else {
+            let kept = rows - deleted.lazy.filter { $0 >= 0 && $0 < Int64(rows) }.count
+            numbers.append(contentsOf: repeatElement(0, count: kept))
+            validity.append(contentsOf: repeatElement(false, count: kept))
+            return numbers
+        }
+        let (values, valid) = try unpack(data)
+        var next = 0
+        for row in 0..<rows {
+            let present = valid?[row] ?? true
+            var value: T = 0
+            if present {
+                value = values[next]
+                next += 1
+            }
+            if deleted.contains(Int64(row)) { continue }
+            numbers.append(value)
+            validity.append(present)
+        }
+        return numbers
+    }
+
+    /// The rows held, sorted by the time column (nulls first, ties in arrival order), as dense columns in
+    /// definition order; the buffer is empty afterwards.
+    mutating func take() -> [ColumnData] {
+        let order = sortOrder()
+        let taken = columns.map { column -> ColumnData in
+            let validity: [Bool]? = column.validity.contains(false) ? order.map { column.validity[$0] } : nil
+            switch column.values {
+            case .strings(let buffer):
+                var sorted = ByteArrayBuffer()
+                sorted.reserveCapacity(values: buffer.count, bytes: buffer.bytes.count)
+                for row in order where column.validity[row] {
+                    sorted.append(buffer.bytes[Int(buffer.offsets[row])..<Int(buffer.offsets[row + 1])])
+                }
+                return .byteArray(sorted, validity: validity)
+            case .int64s(let numbers):
+                return .int64(order.compactMap { column.validity[$0] ? numbers[$0] : nil }, validity: validity)
+            case .int32s(let numbers):
+                return .int32(order.compactMap { column.validity[$0] ? numbers[$0] : nil }, validity: validity)
+            }
+        }
+        columns = definition.columns.map { Self.emptyColumn($0.kind) }
+        rowCount = 0
+        byteCount = 0
+        return taken
+    }
+
+    private func sortOrder() -> [Int] {
+        let time = columns[definition.timeColumn]
+        guard case .int64s(let micros) = time.values else { return Array(0..<rowCount) }
+        return (0..<rowCount).sorted { a, b in
+            let left = time.validity[a] ? micros[a] : Int64.min, right = time.validity[b] ? micros[b] : Int64.min
+            return left == right ? a < b : left < right
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Iceberg
+
+/// Decides what one compaction run rewrites: the small data files of closed partitions, packed into
+/// bins of about the target size, oldest partitions first, within the run's byte budget.
+///
+/// A partition is closed once its hour has ended and `graceMs` more have passed (late events still
+/// arrive until then). A file is small under three quarters of the target size; files at the target
+/// size are never rewritten, so a late event costs at most one target-sized rewrite. A partition is
+/// compacted when it has two small files or more, or one with position deletes to apply.
+struct CompactionPlanner {
+    var targetFileSizeBytes: Int64
+    var graceMs: Int64
+    var maxBytes: Int64
+
+    /// Small files of one partition to rewrite into files of about the target size.
+    struct Bin: Sendable {
+        var key: PartitionKey
+        /// Data files, oldest (lowest sequence number) first.
+        var inputs: [LiveFile]
+        /// The partition's position delete files (they may name rows of the inputs).
+        var deletes: [LiveFile]
+
+        var bytes: Int64 { inputs.reduce(0) { $0 + $1.fileSizeInBytes } }
+    }
+
+    /// What to rewrite now, and how many bins wait for a later run (over the byte budget).
+    struct Plan: Sendable {
+        var bins: [Bin] = []
+        var deferred = 0
+    }
+
+    var smallFileLimit: Int64 { targetFileSizeBytes / 4 * 3 }
+
+    func isClosed(_ key: PartitionKey, nowMs: Int64) -> Bool {
+        (Int64(key.hours) + 1) * 3_600_000 + graceMs <= nowMs
+    }
+
+    /// The plan for the live files of a table.
+    ///
+    /// - Throws: ``Iceberg/CatalogError`` `invalidMetadata` for a partition tuple that is not Floe's.
+    func plan(_ files: [LiveFile], nowMs: Int64) throws -> Plan {
+        var data: [PartitionKey: [LiveFile]] = [:]
+        var deletes: [PartitionKey: [LiveFile]] = [:]
+        for file in files {
+            guard let key = PartitionKey(partitionValues: file.partition) else {
+                throw CatalogError(.invalidMetadata, "unexpected partition tuple", context: ["location": file.location])
+            }
+            guard isClosed(key, nowMs: nowMs) else { continue }
+            if file.content == .data {
+                if file.fileSizeInBytes < smallFileLimit { data[key, default: []].append(file) }
+            } else {
+                deletes[key, default: []].append(file)
+            }
+        }
+        var plan = Plan()
+        var budget = maxBytes
+        for key in data.keys.sorted(by: { ($0.hours, $0.type) < ($1.hours, $1.type) }) {
+            let small = (data[key] ?? []).sorted { ($0.sequenceNumber, $0.location) < ($1.sequenceNumber, $1.location) }
+            let partitionDeletes = deletes[key] ?? []
+            guard small.count >= 2 || !partitionDeletes.isEmpty else { continue }
+            for inputs in pack(small) where inputs.count >= 2 || !partitionDeletes.isEmpty {
+                let bin = Bin(key: key, inputs: inputs, deletes: partitionDeletes)
+                // The first bin always runs, so a budget below one bin still makes progress.
+                if !plan.bins.isEmpty && bin.bytes > budget {
+                    plan.deferred += 1
+                    continue
+                }
+                budget -= bin.bytes
+                plan.bins.append(bin)
+            }
+        }
+        return plan
+    }
+
+    /// `files` in order, cut into runs of at most the target size (a run holds at least one file).
+    private func pack(_ files: [LiveFile]) -> [[LiveFile]] {
+        var bins: [[LiveFile]] = []
+        var current: [LiveFile] = []
+        var size: Int64 = 0
+        for file in files {
+            if !current.isEmpty, size + file.fileSizeInBytes > targetFileSizeBytes {
+                bins.append(current)
+                current = []
+                size = 0
+            }
+            current.append(file)
+            size += file.fileSizeInBytes
+        }
+        if !current.isEmpty { bins.append(current) }
+        return bins
+    }
+}

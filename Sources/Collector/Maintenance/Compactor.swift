@@ -1,0 +1,239 @@
+import Foundation
+import Iceberg
+import Logging
+import Parquet
+
+/// Rewrites the small data files of a table's closed partitions into files of about the target size,
+/// sorted by event time, and commits them as one `replace` snapshot per run (docs/design.md §6).
+///
+/// Rows are read back from the data files themselves (the buffer has purged them long ago), one file
+/// at a time, with the partition's position deletes applied; they are encoded a row group at a time
+/// (at most ``rowGroupBytes`` of values, sorted by event time) into an output file that is uploaded
+/// once it reaches the target size. Memory holds one input file, one row group of values and one
+/// output file, whatever the partition's size. Decoding and encoding run on the lowest-priority
+/// ``EncodingPool/maintenance`` thread.
+///
+/// Exactly once across crashes without any state of its own: the commit removes the inputs only if
+/// they are all still live and nothing but appends came after the listing (a flush's appends rebase;
+/// another rewrite or a delete makes the run give up). A run that dies or gives up before its commit
+/// leaves only its uploaded outputs, which no snapshot references: orphan-file removal deletes them.
+public struct Compactor {
+    let tables: TableWriter
+    let maintenance: TableMaintenance
+    let fileIO: any FileIO
+    let planner: CompactionPlanner
+    /// How outputs are encoded (codec and level of the configuration).
+    let options: WriterOptions
+    let logger: Logger
+
+    /// Values per row group of a compacted file (about 64 MiB decoded).
+    static let rowGroupBytes = 64 * 1024 * 1024
+
+    init(tables: TableWriter, maintenance: TableMaintenance, fileIO: any FileIO, settings: MaintenanceSettings,
+         options: WriterOptions, logger: Logger) {
+        self.tables = tables
+        self.maintenance = maintenance
+        self.fileIO = fileIO
+        planner = CompactionPlanner(targetFileSizeBytes: Int64(settings.targetFileSizeBytes),
+                                    graceMs: Int64(settings.partitionGraceMs), maxBytes: Int64(settings.compactionMaxBytes))
+        var options = options
+        options.rowGroupSize = Int.max
+        self.options = options
+        self.logger = logger
+    }
+
+    /// What one run did to one table.
+    public struct Result: Sendable, Codable {
+        public var table: String
+        public var partitions = 0
+        public var filesRemoved = 0
+        public var deleteFilesRemoved = 0
+        public var filesAdded = 0
+        public var rows = 0
+        public var bytesRead: Int64 = 0
+        public var bytesWritten: Int64 = 0
+        /// Bins over the run's byte budget, left for the next run.
+        public var deferred = 0
+        public var snapshotId: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case table, partitions, filesRemoved = "files_removed", deleteFilesRemoved = "delete_files_removed"
+            case filesAdded = "files_added", rows, bytesRead = "bytes_read", bytesWritten = "bytes_written"
+            case deferred, snapshotId = "snapshot_id"
+        }
+    }
+
+    /// Compacts `table` (loaded by the caller, its storage credentials applied).
+    func run(_ definition: TableDefinition, table: Table, nowMs: Int64) async throws -> Result {
+        var result = Result(table: definition.name)
+        guard let listed = table.metadata.currentSnapshot?.snapshotId else { return result }
+        let files = try await maintenance.liveFiles(of: table, id: tables.identifier(definition))
+        let plan = try planner.plan(files, nowMs: nowMs)
+        result.deferred = plan.deferred
+        guard !plan.bins.isEmpty else { return result }
+        let liveData = Dictionary(files.lazy.filter { $0.content == .data }.map { ($0.location, $0.sequenceNumber) },
+                                  uniquingKeysWith: { a, _ in a })
+        let commitId = UUID().uuidString.lowercased()
+        var added: [DataFile] = []
+        var removing = Set<String>()
+        var partitions = Set<PartitionKey>()
+        var deletesRead: [PartitionKey: PositionDeletes] = [:]
+        for bin in plan.bins {
+            if deletesRead[bin.key] == nil { deletesRead[bin.key] = try await readDeletes(bin.deletes, live: liveData) }
+            let deletes = deletesRead[bin.key] ?? PositionDeletes()
+            let outputs = try await rewrite(bin, definition: definition, table: table, deletes: deletes,
+                                            commitId: commitId, firstIndex: added.count)
+            added += outputs.files
+            result.rows += outputs.rows
+            result.bytesRead += bin.bytes
+            result.bytesWritten += outputs.files.reduce(0) { $0 + $1.fileSizeInBytes }
+            removing.formUnion(bin.inputs.map(\.location))
+            partitions.insert(bin.key)
+        }
+        // A delete file goes with the inputs once every live data file it names is rewritten (its rows are
+        // gone from the outputs); one that still names other files stays.
+        for deletes in deletesRead.values {
+            for (location, named) in deletes.namedFiles where named.isSubset(of: removing) {
+                removing.insert(location)
+                result.deleteFilesRemoved += 1
+            }
+        }
+        let committed = try await tables.replace(definition, removing: removing, adding: added, commitId: commitId,
+                                                 decidedFrom: listed)
+        result.partitions = partitions.count
+        result.filesRemoved = removing.count - result.deleteFilesRemoved
+        result.filesAdded = added.count
+        result.snapshotId = committed.snapshotId
+        logger.info("compacted", metadata: [
+            "floe.table": "\(definition.name)", "floe.partitions": "\(result.partitions)",
+            "floe.files_removed": "\(result.filesRemoved)", "floe.files_added": "\(result.filesAdded)",
+            "floe.rows": "\(result.rows)", "floe.snapshot_id": "\(committed.snapshotId)",
+        ])
+        return result
+    }
+
+    /// The position deletes of a partition: deleted positions by data file, and the live data files each
+    /// delete file names.
+    struct PositionDeletes: Sendable {
+        var positions: [String: Set<Int64>] = [:]
+        var namedFiles: [String: Set<String>] = [:]
+    }
+
+    /// `live`: the sequence number of each live data file (a delete applies to files of a sequence number up to its own).
+    private func readDeletes(_ files: [LiveFile], live: [String: Int64]) async throws -> PositionDeletes {
+        var deletes = PositionDeletes()
+        for file in files {
+            let bytes = try await fileIO.read(file.location)
+            let rows = try await EncodingPool.maintenance.run { () throws -> [(String, Int64)] in
+                let reader = try ParquetFileReader(bytes: bytes)
+                let paths = try reader.byteArrays("file_path"), positions = try reader.int64s("pos")
+                return zip(paths, positions).compactMap { path, position in
+                    guard let path, let position else { return nil }
+                    return (String(decoding: path, as: UTF8.self), position)
+                }
+            }
+            var named = Set<String>()
+            for (path, position) in rows {
+                guard let sequence = live[path], sequence <= file.sequenceNumber else { continue }
+                named.insert(path)
+                deletes.positions[path, default: []].insert(position)
+            }
+            deletes.namedFiles[file.location] = named
+        }
+        return deletes
+    }
+
+    /// Reads the inputs of `bin` one by one and writes their rows (deletes applied) into new files.
+    private func rewrite(_ bin: CompactionPlanner.Bin, definition: TableDefinition, table: Table,
+                         deletes: PositionDeletes, commitId: String,
+                         firstIndex: Int) async throws -> (files: [DataFile], rows: Int) {
+        let output = OutputFiles(definition: definition, options: options,
+                                 targetBytes: Int(planner.targetFileSizeBytes))
+        var files: [DataFile] = []
+        var rows = 0
+        func upload(_ file: ParquetFile) async throws {
+            let location = tables.dataFileLocation(in: table, definition: definition, key: bin.key, commitId: commitId,
+                                                   index: firstIndex + files.count)
+            try await fileIO.write(file.bytes, to: location)
+            files.append(definition.dataFile(path: location, key: bin.key, file: file))
+            rows += Int(file.rowCount)
+        }
+        for input in bin.inputs {
+            let bytes = try await fileIO.read(input.location)
+            let deleted = deletes.positions[input.location] ?? []
+            let recordCount = input.recordCount
+            let finished = try await EncodingPool.maintenance.run {
+                try output.add(fileBytes: bytes, expectedRows: recordCount, deleted: deleted)
+            }
+            if let finished { try await upload(finished) }
+        }
+        if let last = try await EncodingPool.maintenance.run({ try output.finish() }) { try await upload(last) }
+        return (files, rows)
+    }
+}
+
+/// The files one bin is written into: rows gather in ``CompactedRows`` until a row group's worth, row
+/// groups go into the current file until it reaches the target size.
+///
+/// Used by one task at a time (each step a job on ``EncodingPool/maintenance``, awaited before the next).
+final class OutputFiles: @unchecked Sendable {
+    private let definition: TableDefinition
+    private let options: WriterOptions
+    private let targetBytes: Int
+    private var rows: CompactedRows
+    private var writer: ParquetStreamWriter?
+
+    init(definition: TableDefinition, options: WriterOptions, targetBytes: Int) {
+        self.definition = definition
+        self.options = options
+        self.targetBytes = targetBytes
+        rows = CompactedRows(definition: definition)
+    }
+
+    /// Adds the rows of one data file; returns a finished file when the current one reached the target size.
+    ///
+    /// - Throws: `ParquetError` when the file cannot be read or its row count is not `expectedRows`.
+    func add(fileBytes: [UInt8], expectedRows: Int64, deleted: Set<Int64>) throws -> ParquetFile? {
+        let reader = try ParquetFileReader(bytes: fileBytes)
+        guard Int64(reader.rowCount) == expectedRows else {
+            throw ParquetError(.invalidColumnData, "a data file's row count differs from its manifest entry",
+                               context: ["rows": String(reader.rowCount), "manifest_rows": String(expectedRows)])
+        }
+        let present = Set(reader.columnNames)
+        let columns = try definition.columns.map { column throws(ParquetError) -> ColumnData? in
+            // A column added to the table after the file was written reads as null.
+            guard present.contains(column.name) else {
+                guard !column.required else {
+                    throw ParquetError(.schemaMismatch, "a required column is missing", context: ["column": column.name])
+                }
+                return nil
+            }
+            return try reader.columnData(column.name)
+        }
+        try rows.append(columns, rows: reader.rowCount, deleted: deleted)
+        guard rows.byteCount >= Compactor.rowGroupBytes else { return nil }
+        try writeRowGroup()
+        return try takeFileIfFull()
+    }
+
+    /// The last file of the bin (nil when no rows are left).
+    func finish() throws -> ParquetFile? {
+        if rows.rowCount > 0 { try writeRowGroup() }
+        defer { writer = nil }
+        guard let writer, writer.rowCount > 0 else { return nil }
+        return writer.finish()
+    }
+
+    private func writeRowGroup() throws {
+        let count = rows.rowCount
+        guard count > 0 else { return }
+        if writer == nil { writer = try ParquetStreamWriter(schema: definition.parquetSchema, options: options) }
+        try writer?.append(columns: rows.take(), rowCount: count)
+    }
+
+    private func takeFileIfFull() throws -> ParquetFile? {
+        guard let writer, writer.byteCount >= targetBytes else { return nil }
+        self.writer = nil
+        return writer.finish()
+    }
+}
