@@ -11,6 +11,17 @@ struct CompactedRows {
         case strings(ByteArrayBuffer)
         case int64s([Int64])
         case int32s([Int32])
+        /// A map's keys or a list's elements, row `r` holding entries `offsets[r]..<offsets[r + 1]`; a map's
+        /// values beside its keys (a null value empty, with a false `valueValidity`).
+        case nested(Nested)
+    }
+
+    private struct Nested {
+        var isMap: Bool
+        var offsets: [Int32] = [0]
+        var keys = ByteArrayBuffer()
+        var values = ByteArrayBuffer()
+        var valueValidity: [Bool] = []
     }
 
     private struct Column {
@@ -33,8 +44,9 @@ struct CompactedRows {
         switch kind {
         case .timestamp: Column(values: .int64s([]))
         case .int32: Column(values: .int32s([]))
-        // Map and list columns are not in Floe's tables today; the reader refuses them before this.
-        case .string, .stringMap, .stringList: Column(values: .strings(ByteArrayBuffer()))
+        case .string: Column(values: .strings(ByteArrayBuffer()))
+        case .stringMap: Column(values: .nested(Nested(isMap: true)))
+        case .stringList: Column(values: .nested(Nested(isMap: false)))
         }
     }
 
@@ -49,7 +61,12 @@ struct CompactedRows {
             try append(column, to: index, rows: rows, deleted: deleted)
         }
         rowCount = before + rows - deleted.lazy.filter { $0 >= 0 && $0 < Int64(rows) }.count
-        let numeric = columns.lazy.filter { if case .strings = $0.values { false } else { true } }.count
+        let numeric = columns.lazy.filter {
+            switch $0.values {
+            case .int64s, .int32s: true
+            case .strings, .nested: false
+            }
+        }.count
         byteCount += (rowCount - before) * 8 * numeric
     }
 
@@ -110,8 +127,65 @@ struct CompactedRows {
                 return (values, try validity(valid, dense: values.count))
             }
             column.values = .int32s(numbers)
+        case (.nested(var nested), _):
+            let before = nested.keys.bytes.count + nested.values.bytes.count + 4 * nested.offsets.count
+            try Self.appendNested(&nested, data, rows: rows, deleted: deleted, validity: &column.validity, column: name)
+            byteCount += nested.keys.bytes.count + nested.values.bytes.count + 4 * nested.offsets.count - before
+            column.values = .nested(nested)
         default:
             throw mismatch()
+        }
+    }
+
+    private static func appendNested(_ nested: inout Nested, _ data: ColumnData?, rows: Int, deleted: Set<Int64>,
+                                     validity: inout [Bool], column: String) throws(ParquetError) {
+        func mismatch() -> ParquetError {
+            ParquetError(.schemaMismatch, "column type differs from the table definition", context: ["column": column])
+        }
+        let offsets: [Int32], rowValidity: [Bool]?, keys: ByteArrayBuffer
+        var values: ByteArrayBuffer?, valueValidity: [Bool]?
+        switch data {
+        case nil:
+            let kept = rows - deleted.lazy.filter { $0 >= 0 && $0 < Int64(rows) }.count
+            nested.offsets.append(contentsOf: repeatElement(nested.offsets[nested.offsets.count - 1], count: kept))
+            validity.append(contentsOf: repeatElement(false, count: kept))
+            return
+        case .map(let o, let v, .byteArray(let k, nil), .byteArray(let vals, let valid)) where nested.isMap:
+            (offsets, rowValidity, keys, values, valueValidity) = (o, v, k, vals, valid)
+        case .list(let o, let v, .byteArray(let k, nil)) where !nested.isMap:
+            (offsets, rowValidity, keys) = (o, v, k)
+        default:
+            throw mismatch()
+        }
+        guard offsets.count == rows + 1, rowValidity.map({ $0.count == rows }) ?? true,
+              Int(offsets[rows]) == keys.count, valueValidity.map({ $0.count == keys.count }) ?? true else {
+            throw ParquetError(.invalidColumnData, "column length differs", context: ["column": column])
+        }
+        var nextValue = 0
+        for row in 0..<rows {
+            let entries = Int(offsets[row])..<Int(offsets[row + 1])
+            let keep = !deleted.contains(Int64(row))
+            for entry in entries {
+                if keep { nested.keys.append(keys.bytes[Int(keys.offsets[entry])..<Int(keys.offsets[entry + 1])]) }
+                guard let values else { continue }
+                let present = valueValidity?[entry] ?? true
+                var range = 0..<0
+                if present {
+                    guard nextValue < values.count else {
+                        throw ParquetError(.invalidColumnData, "fewer map values than keys", context: ["column": column])
+                    }
+                    range = Int(values.offsets[nextValue])..<Int(values.offsets[nextValue + 1])
+                    nextValue += 1
+                }
+                if keep {
+                    nested.values.append(values.bytes[range])
+                    nested.valueValidity.append(present)
+                }
+            }
+            if keep {
+                nested.offsets.append(Int32(nested.keys.count))
+                validity.append(rowValidity?[row] ?? true)
+            }
         }
     }
 
@@ -160,6 +234,27 @@ struct CompactedRows {
                 return .int64(order.compactMap { column.validity[$0] ? numbers[$0] : nil }, validity: validity)
             case .int32s(let numbers):
                 return .int32(order.compactMap { column.validity[$0] ? numbers[$0] : nil }, validity: validity)
+            case .nested(let nested):
+                var sorted = Nested(isMap: nested.isMap)
+                for row in order {
+                    for entry in Int(nested.offsets[row])..<Int(nested.offsets[row + 1]) {
+                        sorted.keys.append(nested.keys.bytes[Int(nested.keys.offsets[entry])..<Int(nested.keys.offsets[entry + 1])])
+                        guard nested.isMap else { continue }
+                        sorted.values.append(nested.values.bytes[Int(nested.values.offsets[entry])..<Int(nested.values.offsets[entry + 1])])
+                        sorted.valueValidity.append(nested.valueValidity[entry])
+                    }
+                    sorted.offsets.append(Int32(sorted.keys.count))
+                }
+                guard sorted.isMap else {
+                    return .list(offsets: sorted.offsets, validity: validity, elements: .byteArray(sorted.keys, validity: nil))
+                }
+                // The writer takes a map's values dense, nulls left out.
+                var dense = ByteArrayBuffer()
+                for (entry, present) in sorted.valueValidity.enumerated() where present {
+                    dense.append(sorted.values.bytes[Int(sorted.values.offsets[entry])..<Int(sorted.values.offsets[entry + 1])])
+                }
+                return .map(offsets: sorted.offsets, validity: validity, keys: .byteArray(sorted.keys, validity: nil),
+                            values: .byteArray(dense, validity: sorted.valueValidity.contains(false) ? sorted.valueValidity : nil))
             }
         }
         columns = definition.columns.map { Self.emptyColumn($0.kind) }

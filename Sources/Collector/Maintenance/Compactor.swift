@@ -199,7 +199,7 @@ final class OutputFiles: @unchecked Sendable {
             throw ParquetError(.invalidColumnData, "a data file's row count differs from its manifest entry",
                                context: ["rows": String(reader.rowCount), "manifest_rows": String(expectedRows)])
         }
-        let present = Set(reader.columnNames)
+        let present = Set(reader.fieldNames)
         let columns = try definition.columns.map { column throws(ParquetError) -> ColumnData? in
             // A column added to the table after the file was written reads as null.
             guard present.contains(column.name) else {

@@ -36,7 +36,7 @@ extension TableMaintenance {
         for orphan in result.orphans {
             if await delete(orphan, table: id) { result.deletedFiles.append(orphan) } else { result.failedDeletes.append(orphan) }
         }
-        logger.info("deleted orphan files", metadata: [
+        logger.log(level: result.orphans.isEmpty ? .debug : .info, "deleted orphan files", metadata: [
             "floe.table": "\(id)", "iceberg.files_deleted": "\(result.deletedFiles.count)",
             "iceberg.files_failed": "\(result.failedDeletes.count)",
         ])

@@ -17,6 +17,8 @@ public struct ParquetFileReader: Sendable {
     struct TopLevelField: Sendable {
         var element: FooterSchemaElement
         var isGroup: Bool
+        /// Position of the element in the flattened schema (its children follow it).
+        var index: Int
     }
 
     let bytes: [UInt8]
@@ -67,6 +69,9 @@ public struct ParquetFileReader: Sendable {
     /// Number of rows in the file (sum over row groups).
     public var rowCount: Int { Int(metadata.numRows) }
 
+    /// Names of every direct child of the schema root (flat columns, lists and maps), in schema order.
+    public var fieldNames: [String] { fields.map(\.element.name) }
+
     /// Names of the top-level leaf columns (path of length 1), in schema order; groups are left out.
     public var columnNames: [String] {
         fields.filter { !$0.isGroup }.map(\.element.name)
@@ -91,9 +96,10 @@ public struct ParquetFileReader: Sendable {
     /// Every value of a top-level BYTE_ARRAY, INT64 or INT32 column in the form ``ParquetFileWriter`` takes,
     /// so that rows can be written again (validity nil when the column has no nulls).
     public func columnData(_ column: String) throws(ParquetError) -> ColumnData {
-        guard let field = fields.first(where: { $0.element.name == column }), !field.isGroup else {
-            throw ParquetError(.schemaMismatch, "no flat top-level column of that name", context: ["column": column])
+        guard let field = fields.first(where: { $0.element.name == column }) else {
+            throw ParquetError(.schemaMismatch, "no top-level column of that name", context: ["column": column])
         }
+        if field.isGroup { return try nestedColumnData(field) }
         func validity<T>(_ values: [T?]) -> [Bool]? {
             values.contains { $0 == nil } ? values.map { $0 != nil } : nil
         }
@@ -114,6 +120,96 @@ public struct ParquetFileReader: Sendable {
             throw ParquetError(.schemaMismatch, "column is not BYTE_ARRAY, INT64 or INT32 (physical type \(field.element.type ?? -1))",
                                context: ["column": column])
         }
+    }
+
+    /// A top-level list of BYTE_ARRAY elements or map of BYTE_ARRAY keys and values, in the standard
+    /// three-level layout (`<list> { repeated group { element } }`, `<map> { repeated group { key; value } }`).
+    private func nestedColumnData(_ field: TopLevelField) throws(ParquetError) -> ColumnData {
+        let name = field.element.name
+        let schema = metadata.schema
+        let required = FieldRepetitionType.required.rawValue, optional = FieldRepetitionType.optional.rawValue
+        let repeated = FieldRepetitionType.repeated.rawValue
+        guard field.element.numChildren == 1, field.index + 2 < schema.count,
+              schema[field.index + 1].repetitionType == repeated, schema[field.index + 1].type == nil else {
+            throw ParquetError(.schemaMismatch, "only lists and maps of one repeated group are supported", context: ["column": name])
+        }
+        let entry = schema[field.index + 1]
+        let leafCount = Int(entry.numChildren ?? 0)
+        guard leafCount == 1 || leafCount == 2, field.index + 1 + leafCount < schema.count else {
+            throw ParquetError(.schemaMismatch, "a list needs one element, a map a key and a value", context: ["column": name])
+        }
+        let leaves = schema[(field.index + 2)...(field.index + 1 + leafCount)]
+        guard leaves.allSatisfy({ $0.type == PhysicalType.byteArray.rawValue && ($0.numChildren ?? 0) == 0 }) else {
+            throw ParquetError(.schemaMismatch, "only byte-array elements, keys and values are supported", context: ["column": name])
+        }
+        guard (leaves.first?.repetitionType ?? required) == required else {
+            throw ParquetError(.schemaMismatch, "list elements and map keys must be required", context: ["column": name])
+        }
+        let isOptional = (field.element.repetitionType ?? required) == optional
+        let entryLevel = (isOptional ? 1 : 0) + 1
+        var chunks: [ColumnChunkReader.Levels<[UInt8]>] = []
+        for leaf in leaves {
+            let leafOptional = (leaf.repetitionType ?? required) == optional
+            var reader = ColumnChunkReader(bytes: bytes, dataArea: dataArea, column: name,
+                                           maxDefinitionLevel: entryLevel + (leafOptional ? 1 : 0),
+                                           physicalType: PhysicalType.byteArray.rawValue)
+            reader.maxRepetitionLevel = 1
+            var levels = ColumnChunkReader.Levels<[UInt8]>()
+            let path = [name, entry.name, leaf.name]
+            for group in metadata.rowGroups {
+                guard let meta = group.columns.first(where: { $0.metaData?.pathInSchema == path })?.metaData else {
+                    throw Self.malformed("a row group has no column chunk for the column", context: ["column": path.joined(separator: ".")])
+                }
+                try reader.readLevels(meta, into: &levels, plain: PlainDecoder.byteArrays)
+            }
+            chunks.append(levels)
+        }
+        let keys = chunks[0]
+        guard keys.repetition.count == keys.definition.count,
+              chunks.allSatisfy({ $0.repetition == keys.repetition && $0.definition.count == keys.definition.count }) else {
+            throw Self.malformed("the leaves of a list or map disagree on their levels", context: ["column": name])
+        }
+        var offsets: [Int32] = [0]
+        var validity: [Bool] = []
+        var keyBuffer = ByteArrayBuffer(), valueBuffer = ByteArrayBuffer()
+        var valueValidity: [Bool] = []
+        var nextKey = 0, nextValue = 0
+        let valueMax = UInt32(entryLevel + 1)
+        for (position, level) in keys.definition.enumerated() {
+            if keys.repetition[position] == 0 {
+                if position > 0 { offsets.append(Int32(keyBuffer.count)) }
+                validity.append(!(isOptional && level == 0))
+            } else if position == 0 {
+                throw Self.malformed("the first level of a column starts no row", context: ["column": name])
+            }
+            guard level >= UInt32(entryLevel) else { continue }
+            guard nextKey < keys.values.count else { throw Self.malformed("fewer values than levels", context: ["column": name]) }
+            keyBuffer.append(keys.values[nextKey][...])
+            nextKey += 1
+            if chunks.count == 2 {
+                let values = chunks[1]
+                if values.definition[position] == valueMax {
+                    guard nextValue < values.values.count else {
+                        throw Self.malformed("fewer values than levels", context: ["column": name])
+                    }
+                    valueBuffer.append(values.values[nextValue][...])
+                    nextValue += 1
+                    valueValidity.append(true)
+                } else {
+                    valueValidity.append(false)
+                }
+            }
+        }
+        if !keys.definition.isEmpty { offsets.append(Int32(keyBuffer.count)) }
+        guard validity.count == rowCount else {
+            throw Self.malformed("\(validity.count) rows in a column of a file of \(rowCount)", context: ["column": name])
+        }
+        let rowValidity: [Bool]? = validity.contains(false) ? validity : nil
+        guard chunks.count == 2 else {
+            return .list(offsets: offsets, validity: rowValidity, elements: .byteArray(keyBuffer, validity: nil))
+        }
+        return .map(offsets: offsets, validity: rowValidity, keys: .byteArray(keyBuffer, validity: nil),
+                    values: .byteArray(valueBuffer, validity: valueValidity.contains(false) ? valueValidity : nil))
     }
 
     private func read<T>(_ column: String, physicalType: Int32, typeName: String,
@@ -167,7 +263,7 @@ public struct ParquetFileReader: Sendable {
             index += 1
             let children = Int(element.numChildren ?? 0)
             guard children >= 0 else { throw malformed("negative num_children") }
-            fields.append(TopLevelField(element: element, isGroup: element.type == nil || children > 0))
+            fields.append(TopLevelField(element: element, isGroup: element.type == nil || children > 0, index: index - 1))
             // Skip the subtree: each step consumes one element, so this ends with the schema.
             var pending = children
             while pending > 0 {
