@@ -4,7 +4,7 @@ import Logging
 import Parquet
 
 /// Rewrites the small data files of a table's closed partitions into files of about the target size,
-/// sorted by event time, and commits them as one `replace` snapshot per run (docs/design.md §6).
+/// sorted by event time, and commits them as one `replace` snapshot per run (docs/design.md §7, Compaction).
 ///
 /// Rows are read back from the data files themselves (the buffer has purged them long ago), one file
 /// at a time, with the partition's position deletes applied; they are encoded a row group at a time
