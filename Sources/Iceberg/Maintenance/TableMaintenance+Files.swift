@@ -44,8 +44,8 @@ extension TableMaintenance {
     }
 
     /// Deletes the manifest lists and manifests of `expired` snapshots that no kept snapshot references, and the
-    /// data files that an expired snapshot removed from the table (entries `DELETED` in its manifests), unless a
-    /// kept snapshot still reaches them.
+    /// data files that an expired snapshot removed from the table (entries `DELETED` in its manifests) or that a
+    /// kept snapshot removed whose parent expired (a compaction's inputs), unless a kept snapshot still reaches them.
     ///
     /// Only removed files are candidates, so expiring an append-only history (Floe's tables, manifests merged or
     /// not) never reads the kept manifests' entries: its cost follows what expired, not the table's size. A file
@@ -71,6 +71,19 @@ extension TableMaintenance {
         var dataCandidates: [String: String] = [:]
         for manifest in droppedManifests.values where manifest.deletedFilesCount != 0 {
             for file in (try? await fileReferences(manifest, table: id)) ?? [] where !file.isLive {
+                dataCandidates[Self.normalized(file.location)] = file.location
+            }
+        }
+        // A file a kept snapshot removed (a rewrite's DELETED entry) was needed only by the snapshots before it:
+        // once the remover's parent (or the remover itself) expired, it is a candidate too.
+        let expiredIds = Set(expired.map(\.snapshotId))
+        let parents = Dictionary(table.metadata.snapshots.map { ($0.snapshotId, $0.parentSnapshotId) },
+                                 uniquingKeysWith: { a, _ in a })
+        for manifest in retainedManifests.values where manifest.deletedFilesCount != 0 {
+            let remover = manifest.addedSnapshotId
+            let parentExpired = parents[remover].flatMap { $0 }.map { expiredIds.contains($0) } ?? false
+            guard expiredIds.contains(remover) || parentExpired else { continue }
+            for file in try await fileReferences(manifest, table: id) where !file.isLive {
                 dataCandidates[Self.normalized(file.location)] = file.location
             }
         }

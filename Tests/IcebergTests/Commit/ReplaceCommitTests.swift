@@ -81,6 +81,26 @@ struct ReplaceCommitTests {
         #expect(current.metadata.currentSnapshot?.snapshotId == first.snapshotId)
     }
 
+    @Test("expiring the snapshot before a replace deletes the files it replaced, and only those")
+    func expiryDeletesReplacedFiles() async throws {
+        _ = try await catalog.loadOrCreateTable(table, schema: EventsTable.schema, partitionSpec: EventsTable.spec)
+        let appender = TableAppender(catalog: catalog, fileIO: fileIO, logger: Self.logger)
+        for tag in ["a", "b", "keep"] {
+            try await fileIO.write([1, 2, 3], to: data(tag).filePath)
+            _ = try await appender.append(to: table, files: [data(tag)], commitId: tag)
+        }
+        let base = try await catalog.loadTable(table).metadata.currentSnapshot?.snapshotId ?? 0
+        try await fileIO.write([1, 2, 3], to: data("ab").filePath)
+        _ = try await appender.replace(in: table, removing: [data("a").filePath, data("b").filePath],
+                                       adding: [data("ab", rows: 8)], commitId: "r", decidedFrom: base)
+        let maintenance = TableMaintenance(catalog: catalog, fileIO: fileIO, logger: Self.logger)
+        let result = try await maintenance.expireSnapshots(table: table, olderThan: Date().addingTimeInterval(60), retainLast: 1)
+        #expect(result.expiredSnapshotIds.count == 3)
+        #expect(Set(result.deletedFiles).isSuperset(of: [data("a").filePath, data("b").filePath]))
+        #expect(!result.deletedFiles.contains(data("keep").filePath) && !result.deletedFiles.contains(data("ab").filePath))
+        #expect(try await fileIO.read(data("keep").filePath) == [1, 2, 3])
+    }
+
     func deleteFile(_ tag: String, rows: Int64) -> DataFile {
         DataFile(filePath: "file:///w/analytics/events/data/\(tag)-deletes.parquet", partition: [.string("track"), .int(473352)],
                  recordCount: rows, fileSizeInBytes: 300, content: .positionDeletes)
