@@ -230,3 +230,46 @@ def _quietly(call) -> None:
         call()
     except Exception:  # the server is killed under the request: its answer is lost, nothing else
         pass
+
+
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory):
+    from s3_support import start_moto
+    server = start_moto(tmp_path_factory.mktemp("moto"))
+    yield server
+    server.stop()
+
+
+def test_two_instances_compact_through_a_rest_catalog_on_s3(floe, moto, tmp_path):
+    """Two instances on one REST catalog and S3 bucket flush and compact the same tables at the same time:
+    their appends rebase over each other's replace commits, a compaction that lost the race is refused, and
+    every event is read once from tables with one file per partition."""
+    from scale_out_support import catalog_on_s3
+    rest, env = catalog_on_s3(moto, tmp_path / "rest")
+    try:
+        compacting = {**env, "FLOE_MAINTENANCE_INTERVAL_MS": "200", "FLOE_PARTITION_GRACE_MS": "0"}
+        servers = [floe(env={**compacting, "FLOE_INSTANCE_ID": name}) for name in ("one", "two")]
+        events = _past(generate(3000, seed=37, hours=2))
+        for round_ in range(10):
+            for index, server in enumerate(servers):
+                start = (2 * round_ + index) * 150
+                assert server.post("/v1/batch", dumps({"batch": events[start:start + 150]})).status_code == 200
+                server.flush()
+            time.sleep(0.2)
+        deadline = time.monotonic() + 120
+        while True:
+            table = rest.catalog.load_table("analytics.events")
+            files = Counter(str(sorted(f["partition"].items())) for f in table.inspect.files().to_pylist())
+            if files and max(files.values()) == 1:
+                break
+            assert time.monotonic() < deadline, f"partitions still hold several files: {files}"
+            time.sleep(0.5)
+        assert any(s.summary.operation.value == "replace" for s in table.snapshots())
+        assert all(f["file_path"].startswith("s3://") for f in table.inspect.files().to_pylist())
+        counts = Counter(row["message_id"] for row in pyiceberg_rows(table))
+        assert set(counts) == {m["messageId"] for m in events} and max(counts.values()) == 1
+        instances = {s.summary.additional_properties.get("floe.instance-id") for s in table.snapshots()
+                     if s.summary.operation.value == "replace"}
+        assert instances <= {"one", "two"}, instances
+    finally:
+        rest.stop()

@@ -9,6 +9,7 @@ and id) again.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 import uuid
@@ -18,9 +19,9 @@ from api import segment_message
 from lake import duckdb_rows, load_table, pyiceberg_rows
 
 
-def maintain(floe_bin, data_dir, *extra) -> dict:
+def maintain(floe_bin, data_dir, *extra, env: dict[str, str] | None = None) -> dict:
     result = subprocess.run([str(floe_bin), "maintain", "--data-dir", str(data_dir), *extra],
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})})
     assert result.returncode == 0, result.stderr[-3000:]
     return {entry["table"]: entry for entry in json.loads(result.stdout.strip().splitlines()[-1])}
 
@@ -94,3 +95,18 @@ def test_duplicates_are_deleted_once_and_readers_agree(floe, floe_bin, duck):
     for rows in (pyiceberg_rows(table), duckdb_rows(duck, table)):
         found = counts(rows, "message_id")
         assert len(found) == 160 + 25 and max(found.values()) == 1
+
+    # Compaction applies the deletes: the rewritten files hold each event once, and the delete files go with them.
+    summary = maintain(floe_bin, server.data_dir, "--compact", env={"FLOE_PARTITION_GRACE_MS": "0"})
+    compaction = summary["events"]["compaction"]
+    assert compaction["rows"] == 160 + 25 and compaction["delete_files_removed"] >= 1, summary
+    assert summary["cloudevents"]["compaction"]["rows"] == 30, summary
+    for name, key, expected in (("events", ("message_id",), 160 + 25), ("cloudevents", ("source", "id"), 30)):
+        table = load_table(server.data_dir, name)
+        assert table.current_snapshot().summary.operation.value == "replace"
+        assert table.current_snapshot().summary["total-position-deletes"] == "0"
+        assert table.current_snapshot().summary["total-delete-files"] == "0"
+        assert not [f for f in table.inspect.files().to_pylist() if f["content"] != 0]
+        for rows in (pyiceberg_rows(table), duckdb_rows(duck, table)):
+            found = counts(rows, *key)
+            assert len(found) == expected and max(found.values()) == 1, f"{name}: {found.most_common(3)}"
