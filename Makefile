@@ -91,3 +91,10 @@ SOAK_MINUTES ?= 30
 .PHONY: soak
 soak: deps venv build
 	FLOE_BIN=$(FLOE_DEBUG) $(VENV)/bin/python Tests/Interop/soak.py --minutes $(SOAK_MINUTES)
+
+## lake-soak: the table after LAKE_SNAPSHOTS (default 3000) commits with maintenance inside floe serve
+## (Benchmarks/lake_soak.py, release binary); fails on loss, duplication, or flush time, RSS, metadata or scans growing
+LAKE_SNAPSHOTS ?= 3000
+.PHONY: lake-soak
+lake-soak: deps venv release
+	FLOE_BIN=$(FLOE_RELEASE) $(VENV)/bin/python Benchmarks/lake_soak.py --snapshots $(LAKE_SNAPSHOTS)

@@ -209,6 +209,7 @@ def test_sigkill_during_compaction_and_flush_loses_and_doubles_nothing(floe):
     # At last expiry keeps one snapshot, so the inputs compaction replaced are deleted too (by expiry), and every
     # file the current snapshot does not reference should go.
     server.restart("kill", env={**compacting, "FLOE_ORPHAN_AGE_MS": "1000", "FLOE_MAINTENANCE_INTERVAL_MS": "200",
+                                "FLOE_ORPHAN_INTERVAL_MS": "0",
                                 "FLOE_MAX_SNAPSHOTS": "1", "FLOE_COMPACTION_MAX_BYTES": "1073741824"})
     server.flush()
     table = load_table(server.data_dir, "events")

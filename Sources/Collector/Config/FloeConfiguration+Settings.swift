@@ -115,6 +115,8 @@ extension FloeConfiguration {
                 "Most bytes of small files one maintenance run reads per table.", check: SettingCheck.atLeast(1)),
         Setting("maintenance.remove_orphans", \.maintenance.removeOrphans, env: ["FLOE_REMOVE_ORPHANS"],
                 "Delete files under the tables' locations that no snapshot references."),
+        Setting("maintenance.orphan_interval_ms", \.maintenance.orphanIntervalMs, env: ["FLOE_ORPHAN_INTERVAL_MS"],
+                "How often orphan removal runs at most (it lists the tables' whole storage).", check: SettingCheck.atLeast(0)),
         Setting("maintenance.orphan_age_ms", \.maintenance.orphanAgeMs, env: ["FLOE_ORPHAN_AGE_MS"],
                 "Only unreferenced files older than this are deleted (keep it above the longest flush).",
                 check: SettingCheck.atLeast(0)),

@@ -5,9 +5,9 @@ import FloeSupport
 extension FlushCoordinator {
     /// Compacts the closed partitions of every existing table (``Compactor``); returns what it did per table.
     ///
-    /// Runs beside the flush cycles, not between them: reading and rewriting files takes long, and the
-    /// `replace` commit rebases over the flushes' appends like any other commit. A table that fails is
-    /// logged and the others still run.
+    /// Reading and rewriting files runs beside the flush cycles; only the `replace` commit runs between
+    /// them (under the flush lock), so it does not lose every race to the flushes' appends. A table that
+    /// fails is logged and the others still run.
     func compact(_ settings: MaintenanceSettings, nowMs: Int64 = WallClock.nowMillis()) async throws -> [Compactor.Result] {
         let compactor = Compactor(tables: writer, maintenance: TableMaintenance(catalog: catalog, fileIO: fileIO, logger: logger),
                                   fileIO: fileIO, settings: settings, options: self.settings.parquet, logger: logger)
@@ -18,7 +18,10 @@ extension FlushCoordinator {
                 guard try await writer.existingTable(definition) != nil else { continue }
                 // Fresh: the table writer's copy may be a few commits old.
                 let table = try await catalog.loadTable(writer.identifier(definition))
-                let result = try await compactor.run(definition, table: table, nowMs: nowMs)
+                let lock = self.lock
+                let result = try await compactor.run(definition, table: table, nowMs: nowMs) { commit in
+                    try await lock.withLock { try await commit() }
+                }
                 if result.snapshotId != nil {
                     let files = try await catalog.loadTable(writer.identifier(definition)).metadata.currentSnapshot?
                         .summary["total-data-files"].flatMap { Int($0) }

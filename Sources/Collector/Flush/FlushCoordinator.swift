@@ -25,7 +25,7 @@ package actor FlushCoordinator {
     let metrics: FlushMetrics
     /// Receives the rate at which commits drain the buffer (for early refusals).
     let backlog: FlushBacklog?
-    private let lock = AsyncSerialLock()
+    let lock = AsyncSerialLock()
     /// Manifest lists read by snapshot expiry, kept between its runs.
     private let manifestLists = ManifestListCache()
     /// The last catalog check of ``readinessProblems()`` (FlushCoordinator+Health.swift).

@@ -18,18 +18,27 @@ struct MaintenanceScheduler: Service {
             try? await gracefulShutdown()
             return
         }
+        var lastOrphanRemoval: ContinuousClock.Instant?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             // Woken at once by a graceful shutdown, so a long interval never delays the exit.
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(settings.intervalMs)) }
             if Task.isShuttingDownGracefully || Task.isCancelled { break }
-            await runOnce()
+            let orphansDue = lastOrphanRemoval.map { ContinuousClock.now - $0 >= .milliseconds(settings.orphanIntervalMs) } ?? true
+            await runOnce(removeOrphans: settings.removeOrphans && orphansDue)
+            if settings.removeOrphans && orphansDue { lastOrphanRemoval = .now }
         }
     }
 
-    /// One maintenance run: compaction, expiry, orphan removal, each logged; failures are logged.
-    func runOnce() async {
+    /// One maintenance run: compaction, expiry and (when due) orphan removal, each timed in the log line;
+    /// failures are logged.
+    func runOnce(removeOrphans: Bool) async {
         let started = ContinuousClock.now
+        var step = started
         var metadata: Logger.Metadata = [:]
+        func timed(_ name: String) {
+            metadata["floe.\(name)_ms"] = "\(Int((ContinuousClock.now - step).inMilliseconds))"
+            step = .now
+        }
         if settings.compact {
             do {
                 let compacted = try await coordinator.compact(settings).filter { $0.snapshotId != nil }
@@ -39,6 +48,7 @@ struct MaintenanceScheduler: Service {
             } catch {
                 logger.warning("compaction failed; will retry", metadata: ["error.message": "\(error)"])
             }
+            timed("compaction")
         }
         if settings.expireSnapshots {
             do {
@@ -49,8 +59,9 @@ struct MaintenanceScheduler: Service {
             } catch {
                 logger.warning("snapshot expiry failed; will retry", metadata: ["error.message": "\(error)"])
             }
+            timed("expiry")
         }
-        if settings.removeOrphans {
+        if removeOrphans {
             do {
                 let orphans = try await coordinator.removeOrphans(settings)
                 if orphans.values.contains(where: { $0 > 0 }) {
@@ -59,6 +70,7 @@ struct MaintenanceScheduler: Service {
             } catch {
                 logger.warning("orphan removal failed; will retry", metadata: ["error.message": "\(error)"])
             }
+            timed("orphans")
         }
         await coordinator.maintenanceFinished()
         if !metadata.isEmpty {

@@ -26,6 +26,9 @@ struct MaintenanceSettings: Sendable {
     var compactionMaxBytes = 1024 * 1024 * 1024
     /// Delete files under the tables' locations that no snapshot references; default on.
     var removeOrphans = true
+    /// How often (ms) orphan removal runs at most: it lists everything under the tables' locations and
+    /// reads every kept snapshot's manifests; default 3,600,000 (1 hour).
+    var orphanIntervalMs = 3_600_000
     /// Only files older than this (ms) are orphans, so that a flush's uploads are never taken for
     /// orphans before its commit; default 86,400,000 (1 day).
     var orphanAgeMs = 86_400_000

@@ -63,14 +63,27 @@ public struct Compactor {
         }
     }
 
-    /// Compacts `table` (loaded by the caller, its storage credentials applied).
-    func run(_ definition: TableDefinition, table: Table, nowMs: Int64) async throws -> Result {
+    /// Runs the commit of a compaction; `floe serve` runs it between its own flush cycles.
+    typealias CommitGate = @Sendable (_ commit: @Sendable () async throws -> AppendResult) async throws -> AppendResult
+
+    /// Compacts `table` (loaded by the caller, its storage credentials applied); the `replace` commit runs
+    /// through `gate`.
+    ///
+    /// Inside `floe serve` the gate is the flush lock: a flush commits every few hundred milliseconds under
+    /// load, and a replace that reads and rewrites the manifests before each attempt would otherwise keep
+    /// losing the race to them until its retries run out.
+    func run(_ definition: TableDefinition, table: Table, nowMs: Int64,
+             gate: CommitGate = { try await $0() }) async throws -> Result {
         var result = Result(table: definition.name)
         guard let listed = table.metadata.currentSnapshot?.snapshotId else { return result }
         let files = try await maintenance.liveFiles(of: table, id: tables.identifier(definition))
         let plan = try planner.plan(files, nowMs: nowMs)
         result.deferred = plan.deferred
         guard !plan.bins.isEmpty else { return result }
+        logger.info("compacting", metadata: [
+            "floe.table": "\(definition.name)", "floe.partitions": "\(Set(plan.bins.map(\.key)).count)",
+            "floe.files": "\(plan.bins.reduce(0) { $0 + $1.inputs.count })", "floe.deferred": "\(plan.deferred)",
+        ])
         let liveData = Dictionary(files.lazy.filter { $0.content == .data }.map { ($0.location, $0.sequenceNumber) },
                                   uniquingKeysWith: { a, _ in a })
         let commitId = UUID().uuidString.lowercased()
@@ -98,8 +111,11 @@ public struct Compactor {
                 result.deleteFilesRemoved += 1
             }
         }
-        let committed = try await tables.replace(definition, removing: removing, adding: added, commitId: commitId,
-                                                 decidedFrom: listed)
+        let tables = self.tables
+        let removed = removing, outputs = added
+        let committed = try await gate {
+            try await tables.replace(definition, removing: removed, adding: outputs, commitId: commitId, decidedFrom: listed)
+        }
         result.partitions = partitions.count
         result.filesRemoved = removing.count - result.deleteFilesRemoved
         result.filesAdded = added.count

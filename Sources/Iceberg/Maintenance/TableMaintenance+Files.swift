@@ -44,12 +44,13 @@ extension TableMaintenance {
     }
 
     /// Deletes the manifest lists and manifests of `expired` snapshots that no kept snapshot references, and the
-    /// data files that an expired snapshot removed from the table (entries `DELETED` in its manifests) or that a
-    /// kept snapshot removed whose parent expired (a compaction's inputs), unless a kept snapshot still reaches them.
+    /// data files removed (entries `DELETED`) by a snapshot whose parent expired now: a compaction's inputs once
+    /// the snapshot before the compaction is gone.
     ///
-    /// Only removed files are candidates, so expiring an append-only history (Floe's tables, manifests merged or
-    /// not) never reads the kept manifests' entries: its cost follows what expired, not the table's size. A file
-    /// added by an expired snapshot outside `main`'s history and never removed is left for orphan removal.
+    /// Only removed files are candidates, and only the manifests that removed them are read, so the cost follows
+    /// what expired, not the table's size. When the table has refs other than `main` or snapshots off its history,
+    /// the kept manifests are read too and every file they list live is kept. A file added by an expired snapshot
+    /// outside `main`'s history and never removed is left for orphan removal.
     public func removeUnreachable(expired: [Snapshot], table: Table) async throws -> ExpireSnapshotsResult {
         let id = table.identifier
         var retainedManifests: [String: ManifestFile] = [:]
@@ -68,26 +69,28 @@ extension TableMaintenance {
                 droppedManifests[Self.normalized(manifest.manifestPath)] = manifest
             }
         }
+        // A data file a snapshot R removed (a DELETED entry, in a manifest R wrote) was needed only by the
+        // snapshots before R. Expiry removes the oldest snapshots of the history, so once R's parent expires
+        // no kept snapshot before R is left: the file can go. R itself may be kept or expire in the same run.
+        let expiredIds = Set(expired.map(\.snapshotId))
+        let parents = Dictionary((table.metadata.snapshots + expired).map { ($0.snapshotId, $0.parentSnapshotId) },
+                                 uniquingKeysWith: { a, _ in a })
+        let removers = (Array(droppedManifests.values) + Array(retainedManifests.values)).filter { manifest in
+            guard manifest.deletedFilesCount != 0, let parent = parents[manifest.addedSnapshotId] ?? nil else { return false }
+            return expiredIds.contains(parent)
+        }
         var dataCandidates: [String: String] = [:]
-        for manifest in droppedManifests.values where manifest.deletedFilesCount != 0 {
+        for manifest in removers {
             for file in (try? await fileReferences(manifest, table: id)) ?? [] where !file.isLive {
                 dataCandidates[Self.normalized(file.location)] = file.location
             }
         }
-        // A file a kept snapshot removed (a rewrite's DELETED entry) was needed only by the snapshots before it:
-        // once the remover's parent (or the remover itself) expired, it is a candidate too.
-        let expiredIds = Set(expired.map(\.snapshotId))
-        let parents = Dictionary(table.metadata.snapshots.map { ($0.snapshotId, $0.parentSnapshotId) },
-                                 uniquingKeysWith: { a, _ in a })
-        for manifest in retainedManifests.values where manifest.deletedFilesCount != 0 {
-            let remover = manifest.addedSnapshotId
-            let parentExpired = parents[remover].flatMap { $0 }.map { expiredIds.contains($0) } ?? false
-            guard expiredIds.contains(remover) || parentExpired else { continue }
-            for file in try await fileReferences(manifest, table: id) where !file.isLive {
-                dataCandidates[Self.normalized(file.location)] = file.location
-            }
-        }
-        if !dataCandidates.isEmpty {
+        // With other refs than main, or snapshots off its history, a kept snapshot may still reach a
+        // candidate: then every kept manifest is read, and the files it lists live stay.
+        let mainHistory = Set(table.metadata.mainAncestry(limit: table.metadata.snapshots.count).map(\.snapshotId))
+        let linear = table.metadata.refs.keys.allSatisfy { $0 == SnapshotReference.mainBranch }
+            && table.metadata.snapshots.allSatisfy { mainHistory.contains($0.snapshotId) }
+        if !dataCandidates.isEmpty && !linear {
             for manifest in retainedManifests.values {
                 for file in try await fileReferences(manifest, table: id) where file.isLive {
                     dataCandidates[Self.normalized(file.location)] = nil
