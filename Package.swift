@@ -56,6 +56,7 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         .target(name: "Collector", dependencies: [
             "Buffer", "Parquet", "Iceberg", "FloeSupport", "CZlib", "CZstd",
+            .target(name: "CMalloc", condition: .when(platforms: [.linux])),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,3 +1,6 @@
+#if canImport(CMalloc)
+import CMalloc
+#endif
 import Logging
 import ServiceLifecycle
 
@@ -18,12 +21,14 @@ struct MaintenanceScheduler: Service {
             try? await gracefulShutdown()
             return
         }
-        var lastOrphanRemoval: ContinuousClock.Instant?
+        // The first orphan removal comes one interval after the start: it is the costly part, and a restart
+        // (a deploy, a crash) should not bring it forward.
+        var lastOrphanRemoval = ContinuousClock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             // Woken at once by a graceful shutdown, so a long interval never delays the exit.
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(settings.intervalMs)) }
             if Task.isShuttingDownGracefully || Task.isCancelled { break }
-            let orphansDue = lastOrphanRemoval.map { ContinuousClock.now - $0 >= .milliseconds(settings.orphanIntervalMs) } ?? true
+            let orphansDue = ContinuousClock.now - lastOrphanRemoval >= .milliseconds(settings.orphanIntervalMs)
             await runOnce(removeOrphans: settings.removeOrphans && orphansDue)
             if settings.removeOrphans && orphansDue { lastOrphanRemoval = .now }
         }
@@ -73,6 +78,11 @@ struct MaintenanceScheduler: Service {
             timed("orphans")
         }
         await coordinator.maintenanceFinished()
+        #if canImport(CMalloc)
+        // A run decodes and encodes whole partitions and manifests; give the freed heap back to the system
+        // so that the process's resident size reflects what it holds, not its largest run.
+        _ = malloc_trim(0)
+        #endif
         if !metadata.isEmpty {
             metadata["floe.duration_ms"] = "\(Int((ContinuousClock.now - started).inMilliseconds))"
             logger.info("maintained tables", metadata: metadata)

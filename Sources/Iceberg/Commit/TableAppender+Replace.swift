@@ -4,8 +4,8 @@ extension TableAppender {
     /// Replaces live files of a table by new data files in one `replace` snapshot (a compaction), exactly
     /// once per commit id: the rows the table reads do not change, only the files holding them.
     ///
-    /// Every manifest that lists a removed file is rewritten, the removed entries marked DELETED and the
-    /// others kept as EXISTING; the added files come in a new manifest. Removed position delete files
+    /// The manifests that list a removed file are rewritten into one (per partition spec and content), the
+    /// removed entries marked DELETED and the others kept as EXISTING; the added files come in a new manifest. Removed position delete files
     /// must have been applied to the added files by the caller.
     ///
     /// - Parameters:
@@ -56,16 +56,24 @@ extension TableAppender {
         }
     }
 
-    /// The current snapshot's manifests with the entries of `removing` marked DELETED (manifests that list
-    /// none of them are kept as they are), and the removed entries found.
+    /// The current snapshot's manifests with the entries of `removing` marked DELETED, and the removed entries
+    /// found. Manifests that list none of them are kept as they are; the entries of those that do go into one
+    /// new manifest per partition spec and content (kept ones EXISTING, removed ones DELETED), so a compaction
+    /// also leaves fewer manifests for readers to open.
     private func rewrite(table: Table, removing: Set<String>, producer: SnapshotProducer, sequenceNumber: Int64,
                          firstIndex: Int) async throws -> (manifests: [ManifestFile], removed: [ManifestReader.Entry]) {
         guard let schema = table.metadata.currentSchema else {
             throw CatalogError(.invalidMetadata, "table metadata lacks its current schema")
         }
-        var result: [ManifestFile] = []
+        struct Group: Hashable {
+            var specId: Int32
+            var content: ManifestFile.Content
+        }
+        var kept: [ManifestFile] = []
         var removed: [ManifestReader.Entry] = []
         var targets: [Int32: AvroSchema] = [:]
+        var writers: [Group: ManifestWriter.EntriesWriter] = [:]
+        var order: [Group] = []
         for manifest in try await manifests(of: table.metadata.currentSnapshot, id: table.identifier) {
             let target: AvroSchema
             if let known = targets[manifest.partitionSpecId] {
@@ -83,26 +91,34 @@ extension TableAppender {
             try ManifestReader.forEachLiveEntry(try await read(manifest.manifestPath, id: table.identifier),
                                                 manifest: manifest, target: target) { entries.append($0) }
             guard entries.contains(where: { removing.contains($0.filePath) }) else {
-                result.append(manifest)
+                kept.append(manifest)
                 continue
             }
-            var writer = try producer.rewrittenManifestWriter(metadata: table.metadata, specId: manifest.partitionSpecId,
-                                                              content: manifest.content)
+            let group = Group(specId: manifest.partitionSpecId, content: manifest.content)
+            if writers[group] == nil {
+                writers[group] = try producer.rewrittenManifestWriter(metadata: table.metadata, specId: group.specId,
+                                                                      content: group.content)
+                order.append(group)
+            }
             for entry in entries {
                 if removing.contains(entry.filePath) {
-                    try writer.delete(entry, snapshotId: producer.snapshotId)
+                    try writers[group]?.delete(entry, snapshotId: producer.snapshotId)
                     removed.append(entry)
                 } else {
-                    try writer.add(entry)
+                    try writers[group]?.add(entry)
                 }
             }
-            let output = try producer.finishRewrittenManifest(writer, metadata: table.metadata, specId: manifest.partitionSpecId,
-                                                              content: manifest.content, index: firstIndex + result.count,
+        }
+        var rewritten: [ManifestFile] = []
+        for (offset, group) in order.enumerated() {
+            guard let writer = writers[group] else { continue }
+            let output = try producer.finishRewrittenManifest(writer, metadata: table.metadata, specId: group.specId,
+                                                              content: group.content, index: firstIndex + offset,
                                                               sequenceNumber: sequenceNumber)
             try await write(output.bytes, to: output.manifest.manifestPath, id: table.identifier)
-            result.append(output.manifest)
+            rewritten.append(output.manifest)
         }
-        return (result, removed)
+        return (rewritten + kept, removed)
     }
 }
 
