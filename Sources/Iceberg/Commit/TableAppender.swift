@@ -220,9 +220,14 @@ public struct TableAppender: Sendable {
         }
     }
 
+    /// The manifests a new snapshot on top of `snapshot` carries: all of `snapshot`'s but those holding only
+    /// DELETED entries (a rewrite's record of what it removed matters to that snapshot alone; Java's writer
+    /// drops them the same way), so removed files do not weigh on every later scan.
     func manifests(of snapshot: Snapshot?, id: TableIdentifier) async throws -> [ManifestFile] {
         guard let snapshot else { return [] }
-        return try ManifestListReader.read(try await read(snapshot.manifestList, id: id))
+        return try ManifestListReader.read(try await read(snapshot.manifestList, id: id)).filter {
+            !($0.addedFilesCount == 0 && $0.existingFilesCount == 0 && $0.deletedFilesCount > 0)
+        }
     }
 
     func write(_ bytes: [UInt8], to location: String, id: TableIdentifier) async throws {

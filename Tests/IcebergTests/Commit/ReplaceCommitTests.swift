@@ -55,6 +55,13 @@ struct ReplaceCommitTests {
         let again = try await appender.replace(in: table, removing: removing, adding: [data("c", rows: 7)],
                                                commitId: "c", decidedFrom: base)
         #expect(again.snapshotId == replaced.snapshotId && again.attempts == 0)
+
+        // The next snapshot no longer carries a manifest that holds only the replace's DELETED entries.
+        let next = try await appender.append(to: table, files: [data("d2")], commitId: "next")
+        let carried = try ManifestListReader.read(try await fileIO.read(try #require(next.table.metadata.currentSnapshot).manifestList))
+        #expect(!carried.contains { $0.addedFilesCount == 0 && $0.existingFilesCount == 0 })
+        #expect(Set(try await live(next.table).map(\.location))
+                == [data("c").filePath, data("other", hour: 473353).filePath, data("d2").filePath])
     }
 
     @Test("a replace rebases over appends, and is refused after another rewrite or when a file is gone")
