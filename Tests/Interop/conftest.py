@@ -50,6 +50,27 @@ def floe(floe_launcher: FloeLauncher, request: pytest.FixtureRequest):
     factory.stop_all()
 
 
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory):
+    """An S3 server (moto) that enforces SigV4, one per test module; `moto.new_bucket()` gives each test its own."""
+    from s3_support import start_moto
+    server = start_moto(tmp_path_factory.mktemp("moto"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def spark():
+    """A local Spark session in UTC, one per test module (skipped where pyspark is not installed)."""
+    pytest.importorskip("pyspark")
+    from pyspark.sql import SparkSession
+    session = (SparkSession.builder.master("local[1]").appName("floe-interop")
+               .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+               .config("spark.driver.memory", "1g").getOrCreate())
+    yield session
+    session.stop()
+
+
 @pytest.fixture(scope="session")
 def duck():
     """One DuckDB connection with the avro and iceberg extensions loaded."""

@@ -15,7 +15,6 @@ import threading
 import time
 from collections import Counter
 
-import pytest
 import zstandard
 
 from corpus import batch_bodies, dumps, generate
@@ -54,13 +53,6 @@ def test_backfill_while_serving_the_same_tables(floe, floe_bin, tmp_path):
     expected = {e["messageId"] for e in live} | {e["messageId"] for e in history}
     assert set(counts) == expected and max(counts.values()) == 1
 
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory):
-    from s3_support import start_moto
-    server = start_moto(tmp_path_factory.mktemp("moto-backfill"))
-    yield server
-    server.stop()
 
 
 def test_backfill_from_an_s3_prefix(floe_bin, moto, tmp_path):

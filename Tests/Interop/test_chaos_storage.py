@@ -10,11 +10,10 @@ import random
 import threading
 import time
 
-import pytest
 from pyiceberg.catalog.sql import SqlCatalog
 
 from chaos import assert_snapshot_chain, flush_until_empty, kill_during_flush, start_clients, stop_clients, verdict
-from s3_support import FaultProxy, start_moto
+from s3_support import FaultProxy
 
 FAULTS = [  # (action, share of requests)
     ("503", 0.10), ("500", 0.03), ("drop", 0.04), ("forward-then-drop", 0.04), ("partial", 0.05),
@@ -22,13 +21,6 @@ FAULTS = [  # (action, share of requests)
 ]
 FAULT_SECONDS = 20.0
 KILLS = 3
-
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory):
-    server = start_moto(tmp_path_factory.mktemp("moto-chaos"))
-    yield server
-    server.stop()
 
 
 class Plan:

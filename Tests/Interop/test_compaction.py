@@ -15,7 +15,6 @@ from collections import Counter
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import pytest
 
 from corpus import batch_bodies, dumps, generate
 from lake import data_files, duckdb_rows, load_table, local_path, normal_rows, pyiceberg_rows
@@ -95,17 +94,6 @@ def _wait_compacted(data_dir, timeout: float = 90.0) -> None:
             return
         assert time.monotonic() < deadline, f"partitions still hold several files: {counts}"
         time.sleep(0.5)
-
-
-@pytest.fixture(scope="module")
-def spark():
-    pyspark = pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-    session = (SparkSession.builder.master("local[1]").appName("floe-compaction")
-               .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
-               .config("spark.driver.memory", "1g").getOrCreate())
-    yield session
-    session.stop()
 
 
 def test_compaction_keeps_every_value_for_every_reader(floe, duck, spark):
@@ -231,14 +219,6 @@ def _quietly(call) -> None:
         call()
     except Exception:  # the server is killed under the request: its answer is lost, nothing else
         pass
-
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory):
-    from s3_support import start_moto
-    server = start_moto(tmp_path_factory.mktemp("moto"))
-    yield server
-    server.stop()
 
 
 def test_two_instances_compact_through_a_rest_catalog_on_s3(floe, moto, tmp_path):

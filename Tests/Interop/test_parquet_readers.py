@@ -260,17 +260,6 @@ def test_pyiceberg_reads_by_field_id(fixtures, tmp_path):
     assert not failures, "\n".join(failures)
 
 
-@pytest.fixture(scope="module")
-def spark():
-    pyspark = pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-    session = (SparkSession.builder.master("local[1]").appName("floe-parquet")
-               .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
-               .config("spark.driver.memory", "1g").getOrCreate())
-    yield session
-    session.stop()
-
-
 def spark_element(kind, ref):
     if kind == "ts":
         return f"unix_micros({ref})"

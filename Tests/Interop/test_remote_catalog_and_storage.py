@@ -74,14 +74,6 @@ def test_rest_catalog_faults_still_commit_exactly_once(floe, rest_catalog, fault
     assert server.get("/debug/status").json()["buffered_count"] == 0
 
 
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory):
-    from s3_support import start_moto
-    server = start_moto(tmp_path_factory.mktemp("moto"))
-    yield server
-    server.stop()
-
-
 def s3_env(moto, secret: str | None = None) -> dict[str, str]:
     return {"AWS_ACCESS_KEY_ID": moto.access_key_id, "AWS_SECRET_ACCESS_KEY": secret or moto.secret_access_key,
             "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_S3": moto.endpoint}

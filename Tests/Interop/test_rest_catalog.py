@@ -8,7 +8,7 @@ import time
 import pyarrow as pa
 import pytest
 
-from lake import duckdb_rows, local_path, pyiceberg_rows
+from lake import duckdb_rows, pyiceberg_rows
 from rest_catalog_server import RestCatalogServer
 from rest_interop import TABLE, Driver, commit_ids, driver_binary, sorted_rows, write_plan
 

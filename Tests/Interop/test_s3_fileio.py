@@ -20,7 +20,7 @@ import pytest
 pytest.importorskip("moto", reason="pip install 'moto[server]' boto3 into the venv")
 pytest.importorskip("boto3")
 
-from s3_support import FaultProxy, MotoS3, S3Driver, interop_binary, start_moto  # noqa: E402
+from s3_support import FaultProxy, MotoS3, S3Driver, interop_binary  # noqa: E402
 
 MiB = 1 << 20
 AWKWARD_KEYS = [
@@ -31,13 +31,6 @@ AWKWARD_KEYS = [
     "events/data/a/./b/../c//double-slash",
     "events/data/reserved !$&'()*,;=:@[]~.bin",
 ]
-
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory: pytest.TempPathFactory):
-    server = start_moto(tmp_path_factory.mktemp("moto"))
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,7 @@ def previous_data_dir() -> Path:
     shutil.rmtree(RESTORED, ignore_errors=True)
 
 
-def test_tables_of_the_previous_release_gain_source_id_and_stay_readable(floe, previous_data_dir: Path):
+def test_tables_of_the_previous_release_gain_source_id_and_stay_readable(floe, previous_data_dir: Path, spark):
     old_events = load_table(previous_data_dir, "events")
     assert "source_id" not in old_events.schema().column_names and len(old_events.schemas()) == 1
 
@@ -81,10 +81,6 @@ def test_tables_of_the_previous_release_gain_source_id_and_stay_readable(floe, p
     assert sum(r["source_id"] is None for r in ce_rows) == 35
 
     # Spark on the data files themselves: old files lack the column, new ones have it.
-    pyspark = pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-    spark = (SparkSession.builder.master("local[1]").appName("floe-evolution")
-             .config("spark.ui.enabled", "false").config("spark.driver.memory", "1g").getOrCreate())
     paths = [f.path for f in data_files(events)]
     frame = spark.read.option("mergeSchema", "true").parquet(*paths)
     assert frame.count() == len(rows)

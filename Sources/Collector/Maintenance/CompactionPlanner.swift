@@ -1,3 +1,4 @@
+import FloeSupport
 import Iceberg
 
 /// Decides what one compaction run rewrites: the small data files of closed partitions, packed into
@@ -58,7 +59,8 @@ struct CompactionPlanner {
             let small = (data[key] ?? []).sorted { ($0.sequenceNumber, $0.location) < ($1.sequenceNumber, $1.location) }
             let partitionDeletes = deletes[key] ?? []
             guard small.count >= 2 || !partitionDeletes.isEmpty else { continue }
-            for inputs in pack(small) where inputs.count >= 2 || !partitionDeletes.isEmpty {
+            let bins = orderedBins(small, target: targetFileSizeBytes) { $0.fileSizeInBytes }
+            for inputs in bins where inputs.count >= 2 || !partitionDeletes.isEmpty {
                 let bin = Bin(key: key, inputs: inputs, deletes: partitionDeletes)
                 // The first bin always runs, so a budget below one bin still makes progress.
                 if !plan.bins.isEmpty && bin.bytes > budget {
@@ -70,23 +72,5 @@ struct CompactionPlanner {
             }
         }
         return plan
-    }
-
-    /// `files` in order, cut into runs of at most the target size (a run holds at least one file).
-    private func pack(_ files: [LiveFile]) -> [[LiveFile]] {
-        var bins: [[LiveFile]] = []
-        var current: [LiveFile] = []
-        var size: Int64 = 0
-        for file in files {
-            if !current.isEmpty, size + file.fileSizeInBytes > targetFileSizeBytes {
-                bins.append(current)
-                current = []
-                size = 0
-            }
-            current.append(file)
-            size += file.fileSizeInBytes
-        }
-        if !current.isEmpty { bins.append(current) }
-        return bins
     }
 }

@@ -116,14 +116,9 @@ actor TableWriter {
     /// with it is already there); `writerId` as in ``Iceberg/TableAppender``.
     func append(_ definition: TableDefinition, files: [DataFile], commitId: String,
                 writerId: String? = nil, onlyAppendsSince: Int64? = nil) async throws -> AppendResult {
-        do {
-            let result = try await appender.append(to: identifier(definition), files: files, commitId: commitId,
-                                                   writerId: writerId, onlyAppendsSince: onlyAppendsSince)
-            loaded[definition.name] = result.table
-            return result
-        } catch let error as CatalogError where error.isMissingTable {
-            loaded[definition.name] = nil  // dropped meanwhile: the next cycle creates it again
-            throw error
+        try await committing(definition) {
+            try await appender.append(to: identifier(definition), files: files, commitId: commitId,
+                                      writerId: writerId, onlyAppendsSince: onlyAppendsSince)
         }
     }
 
@@ -131,9 +126,18 @@ actor TableWriter {
     /// ``Iceberg/TableAppender/replace(in:removing:adding:commitId:decidedFrom:)``.
     func replace(_ definition: TableDefinition, removing: Set<String>, adding files: [DataFile], commitId: String,
                  decidedFrom base: Int64) async throws -> AppendResult {
+        try await committing(definition) {
+            try await appender.replace(in: identifier(definition), removing: removing, adding: files,
+                                       commitId: commitId, decidedFrom: base)
+        }
+    }
+
+    /// Runs a commit to the table and keeps the table it returns; forgets the table when it was dropped
+    /// meanwhile (the next cycle creates it again).
+    private func committing(_ definition: TableDefinition,
+                            _ commit: () async throws -> AppendResult) async throws -> AppendResult {
         do {
-            let result = try await appender.replace(in: identifier(definition), removing: removing, adding: files,
-                                                    commitId: commitId, decidedFrom: base)
+            let result = try await commit()
             loaded[definition.name] = result.table
             return result
         } catch let error as CatalogError where error.isMissingTable {

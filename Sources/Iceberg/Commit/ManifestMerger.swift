@@ -1,3 +1,5 @@
+import FloeSupport
+
 /// Merges a snapshot's small data manifests into larger ones once there are too many, so scan planning
 /// stays fast; controlled by `commit.manifest-merge.enabled` (default true),
 /// `commit.manifest.min-count-to-merge` (default 100) and `commit.manifest.target-size-bytes` (default 8 MiB).
@@ -22,19 +24,7 @@ struct ManifestMerger: Sendable {
     func bins(_ manifests: [ManifestFile], specId: Int32, newManifests: Int = 1) -> [[ManifestFile]] {
         guard enabled, manifests.count + newManifests > minCountToMerge else { return [] }
         let candidates = manifests.filter { $0.content == .data && $0.partitionSpecId == specId }.reversed()
-        var bins: [[ManifestFile]] = []
-        var current: [ManifestFile] = []
-        var size: Int64 = 0
-        for manifest in candidates {
-            if !current.isEmpty, size + manifest.manifestLength > targetSizeBytes {
-                bins.append(current)
-                current = []
-                size = 0
-            }
-            current.append(manifest)
-            size += manifest.manifestLength
-        }
-        bins.append(current)
+        let bins = orderedBins(candidates, target: targetSizeBytes) { $0.manifestLength }
         return bins.filter { $0.count > 1 }
     }
 }
