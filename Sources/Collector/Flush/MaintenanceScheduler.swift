@@ -38,44 +38,30 @@ struct MaintenanceScheduler: Service {
     /// failures are logged.
     func runOnce(removeOrphans: Bool) async {
         let started = ContinuousClock.now
-        var step = started
         var metadata: Logger.Metadata = [:]
-        func timed(_ name: String) {
-            metadata["floe.\(name)_ms"] = "\(Int((ContinuousClock.now - step).inMilliseconds))"
-            step = .now
+        /// Runs one part, logging a failure; records its duration and, when it did something, its counts.
+        func part(_ name: String, _ failure: String, _ body: () async throws -> [String: Int]) async {
+            let partStarted = ContinuousClock.now
+            do {
+                let counts = try await body()
+                if counts.values.contains(where: { $0 > 0 }) {
+                    metadata["floe.\(name)"] = "\(counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))"
+                }
+            } catch {
+                logger.warning("\(failure) failed; will retry", metadata: ["error.message": "\(error)"])
+            }
+            metadata["floe.\(name)_ms"] = "\(Int((ContinuousClock.now - partStarted).inMilliseconds))"
         }
         if settings.compact {
-            do {
-                let compacted = try await coordinator.compact(settings).filter { $0.snapshotId != nil }
-                if !compacted.isEmpty {
-                    metadata["floe.compacted_files"] = "\(compacted.map { "\($0.table)=\($0.filesRemoved)->\($0.filesAdded)" }.joined(separator: ","))"
-                }
-            } catch {
-                logger.warning("compaction failed; will retry", metadata: ["error.message": "\(error)"])
+            await part("compacted_files", "compaction") {
+                Dictionary(try await coordinator.compact(settings).map { ($0.table, $0.filesRemoved) }, uniquingKeysWith: +)
             }
-            timed("compaction")
         }
         if settings.expireSnapshots {
-            do {
-                let expired = try await coordinator.expireSnapshots(settings)
-                if expired.values.contains(where: { $0 > 0 }) {
-                    metadata["floe.expired"] = "\(expired.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))"
-                }
-            } catch {
-                logger.warning("snapshot expiry failed; will retry", metadata: ["error.message": "\(error)"])
-            }
-            timed("expiry")
+            await part("expired", "snapshot expiry") { try await coordinator.expireSnapshots(settings) }
         }
         if removeOrphans {
-            do {
-                let orphans = try await coordinator.removeOrphans(settings)
-                if orphans.values.contains(where: { $0 > 0 }) {
-                    metadata["floe.orphans_deleted"] = "\(orphans.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))"
-                }
-            } catch {
-                logger.warning("orphan removal failed; will retry", metadata: ["error.message": "\(error)"])
-            }
-            timed("orphans")
+            await part("orphans_deleted", "orphan removal") { try await coordinator.removeOrphans(settings) }
         }
         await coordinator.maintenanceFinished()
         #if canImport(CMalloc)
@@ -83,7 +69,7 @@ struct MaintenanceScheduler: Service {
         // so that the process's resident size reflects what it holds, not its largest run.
         _ = malloc_trim(0)
         #endif
-        if !metadata.isEmpty {
+        if metadata.keys.contains(where: { !$0.hasSuffix("_ms") }) {
             metadata["floe.duration_ms"] = "\(Int((ContinuousClock.now - started).inMilliseconds))"
             logger.info("maintained tables", metadata: metadata)
         }
