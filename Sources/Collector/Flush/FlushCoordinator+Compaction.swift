@@ -7,12 +7,11 @@ extension FlushCoordinator {
     ///
     /// Reading and rewriting files runs beside the flush cycles; only the `replace` commit runs between
     /// them (under the flush lock), so it does not lose every race to the flushes' appends. A table that
-    /// fails is logged and the others still run.
-    func compact(_ settings: MaintenanceSettings, nowMs: Int64 = WallClock.nowMillis()) async throws -> [Compactor.Result] {
+    /// fails is logged here and the others still run.
+    func compact(_ settings: MaintenanceSettings, nowMs: Int64 = WallClock.nowMillis()) async -> [Compactor.Result] {
         let compactor = Compactor(tables: writer, maintenance: TableMaintenance(catalog: catalog, fileIO: fileIO, logger: logger),
                                   fileIO: fileIO, settings: settings, options: self.settings.parquet, logger: logger)
         var results: [Compactor.Result] = []
-        var firstError: (any Error)?
         for definition in tables {
             do {
                 guard try await writer.existingTable(definition) != nil else { continue }
@@ -23,19 +22,17 @@ extension FlushCoordinator {
                     try await lock.withLock { try await commit() }
                 }
                 if result.snapshotId != nil {
-                    let files = try await catalog.loadTable(writer.identifier(definition)).metadata.currentSnapshot?
-                        .summary["total-data-files"].flatMap { Int($0) }
-                    metrics.compacted(table: definition.name, removed: result.filesRemoved, dataFiles: files)
-                    if let files { commits[definition.name, default: TableFreshness(table: definition.name)].dataFiles = files }
+                    metrics.compacted(table: definition.name, removed: result.filesRemoved, dataFiles: result.dataFiles)
+                    if let files = result.dataFiles {
+                        commits[definition.name, default: TableFreshness(table: definition.name)].dataFiles = files
+                    }
                 }
                 results.append(result)
             } catch {
                 logger.warning("compaction failed; will retry", metadata: ["floe.table": "\(definition.name)",
                                                                           "error.message": "\(error)"])
-                firstError = firstError ?? error
             }
         }
-        if let firstError, results.isEmpty { throw firstError }
         return results
     }
 

@@ -54,7 +54,7 @@ struct MaintenanceScheduler: Service {
         }
         if settings.compact {
             await part("compacted_files", "compaction") {
-                Dictionary(try await coordinator.compact(settings).map { ($0.table, $0.filesRemoved) }, uniquingKeysWith: +)
+                Dictionary(await coordinator.compact(settings).map { ($0.table, $0.filesRemoved) }, uniquingKeysWith: +)
             }
         }
         if settings.expireSnapshots {

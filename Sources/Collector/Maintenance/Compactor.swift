@@ -55,6 +55,8 @@ public struct Compactor {
         /// Bins over the run's byte budget, left for the next run.
         public var deferred = 0
         public var snapshotId: Int64?
+        /// Data files in the table after the commit (`total-data-files`), for metrics; not part of the JSON.
+        var dataFiles: Int?
 
         enum CodingKeys: String, CodingKey {
             case table, partitions, filesRemoved = "files_removed", deleteFilesRemoved = "delete_files_removed"
@@ -84,15 +86,16 @@ public struct Compactor {
             "floe.table": "\(definition.name)", "floe.partitions": "\(Set(plan.bins.map(\.key)).count)",
             "floe.files": "\(plan.bins.reduce(0) { $0 + $1.inputs.count })", "floe.deferred": "\(plan.deferred)",
         ])
-        let liveData = Dictionary(files.lazy.filter { $0.content == .data }.map { ($0.location, $0.sequenceNumber) },
-                                  uniquingKeysWith: { a, _ in a })
         let commitId = UUID().uuidString.lowercased()
         var added: [DataFile] = []
         var removing = Set<String>()
         var partitions = Set<PartitionKey>()
         var deletesRead: [PartitionKey: PositionDeletes] = [:]
         for bin in plan.bins {
-            if deletesRead[bin.key] == nil { deletesRead[bin.key] = try await readDeletes(bin.deletes, live: liveData) }
+            if deletesRead[bin.key] == nil {
+                deletesRead[bin.key] = try await PositionDeletes.read(bin.deletes, live: files, fileIO: fileIO,
+                                                                      pool: .maintenance)
+            }
             let deletes = deletesRead[bin.key] ?? PositionDeletes()
             let outputs = try await rewrite(bin, definition: definition, table: table, deletes: deletes,
                                             commitId: commitId, firstIndex: added.count)
@@ -120,43 +123,13 @@ public struct Compactor {
         result.filesRemoved = removing.count - result.deleteFilesRemoved
         result.filesAdded = added.count
         result.snapshotId = committed.snapshotId
+        result.dataFiles = committed.table.metadata.currentSnapshot?.summary["total-data-files"].flatMap { Int($0) }
         logger.info("compacted", metadata: [
             "floe.table": "\(definition.name)", "floe.partitions": "\(result.partitions)",
             "floe.files_removed": "\(result.filesRemoved)", "floe.files_added": "\(result.filesAdded)",
             "floe.rows": "\(result.rows)", "floe.snapshot_id": "\(committed.snapshotId)",
         ])
         return result
-    }
-
-    /// The position deletes of a partition: deleted positions by data file, and the live data files each
-    /// delete file names.
-    struct PositionDeletes: Sendable {
-        var positions: [String: Set<Int64>] = [:]
-        var namedFiles: [String: Set<String>] = [:]
-    }
-
-    /// `live`: the sequence number of each live data file (a delete applies to files of a sequence number up to its own).
-    private func readDeletes(_ files: [LiveFile], live: [String: Int64]) async throws -> PositionDeletes {
-        var deletes = PositionDeletes()
-        for file in files {
-            let bytes = try await fileIO.read(file.location)
-            let rows = try await EncodingPool.maintenance.run { () throws -> [(String, Int64)] in
-                let reader = try ParquetFileReader(bytes: bytes)
-                let paths = try reader.byteArrays("file_path"), positions = try reader.int64s("pos")
-                return zip(paths, positions).compactMap { path, position in
-                    guard let path, let position else { return nil }
-                    return (String(decoding: path, as: UTF8.self), position)
-                }
-            }
-            var named = Set<String>()
-            for (path, position) in rows {
-                guard let sequence = live[path], sequence <= file.sequenceNumber else { continue }
-                named.insert(path)
-                deletes.positions[path, default: []].insert(position)
-            }
-            deletes.namedFiles[file.location] = named
-        }
-        return deletes
     }
 
     /// Reads the inputs of `bin` one by one and writes their rows (deletes applied) into new files.

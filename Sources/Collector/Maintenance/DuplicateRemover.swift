@@ -58,7 +58,7 @@ struct DuplicateRemover {
         }
         guard let listed = table.metadata.currentSnapshot?.snapshotId else { return result }
         let files = try await maintenance.liveFiles(of: table, id: tables.identifier(definition))
-        let deleted = try await existingDeletes(files)
+        let deleted = try await PositionDeletes.read(files, live: files, fileIO: fileIO).positions
         let commitId = UUID().uuidString.lowercased()
         var pending: [TableWriter.PendingFile] = []
         var finder = DuplicateFinder()
@@ -99,25 +99,6 @@ struct DuplicateRemover {
             "floe.delete_files": "\(written.count)", "floe.snapshot_id": "\(committed.snapshotId)",
         ])
         return result
-    }
-
-    /// Positions already deleted, by data file (deletes of a sequence number below a file's do not apply to it).
-    private func existingDeletes(_ files: [LiveFile]) async throws -> [String: Set<Int64>] {
-        let sequence = Dictionary(files.filter { $0.content == .data }.map { ($0.location, $0.sequenceNumber) },
-                                  uniquingKeysWith: { a, _ in a })
-        var deleted: [String: Set<Int64>] = [:]
-        for file in files where file.content == .positionDeletes {
-            let reader = try ParquetFileReader(bytes: try await fileIO.read(file.location))
-            let paths = try reader.byteArrays("file_path")
-            let positions = try reader.int64s("pos")
-            for (path, position) in zip(paths, positions) {
-                guard let path, let position else { continue }
-                let location = String(decoding: path, as: UTF8.self)
-                guard let dataSequence = sequence[location], dataSequence <= file.sequenceNumber else { continue }
-                deleted[location, default: []].insert(position)
-            }
-        }
-        return deleted
     }
 
     /// Each row's event key: 128 bits of the SHA-256 of its key columns, each prefixed by its length

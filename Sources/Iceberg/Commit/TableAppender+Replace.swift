@@ -62,30 +62,17 @@ extension TableAppender {
     /// also leaves fewer manifests for readers to open.
     private func rewrite(table: Table, removing: Set<String>, producer: SnapshotProducer, sequenceNumber: Int64,
                          firstIndex: Int) async throws -> (manifests: [ManifestFile], removed: [ManifestReader.Entry]) {
-        guard let schema = table.metadata.currentSchema else {
-            throw CatalogError(.invalidMetadata, "table metadata lacks its current schema")
-        }
         struct Group: Hashable {
             var specId: Int32
             var content: ManifestFile.Content
         }
         var kept: [ManifestFile] = []
         var removed: [ManifestReader.Entry] = []
-        var targets: [Int32: AvroSchema] = [:]
+        var schemas = ManifestEntrySchemas(metadata: table.metadata)
         var writers: [Group: ManifestWriter.EntriesWriter] = [:]
         var order: [Group] = []
         for manifest in try await manifests(of: table.metadata.currentSnapshot, id: table.identifier) {
-            let target: AvroSchema
-            if let known = targets[manifest.partitionSpecId] {
-                target = known
-            } else {
-                guard let spec = table.metadata.partitionSpecs.first(where: { $0.specId == manifest.partitionSpecId }) else {
-                    throw CatalogError(.invalidMetadata, "manifest names an unknown partition spec",
-                                       context: ["manifest": manifest.manifestPath])
-                }
-                target = try ManifestWriter(schema: schema, spec: spec).entrySchema()
-                targets[manifest.partitionSpecId] = target
-            }
+            let target = try schemas.schema(for: manifest)
             // One manifest's entries are held at a time.
             var entries: [ManifestReader.Entry] = []
             try ManifestReader.forEachLiveEntry(try await read(manifest.manifestPath, id: table.identifier),

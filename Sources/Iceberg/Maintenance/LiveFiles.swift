@@ -26,20 +26,10 @@ extension TableMaintenance {
     /// manifest list and manifests.
     public func liveFiles(of table: Table, id: TableIdentifier) async throws -> [LiveFile] {
         guard let snapshot = table.metadata.currentSnapshot else { return [] }
-        guard let schema = table.metadata.currentSchema else {
-            throw CatalogError(.invalidMetadata, "table metadata lacks its current schema")
-        }
-        var targets: [Int32: AvroSchema] = [:]
+        var schemas = ManifestEntrySchemas(metadata: table.metadata)
         var result: [LiveFile] = []
         for manifest in try await manifests(of: snapshot, table: id, missingIsError: true) {
-            if targets[manifest.partitionSpecId] == nil {
-                guard let spec = table.metadata.partitionSpecs.first(where: { $0.specId == manifest.partitionSpecId }) else {
-                    throw CatalogError(.invalidMetadata, "manifest names an unknown partition spec",
-                                       context: ["manifest": manifest.manifestPath])
-                }
-                targets[manifest.partitionSpecId] = try ManifestWriter(schema: schema, spec: spec).entrySchema()
-            }
-            guard let target = targets[manifest.partitionSpecId] else { continue }
+            let target = try schemas.schema(for: manifest)
             try ManifestReader.forEachLiveEntry(try await read(manifest, table: id), manifest: manifest, target: target) { entry in
                 guard let content = DataFile.Content(rawValue: entry.content) else {
                     throw CatalogError(.invalidMetadata, "equality deletes are not supported",
