@@ -41,11 +41,12 @@ extension FlushCoordinator {
     /// number deleted per table.
     func removeOrphans(_ settings: MaintenanceSettings) async throws -> [String: Int] {
         var maintenance = TableMaintenance(catalog: catalog, fileIO: fileIO, logger: logger)
+        // The margin too: its default (a day) would otherwise hold a shorter orphan age back.
         maintenance.orphanSafetyMargin = .milliseconds(settings.orphanAgeMs)
+        let cutoff = Date().addingTimeInterval(-Double(settings.orphanAgeMs) / 1000)
         var deleted: [String: Int] = [:]
         for definition in tables {
             guard try await writer.existingTable(definition) != nil else { continue }
-            let cutoff = Date().addingTimeInterval(-Double(settings.orphanAgeMs) / 1000)
             let result = try await maintenance.deleteOrphanFiles(table: writer.identifier(definition), olderThan: cutoff)
             deleted[definition.name] = result.deletedFiles.count
             metrics.orphansDeleted(table: definition.name, count: result.deletedFiles.count)

@@ -34,10 +34,13 @@ struct CompactedRows {
     private(set) var rowCount = 0
     /// Bytes of values held (strings by length, numbers by width).
     private(set) var byteCount = 0
+    /// Timestamp and int32 columns, counted 8 bytes a row in ``byteCount``.
+    private let numericColumns: Int
 
     init(definition: TableDefinition) {
         self.definition = definition
         columns = definition.columns.map { Self.emptyColumn($0.kind) }
+        numericColumns = definition.columns.filter { $0.kind == .timestamp || $0.kind == .int32 }.count
     }
 
     private static func emptyColumn(_ kind: TableDefinition.ColumnKind) -> Column {
@@ -56,25 +59,22 @@ struct CompactedRows {
     /// - Throws: `ParquetError` `.schemaMismatch` when a column's type does not fit the definition,
     ///   `.invalidColumnData` when a column's length is not `rows`.
     mutating func append(_ data: [ColumnData?], rows: Int, deleted: Set<Int64>) throws(ParquetError) {
-        let before = rowCount
+        let kept = rows - deleted.lazy.filter { $0 >= 0 && $0 < Int64(rows) }.count
         for (index, column) in data.enumerated() {
-            try append(column, to: index, rows: rows, deleted: deleted)
+            try append(column, to: index, rows: rows, kept: kept, deleted: deleted)
         }
-        rowCount = before + rows - deleted.lazy.filter { $0 >= 0 && $0 < Int64(rows) }.count
-        let numeric = columns.lazy.filter {
-            switch $0.values {
-            case .int64s, .int32s: true
-            case .strings, .nested: false
-            }
-        }.count
-        byteCount += (rowCount - before) * 8 * numeric
+        rowCount += kept
+        byteCount += kept * 8 * numericColumns
     }
 
-    private mutating func append(_ data: ColumnData?, to index: Int, rows: Int, deleted: Set<Int64>) throws(ParquetError) {
+    private static func mismatch(_ column: String) -> ParquetError {
+        ParquetError(.schemaMismatch, "column type differs from the table definition", context: ["column": column])
+    }
+
+    /// `kept`: the rows of `rows` not in `deleted`.
+    private mutating func append(_ data: ColumnData?, to index: Int, rows: Int, kept: Int,
+                                 deleted: Set<Int64>) throws(ParquetError) {
         let name = definition.columns[index].name
-        func mismatch() -> ParquetError {
-            ParquetError(.schemaMismatch, "column type differs from the table definition", context: ["column": name])
-        }
         func validity(_ validity: [Bool]?, dense: Int) throws(ParquetError) -> [Bool]? {
             guard let validity else {
                 guard dense == rows else { throw ParquetError(.invalidColumnData, "column length differs", context: ["column": name]) }
@@ -109,44 +109,39 @@ struct CompactedRows {
             }
             column.values = .strings(buffer)
         case (.strings(var buffer), nil):
-            let kept = rows - deleted.lazy.filter { $0 >= 0 && $0 < Int64(rows) }.count
             for _ in 0..<kept { buffer.append(EmptyCollection<UInt8>()) }
             column.validity.append(contentsOf: repeatElement(false, count: kept))
             column.values = .strings(buffer)
         case (.int64s(var numbers), _):
-            numbers = try Self.appendNumbers(numbers, data, rows: rows, deleted: deleted, validity: &column.validity,
+            numbers = try Self.appendNumbers(numbers, data, rows: rows, kept: kept, deleted: deleted, validity: &column.validity,
                                              column: name) { data throws(ParquetError) in
-                guard case .int64(let values, let valid) = data else { throw mismatch() }
+                guard case .int64(let values, let valid) = data else { throw Self.mismatch(name) }
                 return (values, try validity(valid, dense: values.count))
             }
             column.values = .int64s(numbers)
         case (.int32s(var numbers), _):
-            numbers = try Self.appendNumbers(numbers, data, rows: rows, deleted: deleted, validity: &column.validity,
+            numbers = try Self.appendNumbers(numbers, data, rows: rows, kept: kept, deleted: deleted, validity: &column.validity,
                                              column: name) { data throws(ParquetError) in
-                guard case .int32(let values, let valid) = data else { throw mismatch() }
+                guard case .int32(let values, let valid) = data else { throw Self.mismatch(name) }
                 return (values, try validity(valid, dense: values.count))
             }
             column.values = .int32s(numbers)
         case (.nested(var nested), _):
             let before = nested.keys.bytes.count + nested.values.bytes.count + 4 * nested.offsets.count
-            try Self.appendNested(&nested, data, rows: rows, deleted: deleted, validity: &column.validity, column: name)
+            try Self.appendNested(&nested, data, rows: rows, kept: kept, deleted: deleted, validity: &column.validity, column: name)
             byteCount += nested.keys.bytes.count + nested.values.bytes.count + 4 * nested.offsets.count - before
             column.values = .nested(nested)
         default:
-            throw mismatch()
+            throw Self.mismatch(name)
         }
     }
 
-    private static func appendNested(_ nested: inout Nested, _ data: ColumnData?, rows: Int, deleted: Set<Int64>,
+    private static func appendNested(_ nested: inout Nested, _ data: ColumnData?, rows: Int, kept: Int, deleted: Set<Int64>,
                                      validity: inout [Bool], column: String) throws(ParquetError) {
-        func mismatch() -> ParquetError {
-            ParquetError(.schemaMismatch, "column type differs from the table definition", context: ["column": column])
-        }
         let offsets: [Int32], rowValidity: [Bool]?, keys: ByteArrayBuffer
         var values: ByteArrayBuffer?, valueValidity: [Bool]?
         switch data {
         case nil:
-            let kept = rows - deleted.lazy.filter { $0 >= 0 && $0 < Int64(rows) }.count
             nested.offsets.append(contentsOf: repeatElement(nested.offsets[nested.offsets.count - 1], count: kept))
             validity.append(contentsOf: repeatElement(false, count: kept))
             return
@@ -155,7 +150,7 @@ struct CompactedRows {
         case .list(let o, let v, .byteArray(let k, nil)) where !nested.isMap:
             (offsets, rowValidity, keys) = (o, v, k)
         default:
-            throw mismatch()
+            throw Self.mismatch(column)
         }
         guard offsets.count == rows + 1, rowValidity.map({ $0.count == rows }) ?? true,
               Int(offsets[rows]) == keys.count, valueValidity.map({ $0.count == keys.count }) ?? true else {
@@ -190,12 +185,11 @@ struct CompactedRows {
     }
 
     private static func appendNumbers<T: FixedWidthInteger>(
-        _ numbers: [T], _ data: ColumnData?, rows: Int, deleted: Set<Int64>, validity: inout [Bool], column: String,
+        _ numbers: [T], _ data: ColumnData?, rows: Int, kept: Int, deleted: Set<Int64>, validity: inout [Bool], column: String,
         unpack: (ColumnData) throws(ParquetError) -> ([T], [Bool]?)
     ) throws(ParquetError) -> [T] {
         var numbers = numbers
         guard let data else {
-            let kept = rows - deleted.lazy.filter { $0 >= 0 && $0 < Int64(rows) }.count
             numbers.append(contentsOf: repeatElement(0, count: kept))
             validity.append(contentsOf: repeatElement(false, count: kept))
             return numbers

@@ -208,9 +208,9 @@ final class OutputFiles: @unchecked Sendable {
     /// The last file of the bin (nil when no rows are left).
     func finish() throws -> ParquetFile? {
         if rows.rowCount > 0 { try writeRowGroup() }
-        defer { writer = nil }
-        guard let writer, writer.rowCount > 0 else { return nil }
-        return writer.finish()
+        guard var current = writer, current.rowCount > 0 else { return nil }
+        writer = nil  // the local copy is then the only owner of the bytes, which finish() appends to in place
+        return current.finish()
     }
 
     private func writeRowGroup() throws {
@@ -221,8 +221,8 @@ final class OutputFiles: @unchecked Sendable {
     }
 
     private func takeFileIfFull() throws -> ParquetFile? {
-        guard let writer, writer.byteCount >= targetBytes else { return nil }
-        self.writer = nil
-        return writer.finish()
+        guard var current = writer, current.byteCount >= targetBytes else { return nil }
+        writer = nil
+        return current.finish()
     }
 }

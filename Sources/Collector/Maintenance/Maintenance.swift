@@ -1,3 +1,4 @@
+import FloeSupport
 import Foundation
 import Iceberg
 import Logging
@@ -58,9 +59,12 @@ public enum Maintenance {
             try fileIO.applyVendedConfig(table.storageConfig(for: table.metadata.location))
             var duplicates: Int?
             var duplicatesError: String?
+            var changed = false
             if removeDuplicates {
                 do {
-                    duplicates = try await remover.run(definition, table: table).duplicates
+                    let removed = try await remover.run(definition, table: table)
+                    duplicates = removed.duplicates
+                    changed = removed.snapshotId != nil
                 } catch {
                     // A table this cannot handle (another format version, files of other writers) still gets
                     // its expiry and orphan removal.
@@ -73,9 +77,9 @@ public enum Maintenance {
             var compactionError: String?
             if compact {
                 do {
-                    // Reloaded: removing duplicates may have committed since.
-                    compaction = try await compactor.run(definition, table: try await catalog.loadTable(id),
-                                                         nowMs: Int64(Date().timeIntervalSince1970 * 1000))
+                    // Reloaded when removing duplicates committed since.
+                    compaction = try await compactor.run(definition, table: changed ? try await catalog.loadTable(id) : table,
+                                                         nowMs: WallClock.nowMillis())
                 } catch {
                     compactionError = "\(error)"
                     logger.warning("compaction failed", metadata: ["floe.table": "\(definition.name)",

@@ -87,8 +87,7 @@ public struct ParquetStreamWriter: Sendable {
             isString = leaves.map(\.isString)
         }
         out.reserveCapacity(out.count + encoded.reduce(4096) { $0 + $1.reduce(0) { $0 + $1.pages.reduce(0) { $0 + $1.bytes.count } } })
-        var group = 0
-        for rows in groupRows {
+        for (group, rows) in groupRows.enumerated() {
             let groupOffset = Int64(out.count)
             var chunks: [ColumnChunk] = []
             chunks.reserveCapacity(leaves.count)
@@ -111,15 +110,13 @@ public struct ParquetStreamWriter: Sendable {
                                       fileOffset: groupOffset, totalCompressedSize: totalCompressedSize,
                                       ordinal: Int16(truncatingIfNeeded: rowGroups.count)))
             indexes.append(groupIndexes)
-            group += 1
         }
         self.rowCount += rowCount
     }
 
-    /// The complete file: page indexes, footer and closing magic after the row groups.
-    public func finish() -> ParquetFile {
-        var out = out
-        var rowGroups = rowGroups
+    /// The complete file: page indexes, footer and closing magic after the row groups. Appended in place, so
+    /// the file's bytes are not copied; the writer is done afterwards.
+    public mutating func finish() -> ParquetFile {
         // Page indexes follow the row groups, all column indexes first, as parquet-java lays them out.
         for group in rowGroups.indices {
             for index in indexes[group].indices {

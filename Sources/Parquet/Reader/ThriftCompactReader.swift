@@ -88,10 +88,6 @@ struct ThriftCompactReader {
         return start..<position
     }
 
-    mutating func readBinary() throws(ParquetError) -> [UInt8] {
-        Array(bytes[try readBinaryRange()])
-    }
-
     /// A string field; invalid UTF-8 is repaired rather than rejected.
     mutating func readString() throws(ParquetError) -> String {
         String(decoding: bytes[try readBinaryRange()], as: UTF8.self)
