@@ -36,6 +36,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
 
         // Modules, in data-flow order.
         .target(name: "FloeSupport", swiftSettings: swiftSettings),
@@ -47,6 +48,7 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         .target(name: "Iceberg", dependencies: [
             "SQLite", "FloeSupport", "CZlib",
+            .target(name: "CLinux", condition: .when(platforms: [.linux])),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

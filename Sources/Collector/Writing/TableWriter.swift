@@ -93,16 +93,18 @@ actor TableWriter {
         var entry: (@Sendable (ParquetFile) -> DataFile)? = nil
     }
 
-    /// Encodes and uploads `files`, `width` at a time (uploads overlap other files' encoding);
-    /// returns their data-file entries in order.
+    /// Encodes and uploads `files`, `width` at a time (uploads overlap other files' encoding), then
+    /// makes them durable together (one file-system sync for local files); returns their data-file
+    /// entries in order. Nothing references the files before this returns, so a crash in between
+    /// leaves only orphans.
     nonisolated func write(_ files: [PendingFile], definition: TableDefinition, width: Int,
                            metrics: FlushMetrics? = nil) async throws -> [DataFile] {
         let fileIO = self.fileIO
-        return try await BoundedTasks.map(count: files.count, width: width) { index in
+        let written = try await BoundedTasks.map(count: files.count, width: width) { index in
             let file = files[index]
             let encoded = try await file.encode()
             do {
-                try await fileIO.write(encoded.bytes, to: file.location)
+                try await fileIO.writeUnsynced(encoded.bytes, to: file.location)
             } catch {
                 metrics?.storageError()
                 throw error
@@ -110,6 +112,13 @@ actor TableWriter {
             metrics?.wroteFile(bytes: encoded.bytes.count, rows: file.rows)
             return file.entry?(encoded) ?? definition.dataFile(path: file.location, key: file.key, file: encoded)
         }
+        do {
+            try await fileIO.persist(files.map(\.location))
+        } catch {
+            metrics?.storageError()
+            throw error
+        }
+        return written
     }
 
     /// Appends `files` to the table in one snapshot carrying `commitId` (nothing new when a snapshot

@@ -5,6 +5,12 @@
 public protocol FileIO: Sendable {
     /// Stores `bytes` at `location`, replacing any object there; durable when it returns.
     func write(_ bytes: [UInt8], to location: String) async throws
+    /// Stores `bytes` at `location` without waiting for them to be durable: they are once ``persist(_:)``
+    /// has returned for a list holding `location`. For a batch of data files made durable together before
+    /// the commit that references them; a crash before that can leave a partial file nothing references.
+    func writeUnsynced(_ bytes: [UInt8], to location: String) async throws
+    /// Makes every earlier ``writeUnsynced(_:to:)`` to `locations` durable.
+    func persist(_ locations: [String]) async throws
     /// The whole object. Throws ``FileIOError`` `notFound` when nothing is stored there.
     func read(_ location: String) async throws -> [UInt8]
     func exists(_ location: String) async throws -> Bool
@@ -20,6 +26,13 @@ public protocol FileIO: Sendable {
 }
 
 extension FileIO {
+    /// Stores like ``write(_:to:)``: stores whose writes are durable when they return need no ``persist(_:)``.
+    public func writeUnsynced(_ bytes: [UInt8], to location: String) async throws {
+        try await write(bytes, to: location)
+    }
+
+    public func persist(_ locations: [String]) async throws {}
+
     public func listFiles(prefix: String) async throws -> [StoredFile] {
         try await list(prefix: prefix).map { StoredFile(location: $0) }
     }

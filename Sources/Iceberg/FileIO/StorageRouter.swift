@@ -54,6 +54,16 @@ public final class StorageRouter: FileIO {
         try await store(for: location).write(bytes, to: location)
     }
 
+    public func writeUnsynced(_ bytes: [UInt8], to location: String) async throws {
+        try await store(for: location).writeUnsynced(bytes, to: location)
+    }
+
+    /// Persists each store's share of `locations` (S3 writes are durable already; local files are synced).
+    public func persist(_ locations: [String]) async throws {
+        let local = locations.filter { !$0.hasPrefix("s3://") && !$0.hasPrefix("s3a://") }
+        try await self.local.persist(local)
+    }
+
     public func read(_ location: String) async throws -> [UInt8] {
         try await store(for: location).read(location)
     }

@@ -21,6 +21,24 @@ struct LocalFileIOTests {
         await #expect { try await io.read(location) } throws: { ($0 as? FileIOError)?.code == .notFound }
     }
 
+    @Test("unsynced writes create missing directories, replace what is there, and persist")
+    func unsynced() async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        let io = LocalFileIO()
+        let first = "file://" + directory + "/data/type=track/hour=1/a.parquet"
+        let second = directory + "/data/type=page/b.parquet"
+        try await io.writeUnsynced([1, 2, 3, 4], to: first)
+        try await io.writeUnsynced([5], to: first)
+        try await io.writeUnsynced([6, 7], to: second)
+        try await io.persist([first, second])
+        #expect(try await io.read(first) == [5])
+        #expect(try await io.read(second) == [6, 7])
+        #expect(try await io.list(prefix: directory + "/data/") == [second, directory + "/data/type=track/hour=1/a.parquet"])
+        try await io.persist([])
+        await #expect(throws: FileIOError.self) { try await io.persist([directory + "/missing/c.parquet"]) }
+        await #expect(throws: FileIOError.self) { try await io.writeUnsynced([1], to: "relative/path") }
+    }
+
     @Test("locations that are not local absolute paths are rejected", arguments: ["s3://bucket/key", "relative/path"])
     func invalid(location: String) {
         #expect(throws: FileIOError.self) { try LocalFileIO.path(of: location) }
