@@ -57,7 +57,8 @@ public struct BackfillRunner: Sendable {
             try await recover(unit, checkpoints: checkpoints, writer: writer, inputs: inputs, context: &context)
         }
 
-        var builder = BackfillUnitBuilder(targetFileRows: options.targetFileRows)
+        let workers = RunContext.WorkerRows.make(targetFileRows: options.targetFileRows)
+        var unitEvents = 0
         var ranges: [BackfillCheckpoints.Unit.Range] = []
         var identities: [String: BackfillCheckpoints.FileState] = [:]
         // One receive time per run: a unit redone after a crash rebuilds exactly the same rows.
@@ -77,54 +78,54 @@ public struct BackfillRunner: Sendable {
             var rangeStart = state.committedLines
             var exhausted = false
             // Reading (and decompressing) the next batch overlaps with normalizing this one.
-            func readBatch() throws -> (lines: [[UInt8]], first: Int64) {
-                var lines: [[UInt8]] = []
-                let batchLines = min(Self.linesPerBatch, max(1024, options.unitEvents))
-                lines.reserveCapacity(batchLines)
-                let first = max(lineNumber, state.committedLines)
-                while lines.count < batchLines {
-                    guard let line = try reader.nextLine() else {
-                        exhausted = true
-                        break
-                    }
-                    if lineNumber >= state.committedLines { lines.append(Array(line)) }
-                    lineNumber += 1
+            func readBatch() throws -> (lines: LineBatch, first: Int64) {
+                while true {
+                    let batch = try reader.nextBatch(maxLines: min(Self.linesPerBatch, max(1024, options.unitEvents)))
+                    let first = lineNumber
+                    lineNumber += Int64(batch.count)
+                    if batch.isEmpty { exhausted = true }
+                    // Lines an earlier run committed are skipped.
+                    if lineNumber <= state.committedLines && !batch.isEmpty { continue }
+                    let skip = Int(max(0, state.committedLines - first))
+                    return (batch.droppingFirst(skip), first + Int64(skip))
                 }
-                return (lines, first)
             }
             var next = try readBatch()
             let format = fileFormat(path, firstLines: next.lines)
+            // The batch before the current one: done with, so the next read can reuse its buffer.
+            var retired: LineBatch?
             while !next.lines.isEmpty {
                 let current = next
-                async let normalized = RunContext.normalize(current.lines, format: format, receivedAt: receivedAt,
-                                                            targetFileRows: options.targetFileRows, dryRun: options.dryRun,
+                async let normalized = RunContext.normalize(current.lines, workers: workers, format: format,
+                                                            receivedAt: receivedAt, dryRun: options.dryRun,
                                                             rejects: rejectsTable(path, firstLine: current.first))
-                next = exhausted ? ([], lineNumber) : try readBatch()
-                let batches = try await normalized
+                if let done = retired.take() { reader.recycle(done) }
+                next = exhausted ? (LineBatch(), lineNumber) : try readBatch()
+                let outcomes = try await normalized
                 var number = current.first
-                for batch in batches {
-                    for outcome in batch.outcomes {
-                        try context.apply(outcome, file: path, lineNumber: number)
-                        number += 1
-                    }
-                    builder.merge(batch.partial)
+                for outcome in outcomes {
+                    try context.apply(outcome, file: path, lineNumber: number)
+                    if case .events(let count) = outcome { unitEvents += count }
+                    number += 1
                 }
                 // Units close on batch boundaries, so a unit is a whole number of lines.
-                if builder.events >= options.unitEvents {
+                if unitEvents >= options.unitEvents {
                     ranges.append(.init(path: path, fromLine: rangeStart, toLine: number, endsFile: false))
-                    try await commitUnit(builder, ranges: ranges, receivedAt: receivedAt, identities: identities,
+                    try await commitUnit(RunContext.WorkerRows.drain(workers, targetFileRows: options.targetFileRows),
+                                         ranges: ranges, receivedAt: receivedAt, identities: identities,
                                          checkpoints: checkpoints, writer: writer, context: &context)
-                    builder = BackfillUnitBuilder(targetFileRows: options.targetFileRows)
+                    unitEvents = 0
                     ranges = []
                     rangeStart = number
                 }
                 context.progress.tick(summary: context.summary, bar: options.progressBar, lines: current.lines.count)
+                retired = current.lines
             }
             ranges.append(.init(path: path, fromLine: rangeStart, toLine: lineNumber, endsFile: true))
             context.progress.doneBytes += identity.size
         }
         if !ranges.isEmpty {
-            try await commitUnit(builder, ranges: ranges, receivedAt: receivedAt, identities: identities,
+            try await commitUnit(RunContext.WorkerRows.drain(workers, targetFileRows: options.targetFileRows), ranges: ranges, receivedAt: receivedAt, identities: identities,
                                  checkpoints: checkpoints, writer: writer, context: &context)
         }
         context.progress.finish(bar: options.progressBar)
@@ -138,9 +139,10 @@ public struct BackfillRunner: Sendable {
 
     /// The format of a file: as configured, or (auto) from its first non-blank line, since one
     /// file holds one kind of event. Lines of the other kind are then rejected, not mis-read.
-    private func fileFormat(_ path: String, firstLines: [[UInt8]]) -> String {
+    private func fileFormat(_ path: String, firstLines: LineBatch) -> String {
         guard options.format == "auto" else { return options.format }
-        guard let line = firstLines.first(where: { $0.contains { $0 != 0x20 && $0 != 0x09 } }) else { return "auto" }
+        guard let line = (0..<firstLines.count).lazy.map({ firstLines[$0] })
+            .first(where: { $0.contains { $0 != 0x20 && $0 != 0x09 } }) else { return "auto" }
         return RunContext.looksLikeCloudEvents(line) ? "cloudevents" : "segment"
     }
 
@@ -150,8 +152,8 @@ public struct BackfillRunner: Sendable {
             : nil
     }
 
-    /// Lines normalized together (split across cores); smaller when units are smaller.
-    static let linesPerBatch = 131_072
+    /// Lines read and normalized together (split across cores); smaller when units are smaller.
+    static let linesPerBatch = 16_384
 
     private var namespace: [String] { configuration.namespace.split(separator: ".").map(String.init) }
 
@@ -189,21 +191,28 @@ public struct BackfillRunner: Sendable {
         var identities: [String: BackfillCheckpoints.FileState] = [:]
         for range in unit.ranges { identities[range.path] = inputs.identity(of: range.path) }
         if committed.count < unit.commitIds.count {
-            var builder = BackfillUnitBuilder(targetFileRows: options.targetFileRows)
+            let workers = RunContext.WorkerRows.make(targetFileRows: options.targetFileRows)
             for range in unit.ranges {
                 let reader = try InputLineReader(path: try await inputs.localPath(for: range.path))
                 var lineNumber: Int64 = 0
-                var lines: [[UInt8]] = []
-                while lineNumber < range.toLine, let line = try reader.nextLine() {
-                    if lineNumber >= range.fromLine { lines.append(Array(line)) }
-                    lineNumber += 1
+                var format: String?
+                while lineNumber < range.toLine {
+                    let read = try reader.nextBatch(maxLines: Int(min(Int64(Self.linesPerBatch), range.toLine - lineNumber)))
+                    if read.isEmpty { break }
+                    let first = lineNumber
+                    lineNumber += Int64(read.count)
+                    guard lineNumber > range.fromLine else { continue }
+                    let skip = Int(max(0, range.fromLine - first))
+                    let lines = read.droppingFirst(skip)
+                    // The format is the file's, as its first lines of this unit showed (as in run()).
+                    let lineFormat = format ?? fileFormat(range.path, firstLines: lines)
+                    format = lineFormat
+                    _ = try await RunContext.normalize(lines, workers: workers, format: lineFormat,
+                                                       receivedAt: unit.receivedAt, dryRun: false,
+                                                       rejects: rejectsTable(range.path, firstLine: first + Int64(skip)))
                 }
-                let batches = try await RunContext.normalize(lines, format: fileFormat(range.path, firstLines: lines),
-                                                             receivedAt: unit.receivedAt,
-                                                             targetFileRows: options.targetFileRows, dryRun: false,
-                                                             rejects: rejectsTable(range.path, firstLine: range.fromLine))
-                for batch in batches { builder.merge(batch.partial) }
             }
+            let builder = RunContext.WorkerRows.drain(workers, targetFileRows: options.targetFileRows)
             let result = try await writer.commit(builder.files(), commitIds: unit.commitIds, skipping: committed)
             context.summary.dataFiles += result.files
             context.summary.commits += result.commits

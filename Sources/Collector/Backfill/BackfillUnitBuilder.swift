@@ -43,7 +43,7 @@ package struct BackfillUnitBuilder: Sendable {
 
     /// Validates a line and writes its events into the unit: how many, or the line's problems.
     package mutating func add(line: [UInt8], normalizer: LineNormalizer, request: IngestContext) throws -> Result<Int, ValidationErrors> {
-        switch normalizer.validate(line, request: request) {
+        switch normalizer.validate(line[...], request: request) {
         case .success(let events):
             for event in events { try add(event) }
             return .success(events.count)

@@ -44,7 +44,9 @@ struct BackfillWriter: Sendable {
             }
             // Two more files than cores: their uploads (or fsyncs) overlap the encoding of others.
             let width = max(1, ProcessInfo.processInfo.activeProcessorCount) + 2
+            let started = ContinuousClock.now
             let written = try await tables.write(pending, definition: definition, width: width)
+            let wrote = ContinuousClock.now
             let append = try await tables.append(definition, files: written, commitId: commitId)
             result.files += written.count
             result.commits += 1
@@ -52,6 +54,7 @@ struct BackfillWriter: Sendable {
             logger.info("backfill committed", metadata: [
                 "floe.table": "\(tableName)", "floe.commit_id": "\(commitId)", "floe.snapshot_id": "\(append.snapshotId)",
                 "floe.files": "\(written.count)", "floe.rows": "\(written.reduce(0) { $0 + $1.recordCount })",
+                "floe.write_ms": "\(Int((wrote - started).inMilliseconds))", "floe.commit_ms": "\(Int((ContinuousClock.now - wrote).inMilliseconds))",
             ])
         }
         return result

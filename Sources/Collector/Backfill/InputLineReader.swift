@@ -4,8 +4,9 @@ import Foundation
 
 /// Reads an NDJSON input file line by line: plain, gzip (`.gz`) or zstd (`.zst`), streaming.
 ///
-/// Lines are returned without their newline (a trailing `\r` is dropped too); empty lines are
-/// returned as well so that line numbers match the file. Memory stays bounded by the read size.
+/// Lines are returned in batches, without their newline (a trailing `\r` is dropped too); empty
+/// lines are returned as well so that line numbers match the file. Memory stays bounded by the
+/// batch size.
 final class InputLineReader {
     enum Compression {
         case none, gzip, zstd
@@ -25,7 +26,10 @@ final class InputLineReader {
     private let compression: Compression
     private let path: String
     private var pending: [UInt8] = []
-    private var start = 0
+    /// A finished batch's buffer, reused for the next one.
+    private var spare: [UInt8]?
+    /// Where decompressed bytes land before they join `pending`.
+    private let output: UnsafeMutableBufferPointer<UInt8>
     private var finished = false
     private var zlib: UnsafeMutablePointer<z_stream>?
     private var zstd: OpaquePointer?
@@ -51,6 +55,7 @@ final class InputLineReader {
             ZSTD_initDStream(stream)
             zstd = stream
         }
+        output = .allocate(capacity: compression == .none ? 0 : 4 * Self.readSize)
     }
 
     deinit {
@@ -60,31 +65,50 @@ final class InputLineReader {
             zlib.deallocate()
         }
         if let zstd { ZSTD_freeDStream(zstd) }
+        output.deallocate()
         try? handle.close()
     }
 
-    /// The next line, or nil at the end of the file.
-    func nextLine() throws -> ArraySlice<UInt8>? {
-        while true {
-            if let newline = Self.newline(in: pending, from: start) {
+    /// The next lines, at most `maxLines` of them (fewer only at the end of the file; none after it).
+    ///
+    /// The batch takes over the bytes read so far, so lines are not copied one by one; the partial
+    /// line after the last one moves to the next batch.
+    func nextBatch(maxLines: Int) throws -> LineBatch {
+        var lines: [Range<Int>] = []
+        lines.reserveCapacity(min(maxLines, 1 << 17))
+        var scan = 0
+        while lines.count < maxLines {
+            if let newline = Self.newline(in: pending, from: scan) {
                 var end = newline
-                if end > start, pending[end - 1] == 0x0D { end -= 1 }
-                let line = pending[start..<end]
-                start = newline + 1
-                return line
+                if end > scan, pending[end - 1] == 0x0D { end -= 1 }
+                lines.append(scan..<end)
+                scan = newline + 1
+                continue
             }
             if finished {
-                guard start < pending.count else { return nil }
-                let line = pending[start...]
-                start = pending.count
-                return line
-            }
-            if start > 0 {
-                pending.removeSubrange(0..<start)
-                start = 0
+                if scan < pending.count {
+                    lines.append(scan..<pending.count)
+                    scan = pending.count
+                }
+                break
             }
             try fill()
         }
+        // The next batch fills a recycled buffer when there is one (its pages are mapped already),
+        // else one that holds a batch like this one without growing.
+        var rest = spare ?? []
+        spare = nil
+        rest.removeAll(keepingCapacity: true)
+        rest.reserveCapacity(max(scan, Self.readSize) + 4 * Self.readSize)
+        rest.append(contentsOf: pending[scan...])
+        let bytes = pending
+        pending = rest
+        return LineBatch(bytes: bytes, lines: lines)
+    }
+
+    /// Takes back the bytes of a batch that is done with, to read a later batch into.
+    func recycle(_ batch: consuming LineBatch) {
+        spare = batch.takeBytes()
     }
 
     private static func newline(in bytes: [UInt8], from start: Int) -> Int? {
@@ -114,43 +138,41 @@ final class InputLineReader {
 
     private func inflate(_ chunk: Data) throws {
         guard let stream = zlib else { return }
-        var output = [UInt8](repeating: 0, count: 4 * Self.readSize)
+        let output = self.output
         try chunk.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
             stream.pointee.next_in = UnsafeMutablePointer(mutating: input.bindMemory(to: UInt8.self).baseAddress)
             stream.pointee.avail_in = UInt32(input.count)
-            while stream.pointee.avail_in > 0 {
-                let status = output.withUnsafeMutableBufferPointer { target -> Int32 in
-                    stream.pointee.next_out = target.baseAddress
-                    stream.pointee.avail_out = UInt32(target.count)
-                    return CZlib.inflate(stream, Z_NO_FLUSH)
-                }
-                pending.append(contentsOf: output[0..<(output.count - Int(stream.pointee.avail_out))])
+            // Until the input is used up and the last call left room (zlib holds no more output).
+            repeat {
+                stream.pointee.next_out = output.baseAddress
+                stream.pointee.avail_out = UInt32(output.count)
+                let status = CZlib.inflate(stream, Z_NO_FLUSH)
+                pending.append(contentsOf: UnsafeBufferPointer(rebasing: output[0..<(output.count - Int(stream.pointee.avail_out))]))
                 if status == Z_STREAM_END {
                     // Concatenated gzip members: keep going with the next one.
                     if stream.pointee.avail_in > 0 { inflateReset(stream) } else { break }
                 } else if status != Z_OK && status != Z_BUF_ERROR {
                     throw ReadError(description: "\(path) is not valid gzip (zlib error \(status))")
                 }
-            }
+            } while stream.pointee.avail_in > 0 || stream.pointee.avail_out == 0
         }
     }
 
     private func decompressZstd(_ chunk: Data) throws {
         guard let stream = zstd else { return }
-        let outputSize = ZSTD_DStreamOutSize()
-        var output = [UInt8](repeating: 0, count: outputSize)
+        let output = self.output
         try chunk.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
             var source = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
-            while source.pos < source.size {
-                let produced = try output.withUnsafeMutableBytes { target -> Int in
-                    var destination = ZSTD_outBuffer(dst: target.baseAddress, size: target.count, pos: 0)
-                    let status = ZSTD_decompressStream(stream, &destination, &source)
-                    if ZSTD_isError(status) != 0 {
-                        throw ReadError(description: "\(path) is not valid zstd: \(String(cString: ZSTD_getErrorName(status)))")
-                    }
-                    return destination.pos
+            var full = false
+            // Until the input is used up and the last call left room (zstd holds no more output).
+            while source.pos < source.size || full {
+                var destination = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
+                let status = ZSTD_decompressStream(stream, &destination, &source)
+                if ZSTD_isError(status) != 0 {
+                    throw ReadError(description: "\(path) is not valid zstd: \(String(cString: ZSTD_getErrorName(status)))")
                 }
-                pending.append(contentsOf: output[0..<produced])
+                pending.append(contentsOf: UnsafeBufferPointer(rebasing: output[0..<destination.pos]))
+                full = destination.pos == destination.size
             }
         }
     }

@@ -23,10 +23,32 @@ struct RunContext {
         case rejected([String])
     }
 
-    /// A batch of lines normalized and decoded into columns, off the sequential path.
-    struct Batch: Sendable {
-        var outcomes: [Outcome] = []
+    /// The rows one worker has decoded so far in the current unit. Each worker keeps its own
+    /// columns across batches (so a partition's rows come in one piece per worker, not one per
+    /// batch); only the task of that worker touches it while a batch runs.
+    final class WorkerRows: @unchecked Sendable {
         var partial: BackfillUnitBuilder
+        /// The worker's own copy of its lines, reused from batch to batch.
+        var lines: [UInt8] = []
+
+        init(targetFileRows: Int) {
+            partial = BackfillUnitBuilder(targetFileRows: targetFileRows)
+        }
+
+        /// One per core.
+        static func make(targetFileRows: Int) -> [WorkerRows] {
+            (0..<max(1, ProcessInfo.processInfo.activeProcessorCount)).map { _ in WorkerRows(targetFileRows: targetFileRows) }
+        }
+
+        /// The workers' rows as one unit, worker by worker; the workers start empty again.
+        static func drain(_ workers: [WorkerRows], targetFileRows: Int) -> BackfillUnitBuilder {
+            var unit = BackfillUnitBuilder(targetFileRows: targetFileRows)
+            for worker in workers {
+                unit.merge(worker.partial)
+                worker.partial = BackfillUnitBuilder(targetFileRows: targetFileRows)
+            }
+            return unit
+        }
     }
 
     private static let segment = LineNormalizer(format: .segment)
@@ -39,36 +61,48 @@ struct RunContext {
         /// Line number (0-based) of the first line passed to ``normalize(_:format:receivedAt:targetFileRows:dryRun:rejects:)``.
         var firstLine: Int64
         var maxEventBytes: Int
-    }
 
-    /// Normalizes and decodes lines on every core; each worker's slice comes back as one batch,
-    /// in line order. Pure: no counters touched.
-    static func normalize(_ lines: [[UInt8]], format: String, receivedAt: Int64, targetFileRows: Int,
-                          dryRun: Bool, rejects: RejectsTable? = nil) async throws -> [Batch] {
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, lines.count / 512))
-        let size = max(1, (lines.count + workers - 1) / workers)
-        return try await withThrowingTaskGroup(of: (Int, Batch).self) { group in
-            for worker in 0..<workers {
-                let slice = lines[min(lines.count, worker * size)..<min(lines.count, (worker + 1) * size)]
-                group.addTask {
-                    (worker, try normalize(slice, format: format, receivedAt: receivedAt, targetFileRows: targetFileRows,
-                                           dryRun: dryRun, rejects: rejects))
-                }
-            }
-            var parts = [Batch?](repeating: nil, count: workers)
-            for try await (worker, batch) in group { parts[worker] = batch }
-            return parts.compactMap { $0 }
+        /// The same table for lines that start `offset` lines later.
+        func starting(at offset: Int) -> RejectsTable {
+            RejectsTable(path: path, firstLine: firstLine + Int64(offset), maxEventBytes: maxEventBytes)
         }
     }
 
-    private static func normalize(_ lines: ArraySlice<[UInt8]>, format: String, receivedAt: Int64,
-                                  targetFileRows: Int, dryRun: Bool, rejects: RejectsTable?) throws -> Batch {
+    /// Normalizes lines on every core, each worker decoding its share into its own rows; returns
+    /// each line's outcome, in line order. Pure apart from the workers' rows: no counters touched.
+    static func normalize(_ lines: LineBatch, workers: [WorkerRows], format: String, receivedAt: Int64,
+                          dryRun: Bool, rejects: RejectsTable? = nil) async throws -> [Outcome] {
+        let count = max(1, min(workers.count, lines.count / 512))
+        let size = max(1, (lines.count + count - 1) / count)
+        return try await withThrowingTaskGroup(of: (Int, [Outcome]).self) { group in
+            for worker in 0..<count {
+                let first = min(lines.count, worker * size)
+                let slice = lines.slice(first..<min(lines.count, (worker + 1) * size))
+                let rows = workers[worker]
+                group.addTask {
+                    var buffer = rows.lines
+                    rows.lines = []
+                    let local = slice.copied(into: &buffer)
+                    defer { rows.lines = buffer }
+                    return (worker, try normalize(local, into: &rows.partial, format: format, receivedAt: receivedAt,
+                                                  dryRun: dryRun, rejects: rejects.map { $0.starting(at: first) }))
+                }
+            }
+            var parts = [[Outcome]](repeating: [], count: count)
+            for try await (worker, outcomes) in group { parts[worker] = outcomes }
+            return parts.flatMap { $0 }
+        }
+    }
+
+    private static func normalize(_ lines: LineBatch, into partial: inout BackfillUnitBuilder, format: String,
+                                  receivedAt: Int64, dryRun: Bool, rejects: RejectsTable?) throws -> [Outcome] {
         let request = IngestContext(receivedAt: receivedAt, clientIP: nil, historical: true)
-        var batch = Batch(partial: BackfillUnitBuilder(targetFileRows: targetFileRows))
-        batch.outcomes.reserveCapacity(lines.count)
-        for (position, bytes) in zip(lines.indices, lines) {
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(lines.count)
+        for position in 0..<lines.count {
+            let bytes = lines[position]
             guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else {
-                batch.outcomes.append(.blank)
+                outcomes.append(.blank)
                 continue
             }
             let normalizer: LineNormalizer
@@ -79,21 +113,21 @@ struct RunContext {
             }
             switch normalizer.validate(bytes, request: request) {
             case .success(let events):
-                if !dryRun { for event in events { try batch.partial.add(event) } }
-                batch.outcomes.append(.events(events.count))
+                if !dryRun { for event in events { try partial.add(event) } }
+                outcomes.append(.events(events.count))
             case .failure(let errors):
-                batch.outcomes.append(.rejected(errors.issues.map(\.description)))
+                outcomes.append(.rejected(errors.issues.map(\.description)))
                 if let rejects, !dryRun {
                     let line = rejects.firstLine + Int64(position)
                     let context = IngestContext(receivedAt: receivedAt, clientIP: nil, historical: true, route: "backfill",
                                                 requestId: "\(rejects.path):\(line + 1)")
-                    let rejected = RejectedEvent(format: normalizer.format.rawValue, index: nil, raw: bytes[...],
+                    let rejected = RejectedEvent(format: normalizer.format.rawValue, index: nil, raw: bytes,
                                                  reasons: errors.issues.map(\.reason))
-                    try batch.partial.add(rejected, request: context, maxEventBytes: rejects.maxEventBytes)
+                    try partial.add(rejected, request: context, maxEventBytes: rejects.maxEventBytes)
                 }
             }
         }
-        return batch
+        return outcomes
     }
 
     /// Counts one line's outcome, or records it as rejected.
@@ -113,11 +147,11 @@ struct RunContext {
         }
     }
 
-    static func looksLikeCloudEvents(_ line: [UInt8]) -> Bool {
+    static func looksLikeCloudEvents(_ line: ArraySlice<UInt8>) -> Bool {
         contains(line, marker)
     }
 
-    private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    private static func contains(_ haystack: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
         guard let first = needle.first, haystack.count >= needle.count else { return false }
         return haystack.withUnsafeBufferPointer { hay in
             guard let base = hay.baseAddress else { return false }

@@ -19,11 +19,11 @@ package struct LineNormalizer: Sendable {
 
     /// Normalizes a line into buffered events (rows in the buffer encoding).
     package func normalize(_ line: [UInt8], request: IngestContext) -> Result<[BufferedEvent], ValidationErrors> {
-        validate(line, request: request).map { $0.map { $0.bufferedEvent() } }
+        validate(line[...], request: request).map { $0.map { $0.bufferedEvent() } }
     }
 
     /// Parses and validates a line: all of its events, or every problem found.
-    func validate(_ line: [UInt8], request: IngestContext) -> Result<[NormalizedEvent], ValidationErrors> {
+    func validate(_ line: ArraySlice<UInt8>, request: IngestContext) -> Result<[NormalizedEvent], ValidationErrors> {
         let tape: JSONTape
         do {
             tape = try JSONTape(parsing: line)

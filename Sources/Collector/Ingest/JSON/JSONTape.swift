@@ -20,7 +20,8 @@ struct JSONTape: Sendable {
         var next: Int32
     }
 
-    let bytes: [UInt8]
+    /// The document; entries hold absolute indices into it (a slice keeps its base's indices).
+    let bytes: ArraySlice<UInt8>
     private(set) var entries: [Entry]
 
     /// The default nesting limit: deeper documents are rejected, not recursed into.
@@ -30,6 +31,14 @@ struct JSONTape: Sendable {
     ///
     /// - throws: ``JSONError`` naming the byte offset of the first problem.
     init(parsing bytes: [UInt8], maxDepth: Int = JSONTape.defaultMaxDepth) throws(JSONError) {
+        try self.init(parsing: bytes[...], maxDepth: maxDepth)
+    }
+
+    /// Parses a document that is part of a larger buffer (a line of a backfill batch), without copying it.
+    init(parsing bytes: ArraySlice<UInt8>, maxDepth: Int = JSONTape.defaultMaxDepth) throws(JSONError) {
+        guard bytes.endIndex < Int(Int32.max) else {
+            throw JSONError(message: "document too large", offset: 0)
+        }
         self.bytes = bytes
         self.entries = []
         entries.reserveCapacity(bytes.count / 8)
@@ -51,26 +60,29 @@ struct JSONError: Error, Sendable, CustomStringConvertible {
 extension JSONTape {
     /// The recursive-descent validator that fills the tape.
     fileprivate struct Parser {
-        let bytes: [UInt8]
+        let bytes: ArraySlice<UInt8>
         let maxDepth: Int
-        var index = 0
+        var index: Int
+        let end: Int
 
-        init(bytes: [UInt8], maxDepth: Int) {
+        init(bytes: ArraySlice<UInt8>, maxDepth: Int) {
             self.bytes = bytes
             self.maxDepth = maxDepth
+            index = bytes.startIndex
+            end = bytes.endIndex
         }
 
         mutating func parseDocument(into entries: inout [Entry]) throws(JSONError) {
             skipWhitespace()
             try parseValue(into: &entries, depth: 0)
             skipWhitespace()
-            if index != bytes.count { throw fail("unexpected data after the JSON value") }
+            if index != end { throw fail("unexpected data after the JSON value") }
         }
 
-        func fail(_ message: String) -> JSONError { JSONError(message: message, offset: index) }
+        func fail(_ message: String) -> JSONError { JSONError(message: message, offset: index - bytes.startIndex) }
 
         mutating func skipWhitespace() {
-            while index < bytes.count {
+            while index < end {
                 switch bytes[index] {
                 case 0x20, 0x0A, 0x0D, 0x09: index += 1
                 default: return
@@ -79,7 +91,7 @@ extension JSONTape {
         }
 
         mutating func parseValue(into entries: inout [Entry], depth: Int) throws(JSONError) {
-            guard index < bytes.count else { throw fail("unexpected end of input") }
+            guard index < end else { throw fail("unexpected end of input") }
             switch bytes[index] {
             case UInt8(ascii: "{"): try parseContainer(object: true, into: &entries, depth: depth + 1)
             case UInt8(ascii: "["): try parseContainer(object: false, into: &entries, depth: depth + 1)
@@ -101,23 +113,23 @@ extension JSONTape {
             index += 1
             skipWhitespace()
             let close = UInt8(ascii: object ? "}" : "]")
-            if index < bytes.count, bytes[index] == close {
+            if index < end, bytes[index] == close {
                 index += 1
             } else {
                 while true {
                     if object {
-                        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                        guard index < end, bytes[index] == UInt8(ascii: "\"") else {
                             throw fail("expected a string key")
                         }
                         try parseString(into: &entries)
                         skipWhitespace()
-                        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                        guard index < end, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                         index += 1
                         skipWhitespace()
                     }
                     try parseValue(into: &entries, depth: depth)
                     skipWhitespace()
-                    guard index < bytes.count else { throw fail("unexpected end of input") }
+                    guard index < end else { throw fail("unexpected end of input") }
                     if bytes[index] == UInt8(ascii: ",") {
                         index += 1
                         skipWhitespace()
@@ -140,7 +152,7 @@ extension JSONTape {
             var escapes = false
             while true {
                 skipPlainStringBytes()
-                guard index < bytes.count else { throw fail("unterminated string") }
+                guard index < end else { throw fail("unterminated string") }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     index += 1
@@ -165,12 +177,13 @@ extension JSONTape {
         mutating func skipPlainStringBytes() {
             let ones: UInt64 = 0x0101_0101_0101_0101
             let highs: UInt64 = 0x8080_8080_8080_8080
-            let end = bytes.count - 8
-            guard index <= end else { return }
-            var position = index
-            defer { index = position }
+            let base = bytes.startIndex
+            let last = end - base - 8
+            var position = index - base
+            guard position <= last else { return }
+            defer { index = base + position }
             bytes.withUnsafeBytes { raw in
-                while position <= end {
+                while position <= last {
                     let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
                     let quote = word ^ (ones &* 0x22)
                     let backslash = word ^ (ones &* 0x5C)
@@ -185,13 +198,13 @@ extension JSONTape {
 
         mutating func skipEscape() throws(JSONError) {
             index += 1
-            guard index < bytes.count else { throw fail("unterminated escape") }
+            guard index < end else { throw fail("unterminated escape") }
             switch bytes[index] {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
                  UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                 index += 1
             case UInt8(ascii: "u"):
-                guard index + 4 < bytes.count else { throw fail("short \\u escape") }
+                guard index + 4 < end else { throw fail("short \\u escape") }
                 for offset in 1...4 where hexValue(bytes[index + offset]) == nil {
                     throw fail("bad \\u escape")
                 }
@@ -217,7 +230,7 @@ extension JSONTape {
             case 0xF4: length = 4; upper = 0x8F
             default: throw fail("invalid UTF-8")
             }
-            guard index + length <= bytes.count else { throw fail("truncated UTF-8") }
+            guard index + length <= end else { throw fail("truncated UTF-8") }
             let second = bytes[index + 1]
             guard second >= lower, second <= upper else { throw fail("invalid UTF-8") }
             if length > 2 {
@@ -231,7 +244,7 @@ extension JSONTape {
         mutating func parseLiteral(_ text: StaticString, kind: Kind, into entries: inout [Entry]) throws(JSONError) {
             let start = index
             let length = text.utf8CodeUnitCount
-            guard index + length <= bytes.count else { throw fail("invalid literal") }
+            guard index + length <= end else { throw fail("invalid literal") }
             let literal = UnsafeBufferPointer(start: text.utf8Start, count: length)
             for offset in 0..<length where bytes[index + offset] != literal[offset] {
                 throw fail("invalid literal")
@@ -244,24 +257,24 @@ extension JSONTape {
         mutating func parseNumber(into entries: inout [Entry]) throws(JSONError) {
             let start = index
             if bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid number") }
+            guard index < end, isDigit(bytes[index]) else { throw fail("invalid number") }
             if bytes[index] == UInt8(ascii: "0") {
                 index += 1
             } else {
-                while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+                while index < end, isDigit(bytes[index]) { index += 1 }
             }
-            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            if index < end, bytes[index] == UInt8(ascii: ".") {
                 index += 1
-                guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid number") }
-                while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+                guard index < end, isDigit(bytes[index]) else { throw fail("invalid number") }
+                while index < end, isDigit(bytes[index]) { index += 1 }
             }
-            if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            if index < end, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
                 index += 1
-                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                if index < end, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
                     index += 1
                 }
-                guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid number") }
-                while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+                guard index < end, isDigit(bytes[index]) else { throw fail("invalid number") }
+                while index < end, isDigit(bytes[index]) { index += 1 }
             }
             entries.append(Entry(kind: .number, hasEscapes: false, start: Int32(start), end: Int32(index),
                                  next: Int32(entries.count + 1)))
