@@ -73,35 +73,22 @@ public struct BackfillRunner: Sendable {
                 continue
             }
             identities[path] = state
-            let reader = try InputLineReader(path: try await inputs.localPath(for: path))
-            var lineNumber: Int64 = 0
+            let source = try BatchSource(path: try await inputs.localPath(for: path), skipping: state.committedLines)
+            let batchLines = min(Self.linesPerBatch, max(1024, options.unitEvents))
             var rangeStart = state.committedLines
-            var exhausted = false
-            // Reading (and decompressing) the next batch overlaps with normalizing this one.
-            func readBatch() throws -> (lines: LineBatch, first: Int64) {
-                while true {
-                    let batch = try reader.nextBatch(maxLines: min(Self.linesPerBatch, max(1024, options.unitEvents)))
-                    let first = lineNumber
-                    lineNumber += Int64(batch.count)
-                    if batch.isEmpty { exhausted = true }
-                    // Lines an earlier run committed are skipped.
-                    if lineNumber <= state.committedLines && !batch.isEmpty { continue }
-                    let skip = Int(max(0, state.committedLines - first))
-                    return (batch.droppingFirst(skip), first + Int64(skip))
-                }
-            }
-            var next = try readBatch()
+            var next = try await source.next(maxLines: batchLines)
             let format = fileFormat(path, firstLines: next.lines)
             // The batch before the current one: done with, so the next read can reuse its buffer.
             var retired: LineBatch?
             while !next.lines.isEmpty {
                 let current = next
-                async let normalized = RunContext.normalize(current.lines, workers: workers, format: format,
-                                                            receivedAt: receivedAt, dryRun: options.dryRun,
-                                                            rejects: rejectsTable(path, firstLine: current.first))
-                if let done = retired.take() { reader.recycle(done) }
-                next = exhausted ? (LineBatch(), lineNumber) : try readBatch()
-                let outcomes = try await normalized
+                if let done = retired.take() { source.recycle(done) }
+                // Reading the next batch overlaps with normalizing this one.
+                async let reading = source.next(maxLines: batchLines)
+                let outcomes = try await RunContext.normalize(current.lines, workers: workers, format: format,
+                                                              receivedAt: receivedAt, dryRun: options.dryRun,
+                                                              rejects: rejectsTable(path, firstLine: current.first))
+                next = try await reading
                 var number = current.first
                 for outcome in outcomes {
                     try context.apply(outcome, file: path, lineNumber: number)
@@ -121,11 +108,12 @@ public struct BackfillRunner: Sendable {
                 context.progress.tick(summary: context.summary, bar: options.progressBar, lines: current.lines.count)
                 retired = current.lines
             }
-            ranges.append(.init(path: path, fromLine: rangeStart, toLine: lineNumber, endsFile: true))
+            ranges.append(.init(path: path, fromLine: rangeStart, toLine: source.linesRead, endsFile: true))
             context.progress.doneBytes += identity.size
         }
         if !ranges.isEmpty {
-            try await commitUnit(RunContext.WorkerRows.drain(workers, targetFileRows: options.targetFileRows), ranges: ranges, receivedAt: receivedAt, identities: identities,
+            try await commitUnit(RunContext.WorkerRows.drain(workers, targetFileRows: options.targetFileRows),
+                                 ranges: ranges, receivedAt: receivedAt, identities: identities,
                                  checkpoints: checkpoints, writer: writer, context: &context)
         }
         context.progress.finish(bar: options.progressBar)
@@ -193,23 +181,21 @@ public struct BackfillRunner: Sendable {
         if committed.count < unit.commitIds.count {
             let workers = RunContext.WorkerRows.make(targetFileRows: options.targetFileRows)
             for range in unit.ranges {
-                let reader = try InputLineReader(path: try await inputs.localPath(for: range.path))
-                var lineNumber: Int64 = 0
+                let source = try BatchSource(path: try await inputs.localPath(for: range.path), skipping: range.fromLine)
                 var format: String?
-                while lineNumber < range.toLine {
-                    let read = try reader.nextBatch(maxLines: Int(min(Int64(Self.linesPerBatch), range.toLine - lineNumber)))
-                    if read.isEmpty { break }
-                    let first = lineNumber
-                    lineNumber += Int64(read.count)
-                    guard lineNumber > range.fromLine else { continue }
-                    let skip = Int(max(0, range.fromLine - first))
-                    let lines = read.droppingFirst(skip)
+                var finished = false
+                while !finished {
+                    let (read, first) = try await source.next(maxLines: Self.linesPerBatch)
+                    // The unit's lines end at `toLine`, which may fall inside the batch.
+                    let lines = read.prefix(Int(max(0, range.toLine - first)))
+                    finished = first + Int64(read.count) >= range.toLine
+                    if lines.isEmpty { break }
                     // The format is the file's, as its first lines of this unit showed (as in run()).
                     let lineFormat = format ?? fileFormat(range.path, firstLines: lines)
                     format = lineFormat
                     _ = try await RunContext.normalize(lines, workers: workers, format: lineFormat,
                                                        receivedAt: unit.receivedAt, dryRun: false,
-                                                       rejects: rejectsTable(range.path, firstLine: first + Int64(skip)))
+                                                       rejects: rejectsTable(range.path, firstLine: first))
                 }
             }
             let builder = RunContext.WorkerRows.drain(workers, targetFileRows: options.targetFileRows)

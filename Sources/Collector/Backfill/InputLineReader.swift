@@ -22,7 +22,9 @@ final class InputLineReader {
         var description: String
     }
 
-    private let handle: FileHandle
+    private let fd: Int32
+    /// Where `read(2)` puts the file's bytes (one large read per fill).
+    private let input: UnsafeMutableRawBufferPointer
     private let compression: Compression
     private let path: String
     private var pending: [UInt8] = []
@@ -36,8 +38,8 @@ final class InputLineReader {
     private static let readSize = 1 << 20
 
     init(path: String) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw ReadError(description: "cannot open \(path)") }
-        self.handle = handle
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ReadError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
         self.path = path
         compression = Compression(path: path)
         switch compression {
@@ -47,15 +49,20 @@ final class InputLineReader {
             stream.initialize(to: z_stream())
             guard inflateInit2_(stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
                 stream.deallocate()
+                close(fd)
                 throw ReadError(description: "cannot initialise gzip for \(path)")
             }
             zlib = stream
         case .zstd:
-            guard let stream = ZSTD_createDStream() else { throw ReadError(description: "cannot initialise zstd for \(path)") }
+            guard let stream = ZSTD_createDStream() else {
+                close(fd)
+                throw ReadError(description: "cannot initialise zstd for \(path)")
+            }
             ZSTD_initDStream(stream)
             zstd = stream
         }
         output = .allocate(capacity: compression == .none ? 0 : 4 * Self.readSize)
+        input = .allocate(byteCount: Self.readSize, alignment: 16)
     }
 
     deinit {
@@ -66,7 +73,8 @@ final class InputLineReader {
         }
         if let zstd { ZSTD_freeDStream(zstd) }
         output.deallocate()
-        try? handle.close()
+        close(fd)
+        input.deallocate()
     }
 
     /// The next lines, at most `maxLines` of them (fewer only at the end of the file; none after it).
@@ -121,7 +129,12 @@ final class InputLineReader {
     }
 
     private func fill() throws {
-        let chunk = try handle.read(upToCount: Self.readSize) ?? Data()
+        var count: Int
+        repeat {
+            count = read(fd, input.baseAddress, input.count)
+        } while count < 0 && errno == EINTR
+        guard count >= 0 else { throw ReadError(description: "cannot read \(path): \(String(cString: strerror(errno)))") }
+        let chunk = UnsafeRawBufferPointer(rebasing: input[0..<count])
         if chunk.isEmpty {
             finished = true
             return
@@ -136,44 +149,40 @@ final class InputLineReader {
         }
     }
 
-    private func inflate(_ chunk: Data) throws {
+    private func inflate(_ input: UnsafeRawBufferPointer) throws {
         guard let stream = zlib else { return }
         let output = self.output
-        try chunk.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
-            stream.pointee.next_in = UnsafeMutablePointer(mutating: input.bindMemory(to: UInt8.self).baseAddress)
-            stream.pointee.avail_in = UInt32(input.count)
-            // Until the input is used up and the last call left room (zlib holds no more output).
-            repeat {
-                stream.pointee.next_out = output.baseAddress
-                stream.pointee.avail_out = UInt32(output.count)
-                let status = CZlib.inflate(stream, Z_NO_FLUSH)
-                pending.append(contentsOf: UnsafeBufferPointer(rebasing: output[0..<(output.count - Int(stream.pointee.avail_out))]))
-                if status == Z_STREAM_END {
-                    // Concatenated gzip members: keep going with the next one.
-                    if stream.pointee.avail_in > 0 { inflateReset(stream) } else { break }
-                } else if status != Z_OK && status != Z_BUF_ERROR {
-                    throw ReadError(description: "\(path) is not valid gzip (zlib error \(status))")
-                }
-            } while stream.pointee.avail_in > 0 || stream.pointee.avail_out == 0
-        }
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.bindMemory(to: UInt8.self).baseAddress)
+        stream.pointee.avail_in = UInt32(input.count)
+        // Until the input is used up and the last call left room (zlib holds no more output).
+        repeat {
+            stream.pointee.next_out = output.baseAddress
+            stream.pointee.avail_out = UInt32(output.count)
+            let status = CZlib.inflate(stream, Z_NO_FLUSH)
+            pending.append(contentsOf: UnsafeBufferPointer(rebasing: output[0..<(output.count - Int(stream.pointee.avail_out))]))
+            if status == Z_STREAM_END {
+                // Concatenated gzip members: keep going with the next one.
+                if stream.pointee.avail_in > 0 { inflateReset(stream) } else { break }
+            } else if status != Z_OK && status != Z_BUF_ERROR {
+                throw ReadError(description: "\(path) is not valid gzip (zlib error \(status))")
+            }
+        } while stream.pointee.avail_in > 0 || stream.pointee.avail_out == 0
     }
 
-    private func decompressZstd(_ chunk: Data) throws {
+    private func decompressZstd(_ input: UnsafeRawBufferPointer) throws {
         guard let stream = zstd else { return }
         let output = self.output
-        try chunk.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
-            var source = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
-            var full = false
-            // Until the input is used up and the last call left room (zstd holds no more output).
-            while source.pos < source.size || full {
-                var destination = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
-                let status = ZSTD_decompressStream(stream, &destination, &source)
-                if ZSTD_isError(status) != 0 {
-                    throw ReadError(description: "\(path) is not valid zstd: \(String(cString: ZSTD_getErrorName(status)))")
-                }
-                pending.append(contentsOf: UnsafeBufferPointer(rebasing: output[0..<destination.pos]))
-                full = destination.pos == destination.size
+        var source = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+        var full = false
+        // Until the input is used up and the last call left room (zstd holds no more output).
+        while source.pos < source.size || full {
+            var destination = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
+            let status = ZSTD_decompressStream(stream, &destination, &source)
+            if ZSTD_isError(status) != 0 {
+                throw ReadError(description: "\(path) is not valid zstd: \(String(cString: ZSTD_getErrorName(status)))")
             }
+            pending.append(contentsOf: UnsafeBufferPointer(rebasing: output[0..<destination.pos]))
+            full = destination.pos == destination.size
         }
     }
 }
