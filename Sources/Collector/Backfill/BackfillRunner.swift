@@ -57,7 +57,8 @@ public struct BackfillRunner: Sendable {
             try await recover(unit, checkpoints: checkpoints, writer: writer, inputs: inputs, context: &context)
         }
 
-        let workers = RunContext.WorkerRows.make(targetFileRows: options.targetFileRows)
+        let workers = [RunContext.WorkerRows.make(targetFileRows: options.targetFileRows),
+                       RunContext.WorkerRows.make(targetFileRows: options.targetFileRows)]
         var unitEvents = 0
         var ranges: [BackfillCheckpoints.Unit.Range] = []
         var identities: [String: BackfillCheckpoints.FileState] = [:]
@@ -78,35 +79,57 @@ public struct BackfillRunner: Sendable {
             var rangeStart = state.committedLines
             var next = try await source.next(maxLines: batchLines)
             let format = fileFormat(path, firstLines: next.lines)
-            // The batch before the current one: done with, so the next read can reuse its buffer.
+            // Two batches are normalized at once (each into its own set of rows, so rows stay in a
+            // fixed order), so no core waits for the slowest slice of a batch; outcomes are counted
+            // in line order as the older batch finishes.
+            var inFlight: [(outcomes: Task<[RunContext.Outcome], any Error>, batch: (lines: LineBatch, first: Int64))] = []
+            var started = 0
+            // The batch done with last, whose buffer the reader can reuse.
             var retired: LineBatch?
-            while !next.lines.isEmpty {
-                let current = next
-                if let done = retired.take() { source.recycle(done) }
-                // Reading the next batch overlaps with normalizing this one.
-                async let reading = source.next(maxLines: batchLines)
-                let outcomes = try await RunContext.normalize(current.lines, workers: workers, format: format,
-                                                              receivedAt: receivedAt, dryRun: options.dryRun,
-                                                              rejects: rejectsTable(path, firstLine: current.first))
-                next = try await reading
-                var number = current.first
-                for outcome in outcomes {
+            func settleOldest() async throws -> Int64 {
+                let (task, batch) = inFlight.removeFirst()
+                var number = batch.first
+                for outcome in try await task.value {
                     try context.apply(outcome, file: path, lineNumber: number)
                     if case .events(let count) = outcome { unitEvents += count }
                     number += 1
                 }
-                // Units close on batch boundaries, so a unit is a whole number of lines.
-                if unitEvents >= options.unitEvents {
-                    ranges.append(.init(path: path, fromLine: rangeStart, toLine: number, endsFile: false))
-                    try await commitUnit(RunContext.WorkerRows.drain(workers, targetFileRows: options.targetFileRows),
-                                         ranges: ranges, receivedAt: receivedAt, identities: identities,
-                                         checkpoints: checkpoints, writer: writer, context: &context)
-                    unitEvents = 0
-                    ranges = []
-                    rangeStart = number
+                context.progress.tick(summary: context.summary, bar: options.progressBar, lines: batch.lines.count)
+                retired = batch.lines
+                return number
+            }
+            do {
+                while !next.lines.isEmpty || !inFlight.isEmpty {
+                    if !next.lines.isEmpty {
+                        let current = next
+                        let rows = workers[started % workers.count]
+                        started += 1
+                        let rejects = rejectsTable(path, firstLine: current.first)
+                        inFlight.append((Task {
+                            try await RunContext.normalize(current.lines, workers: rows, format: format,
+                                                           receivedAt: receivedAt, dryRun: options.dryRun, rejects: rejects)
+                        }, current))
+                        if let done = retired.take() { source.recycle(done) }
+                        next = try await source.next(maxLines: batchLines)
+                    }
+                    guard inFlight.count == workers.count || (next.lines.isEmpty && !inFlight.isEmpty) else { continue }
+                    var number = try await settleOldest()
+                    // Units close on batch boundaries, after every batch in flight, so a unit is a whole number of lines.
+                    if unitEvents >= options.unitEvents {
+                        while !inFlight.isEmpty { number = try await settleOldest() }
+                        ranges.append(.init(path: path, fromLine: rangeStart, toLine: number, endsFile: false))
+                        try await commitUnit(RunContext.WorkerRows.drain(workers, targetFileRows: options.targetFileRows),
+                                             ranges: ranges, receivedAt: receivedAt, identities: identities,
+                                             checkpoints: checkpoints, writer: writer, context: &context)
+                        unitEvents = 0
+                        ranges = []
+                        rangeStart = number
+                    }
                 }
-                context.progress.tick(summary: context.summary, bar: options.progressBar, lines: current.lines.count)
-                retired = current.lines
+            } catch {
+                // Let the batches still running finish before their rows are dropped with the error.
+                for (task, _) in inFlight { _ = try? await task.value }
+                throw error
             }
             ranges.append(.init(path: path, fromLine: rangeStart, toLine: source.linesRead, endsFile: true))
             context.progress.doneBytes += identity.size
@@ -179,7 +202,7 @@ public struct BackfillRunner: Sendable {
         var identities: [String: BackfillCheckpoints.FileState] = [:]
         for range in unit.ranges { identities[range.path] = inputs.identity(of: range.path) }
         if committed.count < unit.commitIds.count {
-            let workers = RunContext.WorkerRows.make(targetFileRows: options.targetFileRows)
+            let workers = [RunContext.WorkerRows.make(targetFileRows: options.targetFileRows)]
             for range in unit.ranges {
                 let source = try BatchSource(path: try await inputs.localPath(for: range.path), skipping: range.fromLine)
                 var format: String?
@@ -193,7 +216,7 @@ public struct BackfillRunner: Sendable {
                     // The format is the file's, as its first lines of this unit showed (as in run()).
                     let lineFormat = format ?? fileFormat(range.path, firstLines: lines)
                     format = lineFormat
-                    _ = try await RunContext.normalize(lines, workers: workers, format: lineFormat,
+                    _ = try await RunContext.normalize(lines, workers: workers[0], format: lineFormat,
                                                        receivedAt: unit.receivedAt, dryRun: false,
                                                        rejects: rejectsTable(range.path, firstLine: first))
                 }

@@ -35,15 +35,17 @@ struct RunContext {
             partial = BackfillUnitBuilder(targetFileRows: targetFileRows)
         }
 
-        /// One per core.
+        /// Two per core: a batch is cut into that many slices, so a core slowed by the reader thread
+        /// takes fewer of them (a slice always goes to the same rows, whichever thread runs it).
         static func make(targetFileRows: Int) -> [WorkerRows] {
             (0..<max(1, ProcessInfo.processInfo.activeProcessorCount)).map { _ in WorkerRows(targetFileRows: targetFileRows) }
         }
 
-        /// The workers' rows as one unit, worker by worker; the workers start empty again.
-        static func drain(_ workers: [WorkerRows], targetFileRows: Int) -> BackfillUnitBuilder {
+        /// The rows of every set of workers as one unit, set by set and worker by worker; the
+        /// workers start empty again.
+        static func drain(_ sets: [[WorkerRows]], targetFileRows: Int) -> BackfillUnitBuilder {
             var unit = BackfillUnitBuilder(targetFileRows: targetFileRows)
-            for worker in workers {
+            for worker in sets.joined() {
                 unit.merge(worker.partial)
                 worker.partial = BackfillUnitBuilder(targetFileRows: targetFileRows)
             }
