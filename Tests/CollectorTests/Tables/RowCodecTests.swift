@@ -96,7 +96,7 @@ struct RowCodecTests {
         var encoded: [PartitionID: RowBatchDecoder] = [:]
         var direct = BackfillUnitBuilder(targetFileRows: 1_000_000)
         for line in lines {
-            let events = try normalizer.validate(Array(line.utf8), request: request).get()
+            let events = try normalizer.validate(Array(line.utf8)[...], request: request).get()
             for event in events {
                 let buffered = event.bufferedEvent()
                 #expect(buffered.partition == event.partition.id)

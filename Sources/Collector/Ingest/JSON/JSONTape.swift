@@ -40,10 +40,16 @@ struct JSONTape: Sendable {
             throw JSONError(message: "document too large", offset: 0)
         }
         self.bytes = bytes
-        self.entries = []
+        var entries: [Entry] = []
         entries.reserveCapacity(bytes.count / 8)
-        var parser = Parser(bytes: bytes, maxDepth: maxDepth)
-        try parser.parseDocument(into: &entries)
+        // withUnsafeBufferPointer rethrows untyped errors, so carry the typed error out in a Result.
+        try bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(JSONError) in
+                var parser = Parser(bytes: buffer, origin: bytes.startIndex, maxDepth: maxDepth)
+                try parser.parseDocument(into: &entries)
+            }
+        }.get()
+        self.entries = entries
     }
 
     var root: Int { 0 }
@@ -58,18 +64,21 @@ struct JSONError: Error, Sendable, CustomStringConvertible {
 }
 
 extension JSONTape {
-    /// The recursive-descent validator that fills the tape.
+    /// The recursive-descent validator that fills the tape. It reads the document through a
+    /// pointer (every read is checked against `end` first); `origin` turns its positions into the
+    /// document's indices for the tape.
     fileprivate struct Parser {
-        let bytes: ArraySlice<UInt8>
+        let bytes: UnsafeBufferPointer<UInt8>
+        let origin: Int
         let maxDepth: Int
-        var index: Int
+        var index = 0
         let end: Int
 
-        init(bytes: ArraySlice<UInt8>, maxDepth: Int) {
+        init(bytes: UnsafeBufferPointer<UInt8>, origin: Int, maxDepth: Int) {
             self.bytes = bytes
+            self.origin = origin
             self.maxDepth = maxDepth
-            index = bytes.startIndex
-            end = bytes.endIndex
+            end = bytes.count
         }
 
         mutating func parseDocument(into entries: inout [Entry]) throws(JSONError) {
@@ -79,7 +88,7 @@ extension JSONTape {
             if index != end { throw fail("unexpected data after the JSON value") }
         }
 
-        func fail(_ message: String) -> JSONError { JSONError(message: message, offset: index - bytes.startIndex) }
+        func fail(_ message: String) -> JSONError { JSONError(message: message, offset: index) }
 
         mutating func skipWhitespace() {
             while index < end {
@@ -109,7 +118,7 @@ extension JSONTape {
             let slot = entries.count
             let start = index
             entries.append(Entry(kind: object ? .object : .array, hasEscapes: false,
-                                 start: Int32(start), end: 0, next: 0))
+                                 start: Int32(origin + start), end: 0, next: 0))
             index += 1
             skipWhitespace()
             let close = UInt8(ascii: object ? "}" : "]")
@@ -142,7 +151,7 @@ extension JSONTape {
                     throw fail(object ? "expected ',' or '}'" : "expected ',' or ']'")
                 }
             }
-            entries[slot].end = Int32(index)
+            entries[slot].end = Int32(origin + index)
             entries[slot].next = Int32(entries.count)
         }
 
@@ -168,7 +177,7 @@ extension JSONTape {
                     try skipUTF8Sequence()
                 }
             }
-            entries.append(Entry(kind: .string, hasEscapes: escapes, start: Int32(start), end: Int32(index),
+            entries.append(Entry(kind: .string, hasEscapes: escapes, start: Int32(origin + start), end: Int32(origin + index),
                                  next: Int32(entries.count + 1)))
         }
 
@@ -177,22 +186,20 @@ extension JSONTape {
         mutating func skipPlainStringBytes() {
             let ones: UInt64 = 0x0101_0101_0101_0101
             let highs: UInt64 = 0x8080_8080_8080_8080
-            let base = bytes.startIndex
-            let last = end - base - 8
-            var position = index - base
-            guard position <= last else { return }
-            defer { index = base + position }
-            bytes.withUnsafeBytes { raw in
-                while position <= last {
-                    let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
-                    let quote = word ^ (ones &* 0x22)
-                    let backslash = word ^ (ones &* 0x5C)
-                    // A lane is flagged when it is zero (quote, backslash), below 0x20, or non-ASCII.
-                    let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
-                        | ((word &- ones &* 0x20) & ~word) | word
-                    if special & highs != 0 { return }
-                    position += 8
-                }
+            let last = end - 8
+            guard index <= last, let base = bytes.baseAddress else { return }
+            let raw = UnsafeRawPointer(base)
+            var position = index
+            defer { index = position }
+            while position <= last {
+                let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+                let quote = word ^ (ones &* 0x22)
+                let backslash = word ^ (ones &* 0x5C)
+                // A lane is flagged when it is zero (quote, backslash), below 0x20, or non-ASCII.
+                let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+                    | ((word &- ones &* 0x20) & ~word) | word
+                if special & highs != 0 { return }
+                position += 8
             }
         }
 
@@ -250,7 +257,7 @@ extension JSONTape {
                 throw fail("invalid literal")
             }
             index += length
-            entries.append(Entry(kind: kind, hasEscapes: false, start: Int32(start), end: Int32(index),
+            entries.append(Entry(kind: kind, hasEscapes: false, start: Int32(origin + start), end: Int32(origin + index),
                                  next: Int32(entries.count + 1)))
         }
 
@@ -276,7 +283,7 @@ extension JSONTape {
                 guard index < end, isDigit(bytes[index]) else { throw fail("invalid number") }
                 while index < end, isDigit(bytes[index]) { index += 1 }
             }
-            entries.append(Entry(kind: .number, hasEscapes: false, start: Int32(start), end: Int32(index),
+            entries.append(Entry(kind: .number, hasEscapes: false, start: Int32(origin + start), end: Int32(origin + index),
                                  next: Int32(entries.count + 1)))
         }
 
