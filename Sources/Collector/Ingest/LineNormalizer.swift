@@ -39,16 +39,20 @@ package struct LineNormalizer: Sendable {
             var batch = SegmentNormalizer.BatchFields()
             var isBatch = false
             if tape.kind(tape.root) == .object {
+                for (key, value) in tape.members(of: tape.root)
+                where tape.stringEquals(key, "batch") && tape.kind(value) == .array {
+                    messages = tape.elements(of: value)
+                    isBatch = true
+                }
+            }
+            // Batch-level members apply only to a batch body; a single message's are its own.
+            if isBatch {
                 for (key, value) in tape.members(of: tape.root) {
-                    if tape.stringEquals(key, "batch"), tape.kind(value) == .array {
-                        messages = tape.elements(of: value)
-                        isBatch = true
-                    } else if tape.stringEquals(key, "context") { batch.context = value }
+                    if tape.stringEquals(key, "context") { batch.context = value }
                     else if tape.stringEquals(key, "integrations") { batch.integrations = value }
                     else if tape.stringEquals(key, "sentAt"), tape.kind(value) != .null { batch.sentAt = value }
                 }
             }
-            if !isBatch { batch = .init() }
             for (index, message) in messages.enumerated() {
                 switch normalizer.validate(message: message, batch: batch, pathType: nil, index: isBatch ? index : nil) {
                 case .success(let message): events.append(.segment(normalizer, message))

@@ -23,6 +23,12 @@ struct SegmentNormalizer {
             default: self.init(rawValue: path)
             }
         }
+
+        /// The type a message's `type` member names, compared as bytes (no String built per message).
+        init?(bytes: ArraySlice<UInt8>) {
+            guard let type = Self.allCases.first(where: { $0.rawValue.utf8.elementsEqual(bytes) }) else { return nil }
+            self = type
+        }
     }
 
     /// Batch-level members merged into every message (tape indices, `nil` when absent).
@@ -82,7 +88,7 @@ struct SegmentNormalizer {
         var type = pathType
         if type == nil {
             if let text = fields.text(Fields.type, tape) {
-                type = MessageType(rawValue: String(decoding: text, as: UTF8.self))
+                type = MessageType(bytes: text)
                 if type == nil { issue("type", "unknown message type; expected one of track, identify, page, screen, group, alias") }
             } else {
                 issue("type", "is required")

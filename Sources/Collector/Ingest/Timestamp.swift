@@ -4,7 +4,11 @@ enum Timestamp {
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM|±HHMM]` (a space may replace `T`; no
     /// zone means UTC). Fractions beyond microseconds are truncated. `nil` when malformed.
     static func parse(_ text: some Collection<UInt8>) -> Int64? {
-        let bytes = Array(text)
+        if let parsed = text.withContiguousStorageIfAvailable({ parse(bytes: $0) }) { return parsed }
+        return Array(text).withUnsafeBufferPointer { parse(bytes: $0) }
+    }
+
+    private static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         var index = 0
         func digits(_ count: Int) -> Int64? {
             guard index + count <= bytes.count else { return nil }
