@@ -35,7 +35,7 @@ package struct LineNormalizer: Sendable {
         switch format {
         case .segment:
             let normalizer = SegmentNormalizer(tape: tape, request: request)
-            var messages = [tape.root]
+            var messages: [Int] = []  // the batch's messages; a single message is the root
             var batch = SegmentNormalizer.BatchFields()
             var isBatch = false
             if tape.kind(tape.root) == .object {
@@ -53,7 +53,8 @@ package struct LineNormalizer: Sendable {
                     else if tape.stringEquals(key, "sentAt"), tape.kind(value) != .null { batch.sentAt = value }
                 }
             }
-            for (index, message) in messages.enumerated() {
+            for index in 0..<(isBatch ? messages.count : 1) {
+                let message = isBatch ? messages[index] : tape.root
                 switch normalizer.validate(message: message, batch: batch, pathType: nil, index: isBatch ? index : nil) {
                 case .success(let message): events.append(.segment(normalizer, message))
                 case .failure(let errors): issues += errors.issues

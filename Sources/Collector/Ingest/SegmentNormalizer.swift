@@ -133,17 +133,31 @@ struct SegmentNormalizer {
                                 receivedAt: receivedAt, sentAt: sentAt))
     }
 
-    /// Writes the row of a validated message.
+    /// Writes the row of a validated message. Values are copied from the document in place.
     func write(_ message: Message, into row: inout some RowWriter) {
+        tape.bytes.withUnsafeBufferPointer { document in write(message, document: document, into: &row) }
+    }
+
+    private func write(_ message: Message, document: UnsafeBufferPointer<UInt8>, into row: inout some RowWriter) {
         let fields = message.fields
-        if let messageId = fields.text(Fields.messageId, tape), !messageId.isEmpty {
-            row.string(EventsColumn.messageId, messageId)
+        /// A text member: a string's text (decoded only when it holds escapes), or a number as written.
+        func text(_ column: Int, _ entry: Int) {
+            if tape.kind(entry) != .string {
+                row.string(column, tape.raw(entry, in: document))
+            } else if tape.hasEscapes(entry) {
+                row.string(column, tape.stringBytes(entry))
+            } else {
+                row.string(column, tape.unescapedString(entry, in: document))
+            }
+        }
+        if let messageId = fields.textEntry(Fields.messageId), tape.raw(messageId).count > 2 || tape.kind(messageId) != .string {
+            text(EventsColumn.messageId, messageId)
         } else {
             row.string(EventsColumn.messageId, MessageIdGenerator.next())
         }
         row.string(EventsColumn.type, message.type.rawValue)
         for (slot, column) in Fields.textColumns {
-            if let value = fields.text(slot, tape) { row.string(column, value) }
+            if let entry = fields.textEntry(slot) { text(column, entry) }
         }
         for (slot, column) in Fields.payloadColumns where slot != Fields.context {
             if let entry = fields.payload(slot) ?? (slot == Fields.integrations ? message.batch.integrations : nil),
@@ -153,11 +167,11 @@ struct SegmentNormalizer {
                     privacy.write(entry, in: tape, rules: rules, into: &out)
                     row.string(column, out)
                 } else {
-                    row.string(column, tape.raw(entry))
+                    row.string(column, tape.raw(entry, in: document))
                 }
             }
         }
-        writeContext(into: &row, message: fields.payload(Fields.context), batch: message.batch.context)
+        writeContext(into: &row, message: fields.payload(Fields.context), batch: message.batch.context, document: document)
         row.timestamp(EventsColumn.timestamp, message.timestamp)
         if let original = fields.timestamp { row.timestamp(EventsColumn.originalTimestamp, original) }
         if let sentAt = message.sentAt { row.timestamp(EventsColumn.sentAt, sentAt) }
@@ -168,7 +182,8 @@ struct SegmentNormalizer {
     /// Writes the context column: the message's context with batch-level members it lacks and
     /// `ip` from the request, the privacy rules applied. When nothing needs merging or changing,
     /// the bytes are copied as sent.
-    private func writeContext(into row: inout some RowWriter, message: Int?, batch: Int?) {
+    private func writeContext(into row: inout some RowWriter, message: Int?, batch: Int?,
+                              document: UnsafeBufferPointer<UInt8>) {
         let own = message.flatMap { tape.kind($0) == .object ? $0 : nil }
         let shared = batch.flatMap { tape.kind($0) == .object ? $0 : nil }
         let address = request.privacy.map { $0.clientAddress(request.clientIP) } ?? request.clientIP
@@ -176,7 +191,7 @@ struct SegmentNormalizer {
         if let own, shared == nil, rules == nil {
             let needsIP = address != nil && !tape.members(of: own).contains { tape.stringEquals($0.key, "ip") }
             if !needsIP {
-                row.string(EventsColumn.context, tape.raw(own))
+                row.string(EventsColumn.context, tape.raw(own, in: document))
                 return
             }
         }
@@ -241,6 +256,12 @@ private struct Fields {
     var timestamp: Int64?
     var sentAt: Int64?
     var receivedAt: Int64?
+
+    /// A text member's tape entry (a string or a number), nil when absent or null.
+    func textEntry(_ slot: Int) -> Int? {
+        let entry = Int(textEntries[slot])
+        return entry >= 0 ? entry : nil
+    }
 
     /// A text member's bytes: a string's decoded text, or a number as written.
     func text(_ slot: Int, _ tape: JSONTape) -> ArraySlice<UInt8>? {

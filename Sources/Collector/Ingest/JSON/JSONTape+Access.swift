@@ -8,6 +8,23 @@ extension JSONTape {
         return bytes[Int(entry.start)..<Int(entry.end)]
     }
 
+    /// The value's bytes exactly as sent, read in place from `document` (the tape's `bytes` through
+    /// `withUnsafeBufferPointer`): writing them takes no reference on the buffer.
+    func raw(_ index: Int, in document: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        let entry = entries[index]
+        let origin = bytes.startIndex
+        return UnsafeBufferPointer(rebasing: document[(Int(entry.start) - origin)..<(Int(entry.end) - origin)])
+    }
+
+    /// Whether a string entry holds an escape (its text must be decoded, ``stringBytes(_:)``).
+    func hasEscapes(_ index: Int) -> Bool { entries[index].hasEscapes }
+
+    /// The text of a string entry without escapes (its bytes between the quotes), read in place.
+    func unescapedString(_ index: Int, in document: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        let value = raw(index, in: document)
+        return UnsafeBufferPointer(rebasing: value[(value.startIndex + 1)..<(value.endIndex - 1)])
+    }
+
     /// `(key entry, value entry)` pairs of an object, in document order, walked without allocating.
     func members(of object: Int) -> Members {
         Members(entries: entries, first: object + 1, end: Int(entries[object].next))
