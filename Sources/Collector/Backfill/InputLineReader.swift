@@ -28,8 +28,9 @@ final class InputLineReader {
     private let compression: Compression
     private let path: String
     private var pending: [UInt8] = []
-    /// A finished batch's buffer, reused for the next one.
-    private var spare: [UInt8]?
+    /// Finished batches' buffers, reused for the next ones (batches in flight hold theirs).
+    private var spare: [[UInt8]] = []
+    private static let maxSpare = 4
     /// Where decompressed bytes land before they join `pending`.
     private let output: UnsafeMutableBufferPointer<UInt8>
     private var finished = false
@@ -104,8 +105,7 @@ final class InputLineReader {
         }
         // The next batch fills a recycled buffer when there is one (its pages are mapped already),
         // else one that holds a batch like this one without growing.
-        var rest = spare ?? []
-        spare = nil
+        var rest = spare.popLast() ?? []
         rest.removeAll(keepingCapacity: true)
         rest.reserveCapacity(max(scan, Self.readSize) + 4 * Self.readSize)
         rest.append(contentsOf: pending[scan...])
@@ -116,7 +116,7 @@ final class InputLineReader {
 
     /// Takes back the bytes of a batch that is done with, to read a later batch into.
     func recycle(_ batch: consuming LineBatch) {
-        spare = batch.takeBytes()
+        if spare.count < Self.maxSpare { spare.append(batch.takeBytes()) }
     }
 
     private static func newline(in bytes: [UInt8], from start: Int) -> Int? {

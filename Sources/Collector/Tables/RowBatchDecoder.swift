@@ -57,7 +57,11 @@ package struct RowBatchDecoder {
     /// Appends a null to every column the row left out, unless it is required.
     private static func finishRow(_ builders: UnsafeMutableBufferPointer<ColumnBuilder>, written: UInt64,
                                   columns: [TableDefinition.Column]) throws(DecodingError) {
-        for column in builders.indices where written & (1 << UInt64(column)) == 0 {
+        let all: UInt64 = builders.count >= 64 ? ~0 : (1 << UInt64(builders.count)) - 1
+        var missing = all & ~written
+        while missing != 0 {
+            let column = missing.trailingZeroBitCount
+            missing &= missing - 1
             if columns[column].required {
                 throw DecodingError(message: "required column \(columns[column].name) is missing")
             }
