@@ -35,17 +35,6 @@ struct LineBatch: Sendable {
         return batch
     }
 
-    /// The same lines copied into `buffer` (its storage reused), so that the slices a worker takes
-    /// of its lines count references on a buffer no other core touches.
-    func copied(into buffer: inout [UInt8]) -> LineBatch {
-        guard let first = lines.first, let last = lines.last else { return LineBatch() }
-        let span = first.lowerBound..<last.upperBound
-        buffer.removeAll(keepingCapacity: true)
-        buffer.append(contentsOf: bytes[span])
-        let shift = span.lowerBound
-        return LineBatch(bytes: buffer, lines: lines.map { ($0.lowerBound - shift)..<($0.upperBound - shift) })
-    }
-
     /// Hands the buffer over (to be reused); the batch is empty afterwards.
     mutating func takeBytes() -> [UInt8] {
         lines = []

@@ -28,8 +28,6 @@ struct RunContext {
     /// batch); only the task of that worker touches it while a batch runs.
     final class WorkerRows: @unchecked Sendable {
         var partial: BackfillUnitBuilder
-        /// The worker's own copy of its lines, reused from batch to batch.
-        var lines: [UInt8] = []
 
         init(targetFileRows: Int) {
             partial = BackfillUnitBuilder(targetFileRows: targetFileRows)
@@ -60,7 +58,7 @@ struct RunContext {
     /// Where rejected lines also go as rows of the `rejected` table (`--rejects-table`).
     struct RejectsTable: Sendable {
         var path: String
-        /// Line number (0-based) of the first line passed to ``normalize(_:format:receivedAt:targetFileRows:dryRun:rejects:)``.
+        /// Line number (0-based) of the first line passed to ``normalize(_:workers:format:receivedAt:dryRun:rejects:)``.
         var firstLine: Int64
         var maxEventBytes: Int
 
@@ -82,12 +80,8 @@ struct RunContext {
                 let slice = lines.slice(first..<min(lines.count, (worker + 1) * size))
                 let rows = workers[worker]
                 group.addTask {
-                    var buffer = rows.lines
-                    rows.lines = []
-                    let local = slice.copied(into: &buffer)
-                    defer { rows.lines = buffer }
-                    return (worker, try normalize(local, into: &rows.partial, format: format, receivedAt: receivedAt,
-                                                  dryRun: dryRun, rejects: rejects.map { $0.starting(at: first) }))
+                    (worker, try normalize(slice, into: &rows.partial, format: format, receivedAt: receivedAt,
+                                           dryRun: dryRun, rejects: rejects.map { $0.starting(at: first) }))
                 }
             }
             var parts = [[Outcome]](repeating: [], count: count)
