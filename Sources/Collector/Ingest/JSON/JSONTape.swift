@@ -182,7 +182,7 @@ extension JSONTape {
         }
 
         /// Skips string bytes that need no attention (printable ASCII other than `"` and `\\`),
-        /// eight at a time: most of a payload's strings are such runs.
+        /// eight at a time, up to the first byte that does: most of a payload's strings are such runs.
         mutating func skipPlainStringBytes() {
             let ones: UInt64 = 0x0101_0101_0101_0101
             let highs: UInt64 = 0x8080_8080_8080_8080
@@ -198,7 +198,12 @@ extension JSONTape {
                 // A lane is flagged when it is zero (quote, backslash), below 0x20, or non-ASCII.
                 let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
                     | ((word &- ones &* 0x20) & ~word) | word
-                if special & highs != 0 { return }
+                let flagged = special & highs
+                if flagged != 0 {
+                    // Lanes after the first flagged one may be false positives; the first is exact.
+                    position += flagged.trailingZeroBitCount >> 3
+                    return
+                }
                 position += 8
             }
         }
