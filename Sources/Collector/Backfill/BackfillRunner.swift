@@ -83,11 +83,13 @@ public struct BackfillRunner: Sendable {
             // fixed order), so no core waits for the slowest slice of a batch; outcomes are counted
             // in line order as the older batch finishes.
             var inFlight: [(outcomes: Task<[RunContext.Outcome], any Error>, batch: (lines: LineBatch, first: Int64))] = []
+            var inFlightLines = 0
             var started = 0
             // The batch done with last, whose buffer the reader can reuse.
             var retired: LineBatch?
             func settleOldest() async throws -> Int64 {
                 let (task, batch) = inFlight.removeFirst()
+                inFlightLines -= batch.lines.count
                 var number = batch.first
                 for outcome in try await task.value {
                     try context.apply(outcome, file: path, lineNumber: number)
@@ -99,8 +101,10 @@ public struct BackfillRunner: Sendable {
                 return number
             }
             do {
-                while !next.lines.isEmpty || !inFlight.isEmpty {
-                    if !next.lines.isEmpty {
+                while true {
+                    // A batch starts while a set of rows is free and the unit, counting a line as an
+                    // event, is not full yet; otherwise the oldest batch is settled first.
+                    if !next.lines.isEmpty, inFlight.count < workers.count, unitEvents + inFlightLines < options.unitEvents {
                         let current = next
                         let rows = workers[started % workers.count]
                         started += 1
@@ -109,10 +113,12 @@ public struct BackfillRunner: Sendable {
                             try await RunContext.normalize(current.lines, workers: rows, format: format,
                                                            receivedAt: receivedAt, dryRun: options.dryRun, rejects: rejects)
                         }, current))
+                        inFlightLines += current.lines.count
                         if let done = retired.take() { source.recycle(done) }
                         next = try await source.next(maxLines: batchLines)
+                        continue
                     }
-                    guard inFlight.count == workers.count || (next.lines.isEmpty && !inFlight.isEmpty) else { continue }
+                    guard !inFlight.isEmpty else { break }
                     var number = try await settleOldest()
                     // Units close on batch boundaries, after every batch in flight, so a unit is a whole number of lines.
                     if unitEvents >= options.unitEvents {
