@@ -107,11 +107,12 @@ struct RunContext {
             case "cloudevents": normalizer = cloudEvents
             default: normalizer = contains(bytes, marker) ? cloudEvents : segment
             }
-            switch normalizer.validate(bytes, request: request) {
-            case .success(let events):
-                if !dryRun { for event in events { try partial.add(event) } }
-                outcomes.append(.events(events.count))
-            case .failure(let errors):
+            var events = 0
+            let problems = try normalizer.validate(bytes, request: request) { event in
+                events += 1
+                if !dryRun { try partial.add(event) }
+            }
+            if let errors = problems {
                 outcomes.append(.rejected(errors.issues.map(\.description)))
                 if let rejects, !dryRun {
                     let line = rejects.firstLine + Int64(position)
@@ -121,6 +122,8 @@ struct RunContext {
                                                  reasons: errors.issues.map(\.reason))
                     try partial.add(rejected, request: context, maxEventBytes: rejects.maxEventBytes)
                 }
+            } else {
+                outcomes.append(.events(events))
             }
         }
         return outcomes

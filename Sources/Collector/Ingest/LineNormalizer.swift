@@ -24,53 +24,69 @@ package struct LineNormalizer: Sendable {
 
     /// Parses and validates a line: all of its events, or every problem found.
     func validate(_ line: ArraySlice<UInt8>, request: IngestContext) -> Result<[NormalizedEvent], ValidationErrors> {
+        var events: [NormalizedEvent] = []
+        if let errors = validate(line, request: request, each: { events.append($0) }) { return .failure(errors) }
+        return .success(events)
+    }
+
+    /// Parses and validates a line and, only when all of its events are valid, hands them to `each`
+    /// in order (a single message without collecting it first); otherwise returns every problem found.
+    func validate(_ line: ArraySlice<UInt8>, request: IngestContext,
+                  each: (NormalizedEvent) throws -> Void) rethrows -> ValidationErrors? {
         let tape: JSONTape
         do {
             tape = try JSONTape(parsing: line)
         } catch {
-            return .failure(ValidationErrors([ValidationIssue(index: nil, field: nil, message: error.description)]))
+            return ValidationErrors([ValidationIssue(index: nil, field: nil, message: error.description)])
         }
-        var events: [NormalizedEvent] = []
         var issues: [ValidationIssue] = []
         switch format {
         case .segment:
             let normalizer = SegmentNormalizer(tape: tape, request: request)
-            var messages: [Int] = []  // the batch's messages; a single message is the root
-            var batch = SegmentNormalizer.BatchFields()
-            var isBatch = false
+            var messages: [Int]?  // a batch body's messages
             if tape.kind(tape.root) == .object {
                 for (key, value) in tape.members(of: tape.root)
                 where tape.stringEquals(key, "batch") && tape.kind(value) == .array {
                     messages = tape.elements(of: value)
-                    isBatch = true
                 }
+            }
+            guard let messages else {
+                switch normalizer.validate(message: tape.root, batch: .init(), pathType: nil, index: nil) {
+                case .success(let message): try each(.segment(normalizer, message))
+                case .failure(let errors): return errors
+                }
+                return nil
             }
             // Batch-level members apply only to a batch body; a single message's are its own.
-            if isBatch {
-                for (key, value) in tape.members(of: tape.root) {
-                    if tape.stringEquals(key, "context") { batch.context = value }
-                    else if tape.stringEquals(key, "integrations") { batch.integrations = value }
-                    else if tape.stringEquals(key, "sentAt"), tape.kind(value) != .null { batch.sentAt = value }
-                }
+            var batch = SegmentNormalizer.BatchFields()
+            for (key, value) in tape.members(of: tape.root) {
+                if tape.stringEquals(key, "context") { batch.context = value }
+                else if tape.stringEquals(key, "integrations") { batch.integrations = value }
+                else if tape.stringEquals(key, "sentAt"), tape.kind(value) != .null { batch.sentAt = value }
             }
-            for index in 0..<(isBatch ? messages.count : 1) {
-                let message = isBatch ? messages[index] : tape.root
-                switch normalizer.validate(message: message, batch: batch, pathType: nil, index: isBatch ? index : nil) {
-                case .success(let message): events.append(.segment(normalizer, message))
+            var valid: [SegmentNormalizer.Message] = []
+            for (index, message) in messages.enumerated() {
+                switch normalizer.validate(message: message, batch: batch, pathType: nil, index: index) {
+                case .success(let message): valid.append(message)
                 case .failure(let errors): issues += errors.issues
                 }
             }
+            guard issues.isEmpty else { return ValidationErrors(issues) }
+            for message in valid { try each(.segment(normalizer, message)) }
         case .cloudevents:
             let normalizer = CloudEventNormalizer(request: request)
             let isBatch = tape.kind(tape.root) == .array
             let elements = isBatch ? tape.elements(of: tape.root) : [tape.root]
+            var valid: [CloudEventNormalizer.Attributes] = []
             for (index, element) in elements.enumerated() {
                 switch normalizer.validate(tape: tape, event: element, index: isBatch ? index : nil) {
-                case .success(let attributes): events.append(.cloudEvent(normalizer, attributes))
+                case .success(let attributes): valid.append(attributes)
                 case .failure(let errors): issues += errors.issues
                 }
             }
+            guard issues.isEmpty else { return ValidationErrors(issues) }
+            for attributes in valid { try each(.cloudEvent(normalizer, attributes)) }
         }
-        return issues.isEmpty ? .success(events) : .failure(ValidationErrors(issues))
+        return nil
     }
 }
