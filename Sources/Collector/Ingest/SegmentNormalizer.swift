@@ -150,7 +150,7 @@ struct SegmentNormalizer {
                 row.string(column, tape.unescapedString(entry, in: document))
             }
         }
-        if let messageId = fields.textEntry(Fields.messageId), tape.raw(messageId).count > 2 || tape.kind(messageId) != .string {
+        if let messageId = fields.textEntry(Fields.messageId), tape.byteCount(messageId) > 2 || tape.kind(messageId) != .string {
             text(EventsColumn.messageId, messageId)
         } else {
             row.string(EventsColumn.messageId, MessageIdGenerator.next())
@@ -278,7 +278,7 @@ private struct Fields {
 
     mutating func take(key: Int, value: Int, tape: JSONTape, issue: (String?, String) -> Void) {
         let slot: Int
-        switch tape.raw(key).count - 2 {
+        switch tape.byteCount(key) - 2 {
         case 4 where tape.stringEquals(key, "type"): slot = Self.type
         case 9 where tape.stringEquals(key, "messageId"): slot = Self.messageId
         case 6 where tape.stringEquals(key, "userId"): slot = Self.userId

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Walking a ``JSONTape``: members, elements, decoded strings and raw bytes.
 extension JSONTape {
     func kind(_ index: Int) -> Kind { entries[index].kind }
@@ -14,6 +20,12 @@ extension JSONTape {
         let entry = entries[index]
         let origin = bytes.startIndex
         return UnsafeBufferPointer(rebasing: document[(Int(entry.start) - origin)..<(Int(entry.end) - origin)])
+    }
+
+    /// How many bytes the value takes as sent (a string's include its quotes).
+    func byteCount(_ index: Int) -> Int {
+        let entry = entries[index]
+        return Int(entry.end) - Int(entry.start)
     }
 
     /// Whether a string entry holds an escape (its text must be decoded, ``stringBytes(_:)``).
@@ -81,9 +93,10 @@ extension JSONTape {
         let start = Int(entry.start) + 1
         let count = Int(entry.end) - 1 - start
         guard count == literal.utf8CodeUnitCount else { return false }
-        let text = UnsafeBufferPointer(start: literal.utf8Start, count: count)
-        for offset in 0..<count where bytes[start + offset] != text[offset] { return false }
-        return true
+        return bytes.withUnsafeBufferPointer { document in
+            guard let base = document.baseAddress else { return false }
+            return memcmp(base + (start - bytes.startIndex), literal.utf8Start, count) == 0
+        }
     }
 
     /// Resolves JSON escapes, including UTF-16 surrogate pairs; lone surrogates become U+FFFD.
