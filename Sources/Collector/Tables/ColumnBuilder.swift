@@ -77,6 +77,9 @@ struct ColumnBuilder {
     mutating func appendString(_ value: some Collection<UInt8>) {
         assert(kind == .string, "string written to a \(kind) column")
         rows += 1
+        // A column that takes values at all starts with room for a few pages' worth, skipping the
+        // many small regrowths of an empty array (columns that stay empty allocate nothing).
+        if strings.bytes.capacity == 0 { strings.reserveCapacity(values: 128, bytes: 16 << 10) }
         strings.append(value)
     }
 
