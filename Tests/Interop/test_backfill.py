@@ -169,3 +169,31 @@ def test_rejected_lines_can_also_go_to_the_rejected_table_exactly_once(floe_bin,
         assert row["request_id"] == f"{source}:{number}"
     assert by_line[6]["event"] == "{not json" and "json" in by_line[6]["reasons"][0].lower(), by_line[6]
     assert len(pyiceberg_rows(load_table(data_dir, "events"))) == len(good)
+
+
+@pytest.mark.parametrize("suffix", [".ndjson", ".ndjson.gz", ".ndjson.zst"])
+def test_line_shapes_and_batch_boundaries_keep_lines_and_line_numbers(floe_bin, tmp_path, suffix):
+    """Lines are read in batches of one buffer: CRLF endings, blank lines, a line of over 1 MiB, a last line
+    without a newline and (gzip) concatenated members all count as lines of the file, and a bad line's number
+    is right after several batch and read-buffer boundaries."""
+    good = generate(40_000, seed=64)
+    lines = [dumps(e) for e in good]
+    big = dict(good[0], messageId="big-one", properties={"blob": "x" * (1 << 21)})
+    lines.insert(17_000, dumps(big))            # spans several 1 MiB reads
+    lines.insert(20_000, b"")                    # blank: counted as a line, no event
+    lines.insert(33_333, b"{not json")          # past two 16,384-line batches
+    data = b"\r\n".join(lines[:25_000]) + b"\r\n" + b"\n".join(lines[25_000:])  # no newline at the end
+    path = tmp_path / ("lines" + suffix)
+    if suffix.endswith(".gz"):
+        half = len(data) // 2
+        path.write_bytes(gzip.compress(data[:half]) + gzip.compress(data[half:]))  # two gzip members
+    elif suffix.endswith(".zst"):
+        path.write_bytes(zstandard.ZstdCompressor().compress(data))
+    else:
+        path.write_bytes(data)
+    rejects = tmp_path / "rejects.ndjson"
+    summary = finish(backfill(floe_bin, tmp_path / "data", [path], "--rejects", str(rejects)))
+    assert summary["lines"] == len(lines) and summary["events"] == 40_001 and summary["rejected"] == 1, summary
+    assert [json.loads(line)["line"] for line in rejects.read_text().splitlines()] == [33_334]
+    counts = Counter(row["message_id"] for row in pyiceberg_rows(load_table(tmp_path / "data", "events")))
+    assert set(counts) == {e["messageId"] for e in good} | {"big-one"} and max(counts.values()) == 1
