@@ -95,6 +95,7 @@ struct RunContext {
         let request = IngestContext(receivedAt: receivedAt, clientIP: nil, historical: true)
         var outcomes: [Outcome] = []
         outcomes.reserveCapacity(lines.count)
+        var entries: [JSONTape.Entry] = []
         for position in 0..<lines.count {
             let bytes = lines[position]
             guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else {
@@ -108,7 +109,7 @@ struct RunContext {
             default: normalizer = contains(bytes, marker) ? cloudEvents : segment
             }
             var events = 0
-            let problems = try normalizer.validate(bytes, request: request) { event in
+            let problems = try normalizer.validate(bytes, request: request, reusing: &entries) { event in
                 events += 1
                 if !dryRun { try partial.add(event) }
             }

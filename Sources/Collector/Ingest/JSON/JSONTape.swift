@@ -36,11 +36,21 @@ struct JSONTape: Sendable {
 
     /// Parses a document that is part of a larger buffer (a line of a backfill batch), without copying it.
     init(parsing bytes: ArraySlice<UInt8>, maxDepth: Int = JSONTape.defaultMaxDepth) throws(JSONError) {
+        var storage: [Entry] = []
+        try self.init(parsing: bytes, maxDepth: maxDepth, reusing: &storage)
+    }
+
+    /// Parses into the array `storage` held (taken, emptied; its capacity is kept when nothing else
+    /// holds it): a worker that parses many lines hands each tape's ``entries`` back for the next one.
+    init(parsing bytes: ArraySlice<UInt8>, maxDepth: Int = JSONTape.defaultMaxDepth,
+         reusing storage: inout [Entry]) throws(JSONError) {
         guard bytes.endIndex < Int(Int32.max) else {
             throw JSONError(message: "document too large", offset: 0)
         }
         self.bytes = bytes
-        var entries: [Entry] = []
+        var entries = storage
+        storage = []
+        entries.removeAll(keepingCapacity: true)
         entries.reserveCapacity(bytes.count / 8)
         // withUnsafeBufferPointer rethrows untyped errors, so carry the typed error out in a Result.
         try bytes.withUnsafeBufferPointer { buffer in
