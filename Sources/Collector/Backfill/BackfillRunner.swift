@@ -216,7 +216,7 @@ public struct BackfillRunner: Sendable {
                 while !finished {
                     let (read, first) = try await source.next(maxLines: Self.linesPerBatch)
                     // The unit's lines end at `toLine`, which may fall inside the batch.
-                    let lines = read.prefix(Int(max(0, range.toLine - first)))
+                    let lines = read.slice(0..<Int(min(Int64(read.count), max(0, range.toLine - first))))
                     finished = first + Int64(read.count) >= range.toLine
                     if lines.isEmpty { break }
                     // The format is the file's, as its first lines of this unit showed (as in run()).

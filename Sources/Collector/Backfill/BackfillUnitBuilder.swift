@@ -43,13 +43,15 @@ package struct BackfillUnitBuilder: Sendable {
 
     /// Validates a line and writes its events into the unit: how many, or the line's problems.
     package mutating func add(line: [UInt8], normalizer: LineNormalizer, request: IngestContext) throws -> Result<Int, ValidationErrors> {
-        switch normalizer.validate(line[...], request: request) {
-        case .success(let events):
-            for event in events { try add(event) }
-            return .success(events.count)
-        case .failure(let errors):
+        var count = 0
+        // The same path as a backfill worker's: events are written as they are validated.
+        if let errors = try normalizer.validate(line[...], request: request, each: { event in
+            try add(event)
+            count += 1
+        }) {
             return .failure(errors)
         }
+        return .success(count)
     }
 
     /// Writes one event's row into its partition's columns (worker side).

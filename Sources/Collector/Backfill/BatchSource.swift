@@ -12,7 +12,7 @@ final class BatchSource: @unchecked Sendable {
     /// Lines read so far, returned or skipped.
     private(set) var linesRead: Int64 = 0
     /// Whether the end of the file was reached.
-    private(set) var exhausted = false
+    private var exhausted = false
 
     init(path: String, skipping: Int64) throws {
         reader = try InputLineReader(path: path)
@@ -36,8 +36,8 @@ final class BatchSource: @unchecked Sendable {
             linesRead += Int64(batch.count)
             if batch.isEmpty { exhausted = true }
             if linesRead <= skipping && !batch.isEmpty { continue }
-            let skip = Int(max(0, skipping - first))
-            return (batch.droppingFirst(skip), first + Int64(skip))
+            let skip = min(batch.count, Int(max(0, skipping - first)))
+            return (batch.slice(skip..<batch.count), first + Int64(skip))
         }
         return (LineBatch(), linesRead)
     }

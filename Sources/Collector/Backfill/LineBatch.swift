@@ -21,20 +21,6 @@ struct LineBatch: Sendable {
         bytes[lines[lines.startIndex + index]]
     }
 
-    /// The batch without its first `count` lines (lines already committed by an earlier run).
-    func droppingFirst(_ count: Int) -> LineBatch {
-        var batch = self
-        batch.lines = lines.dropFirst(count)
-        return batch
-    }
-
-    /// The first `count` lines.
-    func prefix(_ count: Int) -> LineBatch {
-        var batch = self
-        batch.lines = lines.prefix(count)
-        return batch
-    }
-
     /// Hands the buffer over (to be reused); the batch is empty afterwards.
     mutating func takeBytes() -> [UInt8] {
         lines = []

@@ -33,8 +33,7 @@ struct RunContext {
             partial = BackfillUnitBuilder(targetFileRows: targetFileRows)
         }
 
-        /// Two per core: a batch is cut into that many slices, so a core slowed by the reader thread
-        /// takes fewer of them (a slice always goes to the same rows, whichever thread runs it).
+        /// One per core: a batch is cut into that many slices, each always into the same rows.
         static func make(targetFileRows: Int) -> [WorkerRows] {
             (0..<max(1, ProcessInfo.processInfo.activeProcessorCount)).map { _ in WorkerRows(targetFileRows: targetFileRows) }
         }

@@ -38,8 +38,13 @@ public final class StorageRouter: FileIO {
         ])
     }
 
+    /// Whether `location` is an S3 object (`s3://`, `s3a://`).
+    private static func isS3(_ location: String) -> Bool {
+        location.hasPrefix("s3://") || location.hasPrefix("s3a://")
+    }
+
     private func store(for location: String) throws -> any FileIO {
-        guard location.hasPrefix("s3://") || location.hasPrefix("s3a://") else { return local }
+        guard Self.isS3(location) else { return local }
         if let io = s3.withLock({ $0.io }) { return io }
         guard let base else {
             throw FileIOError(.io, "no S3 settings for an s3:// location: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT_URL_S3 for R2) or the s3 section of the config",
@@ -60,7 +65,7 @@ public final class StorageRouter: FileIO {
 
     /// Persists each store's share of `locations` (S3 writes are durable already; local files are synced).
     public func persist(_ locations: [String]) async throws {
-        let local = locations.filter { !$0.hasPrefix("s3://") && !$0.hasPrefix("s3a://") }
+        let local = locations.filter { !Self.isS3($0) }
         try await self.local.persist(local)
     }
 
