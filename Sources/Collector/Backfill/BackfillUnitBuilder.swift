@@ -25,9 +25,7 @@ package struct BackfillUnitBuilder: Sendable {
 
         /// The file's columns, concatenated from its pieces.
         func columns() -> [ColumnData] {
-            guard var first = pieces.first else { return RowBatchDecoder(table: table).columns() }
-            for piece in pieces.dropFirst() { first.append(contentsOf: piece) }
-            return first.columns()
+            RowBatchDecoder.columns(joining: pieces, table: table)
         }
     }
 

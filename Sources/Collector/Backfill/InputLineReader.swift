@@ -31,7 +31,13 @@ final class InputLineReader {
     /// Finished batches' buffers, reused for the next ones (batches in flight hold theirs).
     private var spare: [[UInt8]] = []
     private static let maxSpare = 4
-    /// Where decompressed bytes land before they join `pending`.
+    /// The part of `input` not yet decompressed (or appended).
+    private var inputStart = 0
+    private var inputEnd = 0
+    /// Whether the last decompression filled `output`, so the decompressor may hold more.
+    private var outputFull = false
+    /// Where decompressed bytes land before they join `pending`: one step's worth, small enough
+    /// to stay in cache and to bound how far a batch's buffer can grow past its lines.
     private let output: UnsafeMutableBufferPointer<UInt8>
     private var finished = false
     private var zlib: UnsafeMutablePointer<z_stream>?
@@ -62,7 +68,7 @@ final class InputLineReader {
             ZSTD_initDStream(stream)
             zstd = stream
         }
-        output = .allocate(capacity: compression == .none ? 0 : 4 * Self.readSize)
+        output = .allocate(capacity: compression == .none ? 0 : Self.readSize)
         input = .allocate(byteCount: Self.readSize, alignment: 16)
     }
 
@@ -104,10 +110,11 @@ final class InputLineReader {
             try fill()
         }
         // The next batch fills a recycled buffer when there is one (its pages are mapped already),
-        // else one that holds a batch like this one without growing.
+        // else one that holds a batch like this one without growing: a step adds at most
+        // `readSize` bytes, so a batch overshoots its last line by less than that.
         var rest = spare.popLast() ?? []
         rest.removeAll(keepingCapacity: true)
-        rest.reserveCapacity(max(scan, Self.readSize) + 4 * Self.readSize)
+        rest.reserveCapacity(max(scan, Self.readSize) + scan / 8 + 2 * Self.readSize)
         rest.append(contentsOf: pending[scan...])
         let bytes = pending
         pending = rest
@@ -128,61 +135,71 @@ final class InputLineReader {
         }
     }
 
+    /// Adds the next bytes to `pending`: a read of the file, or one step of decompression (at most
+    /// `readSize` bytes); sets `finished` at the end of the file.
     private func fill() throws {
-        var count: Int
-        repeat {
-            count = read(fd, input.baseAddress, input.count)
-        } while count < 0 && errno == EINTR
-        guard count >= 0 else { throw ReadError(description: "cannot read \(path): \(String(cString: strerror(errno)))") }
-        let chunk = UnsafeRawBufferPointer(rebasing: input[0..<count])
-        if chunk.isEmpty {
-            finished = true
-            return
+        if inputStart == inputEnd && !outputFull {
+            var count: Int
+            repeat {
+                count = read(fd, input.baseAddress, input.count)
+            } while count < 0 && errno == EINTR
+            guard count >= 0 else { throw ReadError(description: "cannot read \(path): \(String(cString: strerror(errno)))") }
+            if count == 0 {
+                finished = true
+                return
+            }
+            inputStart = 0
+            inputEnd = count
         }
         switch compression {
         case .none:
-            pending.append(contentsOf: chunk)
+            pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[inputStart..<inputEnd]))
+            inputStart = inputEnd
         case .gzip:
-            try inflate(chunk)
+            try inflateStep()
         case .zstd:
-            try decompressZstd(chunk)
+            try decompressZstdStep()
         }
     }
 
-    private func inflate(_ input: UnsafeRawBufferPointer) throws {
-        guard let stream = zlib else { return }
+    private func inflateStep() throws {
+        guard let stream = zlib, let base = input.baseAddress else { return }
         let output = self.output
-        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.bindMemory(to: UInt8.self).baseAddress)
-        stream.pointee.avail_in = UInt32(input.count)
-        // Until the input is used up and the last call left room (zlib holds no more output).
+        stream.pointee.next_in = (base + inputStart).assumingMemoryBound(to: UInt8.self)
+        stream.pointee.avail_in = UInt32(inputEnd - inputStart)
+        // Until some output, the input is used up, or the output is full.
+        var produced = 0
         repeat {
             stream.pointee.next_out = output.baseAddress
             stream.pointee.avail_out = UInt32(output.count)
             let status = CZlib.inflate(stream, Z_NO_FLUSH)
-            pending.append(contentsOf: UnsafeBufferPointer(rebasing: output[0..<(output.count - Int(stream.pointee.avail_out))]))
+            produced = output.count - Int(stream.pointee.avail_out)
+            pending.append(contentsOf: UnsafeBufferPointer(rebasing: output[0..<produced]))
+            outputFull = stream.pointee.avail_out == 0
             if status == Z_STREAM_END {
                 // Concatenated gzip members: keep going with the next one.
-                if stream.pointee.avail_in > 0 { inflateReset(stream) } else { break }
+                if stream.pointee.avail_in > 0 { inflateReset(stream) } else { outputFull = false }
             } else if status != Z_OK && status != Z_BUF_ERROR {
                 throw ReadError(description: "\(path) is not valid gzip (zlib error \(status))")
             }
-        } while stream.pointee.avail_in > 0 || stream.pointee.avail_out == 0
+        } while produced == 0 && stream.pointee.avail_in > 0
+        inputStart = inputEnd - Int(stream.pointee.avail_in)
     }
 
-    private func decompressZstd(_ input: UnsafeRawBufferPointer) throws {
+    private func decompressZstdStep() throws {
         guard let stream = zstd else { return }
         let output = self.output
-        var source = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
-        var full = false
-        // Until the input is used up and the last call left room (zstd holds no more output).
-        while source.pos < source.size || full {
-            var destination = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
+        var source = ZSTD_inBuffer(src: input.baseAddress, size: inputEnd, pos: inputStart)
+        var destination = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
+        // Until some output, or the input is used up (zstd then holds no more output unless it filled the buffer).
+        repeat {
             let status = ZSTD_decompressStream(stream, &destination, &source)
             if ZSTD_isError(status) != 0 {
                 throw ReadError(description: "\(path) is not valid zstd: \(String(cString: ZSTD_getErrorName(status)))")
             }
-            pending.append(contentsOf: UnsafeBufferPointer(rebasing: output[0..<destination.pos]))
-            full = destination.pos == destination.size
-        }
+        } while destination.pos == 0 && source.pos < source.size
+        pending.append(contentsOf: UnsafeBufferPointer(rebasing: output[0..<destination.pos]))
+        outputFull = destination.pos == destination.size
+        inputStart = source.pos
     }
 }

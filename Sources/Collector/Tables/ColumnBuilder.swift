@@ -1,17 +1,24 @@
 import Parquet
 
-/// Accumulates one column's values in the typed buffers the Parquet writer takes.
+/// Accumulates one column's values; ``columnData(_:joining:)`` turns them into the typed buffers
+/// the Parquet writer takes.
+///
+/// Plain values (strings, integers, null rows) go to ``GrowableBuffer``s, so appending one costs a
+/// capacity check and a copy. A builder does not free them: the ``ColumnStorage`` holding it does.
 struct ColumnBuilder {
     let kind: TableDefinition.ColumnKind
-    private var strings = ByteArrayBuffer()
-    private var int64s: [Int64] = []
-    private var int32s: [Int32] = []
-    /// Rows so far, and which of them are null: validity is built once, in ``columnData()``,
+    /// String values back to back, and where each one ends in `bytes`.
+    private var bytes = GrowableBuffer<UInt8>()
+    private var ends = GrowableBuffer<Int32>()
+    private var int64s = GrowableBuffer<Int64>()
+    private var int32s = GrowableBuffer<Int32>()
+    /// Rows so far, and which of them are null: validity is built once, in ``columnData(_:joining:)``,
     /// so appending a value touches only the value buffer.
     private var rows = 0
-    private var nullRows: [Int32] = []
-    // Map and list columns: `keys` holds a map's keys or a list's elements.
-    private var offsets: [Int32] = [0]
+    private var nullRows = GrowableBuffer<Int32>()
+    // Map and list columns (a few per rejected line, none per event): `keys` holds a map's keys
+    // or a list's elements, `offsets` each row's end in them.
+    private var offsets: [Int32] = []
     private var keys = ByteArrayBuffer()
     private var values = ByteArrayBuffer()
     private var valueValidity: [Bool] = []
@@ -20,11 +27,35 @@ struct ColumnBuilder {
     init(kind: TableDefinition.ColumnKind, expectedRows: Int) {
         self.kind = kind
         switch kind {
-        case .string: strings.reserveCapacity(values: expectedRows, bytes: expectedRows * 32)
+        case .string:
+            bytes.reserveCapacity(expectedRows * 32)
+            ends.reserveCapacity(expectedRows)
         case .timestamp: int64s.reserveCapacity(expectedRows)
         case .int32: int32s.reserveCapacity(expectedRows)
-        case .stringMap, .stringList: offsets.reserveCapacity(expectedRows + 1)
+        case .stringMap, .stringList:
+            offsets = [0]
+            offsets.reserveCapacity(expectedRows + 1)
         }
+    }
+
+    /// An independent builder holding the same values.
+    func copy() -> ColumnBuilder {
+        var copy = self
+        copy.bytes = bytes.copy()
+        copy.ends = ends.copy()
+        copy.int64s = int64s.copy()
+        copy.int32s = int32s.copy()
+        copy.nullRows = nullRows.copy()
+        return copy
+    }
+
+    /// Frees the plain values' memory (the builder's ``ColumnStorage`` does, once).
+    mutating func deallocate() {
+        bytes.deallocate()
+        ends.deallocate()
+        int64s.deallocate()
+        int32s.deallocate()
+        nullRows.deallocate()
     }
 
     mutating func appendNull() {
@@ -78,9 +109,15 @@ struct ColumnBuilder {
         assert(kind == .string, "string written to a \(kind) column")
         rows += 1
         // A column that takes values at all starts with room for a few pages' worth, skipping the
-        // many small regrowths of an empty array (columns that stay empty allocate nothing).
-        if strings.bytes.capacity == 0 { strings.reserveCapacity(values: 128, bytes: 16 << 10) }
-        strings.append(value)
+        // many small regrowths of an empty buffer (columns that stay empty allocate nothing).
+        if bytes.capacity == 0 {
+            bytes.reserveCapacity(16 << 10)
+            ends.reserveCapacity(128)
+        }
+        if value.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
+            for byte in value { bytes.append(byte) }
+        }
+        ends.append(Int32(truncatingIfNeeded: bytes.count))
     }
 
     mutating func appendTimestamp(_ micros: Int64) {
@@ -123,12 +160,15 @@ struct ColumnBuilder {
     /// Appends every value of `other` (same kind) after this column's values.
     mutating func append(contentsOf other: ColumnBuilder) {
         let rowBase = Int32(truncatingIfNeeded: rows)
-        nullRows.append(contentsOf: other.nullRows.lazy.map { $0 + rowBase })
+        for row in other.nullRows.values { nullRows.append(row + rowBase) }
         rows += other.rows
         switch kind {
-        case .string: strings.append(contentsOf: other.strings)
-        case .timestamp: int64s.append(contentsOf: other.int64s)
-        case .int32: int32s.append(contentsOf: other.int32s)
+        case .string:
+            let base = Int32(truncatingIfNeeded: bytes.count)
+            bytes.append(contentsOf: other.bytes.values)
+            for end in other.ends.values { ends.append(end + base) }
+        case .timestamp: int64s.append(contentsOf: other.int64s.values)
+        case .int32: int32s.append(contentsOf: other.int32s.values)
         case .stringMap, .stringList:
             let base = Int32(keys.count)
             offsets.append(contentsOf: other.offsets.dropFirst().map { $0 + base })
@@ -139,23 +179,59 @@ struct ColumnBuilder {
         }
     }
 
-    func columnData() -> ColumnData {
+    /// The values of `parts` (builders of one column, in row order) as one column's data: each
+    /// value is copied once, straight into the buffers the Parquet writer takes.
+    static func columnData(_ kind: TableDefinition.ColumnKind, joining parts: [ColumnBuilder]) -> ColumnData {
+        let rows = parts.reduce(0) { $0 + $1.rows }
         var rowValidity: [Bool]?
-        if !nullRows.isEmpty {
+        if parts.contains(where: { $0.nullRows.count > 0 }) {
             var validity = [Bool](repeating: true, count: rows)
-            for row in nullRows { validity[Int(row)] = false }
+            var base = 0
+            for part in parts {
+                for row in part.nullRows.values { validity[base + Int(row)] = false }
+                base += part.rows
+            }
             rowValidity = validity
         }
         switch kind {
-        case .string: return .byteArray(strings, validity: rowValidity)
-        case .timestamp: return .int64(int64s, validity: rowValidity)
-        case .int32: return .int32(int32s, validity: rowValidity)
-        case .stringMap:
-            return .map(offsets: offsets, validity: rowValidity,
-                        keys: .byteArray(keys, validity: nil),
-                        values: .byteArray(values, validity: valueNulls == 0 ? nil : valueValidity))
-        case .stringList:
-            return .list(offsets: offsets, validity: rowValidity, elements: .byteArray(keys, validity: nil))
+        case .string:
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(parts.reduce(0) { $0 + $1.bytes.count })
+            var offsets: [Int32] = [0]
+            offsets.reserveCapacity(parts.reduce(1) { $0 + $1.ends.count })
+            for part in parts {
+                let base = Int32(truncatingIfNeeded: bytes.count)
+                bytes.append(contentsOf: part.bytes.values)
+                offsets.append(contentsOf: part.ends.values.lazy.map { $0 + base })
+            }
+            return .byteArray(ByteArrayBuffer(bytes: bytes, offsets: offsets), validity: rowValidity)
+        case .timestamp:
+            return .int64(joined(parts.map(\.int64s)), validity: rowValidity)
+        case .int32:
+            return .int32(joined(parts.map(\.int32s)), validity: rowValidity)
+        case .stringMap, .stringList:
+            var nested = ColumnBuilder(kind: kind, expectedRows: 0)
+            for part in parts {
+                let base = Int32(nested.keys.count)
+                nested.offsets.append(contentsOf: part.offsets.dropFirst().map { $0 + base })
+                nested.keys.append(contentsOf: part.keys)
+                nested.values.append(contentsOf: part.values)
+                nested.valueValidity.append(contentsOf: part.valueValidity)
+                nested.valueNulls += part.valueNulls
+            }
+            if case .stringList = kind {
+                return .list(offsets: nested.offsets, validity: rowValidity, elements: .byteArray(nested.keys, validity: nil))
+            }
+            return .map(offsets: nested.offsets, validity: rowValidity,
+                        keys: .byteArray(nested.keys, validity: nil),
+                        values: .byteArray(nested.values, validity: nested.valueNulls == 0 ? nil : nested.valueValidity))
         }
+    }
+
+    private static func joined<Value>(_ parts: [GrowableBuffer<Value>]) -> [Value] {
+        var values: [Value] = []
+        values.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for part in parts { values.append(contentsOf: part.values) }
+        return values
     }
 }

@@ -9,12 +9,18 @@ package struct RowBatchDecoder {
     }
 
     private let table: TableDefinition
-    private var builders: [ColumnBuilder]
+    private var storage: ColumnStorage
     package private(set) var rowCount = 0
 
     package init(table: TableDefinition, expectedRows: Int = 0) {
         self.table = table
-        builders = table.columns.map { ColumnBuilder(kind: $0.kind, expectedRows: expectedRows) }
+        storage = ColumnStorage(table.columns.map { ColumnBuilder(kind: $0.kind, expectedRows: expectedRows) })
+    }
+
+    /// The builders, copied first when another decoder shares them.
+    private mutating func uniqueBuilders() -> UnsafeMutableBufferPointer<ColumnBuilder> {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage.builders
     }
 
     /// Appends one encoded row.
@@ -26,31 +32,27 @@ package struct RowBatchDecoder {
     package mutating func append(_ payload: ArraySlice<UInt8>) throws(DecodingError) {
         var reader = ByteReader(bytes: payload)
         guard try reader.byte() == RowEncoder.version else { throw DecodingError(message: "unknown row version") }
-        let columns = table.columns
-        try builders.withUnsafeMutableBufferPointer { builders throws(DecodingError) in
-            var seen: UInt64 = 0
-            while !reader.atEnd {
-                let column = Int(try reader.byte())
-                guard column < builders.count, seen & (1 << UInt64(column)) == 0 else {
-                    throw DecodingError(message: "bad column index \(column)")
-                }
-                seen |= 1 << UInt64(column)
-                try builders[column].appendValue(from: &reader)
+        let builders = uniqueBuilders()
+        var seen: UInt64 = 0
+        while !reader.atEnd {
+            let column = Int(try reader.byte())
+            guard column < builders.count, seen & (1 << UInt64(column)) == 0 else {
+                throw DecodingError(message: "bad column index \(column)")
             }
-            try Self.finishRow(builders, written: seen, columns: columns)
+            seen |= 1 << UInt64(column)
+            try builders[column].appendValue(from: &reader)
         }
+        try Self.finishRow(builders, written: seen, columns: table.columns)
         rowCount += 1
     }
 
     /// Appends one row written by `write` straight into the column buffers (no buffer encoding).
     mutating func appendRow(_ write: (inout ColumnRowWriter) -> Void) throws(DecodingError) {
-        let columns = table.columns
-        try builders.withUnsafeMutableBufferPointer { builders throws(DecodingError) in
-            var writer = ColumnRowWriter(builders: builders)
-            write(&writer)
-            if let column = writer.badColumn { throw DecodingError(message: "column \(column) written twice or out of range") }
-            try Self.finishRow(builders, written: writer.written, columns: columns)
-        }
+        let builders = uniqueBuilders()
+        var writer = ColumnRowWriter(builders: builders)
+        write(&writer)
+        if let column = writer.badColumn { throw DecodingError(message: "column \(column) written twice or out of range") }
+        try Self.finishRow(builders, written: writer.written, columns: table.columns)
         rowCount += 1
     }
 
@@ -71,13 +73,26 @@ package struct RowBatchDecoder {
 
     /// Appends every row of `other` (same table) after this decoder's rows.
     package mutating func append(contentsOf other: RowBatchDecoder) {
-        for index in builders.indices { builders[index].append(contentsOf: other.builders[index]) }
+        let builders = uniqueBuilders()
+        withExtendedLifetime(other) {
+            for index in builders.indices { builders[index].append(contentsOf: other.storage.builders[index]) }
+        }
         rowCount += other.rowCount
     }
 
     /// The finished columns, in table order.
     package func columns() -> [ColumnData] {
-        builders.map { $0.columnData() }
+        Self.columns(joining: [self], table: table)
+    }
+
+    /// The rows of `pieces` (decoders of `table`), one after the other, as finished columns in
+    /// table order: each value is copied once, from the pieces into the column data.
+    package static func columns(joining pieces: [RowBatchDecoder], table: TableDefinition) -> [ColumnData] {
+        withExtendedLifetime(pieces) {
+            table.columns.indices.map { index in
+                ColumnBuilder.columnData(table.columns[index].kind, joining: pieces.map { $0.storage.builders[index] })
+            }
+        }
     }
 }
 

@@ -15,23 +15,20 @@ struct CompactedRowsTests {
 
     static func file(_ rows: [Row]) throws -> [UInt8] {
         let definition = TableDefinition.rejected
-        var columns = definition.columns.map { ColumnBuilder(kind: $0.kind, expectedRows: rows.count) }
+        var decoder = RowBatchDecoder(table: definition, expectedRows: rows.count)
         for row in rows {
-            columns[RejectedColumn.receivedAt].appendTimestamp(row.receivedAt)
-            columns[RejectedColumn.format].appendString(Array("segment".utf8))
-            columns[RejectedColumn.route].appendString(Array(row.route.utf8))
-            if let id = row.requestId { columns[RejectedColumn.requestId].appendString(Array(id.utf8)) } else {
-                columns[RejectedColumn.requestId].appendNull()
+            try decoder.appendRow { columns in
+                columns.timestamp(RejectedColumn.receivedAt, row.receivedAt)
+                columns.string(RejectedColumn.format, "segment")
+                columns.string(RejectedColumn.route, row.route)
+                if let id = row.requestId { columns.string(RejectedColumn.requestId, id) }
+                if let index = row.batchIndex { columns.int32(RejectedColumn.batchIndex, index) }
+                columns.string(RejectedColumn.event, "{}")
+                columns.int32(RejectedColumn.eventBytes, 2)
+                columns.stringList(RejectedColumn.reasons, row.reasons.map { Array($0.utf8) })
             }
-            columns[RejectedColumn.sourceId].appendNull()
-            if let index = row.batchIndex { columns[RejectedColumn.batchIndex].appendInt32(index) } else {
-                columns[RejectedColumn.batchIndex].appendNull()
-            }
-            columns[RejectedColumn.event].appendString(Array("{}".utf8))
-            columns[RejectedColumn.eventBytes].appendInt32(2)
-            columns[RejectedColumn.reasons].appendList(row.reasons.map { Array($0.utf8) })
         }
-        return try ParquetFileWriter.write(schema: definition.parquetSchema, columns: columns.map { $0.columnData() },
+        return try ParquetFileWriter.write(schema: definition.parquetSchema, columns: decoder.columns(),
                                            rowCount: rows.count).bytes
     }
 

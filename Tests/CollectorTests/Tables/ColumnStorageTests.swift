@@ -1,0 +1,74 @@
+@testable import Collector
+import Parquet
+import Testing
+
+/// Column buffers outside Swift arrays (``GrowableBuffer``, ``ColumnStorage``): growth keeps every
+/// value, and decoders keep value semantics (a copy changed later leaves the original as it was).
+struct ColumnStorageTests {
+    @Test("a growable buffer keeps every value across many regrowths, and a copy is independent")
+    func growableBuffer() {
+        var buffer = GrowableBuffer<Int32>()
+        for value in 0..<100_000 { buffer.append(Int32(value)) }
+        let tail: [Int32] = [7, 8, 9]
+        tail.withUnsafeBufferPointer { buffer.append(contentsOf: $0) }
+        #expect(buffer.count == 100_003)
+        #expect(Array(buffer.values.prefix(3)) == [0, 1, 2])
+        #expect(Array(buffer.values.suffix(4)) == [99_999, 7, 8, 9])
+        var copy = buffer.copy()
+        copy.append(42)
+        #expect(copy.count == buffer.count + 1)
+        #expect(buffer.values.last == 9)
+        buffer.deallocate()
+        #expect(buffer.count == 0)
+        #expect(copy.values.last == 42)
+        copy.deallocate()
+    }
+
+    static func decoder(ids: [String]) throws -> RowBatchDecoder {
+        var decoder = RowBatchDecoder(table: .cloudEvents)
+        for id in ids {
+            try decoder.appendRow { row in
+                row.string(CloudEventsColumn.id, id)
+                row.string(CloudEventsColumn.type, "t")
+                row.string(CloudEventsColumn.source, "s")
+                row.string(CloudEventsColumn.specversion, "1.0")
+                row.timestamp(CloudEventsColumn.receivedAt, 1)
+            }
+        }
+        return decoder
+    }
+
+    @Test("a copied decoder changed afterwards leaves the original unchanged, and the other way round")
+    func copyOnWrite() throws {
+        let original = try Self.decoder(ids: ["a", "b"])
+        var copy = original
+        try copy.appendRow { row in
+            row.string(CloudEventsColumn.id, "c")
+            row.string(CloudEventsColumn.type, "t")
+            row.string(CloudEventsColumn.source, "s")
+            row.string(CloudEventsColumn.specversion, "1.0")
+            row.timestamp(CloudEventsColumn.receivedAt, 2)
+        }
+        #expect(original.rowCount == 2)
+        #expect(original.columns()[CloudEventsColumn.id] == .byteArray(
+            ByteArrayBuffer(bytes: Array("ab".utf8), offsets: [0, 1, 2]), validity: nil))
+        #expect(copy.columns()[CloudEventsColumn.id] == .byteArray(
+            ByteArrayBuffer(bytes: Array("abc".utf8), offsets: [0, 1, 2, 3]), validity: nil))
+        #expect(copy.columns()[CloudEventsColumn.receivedAt] == .int64([1, 1, 2], validity: nil))
+
+        var appended = original
+        appended.append(contentsOf: appended)
+        #expect(appended.rowCount == 4)
+        #expect(original.rowCount == 2)
+        #expect(original.columns()[CloudEventsColumn.receivedAt] == .int64([1, 1], validity: nil))
+    }
+
+    @Test("joining pieces gives the same columns as one decoder fed every row")
+    func joiningPieces() throws {
+        let ids = (0..<5_000).map { "id-\($0)-" + String(repeating: "x", count: $0 % 300) }
+        let pieces = try [ids[..<1], ids[1..<2_500], ids[2_500...]].map { try Self.decoder(ids: Array($0)) }
+        let whole = try Self.decoder(ids: ids)
+        #expect(RowBatchDecoder.columns(joining: pieces, table: .cloudEvents) == whole.columns())
+        #expect(RowBatchDecoder.columns(joining: [], table: .cloudEvents) == RowBatchDecoder(table: .cloudEvents).columns())
+    }
+}
