@@ -12,8 +12,8 @@ struct ColumnBuilder {
     private var ends = GrowableBuffer<Int32>()
     private var int64s = GrowableBuffer<Int64>()
     private var int32s = GrowableBuffer<Int32>()
-    /// Rows so far, and which of them are null: validity is built once, in ``columnData(_:joining:)``,
-    /// so appending a value touches only the value buffer.
+    /// Rows accounted for so far, and which of them are null: validity is built once, in
+    /// ``columnData(_:joining:)``, so appending a value touches only the value buffer.
     private var rows = 0
     private var nullRows = GrowableBuffer<Int32>()
     // Map and list columns (a few per rejected line, none per event): `keys` holds a map's keys
@@ -58,10 +58,20 @@ struct ColumnBuilder {
         nullRows.deallocate()
     }
 
-    mutating func appendNull() {
-        nullRows.append(Int32(truncatingIfNeeded: rows))
-        rows += 1
-        if isNested { offsets.append(offsets[offsets.count - 1]) }
+    /// Records rows up to `row` (exclusive) that this column has no value for as null: the rows a
+    /// decoder added without this column. Called before each value, and when the data is built,
+    /// so a row costs nothing in the columns it leaves out.
+    @inline(__always)
+    mutating func fillNulls(upTo row: Int) {
+        if rows < row { appendNulls(row - rows) }
+    }
+
+    private mutating func appendNulls(_ count: Int) {
+        for _ in 0..<count {
+            nullRows.append(Int32(truncatingIfNeeded: rows))
+            rows += 1
+        }
+        if isNested, let last = offsets.last { offsets.append(contentsOf: repeatElement(last, count: count)) }
     }
 
     mutating func appendValue(from reader: inout ByteReader) throws(RowBatchDecoder.DecodingError) {
@@ -179,41 +189,44 @@ struct ColumnBuilder {
         }
     }
 
-    /// The values of `parts` (builders of one column, in row order) as one column's data: each
-    /// value is copied once, straight into the buffers the Parquet writer takes.
-    static func columnData(_ kind: TableDefinition.ColumnKind, joining parts: [ColumnBuilder]) -> ColumnData {
+    /// The values of `parts` (builders of one column, in row order, each with the row count of its
+    /// decoder) as one column's data: each value is copied once, straight into the buffers the
+    /// Parquet writer takes. Rows past a part's last value are null.
+    static func columnData(_ kind: TableDefinition.ColumnKind, joining parts: [(builder: ColumnBuilder, rows: Int)]) -> ColumnData {
         let rows = parts.reduce(0) { $0 + $1.rows }
         var rowValidity: [Bool]?
-        if parts.contains(where: { $0.nullRows.count > 0 }) {
+        if parts.contains(where: { $0.builder.nullRows.count > 0 || $0.builder.rows < $0.rows }) {
             var validity = [Bool](repeating: true, count: rows)
             var base = 0
-            for part in parts {
+            for (part, partRows) in parts {
                 for row in part.nullRows.values { validity[base + Int(row)] = false }
-                base += part.rows
+                for row in part.rows..<partRows { validity[base + row] = false }
+                base += partRows
             }
             rowValidity = validity
         }
         switch kind {
         case .string:
             var bytes: [UInt8] = []
-            bytes.reserveCapacity(parts.reduce(0) { $0 + $1.bytes.count })
+            bytes.reserveCapacity(parts.reduce(0) { $0 + $1.builder.bytes.count })
             var offsets: [Int32] = [0]
-            offsets.reserveCapacity(parts.reduce(1) { $0 + $1.ends.count })
-            for part in parts {
+            offsets.reserveCapacity(parts.reduce(1) { $0 + $1.builder.ends.count })
+            for (part, _) in parts {
                 let base = Int32(truncatingIfNeeded: bytes.count)
                 bytes.append(contentsOf: part.bytes.values)
                 offsets.append(contentsOf: part.ends.values.lazy.map { $0 + base })
             }
             return .byteArray(ByteArrayBuffer(bytes: bytes, offsets: offsets), validity: rowValidity)
         case .timestamp:
-            return .int64(joined(parts.map(\.int64s)), validity: rowValidity)
+            return .int64(joined(parts.map(\.builder.int64s)), validity: rowValidity)
         case .int32:
-            return .int32(joined(parts.map(\.int32s)), validity: rowValidity)
+            return .int32(joined(parts.map(\.builder.int32s)), validity: rowValidity)
         case .stringMap, .stringList:
             var nested = ColumnBuilder(kind: kind, expectedRows: 0)
-            for part in parts {
+            for (part, partRows) in parts {
                 let base = Int32(nested.keys.count)
                 nested.offsets.append(contentsOf: part.offsets.dropFirst().map { $0 + base })
+                nested.offsets.append(contentsOf: repeatElement(nested.offsets.last ?? 0, count: partRows - part.rows))
                 nested.keys.append(contentsOf: part.keys)
                 nested.values.append(contentsOf: part.values)
                 nested.valueValidity.append(contentsOf: part.valueValidity)

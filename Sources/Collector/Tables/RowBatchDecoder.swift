@@ -10,11 +10,14 @@ package struct RowBatchDecoder {
 
     private let table: TableDefinition
     private var storage: ColumnStorage
+    /// One bit per required column (by index).
+    private let required: UInt64
     package private(set) var rowCount = 0
 
     package init(table: TableDefinition, expectedRows: Int = 0) {
         self.table = table
         storage = ColumnStorage(table.columns.map { ColumnBuilder(kind: $0.kind, expectedRows: expectedRows) })
+        required = table.columns.indices.reduce(0) { table.columns[$1].required ? $0 | (1 << UInt64($1)) : $0 }
     }
 
     /// The builders, copied first when another decoder shares them.
@@ -40,34 +43,29 @@ package struct RowBatchDecoder {
                 throw DecodingError(message: "bad column index \(column)")
             }
             seen |= 1 << UInt64(column)
+            builders[column].fillNulls(upTo: rowCount)
             try builders[column].appendValue(from: &reader)
         }
-        try Self.finishRow(builders, written: seen, columns: table.columns)
+        try checkRequired(written: seen)
         rowCount += 1
     }
 
     /// Appends one row written by `write` straight into the column buffers (no buffer encoding).
     mutating func appendRow(_ write: (inout ColumnRowWriter) -> Void) throws(DecodingError) {
         let builders = uniqueBuilders()
-        var writer = ColumnRowWriter(builders: builders)
+        var writer = ColumnRowWriter(builders: builders, row: rowCount)
         write(&writer)
         if let column = writer.badColumn { throw DecodingError(message: "column \(column) written twice or out of range") }
-        try Self.finishRow(builders, written: writer.written, columns: table.columns)
+        try checkRequired(written: writer.written)
         rowCount += 1
     }
 
-    /// Appends a null to every column the row left out, unless it is required.
-    private static func finishRow(_ builders: UnsafeMutableBufferPointer<ColumnBuilder>, written: UInt64,
-                                  columns: [TableDefinition.Column]) throws(DecodingError) {
-        let all: UInt64 = builders.count >= 64 ? ~0 : (1 << UInt64(builders.count)) - 1
-        var missing = all & ~written
-        while missing != 0 {
-            let column = missing.trailingZeroBitCount
-            missing &= missing - 1
-            if columns[column].required {
-                throw DecodingError(message: "required column \(columns[column].name) is missing")
-            }
-            builders[column].appendNull()
+    /// Refuses a row that left out a required column. Columns it left out take a null lazily
+    /// (``ColumnBuilder/fillNulls(upTo:)``): a row costs nothing in them.
+    private func checkRequired(written: UInt64) throws(DecodingError) {
+        let missing = required & ~written
+        guard missing == 0 else {
+            throw DecodingError(message: "required column \(table.columns[missing.trailingZeroBitCount].name) is missing")
         }
     }
 
@@ -75,7 +73,10 @@ package struct RowBatchDecoder {
     package mutating func append(contentsOf other: RowBatchDecoder) {
         let builders = uniqueBuilders()
         withExtendedLifetime(other) {
-            for index in builders.indices { builders[index].append(contentsOf: other.storage.builders[index]) }
+            for index in builders.indices {
+                builders[index].fillNulls(upTo: rowCount)
+                builders[index].append(contentsOf: other.storage.builders[index])
+            }
         }
         rowCount += other.rowCount
     }
@@ -90,7 +91,8 @@ package struct RowBatchDecoder {
     package static func columns(joining pieces: [RowBatchDecoder], table: TableDefinition) -> [ColumnData] {
         withExtendedLifetime(pieces) {
             table.columns.indices.map { index in
-                ColumnBuilder.columnData(table.columns[index].kind, joining: pieces.map { $0.storage.builders[index] })
+                ColumnBuilder.columnData(table.columns[index].kind,
+                                         joining: pieces.map { ($0.storage.builders[index], $0.rowCount) })
             }
         }
     }
@@ -99,21 +101,26 @@ package struct RowBatchDecoder {
 /// Writes one row's values into a decoder's column builders, for ``RowBatchDecoder/appendRow(_:)``.
 struct ColumnRowWriter: RowWriter {
     private let builders: UnsafeMutableBufferPointer<ColumnBuilder>
+    /// The row being written (the decoder's row count).
+    private let row: Int
     private(set) var written: UInt64 = 0
     /// A column written twice or out of range (a normalizer bug): the row is refused.
     private(set) var badColumn: Int?
 
-    fileprivate init(builders: UnsafeMutableBufferPointer<ColumnBuilder>) {
+    fileprivate init(builders: UnsafeMutableBufferPointer<ColumnBuilder>, row: Int) {
         self.builders = builders
+        self.row = row
     }
 
-    /// Whether `column` may take a value; a bad write is recorded, not applied.
+    /// Whether `column` may take a value (then the rows it skipped are null); a bad write is
+    /// recorded, not applied.
     private mutating func claim(_ column: Int) -> Bool {
         guard column >= 0, column < builders.count, written & (1 << UInt64(column)) == 0 else {
             badColumn = column
             return false
         }
         written |= 1 << UInt64(column)
+        builders[column].fillNulls(upTo: row)
         return true
     }
 

@@ -40,14 +40,16 @@ struct ColumnChunkWriter {
 
         var chunk = PendingChunk(leaf: leaf, codec: options.codec, numValues: Int64(levelEnd - levelStart))
         var dictionary: DictionaryEncoder?
+        var dictionaryEntries = ByteArrayBuffer()
         var dictionaryEnd = valueStart
         if options.enableDictionary, case .byteArray(let buffer) = leaf.values, valueEnd > valueStart,
            let built = buildDictionary(buffer, range: valueStart..<valueEnd, indices: &scratch.indices) {
             dictionary = built.encoder
+            dictionaryEntries = built.encoder.entries
             dictionaryEnd = built.end
             var body: [UInt8] = []
             body.reserveCapacity(built.encoder.plainSize)
-            built.encoder.writePlain(into: &body)
+            PlainEncoder.encode(dictionaryEntries, range: 0..<dictionaryEntries.count, into: &body)
             let header = PageHeader(type: .dictionaryPage, uncompressedPageSize: 0, compressedPageSize: 0,
                                     dictionaryPageHeader: DictionaryPageHeader(numValues: Int32(built.encoder.count)))
             chunk.pages.append(PendingPage(header: header, body: body))
@@ -87,7 +89,7 @@ struct ColumnChunkWriter {
                 let slice = scratch.indices[(value - valueStart)..<(end.value - valueStart)]
                 if !slice.isEmpty {
                     RLEHybridEncoder.encode(slice, bitWidth: bitWidth, into: &body)
-                    pageStatistics.include(dictionary.entries, indices: slice, seen: &scratch.seen)
+                    pageStatistics.include(dictionaryEntries, indices: slice, seen: &scratch.seen)
                 }
                 dictionaryPages += 1
             } else {

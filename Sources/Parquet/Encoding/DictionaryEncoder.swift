@@ -9,11 +9,14 @@ import Darwin
 /// Builds the dictionary of a byte-array column chunk: distinct values in first-seen order and one index per value.
 ///
 /// Values are hashed and compared as byte slices of the source buffer; no `String` or per-value
-/// array is created. The dictionary stops growing once its PLAIN size would pass the limit, and
-/// the caller writes the remaining values PLAIN ([Encodings.md § Dictionary](https://github.com/apache/parquet-format/blob/master/Encodings.md#dictionary-encoding-plain_dictionary--2-and-rle_dictionary--8)).
+/// array is created, and an entry is a reference to its first occurrence, so a dictionary that is
+/// then not used (all values distinct) copies no bytes. The dictionary stops growing once its PLAIN
+/// size would pass the limit, and the caller writes the remaining values PLAIN ([Encodings.md § Dictionary](https://github.com/apache/parquet-format/blob/master/Encodings.md#dictionary-encoding-plain_dictionary--2-and-rle_dictionary--8)).
 struct DictionaryEncoder {
-    /// Distinct values in index order.
-    private(set) var entries = ByteArrayBuffer()
+    /// The values being encoded: every ``encode(_:range:sizeLimit:indices:)`` call passes the same buffer.
+    private var source = ByteArrayBuffer()
+    /// Where each entry first occurs in `source`, in index order.
+    private var firstOccurrence: [Int32] = []
     /// Size of the PLAIN-encoded dictionary page, in bytes.
     private(set) var plainSize = 0
     private var entryHashes: [UInt64] = []
@@ -28,7 +31,20 @@ struct DictionaryEncoder {
         mask = capacity - 1
     }
 
-    var count: Int { entries.count }
+    var count: Int { firstOccurrence.count }
+
+    /// Distinct values in index order, copied out of the source (once per chunk that uses them).
+    var entries: ByteArrayBuffer {
+        var entries = ByteArrayBuffer()
+        entries.reserveCapacity(values: count, bytes: plainSize - 4 * count)
+        source.bytes.withUnsafeBufferPointer { bytes in
+            for index in firstOccurrence {
+                let position = Int(index)
+                entries.append(UnsafeBufferPointer(rebasing: bytes[Int(source.offsets[position])..<Int(source.offsets[position + 1])]))
+            }
+        }
+        return entries
+    }
 
     /// Bit width of the indices of this dictionary (at least 1).
     var indexBitWidth: Int {
@@ -41,6 +57,7 @@ struct DictionaryEncoder {
     /// new value would have made the dictionary page larger than `sizeLimit` bytes.
     mutating func encode(_ values: ByteArrayBuffer, range: Range<Int>, sizeLimit: Int,
                          indices: inout [UInt32]) -> Int {
+        source = values
         var i = range.lowerBound
         values.bytes.withUnsafeBufferPointer { source in
             values.offsets.withUnsafeBufferPointer { offsets in
@@ -60,12 +77,12 @@ struct DictionaryEncoder {
                     }
                     if found < 0 {
                         if plainSize + 4 + value.count > sizeLimit { break }
-                        found = entries.count
-                        entries.append(value)
+                        found = firstOccurrence.count
+                        firstOccurrence.append(Int32(i))
                         entryHashes.append(hash)
                         plainSize += 4 + value.count
                         slots[slot] = Int32(found + 1)
-                        if entries.count * 2 > slots.count { grow() }
+                        if firstOccurrence.count * 2 > slots.count { grow() }
                     }
                     indices.append(UInt32(found))
                     i += 1
@@ -75,17 +92,13 @@ struct DictionaryEncoder {
         return i
     }
 
-    /// Appends the PLAIN dictionary page body.
-    func writePlain(into out: inout [UInt8]) {
-        PlainEncoder.encode(entries, range: 0..<entries.count, into: &out)
-    }
-
     private func equals(entry: Int, _ value: UnsafeRawBufferPointer) -> Bool {
-        let start = Int(entries.offsets[entry])
-        let length = Int(entries.offsets[entry + 1]) - start
+        let position = Int(firstOccurrence[entry])
+        let start = Int(source.offsets[position])
+        let length = Int(source.offsets[position + 1]) - start
         guard length == value.count else { return false }
         if length == 0 { return true }
-        return entries.bytes.withUnsafeBufferPointer { stored in
+        return source.bytes.withUnsafeBufferPointer { stored in
             guard let a = stored.baseAddress, let b = value.baseAddress else { return false }
             return memcmp(a + start, b, length) == 0
         }

@@ -71,4 +71,37 @@ struct ColumnStorageTests {
         #expect(RowBatchDecoder.columns(joining: pieces, table: .cloudEvents) == whole.columns())
         #expect(RowBatchDecoder.columns(joining: [], table: .cloudEvents) == RowBatchDecoder(table: .cloudEvents).columns())
     }
+
+    @Test("columns a row leaves out are null, also at the end of a piece and in map columns")
+    func leftOutColumnsAreNull() throws {
+        func piece(_ rows: [(year: Int32?, extensions: [(key: [UInt8], value: [UInt8]?)]?)]) throws -> RowBatchDecoder {
+            var decoder = RowBatchDecoder(table: .cloudEvents)
+            for row in rows {
+                try decoder.appendRow { writer in
+                    writer.string(CloudEventsColumn.id, "i")
+                    writer.string(CloudEventsColumn.type, "t")
+                    writer.string(CloudEventsColumn.source, "s")
+                    writer.string(CloudEventsColumn.specversion, "1.0")
+                    writer.timestamp(CloudEventsColumn.receivedAt, 1)
+                    if let year = row.year { writer.int32(CloudEventsColumn.year, year) }
+                    if let extensions = row.extensions { writer.stringMap(CloudEventsColumn.extensions, extensions) }
+                }
+            }
+            return decoder
+        }
+        let a = Array("a".utf8), b = Array("b".utf8)
+        let first = try piece([(1, [(a, b)]), (nil, nil), (nil, nil)])
+        let second = try piece([(nil, [(b, nil)]), (5, nil)])
+        let columns = RowBatchDecoder.columns(joining: [first, second], table: .cloudEvents)
+        #expect(columns[CloudEventsColumn.year] == .int32([1, 5], validity: [true, false, false, false, true]))
+        #expect(columns[CloudEventsColumn.extensions] == .map(
+            offsets: [0, 1, 1, 1, 2, 2], validity: [true, false, false, true, false],
+            keys: .byteArray(ByteArrayBuffer(bytes: a + b, offsets: [0, 1, 2]), validity: nil),
+            values: .byteArray(ByteArrayBuffer(bytes: b, offsets: [0, 1]), validity: [true, false])))
+        var joined = first
+        joined.append(contentsOf: second)
+        #expect(joined.columns() == columns)
+        // A column no row wrote is null throughout.
+        #expect(columns[CloudEventsColumn.subject] == .byteArray(ByteArrayBuffer(), validity: [Bool](repeating: false, count: 5)))
+    }
 }
