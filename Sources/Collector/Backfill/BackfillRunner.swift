@@ -57,8 +57,7 @@ public struct BackfillRunner: Sendable {
             try await recover(unit, checkpoints: checkpoints, writer: writer, inputs: inputs, context: &context)
         }
 
-        let workers = [RunContext.WorkerRows.make(targetFileRows: options.targetFileRows),
-                       RunContext.WorkerRows.make(targetFileRows: options.targetFileRows)]
+        let workers = BackfillWorker.make(targetFileRows: options.targetFileRows)
         var unitEvents = 0
         var ranges: [BackfillCheckpoints.Unit.Range] = []
         var identities: [String: BackfillCheckpoints.FileState] = [:]
@@ -79,19 +78,18 @@ public struct BackfillRunner: Sendable {
             var rangeStart = state.committedLines
             var next = try await source.next(maxLines: batchLines)
             let format = fileFormat(path, firstLines: next.lines)
-            // Two batches are normalized at once (each into its own set of rows, so rows stay in a
-            // fixed order), so no core waits for the slowest slice of a batch; outcomes are counted
-            // in line order as the older batch finishes.
-            var inFlight: [(outcomes: Task<[RunContext.Outcome], any Error>, batch: (lines: LineBatch, first: Int64))] = []
+            // Two batches are normalized at once (each worker takes its slices in order, so rows stay
+            // in a fixed order), so no core waits for the slowest slice of a batch; outcomes are
+            // counted in line order as the older batch finishes.
+            var inFlight: [(job: BackfillWorker.Batch, batch: (lines: LineBatch, first: Int64))] = []
             var inFlightLines = 0
-            var started = 0
             // The batch done with last, whose buffer the reader can reuse.
             var retired: LineBatch?
             func settleOldest() async throws -> Int64 {
-                let (task, batch) = inFlight.removeFirst()
+                let (job, batch) = inFlight.removeFirst()
                 inFlightLines -= batch.lines.count
                 var number = batch.first
-                for outcome in try await task.value {
+                for outcome in try await job.outcomes() {
                     try context.apply(outcome, file: path, lineNumber: number)
                     if case .events(let count) = outcome { unitEvents += count }
                     number += 1
@@ -102,17 +100,13 @@ public struct BackfillRunner: Sendable {
             }
             do {
                 while true {
-                    // A batch starts while a set of rows is free and the unit, counting a line as an
-                    // event, is not full yet; otherwise the oldest batch is settled first.
-                    if !next.lines.isEmpty, inFlight.count < workers.count, unitEvents + inFlightLines < options.unitEvents {
+                    // A batch starts while fewer than `batchesInFlight` run and the unit, counting a
+                    // line as an event, is not full yet; otherwise the oldest batch is settled first.
+                    if !next.lines.isEmpty, inFlight.count < Self.batchesInFlight, unitEvents + inFlightLines < options.unitEvents {
                         let current = next
-                        let rows = workers[started % workers.count]
-                        started += 1
                         let rejects = rejectsTable(path, firstLine: current.first)
-                        inFlight.append((Task {
-                            try await RunContext.normalize(current.lines, workers: rows, format: format,
-                                                           receivedAt: receivedAt, dryRun: options.dryRun, rejects: rejects)
-                        }, current))
+                        inFlight.append((BackfillWorker.submit(current.lines, to: workers, format: format, receivedAt: receivedAt,
+                                                               dryRun: options.dryRun, rejects: rejects), current))
                         inFlightLines += current.lines.count
                         if let done = retired.take() { source.recycle(done) }
                         next = try await source.next(maxLines: batchLines)
@@ -124,7 +118,7 @@ public struct BackfillRunner: Sendable {
                     if unitEvents >= options.unitEvents {
                         while !inFlight.isEmpty { number = try await settleOldest() }
                         ranges.append(.init(path: path, fromLine: rangeStart, toLine: number, endsFile: false))
-                        try await commitUnit(RunContext.WorkerRows.drain(workers, targetFileRows: options.targetFileRows),
+                        try await commitUnit(BackfillWorker.drain(workers, targetFileRows: options.targetFileRows),
                                              ranges: ranges, receivedAt: receivedAt, identities: identities,
                                              checkpoints: checkpoints, writer: writer, context: &context)
                         unitEvents = 0
@@ -134,14 +128,14 @@ public struct BackfillRunner: Sendable {
                 }
             } catch {
                 // Let the batches still running finish before their rows are dropped with the error.
-                for (task, _) in inFlight { _ = try? await task.value }
+                for (job, _) in inFlight { await job.finish() }
                 throw error
             }
             ranges.append(.init(path: path, fromLine: rangeStart, toLine: source.linesRead, endsFile: true))
             context.progress.doneBytes += identity.size
         }
         if !ranges.isEmpty {
-            try await commitUnit(RunContext.WorkerRows.drain(workers, targetFileRows: options.targetFileRows),
+            try await commitUnit(BackfillWorker.drain(workers, targetFileRows: options.targetFileRows),
                                  ranges: ranges, receivedAt: receivedAt, identities: identities,
                                  checkpoints: checkpoints, writer: writer, context: &context)
         }
@@ -171,6 +165,8 @@ public struct BackfillRunner: Sendable {
 
     /// Lines read and normalized together (split across cores); smaller when units are smaller.
     static let linesPerBatch = 16_384
+    /// Batches normalized at once, so that no core waits for the slowest slice of a batch.
+    static let batchesInFlight = 2
 
     private var namespace: [String] { configuration.namespace.split(separator: ".").map(String.init) }
 
@@ -208,7 +204,7 @@ public struct BackfillRunner: Sendable {
         var identities: [String: BackfillCheckpoints.FileState] = [:]
         for range in unit.ranges { identities[range.path] = inputs.identity(of: range.path) }
         if committed.count < unit.commitIds.count {
-            let workers = [RunContext.WorkerRows.make(targetFileRows: options.targetFileRows)]
+            let workers = BackfillWorker.make(targetFileRows: options.targetFileRows)
             for range in unit.ranges {
                 let source = try BatchSource(path: try await inputs.localPath(for: range.path), skipping: range.fromLine)
                 var format: String?
@@ -222,12 +218,11 @@ public struct BackfillRunner: Sendable {
                     // The format is the file's, as its first lines of this unit showed (as in run()).
                     let lineFormat = format ?? fileFormat(range.path, firstLines: lines)
                     format = lineFormat
-                    _ = try await RunContext.normalize(lines, workers: workers[0], format: lineFormat,
-                                                       receivedAt: unit.receivedAt, dryRun: false,
-                                                       rejects: rejectsTable(range.path, firstLine: first))
+                    _ = try await BackfillWorker.submit(lines, to: workers, format: lineFormat, receivedAt: unit.receivedAt,
+                                                        dryRun: false, rejects: rejectsTable(range.path, firstLine: first)).outcomes()
                 }
             }
-            let builder = RunContext.WorkerRows.drain(workers, targetFileRows: options.targetFileRows)
+            let builder = BackfillWorker.drain(workers, targetFileRows: options.targetFileRows)
             let result = try await writer.commit(builder.files(), commitIds: unit.commitIds, skipping: committed)
             context.summary.dataFiles += result.files
             context.summary.commits += result.commits

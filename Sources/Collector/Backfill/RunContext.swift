@@ -23,33 +23,6 @@ struct RunContext {
         case rejected([String])
     }
 
-    /// The rows one worker has decoded so far in the current unit. Each worker keeps its own
-    /// columns across batches (so a partition's rows come in one piece per worker, not one per
-    /// batch); only the task of that worker touches it while a batch runs.
-    final class WorkerRows: @unchecked Sendable {
-        var partial: BackfillUnitBuilder
-
-        init(targetFileRows: Int) {
-            partial = BackfillUnitBuilder(targetFileRows: targetFileRows)
-        }
-
-        /// One per core: a batch is cut into that many slices, each always into the same rows.
-        static func make(targetFileRows: Int) -> [WorkerRows] {
-            (0..<max(1, ProcessInfo.processInfo.activeProcessorCount)).map { _ in WorkerRows(targetFileRows: targetFileRows) }
-        }
-
-        /// The rows of every set of workers as one unit, set by set and worker by worker; the
-        /// workers start empty again.
-        static func drain(_ sets: [[WorkerRows]], targetFileRows: Int) -> BackfillUnitBuilder {
-            var unit = BackfillUnitBuilder(targetFileRows: targetFileRows)
-            for worker in sets.joined() {
-                unit.merge(worker.partial)
-                worker.partial = BackfillUnitBuilder(targetFileRows: targetFileRows)
-            }
-            return unit
-        }
-    }
-
     private static let segment = LineNormalizer(format: .segment)
     private static let cloudEvents = LineNormalizer(format: .cloudevents)
     private static let marker = Array("\"specversion\"".utf8)
@@ -57,7 +30,7 @@ struct RunContext {
     /// Where rejected lines also go as rows of the `rejected` table (`--rejects-table`).
     struct RejectsTable: Sendable {
         var path: String
-        /// Line number (0-based) of the first line passed to ``normalize(_:workers:format:receivedAt:dryRun:rejects:)``.
+        /// Line number (0-based) of the first line passed to ``BackfillWorker/submit(_:to:format:receivedAt:dryRun:rejects:)``.
         var firstLine: Int64
         var maxEventBytes: Int
 
@@ -67,29 +40,8 @@ struct RunContext {
         }
     }
 
-    /// Normalizes lines on every core, each worker decoding its share into its own rows; returns
-    /// each line's outcome, in line order. Pure apart from the workers' rows: no counters touched.
-    static func normalize(_ lines: LineBatch, workers: [WorkerRows], format: String, receivedAt: Int64,
-                          dryRun: Bool, rejects: RejectsTable? = nil) async throws -> [Outcome] {
-        let count = max(1, min(workers.count, lines.count / 512))
-        let size = max(1, (lines.count + count - 1) / count)
-        return try await withThrowingTaskGroup(of: (Int, [Outcome]).self) { group in
-            for worker in 0..<count {
-                let first = min(lines.count, worker * size)
-                let slice = lines.slice(first..<min(lines.count, (worker + 1) * size))
-                let rows = workers[worker]
-                group.addTask {
-                    (worker, try normalize(slice, into: &rows.partial, format: format, receivedAt: receivedAt,
-                                           dryRun: dryRun, rejects: rejects.map { $0.starting(at: first) }))
-                }
-            }
-            var parts = [[Outcome]](repeating: [], count: count)
-            for try await (worker, outcomes) in group { parts[worker] = outcomes }
-            return parts.flatMap { $0 }
-        }
-    }
-
-    private static func normalize(_ lines: LineBatch, into partial: inout BackfillUnitBuilder, format: String,
+    /// Normalizes `lines` into `partial` (one worker's rows); returns each line's outcome, in line order.
+    static func normalize(_ lines: LineBatch, into partial: inout BackfillUnitBuilder, format: String,
                                   receivedAt: Int64, dryRun: Bool, rejects: RejectsTable?) throws -> [Outcome] {
         let request = IngestContext(receivedAt: receivedAt, clientIP: nil, historical: true)
         var outcomes: [Outcome] = []
