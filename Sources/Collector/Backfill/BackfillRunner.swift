@@ -165,8 +165,9 @@ public struct BackfillRunner: Sendable {
 
     /// Lines read and normalized together (split across cores); smaller when units are smaller.
     static let linesPerBatch = 16_384
-    /// Batches normalized at once, so that no core waits for the slowest slice of a batch.
-    static let batchesInFlight = 2
+    /// Batches normalized at once, so that no core waits for the slowest slice of a batch or for
+    /// the other core (three measured 2–3 % faster than two; each holds one batch's buffer).
+    static let batchesInFlight = 3
 
     private var namespace: [String] { configuration.namespace.split(separator: ".").map(String.init) }
 
