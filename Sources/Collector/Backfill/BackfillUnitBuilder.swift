@@ -53,8 +53,13 @@ package struct BackfillUnitBuilder: Sendable {
     }
 
     /// Writes one event's row into its partition's columns (worker side).
-    mutating func add(_ event: NormalizedEvent) throws {
-        try add(to: event.partition) { event.write(into: &$0) }
+    mutating func add(_ event: borrowing NormalizedEvent) throws {
+        switch event {
+        case .segment(let normalizer, let message):
+            try add(to: message.partition) { normalizer.write(message, into: &$0) }
+        case .cloudEvent(let normalizer, let attributes):
+            try add(to: normalizer.partition(of: attributes)) { normalizer.write(attributes, into: &$0) }
+        }
     }
 
     /// Writes a rejected line's row into its `rejected` partition (worker side).
