@@ -78,9 +78,9 @@ public struct BackfillRunner: Sendable {
             var rangeStart = state.committedLines
             var next = try await source.next(maxLines: batchLines)
             let format = fileFormat(path, firstLines: next.lines)
-            // Two batches are normalized at once (each worker takes its slices in order, so rows stay
-            // in a fixed order), so no core waits for the slowest slice of a batch; outcomes are
-            // counted in line order as the older batch finishes.
+            // Up to `batchesInFlight` batches are normalized at once (each worker takes its slices in
+            // order, so rows stay in a fixed order), so no core waits for the slowest slice of a batch;
+            // outcomes are counted in line order as the oldest batch finishes.
             var inFlight: [(job: BackfillWorker.Batch, batch: (lines: LineBatch, first: Int64))] = []
             var inFlightLines = 0
             // The batch done with last, whose buffer the reader can reuse.
