@@ -200,7 +200,9 @@ struct ColumnBuilder {
             var base = 0
             for (part, partRows) in parts {
                 for row in part.nullRows.values { validity[base + Int(row)] = false }
-                for row in part.rows..<partRows { validity[base + row] = false }
+                // (A row that threw half-written leaves a column past its decoder's count: the
+                // writer then refuses the data, nothing traps here.)
+                for row in min(part.rows, partRows)..<partRows { validity[base + row] = false }
                 base += partRows
             }
             rowValidity = validity
@@ -226,7 +228,7 @@ struct ColumnBuilder {
             for (part, partRows) in parts {
                 let base = Int32(nested.keys.count)
                 nested.offsets.append(contentsOf: part.offsets.dropFirst().map { $0 + base })
-                nested.offsets.append(contentsOf: repeatElement(nested.offsets.last ?? 0, count: partRows - part.rows))
+                nested.offsets.append(contentsOf: repeatElement(nested.offsets.last ?? 0, count: max(0, partRows - part.rows)))
                 nested.keys.append(contentsOf: part.keys)
                 nested.values.append(contentsOf: part.values)
                 nested.valueValidity.append(contentsOf: part.valueValidity)

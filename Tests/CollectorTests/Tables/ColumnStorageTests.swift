@@ -104,4 +104,17 @@ struct ColumnStorageTests {
         // A column no row wrote is null throughout.
         #expect(columns[CloudEventsColumn.subject] == .byteArray(ByteArrayBuffer(), validity: [Bool](repeating: false, count: 5)))
     }
+
+    @Test("a row that throws half-written leaves data the Parquet writer refuses, never a trap")
+    func halfWrittenRow() throws {
+        var decoder = try Self.decoder(ids: ["a"])
+        var row = RowEncoder()
+        row.string(CloudEventsColumn.id, "b")
+        #expect(throws: RowBatchDecoder.DecodingError.self) { try decoder.append(row.bytes + [99]) }
+        #expect(decoder.rowCount == 1)
+        let columns = decoder.columns()
+        #expect(throws: ParquetError.self) {
+            try ParquetFileWriter.write(schema: TableDefinition.cloudEvents.parquetSchema, columns: columns, rowCount: decoder.rowCount)
+        }
+    }
 }
