@@ -82,7 +82,7 @@ public final class BackfillCheckpoints: @unchecked Sendable {
     public func state(of file: FileState) throws -> FileState {
         let statement = try db.statement(
             "SELECT size, modified, committed_lines, complete FROM backfill_files WHERE path = ?1")
-        statement.bind(1, file.path)
+        try statement.bind(1, file.path)
         let stored = try statement.firstRow { row in
             FileState(path: file.path, size: row.int64(0), modified: row.int64(1), committedLines: row.int64(2),
                       complete: row.int64(3) != 0)
@@ -95,7 +95,7 @@ public final class BackfillCheckpoints: @unchecked Sendable {
     public func begin(_ unit: Unit) throws {
         let body = String(decoding: try JSONEncoder().encode(unit), as: UTF8.self)
         let statement = try db.statement("INSERT INTO backfill_units(body) VALUES (?1)")
-        statement.bind(1, body)
+        try statement.bind(1, body)
         try statement.run()
     }
 
@@ -115,11 +115,11 @@ public final class BackfillCheckpoints: @unchecked Sendable {
                     INSERT INTO backfill_files(path, size, modified, committed_lines, complete) VALUES (?1, ?2, ?3, ?4, ?5)
                     ON CONFLICT(path) DO UPDATE SET size = ?2, modified = ?3, committed_lines = ?4, complete = ?5
                     """)
-                statement.bind(1, range.path)
-                statement.bind(2, file.size)
-                statement.bind(3, file.modified)
-                statement.bind(4, range.toLine)
-                statement.bind(5, range.endsFile ? 1 : 0)
+                try statement.bind(1, range.path)
+                try statement.bind(2, file.size)
+                try statement.bind(3, file.modified)
+                try statement.bind(4, range.toLine)
+                try statement.bind(5, range.endsFile ? 1 : 0)
                 try statement.run()
             }
             try db.execute("DELETE FROM backfill_units")

@@ -27,8 +27,8 @@ final class BufferReader: @unchecked Sendable {
                 WHERE p.tbl = ?1 AND p.part = ?2 AND c.last_seq > p.flushed_through ORDER BY c.last_seq
                 """)
             defer { statement.reset() }
-            statement.bind(1, partition.table)
-            statement.bind(2, partition.key)
+            try statement.bind(1, partition.table)
+            try statement.bind(2, partition.key)
             var rows: [StoredRow] = []
             while rows.count < limit, try statement.step() {
                 let flushed = statement.int64(2)
@@ -52,10 +52,10 @@ final class BufferReader: @unchecked Sendable {
                 WHERE p.tbl = ?1 AND p.part = ?2 AND c.last_seq >= ?3 AND c.first_seq <= ?4 ORDER BY c.last_seq
                 """)
             defer { statement.reset() }
-            statement.bind(1, partition.table)
-            statement.bind(2, partition.key)
-            statement.bind(3, sequences.lowerBound)
-            statement.bind(4, sequences.upperBound)
+            try statement.bind(1, partition.table)
+            try statement.bind(2, partition.key)
+            try statement.bind(3, sequences.lowerBound)
+            try statement.bind(4, sequences.upperBound)
             var rows: [StoredRow] = []
             while try statement.step() {
                 var sequence = statement.int64(0)

@@ -69,8 +69,8 @@ enum BufferSchema {
                 var expiresAt = Int64.min
                 func writeBlock() throws {
                     guard count > 0 else { return }
-                    write.bind(1, expiresAt)
-                    write.bind(2, blob: keys)
+                    try write.bind(1, expiresAt)
+                    try write.bind(2, blob: keys)
                     try write.run()
                     write.reset()
                     keys.removeAll(keepingCapacity: true)
@@ -98,7 +98,7 @@ enum BufferSchema {
     static func loadDedupIndex(_ db: SQLiteDatabase, window: Int64, capacity: Int, now: Int64) throws -> DedupIndex {
         let index = DedupIndex(window: window, capacity: capacity)
         let statement = try db.statement("SELECT id, expires_at, keys FROM dedup_blocks WHERE expires_at > ?1 ORDER BY id")
-        statement.bind(1, now)
+        try statement.bind(1, now)
         while try statement.step() {
             let id = statement.int64(0), expiresAt = statement.int64(1)
             for key in DedupIndex.keys(in: statement.blob(2)) { index.insert(key, expiresAt: expiresAt, rowid: id) }
@@ -115,7 +115,7 @@ enum BufferSchema {
         }
         let id = UUID().uuidString.lowercased()
         let insert = try db.statement("INSERT INTO identity(key, value) VALUES ('writer_id', ?1)")
-        insert.bind(1, id)
+        try insert.bind(1, id)
         try insert.run()
         return id
     }

@@ -19,10 +19,10 @@ extension EventBuffer {
         try await onQueue { writer in
             let statement = try writer.db.statement(
                 "INSERT INTO flush_intents(commit_id, tbl, created_at, body) VALUES (?1, ?2, ?3, ?4)")
-            statement.bind(1, intent.commitId)
-            statement.bind(2, intent.table)
-            statement.bind(3, intent.createdAt)
-            statement.bind(4, text)
+            try statement.bind(1, intent.commitId)
+            try statement.bind(2, intent.table)
+            try statement.bind(3, intent.createdAt)
+            try statement.bind(4, text)
             try statement.run()
         }
         pendingIntentCount.withLock { $0 += 1 }
@@ -62,7 +62,7 @@ extension EventBuffer {
             var known = true
             try db.inTransaction(.immediate) {
                 let forget = try db.statement("DELETE FROM flush_intents WHERE commit_id = ?1")
-                forget.bind(1, intent.commitId)
+                try forget.bind(1, intent.commitId)
                 try forget.run()
                 guard db.changes > 0 else {
                     known = false
@@ -78,8 +78,8 @@ extension EventBuffer {
                 for (pid, through) in completion.purge {
                     let advance = try db.statement(
                         "UPDATE partitions SET flushed_through = MAX(flushed_through, ?2) WHERE pid = ?1")
-                    advance.bind(1, pid)
-                    advance.bind(2, through)
+                    try advance.bind(1, pid)
+                    try advance.bind(2, through)
                     try advance.run()
                 }
                 return .commit
@@ -93,8 +93,8 @@ extension EventBuffer {
                 // Events arrive in sequence order, so the first unflushed chunk holds the oldest.
                 let statement = try db.statement(
                     "SELECT received_at FROM chunks WHERE pid = ?1 AND last_seq > ?2 ORDER BY last_seq LIMIT 1")
-                statement.bind(1, pid)
-                statement.bind(2, writer.flushedThrough[pid] ?? 0)
+                try statement.bind(1, pid)
+                try statement.bind(2, writer.flushedThrough[pid] ?? 0)
                 if let oldest = try statement.firstRow({ $0.int64(0) }) { completion.oldest[partition] = oldest }
             }
             return completion
@@ -164,8 +164,8 @@ extension EventBuffer {
                 var ids: [Int64] = []
                 let select = try db.statement("SELECT id FROM chunks WHERE pid = ?1 AND last_seq <= ?2")
                 for (pid, through) in targets {
-                    select.bind(1, pid)
-                    select.bind(2, through)
+                    try select.bind(1, pid)
+                    try select.bind(2, through)
                     while try select.step() { ids.append(select.int64(0)) }
                     select.reset()
                 }
@@ -176,7 +176,7 @@ extension EventBuffer {
                     let delete = try db.statement("DELETE FROM chunks WHERE id = ?1")
                     var deleted = 0
                     while let id = writer.purgeQueue.last {
-                        delete.bind(1, id)
+                        try delete.bind(1, id)
                         try delete.run()
                         delete.reset()
                         writer.purgeQueue.removeLast()

@@ -167,7 +167,7 @@ public final class EventBuffer: Sendable {
             try db.transaction {
                 if let purge = writer.purgeDedupThrough {
                     let statement = try db.statement("DELETE FROM dedup_blocks WHERE id <= ?1")
-                    statement.bind(1, purge)
+                    try statement.bind(1, purge)
                     try statement.run()
                 }
                 for (position, batch) in batches.enumerated() {
@@ -219,27 +219,27 @@ public final class EventBuffer: Sendable {
                     var pid = writer.partitions[group.partition] ?? newPartitions[group.partition]
                     if pid == nil {
                         let create = try db.statement("INSERT INTO partitions(tbl, part) VALUES (?1, ?2)")
-                        create.bind(1, group.partition.table)
-                        create.bind(2, group.partition.key)
+                        try create.bind(1, group.partition.table)
+                        try create.bind(2, group.partition.key)
                         try create.run()
                         pid = db.lastInsertRowid
                         newPartitions[group.partition] = pid
                     }
                     let insert = try db.statement(
                         "INSERT INTO chunks(pid, first_seq, last_seq, received_at, payload) VALUES (?1, ?2, ?3, ?4, ?5)")
-                    insert.bind(1, pid ?? 0)
-                    insert.bind(2, sequence)
-                    insert.bind(3, sequence + Int64(group.count) - 1)
-                    insert.bind(4, group.oldest)
-                    insert.bind(5, blob: group.chunk)
+                    try insert.bind(1, pid ?? 0)
+                    try insert.bind(2, sequence)
+                    try insert.bind(3, sequence + Int64(group.count) - 1)
+                    try insert.bind(4, group.oldest)
+                    try insert.bind(5, blob: group.chunk)
                     try insert.run()
                     sequence += Int64(group.count)
                 }
                 if !newKeys.isEmpty {
                     let remember = try db.statement("INSERT INTO dedup_blocks(id, expires_at, keys) VALUES (?1, ?2, ?3)")
-                    remember.bind(1, dedupBlock)
-                    remember.bind(2, expiresAt)
-                    remember.bind(3, blob: newKeys)
+                    try remember.bind(1, dedupBlock)
+                    try remember.bind(2, expiresAt)
+                    try remember.bind(3, blob: newKeys)
                     try remember.run()
                 }
             }

@@ -7,22 +7,29 @@ public struct SQLiteStatement {
     unowned let database: SQLiteDatabase
     let sql: String
 
-    public func bind(_ index: Int32, _ value: Int64) {
-        sqlite3_bind_int64(handle, index, value)
+    // Binding fails only on a bad index, a value too large for SQLite, or no memory; a failed bind
+    // would leave the parameter as it was (NULL or the previous value), so it throws instead.
+
+    public func bind(_ index: Int32, _ value: Int64) throws {
+        try check(sqlite3_bind_int64(handle, index, value))
     }
 
-    public func bind(_ index: Int32, _ value: String) {
-        sqlite3_bind_text(handle, index, value, -1, SQLiteDatabase.transient)
+    public func bind(_ index: Int32, _ value: String) throws {
+        try check(sqlite3_bind_text(handle, index, value, -1, SQLiteDatabase.transient))
     }
 
-    public func bind(_ index: Int32, blob: [UInt8]) {
-        blob.withUnsafeBytes { raw in
-            _ = sqlite3_bind_blob(handle, index, raw.baseAddress, Int32(raw.count), SQLiteDatabase.transient)
-        }
+    public func bind(_ index: Int32, blob: [UInt8]) throws {
+        try check(blob.withUnsafeBytes { raw in
+            sqlite3_bind_blob(handle, index, raw.baseAddress, Int32(raw.count), SQLiteDatabase.transient)
+        })
     }
 
-    public func bindNull(_ index: Int32) {
-        sqlite3_bind_null(handle, index)
+    public func bindNull(_ index: Int32) throws {
+        try check(sqlite3_bind_null(handle, index))
+    }
+
+    private func check(_ rc: Int32) throws {
+        guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
     }
 
     /// Steps once; `true` while a row is available.

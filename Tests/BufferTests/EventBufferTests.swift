@@ -229,8 +229,8 @@ struct EventBufferDedupTests {
             let insert = try db.statement("INSERT INTO dedup_keys(key, expires_at) VALUES (?1, ?2)")
             let future = Int64(Date().timeIntervalSince1970 * 1_000_000) + 3_600_000_000
             for (index, id) in (["old-1", "old-2"] + (0..<1500).map { "bulk-\($0)" }).enumerated() {
-                insert.bind(1, blob: Array("s\(id)".utf8))
-                insert.bind(2, index == 1 ? Int64(5) : future)  // old-2 expired long ago
+                try insert.bind(1, blob: Array("s\(id)".utf8))
+                try insert.bind(2, index == 1 ? Int64(5) : future)  // old-2 expired long ago
                 try insert.run()
                 insert.reset()
             }

@@ -77,10 +77,23 @@ struct SQLiteDatabaseTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         for name in ["x", "y", "z"] {
             let insert = try database.statement("INSERT INTO t(name) VALUES (?1)")
-            insert.bind(1, name)
+            try insert.bind(1, name)
             try insert.run()
         }
         let names = try database.query("SELECT name FROM t ORDER BY id").compactMap { $0.first?.text }
         #expect(names == ["x", "y", "z"])
+    }
+
+    @Test("a parameter that cannot be bound throws instead of leaving the old value in place")
+    func failedBindsThrow() throws {
+        let (database, path) = try Self.database()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let insert = try database.statement("INSERT INTO t(name) VALUES (?1)")
+        #expect(throws: SQLiteError.self) { try insert.bind(2, "out of range") }
+        #expect(throws: SQLiteError.self) { try insert.bind(0, blob: [1]) }
+        #expect(throws: SQLiteError.self) { try insert.bindNull(3) }
+        try insert.bind(1, "ok")
+        try insert.run()
+        #expect(try Self.count(database) == 1)
     }
 }
