@@ -88,18 +88,11 @@ enum PageDecompressor {
         }
     }
 
+    /// `plausibility` checked already that the snappy header announces exactly `capacity` bytes.
     private static func snappy(_ source: UnsafeRawPointer, _ count: Int, _ destination: UnsafeMutablePointer<UInt8>,
                                _ capacity: Int, _ failure: inout String?) -> Int? {
         let input = source.assumingMemoryBound(to: CChar.self)
-        var length = 0
-        guard snappy_uncompressed_length(input, count, &length) == SNAPPY_OK else {
-            failure = "snappy header unreadable"
-            return nil
-        }
-        guard length == capacity else {
-            failure = "snappy length \(length), header says \(capacity)"
-            return nil
-        }
+        var length = capacity
         let status = destination.withMemoryRebound(to: CChar.self, capacity: capacity) { out in
             snappy_uncompress(input, count, out, &length)
         }
