@@ -81,34 +81,27 @@ public struct BackfillRunner: Sendable {
             // Up to `batchesInFlight` batches are normalized at once (each worker takes its slices in
             // order, so rows stay in a fixed order), so no core waits for the slowest slice of a batch;
             // outcomes are counted in line order as the oldest batch finishes.
-            var inFlight: [(job: BackfillWorker.Batch, batch: (lines: LineBatch, first: Int64))] = []
-            var inFlightLines = 0
-            // The batch done with last, whose buffer the reader can reuse.
-            var retired: LineBatch?
+            var inFlight = BatchesInFlight()
             func settleOldest() async throws -> Int64 {
-                let (job, batch) = inFlight.removeFirst()
-                inFlightLines -= batch.lines.count
-                var number = batch.first
-                for outcome in try await job.outcomes() {
+                let settled = try await inFlight.settleOldest()
+                var number = settled.first
+                for outcome in settled.outcomes {
                     try context.apply(outcome, file: path, lineNumber: number)
                     if case .events(let count) = outcome { unitEvents += count }
                     number += 1
                 }
-                context.progress.tick(summary: context.summary, bar: options.progressBar, lines: batch.lines.count)
-                retired = batch.lines
+                context.progress.tick(summary: context.summary, bar: options.progressBar, lines: settled.count)
                 return number
             }
             do {
                 while true {
                     // A batch starts while fewer than `batchesInFlight` run and the unit, counting a
                     // line as an event, is not full yet; otherwise the oldest batch is settled first.
-                    if !next.lines.isEmpty, inFlight.count < Self.batchesInFlight, unitEvents + inFlightLines < options.unitEvents {
-                        let current = next
-                        let rejects = rejectsTable(path, firstLine: current.first)
-                        inFlight.append((BackfillWorker.submit(current.lines, to: workers, format: format, receivedAt: receivedAt,
-                                                               dryRun: options.dryRun, rejects: rejects), current))
-                        inFlightLines += current.lines.count
-                        if let done = retired.take() { source.recycle(done) }
+                    if !next.lines.isEmpty, inFlight.count < Self.batchesInFlight, unitEvents + inFlight.lines < options.unitEvents {
+                        let job = BackfillWorker.submit(next.lines, to: workers, format: format, receivedAt: receivedAt,
+                                                        dryRun: options.dryRun, rejects: rejectsTable(path, firstLine: next.first))
+                        inFlight.append(job, lines: next.lines, first: next.first)
+                        if let done = inFlight.takeRetired() { source.recycle(done) }
                         next = try await source.next(maxLines: batchLines)
                         continue
                     }
@@ -128,7 +121,7 @@ public struct BackfillRunner: Sendable {
                 }
             } catch {
                 // Let the batches still running finish before their rows are dropped with the error.
-                for (job, _) in inFlight { await job.finish() }
+                await inFlight.finishAll()
                 throw error
             }
             ranges.append(.init(path: path, fromLine: rangeStart, toLine: source.linesRead, endsFile: true))

@@ -31,10 +31,19 @@ final class BackfillWorker: @unchecked Sendable {
     struct Batch: Sendable {
         fileprivate var slices: [EventLoopFuture<[RunContext.Outcome]>]
 
-        /// Each line's outcome, in line order, once every slice is done; the first slice's error otherwise.
+        /// Each line's outcome, in line order, once every slice is done; the first failed slice's
+        /// error otherwise (thrown only when every slice is done too).
         func outcomes() async throws -> [RunContext.Outcome] {
             var outcomes: [RunContext.Outcome] = []
-            for slice in slices { outcomes += try await slice.get() }
+            var failure: (any Error)?
+            for slice in slices {
+                do {
+                    outcomes += try await slice.get()
+                } catch {
+                    failure = failure ?? error
+                }
+            }
+            if let failure { throw failure }
             return outcomes
         }
 
