@@ -46,11 +46,6 @@ final class BackfillWorker: @unchecked Sendable {
             if let failure { throw failure }
             return outcomes
         }
-
-        /// Waits for every slice, whatever its outcome (before dropping rows after an error).
-        func finish() async {
-            for slice in slices { _ = try? await slice.get() }
-        }
     }
 
     /// Starts normalizing `lines` on every worker (slice `i` on worker `i`, after the slices it was

@@ -32,6 +32,6 @@ struct BatchesInFlight {
 
     /// Waits for every batch still running (before their rows are dropped with an error).
     func finishAll() async {
-        for batch in batches { await batch.job.finish() }
+        for batch in batches { _ = try? await batch.job.outcomes() }
     }
 }

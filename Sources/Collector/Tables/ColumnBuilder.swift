@@ -167,28 +167,6 @@ struct ColumnBuilder {
         }
     }
 
-    /// Appends every value of `other` (same kind) after this column's values.
-    mutating func append(contentsOf other: ColumnBuilder) {
-        let rowBase = Int32(truncatingIfNeeded: rows)
-        for row in other.nullRows.values { nullRows.append(row + rowBase) }
-        rows += other.rows
-        switch kind {
-        case .string:
-            let base = Int32(truncatingIfNeeded: bytes.count)
-            bytes.append(contentsOf: other.bytes.values)
-            for end in other.ends.values { ends.append(end + base) }
-        case .timestamp: int64s.append(contentsOf: other.int64s.values)
-        case .int32: int32s.append(contentsOf: other.int32s.values)
-        case .stringMap, .stringList:
-            let base = Int32(keys.count)
-            offsets.append(contentsOf: other.offsets.dropFirst().map { $0 + base })
-            keys.append(contentsOf: other.keys)
-            values.append(contentsOf: other.values)
-            valueValidity.append(contentsOf: other.valueValidity)
-            valueNulls += other.valueNulls
-        }
-    }
-
     /// The values of `parts` (builders of one column, in row order, each with the row count of its
     /// decoder) as one column's data: each value is copied once, straight into the buffers the
     /// Parquet writer takes. Rows past a part's last value are null.

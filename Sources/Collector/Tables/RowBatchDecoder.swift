@@ -69,18 +69,6 @@ package struct RowBatchDecoder {
         }
     }
 
-    /// Appends every row of `other` (same table) after this decoder's rows.
-    package mutating func append(contentsOf other: RowBatchDecoder) {
-        let builders = uniqueBuilders()
-        withExtendedLifetime(other) {
-            for index in builders.indices {
-                builders[index].fillNulls(upTo: rowCount)
-                builders[index].append(contentsOf: other.storage.builders[index])
-            }
-        }
-        rowCount += other.rowCount
-    }
-
     /// The finished columns, in table order.
     package func columns() -> [ColumnData] {
         Self.columns(joining: [self], table: table)

@@ -38,27 +38,22 @@ struct RowCodecTests {
     }
 
     @Test("joined batches keep each row's nulls in place")
-    func appendContentsKeepsNulls() throws {
+    func joiningKeepsNulls() throws {
         func batch(_ years: [Int32?]) throws -> RowBatchDecoder {
             var decoder = RowBatchDecoder(table: .cloudEvents)
             for year in years {
                 try decoder.appendRow { row in
-                    row.string(CloudEventsColumn.id, "i")
-                    row.string(CloudEventsColumn.type, "t")
-                    row.string(CloudEventsColumn.source, "s")
-                    row.string(CloudEventsColumn.specversion, "1.0")
-                    row.timestamp(CloudEventsColumn.receivedAt, 1)
+                    row.requiredCloudEventColumns()
                     if let year { row.int32(CloudEventsColumn.year, year) }
                 }
             }
             return decoder
         }
-        var joined = try batch([1, nil, 3])
-        joined.append(contentsOf: try batch([nil, 5]))
-        joined.append(contentsOf: try batch([6]))
-        #expect(joined.rowCount == 6)
-        #expect(joined.columns()[CloudEventsColumn.year] == .int32([1, 3, 5, 6], validity: [true, false, true, false, true, true]))
-        #expect(joined.columns()[CloudEventsColumn.id] == .byteArray(
+        let batches = [try batch([1, nil, 3]), try batch([nil, 5]), try batch([6])]
+        #expect(batches.reduce(0) { $0 + $1.rowCount } == 6)
+        let joined = RowBatchDecoder.columns(joining: batches, table: .cloudEvents)
+        #expect(joined[CloudEventsColumn.year] == .int32([1, 3, 5, 6], validity: [true, false, true, false, true, true]))
+        #expect(joined[CloudEventsColumn.id] == .byteArray(
             ByteArrayBuffer(bytes: Array("iiiiii".utf8), offsets: [0, 1, 2, 3, 4, 5, 6]), validity: nil))
     }
 
