@@ -71,7 +71,7 @@ let package = Package(
         // `floe bench`: the benchmarks, kept out of the product modules (they reach the modules'
         // internals through `package` declarations).
         .target(name: "FloeBench", dependencies: [
-            "Collector", "Buffer", "Parquet", "Iceberg", "FloeSupport",
+            "Collector", "Buffer", "Parquet", "Iceberg", "FloeSupport", "CZlib",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),

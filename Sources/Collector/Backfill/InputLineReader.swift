@@ -1,4 +1,3 @@
-import CZlib
 import CZstd
 import Foundation
 
@@ -40,7 +39,7 @@ final class InputLineReader {
     /// to stay in cache and to bound how far a batch's buffer can grow past its lines.
     private let output: UnsafeMutableBufferPointer<UInt8>
     private var finished = false
-    private var zlib: UnsafeMutablePointer<z_stream>?
+    private var gzip: GzipDecoder?
     private var zstd: OpaquePointer?
     private static let readSize = 1 << 20
 
@@ -52,14 +51,11 @@ final class InputLineReader {
         switch compression {
         case .none: break
         case .gzip:
-            let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-            stream.initialize(to: z_stream())
-            guard inflateInit2_(stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-                stream.deallocate()
-                close(fd)
-                throw ReadError(description: "cannot initialise gzip for \(path)")
+            let fd = self.fd
+            let path = self.path
+            gzip = GzipDecoder(step: Self.readSize, inputSize: Self.readSize) { buffer in
+                try Self.read(fd, into: buffer, path: path)
             }
-            zlib = stream
         case .zstd:
             guard let stream = ZSTD_createDStream() else {
                 close(fd)
@@ -68,16 +64,11 @@ final class InputLineReader {
             ZSTD_initDStream(stream)
             zstd = stream
         }
-        output = .allocate(capacity: compression == .none ? 0 : Self.readSize)
-        input = .allocate(byteCount: Self.readSize, alignment: 16)
+        output = .allocate(capacity: compression == .zstd ? Self.readSize : 0)
+        input = .allocate(byteCount: compression == .gzip ? 0 : Self.readSize, alignment: 16)
     }
 
     deinit {
-        if let zlib {
-            inflateEnd(zlib)
-            zlib.deinitialize(count: 1)
-            zlib.deallocate()
-        }
         if let zstd { ZSTD_freeDStream(zstd) }
         output.deallocate()
         close(fd)
@@ -126,6 +117,15 @@ final class InputLineReader {
         if spare.count < Self.maxSpare { spare.append(batch.takeBytes()) }
     }
 
+    private static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String) throws -> Int {
+        var count: Int
+        repeat {
+            count = Foundation.read(fd, buffer.baseAddress, buffer.count)
+        } while count < 0 && errno == EINTR
+        guard count >= 0 else { throw ReadError(description: "cannot read \(path): \(String(cString: strerror(errno)))") }
+        return count
+    }
+
     private static func newline(in bytes: [UInt8], from start: Int) -> Int? {
         guard start < bytes.count else { return nil }
         return bytes.withUnsafeBytes { raw -> Int? in
@@ -138,12 +138,19 @@ final class InputLineReader {
     /// Adds the next bytes to `pending`: a read of the file, or one step of decompression (at most
     /// `readSize` bytes); sets `finished` at the end of the file.
     private func fill() throws {
+        if let gzip {
+            let bytes: UnsafeBufferPointer<UInt8>
+            do {
+                bytes = try gzip.next()
+            } catch let error as Inflater.DataError {
+                throw ReadError(description: "\(path) is not valid gzip: \(error.description)")
+            }
+            if bytes.isEmpty { finished = true }
+            pending.append(contentsOf: bytes)
+            return
+        }
         if inputStart == inputEnd && !outputFull {
-            var count: Int
-            repeat {
-                count = read(fd, input.baseAddress, input.count)
-            } while count < 0 && errno == EINTR
-            guard count >= 0 else { throw ReadError(description: "cannot read \(path): \(String(cString: strerror(errno)))") }
+            let count = try Self.read(fd, into: input, path: path)
             if count == 0 {
                 finished = true
                 return
@@ -156,34 +163,10 @@ final class InputLineReader {
             pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[inputStart..<inputEnd]))
             inputStart = inputEnd
         case .gzip:
-            try inflateStep()
+            break  // decoded above
         case .zstd:
             try decompressZstdStep()
         }
-    }
-
-    private func inflateStep() throws {
-        guard let stream = zlib, let base = input.baseAddress else { return }
-        let output = self.output
-        stream.pointee.next_in = (base + inputStart).assumingMemoryBound(to: UInt8.self)
-        stream.pointee.avail_in = UInt32(inputEnd - inputStart)
-        // Until some output, the input is used up, or the output is full.
-        var produced = 0
-        repeat {
-            stream.pointee.next_out = output.baseAddress
-            stream.pointee.avail_out = UInt32(output.count)
-            let status = CZlib.inflate(stream, Z_NO_FLUSH)
-            produced = output.count - Int(stream.pointee.avail_out)
-            pending.append(contentsOf: UnsafeBufferPointer(rebasing: output[0..<produced]))
-            outputFull = stream.pointee.avail_out == 0
-            if status == Z_STREAM_END {
-                // Concatenated gzip members: keep going with the next one.
-                if stream.pointee.avail_in > 0 { inflateReset(stream) } else { outputFull = false }
-            } else if status != Z_OK && status != Z_BUF_ERROR {
-                throw ReadError(description: "\(path) is not valid gzip (zlib error \(status))")
-            }
-        } while produced == 0 && stream.pointee.avail_in > 0
-        inputStart = inputEnd - Int(stream.pointee.avail_in)
     }
 
     private func decompressZstdStep() throws {

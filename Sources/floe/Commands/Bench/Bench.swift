@@ -5,6 +5,6 @@ extension Floe {
     struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Benchmarks: Parquet encoding and flush throughput (one JSON line each).",
-            subcommands: [BenchParquet.self, BenchFlush.self, BenchIngest.self])
+            subcommands: [BenchParquet.self, BenchFlush.self, BenchIngest.self, BenchGunzip.self])
     }
 }

@@ -1,0 +1,444 @@
+/// Decodes DEFLATE data (RFC 1951) in steps of bounded output, reading its input as it goes.
+///
+/// Built for speed on large inputs: a 64-bit bit buffer refilled without branches while the input
+/// has room, table decoding that resolves most symbols in one load (``HuffmanTable``), and
+/// matches copied eight bytes at a time. The output of each step lies after the last 32 KiB of
+/// the previous ones (the window matches refer back into), in one buffer.
+///
+/// ``GzipDecoder`` adds the gzip framing; it reads the bytes between streams through
+/// ``readByte()``.
+package final class Inflater {
+    /// Why the data cannot be decoded.
+    package struct DataError: Error, CustomStringConvertible {
+        package var description: String
+    }
+
+    /// Reads more input into the buffer given; returns the bytes read, 0 at the end.
+    package typealias Source = (UnsafeMutableRawBufferPointer) throws -> Int
+
+    private static let window = 32 * 1024
+    /// Room after the step's limit: a match started below it (at most 258 bytes) plus the 8-byte
+    /// stores that may run past a match's end.
+    private static let overrun = 258 + 16
+
+    private let source: Source
+    private let input: UnsafeMutablePointer<UInt8>
+    private let inputCapacity: Int
+    private var inputPosition = 0
+    private var inputEnd = 0
+    private var inputFinished = false
+
+    /// Bits not yet used, least significant first. Bits above `bitCount` are zero or the next input.
+    private var bits: UInt64 = 0
+    private var bitCount = 0
+    /// Zero bytes added to `bits` past the end of the input; using any of them means it was cut short.
+    private var padding = 0
+
+    private let output: UnsafeMutablePointer<UInt8>
+    private let step: Int
+    private var outputPosition = 0
+    /// Where the current stream's output starts in `output` (matches may not reach before it).
+    private var streamStart = 0
+
+    private enum State {
+        case blockHeader
+        case huffman
+        case stored(remaining: Int)
+        case streamEnd
+    }
+    private var state = State.blockHeader
+    private var lastBlock = false
+
+    private var literalLengths = HuffmanTable(.literalLength)
+    private var distances = HuffmanTable(.distance)
+    private var codeLengths = HuffmanTable(.codeLength)
+    private let lengths: UnsafeMutablePointer<UInt8>
+
+    /// `step`: the most output one ``decode()`` produces (it can stop up to 258 bytes past it).
+    init(step: Int = 1 << 20, inputSize: Int = 1 << 20, source: @escaping Source) {
+        self.source = source
+        self.step = max(step, 1)
+        inputCapacity = max(inputSize, 64)
+        input = .allocate(capacity: inputCapacity)
+        output = .allocate(capacity: Self.window + self.step + Self.overrun)
+        lengths = .allocate(capacity: 288 + 32)
+        lengths.initialize(repeating: 0, count: 288 + 32)
+    }
+
+    deinit {
+        input.deallocate()
+        output.deallocate()
+        lengths.deallocate()
+    }
+
+    /// Whether the current stream's last block has been decoded.
+    var atStreamEnd: Bool {
+        if case .streamEnd = state { return true }
+        return false
+    }
+
+    /// Starts a new DEFLATE stream at the next byte (after ``readByte()`` consumed the framing).
+    func startStream() {
+        state = .blockHeader
+        lastBlock = false
+        streamStart = outputPosition
+    }
+
+    /// Decodes up to `step` bytes of the current stream; returns them (valid until the next call).
+    /// Returns fewer, possibly none, only when the stream ends.
+    func decode() throws -> UnsafeBufferPointer<UInt8> {
+        keepWindow()
+        let start = outputPosition
+        let limit = outputPosition + step
+        while outputPosition < limit {
+            switch state {
+            case .streamEnd:
+                return UnsafeBufferPointer(start: output + start, count: outputPosition - start)
+            case .blockHeader:
+                try readBlockHeader()
+            case .huffman:
+                try decodeHuffman(limit: limit)
+            case .stored(let remaining):
+                try copyStored(remaining, limit: limit)
+            }
+        }
+        return UnsafeBufferPointer(start: output + start, count: outputPosition - start)
+    }
+
+    /// Moves the last 32 KiB of output (what matches can refer to) to the front of the buffer.
+    private func keepWindow() {
+        guard outputPosition > Self.window else { return }
+        let shift = outputPosition - Self.window
+        (output).update(from: output + shift, count: Self.window)
+        outputPosition = Self.window
+        streamStart = max(0, streamStart - shift)
+    }
+
+    // MARK: - Input
+
+    /// Moves the unread input to the front and reads more after it; false at the end of the input.
+    private func readMore() throws -> Bool {
+        if inputFinished { return false }
+        let unread = inputEnd - inputPosition
+        if unread > 0 && inputPosition > 0 { input.update(from: input + inputPosition, count: unread) }
+        inputPosition = 0
+        inputEnd = unread
+        let count = try source(UnsafeMutableRawBufferPointer(start: input + unread, count: inputCapacity - unread))
+        if count == 0 { inputFinished = true }
+        inputEnd += count
+        return count > 0
+    }
+
+    /// Makes `bits` hold at least 56 bits, byte by byte, reading more input as needed and adding
+    /// zero bytes past its end. Throws once a zero byte was used.
+    private func refillSlowly() throws {
+        try checkPadding()
+        while bitCount <= 55 {
+            if inputPosition == inputEnd, try !readMore() {
+                padding += 1
+            } else {
+                bits |= UInt64(input[inputPosition]) &<< UInt64(bitCount)
+                inputPosition += 1
+            }
+            bitCount += 8
+        }
+    }
+
+    private func checkPadding() throws {
+        if bitCount < padding * 8 { throw DataError(description: "the compressed data ends too soon") }
+    }
+
+    private func take(_ count: Int) throws -> Int {
+        if bitCount < count { try refillSlowly() }
+        let value = Int(truncatingIfNeeded: bits & (UInt64(1) &<< UInt64(count) &- 1))
+        bits &>>= UInt64(count)
+        bitCount -= count
+        return value
+    }
+
+    /// Drops the bits up to the next byte boundary.
+    private func alignToByte() throws {
+        bits &>>= UInt64(bitCount & 7)
+        bitCount -= bitCount & 7
+        try checkPadding()
+    }
+
+    /// The next byte after the current stream (its framing), or nil at the end of the input.
+    func readByte() throws -> UInt8? {
+        try alignToByte()
+        if bitCount > padding * 8 {
+            let byte = UInt8(truncatingIfNeeded: bits)
+            bits &>>= 8
+            bitCount -= 8
+            return byte
+        }
+        // Only padding is left in `bits`: read the input directly.
+        bits = 0
+        bitCount = 0
+        padding = 0
+        if inputPosition == inputEnd, try !readMore() { return nil }
+        defer { inputPosition += 1 }
+        return input[inputPosition]
+    }
+
+    // MARK: - Blocks
+
+    private func readBlockHeader() throws {
+        if lastBlock {
+            try alignToByte()
+            state = .streamEnd
+            return
+        }
+        lastBlock = try take(1) == 1
+        switch try take(2) {
+        case 0:
+            try alignToByte()
+            let length = try take(16)
+            let complement = try take(16)
+            guard length == ~complement & 0xFFFF else { throw DataError(description: "a stored block's length is corrupt") }
+            state = .stored(remaining: length)
+        case 1:
+            literalLengths.buildFixed()
+            distances.buildFixed()
+            state = .huffman
+        case 2:
+            try readDynamicCodes()
+            state = .huffman
+        default:
+            throw DataError(description: "a block has the reserved type 3")
+        }
+    }
+
+    private static let codeLengthOrder = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
+
+    /// Reads a dynamic block's code lengths (RFC 1951, section 3.2.7) and builds its two tables.
+    private func readDynamicCodes() throws {
+        let literalCount = try take(5) + 257
+        let distanceCount = try take(5) + 1
+        let codeLengthCount = try take(4) + 4
+        guard literalCount <= 286, distanceCount <= 30 else { throw DataError(description: "a block declares too many codes") }
+        lengths.update(repeating: 0, count: 19)
+        for index in 0..<codeLengthCount { lengths[Self.codeLengthOrder[index]] = UInt8(try take(3)) }
+        try build(&codeLengths, count: 19, what: "code lengths")
+
+        let total = literalCount + distanceCount
+        var index = 0
+        while index < total {
+            if bitCount < 7 { try refillSlowly() }
+            let entry = codeLengths.entries[Int(truncatingIfNeeded: bits & 0x7F)]
+            guard entry & HuffmanTable.Entry.invalid == 0 else { throw DataError(description: "a code length's code is invalid") }
+            let consumed = Int(entry & 0x3F)
+            bits &>>= UInt64(consumed)
+            bitCount -= consumed
+            let symbol = Int(entry >> 16)
+            var value: UInt8 = 0
+            let repeats: Int
+            switch symbol {
+            case 0..<16:
+                lengths[index] = UInt8(symbol)
+                index += 1
+                continue
+            case 16:
+                guard index > 0 else { throw DataError(description: "a code length repeats before the first one") }
+                value = lengths[index - 1]
+                repeats = try take(2) + 3
+            case 17:
+                repeats = try take(3) + 3
+            default:
+                repeats = try take(7) + 11
+            }
+            guard index + repeats <= total else { throw DataError(description: "code lengths run past their count") }
+            (lengths + index).update(repeating: value, count: repeats)
+            index += repeats
+        }
+        guard lengths[256] > 0 else { throw DataError(description: "a block has no end-of-block code") }
+        try build(&literalLengths, count: literalCount, what: "literal/length")
+        // The distance lengths follow the literal/length ones.
+        let distanceLengths = UnsafeBufferPointer(start: lengths + literalCount, count: distanceCount)
+        do {
+            try distances.build(lengths: distanceLengths)
+        } catch {
+            throw DataError(description: "a block's distance code is \(error == .oversubscribed ? "oversubscribed" : "incomplete")")
+        }
+    }
+
+    private func build(_ table: inout HuffmanTable, count: Int, what: String) throws {
+        do {
+            try table.build(lengths: UnsafeBufferPointer(start: lengths, count: count))
+        } catch {
+            throw DataError(description: "a block's \(what) code is \(error == .oversubscribed ? "oversubscribed" : "incomplete")")
+        }
+    }
+
+    private func copyStored(_ remaining: Int, limit: Int) throws {
+        var remaining = remaining
+        // Whole bytes still in `bits` come first.
+        while remaining > 0 && bitCount >= 8 && outputPosition < limit {
+            try checkPadding()
+            guard bitCount > padding * 8 else { break }
+            output[outputPosition] = UInt8(truncatingIfNeeded: bits)
+            outputPosition += 1
+            bits &>>= 8
+            bitCount -= 8
+            remaining -= 1
+        }
+        if bitCount <= padding * 8 {
+            bits = 0
+            bitCount = 0
+            padding = 0
+        }
+        while remaining > 0 && outputPosition < limit && bitCount == 0 {
+            if inputPosition == inputEnd, try !readMore() { throw DataError(description: "the compressed data ends too soon") }
+            let count = min(remaining, inputEnd - inputPosition, limit - outputPosition)
+            (output + outputPosition).update(from: input + inputPosition, count: count)
+            outputPosition += count
+            inputPosition += count
+            remaining -= count
+        }
+        state = remaining == 0 ? .blockHeader : .stored(remaining: remaining)
+    }
+
+    /// Decodes the current block's symbols until it ends or the output passes `limit`.
+    ///
+    /// The state lives in locals (registers) while the loop runs. Each turn refills the bit
+    /// buffer to at least 48 bits, enough for a length and a distance with their extra bits, or
+    /// for three literals, which are decoded without a refill in between.
+    private func decodeHuffman(limit: Int) throws {
+        let literalLengths = UnsafePointer(self.literalLengths.entries)
+        let distances = UnsafePointer(self.distances.entries)
+        // Branch-free refills read 8 bytes at a time: only before the input's last 7 bytes.
+        var fastLimit = UnsafePointer(input + max(0, inputEnd - 7))
+        var next = UnsafePointer(input + inputPosition)
+        var bits = self.bits
+        var bitCount = self.bitCount
+        var out = output + outputPosition
+        let outLimit = output + limit
+        let windowStart = UnsafePointer(output + streamStart)
+        defer {
+            inputPosition = next - UnsafePointer(input)
+            self.bits = bits
+            self.bitCount = bitCount
+            outputPosition = out - output
+        }
+        let literal = HuffmanTable.Entry.literal
+        while out < outLimit {
+            if next < fastLimit {
+                bits |= UnsafeRawPointer(next).loadUnaligned(as: UInt64.self).littleEndian &<< UInt64(truncatingIfNeeded: bitCount)
+                next += 7 &- (bitCount &>> 3)
+                bitCount |= 56
+            } else if bitCount < 48 {
+                inputPosition = next - UnsafePointer(input)
+                self.bits = bits
+                self.bitCount = bitCount
+                if !inputFinished {
+                    _ = try readMore()
+                } else {
+                    try refillSlowly()
+                }
+                next = UnsafePointer(input + inputPosition)
+                fastLimit = UnsafePointer(input + max(0, inputEnd - 7))
+                bits = self.bits
+                bitCount = self.bitCount
+                continue
+            }
+            var entry = literalLengths[Int(truncatingIfNeeded: bits & 0x7FF)]
+            if entry & literal != 0 {
+                // Up to three literals in a row: each needs at most 15 of the 48 bits.
+                bits &>>= UInt64(truncatingIfNeeded: entry)
+                bitCount &-= Int(truncatingIfNeeded: entry & 0x3F)
+                out.pointee = UInt8(truncatingIfNeeded: entry &>> 16)
+                out += 1
+                entry = literalLengths[Int(truncatingIfNeeded: bits & 0x7FF)]
+                guard entry & literal != 0 else { continue }
+                bits &>>= UInt64(truncatingIfNeeded: entry)
+                bitCount &-= Int(truncatingIfNeeded: entry & 0x3F)
+                out.pointee = UInt8(truncatingIfNeeded: entry &>> 16)
+                out += 1
+                entry = literalLengths[Int(truncatingIfNeeded: bits & 0x7FF)]
+                guard entry & literal != 0 else { continue }
+                bits &>>= UInt64(truncatingIfNeeded: entry)
+                bitCount &-= Int(truncatingIfNeeded: entry & 0x3F)
+                out.pointee = UInt8(truncatingIfNeeded: entry &>> 16)
+                out += 1
+                continue
+            }
+            if entry & HuffmanTable.Entry.link != 0 {
+                bits &>>= 11
+                bitCount &-= 11
+                entry = literalLengths[Int(truncatingIfNeeded: entry &>> 16)
+                    &+ Int(truncatingIfNeeded: bits & (UInt64(1) &<< UInt64(truncatingIfNeeded: entry &>> 8 & 0xF) &- 1))]
+                if entry & literal != 0 {
+                    bits &>>= UInt64(truncatingIfNeeded: entry)
+                    bitCount &-= Int(truncatingIfNeeded: entry & 0x3F)
+                    out.pointee = UInt8(truncatingIfNeeded: entry &>> 16)
+                    out += 1
+                    continue
+                }
+            }
+            if entry & (HuffmanTable.Entry.endOfBlock | HuffmanTable.Entry.invalid) != 0 {
+                if entry & HuffmanTable.Entry.invalid != 0 { throw DataError(description: "a block holds an invalid literal/length code") }
+                bits &>>= UInt64(truncatingIfNeeded: entry)
+                bitCount &-= Int(truncatingIfNeeded: entry & 0x3F)
+                self.bitCount = bitCount
+                try checkPadding()
+                state = .blockHeader
+                return
+            }
+            // A length: its extra bits follow its code.
+            var saved = bits
+            bits &>>= UInt64(truncatingIfNeeded: entry)
+            bitCount &-= Int(truncatingIfNeeded: entry & 0x3F)
+            let length = Int(truncatingIfNeeded: entry &>> 16)
+                &+ Int(truncatingIfNeeded: (saved & Self.mask(entry)) &>> UInt64(truncatingIfNeeded: entry &>> 8 & 0xF))
+
+            var distanceEntry = distances[Int(truncatingIfNeeded: bits & 0xFF)]
+            if distanceEntry & HuffmanTable.Entry.link != 0 {
+                bits &>>= 8
+                bitCount &-= 8
+                distanceEntry = distances[Int(truncatingIfNeeded: distanceEntry &>> 16)
+                    &+ Int(truncatingIfNeeded: bits & (UInt64(1) &<< UInt64(truncatingIfNeeded: distanceEntry &>> 8 & 0xF) &- 1))]
+            }
+            if distanceEntry & HuffmanTable.Entry.invalid != 0 { throw DataError(description: "a block holds an invalid distance code") }
+            saved = bits
+            bits &>>= UInt64(truncatingIfNeeded: distanceEntry)
+            bitCount &-= Int(truncatingIfNeeded: distanceEntry & 0x3F)
+            let distance = Int(truncatingIfNeeded: distanceEntry &>> 16)
+                &+ Int(truncatingIfNeeded: (saved & Self.mask(distanceEntry)) &>> UInt64(truncatingIfNeeded: distanceEntry &>> 8 & 0xF))
+            guard distance <= UnsafePointer(out) - windowStart else { throw DataError(description: "a match refers back past the start of the data") }
+
+            var to = UnsafeMutableRawPointer(out)
+            var from = UnsafeRawPointer(out - distance)
+            let end = to + length
+            if distance >= 8 {
+                // Two words cover most matches; each word read lies before the one written.
+                to.storeBytes(of: from.loadUnaligned(as: UInt64.self), as: UInt64.self)
+                (to + 8).storeBytes(of: (from + 8).loadUnaligned(as: UInt64.self), as: UInt64.self)
+                to += 16
+                from += 16
+                while to < end {
+                    to.storeBytes(of: from.loadUnaligned(as: UInt64.self), as: UInt64.self)
+                    to += 8
+                    from += 8
+                }
+            } else if distance == 1 {
+                let pattern = UInt64(from.load(as: UInt8.self)) &* 0x0101_0101_0101_0101
+                repeat {
+                    to.storeBytes(of: pattern, as: UInt64.self)
+                    to += 8
+                } while to < end
+            } else {
+                repeat {
+                    to.storeBytes(of: from.load(as: UInt8.self), as: UInt8.self)
+                    to += 1
+                    from += 1
+                } while to < end
+            }
+            out += length
+        }
+    }
+
+    /// The low bits an entry consumes, as a mask.
+    @inline(__always) private static func mask(_ entry: UInt32) -> UInt64 {
+        (UInt64(1) &<< UInt64(truncatingIfNeeded: entry & 0x3F)) &- 1
+    }
+}
