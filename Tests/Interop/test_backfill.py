@@ -214,3 +214,32 @@ def test_line_shapes_and_batch_boundaries_keep_lines_and_line_numbers(floe_bin, 
     assert [json.loads(line)["line"] for line in rejects.read_text().splitlines()] == [33_334]
     counts = Counter(row["message_id"] for row in pyiceberg_rows(load_table(tmp_path / "data", "events")))
     assert set(counts) == {e["messageId"] for e in good} | {"big-one"} and max(counts.values()) == 1
+
+
+@pytest.mark.parametrize("level", ["-1", "-9"])
+def test_files_from_the_gzip_tool_load_and_a_cut_copy_is_refused(floe_bin, tmp_path, level):
+    """GNU gzip compresses with its own deflate, not zlib's, and names the file in the header: every event of
+    its output lands once. A copy cut short fails the run with an error that names the file, and no row is
+    committed."""
+    good = generate(30_000, seed=65)
+    plain = tmp_path / "tool.ndjson"
+    plain.write_bytes(b"\n".join(dumps(e) for e in good) + b"\n")
+    subprocess.run(["gzip", level, "--keep", str(plain)], check=True)
+    path = tmp_path / "tool.ndjson.gz"
+    assert path.read_bytes()[3] & 0x08, "gzip stores the file name"
+    summary = finish(backfill(floe_bin, tmp_path / "data", [path]))
+    assert summary["lines"] == 30_000 and summary["events"] == 30_000 and summary["rejected"] == 0, summary
+    counts = Counter(row["message_id"] for row in pyiceberg_rows(load_table(tmp_path / "data", "events")))
+    assert set(counts) == {e["messageId"] for e in good} and max(counts.values()) == 1
+
+    cut = tmp_path / "cut.ndjson.gz"
+    cut.write_bytes(path.read_bytes()[:-1000])
+    process = backfill(floe_bin, tmp_path / "cut-data", [cut])
+    out, err = process.communicate(timeout=600)
+    assert process.returncode != 0, out.decode()
+    assert f"{cut} is not valid gzip: the compressed data ends too soon" in err.decode(), err.decode()[-2000:]
+    try:
+        rows = pyiceberg_rows(load_table(tmp_path / "cut-data", "events"))
+    except Exception:  # no table: nothing was committed either
+        rows = []
+    assert rows == []

@@ -12,7 +12,7 @@ import FloeSupport
 /// about `unitEvents` events: one snapshot per table per unit, large data files (up to
 /// `targetFileRows` rows per partition). Exactly-once across crashes and re-runs comes from
 /// ``BackfillCheckpoints``: a unit is recorded (input line ranges, commit ids, receive time)
-/// before its files are written and finished in the same transaction that advances the input
+/// before its files are committed and finished in the same transaction that advances the input
 /// checkpoints; a unit found pending is confirmed by its commit ids or redone from the same lines.
 /// Re-running over files already complete (same path, size and mtime) adds nothing.
 public struct BackfillRunner: Sendable {
@@ -63,6 +63,8 @@ public struct BackfillRunner: Sendable {
         var identities: [String: BackfillCheckpoints.FileState] = [:]
         // One receive time per run: a unit redone after a crash rebuilds exactly the same rows.
         let receivedAt = WallClock.nowMicros()
+        // The table is loaded (or created) while the first lines are normalized, once some are valid.
+        var prepared: Task<Void, Never>?
         for path in files {
             guard let identity = inputs.identity(of: path) else { throw InputFiles.Missing(description: "cannot stat \(path)") }
             let state = try checkpoints?.state(of: identity) ?? identity
@@ -90,6 +92,10 @@ public struct BackfillRunner: Sendable {
                     if case .events(let count) = outcome { unitEvents += count }
                     number += 1
                 }
+                if prepared == nil, unitEvents > 0, !options.dryRun, format != "auto" {
+                    let definition: TableDefinition = format == "cloudevents" ? .cloudEvents : .events
+                    prepared = Task { try? await writer.prepare(definition) }
+                }
                 context.progress.tick(summary: context.summary, bar: options.progressBar, lines: settled.count)
                 return number
             }
@@ -113,7 +119,7 @@ public struct BackfillRunner: Sendable {
                         ranges.append(.init(path: path, fromLine: rangeStart, toLine: number, endsFile: false))
                         try await commitUnit(BackfillWorker.drain(workers, targetFileRows: options.targetFileRows),
                                              ranges: ranges, receivedAt: receivedAt, identities: identities,
-                                             checkpoints: checkpoints, writer: writer, context: &context)
+                                             checkpoints: checkpoints, writer: writer, prepared: prepared, context: &context)
                         unitEvents = 0
                         ranges = []
                         rangeStart = number
@@ -130,7 +136,7 @@ public struct BackfillRunner: Sendable {
         if !ranges.isEmpty {
             try await commitUnit(BackfillWorker.drain(workers, targetFileRows: options.targetFileRows),
                                  ranges: ranges, receivedAt: receivedAt, identities: identities,
-                                 checkpoints: checkpoints, writer: writer, context: &context)
+                                 checkpoints: checkpoints, writer: writer, prepared: prepared, context: &context)
         }
         context.progress.finish(bar: options.progressBar)
         let elapsed = ContinuousClock.now - started
@@ -171,21 +177,56 @@ public struct BackfillRunner: Sendable {
     }
 
     /// Records the unit, writes its files, commits them and advances the checkpoints.
-    private func commitUnit(_ builder: BackfillUnitBuilder, ranges: [BackfillCheckpoints.Unit.Range], receivedAt: Int64,
+    ///
+    /// Recording the unit overlaps writing its files: it is durable before the first commit, and a
+    /// crash before that leaves only files nothing references (the run after reads the lines again).
+    private func commitUnit(_ builder: consuming BackfillUnitBuilder, ranges: [BackfillCheckpoints.Unit.Range], receivedAt: Int64,
                             identities: [String: BackfillCheckpoints.FileState], checkpoints: BackfillCheckpoints?,
-                            writer: BackfillWriter, context: inout RunContext) async throws {
+                            writer: BackfillWriter, prepared: Task<Void, Never>?, context: inout RunContext) async throws {
         let files = builder.files()
         let tables = Set(files.map(\.table.name)).sorted()
         let unit = BackfillCheckpoints.Unit(
             commitIds: Dictionary(uniqueKeysWithValues: tables.map { ($0, UUID().uuidString.lowercased()) }),
             ranges: ranges, receivedAt: receivedAt)
         guard let checkpoints else { return }  // dry run: counted, nothing written
-        try checkpoints.begin(unit)
-        let result = try await writer.commit(files, commitIds: unit.commitIds, skipping: [])
+        await prepared?.value
+        async let recorded: Void = Self.record(unit, in: checkpoints)
+        let written: [BackfillWriter.WrittenTable]
+        do {
+            written = try await writer.write(files, commitIds: unit.commitIds, skipping: [])
+        } catch {
+            _ = try? await recorded
+            throw error
+        }
+        // The rows are written: their memory is given back on another core while the commit runs.
+        Self.release(UnitRows(builder: consume builder, files: consume files))
+        try await recorded
+        let result = try await writer.append(written)
         context.summary.dataFiles += result.files
         context.summary.commits += result.commits
         context.summary.bytesWritten += result.bytes
         try checkpoints.finish(unit, files: identities)
+    }
+
+    private static let checkpointQueue = DispatchQueue(label: "floe.backfill.checkpoints")
+
+    /// Records `unit` on a thread of its own (its fsync would hold a core of the cooperative pool).
+    private static func record(_ unit: BackfillCheckpoints.Unit, in checkpoints: BackfillCheckpoints) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            checkpointQueue.async { continuation.resume(with: Result { try checkpoints.begin(unit) }) }
+        }
+    }
+
+    /// A unit's rows, held only to be freed elsewhere.
+    private final class UnitRows: @unchecked Sendable {
+        // @unchecked: touched by one thread at a time (handed over once).
+        private var rows: (BackfillUnitBuilder, [BackfillUnitBuilder.FileRows])?
+        init(builder: consuming BackfillUnitBuilder, files: [BackfillUnitBuilder.FileRows]) { rows = (builder, files) }
+        func free() { rows = nil }
+    }
+
+    private static func release(_ rows: UnitRows) {
+        DispatchQueue.global(qos: .utility).async { rows.free() }
     }
 
     /// Finishes a unit an earlier run left pending: confirms its commits, redoes the missing ones.

@@ -21,10 +21,31 @@ struct BackfillWriter: Sendable {
         return try await tables.findCommit(definition, commitId: commitId) != nil
     }
 
+    /// Loads the table, creating it when missing, ahead of the first commit (which then finds it
+    /// without waiting on the catalog while the cores are idle).
+    func prepare(_ definition: TableDefinition) async throws {
+        _ = try await tables.table(definition)
+    }
+
+    /// One table's written files, ready to be appended under its commit id.
+    struct WrittenTable: Sendable {
+        var definition: TableDefinition
+        var commitId: String
+        var files: [DataFile]
+        var writeMilliseconds: Int
+    }
+
     /// Encodes (every core) and uploads every file, then appends each table's files under its commit id.
     func commit(_ files: [BackfillUnitBuilder.FileRows],
                 commitIds: [String: String], skipping committed: Set<String>) async throws -> Result {
-        var result = Result()
+        try await append(write(files, commitIds: commitIds, skipping: committed))
+    }
+
+    /// Encodes (every core) and uploads every file of the tables not in `committed`, and makes them
+    /// durable; nothing references them yet.
+    func write(_ files: [BackfillUnitBuilder.FileRows],
+               commitIds: [String: String], skipping committed: Set<String>) async throws -> [WrittenTable] {
+        var result: [WrittenTable] = []
         for (tableName, commitId) in commitIds.sorted(by: { $0.key < $1.key }) where !committed.contains(tableName) {
             let tableFiles = files.filter { $0.table.name == tableName }
             guard let definition = tableFiles.first?.table else { continue }
@@ -46,15 +67,26 @@ struct BackfillWriter: Sendable {
             let width = max(1, ProcessInfo.processInfo.activeProcessorCount) + 2
             let started = ContinuousClock.now
             let written = try await tables.write(pending, definition: definition, width: width)
-            let wrote = ContinuousClock.now
-            let append = try await tables.append(definition, files: written, commitId: commitId)
-            result.files += written.count
+            result.append(WrittenTable(definition: definition, commitId: commitId, files: written,
+                                       writeMilliseconds: Int((ContinuousClock.now - started).inMilliseconds)))
+        }
+        return result
+    }
+
+    /// Appends each table's written files in one snapshot carrying its commit id.
+    func append(_ written: [WrittenTable]) async throws -> Result {
+        var result = Result()
+        for table in written {
+            let started = ContinuousClock.now
+            let append = try await tables.append(table.definition, files: table.files, commitId: table.commitId)
+            result.files += table.files.count
             result.commits += 1
-            result.bytes += written.reduce(0) { $0 + Int($1.fileSizeInBytes) }
+            result.bytes += table.files.reduce(0) { $0 + Int($1.fileSizeInBytes) }
             logger.info("backfill committed", metadata: [
-                "floe.table": "\(tableName)", "floe.commit_id": "\(commitId)", "floe.snapshot_id": "\(append.snapshotId)",
-                "floe.files": "\(written.count)", "floe.rows": "\(written.reduce(0) { $0 + $1.recordCount })",
-                "floe.write_ms": "\(Int((wrote - started).inMilliseconds))", "floe.commit_ms": "\(Int((ContinuousClock.now - wrote).inMilliseconds))",
+                "floe.table": "\(table.definition.name)", "floe.commit_id": "\(table.commitId)",
+                "floe.snapshot_id": "\(append.snapshotId)", "floe.files": "\(table.files.count)",
+                "floe.rows": "\(table.files.reduce(0) { $0 + $1.recordCount })",
+                "floe.write_ms": "\(table.writeMilliseconds)", "floe.commit_ms": "\(Int((ContinuousClock.now - started).inMilliseconds))",
             ])
         }
         return result

@@ -145,7 +145,15 @@ package final class Inflater {
     }
 
     private func checkPadding() throws {
-        if bitCount < padding * 8 { throw DataError(description: "the compressed data ends too soon") }
+        if bitCount < padding * 8 { throw Self.truncated }
+    }
+
+    private static let truncated = DataError(description: "the compressed data ends too soon")
+
+    /// The error for data that decodes to nonsense: the data was cut short when the bits used ran
+    /// into the zeros added past its end.
+    private func invalid(_ description: String, bitCount: Int? = nil) -> DataError {
+        (bitCount ?? self.bitCount) < padding * 8 ? Self.truncated : DataError(description: description)
     }
 
     private func take(_ count: Int) throws -> Int {
@@ -195,7 +203,7 @@ package final class Inflater {
             try alignToByte()
             let length = try take(16)
             let complement = try take(16)
-            guard length == ~complement & 0xFFFF else { throw DataError(description: "a stored block's length is corrupt") }
+            guard length == ~complement & 0xFFFF else { throw invalid("a stored block's length is corrupt") }
             state = .stored(remaining: length)
         case 1:
             literalLengths.buildFixed()
@@ -205,7 +213,7 @@ package final class Inflater {
             try readDynamicCodes()
             state = .huffman
         default:
-            throw DataError(description: "a block has the reserved type 3")
+            throw invalid("a block has the reserved type 3")
         }
     }
 
@@ -216,7 +224,7 @@ package final class Inflater {
         let literalCount = try take(5) + 257
         let distanceCount = try take(5) + 1
         let codeLengthCount = try take(4) + 4
-        guard literalCount <= 286, distanceCount <= 30 else { throw DataError(description: "a block declares too many codes") }
+        guard literalCount <= 286, distanceCount <= 30 else { throw invalid("a block declares too many codes") }
         lengths.update(repeating: 0, count: 19)
         for index in 0..<codeLengthCount { lengths[Self.codeLengthOrder[index]] = UInt8(try take(3)) }
         try build(&codeLengths, count: 19, what: "code lengths")
@@ -226,7 +234,7 @@ package final class Inflater {
         while index < total {
             if bitCount < 7 { try refillSlowly() }
             let entry = codeLengths.entries[Int(truncatingIfNeeded: bits & 0x7F)]
-            guard entry & HuffmanTable.Entry.invalid == 0 else { throw DataError(description: "a code length's code is invalid") }
+            guard entry & HuffmanTable.Entry.invalid == 0 else { throw invalid("a code length's code is invalid") }
             let consumed = Int(entry & 0x3F)
             bits &>>= UInt64(consumed)
             bitCount -= consumed
@@ -239,7 +247,7 @@ package final class Inflater {
                 index += 1
                 continue
             case 16:
-                guard index > 0 else { throw DataError(description: "a code length repeats before the first one") }
+                guard index > 0 else { throw invalid("a code length repeats before the first one") }
                 value = lengths[index - 1]
                 repeats = try take(2) + 3
             case 17:
@@ -247,18 +255,18 @@ package final class Inflater {
             default:
                 repeats = try take(7) + 11
             }
-            guard index + repeats <= total else { throw DataError(description: "code lengths run past their count") }
+            guard index + repeats <= total else { throw invalid("code lengths run past their count") }
             (lengths + index).update(repeating: value, count: repeats)
             index += repeats
         }
-        guard lengths[256] > 0 else { throw DataError(description: "a block has no end-of-block code") }
+        guard lengths[256] > 0 else { throw invalid("a block has no end-of-block code") }
         try build(&literalLengths, count: literalCount, what: "literal/length")
         // The distance lengths follow the literal/length ones.
         let distanceLengths = UnsafeBufferPointer(start: lengths + literalCount, count: distanceCount)
         do {
             try distances.build(lengths: distanceLengths)
         } catch {
-            throw DataError(description: "a block's distance code is \(error == .oversubscribed ? "oversubscribed" : "incomplete")")
+            throw invalid("a block's distance code is \(error == .oversubscribed ? "oversubscribed" : "incomplete")")
         }
     }
 
@@ -266,7 +274,7 @@ package final class Inflater {
         do {
             try table.build(lengths: UnsafeBufferPointer(start: lengths, count: count))
         } catch {
-            throw DataError(description: "a block's \(what) code is \(error == .oversubscribed ? "oversubscribed" : "incomplete")")
+            throw invalid("a block's \(what) code is \(error == .oversubscribed ? "oversubscribed" : "incomplete")")
         }
     }
 
@@ -288,7 +296,7 @@ package final class Inflater {
             padding = 0
         }
         while remaining > 0 && outputPosition < limit && bitCount == 0 {
-            if inputPosition == inputEnd, try !readMore() { throw DataError(description: "the compressed data ends too soon") }
+            if inputPosition == inputEnd, try !readMore() { throw Self.truncated }
             let count = min(remaining, inputEnd - inputPosition, limit - outputPosition)
             (output + outputPosition).update(from: input + inputPosition, count: count)
             outputPosition += count
@@ -376,7 +384,7 @@ package final class Inflater {
                 }
             }
             if entry & (HuffmanTable.Entry.endOfBlock | HuffmanTable.Entry.invalid) != 0 {
-                if entry & HuffmanTable.Entry.invalid != 0 { throw DataError(description: "a block holds an invalid literal/length code") }
+                if entry & HuffmanTable.Entry.invalid != 0 { throw invalid("a block holds an invalid literal/length code", bitCount: bitCount) }
                 bits &>>= UInt64(truncatingIfNeeded: entry)
                 bitCount &-= Int(truncatingIfNeeded: entry & 0x3F)
                 self.bitCount = bitCount
@@ -398,13 +406,13 @@ package final class Inflater {
                 distanceEntry = distances[Int(truncatingIfNeeded: distanceEntry &>> 16)
                     &+ Int(truncatingIfNeeded: bits & (UInt64(1) &<< UInt64(truncatingIfNeeded: distanceEntry &>> 8 & 0xF) &- 1))]
             }
-            if distanceEntry & HuffmanTable.Entry.invalid != 0 { throw DataError(description: "a block holds an invalid distance code") }
+            if distanceEntry & HuffmanTable.Entry.invalid != 0 { throw invalid("a block holds an invalid distance code", bitCount: bitCount) }
             saved = bits
             bits &>>= UInt64(truncatingIfNeeded: distanceEntry)
             bitCount &-= Int(truncatingIfNeeded: distanceEntry & 0x3F)
             let distance = Int(truncatingIfNeeded: distanceEntry &>> 16)
                 &+ Int(truncatingIfNeeded: (saved & Self.mask(distanceEntry)) &>> UInt64(truncatingIfNeeded: distanceEntry &>> 8 & 0xF))
-            guard distance <= UnsafePointer(out) - windowStart else { throw DataError(description: "a match refers back past the start of the data") }
+            guard distance <= UnsafePointer(out) - windowStart else { throw invalid("a match refers back past the start of the data", bitCount: bitCount) }
 
             var to = UnsafeMutableRawPointer(out)
             var from = UnsafeRawPointer(out - distance)
