@@ -4,13 +4,14 @@ import SQLite
 /// Durable progress of `floe backfill`: how far each input file is committed, and the pending unit.
 ///
 /// A backfill commits input in units: the unit's input ranges and commit id are recorded here
-/// before any data file is written (like a flush intent), and the files' offsets advance in the
+/// before the unit's Iceberg commit (like a flush intent), and the files' offsets advance in the
 /// same transaction that forgets the unit, after the Iceberg commit. A unit found pending at
 /// start is either confirmed (its commit id is in the table) or redone from the same input.
 /// A file is identified by its absolute path, size and modification time; a file whose
 /// checkpoint is complete is skipped on later runs.
 public final class BackfillCheckpoints: @unchecked Sendable {
-    // @unchecked: the connection is used only from the one task that runs the backfill.
+    // @unchecked: the connection is used by one caller at a time (the task that runs the backfill, or
+    // the thread it hands `begin` to while it waits).
     private let db: SQLiteDatabase
 
     /// One input file's identity and committed progress.
@@ -91,7 +92,7 @@ public final class BackfillCheckpoints: @unchecked Sendable {
         return stored
     }
 
-    /// Records a unit before its data files are written.
+    /// Records a unit before its commit (the caller writes its data files meanwhile).
     public func begin(_ unit: Unit) throws {
         let body = String(decoding: try JSONEncoder().encode(unit), as: UTF8.self)
         let statement = try db.statement("INSERT INTO backfill_units(body) VALUES (?1)")
