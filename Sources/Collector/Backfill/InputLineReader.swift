@@ -42,6 +42,9 @@ final class InputLineReader {
     private var gzip: GzipDecoder?
     private var zstd: OpaquePointer?
     private static let readSize = 1 << 20
+    /// The longest line read: a file with no newline for longer is refused, so that a line (or a
+    /// decompression bomb without newlines) cannot take all memory.
+    static let maxLineBytes = 256 << 20
 
     init(path: String) throws {
         fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -90,6 +93,9 @@ final class InputLineReader {
                 lines.append(scan..<end)
                 scan = newline + 1
                 continue
+            }
+            if pending.count - scan > Self.maxLineBytes {
+                throw ReadError(description: "\(path) has a line longer than \(Self.maxLineBytes >> 20) MiB (no newline in it)")
             }
             if finished {
                 if scan < pending.count {

@@ -117,7 +117,7 @@ struct GzipDecoderTests {
         }
     }
 
-    @Test("members in a row decode as one stream, each checked; an empty file has no output")
+    @Test("members in a row decode as one stream, each checked; an empty member is allowed, an empty file is not")
     func members() throws {
         var bytes = Bytes(state: 3)
         let first = bytes.events(100)
@@ -125,7 +125,8 @@ struct GzipDecoderTests {
         let joined = Self.gzip(first, level: 1) + Self.gzip([]) + Self.gzip(second, level: 9)
         #expect(try Self.decode(joined) == first + second)
         #expect(try Self.decode(joined, chunk: { _ in 3 }) == first + second)
-        #expect(try Self.decode([]) == [])
+        #expect(try Self.decode(Self.gzip([])) == [])
+        expectFailure([], "the file is empty")
     }
 
     @Test("a header's optional fields (extra, name, comment, header CRC) are skipped")
@@ -156,16 +157,46 @@ struct GzipDecoderTests {
         let stored = Self.gzip(bytes.random(2_000), level: 0)
         let fixed = Self.gzip(bytes.events(30), level: 6, strategy: Z_FIXED)
         for data in [compressed, stored, fixed] {
-            for length in 1..<data.count {
+            for length in 0..<data.count {
                 do {
                     _ = try Self.decode(Array(data.prefix(length)))
                     Issue.record("a copy cut to \(length) of \(data.count) bytes decoded")
                 } catch let error as Inflater.DataError {
-                    #expect(["the compressed data ends too soon", "the data ends inside a gzip header or trailer"].contains(error.description),
+                    #expect(["the compressed data ends too soon", "the data ends inside a gzip header or trailer",
+                             "the file is empty (gzip data has at least one member)"].contains(error.description),
                             "cut to \(length) of \(data.count) bytes: \(error.description)")
                 } catch {
                     Issue.record("unexpected error \(error)")
                 }
+            }
+        }
+    }
+
+    @Test("a cut file decoded in tiny steps hands out only bytes of the data before the error, and the error stays")
+    func truncatedInSteps() throws {
+        var bytes = Bytes(state: 13)
+        let data = bytes.events(60)
+        let compressed = Self.gzip(data, level: 9)
+        for cut in stride(from: 20, to: compressed.count - 8, by: 3) {
+            var offset = 0
+            let input = Array(compressed.prefix(cut))
+            let decoder = GzipDecoder(step: 1, inputSize: 64) { buffer in
+                let count = min(buffer.count, input.count - offset)
+                input.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + count)])) }
+                offset += count
+                return count
+            }
+            var output: [UInt8] = []
+            do {
+                while true {
+                    let step = try decoder.next()
+                    if step.isEmpty { break }
+                    output.append(contentsOf: step)
+                }
+                Issue.record("a copy cut to \(cut) bytes decoded")
+            } catch {
+                #expect(output == Array(data.prefix(output.count)), "cut to \(cut): bytes that are not the data's")
+                #expect(throws: Inflater.DataError.self) { _ = try decoder.next() }
             }
         }
     }
@@ -208,6 +239,19 @@ struct GzipDecoderTests {
         // A dynamic block (BTYPE 2) whose code-length code gives every symbol length 1: oversubscribed.
         expectFailure(header + [0x05, 0xE0, 0xFF, 0x24, 0x49, 0x92, 0x24, 0x49, 0x92, 0x24, 0, 0, 0, 0, 0, 0, 0, 0],
                       "oversubscribed")
+    }
+
+    @Test("fixed-code blocks in a row decode without rebuilding their tables (a million empty ones in well under a second)")
+    func emptyFixedBlocks() throws {
+        // BFINAL 0, BTYPE 01, end of block (seven zero bits): 10 bits each, 4 blocks per 5 bytes.
+        let header: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3]
+        var body = [UInt8](repeating: 0, count: 0)
+        for _ in 0..<250_000 { body += [0x02, 0x08, 0x20, 0x80, 0x00] }
+        // A final stored block of length 0 ends the stream; the CRC and length of nothing are zero.
+        body += [0x01, 0x00, 0x00, 0xFF, 0xFF] + [UInt8](repeating: 0, count: 8)
+        let started = ContinuousClock.now
+        #expect(try Self.decode(header + body) == [])
+        #expect(ContinuousClock.now - started < .seconds(5))
     }
 
     @Test("the backfill reader reads gzip input through the decoder, lines intact")

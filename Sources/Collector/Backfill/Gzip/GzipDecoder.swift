@@ -51,7 +51,10 @@ package final class GzipDecoder {
 
     /// Reads a member's header; false at the end of the data.
     private func startMember() throws -> Bool {
-        guard let first = try inflater.readByte() else { return false }
+        guard let first = try inflater.readByte() else {
+            if members == 0 { throw Inflater.DataError(description: "the file is empty (gzip data has at least one member)") }
+            return false
+        }
         guard first == 0x1F, try byte() == 0x8B else {
             throw Inflater.DataError(description: members == 0 ? "it does not start with a gzip header"
                                                               : "bytes after gzip member \(members) are not another member")

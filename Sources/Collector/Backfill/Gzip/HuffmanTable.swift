@@ -215,15 +215,15 @@ struct HuffmanTable: ~Copyable {
 
     /// Builds the fixed code of RFC 1951, section 3.2.6.
     mutating func buildFixed() {
-        var lengths = [UInt8](repeating: 5, count: 32)
-        if alphabet == .literalLength {
-            lengths = [UInt8](repeating: 8, count: 288)
-            for symbol in 144..<256 { lengths[symbol] = 9 }
-            for symbol in 256..<280 { lengths[symbol] = 7 }
-        }
         // The fixed codes are complete, so building cannot fail.
-        try? lengths.withUnsafeBufferPointer { try build(lengths: $0) }
+        try? (alphabet == .literalLength ? Self.fixedLiteralLengths : Self.fixedDistances)
+            .withUnsafeBufferPointer { try build(lengths: $0) }
     }
+
+    private static let fixedLiteralLengths: [UInt8] = (0..<288).map { symbol in
+        symbol < 144 ? 8 : symbol < 256 ? 9 : symbol < 280 ? 7 : 8
+    }
+    private static let fixedDistances = [UInt8](repeating: 5, count: 32)
 
     /// The low `bits` bits of `code` in reverse order (codes are stored most significant bit first).
     private static func reverse(_ code: Int, bits: Int) -> Int {

@@ -48,6 +48,8 @@ package final class Inflater {
     }
     private var state = State.blockHeader
     private var lastBlock = false
+    /// Whether the tables hold the fixed codes already (fixed blocks in a row build them once).
+    private var tablesHoldFixedCodes = false
 
     private var literalLengths = HuffmanTable(.literalLength)
     private var distances = HuffmanTable(.distance)
@@ -87,22 +89,39 @@ package final class Inflater {
     /// Decodes up to `step` bytes of the current stream; returns them (valid until the next call).
     /// Returns fewer, possibly none, only when the stream ends.
     func decode() throws -> UnsafeBufferPointer<UInt8> {
-        keepWindow()
-        let start = outputPosition
-        let limit = outputPosition + step
-        while outputPosition < limit {
-            switch state {
-            case .streamEnd:
-                return UnsafeBufferPointer(start: output + start, count: outputPosition - start)
-            case .blockHeader:
-                try readBlockHeader()
-            case .huffman:
-                try decodeHuffman(limit: limit)
-            case .stored(let remaining):
-                try copyStored(remaining, limit: limit)
+        try failingForGood {
+            keepWindow()
+            let start = outputPosition
+            let limit = outputPosition + step
+            loop: while outputPosition < limit {
+                switch state {
+                case .streamEnd:
+                    break loop
+                case .blockHeader:
+                    try readBlockHeader()
+                case .huffman:
+                    try decodeHuffman(limit: limit)
+                case .stored(let remaining):
+                    try copyStored(remaining, limit: limit)
+                }
             }
+            // No byte made from the zeros past the end of the input is handed out.
+            try checkPadding()
+            return UnsafeBufferPointer(start: output + start, count: outputPosition - start)
         }
-        return UnsafeBufferPointer(start: output + start, count: outputPosition - start)
+    }
+
+    /// The first error, thrown again by every later call: after one, the state is not trusted.
+    private var failure: (any Error)?
+
+    private func failingForGood<T>(_ body: () throws -> T) throws -> T {
+        if let failure { throw failure }
+        do {
+            return try body()
+        } catch {
+            failure = error
+            throw error
+        }
     }
 
     /// Moves the last 32 KiB of output (what matches can refer to) to the front of the buffer.
@@ -173,6 +192,10 @@ package final class Inflater {
 
     /// The next byte after the current stream (its framing), or nil at the end of the input.
     func readByte() throws -> UInt8? {
+        try failingForGood { try nextByte() }
+    }
+
+    private func nextByte() throws -> UInt8? {
         try alignToByte()
         if bitCount > padding * 8 {
             let byte = UInt8(truncatingIfNeeded: bits)
@@ -206,8 +229,11 @@ package final class Inflater {
             guard length == ~complement & 0xFFFF else { throw invalid("a stored block's length is corrupt") }
             state = .stored(remaining: length)
         case 1:
-            literalLengths.buildFixed()
-            distances.buildFixed()
+            if !tablesHoldFixedCodes {
+                literalLengths.buildFixed()
+                distances.buildFixed()
+                tablesHoldFixedCodes = true
+            }
             state = .huffman
         case 2:
             try readDynamicCodes()
@@ -221,6 +247,7 @@ package final class Inflater {
 
     /// Reads a dynamic block's code lengths (RFC 1951, section 3.2.7) and builds its two tables.
     private func readDynamicCodes() throws {
+        tablesHoldFixedCodes = false
         let literalCount = try take(5) + 257
         let distanceCount = try take(5) + 1
         let codeLengthCount = try take(4) + 4
