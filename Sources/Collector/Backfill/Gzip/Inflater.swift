@@ -445,11 +445,14 @@ package final class Inflater {
             var from = UnsafeRawPointer(out - distance)
             let end = to + length
             if distance >= 8 {
-                // Two words cover most matches; each word read lies before the one written.
+                // Five words cover most matches without a branch; each word read lies before the one written.
                 to.storeBytes(of: from.loadUnaligned(as: UInt64.self), as: UInt64.self)
                 (to + 8).storeBytes(of: (from + 8).loadUnaligned(as: UInt64.self), as: UInt64.self)
-                to += 16
-                from += 16
+                (to + 16).storeBytes(of: (from + 16).loadUnaligned(as: UInt64.self), as: UInt64.self)
+                (to + 24).storeBytes(of: (from + 24).loadUnaligned(as: UInt64.self), as: UInt64.self)
+                (to + 32).storeBytes(of: (from + 32).loadUnaligned(as: UInt64.self), as: UInt64.self)
+                to += 40
+                from += 40
                 while to < end {
                     to.storeBytes(of: from.loadUnaligned(as: UInt64.self), as: UInt64.self)
                     to += 8
