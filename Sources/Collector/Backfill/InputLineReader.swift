@@ -42,11 +42,12 @@ final class InputLineReader {
     private var gzip: GzipDecoder?
     private var zstd: OpaquePointer?
     private static let readSize = 1 << 20
-    /// The longest line read: a file with no newline for longer is refused, so that a line (or a
-    /// decompression bomb without newlines) cannot take all memory.
-    static let maxLineBytes = 256 << 20
+    /// The longest line read (256 MiB by default): a file with no newline for longer is refused, so
+    /// that a line (or a decompression bomb without newlines) cannot take all memory.
+    private let maxLineBytes: Int
 
-    init(path: String) throws {
+    init(path: String, maxLineBytes: Int = 256 << 20) throws {
+        self.maxLineBytes = maxLineBytes
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ReadError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
         self.path = path
@@ -94,8 +95,8 @@ final class InputLineReader {
                 scan = newline + 1
                 continue
             }
-            if pending.count - scan > Self.maxLineBytes {
-                throw ReadError(description: "\(path) has a line longer than \(Self.maxLineBytes >> 20) MiB (no newline in it)")
+            if pending.count - scan > maxLineBytes {
+                throw ReadError(description: "\(path) has a line longer than \(maxLineBytes) bytes (no newline in it)")
             }
             if finished {
                 if scan < pending.count {

@@ -271,6 +271,13 @@ struct GzipDecoderTests {
         let expected = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
         #expect(lines == expected)
 
+        // A line longer than the reader's limit (a bomb of one byte value, say) is refused, not held.
+        let bomb = path + ".bomb.gz"
+        defer { try? FileManager.default.removeItem(atPath: bomb) }
+        try Data(Self.gzip([UInt8](repeating: 0x20, count: 3_000_000), level: 9)).write(to: URL(fileURLWithPath: bomb))
+        let capped = try InputLineReader(path: bomb, maxLineBytes: 1 << 20)
+        #expect(throws: InputLineReader.ReadError.self) { _ = try capped.nextBatch(maxLines: 10) }
+
         let broken = path + ".broken.gz"
         defer { try? FileManager.default.removeItem(atPath: broken) }
         try Data(Self.gzip(data).dropLast(20)).write(to: URL(fileURLWithPath: broken))
