@@ -52,10 +52,11 @@ public struct FloeServer: Sendable {
     }
 
     /// The catalog and the FileIO the configuration names (REST or embedded SQL; local or S3).
-    package func makeStorage() throws -> (catalog: any Catalog, fileIO: StorageRouter) {
+    /// The catalog and storage; `earlyLocalWriteback` for a backfill (see ``LocalFileIO``).
+    package func makeStorage(earlyLocalWriteback: Bool = false) throws -> (catalog: any Catalog, fileIO: StorageRouter) {
         try configuration.validate()
         try FileManager.default.createDirectory(at: configuration.dataDirectoryURL, withIntermediateDirectories: true)
-        let fileIO = StorageRouter(s3: configuration.s3Configuration(), logger: logger)
+        let fileIO = StorageRouter(s3: configuration.s3Configuration(), earlyLocalWriteback: earlyLocalWriteback, logger: logger)
         if let rest = try configuration.restCatalogConfiguration() {
             return (RESTCatalog(configuration: rest, logger: logger), fileIO)
         }

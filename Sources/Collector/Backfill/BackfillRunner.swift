@@ -36,7 +36,7 @@ public struct BackfillRunner: Sendable {
     public func run() async throws -> BackfillSummary {
         let started = ContinuousClock.now
         let server = FloeServer(configuration: configuration, logger: logger)
-        let (catalog, fileIO) = try server.makeStorage()
+        let (catalog, fileIO) = try server.makeStorage(earlyLocalWriteback: true)
         let inputs = try await RemoteInputs.resolve(options.paths, fileIO: fileIO,
                                                     cache: configuration.dataDirectoryURL.appendingPathComponent("backfill-cache"))
         defer { inputs.removeCache() }

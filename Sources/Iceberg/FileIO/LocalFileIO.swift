@@ -16,8 +16,16 @@ import Darwin
 /// blocking-I/O thread pool, so that an fsync never holds one of the few threads async tasks run on;
 /// reads (small metadata files) block the calling thread.
 public struct LocalFileIO: FileIO {
-    /// Creates a local FileIO.
-    public init() {}
+    /// Whether `writeUnsynced` starts each file's writeback at once (Linux).
+    public let startsWritebackEarly: Bool
+
+    /// Creates a local FileIO. `startsWritebackEarly`: start writing each unsynced file back as soon as it
+    /// is written, so that ``persist(_:)`` finds little left; right for a backfill, whose cores are busy
+    /// encoding meanwhile, wrong for a server, whose early writeback competed with the buffer's fsyncs
+    /// (Benchmarks/README.md, session 10).
+    public init(startsWritebackEarly: Bool = false) {
+        self.startsWritebackEarly = startsWritebackEarly
+    }
 
     /// The file system path of a `file:` URI or absolute path.
     ///
@@ -44,8 +52,10 @@ public struct LocalFileIO: FileIO {
         try await NIOThreadPool.singleton.runIfActive { try Self.writeBlocking(bytes, to: location) }
     }
 
-    /// Writes the file in place, with no fsync (on Linux its writeback starts at once); ``persist(_:)`` makes it durable.
+    /// Writes the file in place, with no fsync (with `startsWritebackEarly`, on Linux its writeback starts at
+    /// once); ``persist(_:)`` makes it durable.
     public func writeUnsynced(_ bytes: [UInt8], to location: String) async throws {
+        let early = startsWritebackEarly
         try await NIOThreadPool.singleton.runIfActive {
             let path = try Self.path(of: location)
             let fd = try Self.create(path, flags: O_TRUNC, location: location)
@@ -55,7 +65,7 @@ public struct LocalFileIO: FileIO {
             // Start writing the file back now (SYNC_FILE_RANGE_WRITE, no waiting), while other files are
             // still being encoded, so that `persist` finds little left to flush: its `syncfs` took about
             // 20 ms after a 300k-event backfill, 3 ms with this. Durability still comes from `persist`.
-            _ = sync_file_range(fd, 0, 0, Self.startWriteback)
+            if early { _ = sync_file_range(fd, 0, 0, Self.startWriteback) }
             #endif
         }
     }

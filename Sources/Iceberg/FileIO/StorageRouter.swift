@@ -10,14 +10,17 @@ import Synchronization
 /// ``applyVendedConfig(_:)``, so the same code runs against R2 Data Catalog, any S3-compatible
 /// store, or a catalog whose warehouse is a local directory.
 public final class StorageRouter: FileIO {
-    private let local = LocalFileIO()
+    private let local: LocalFileIO
     private let base: S3Configuration?
     private let httpClient: HTTPClient
     private let logger: Logger
     private let s3 = Mutex<(io: S3FileIO?, vended: [String: String])>((nil, [:]))
 
     /// `s3` is nil when no S3 settings are configured; vended settings can still enable it.
-    public init(s3 base: S3Configuration?, httpClient: HTTPClient = .shared, logger: Logger) {
+    /// `earlyLocalWriteback`: as ``LocalFileIO/init(startsWritebackEarly:)``.
+    public init(s3 base: S3Configuration?, httpClient: HTTPClient = .shared, earlyLocalWriteback: Bool = false,
+                logger: Logger) {
+        local = LocalFileIO(startsWritebackEarly: earlyLocalWriteback)
         self.base = base
         self.httpClient = httpClient
         self.logger = logger
