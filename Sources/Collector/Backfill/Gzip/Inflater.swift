@@ -22,37 +22,37 @@ package final class Inflater {
     private static let overrun = 258 + 16
 
     private let source: Source
-    private let input: UnsafeMutablePointer<UInt8>
+    let input: UnsafeMutablePointer<UInt8>
     private let inputCapacity: Int
-    private var inputPosition = 0
-    private var inputEnd = 0
-    private var inputFinished = false
+    var inputPosition = 0
+    var inputEnd = 0
+    var inputFinished = false
 
     /// Bits not yet used, least significant first. Bits above `bitCount` are zero or the next input.
-    private var bits: UInt64 = 0
-    private var bitCount = 0
+    var bits: UInt64 = 0
+    var bitCount = 0
     /// Zero bytes added to `bits` past the end of the input; using any of them means it was cut short.
-    private var padding = 0
+    var padding = 0
 
-    private let output: UnsafeMutablePointer<UInt8>
+    let output: UnsafeMutablePointer<UInt8>
     private let step: Int
-    private var outputPosition = 0
+    var outputPosition = 0
     /// Where the current stream's output starts in `output` (matches may not reach before it).
-    private var streamStart = 0
+    var streamStart = 0
 
-    private enum State {
+    enum State {
         case blockHeader
         case huffman
         case stored(remaining: Int)
         case streamEnd
     }
-    private var state = State.blockHeader
+    var state = State.blockHeader
     private var lastBlock = false
     /// Whether the tables hold the fixed codes already (fixed blocks in a row build them once).
     private var tablesHoldFixedCodes = false
 
-    private var literalLengths = HuffmanTable(.literalLength)
-    private var distances = HuffmanTable(.distance)
+    var literalLengths = HuffmanTable(.literalLength)
+    var distances = HuffmanTable(.distance)
     private var codeLengths = HuffmanTable(.codeLength)
     private let lengths: UnsafeMutablePointer<UInt8>
 
@@ -136,7 +136,7 @@ package final class Inflater {
     // MARK: - Input
 
     /// Moves the unread input to the front and reads more after it; false at the end of the input.
-    private func readMore() throws -> Bool {
+    func readMore() throws -> Bool {
         if inputFinished { return false }
         let unread = inputEnd - inputPosition
         if unread > 0 && inputPosition > 0 { input.update(from: input + inputPosition, count: unread) }
@@ -150,7 +150,7 @@ package final class Inflater {
 
     /// Makes `bits` hold at least 56 bits, byte by byte, reading more input as needed and adding
     /// zero bytes past its end. Throws once a zero byte was used.
-    private func refillSlowly() throws {
+    func refillSlowly() throws {
         try checkPadding()
         while bitCount <= 55 {
             if inputPosition == inputEnd, try !readMore() {
@@ -163,7 +163,7 @@ package final class Inflater {
         }
     }
 
-    private func checkPadding() throws {
+    func checkPadding() throws {
         if bitCount < padding * 8 { throw Self.truncated }
     }
 
@@ -171,7 +171,7 @@ package final class Inflater {
 
     /// The error for data that decodes to nonsense: the data was cut short when the bits used ran
     /// into the zeros added past its end.
-    private func invalid(_ description: String, bitCount: Int? = nil) -> DataError {
+    func invalid(_ description: String, bitCount: Int? = nil) -> DataError {
         (bitCount ?? self.bitCount) < padding * 8 ? Self.truncated : DataError(description: description)
     }
 
@@ -331,152 +331,5 @@ package final class Inflater {
             remaining -= count
         }
         state = remaining == 0 ? .blockHeader : .stored(remaining: remaining)
-    }
-
-    /// Decodes the current block's symbols until it ends or the output passes `limit`.
-    ///
-    /// The state lives in locals (registers) while the loop runs. Each turn refills the bit
-    /// buffer to at least 48 bits, enough for a length and a distance with their extra bits, or
-    /// for three literals, which are decoded without a refill in between.
-    private func decodeHuffman(limit: Int) throws {
-        let literalLengths = UnsafePointer(self.literalLengths.entries)
-        let distances = UnsafePointer(self.distances.entries)
-        // Branch-free refills read 8 bytes at a time: only before the input's last 7 bytes.
-        var fastLimit = UnsafePointer(input + max(0, inputEnd - 7))
-        var next = UnsafePointer(input + inputPosition)
-        var bits = self.bits
-        var bitCount = self.bitCount
-        var out = output + outputPosition
-        let outLimit = output + limit
-        let windowStart = UnsafePointer(output + streamStart)
-        defer {
-            inputPosition = next - UnsafePointer(input)
-            self.bits = bits
-            self.bitCount = bitCount
-            outputPosition = out - output
-        }
-        let literal = HuffmanTable.Entry.literal
-        while out < outLimit {
-            if next < fastLimit {
-                bits |= UnsafeRawPointer(next).loadUnaligned(as: UInt64.self).littleEndian &<< UInt64(truncatingIfNeeded: bitCount)
-                next += 7 &- (bitCount &>> 3)
-                bitCount |= 56
-            } else if bitCount < 48 {
-                inputPosition = next - UnsafePointer(input)
-                self.bits = bits
-                self.bitCount = bitCount
-                if !inputFinished {
-                    _ = try readMore()
-                } else {
-                    try refillSlowly()
-                }
-                next = UnsafePointer(input + inputPosition)
-                fastLimit = UnsafePointer(input + max(0, inputEnd - 7))
-                bits = self.bits
-                bitCount = self.bitCount
-                continue
-            }
-            var entry = literalLengths[Int(truncatingIfNeeded: bits & 0x7FF)]
-            if entry & literal != 0 {
-                // Up to three literals in a row: each needs at most 15 of the 48 bits.
-                bits &>>= UInt64(truncatingIfNeeded: entry)
-                bitCount &-= Int(truncatingIfNeeded: entry & 0x3F)
-                out.pointee = UInt8(truncatingIfNeeded: entry &>> 16)
-                out += 1
-                entry = literalLengths[Int(truncatingIfNeeded: bits & 0x7FF)]
-                guard entry & literal != 0 else { continue }
-                bits &>>= UInt64(truncatingIfNeeded: entry)
-                bitCount &-= Int(truncatingIfNeeded: entry & 0x3F)
-                out.pointee = UInt8(truncatingIfNeeded: entry &>> 16)
-                out += 1
-                entry = literalLengths[Int(truncatingIfNeeded: bits & 0x7FF)]
-                guard entry & literal != 0 else { continue }
-                bits &>>= UInt64(truncatingIfNeeded: entry)
-                bitCount &-= Int(truncatingIfNeeded: entry & 0x3F)
-                out.pointee = UInt8(truncatingIfNeeded: entry &>> 16)
-                out += 1
-                continue
-            }
-            if entry & HuffmanTable.Entry.link != 0 {
-                bits &>>= 11
-                bitCount &-= 11
-                entry = literalLengths[Int(truncatingIfNeeded: entry &>> 16)
-                    &+ Int(truncatingIfNeeded: bits & (UInt64(1) &<< UInt64(truncatingIfNeeded: entry &>> 8 & 0xF) &- 1))]
-                if entry & literal != 0 {
-                    bits &>>= UInt64(truncatingIfNeeded: entry)
-                    bitCount &-= Int(truncatingIfNeeded: entry & 0x3F)
-                    out.pointee = UInt8(truncatingIfNeeded: entry &>> 16)
-                    out += 1
-                    continue
-                }
-            }
-            if entry & (HuffmanTable.Entry.endOfBlock | HuffmanTable.Entry.invalid) != 0 {
-                if entry & HuffmanTable.Entry.invalid != 0 { throw invalid("a block holds an invalid literal/length code", bitCount: bitCount) }
-                bits &>>= UInt64(truncatingIfNeeded: entry)
-                bitCount &-= Int(truncatingIfNeeded: entry & 0x3F)
-                self.bitCount = bitCount
-                try checkPadding()
-                state = .blockHeader
-                return
-            }
-            // A length: its extra bits follow its code.
-            var saved = bits
-            bits &>>= UInt64(truncatingIfNeeded: entry)
-            bitCount &-= Int(truncatingIfNeeded: entry & 0x3F)
-            let length = Int(truncatingIfNeeded: entry &>> 16)
-                &+ Int(truncatingIfNeeded: (saved & Self.mask(entry)) &>> UInt64(truncatingIfNeeded: entry &>> 8 & 0xF))
-
-            var distanceEntry = distances[Int(truncatingIfNeeded: bits & 0xFF)]
-            if distanceEntry & HuffmanTable.Entry.link != 0 {
-                bits &>>= 8
-                bitCount &-= 8
-                distanceEntry = distances[Int(truncatingIfNeeded: distanceEntry &>> 16)
-                    &+ Int(truncatingIfNeeded: bits & (UInt64(1) &<< UInt64(truncatingIfNeeded: distanceEntry &>> 8 & 0xF) &- 1))]
-            }
-            if distanceEntry & HuffmanTable.Entry.invalid != 0 { throw invalid("a block holds an invalid distance code", bitCount: bitCount) }
-            saved = bits
-            bits &>>= UInt64(truncatingIfNeeded: distanceEntry)
-            bitCount &-= Int(truncatingIfNeeded: distanceEntry & 0x3F)
-            let distance = Int(truncatingIfNeeded: distanceEntry &>> 16)
-                &+ Int(truncatingIfNeeded: (saved & Self.mask(distanceEntry)) &>> UInt64(truncatingIfNeeded: distanceEntry &>> 8 & 0xF))
-            guard distance <= UnsafePointer(out) - windowStart else { throw invalid("a match refers back past the start of the data", bitCount: bitCount) }
-
-            var to = UnsafeMutableRawPointer(out)
-            var from = UnsafeRawPointer(out - distance)
-            let end = to + length
-            if distance >= 8 {
-                // Five words cover most matches without a branch; each word read lies before the one written.
-                to.storeBytes(of: from.loadUnaligned(as: UInt64.self), as: UInt64.self)
-                (to + 8).storeBytes(of: (from + 8).loadUnaligned(as: UInt64.self), as: UInt64.self)
-                (to + 16).storeBytes(of: (from + 16).loadUnaligned(as: UInt64.self), as: UInt64.self)
-                (to + 24).storeBytes(of: (from + 24).loadUnaligned(as: UInt64.self), as: UInt64.self)
-                (to + 32).storeBytes(of: (from + 32).loadUnaligned(as: UInt64.self), as: UInt64.self)
-                to += 40
-                from += 40
-                while to < end {
-                    to.storeBytes(of: from.loadUnaligned(as: UInt64.self), as: UInt64.self)
-                    to += 8
-                    from += 8
-                }
-            } else if distance == 1 {
-                let pattern = UInt64(from.load(as: UInt8.self)) &* 0x0101_0101_0101_0101
-                repeat {
-                    to.storeBytes(of: pattern, as: UInt64.self)
-                    to += 8
-                } while to < end
-            } else {
-                repeat {
-                    to.storeBytes(of: from.load(as: UInt8.self), as: UInt8.self)
-                    to += 1
-                    from += 1
-                } while to < end
-            }
-            out += length
-        }
-    }
-
-    /// The low bits an entry consumes, as a mask.
-    @inline(__always) private static func mask(_ entry: UInt32) -> UInt64 {
-        (UInt64(1) &<< UInt64(truncatingIfNeeded: entry & 0x3F)) &- 1
     }
 }
