@@ -36,6 +36,10 @@ public enum IngestBench {
         public var events: Int?
         /// Never flush while the benchmark runs (the buffer keeps every event; for `rss_mb` with N buffered).
         public var noFlush = false
+        /// Where to write each request's send time and latency (TSV, for finding stalls); nil writes none.
+        public var timeline: String?
+        /// Where the server's log goes, at `info` (each flush cycle's phases); nil keeps it at `warning`, unsaved.
+        public var serverLog: String?
 
         public init(input: String, executable: String) {
             self.input = input
@@ -56,11 +60,19 @@ public enum IngestBench {
             !($0.key.hasPrefix("FLOE_") || $0.key.hasPrefix("ICEBERG_") || $0.key.hasPrefix("R2_")
               || $0.key.hasPrefix("AUTH_") || $0.key.hasPrefix("AWS_") || $0.key == "ALLOWED_ORIGINS")
         }
-        environment["FLOE_LOG_LEVEL"] = "warning"
+        environment["FLOE_LOG_LEVEL"] = options.serverLog == nil ? "warning" : "info"
+        if options.serverLog != nil { environment["FLOE_LOG_FORMAT"] = "json" }
         let changed = changedSettings(options)
         environment.merge(changed) { _, new in new }
         server.environment = environment
         server.standardOutput = FileHandle.nullDevice
+        if let serverLog = options.serverLog {
+            guard FileManager.default.createFile(atPath: serverLog, contents: nil),
+                  let handle = FileHandle(forWritingAtPath: serverLog) else {
+                throw ConfigurationError(message: "cannot write \(serverLog)")
+            }
+            server.standardError = handle
+        }
         try server.run()
         defer {
             server.terminate()
@@ -109,14 +121,17 @@ public enum IngestBench {
         let path = options.health ? "/health" : options.batch > 0 ? "/v1/batch" : "/v1/track"
         let deadline = ContinuousClock.now + .milliseconds(Int(options.seconds * 1000))
         let started = ContinuousClock.now
+        let startedAt = Date()
         let perRequest = max(1, options.batch)
         // Requests each connection sends when `events` is set.
         let quota = options.events.map { ($0 / perRequest + options.connections - 1) / options.connections }
         let interval: Duration? = options.rate.map { .nanoseconds(Int64(Double(options.connections) / max($0, 0.001) * 1e9)) }
-        let results = try await withThrowingTaskGroup(of: (LatencyHistogram, Int, Int).self) { group in
+        let keepsTimeline = options.timeline != nil
+        let results = try await withThrowingTaskGroup(of: (LatencyHistogram, Int, Int, [TimelineEntry]).self) { group in
             for worker in 0..<options.connections {
                 group.addTask {
                     var histogram = LatencyHistogram()
+                    var timeline: [TimelineEntry] = []
                     var sent = 0
                     var failures = 0
                     var cursor = worker * 997 % events.count
@@ -157,21 +172,29 @@ public enum IngestBench {
                         _ = try await response.body.collect(upTo: 1 << 20)
                         let elapsed = ContinuousClock.now - before
                         histogram.record(UInt64(max(0, elapsed.inNanoseconds / 1000)))
+                        if keepsTimeline {
+                            timeline.append(TimelineEntry(sentMicros: (before - started).inNanoseconds / 1000,
+                                                          latencyMicros: elapsed.inNanoseconds / 1000,
+                                                          status: Int(response.status.code)))
+                        }
                         if response.status == .ok { sent += options.health ? 0 : max(1, options.batch) } else { failures += 1 }
                     }
-                    return (histogram, sent, failures)
+                    return (histogram, sent, failures, timeline)
                 }
             }
             var merged = LatencyHistogram()
             var events = 0
             var failures = 0
-            for try await (histogram, sent, failed) in group {
+            var timeline: [TimelineEntry] = []
+            for try await (histogram, sent, failed, entries) in group {
                 merged.merge(histogram)
                 events += sent
                 failures += failed
+                timeline += entries
             }
-            return (merged, events, failures)
+            return (merged, events, failures, timeline)
         }
+        if let path = options.timeline { try TimelineEntry.write(results.3, startedAt: startedAt, to: path) }
         let elapsed = ContinuousClock.now - started
         watching.cancel()
         var result = Result(seconds: elapsed.inSeconds, histogram: results.0, events: results.1, failed: results.2,

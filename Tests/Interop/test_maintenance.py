@@ -3,8 +3,8 @@
 `floe serve` also expires snapshots itself (FLOE_MAINTENANCE_INTERVAL_MS, FLOE_MAX_SNAPSHOTS,
 FLOE_MAX_SNAPSHOT_AGE_MS), so that its metadata stays bounded however long it runs.
 
-500 small commits through the `floe` binary leave a table whose scan planning reads at most 10
-manifests (FLOE_MANIFEST_MERGE_MIN_COUNT=10) and whose metadata directory keeps at most the
+500 small commits through the `floe` binary leave a table whose scan planning reads at most 20
+manifests (FLOE_MANIFEST_MERGE_MIN_COUNT=10, in two tiers) and whose metadata directory keeps at most the
 configured number of old metadata files; then `floe maintain` expires old snapshots and removes an
 orphan file, and every event is still there exactly once.
 """
@@ -41,7 +41,8 @@ def test_five_hundred_commits_stay_cheap_to_plan_and_maintain(floe, floe_bin):
     table = load_table(server.data_dir, "events")
     assert len(table.metadata.snapshots) == COMMITS
     manifests = table.current_snapshot().manifests(table.io)
-    assert len(manifests) <= 10, f"{len(manifests)} manifests to plan a scan"
+    # Two tiers, each merged at 10: the appends' manifests and the merges' (docs/design.md §7).
+    assert len(manifests) <= 20, f"{len(manifests)} manifests to plan a scan"
     metadata_dir = Path(local_path(table.metadata.location)) / "metadata"
     versions = sorted(metadata_dir.glob("*.metadata.json"))
     assert len(versions) <= 21, f"{len(versions)} metadata files kept"

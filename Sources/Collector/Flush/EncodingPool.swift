@@ -14,7 +14,11 @@ import Glibc
 /// ``background`` (niced) for a flush that keeps up, ``urgent`` (normal priority) for one that has
 /// fallen behind, so that flushing takes its share of the cores back before the backlog forces
 /// requests to be refused.
-final class EncodingPool: @unchecked Sendable {
+///
+/// A pool is also a `TaskExecutor`: maintenance runs whole with ``maintenance`` as its preferred
+/// executor, so its manifest decoding and snapshot bookkeeping use only the CPU that requests and
+/// flushes leave (``MaintenanceScheduler``).
+final class EncodingPool: TaskExecutor, @unchecked Sendable {
     static let background = EncodingPool(threads: max(1, ProcessInfo.processInfo.activeProcessorCount), niceness: 10)
     static let urgent = EncodingPool(threads: max(1, ProcessInfo.processInfo.activeProcessorCount), niceness: 0)
     /// One thread at the lowest priority for maintenance (compaction decodes and encodes whole
@@ -45,6 +49,15 @@ final class EncodingPool: @unchecked Sendable {
             condition.signal()
             condition.unlock()
         }
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        condition.lock()
+        jobs.append { job.runSynchronously(on: executor) }
+        condition.signal()
+        condition.unlock()
     }
 
     private func work() {

@@ -10,6 +10,13 @@ import ServiceLifecycle
 /// partitions, expire snapshots and remove orphan files (``MaintenanceSettings``), each part when on:
 /// compaction beside the flush cycles, the expiry commit between them. A failed run is logged and tried
 /// again at the next interval; maintenance never holds up ingest.
+///
+/// A run reads every manifest of the tables and the manifest lists of every snapshot it expires, seconds
+/// of CPU on a table committed to several times a second. It runs on the lowest-priority thread
+/// (``EncodingPool/maintenance``, its preferred task executor), so that it takes only the CPU that
+/// requests and flushes leave: at the requests' priority its runs were the cause of every latency spike
+/// of a 10-minute run at 100,000 events/s (Benchmarks/README.md, session 11). Its commits, which hold
+/// the flush lock, go back to the normal priority (``FlushCoordinator/atNormalPriority(_:)``).
 struct MaintenanceScheduler: Service {
     let coordinator: FlushCoordinator
     let settings: MaintenanceSettings
@@ -52,21 +59,24 @@ struct MaintenanceScheduler: Service {
             }
             metadata["floe.\(name)_ms"] = "\(Int((ContinuousClock.now - partStarted).inMilliseconds))"
         }
-        if settings.compact {
-            await part("compacted_files", "compaction") {
-                Dictionary(await coordinator.compact(settings).map { ($0.table, $0.filesRemoved) }, uniquingKeysWith: +)
+        await withTaskExecutorPreference(EncodingPool.maintenance) {
+            if settings.compact {
+                await part("compacted_files", "compaction") {
+                    Dictionary(await coordinator.compact(settings).map { ($0.table, $0.filesRemoved) }, uniquingKeysWith: +)
+                }
             }
-        }
-        if settings.expireSnapshots {
-            await part("expired", "snapshot expiry") { try await coordinator.expireSnapshots(settings) }
-        }
-        if removeOrphans {
-            await part("orphans_deleted", "orphan removal") { try await coordinator.removeOrphans(settings) }
+            if settings.expireSnapshots {
+                await part("expired", "snapshot expiry") { try await coordinator.expireSnapshots(settings) }
+            }
+            if removeOrphans {
+                await part("orphans_deleted", "orphan removal") { try await coordinator.removeOrphans(settings) }
+            }
         }
         await coordinator.maintenanceFinished()
         #if canImport(CMalloc)
         // A run decodes and encodes whole partitions and manifests; give the freed heap back to the system
-        // so that the process's resident size reflects what it holds, not its largest run.
+        // so that the process's resident size reflects what it holds, not its largest run. (At the normal
+        // priority: trimming holds the allocator's locks, which request threads wait for.)
         _ = malloc_trim(0)
         #endif
         if metadata.keys.contains(where: { !$0.hasSuffix("_ms") }) {

@@ -19,12 +19,27 @@ struct ManifestMerger: Sendable {
 
     /// The groups of manifests to merge (each with at least two members), or none when under the threshold.
     ///
-    /// Only data manifests of `specId` take part; they are packed oldest first into bins of about
-    /// ``targetSizeBytes``.
+    /// Only data manifests of `specId` take part, in two tiers merged apart: the manifests appends wrote
+    /// (no existing entries) once there are more than `minCountToMerge` of them (`newManifests`, the one
+    /// being committed, counts), and the manifests earlier merges wrote, under the target size, once
+    /// there are `minCountToMerge` of those. Each tier is packed oldest first into bins of about
+    /// ``targetSizeBytes``. Merging everything in one tier instead rewrote the growing merged manifest
+    /// every `minCountToMerge` commits: the commit doing it took 0.5 s after 400 commits and 4 s after
+    /// 3,500 (Benchmarks/README.md, session 11); now a commit rewrites at most `minCountToMerge` small
+    /// manifests, or, rarely, `minCountToMerge` merged ones.
     func bins(_ manifests: [ManifestFile], specId: Int32, newManifests: Int = 1) -> [[ManifestFile]] {
-        guard enabled, manifests.count + newManifests > minCountToMerge else { return [] }
-        let candidates = manifests.filter { $0.content == .data && $0.partitionSpecId == specId }.reversed()
-        let bins = orderedBins(candidates, target: targetSizeBytes) { $0.manifestLength }
-        return bins.filter { $0.count > 1 }
+        guard enabled else { return [] }
+        let candidates = manifests.filter { $0.content == .data && $0.partitionSpecId == specId }
+        let appended = candidates.filter { $0.existingFilesCount == 0 }
+        let merged = candidates.filter { $0.existingFilesCount > 0 && $0.manifestLength < targetSizeBytes }
+        var result: [[ManifestFile]] = []
+        if appended.count + newManifests > minCountToMerge { result += pack(appended) }
+        if merged.count >= minCountToMerge { result += pack(merged) }
+        return result
+    }
+
+    /// `manifests` packed oldest first into bins of about the target size; single-manifest bins are left out.
+    private func pack(_ manifests: [ManifestFile]) -> [[ManifestFile]] {
+        orderedBins(manifests.reversed(), target: targetSizeBytes) { $0.manifestLength }.filter { $0.count > 1 }
     }
 }

@@ -21,6 +21,10 @@ extension Floe {
         @Option(help: "Stop after this many events (instead of --seconds).") var events: Int?
         @Flag(help: "Never flush during the run, so the server's RSS is measured with every event buffered.")
         var noFlush = false
+        @Option(help: "Write each request's send time, latency and status here (TSV), to line stalls up with the server log.")
+        var timeline: String?
+        @Option(help: "Keep the server's log here, at info level (each flush cycle's read, write and commit times).")
+        var serverLog: String?
 
         func run() async throws {
             let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
@@ -33,6 +37,8 @@ extension Floe {
             options.rate = rate
             options.events = events
             options.noFlush = noFlush
+            options.timeline = timeline
+            options.serverLog = serverLog
             print(try await IngestBench.run(options))
         }
     }
