@@ -60,19 +60,20 @@ public enum IngestBench {
             !($0.key.hasPrefix("FLOE_") || $0.key.hasPrefix("ICEBERG_") || $0.key.hasPrefix("R2_")
               || $0.key.hasPrefix("AUTH_") || $0.key.hasPrefix("AWS_") || $0.key == "ALLOWED_ORIGINS")
         }
-        environment["FLOE_LOG_LEVEL"] = options.serverLog == nil ? "warning" : "info"
-        if options.serverLog != nil { environment["FLOE_LOG_FORMAT"] = "json" }
-        let changed = changedSettings(options)
-        environment.merge(changed) { _, new in new }
-        server.environment = environment
-        server.standardOutput = FileHandle.nullDevice
+        environment["FLOE_LOG_LEVEL"] = "warning"
         if let serverLog = options.serverLog {
             guard FileManager.default.createFile(atPath: serverLog, contents: nil),
                   let handle = FileHandle(forWritingAtPath: serverLog) else {
                 throw ConfigurationError(message: "cannot write \(serverLog)")
             }
+            environment["FLOE_LOG_LEVEL"] = "info"
+            environment["FLOE_LOG_FORMAT"] = "json"
             server.standardError = handle
         }
+        let changed = changedSettings(options)
+        environment.merge(changed) { _, new in new }
+        server.environment = environment
+        server.standardOutput = FileHandle.nullDevice
         try server.run()
         defer {
             server.terminate()

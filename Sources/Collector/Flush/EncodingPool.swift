@@ -44,18 +44,20 @@ final class EncodingPool: TaskExecutor, @unchecked Sendable {
     /// Runs `body` on one of the pool's threads and returns its result.
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            condition.lock()
-            jobs.append { continuation.resume(with: Result { try body() }) }
-            condition.signal()
-            condition.unlock()
+            submit { continuation.resume(with: Result { try body() }) }
         }
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         let executor = asUnownedTaskExecutor()
+        submit { job.runSynchronously(on: executor) }
+    }
+
+    /// Queues `job` for the next free thread.
+    private func submit(_ job: @escaping @Sendable () -> Void) {
         condition.lock()
-        jobs.append { job.runSynchronously(on: executor) }
+        jobs.append(job)
         condition.signal()
         condition.unlock()
     }

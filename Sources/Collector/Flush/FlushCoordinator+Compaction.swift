@@ -19,7 +19,7 @@ extension FlushCoordinator {
                 let table = try await catalog.loadTable(writer.identifier(definition))
                 let lock = self.lock
                 let result = try await compactor.run(definition, table: table, nowMs: nowMs) { commit in
-                    try await Self.atNormalPriority { try await lock.withLock { try await commit() } }
+                    try await lock.withLock { try await commit() }
                 }
                 if result.snapshotId != nil {
                     metrics.compacted(table: definition.name, removed: result.filesRemoved, dataFiles: result.dataFiles)
@@ -34,13 +34,6 @@ extension FlushCoordinator {
             }
         }
         return results
-    }
-
-    /// Runs `work` on the default executor, at the normal priority, whatever executor the caller prefers:
-    /// maintenance runs on the lowest-priority thread, but what it does under the flush lock must not
-    /// hold the flushes up behind that thread.
-    static func atNormalPriority<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
-        try await withTaskExecutorPreference(globalConcurrentExecutor) { try await work() }
     }
 
     /// Deletes the files under each existing table's location that no snapshot references and that are

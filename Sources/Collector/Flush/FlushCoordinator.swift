@@ -91,12 +91,9 @@ package actor FlushCoordinator {
             let id = writer.identifier(definition)
             guard try await writer.existingTable(definition) != nil else { continue }
             let cutoff = Date().addingTimeInterval(-Double(settings.maxSnapshotAgeMs) / 1000)
-            let lock = self.lock
-            let committed = try await Self.atNormalPriority {
-                try await lock.withLock {
-                    try await maintenance.commitExpiry(table: id, olderThan: cutoff, retainLast: 1,
-                                                       keepAtMost: settings.maxSnapshots)
-                }
+            let committed = try await lock.withLock {
+                try await maintenance.commitExpiry(table: id, olderThan: cutoff, retainLast: 1,
+                                                   keepAtMost: settings.maxSnapshots)
             }
             if !committed.expired.isEmpty {
                 _ = try await maintenance.removeUnreachable(expired: committed.expired, table: committed.table)

@@ -16,7 +16,7 @@ import ServiceLifecycle
 /// (``EncodingPool/maintenance``, its preferred task executor), so that it takes only the CPU that
 /// requests and flushes leave: at the requests' priority its runs were the cause of every latency spike
 /// of a 10-minute run at 100,000 events/s (Benchmarks/README.md, session 11). Its commits, which hold
-/// the flush lock, go back to the normal priority (``FlushCoordinator/atNormalPriority(_:)``).
+/// the flush lock, go back to the normal priority (``AsyncSerialLock``).
 struct MaintenanceScheduler: Service {
     let coordinator: FlushCoordinator
     let settings: MaintenanceSettings

@@ -17,14 +17,14 @@ struct EncodingPoolTests {
         #endif
     }
 
-    @Test("work preferring the maintenance pool runs on its lowest-priority thread, and its commits go back to the normal priority")
+    @Test("work preferring the maintenance pool runs on its lowest-priority thread, and what holds the flush lock goes back to the normal priority")
     func maintenanceRunsNiced() async throws {
         let outside = Self.niceness()
         let (inside, committed) = try await withTaskExecutorPreference(EncodingPool.maintenance) {
             // Suspend first, so that the work resumes wherever the preference puts it.
             try await Task.sleep(for: .milliseconds(1))
             let inside = Self.niceness()
-            let committed = try await FlushCoordinator.atNormalPriority {
+            let committed = try await AsyncSerialLock().withLock {
                 try await Task.sleep(for: .milliseconds(1))
                 return Self.niceness()
             }
