@@ -36,6 +36,15 @@ struct CompactionPlanner {
         (Int64(key.hours) + 1) * 3_600_000 + graceMs <= nowMs
     }
 
+    /// Whether a manifest may list files of a closed partition: false only when its partition summary
+    /// shows that its earliest hour is still open (then every hour in it is), so planning skips reading it.
+    /// Every file of a closed partition is in a manifest whose earliest hour is at most that partition's.
+    func mayHoldClosedPartition(_ manifest: ManifestFile, nowMs: Int64) -> Bool {
+        guard let summaries = manifest.partitions, summaries.count == 2,
+              let bound = summaries[1].lowerBound, let earliest = SingleValueEncoding.decodeInt(bound) else { return true }
+        return isClosed(PartitionKey(type: "", hours: earliest), nowMs: nowMs)
+    }
+
     /// The plan for the live files of a table.
     ///
     /// - Throws: ``Iceberg/CatalogError`` `invalidMetadata` for a partition tuple that is not Floe's.

@@ -78,7 +78,10 @@ public struct Compactor {
              gate: CommitGate = { try await $0() }) async throws -> Result {
         var result = Result(table: definition.name)
         guard let listed = table.metadata.currentSnapshot?.snapshotId else { return result }
-        let files = try await maintenance.liveFiles(of: table, id: tables.identifier(definition))
+        let planner = self.planner
+        let files = try await maintenance.liveFiles(of: table, id: tables.identifier(definition)) {
+            planner.mayHoldClosedPartition($0, nowMs: nowMs)
+        }
         let plan = try planner.plan(files, nowMs: nowMs)
         result.deferred = plan.deferred
         guard !plan.bins.isEmpty else { return result }

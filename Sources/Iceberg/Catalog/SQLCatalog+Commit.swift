@@ -67,6 +67,7 @@ extension SQLCatalog {
                 }
             }
         }
+        metadataCache.store(updated, of: id, at: location)
         return Table(identifier: id, metadataLocation: location, metadata: updated)
     }
 

@@ -28,6 +28,8 @@ public final class SQLCatalog: Catalog {
     let fileIO: any FileIO
     let logger: Logger
     private let hasTypeColumn: Bool
+    /// Each table's metadata as last read or committed here, so a commit decodes it only after another writer's.
+    let metadataCache = TableMetadataCache()
 
     /// Opens the catalog database, creating the file and the catalog tables if absent.
     ///
@@ -188,7 +190,12 @@ public final class SQLCatalog: Catalog {
         guard let location = try metadataLocation(of: id) else {
             throw CatalogError(.noSuchTable, "table does not exist", context: ["table": id.description])
         }
-        return Table(identifier: id, metadataLocation: location, metadata: try await readMetadata(location, table: id))
+        if let cached = metadataCache.metadata(of: id, at: location) {
+            return Table(identifier: id, metadataLocation: location, metadata: cached)
+        }
+        let metadata = try await readMetadata(location, table: id)
+        metadataCache.store(metadata, of: id, at: location)
+        return Table(identifier: id, metadataLocation: location, metadata: metadata)
     }
 
     /// `{warehouse}/{namespace levels}/{table}`.

@@ -23,12 +23,16 @@ public struct LiveFile: Sendable, Hashable {
 
 extension TableMaintenance {
     /// Every live file of `table`'s current snapshot (empty before the first commit), read from its
-    /// manifest list and manifests.
-    public func liveFiles(of table: Table, id: TableIdentifier) async throws -> [LiveFile] {
+    /// manifest list and manifests; only the manifests `reading` accepts are read (by default, all).
+    ///
+    /// A caller that needs only some partitions passes a test of the manifest's partition summaries, so
+    /// that manifests holding none of them are not read at all.
+    public func liveFiles(of table: Table, id: TableIdentifier,
+                          reading: (ManifestFile) -> Bool = { _ in true }) async throws -> [LiveFile] {
         guard let snapshot = table.metadata.currentSnapshot else { return [] }
         var schemas = ManifestEntrySchemas(metadata: table.metadata)
         var result: [LiveFile] = []
-        for manifest in try await manifests(of: snapshot, table: id, missingIsError: true) {
+        for manifest in try await manifests(of: snapshot, table: id, missingIsError: true) where reading(manifest) {
             let target = try schemas.schema(for: manifest)
             try ManifestReader.forEachLiveEntry(try await read(manifest, table: id), manifest: manifest, target: target) { entry in
                 guard let content = DataFile.Content(rawValue: entry.content) else {

@@ -8,6 +8,12 @@ public enum SingleValueEncoding {
         withUnsafeBytes(of: value.littleEndian) { Array($0) }
     }
 
+    /// The value of 4 little-endian bytes; nil for any other length.
+    public static func decodeInt(_ bytes: [UInt8]) -> Int32? {
+        guard bytes.count == 4 else { return nil }
+        return Int32(bitPattern: bytes.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+    }
+
     /// 8 bytes, little-endian.
     public static func long(_ value: Int64) -> [UInt8] {
         withUnsafeBytes(of: value.littleEndian) { Array($0) }

@@ -50,4 +50,25 @@ struct CompactionPlannerTests {
         let plan = try planner.plan([Self.file("a", size: 100), Self.file("d", size: 50, sequence: 2, deletes: true)], nowMs: now)
         #expect(plan.bins.count == 1 && plan.bins[0].deletes.map(\.location) == ["d"])
     }
+
+    /// A manifest of hours `first...last` (a summary of the type and the hour, as Floe writes it).
+    static func manifest(hours first: Int32, _ last: Int32, summaries: Bool = true) -> ManifestFile {
+        ManifestFile(manifestPath: "m", manifestLength: 100, partitionSpecId: 0, sequenceNumber: 1, minSequenceNumber: 1,
+                     addedSnapshotId: 1, addedFilesCount: 1, existingFilesCount: 0, deletedFilesCount: 0,
+                     addedRowsCount: 10, existingRowsCount: 0, deletedRowsCount: 0,
+                     partitions: summaries ? [
+                         .init(containsNull: false, lowerBound: Array("page".utf8), upperBound: Array("track".utf8)),
+                         .init(containsNull: false, lowerBound: SingleValueEncoding.int(first), upperBound: SingleValueEncoding.int(last)),
+                     ] : nil)
+    }
+
+    @Test func manifestsOfOpenHoursOnlyAreNotRead() {
+        let now = Self.hourMs + 3_600_000 + 600_000  // `hour` has just closed; `hour + 1` is open
+        #expect(planner.mayHoldClosedPartition(Self.manifest(hours: Self.hour, Self.hour + 1), nowMs: now))
+        #expect(planner.mayHoldClosedPartition(Self.manifest(hours: Self.hour - 5, Self.hour - 5), nowMs: now))
+        #expect(!planner.mayHoldClosedPartition(Self.manifest(hours: Self.hour + 1, Self.hour + 1), nowMs: now))
+        #expect(!planner.mayHoldClosedPartition(Self.manifest(hours: Self.hour, Self.hour), nowMs: now - 1))
+        // Without a summary (or one that is not Floe's), the manifest is read.
+        #expect(planner.mayHoldClosedPartition(Self.manifest(hours: Self.hour + 1, Self.hour + 1, summaries: false), nowMs: now))
+    }
 }

@@ -111,6 +111,24 @@ struct SQLCatalogTests {
         #expect(try await catalog.loadTable(EventsTable.identifier) == committed)
     }
 
+    @Test("metadata is decoded once per location: a commit's own is kept, another writer's is read")
+    func metadataCache() async throws {
+        let table = try await createEvents()
+        let first = appendUpdates(to: table, id: 7)
+        let committed = try await catalog.commit(EventsTable.identifier, requirements: first.requirements, updates: first.updates)
+        // The file under the committed location is no longer read: what this catalog committed is kept.
+        try await fileIO.write(Array("not json".utf8), to: committed.metadataLocation)
+        #expect(try await catalog.loadTable(EventsTable.identifier) == committed)
+        let other = try SQLCatalog(databasePath: directory + "/catalog.db", warehouseLocation: "file:///w/warehouse/",
+                                   fileIO: fileIO, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        await #expect { try await other.loadTable(EventsTable.identifier) } throws: { ($0 as? CatalogError)?.code == .invalidMetadata }
+        // Another writer's commit moves the row: the next load reads the new file.
+        try await fileIO.write(try committed.metadata.jsonBytes(), to: committed.metadataLocation)
+        let second = appendUpdates(to: committed, id: 8)
+        _ = try await other.commit(EventsTable.identifier, requirements: second.requirements, updates: second.updates)
+        #expect(try await catalog.loadTable(EventsTable.identifier).metadata.currentSnapshotId == 8)
+    }
+
     @Test("a stale commit is a conflict and changes nothing")
     func conflict() async throws {
         let table = try await createEvents()

@@ -6,6 +6,9 @@ struct SingleValueEncodingTests {
     @Test("numbers are little-endian")
     func numbers() {
         #expect(SingleValueEncoding.int(473352) == [0x08, 0x39, 0x07, 0x00])
+        #expect(SingleValueEncoding.decodeInt([0x08, 0x39, 0x07, 0x00]) == 473352)
+        #expect(SingleValueEncoding.decodeInt(SingleValueEncoding.int(-2)) == -2)
+        #expect(SingleValueEncoding.decodeInt([0x08, 0x39, 0x07]) == nil)
         #expect(SingleValueEncoding.long(1_704_067_200_000_000) == [0x00, 0x20, 0x21, 0x10, 0xD7, 0x0D, 0x06, 0x00])
         #expect(PartitionValue.string("track").singleValueBytes == Array("track".utf8))
         #expect(PartitionValue.null.singleValueBytes == nil)
