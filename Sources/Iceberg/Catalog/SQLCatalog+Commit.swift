@@ -26,7 +26,10 @@ extension SQLCatalog {
         let version = (Self.metadataVersion(of: current.metadataLocation) ?? logged.count - 1) + 1
         let location = Self.metadataFileLocation(updated, version: version)
         do {
-            try await fileIO.write(try updated.jsonBytes(), to: location)
+            var encoded = metadataCache.encodedSnapshots(of: id)
+            let bytes = try updated.jsonBytes(reusing: &encoded)
+            metadataCache.store(encoded, of: id)
+            try await fileIO.write(bytes, to: location)
         } catch let error as FileIOError {
             throw CatalogError(.io, "writing table metadata failed", context: context, underlying: error)
         }

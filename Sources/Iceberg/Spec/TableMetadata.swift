@@ -148,9 +148,14 @@ public struct TableMetadata: Sendable, Hashable, Codable {
 extension TableMetadata {
     /// The JSON bytes of a metadata file (keys sorted, so equal metadata gives equal bytes).
     public func jsonBytes() throws -> [UInt8] {
+        try Self.encodeJSON(self)
+    }
+
+    /// `value` as metadata JSON is written: sorted keys, no whitespace, slashes unescaped.
+    static func encodeJSON(_ value: some Encodable) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(self))
+        return Array(try encoder.encode(value))
     }
 
     /// Decodes a metadata file; gzip-compressed files are not supported.
