@@ -52,6 +52,9 @@ extension FlushCoordinator {
                 let table = try await catalog.loadTable(writer.identifier(definition))
                 if try await !fileIO.exists(table.metadataLocation) {
                     problems.append("\(definition.name): current metadata file \(table.metadataLocation) is missing")
+                } else if (try? TableMetadata.decode(jsonBytes: try await fileIO.read(table.metadataLocation))) == nil {
+                    // The catalog keeps the metadata it committed (TableMetadataCache), so the file is read here.
+                    problems.append("\(definition.name): current metadata file \(table.metadataLocation) is unreadable")
                 }
             } catch let error as CatalogError where error.isMissingTable {
                 continue
