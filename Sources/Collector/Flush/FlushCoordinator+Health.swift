@@ -50,10 +50,15 @@ extension FlushCoordinator {
         for definition in tables {
             do {
                 let table = try await catalog.loadTable(writer.identifier(definition))
-                if try await !fileIO.exists(table.metadataLocation) {
+                // The catalog keeps the metadata it committed (TableMetadataCache), so the file itself is read here.
+                let bytes: [UInt8]
+                do {
+                    bytes = try await fileIO.read(table.metadataLocation)
+                } catch let error as FileIOError where error.code == .notFound {
                     problems.append("\(definition.name): current metadata file \(table.metadataLocation) is missing")
-                } else if (try? TableMetadata.decode(jsonBytes: try await fileIO.read(table.metadataLocation))) == nil {
-                    // The catalog keeps the metadata it committed (TableMetadataCache), so the file is read here.
+                    continue
+                }
+                if (try? TableMetadata.decode(jsonBytes: bytes)) == nil {
                     problems.append("\(definition.name): current metadata file \(table.metadataLocation) is unreadable")
                 }
             } catch let error as CatalogError where error.isMissingTable {

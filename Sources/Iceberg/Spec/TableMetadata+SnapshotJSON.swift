@@ -3,11 +3,8 @@
 /// A committed snapshot never changes, and a metadata file lists a few hundred of them: re-encoding all of
 /// them took most of a commit's metadata write. Each entry keeps the snapshot it encodes, so a different
 /// snapshot under the same id (a retried commit's) is encoded afresh.
-public struct EncodedSnapshots: Sendable {
+struct EncodedSnapshots: Sendable {
     private var entries: [Int64: (snapshot: Snapshot, json: [UInt8])] = [:]
-
-    /// An empty set.
-    public init() {}
 
     /// Encodes `snapshot` or returns its earlier encoding.
     mutating func json(of snapshot: Snapshot, encode: (Snapshot) throws -> [UInt8]) rethrows -> [UInt8] {
@@ -30,12 +27,13 @@ extension TableMetadata {
     ///
     /// The metadata is encoded without its snapshots, and the snapshots' JSON is put into the empty top-level
     /// `"snapshots":[]`; the encoder writes a snapshot inside the file exactly as on its own (same options).
-    public func jsonBytes(reusing encoded: inout EncodedSnapshots) throws -> [UInt8] {
+    func jsonBytes(reusing encoded: inout EncodedSnapshots) throws -> [UInt8] {
+        guard !snapshots.isEmpty else { return try jsonBytes() }
         var shell = self
         shell.snapshots = []
         let bytes = try shell.jsonBytes()
         let key = Array(#""snapshots":[]"#.utf8)
-        guard !snapshots.isEmpty, let start = Self.topLevelOffset(of: key, in: bytes) else { return try jsonBytes() }
+        guard let start = Self.topLevelOffset(of: key, in: bytes) else { return try jsonBytes() }
         var result: [UInt8] = []
         result.reserveCapacity(bytes.count + snapshots.count * 512)
         result += bytes[..<(start + key.count - 1)]
@@ -63,7 +61,7 @@ extension TableMetadata {
                 case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
                 case UInt8(ascii: "\""):
                     // A key of the outermost object follows `{` or `,` at depth 1.
-                    if depth == 1, index > 0, bytes[index - 1] == UInt8(ascii: "{") || bytes[index - 1] == UInt8(ascii: ","),
+                    if depth == 1, bytes[index - 1] == UInt8(ascii: "{") || bytes[index - 1] == UInt8(ascii: ","),
                        bytes[index...].starts(with: needle) {
                         return index
                     }
