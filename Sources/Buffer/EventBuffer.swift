@@ -10,7 +10,8 @@ import FloeSupport
 /// `append` returns only after the transaction holding the events has committed (and, with
 /// ``BufferConfiguration/Durability/fsync``, reached the disk). Appends that arrive while a
 /// transaction is being written wait and share the next one, so one fsync acknowledges many
-/// requests. Each transaction stores the events of one partition as one chunk row
+/// requests; with ``BufferConfiguration/groupCommitInterval`` set, transactions also start at least
+/// that far apart, so under load each gathers more. Each transaction stores the events of one partition as one chunk row
 /// (``EventChunk``). All database work runs on one serial queue, never on the cooperative pool.
 ///
 /// ```swift
@@ -24,6 +25,8 @@ public final class EventBuffer: Sendable {
     private struct PendingAppends {
         var batches: [(append: PreparedAppend, waiter: Waiter)] = []
         var drainScheduled = false
+        /// When the next transaction may start (``BufferConfiguration/groupCommitInterval``).
+        var nextTransactionAt = DispatchTime(uptimeNanoseconds: 0)
     }
 
     let queue = DispatchQueue(label: "floe.buffer.writer")
@@ -99,19 +102,18 @@ public final class EventBuffer: Sendable {
         let prepared = PreparedAppend(events)
         try checkLimits(for: prepared)
         return try await withCheckedThrowingContinuation { (waiter: Waiter) in
-            let schedule = pending.withLock { state -> Bool in
+            let start = pending.withLock { state -> DispatchTime? in
                 state.batches.append((prepared, waiter))
-                if state.drainScheduled { return false }
+                if state.drainScheduled { return nil }
                 state.drainScheduled = true
-                return true
+                return state.nextTransactionAt
             }
-            if schedule {
-                // Gather for a moment so that one transaction (one fsync) answers more requests.
-                if let window = configuration.groupCommitWindow {
-                    queue.asyncAfter(deadline: .now() + window) { self.drainAppends() }
-                } else {
-                    queue.async { self.drainAppends() }
-                }
+            guard let start else { return }
+            // Too soon after the last transaction: wait, so that one fsync answers more requests.
+            if start > .now() {
+                queue.asyncAfter(deadline: start) { self.drainAppends() }
+            } else {
+                queue.async { self.drainAppends() }
             }
         }
     }
@@ -147,6 +149,7 @@ public final class EventBuffer: Sendable {
             let taken = state.batches
             state.batches = []
             state.drainScheduled = false
+            if let interval = configuration.groupCommitInterval { state.nextTransactionAt = .now() + interval }
             return taken
         }
         guard !batches.isEmpty else { return }

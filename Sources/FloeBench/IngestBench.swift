@@ -40,6 +40,8 @@ public enum IngestBench {
         public var timeline: String?
         /// Where the server's log goes, at `info` (each flush cycle's phases); nil keeps it at `warning`, unsaved.
         public var serverLog: String?
+        /// Settings given to the server as environment variables (each is listed in the result).
+        public var settings: [String: String] = [:]
 
         public init(input: String, executable: String) {
             self.input = input
@@ -109,6 +111,7 @@ public enum IngestBench {
             changed["ICEBERG_BUFFER_TIMEOUT_MS"] = "86400000"
             changed["FLOE_MAX_BACKLOG_EVENTS"] = "0"
         }
+        changed.merge(options.settings) { _, explicit in explicit }
         return changed
     }
 
@@ -207,9 +210,12 @@ public enum IngestBench {
             result.buffer.atStop = stop.events
             result.buffer.end = stop.events
             let deadline = ContinuousClock.now + .seconds(3)
+            // A partition that crossed the threshold since the server last published its due count
+            // shows as not yet due: wait for that flush too.
+            let settled = result.buffer.start + max(1, result.buffer.partitions) * FlushSettings().bufferSize
             while ContinuousClock.now < deadline, let now = try? await BufferWatcher.status(client, base: base) {
                 result.buffer.end = now.events
-                if now.due == 0 { break }
+                if now.due == 0 && (options.noFlush || now.events < settled) { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
         }

@@ -80,7 +80,7 @@ struct ConfigurationLayeringTests {
         #expect(configuration.maxBatchBytes == 100_000 && configuration.strictBatches)
         #expect(configuration.dedupWindowSeconds == 60 && configuration.maxDedupKeys == 1_000)
         #expect(configuration.logLevel == "debug" && configuration.logFormat == "json")
-        #expect(configuration.eventLoopThreads == 2 && configuration.groupCommitWindowMicros == 500)
+        #expect(configuration.eventLoopThreads == 2 && configuration.groupCommitIntervalMicros == 500)
         #expect(configuration.adjustTimestamps == false && configuration.maxFutureMs == 60_000)
         #expect(configuration.timestampFloor == "2010-01-01T00:00:00Z")
         #expect(configuration.privacyDrop == ["properties.email", "context.ip"])

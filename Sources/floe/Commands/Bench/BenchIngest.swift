@@ -25,6 +25,9 @@ extension Floe {
         var timeline: String?
         @Option(help: "Keep the server's log here, at info level (each flush cycle's read, write and commit times).")
         var serverLog: String?
+        @Option(name: .customLong("set"),
+                help: "Give the server this setting as NAME=VALUE (an environment variable such as FLOE_GROUP_COMMIT_US=1000); repeatable, listed in the result's settings.")
+        var settings: [String] = []
 
         func run() async throws {
             let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
@@ -39,6 +42,12 @@ extension Floe {
             options.noFlush = noFlush
             options.timeline = timeline
             options.serverLog = serverLog
+            for setting in settings {
+                guard let equals = setting.firstIndex(of: "="), equals != setting.startIndex else {
+                    throw ValidationError("--set takes NAME=VALUE, got \(setting)")
+                }
+                options.settings[String(setting[..<equals])] = String(setting[setting.index(after: equals)...])
+            }
             print(try await IngestBench.run(options))
         }
     }
