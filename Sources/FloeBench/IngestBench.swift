@@ -123,85 +123,36 @@ public enum IngestBench {
         let watching = Task { await watcher.watch() }
 
         let path = options.health ? "/health" : options.batch > 0 ? "/v1/batch" : "/v1/track"
-        let deadline = ContinuousClock.now + .milliseconds(Int(options.seconds * 1000))
-        let started = ContinuousClock.now
         let startedAt = Date()
+        let started = NIODeadline.now()
         let perRequest = max(1, options.batch)
         // Requests each connection sends when `events` is set.
         let quota = options.events.map { ($0 / perRequest + options.connections - 1) / options.connections }
-        let interval: Duration? = options.rate.map { .nanoseconds(Int64(Double(options.connections) / max($0, 0.001) * 1e9)) }
-        let keepsTimeline = options.timeline != nil
-        let results = try await withThrowingTaskGroup(of: (LatencyHistogram, Int, Int, [TimelineEntry]).self) { group in
-            for worker in 0..<options.connections {
-                group.addTask {
-                    var histogram = LatencyHistogram()
-                    var timeline: [TimelineEntry] = []
-                    var sent = 0
-                    var failures = 0
-                    var cursor = worker * 997 % events.count
-                    var counter = 0
-                    var requests = 0
-                    // Staggered so paced connections do not send in lockstep.
-                    var scheduled = started + (interval ?? .zero) * (Double(worker) / Double(options.connections))
-                    while ContinuousClock.now < deadline || quota != nil {
-                        if let quota, requests >= quota { break }
-                        requests += 1
-                        var request = HTTPClientRequest(url: base + path)
-                        if !options.health {
-                            request.method = .POST
-                            request.headers.add(name: "Content-Type", value: "application/json")
-                            // Bodies are spliced from pre-split bytes: the generator must not be the bottleneck.
-                            var body = ByteBuffer()
-                            body.reserveCapacity(options.batch > 0 ? options.batch * 800 + 16 : 1024)
-                            if options.batch > 0 { body.writeString("{\"batch\":[") }
-                            for index in 0..<max(1, options.batch) {
-                                counter += 1
-                                if index > 0 { body.writeInteger(UInt8(ascii: ",")) }
-                                let event = events[cursor]
-                                body.writeBytes(event.prefix)
-                                body.writeString("w\(worker)-\(counter)")
-                                body.writeBytes(event.suffix)
-                                cursor = (cursor + 1) % events.count
-                            }
-                            if options.batch > 0 { body.writeString("]}") }
-                            request.body = .bytes(body)
-                        }
-                        var before = ContinuousClock.now
-                        if let interval {
-                            if scheduled > before { try await Task.sleep(until: scheduled, clock: .continuous) }
-                            before = scheduled
-                            scheduled += interval
-                        }
-                        let response = try await client.execute(request, timeout: .seconds(30))
-                        _ = try await response.body.collect(upTo: 1 << 20)
-                        let elapsed = ContinuousClock.now - before
-                        histogram.record(UInt64(max(0, elapsed.inNanoseconds / 1000)))
-                        if keepsTimeline {
-                            timeline.append(TimelineEntry(sentMicros: (before - started).inNanoseconds / 1000,
-                                                          latencyMicros: elapsed.inNanoseconds / 1000,
-                                                          status: Int(response.status.code)))
-                        }
-                        if response.status == .ok { sent += options.health ? 0 : max(1, options.batch) } else { failures += 1 }
-                    }
-                    return (histogram, sent, failures, timeline)
-                }
-            }
-            var merged = LatencyHistogram()
-            var events = 0
-            var failures = 0
-            var timeline: [TimelineEntry] = []
-            for try await (histogram, sent, failed, entries) in group {
-                merged.merge(histogram)
-                events += sent
-                failures += failed
-                timeline += entries
-            }
-            return (merged, events, failures, timeline)
+        let interval: TimeAmount? = options.rate.map { .nanoseconds(Int64(Double(options.connections) / max($0, 0.001) * 1e9)) }
+        var runs: [EventLoopFuture<LoadConnection.Outcome>] = []
+        for worker in 0..<options.connections {
+            // Staggered so paced connections do not send in lockstep.
+            let offset = interval.map { TimeAmount.nanoseconds($0.nanoseconds * Int64(worker) / Int64(options.connections)) } ?? .zero
+            let plan = LoadConnection.Plan(started: started, firstSend: started + offset, interval: interval,
+                                           deadline: started + .milliseconds(Int64(options.seconds * 1000)), quota: quota,
+                                           eventsPerRequest: options.health ? 0 : perRequest,
+                                           keepsTimeline: options.timeline != nil)
+            var request = RequestWriter(path: path, events: options.health ? [] : events, batch: options.batch,
+                                        worker: worker, cursor: worker * 997 % events.count)
+            runs.append(LoadConnection.run(port: port, plan: plan) { request.write(into: &$0) })
+        }
+        var results = (LatencyHistogram(), 0, 0, [TimelineEntry]())
+        for run in runs {
+            let outcome = try await run.get()
+            results.0.merge(outcome.histogram)
+            results.1 += outcome.events
+            results.2 += outcome.failures
+            results.3 += outcome.timeline
         }
         if let path = options.timeline { try TimelineEntry.write(results.3, startedAt: startedAt, to: path) }
-        let elapsed = ContinuousClock.now - started
+        let elapsed = NIODeadline.now() - started
         watching.cancel()
-        var result = Result(seconds: elapsed.inSeconds, histogram: results.0, events: results.1, failed: results.2,
+        var result = Result(seconds: Double(elapsed.nanoseconds) / 1e9, histogram: results.0, events: results.1, failed: results.2,
                             memory: ProcessMemory(pid: server))
         result.buffer = await watcher.summary()
         // The buffer at the end: once the cycle in flight when the load stopped has committed (nothing due,

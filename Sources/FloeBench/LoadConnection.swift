@@ -1,0 +1,201 @@
+import Collector
+import NIOCore
+import NIOPosix
+
+/// One keep-alive HTTP/1.1 connection of `floe bench ingest`, driven on its event loop as wrk drives
+/// its connections: it writes a pre-built request, reads the answer (status line and
+/// `Content-Length` only), records the latency and sends the next request at its scheduled time.
+///
+/// No HTTP client library sits between the generator and the server, so the generator takes a small
+/// share of the two cores it shares with the server (an AsyncHTTPClient task per connection took
+/// about as much CPU per request as the server itself). Paced, latency counts from each request's
+/// scheduled time, so a stall is not hidden by the requests it holds back.
+final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
+    // @unchecked Sendable: every mutable property is used only on the channel's event loop.
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// When and how much one connection sends.
+    struct Plan {
+        var started: NIODeadline
+        /// The first request's send time (connections are staggered over one interval).
+        var firstSend: NIODeadline
+        /// Time between two requests of this connection; nil sends the next as soon as an answer arrives.
+        var interval: TimeAmount?
+        var deadline: NIODeadline
+        /// Requests to send instead of running until `deadline`.
+        var quota: Int?
+        /// Events one acknowledged request carries (0 for `GET /health`).
+        var eventsPerRequest: Int
+        var keepsTimeline: Bool
+    }
+
+    /// What one connection measured.
+    struct Outcome: Sendable {
+        var histogram = LatencyHistogram()
+        var events = 0
+        var failures = 0
+        var timeline: [TimelineEntry] = []
+    }
+
+    /// An answer that is not HTTP/1.1 with a `Content-Length` this generator can read.
+    struct UnreadableResponse: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private let plan: Plan
+    private var writeRequest: (inout ByteBuffer) -> Void
+    private let finished: EventLoopPromise<Outcome>
+    private var outcome = Outcome()
+    private var received: ByteBuffer?
+    private var scheduled: NIODeadline
+    private var sentAt: NIODeadline
+    private var requests = 0
+    private var done = false
+    private var context: ChannelHandlerContext?
+
+    private init(plan: Plan, promise: EventLoopPromise<Outcome>, writeRequest: @escaping (inout ByteBuffer) -> Void) {
+        self.plan = plan
+        self.finished = promise
+        self.writeRequest = writeRequest
+        self.scheduled = plan.firstSend
+        self.sentAt = plan.firstSend
+    }
+
+    /// Connects to `127.0.0.1:port` and runs `plan`; the future completes when the connection is done.
+    static func run(port: Int, plan: Plan, writeRequest: @escaping (inout ByteBuffer) -> Void) -> EventLoopFuture<Outcome> {
+        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        let promise = eventLoop.makePromise(of: Outcome.self)
+        let handler = LoadConnection(plan: plan, promise: promise, writeRequest: writeRequest)
+        ClientBootstrap(group: eventLoop)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+            }
+            .connect(host: "127.0.0.1", port: port)
+            .whenFailure { promise.fail($0) }
+        return promise.futureResult
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        sendNext(context: context)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        if received == nil {
+            received = bytes
+        } else {
+            received?.writeBuffer(&bytes)
+        }
+        do {
+            while let status = try takeResponse() {
+                answered(status: status, context: context)
+            }
+        } catch {
+            finish(context: context, failure: error)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        finish(context: context, failure: error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish(context: context, failure: UnreadableResponse(description: "the server closed the connection"))
+    }
+
+    private func sendNext(context: ChannelHandlerContext) {
+        if let quota = plan.quota {
+            if requests >= quota { return finish(context: context, failure: nil) }
+        } else if (plan.interval == nil ? .now() : scheduled) >= plan.deadline {
+            return finish(context: context, failure: nil)
+        }
+        if plan.interval != nil && scheduled > .now() {
+            context.eventLoop.scheduleTask(deadline: scheduled) {
+                // On the channel's event loop, like every other use of the handler.
+                if let context = self.context { self.send(context: context) }
+            }
+            return
+        }
+        send(context: context)
+    }
+
+    private func send(context: ChannelHandlerContext) {
+        guard !done else { return }
+        requests += 1
+        sentAt = plan.interval == nil ? .now() : scheduled
+        var buffer = context.channel.allocator.buffer(capacity: 1024)
+        writeRequest(&buffer)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    private func answered(status: Int, context: ChannelHandlerContext) {
+        let now = NIODeadline.now()
+        let latency = max(0, (now - sentAt).nanoseconds / 1000)
+        outcome.histogram.record(UInt64(latency))
+        if plan.keepsTimeline {
+            outcome.timeline.append(TimelineEntry(sentMicros: (sentAt - plan.started).nanoseconds / 1000,
+                                                  latencyMicros: latency, status: status))
+        }
+        if status == 200 { outcome.events += plan.eventsPerRequest } else { outcome.failures += 1 }
+        if let interval = plan.interval { scheduled = scheduled + interval }
+        sendNext(context: context)
+    }
+
+    /// The status of the first complete response in `received` (consumed), or nil while it is incomplete.
+    private func takeResponse() throws -> Int? {
+        guard var buffer = received else { return nil }
+        let view = buffer.readableBytesView
+        guard let headEnd = Self.find([13, 10, 13, 10], in: view) else { return nil }
+        let head = view[view.startIndex..<headEnd]
+        // "HTTP/1.1 200 OK"
+        guard head.count >= 12, head.starts(with: Array("HTTP/1.".utf8)),
+              let status = Int(String(decoding: head.dropFirst(9).prefix(3), as: UTF8.self)) else {
+            throw UnreadableResponse(description: "not an HTTP/1.x status line")
+        }
+        guard let length = Self.contentLength(in: head) else {
+            throw UnreadableResponse(description: "a response without Content-Length")
+        }
+        let total = headEnd - view.startIndex + 4 + length
+        guard buffer.readableBytes >= total else { return nil }
+        buffer.moveReaderIndex(forwardBy: total)
+        received = buffer.readableBytes == 0 ? nil : buffer
+        return status
+    }
+
+    private static func find(_ needle: [UInt8], in bytes: ByteBufferView) -> ByteBufferView.Index? {
+        guard bytes.count >= needle.count else { return nil }
+        var index = bytes.startIndex
+        while index <= bytes.endIndex - needle.count {
+            if bytes[index] == needle[0] && bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    private static func contentLength(in head: ByteBufferView.SubSequence) -> Int? {
+        let name = Array("content-length:".utf8)
+        for line in head.split(separator: 10) {
+            let lowered = line.prefix(name.count).map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+            guard lowered == name else { continue }
+            return Int(String(decoding: line.dropFirst(name.count).filter { $0 != 32 && $0 != 9 && $0 != 13 }, as: UTF8.self))
+        }
+        return nil
+    }
+
+    private func finish(context: ChannelHandlerContext, failure: (any Error)?) {
+        guard !done else { return }
+        done = true
+        if let failure { finished.fail(failure) } else { finished.succeed(outcome) }
+        context.close(promise: nil)
+    }
+}

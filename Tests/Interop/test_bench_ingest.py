@@ -1,0 +1,72 @@
+"""`floe bench ingest` end to end: its own load generator against a real `floe serve`.
+
+The generator writes raw HTTP/1.1 and reads answers by `Content-Length` (Sources/FloeBench/LoadConnection.swift);
+these runs check that what it reports (requests, acknowledged events, refusals, committed rows, settings) matches
+what the server did.
+"""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("bench") / "corpus.ndjson"
+    with path.open("w") as out:
+        subprocess.run([sys.executable, str(ROOT / "Benchmarks" / "gen_events.py"), "--count", "2000", "--seed", "3"],
+                       stdout=out, check=True)
+    return path
+
+
+def bench(floe_bin: Path, corpus: Path, *args: str) -> dict:
+    done = subprocess.run([str(floe_bin), "bench", "ingest", "--input", str(corpus), *args],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_paced_track_run_is_counted_committed_and_sustained(floe_bin, corpus, tmp_path):
+    timeline = tmp_path / "timeline.tsv"
+    result = bench(floe_bin, corpus, "--batch", "0", "--connections", "4", "--seconds", "3", "--rate", "200",
+                   "--timeline", str(timeline))
+    assert result["mode"] == "track" and result["kind"] == "end_to_end"
+    # Paced at 200 requests/s for 3 s: about 600 requests, each one event.
+    assert 540 <= result["requests"] <= 610, result
+    assert result["events"] == result["requests"] and result["failed"] == 0
+    assert result["committed"] == result["events"] and result["sustained"] is True
+    assert 0 < result["p50_ms"] <= result["p99_ms"]
+    rows = [line.split("\t") for line in timeline.read_text().splitlines()[2:]]
+    assert len(rows) == result["requests"] and {row[2] for row in rows} == {"200"}
+
+
+def test_batch_quota_sends_exactly_the_events_asked_for(floe_bin, corpus):
+    result = bench(floe_bin, corpus, "--batch", "50", "--connections", "3", "--events", "1500")
+    # 1,500 events in requests of 50, split over 3 connections: 10 requests each.
+    assert result["requests"] == 30 and result["events"] == 1500
+    assert result["committed"] == 1500 and result["failed"] == 0
+
+
+def test_refused_requests_are_counted_as_failures_and_settings_are_listed(floe_bin, corpus):
+    # A buffer budget of 10 bytes: every batch is refused (503) and nothing is committed.
+    result = bench(floe_bin, corpus, "--batch", "10", "--connections", "2", "--events", "100",
+                   "--set", "FLOE_MAX_BUFFER_BYTES=10", "--set", "FLOE_GROUP_COMMIT_US=0")
+    assert result["settings"] == {"FLOE_GROUP_COMMIT_US": "0", "FLOE_MAX_BUFFER_BYTES": "10"}
+    assert result["requests"] == 10 and result["failed"] == 10
+    assert result["events"] == 0 and result["committed"] == 0 and result["sustained"] is False
+
+
+def test_health_run_counts_requests_only(floe_bin, corpus):
+    result = bench(floe_bin, corpus, "--health", "--connections", "8", "--seconds", "1")
+    assert result["mode"] == "health" and result["kind"] == "http"
+    assert result["requests"] > 100 and result["failed"] == 0 and result["events"] == 0
+
+
+def test_a_bad_set_argument_is_refused(floe_bin, corpus):
+    done = subprocess.run([str(floe_bin), "bench", "ingest", "--input", str(corpus), "--set", "NOEQUALS"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode != 0 and "NAME=VALUE" in done.stderr
