@@ -25,11 +25,11 @@ public struct BufferConfiguration: Sendable {
     /// Default 4,000,000 (about 100 MB when full).
     public var maxDedupKeys: Int = 4_000_000
 
-    /// The least time from the start of one transaction to the start of the next: an append that
-    /// arrives sooner waits for the rest of it, together with every append arriving meanwhile, so
-    /// one fsync answers more requests under load. An append after a quiet spell is written at
-    /// once, so the wait is added only while transactions follow each other closely. nil writes
-    /// every transaction at once (requests arriving during one then share the next).
+    /// The least time from the start of a transaction that answered several appends to the start of
+    /// the next: an append arriving sooner waits for the rest of it, with every append arriving
+    /// meanwhile, so one fsync answers more requests under load (the rules, including when the wait
+    /// is cut short, are ``GroupCommitSchedule``'s). nil writes every transaction at once (appends
+    /// arriving during one then share the next).
     public var groupCommitInterval: DispatchTimeInterval?
     /// How long after a flush its events' chunks are deleted; default 1 s (deletes coalesce).
     public var purgeDelay: DispatchTimeInterval = .seconds(1)

@@ -10,8 +10,8 @@ import FloeSupport
 /// `append` returns only after the transaction holding the events has committed (and, with
 /// ``BufferConfiguration/Durability/fsync``, reached the disk). Appends that arrive while a
 /// transaction is being written wait and share the next one, so one fsync acknowledges many
-/// requests; with ``BufferConfiguration/groupCommitInterval`` set, transactions also start at least
-/// that far apart, so under load each gathers more. Each transaction stores the events of one partition as one chunk row
+/// requests; with ``BufferConfiguration/groupCommitInterval`` set, ``GroupCommitSchedule`` also
+/// spaces transactions under load, so each gathers more. Each transaction stores the events of one partition as one chunk row
 /// (``EventChunk``). All database work runs on one serial queue, never on the cooperative pool.
 ///
 /// ```swift
@@ -22,20 +22,13 @@ import FloeSupport
 public final class EventBuffer: Sendable {
     typealias Waiter = CheckedContinuation<AppendOutcome, any Error>
 
-    private struct PendingAppends {
-        var batches: [(append: PreparedAppend, waiter: Waiter)] = []
-        var drainScheduled = false
-        /// When the next transaction may start (``BufferConfiguration/groupCommitInterval``).
-        var nextTransactionAt = DispatchTime(uptimeNanoseconds: 0)
-    }
-
     let queue = DispatchQueue(label: "floe.buffer.writer")
     /// Accessed only on `queue`.
     let writer: WriterState
     /// Reads rows back for flushes on its own connection and queue, beside the writer (WAL
     /// readers see the last committed state and never block appends).
     let reader: BufferReader
-    private let pending = Mutex(PendingAppends())
+    private let pending: Mutex<GroupCommitSchedule<(append: PreparedAppend, waiter: Waiter)>>
     let partitionStats = Mutex([PartitionID: PartitionStats]())
     let pendingIntentCount = Mutex(0)
     let purges = Mutex(PurgeState())
@@ -54,6 +47,7 @@ public final class EventBuffer: Sendable {
     public init(configuration: BufferConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
+        pending = Mutex(GroupCommitSchedule(interval: configuration.groupCommitInterval))
         do {
             let db = try SQLiteDatabase(path: configuration.path)
             db.ownerQueue = queue
@@ -102,18 +96,13 @@ public final class EventBuffer: Sendable {
         let prepared = PreparedAppend(events)
         try checkLimits(for: prepared)
         return try await withCheckedThrowingContinuation { (waiter: Waiter) in
-            let start = pending.withLock { state -> DispatchTime? in
-                state.batches.append((prepared, waiter))
-                if state.drainScheduled { return nil }
-                state.drainScheduled = true
-                return state.nextTransactionAt
-            }
-            guard let start else { return }
-            // Too soon after the last transaction: wait, so that one fsync answers more requests.
-            if start > .now() {
-                queue.asyncAfter(deadline: start) { self.drainAppends() }
-            } else {
-                queue.async { self.drainAppends() }
+            switch pending.withLock({ $0.enqueue((prepared, waiter)) }) {
+            case nil:
+                break
+            case .now(let generation):
+                queue.async { self.drainAppends(generation: generation) }
+            case .at(let start, let generation):
+                queue.asyncAfter(deadline: start) { self.drainAppends(generation: generation) }
             }
         }
     }
@@ -144,14 +133,8 @@ public final class EventBuffer: Sendable {
     ///
     /// Per event only the dedup lookup happens here; chunks were encoded by ``PreparedAppend``
     /// and are copied whole, and the transaction's new dedup keys go into one `dedup_blocks` row.
-    private func drainAppends() {
-        let batches = pending.withLock { state in
-            let taken = state.batches
-            state.batches = []
-            state.drainScheduled = false
-            if let interval = configuration.groupCommitInterval { state.nextTransactionAt = .now() + interval }
-            return taken
-        }
+    private func drainAppends(generation: Int) {
+        guard let batches = pending.withLock({ $0.take(generation: generation) }) else { return }
         guard !batches.isEmpty else { return }
         let db = writer.db
         db.assertOnOwnerQueue()

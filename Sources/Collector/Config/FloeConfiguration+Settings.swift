@@ -34,7 +34,7 @@ extension FloeConfiguration {
         Setting("buffer.durability", \.durability, env: ["FLOE_DURABILITY"],
                 "fsync (a 200 survives power loss) or os (survives a crash of Floe)."),
         Setting("buffer.group_commit_us", \.groupCommitIntervalMicros, env: ["FLOE_GROUP_COMMIT_US"],
-                "Least microseconds between the starts of two buffer transactions; appends arriving sooner wait and share one fsync (0: never wait).",
+                "Least microseconds from a buffer transaction that answered several requests to the next; appends arriving sooner wait and share one fsync (0: never wait).",
                 check: SettingCheck.atLeast(0)),
         Setting("buffer.max_backlog_events", \.maxBacklogEvents, env: ["FLOE_MAX_BACKLOG_EVENTS"],
                 "Events due for a flush above which every ingest request gets 503 + Retry-After (0: off).",

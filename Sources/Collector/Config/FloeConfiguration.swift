@@ -24,9 +24,10 @@ public struct FloeConfiguration: Sendable {
     /// Flush a partition when its oldest event is this old; default 30,000 ms.
     public var bufferTimeoutMs = 30_000
     public var durability: BufferConfiguration.Durability = .fsync
-    /// Least microseconds between the starts of two buffer transactions (appends arriving sooner
-    /// wait and share one fsync); 0 never waits. Default 4,000, chosen from measurements
-    /// (Benchmarks/README.md): a fifth to a third less server CPU per `/v1/track` request.
+    /// Least microseconds from the start of a buffer transaction that answered several requests to
+    /// the start of the next (appends arriving sooner wait and share one fsync; see
+    /// `GroupCommitSchedule`); 0 never waits. Default 4,000, chosen from measurements
+    /// (Benchmarks/README.md): about a quarter less server CPU for paced `/v1/track` load.
     public var groupCommitIntervalMicros = 4_000
     /// Events one partition may buffer before requests get 507 (the last resort); default 1,000,000.
     public var maxPartitionEvents = 1_000_000
