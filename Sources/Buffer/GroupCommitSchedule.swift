@@ -64,20 +64,12 @@ struct GroupCommitSchedule<Waiting> {
         lastGroupSize = taken.count
         if let interval, taken.count > 1 {
             nextTransactionAt = now + interval
-            closedLoopUntil = now + Self.half(interval)
+            // Half way from now to the next transaction.
+            closedLoopUntil = DispatchTime(uptimeNanoseconds: now.uptimeNanoseconds
+                + (nextTransactionAt.uptimeNanoseconds - now.uptimeNanoseconds) / 2)
         } else {
             nextTransactionAt = DispatchTime(uptimeNanoseconds: 0)
         }
         return taken
-    }
-
-    private static func half(_ interval: DispatchTimeInterval) -> DispatchTimeInterval {
-        switch interval {
-        case .seconds(let value): .milliseconds(value * 500)
-        case .milliseconds(let value): .microseconds(value * 500)
-        case .microseconds(let value): .nanoseconds(value * 500)
-        case .nanoseconds(let value): .nanoseconds(value / 2)
-        default: .never
-        }
     }
 }

@@ -155,7 +155,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
     private func takeResponse() throws -> Int? {
         guard var buffer = received else { return nil }
         let view = buffer.readableBytesView
-        guard let headEnd = Self.find([13, 10, 13, 10], in: view) else { return nil }
+        guard let headEnd = view.firstRange(of: [13, 10, 13, 10])?.lowerBound else { return nil }
         let head = view[view.startIndex..<headEnd]
         // "HTTP/1.1 200 OK"
         guard head.count >= 12, head.starts(with: Array("HTTP/1.".utf8)),
@@ -170,16 +170,6 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         buffer.moveReaderIndex(forwardBy: total)
         received = buffer.readableBytes == 0 ? nil : buffer
         return status
-    }
-
-    private static func find(_ needle: [UInt8], in bytes: ByteBufferView) -> ByteBufferView.Index? {
-        guard bytes.count >= needle.count else { return nil }
-        var index = bytes.startIndex
-        while index <= bytes.endIndex - needle.count {
-            if bytes[index] == needle[0] && bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
-            index += 1
-        }
-        return nil
     }
 
     private static func contentLength(in head: ByteBufferView.SubSequence) -> Int? {

@@ -43,13 +43,19 @@ struct GroupCommitScheduleTests {
         #expect(schedule.take(generation: held.1, now: at(5.2)) == [4])
     }
 
-    @Test("senders waiting on their answers (as many back as the last transaction answered, within half the interval) are written at once; the held-back drain then does nothing")
-    func closedLoopIsNotHeldBack() throws {
+    /// A 4 ms schedule whose last transaction, started at 0.5 ms, answered three appends.
+    func afterSharedTransaction() throws -> GroupCommitSchedule<Int> {
         var schedule = GroupCommitSchedule<Int>(interval: .milliseconds(4))
         let first = try #require(isNow(schedule.enqueue(1, now: at(0))))
         #expect(schedule.enqueue(2, now: at(0.1)) == nil)
         #expect(schedule.enqueue(3, now: at(0.1)) == nil)
         #expect(schedule.take(generation: first, now: at(0.5)) == [1, 2, 3])
+        return schedule
+    }
+
+    @Test("senders waiting on their answers (as many back as the last transaction answered, within half the interval) are written at once; the held-back drain then does nothing")
+    func closedLoopIsNotHeldBack() throws {
+        var schedule = try afterSharedTransaction()
         let held = try #require(heldUntil(schedule.enqueue(11, now: at(0.9))))
         #expect(schedule.enqueue(12, now: at(1.0)) == nil)
         let early = try #require(isNow(schedule.enqueue(13, now: at(1.1))))
@@ -61,11 +67,7 @@ struct GroupCommitScheduleTests {
 
     @Test("independent senders arriving at a steady rate keep the wait: as many take about the whole interval to arrive")
     func openLoopKeepsTheWait() throws {
-        var schedule = GroupCommitSchedule<Int>(interval: .milliseconds(4))
-        let first = try #require(isNow(schedule.enqueue(1, now: at(0))))
-        #expect(schedule.enqueue(2, now: at(0.1)) == nil)
-        #expect(schedule.enqueue(3, now: at(0.1)) == nil)
-        #expect(schedule.take(generation: first, now: at(0.5)) == [1, 2, 3])
+        var schedule = try afterSharedTransaction()
         let held = try #require(heldUntil(schedule.enqueue(11, now: at(1.5))))
         #expect(schedule.enqueue(12, now: at(2.2)) == nil)
         #expect(schedule.enqueue(13, now: at(3.0)) == nil, "the third arrives after half the interval")
