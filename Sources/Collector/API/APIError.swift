@@ -87,17 +87,18 @@ struct APIError: HTTPResponseError, CustomStringConvertible {
 
 /// A JSON response from already-encoded text or an `Encodable` value.
 enum JSONResponse {
+    /// `Content-Type: application/json`, built once rather than per response.
+    static let headers: HTTPFields = [.contentType: "application/json"]
+
     static func ok(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"],
-                 body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func encode(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 

@@ -11,17 +11,9 @@ struct SegmentNormalizer {
     enum MessageType: String, CaseIterable, Sendable {
         case track, identify, page, screen, group, alias
 
-        /// `/v1/{path}` including the short forms `/v1/t|i|p|s|g|a`.
-        init?(path: String) {
-            switch path {
-            case "t": self = .track
-            case "i": self = .identify
-            case "p": self = .page
-            case "s": self = .screen
-            case "g": self = .group
-            case "a": self = .alias
-            default: self.init(rawValue: path)
-            }
+        /// The `/v1/{path}` routes of the type: its name and its short form (`/v1/t|i|p|s|g|a`).
+        var paths: [String] {
+            [rawValue, String(rawValue.prefix(1))]
         }
 
         /// The type a message's `type` member names, compared as bytes (no String built per message).

@@ -4,8 +4,8 @@ import Synchronization
 
 /// Counts requests by route template, method and status, and times them.
 ///
-/// The route is Hummingbird's matched template (`/v1/:type`), never the raw path, so the label
-/// set stays bounded.
+/// The route is Hummingbird's matched template (`/v1/track`; `/v1/:type` for an unknown type),
+/// never the raw path, so the label set stays bounded.
 struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
