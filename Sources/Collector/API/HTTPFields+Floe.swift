@@ -1,15 +1,19 @@
 import Hummingbird
 
 extension HTTPFields {
-    /// The first value of a header, for the single-valued headers Floe reads on every request
-    /// (`Content-Type`, `Authorization`, ...).
+    /// The value of a header exactly as `headers[name]` gives it (repeated fields joined, so that an
+    /// ambiguous `Authorization` or `Content-Type` stays ambiguous), without building a joined
+    /// string when the header appears once.
     ///
-    /// `headers[name]` joins every value of a present header into a new string through lazy
-    /// generic sequences: 1.6 % of the server's CPU under `/v1/track` load for `Content-Type` alone
-    /// (Benchmarks/README.md, session 14). This returns the first value as it is.
-    func firstValue(_ name: Element.Name) -> String? {
-        for field in self where field.name == name { return field.value }
-        return nil
+    /// The subscript joins through lazy generic sequences even for a single field: 1.6 % of the
+    /// server's CPU under `/v1/track` load for `Content-Type` alone (Benchmarks/README.md, session 14).
+    func value(_ name: Element.Name) -> String? {
+        var found: String?
+        for field in self where field.name == name {
+            if found != nil { return self[name] }
+            found = field.value
+        }
+        return found
     }
 
     /// The first value of a header by case-insensitive name (for names HTTPTypes does not predefine).

@@ -32,7 +32,7 @@ struct IngestRoutes: Sendable {
             if request.headers.value(named: "ce-specversion") != nil {
                 return try await binary(request, context, gate)
             }
-            let isBatch = request.headers.firstValue(.contentType)?.lowercased()
+            let isBatch = request.headers.value(.contentType)?.lowercased()
                 .hasPrefix("application/cloudevents-batch+json") ?? false
             let body = try await RequestBody.json(request, limit: isBatch ? limits.maxBatchBytes : limits.maxEventBytes,
                                                 connection: context.channel)
@@ -69,7 +69,7 @@ struct IngestRoutes: Sendable {
         let body = try await RequestBody.raw(request, limit: limits.maxEventBytes, connection: context.channel)
         let headers = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
         let outcome = try await ingestor.binaryCloudEvent(headers: headers,
-                                                          contentType: request.headers.firstValue(.contentType),
+                                                          contentType: request.headers.value(.contentType),
                                                           body: body, request: ingestContext(request, context),
                                                           authorize: gate.authorize)
         return accepted(outcome)

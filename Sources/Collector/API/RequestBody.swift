@@ -18,7 +18,7 @@ enum RequestBody {
     }
 
     static func checkJSONContentType(_ request: Request) throws {
-        guard let contentType = request.headers.firstValue(.contentType) else { return }
+        guard let contentType = request.headers.value(.contentType) else { return }
         let mediaType = Self.mediaType(contentType)
         guard jsonTypes.contains(mediaType) || mediaType.hasSuffix("+json") else {
             throw APIError.unsupportedMediaType(contentType)

@@ -65,7 +65,7 @@ struct Authenticator: Sendable {
 
     /// `nil` when no credential header is present; `.some(nil)` when one is present but malformed.
     static func presentedToken(_ request: Request) -> String?? {
-        if let authorization = request.headers.firstValue(.authorization) {
+        if let authorization = request.headers.value(.authorization) {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             guard parts.count == 2 else { return .some(nil) }
             let scheme = parts[0].lowercased()

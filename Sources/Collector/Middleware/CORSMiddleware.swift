@@ -13,10 +13,10 @@ struct FloeCORSMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard !allowedOrigins.isEmpty else { return try await next(request, context) }
-        guard let origin = request.headers.firstValue(.origin), let allowed = allow(origin) else {
+        guard let origin = request.headers.value(.origin), let allowed = allow(origin) else {
             return try await respond(request, context, next, headers: [.vary: "Origin"])
         }
-        if request.method == .options, request.headers.firstValue(.accessControlRequestMethod) != nil {
+        if request.method == .options, request.headers.value(.accessControlRequestMethod) != nil {
             var headers = corsHeaders(allowed)
             headers[.accessControlAllowMethods] = "GET, POST, OPTIONS"
             headers[.accessControlAllowHeaders] = request.headers[.accessControlRequestHeaders]
