@@ -88,17 +88,21 @@ struct APIError: HTTPResponseError, CustomStringConvertible {
 /// A JSON response from already-encoded text or an `Encodable` value.
 enum JSONResponse {
     /// `Content-Type: application/json`, built once rather than per response.
-    static let headers: HTTPFields = [.contentType: "application/json"]
+    private static let headers: HTTPFields = [.contentType: "application/json"]
 
     static func ok(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        ok(ByteBuffer(string: text), status: status)
+    }
+
+    static func ok(_ body: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: headers, body: .init(byteBuffer: body))
     }
 
     static func encode(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(value)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return ok(ByteBuffer(bytes: data), status: status)
     }
 }
 

@@ -133,7 +133,7 @@ struct IngestRoutes: Sendable {
             }.joined(separator: ",") + "]")
         }
         body.writeStaticString("}")
-        return Response(status: .ok, headers: JSONResponse.headers, body: .init(byteBuffer: body))
+        return JSONResponse.ok(body)
     }
 
     private func ingestContext(_ request: Request, _ context: FloeRequestContext) -> IngestContext {
