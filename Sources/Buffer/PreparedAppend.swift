@@ -26,10 +26,13 @@ struct PreparedAppend {
         var parts: [Part] = []
         var byPartition: [PartitionID: Int] = [:]
         var bytes = 0
+        // First the parts and their sizes, so each chunk is allocated once at its final size.
+        var partOf: [Int] = []
+        partOf.reserveCapacity(events.count)
         for event in events {
             // Events of one partition often come in runs: the previous event's part is tried first.
             let index: Int
-            if let last = parts.indices.last, parts[last].partition == event.partition {
+            if let last = partOf.last, parts[last].partition == event.partition {
                 index = last
             } else if let found = byPartition[event.partition] {
                 index = found
@@ -38,12 +41,19 @@ struct PreparedAppend {
                 byPartition[event.partition] = index
                 parts.append(Part(partition: event.partition, chunk: [], count: 0, bytes: 0, oldest: .max, keys: []))
             }
-            EventChunk.append(event.payload, to: &parts[index].chunk)
+            partOf.append(index)
             parts[index].count += 1
             parts[index].bytes += event.payload.count
             parts[index].oldest = min(parts[index].oldest, event.receivedAt)
             parts[index].keys.append(event.dedupKey.map { DedupIndex.Key($0) })
             bytes += event.payload.count
+        }
+        for index in parts.indices {
+            // A length prefix takes at most 3 bytes below 2 MiB per event; more only regrows.
+            parts[index].chunk.reserveCapacity(parts[index].bytes + 3 * parts[index].count)
+        }
+        for (event, index) in zip(events, partOf) {
+            EventChunk.append(event.payload, to: &parts[index].chunk)
         }
         self.parts = parts
         self.bytes = bytes

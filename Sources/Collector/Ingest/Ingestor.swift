@@ -232,7 +232,12 @@ struct Ingestor: Sendable {
             return ArraySlice(privacy.message(entry, in: tape))
         }
 
+        /// The recorded JSON and identity of a rejected event are worked out only when it is rejected.
         mutating func add(_ result: Result<BufferedEvent, ValidationErrors>, entry: Int, index: Int?) {
+            if case .success(let event) = result {
+                events.append(event)
+                return
+            }
             add(result, raw: tape.map { recorded(entry, in: $0) } ?? [], index: index,
                 identity: tape.flatMap { RejectedEvent.identity(format: format, tape: $0, entry: entry) })
         }
@@ -267,11 +272,13 @@ struct Ingestor: Sendable {
     private func store(_ events: [BufferedEvent], rejected: [RejectedEvent], table: String,
                        request: IngestContext) async throws -> Outcome {
         var rows = events
-        rows.reserveCapacity(events.count + rejected.count)
-        var request = request
-        if !rejected.isEmpty, request.requestId == nil { request.requestId = MessageIdGenerator.next() }
-        for event in rejected {
-            rows.append(event.bufferedEvent(request: request, maxEventBytes: maxEventBytes))
+        if !rejected.isEmpty {
+            rows.reserveCapacity(events.count + rejected.count)
+            var request = request
+            if request.requestId == nil { request.requestId = MessageIdGenerator.next() }
+            for event in rejected {
+                rows.append(event.bufferedEvent(request: request, maxEventBytes: maxEventBytes))
+            }
         }
         do {
             try backlog?.admit()

@@ -2,8 +2,8 @@ import Buffer
 
 /// A normalized event's buffer partition as a cheap hashable value: its table, type and event hour.
 ///
-/// ``id`` builds the ``PartitionID`` string key (`{type}/{YYYY-MM-DD-HH}`); the backfill path
-/// looks partitions up by slot and builds that string once per partition, not once per event.
+/// ``id`` is the ``PartitionID`` string key (`{type}/{YYYY-MM-DD-HH}`), built once per slot
+/// (``PartitionIDCache``); the backfill path looks partitions up by slot itself.
 struct PartitionSlot: Hashable, Sendable {
     enum Kind: Hashable, Sendable {
         case segment(SegmentNormalizer.MessageType)
@@ -51,6 +51,6 @@ struct PartitionSlot: Hashable, Sendable {
     }
 
     var id: PartitionID {
-        PartitionID(table: table.name, key: key.description)
+        PartitionIDCache.shared.id(for: self)
     }
 }

@@ -93,7 +93,7 @@ struct ColumnBuilder {
                     let valueLength = try reader.length()
                     appendMapValue(try reader.slice(valueLength))
                 } else {
-                    appendMapValue(nil as ArraySlice<UInt8>?)
+                    appendMapValue(nil as UnsafeBufferPointer<UInt8>?)
                 }
             }
             offsets.append(Int32(keys.count))
@@ -157,7 +157,7 @@ struct ColumnBuilder {
         offsets.append(Int32(keys.count))
     }
 
-    private mutating func appendMapValue(_ value: ArraySlice<UInt8>?) {
+    private mutating func appendMapValue(_ value: (some Collection<UInt8>)?) {
         if let value {
             values.append(value)
             valueValidity.append(true)

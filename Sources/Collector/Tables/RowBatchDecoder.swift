@@ -33,21 +33,26 @@ package struct RowBatchDecoder {
 
     /// Appends one encoded row given as a slice (of a buffered chunk).
     package mutating func append(_ payload: ArraySlice<UInt8>) throws(DecodingError) {
-        var reader = ByteReader(bytes: payload)
-        guard try reader.byte() == RowEncoder.version else { throw DecodingError(message: "unknown row version") }
         let builders = uniqueBuilders()
-        var seen: UInt64 = 0
-        while !reader.atEnd {
-            let column = Int(try reader.byte())
-            guard column < builders.count, seen & (1 << UInt64(column)) == 0 else {
-                throw DecodingError(message: "bad column index \(column)")
+        let rowCount = rowCount
+        // Read through a pointer: slices of the chunk would retain it once per value.
+        let seen = try payload.withUnsafeBufferPointer { (bytes) throws(DecodingError) -> UInt64 in
+            var reader = ByteReader(bytes: bytes)
+            guard try reader.byte() == RowEncoder.version else { throw DecodingError(message: "unknown row version") }
+            var seen: UInt64 = 0
+            while !reader.atEnd {
+                let column = Int(try reader.byte())
+                guard column < builders.count, seen & (1 << UInt64(column)) == 0 else {
+                    throw DecodingError(message: "bad column index \(column)")
+                }
+                seen |= 1 << UInt64(column)
+                builders[column].fillNulls(upTo: rowCount)
+                try builders[column].appendValue(from: &reader)
             }
-            seen |= 1 << UInt64(column)
-            builders[column].fillNulls(upTo: rowCount)
-            try builders[column].appendValue(from: &reader)
+            return seen
         }
         try checkRequired(written: seen)
-        rowCount += 1
+        self.rowCount += 1
     }
 
     /// Appends one row written by `write` straight into the column buffers (no buffer encoding).
@@ -133,12 +138,12 @@ struct ColumnRowWriter: RowWriter {
     }
 }
 
-/// A bounds-checked cursor over a stored row.
+/// A bounds-checked cursor over a stored row, valid while the row's bytes are borrowed.
 struct ByteReader {
-    let bytes: ArraySlice<UInt8>
+    let bytes: UnsafeBufferPointer<UInt8>
     var index: Int
 
-    init(bytes: ArraySlice<UInt8>) {
+    init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
         index = bytes.startIndex
     }
@@ -164,23 +169,18 @@ struct ByteReader {
         return Int(value)
     }
 
-    mutating func slice(_ count: Int) throws(RowBatchDecoder.DecodingError) -> ArraySlice<UInt8> {
-        guard count >= 0, index + count <= bytes.endIndex else { throw .init(message: "truncated value") }
+    mutating func slice(_ count: Int) throws(RowBatchDecoder.DecodingError) -> UnsafeBufferPointer<UInt8> {
+        guard count >= 0, count <= bytes.endIndex - index else { throw .init(message: "truncated value") }
         defer { index += count }
-        return bytes[index..<index + count]
+        return UnsafeBufferPointer(rebasing: bytes[index..<index + count])
     }
 
+    /// Little-endian, as ``RowEncoder`` writes it.
     mutating func int64() throws(RowBatchDecoder.DecodingError) -> Int64 {
-        let raw = try slice(8)
-        var value: UInt64 = 0
-        for (shift, byte) in raw.enumerated() { value |= UInt64(byte) << UInt64(shift * 8) }
-        return Int64(bitPattern: value)
+        Int64(littleEndian: UnsafeRawBufferPointer(try slice(8)).loadUnaligned(as: Int64.self))
     }
 
     mutating func int32() throws(RowBatchDecoder.DecodingError) -> Int32 {
-        let raw = try slice(4)
-        var value: UInt32 = 0
-        for (shift, byte) in raw.enumerated() { value |= UInt32(byte) << UInt32(shift * 8) }
-        return Int32(bitPattern: value)
+        Int32(littleEndian: UnsafeRawBufferPointer(try slice(4)).loadUnaligned(as: Int32.self))
     }
 }
