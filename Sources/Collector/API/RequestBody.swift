@@ -56,6 +56,10 @@ enum RequestBody {
             }
         }
         var raw: [UInt8] = []
+        // Room for the whole body at once, when its length is known and allowed.
+        if let length = request.headers.value(.contentLength).flatMap({ Int($0) }), length > 0, length <= limit {
+            raw.reserveCapacity(length)
+        }
         do {
             // A compressed body cannot be larger than its inflated form is allowed to be.
             var total = 0

@@ -38,8 +38,7 @@ struct RejectedEvent: Sendable {
             else if tape.stringEquals(key, "id") { id = tape.stringBytes(value) }
         }
         if format == "segment" {
-            guard let messageId, !messageId.isEmpty else { return nil }
-            return [UInt8(ascii: "s")] + messageId
+            return messageId.flatMap(SegmentNormalizer.dedupKey(messageId:))
         }
         guard let source, let id, !source.isEmpty, !id.isEmpty else { return nil }
         return [UInt8(ascii: "c")] + source + [0] + id

@@ -59,9 +59,19 @@ struct SegmentNormalizer {
         var row = RowEncoder(capacity: tape.raw(message.entry).count + 64)
         write(message, into: &row)
         let messageId = message.fields.text(Fields.messageId, tape)
-        let dedupKey = messageId.flatMap { $0.isEmpty ? nil : [UInt8(ascii: "s")] + $0 }
+        let dedupKey = messageId.flatMap(Self.dedupKey(messageId:))
         return BufferedEvent(partition: message.partition.id, receivedAt: message.receivedAt, payload: row.bytes,
                              dedupKey: dedupKey)
+    }
+
+    /// The buffer's dedup key of a message: `s` then its `messageId` (nil when that is empty), in one allocation.
+    static func dedupKey(messageId: ArraySlice<UInt8>) -> [UInt8]? {
+        guard !messageId.isEmpty else { return nil }
+        return [UInt8](unsafeUninitializedCapacity: messageId.count + 1) { buffer, count in
+            buffer[0] = UInt8(ascii: "s")
+            _ = UnsafeMutableBufferPointer(rebasing: buffer[1...]).initialize(from: messageId)
+            count = messageId.count + 1
+        }
     }
 
     /// Checks the message at `message` (an object entry) and works out its times, or returns every problem found.
