@@ -86,8 +86,7 @@ struct RecordingHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        lines.append(message.description, (metadata ?? [:]).mapValues { "\($0)" })
+    func log(event: LogEvent) {
+        lines.append(event.message.description, (event.metadata ?? [:]).mapValues { "\($0)" })
     }
 }
