@@ -28,4 +28,13 @@ struct PartitionIDCacheTests {
             #expect(cache.count <= 8)
         }
     }
+
+    @Test("a long CloudEvents type is answered but not kept")
+    func longTypeNotKept() {
+        let cache = PartitionIDCache()
+        let type = [UInt8](repeating: UInt8(ascii: "x"), count: PartitionIDCache.maxCachedTypeBytes + 1)
+        let slot = PartitionSlot(cloudEventType: type, hours: 10)
+        #expect(cache.id(for: slot) == PartitionID(table: "cloudevents", key: "\(String(repeating: "x", count: type.count))/1970-01-01-10"))
+        #expect(cache.count == 0)
+    }
 }
