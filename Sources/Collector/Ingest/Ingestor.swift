@@ -232,25 +232,27 @@ struct Ingestor: Sendable {
             return ArraySlice(privacy.message(entry, in: tape))
         }
 
-        /// The recorded JSON and identity of a rejected event are worked out only when it is rejected.
         mutating func add(_ result: Result<BufferedEvent, ValidationErrors>, entry: Int, index: Int?) {
-            if case .success(let event) = result {
-                events.append(event)
-                return
-            }
-            add(result, raw: tape.map { recorded(entry, in: $0) } ?? [], index: index,
-                identity: tape.flatMap { RejectedEvent.identity(format: format, tape: $0, entry: entry) })
-        }
-
-        mutating func add(_ result: Result<BufferedEvent, ValidationErrors>, raw: ArraySlice<UInt8>, index: Int?,
-                          identity: [UInt8]? = nil) {
             switch result {
             case .success(let event): events.append(event)
             case .failure(let errors):
-                rejected.append(RejectedEvent(format: format, index: index, raw: raw, reasons: errors.issues.map(\.reason),
-                                              identity: identity))
-                issues += errors.issues
+                // What the `rejected` table records is worked out only for an event it will hold.
+                reject(errors, raw: tape.map { recorded(entry, in: $0) } ?? [], index: index,
+                       identity: tape.flatMap { RejectedEvent.identity(format: format, tape: $0, entry: entry) })
             }
+        }
+
+        mutating func add(_ result: Result<BufferedEvent, ValidationErrors>, raw: ArraySlice<UInt8>, index: Int?) {
+            switch result {
+            case .success(let event): events.append(event)
+            case .failure(let errors): reject(errors, raw: raw, index: index, identity: nil)
+            }
+        }
+
+        private mutating func reject(_ errors: ValidationErrors, raw: ArraySlice<UInt8>, index: Int?, identity: [UInt8]?) {
+            rejected.append(RejectedEvent(format: format, index: index, raw: raw, reasons: errors.issues.map(\.reason),
+                                          identity: identity))
+            issues += errors.issues
         }
     }
 

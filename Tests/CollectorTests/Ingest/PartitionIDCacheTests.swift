@@ -32,7 +32,7 @@ struct PartitionIDCacheTests {
     @Test("a long CloudEvents type is answered but not kept")
     func longTypeNotKept() {
         let cache = PartitionIDCache()
-        let type = [UInt8](repeating: UInt8(ascii: "x"), count: PartitionIDCache.maxCachedTypeBytes + 1)
+        let type = [UInt8](repeating: UInt8(ascii: "x"), count: PartitionIDCache.maxCachedKeyBytes)
         let slot = PartitionSlot(cloudEventType: type, hours: 10)
         #expect(cache.id(for: slot) == PartitionID(table: "cloudevents", key: "\(String(repeating: "x", count: type.count))/1970-01-01-10"))
         #expect(cache.count == 0)
