@@ -90,7 +90,7 @@ for name, label in (("ingest-sustained-batch-100", "/v1/batch of 100, paced"),
         verdict = "sustained" if result.get("sustained") else "NOT sustained"
         rows.append((f"Sustained end to end: {label} ({result['seconds']:.0f} s, {changed(result)})",
                      f"{result['events_per_s']:,} events/s accepted and committed, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
-                     f"{result['failed']} refused, buffer max {result['buffer_max']:,} (end {result['buffer_end']:,}), "
+                     f"{result['failed']} refused, {result.get('unsent', 0)} not sent (behind at the end), buffer max {result['buffer_max']:,} (end {result['buffer_end']:,}), "
                      f"{result['committed']:,} of {result['events']:,} committed",
                      f"offered {result['rate'] * max(result['batch'], 1):,.0f} events/s" if result.get("rate") else "",
                      verdict))

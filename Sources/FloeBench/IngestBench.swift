@@ -15,7 +15,7 @@ import NIOCore
 /// The server runs with the defaults a user gets; any setting the run changes is listed in the
 /// result's `settings`. An end-to-end run (the default) also watches the buffer once a second,
 /// flushes at the end and counts the rows in the tables: it is `sustained` when no request was
-/// refused, the buffer ended no larger than it started plus one flush threshold per partition
+/// refused or left unsent (a paced run ends on time, counting what it had not sent), the buffer ended no larger than it started plus one flush threshold per partition
 /// (measured once the flush cycle in flight when the load stopped has committed, at most 3 s
 /// later), and every accepted event was committed. `--no-flush` measures the buffer alone (`kind`
 /// `buffer_only`): flushing and the backlog refusal are off, so the figure is what the buffer
@@ -142,11 +142,13 @@ public enum IngestBench {
             runs.append(LoadConnection.run(port: port, plan: plan) { request.write(into: &$0) })
         }
         var results = (LatencyHistogram(), 0, 0, [TimelineEntry]())
+        var unsent = 0
         for run in runs {
             let outcome = try await run.get()
             results.0.merge(outcome.histogram)
             results.1 += outcome.events
             results.2 += outcome.failures
+            unsent += outcome.unsent
             results.3 += outcome.timeline
         }
         if let path = options.timeline { try TimelineEntry.write(results.3, startedAt: startedAt, to: path) }
@@ -154,6 +156,7 @@ public enum IngestBench {
         watching.cancel()
         var result = Result(seconds: Double(elapsed.nanoseconds) / 1e9, histogram: results.0, events: results.1, failed: results.2,
                             memory: ProcessMemory(pid: server))
+        result.unsent = unsent
         result.buffer = await watcher.summary()
         // The buffer at the end: once the cycle in flight when the load stopped has committed (nothing due,
         // scheduled flushing only, at most 3 s: a real backlog cannot drain that fast).
@@ -185,6 +188,8 @@ public enum IngestBench {
         var histogram: LatencyHistogram
         var events: Int
         var failed: Int
+        /// Paced requests the run did not send because the server was behind when it ended.
+        var unsent = 0
         var memory: ProcessMemory?
         var buffer = BufferWatcher.Summary()
         var settings: [String: String] = [:]
@@ -200,14 +205,14 @@ public enum IngestBench {
             let allowance = buffer.partitions * (options.noFlush ? 0 : FlushSettings().bufferSize)
             let bounded = buffer.end <= buffer.start + allowance
             let allCommitted = committed.map { $0 == events } ?? false
-            let sustained = kind == "end_to_end" && failed == 0 && bounded && allCommitted
+            let sustained = kind == "end_to_end" && failed == 0 && unsent == 0 && bounded && allCommitted
             let settingsJSON = settings.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",")
             func number(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "null" }
             var fields: [String] = []
             fields.append("\"mode\":\"\(mode)\",\"kind\":\"\(kind)\",\"batch\":\(options.health ? 0 : options.batch)")
             fields.append("\"connections\":\(options.connections),\"seconds\":\(String(format: "%.3f", seconds))")
             fields.append("\"requests\":\(histogram.total),\"requests_per_s\":\(Int(Double(histogram.total) / seconds))")
-            fields.append("\"events\":\(events),\"events_per_s\":\(Int(Double(events) / seconds)),\"failed\":\(failed)")
+            fields.append("\"events\":\(events),\"events_per_s\":\(Int(Double(events) / seconds)),\"failed\":\(failed),\"unsent\":\(unsent)")
             fields.append("\"p50_ms\":\(ms(50)),\"p90_ms\":\(ms(90)),\"p99_ms\":\(ms(99))")
             fields.append("\"durability\":\"\(options.durability)\",\"rate\":\(number(options.rate))")
             fields.append("\"settings\":{\(settingsJSON)}")

@@ -35,6 +35,8 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         var histogram = LatencyHistogram()
         var events = 0
         var failures = 0
+        /// Paced requests scheduled before the end of the run and not sent by then (the server was behind).
+        var unsent = 0
         var timeline: [TimelineEntry] = []
     }
 
@@ -116,7 +118,17 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
     private func sendNext(context: ChannelHandlerContext) {
         if let quota = plan.quota {
             if requests >= quota { return finish(context: context, failure: nil) }
-        } else if (plan.interval == nil ? .now() : scheduled) >= plan.deadline {
+        } else if let interval = plan.interval {
+            if scheduled >= plan.deadline { return finish(context: context, failure: nil) }
+            // Behind at the end of the run: the requests still scheduled are not sent late after
+            // it (the run would go on as a closed loop for as long as it is behind), but counted.
+            let now = NIODeadline.now()
+            if now >= plan.deadline {
+                let left = (plan.deadline - scheduled).nanoseconds
+                outcome.unsent = Int((left + interval.nanoseconds - 1) / interval.nanoseconds)
+                return finish(context: context, failure: nil)
+            }
+        } else if NIODeadline.now() >= plan.deadline {
             return finish(context: context, failure: nil)
         }
         if plan.interval != nil && scheduled > .now() {

@@ -44,6 +44,17 @@ def test_paced_track_run_is_counted_committed_and_sustained(floe_bin, corpus, tm
     assert len(rows) == result["requests"] and {row[2] for row in rows} == {"200"}
 
 
+def test_a_paced_run_the_server_cannot_keep_up_with_ends_on_time_and_counts_what_it_did_not_send(floe_bin, corpus):
+    # 20,000 requests/s over 2 connections, one request in flight each: far more than they can carry.
+    result = bench(floe_bin, corpus, "--batch", "0", "--connections", "2", "--seconds", "2", "--rate", "20000")
+    # It stops at its end instead of sending late what it still had scheduled (a closed loop for as long as it is behind).
+    assert result["seconds"] < 3.5, result
+    assert result["unsent"] > 0 and result["sustained"] is False, result
+    # Every scheduled request is either sent or counted as unsent (each connection rounds up its last one).
+    assert 40_000 <= result["requests"] + result["unsent"] <= 40_002, result
+    assert result["failed"] == 0 and result["committed"] == result["events"] == result["requests"], result
+
+
 def test_batch_quota_sends_exactly_the_events_asked_for(floe_bin, corpus):
     result = bench(floe_bin, corpus, "--batch", "50", "--connections", "3", "--events", "1500")
     # 1,500 events in requests of 50, split over 3 connections: 10 requests each.

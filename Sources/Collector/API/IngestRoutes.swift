@@ -93,6 +93,8 @@ struct IngestRoutes: Sendable {
         }
     }
 
+    /// What is checked before the body is read: header credentials (401), the rate limit (429),
+    /// the flush backlog (503).
     private func admit(_ request: Request, _ context: FloeRequestContext) throws -> Gate {
         let header = authenticator.headerCredential(request)
         switch header {
@@ -106,6 +108,7 @@ struct IngestRoutes: Sendable {
                 try rateLimiter.check("ip:" + (address ?? "unknown"))
             }
         }
+        try ingestor.admit()
         let presented = Authenticator.presentedToken(request).flatMap { $0 }
         return Gate(authenticator: authenticator, header: header, rateLimiter: rateLimiter, presented: presented)
     }

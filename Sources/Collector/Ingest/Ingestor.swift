@@ -19,7 +19,7 @@ struct Ingestor: Sendable {
     let metrics: IngestMetrics
     /// Largest single event inside a batch, in bytes (413 above); default 32 KB as Segment's API.
     var maxEventBytes = 32 * 1024
-    /// Refuses valid requests with 503 while flushing is too far behind (nil: never).
+    /// Refuses requests with 503 while flushing is too far behind (nil: never); see ``admit()``.
     var backlog: FlushBacklog?
     /// One invalid event refuses its whole batch (400, nothing stored), as the seed did; default off.
     var strict = false
@@ -182,6 +182,18 @@ struct Ingestor: Sendable {
         }
     }
 
+    /// Refuses a request at the door, before its body is read, while the flush backlog is over its
+    /// limit (503 with `Retry-After`, ``FlushBacklog``). A refused request then costs no parsing,
+    /// which under overload is CPU the flush needs to catch up (Benchmarks/README.md, session 16).
+    /// Its events are not known, so it counts as one in `floe_events_refused_total`.
+    func admit() throws(APIError) {
+        do {
+            try backlog?.admit()
+        } catch {
+            throw reject(error, events: 1)
+        }
+    }
+
     private func parse(_ body: [UInt8]) throws -> JSONTape {
         do {
             return try JSONTape(parsing: body)
@@ -281,12 +293,6 @@ struct Ingestor: Sendable {
             for event in rejected {
                 rows.append(event.bufferedEvent(request: request, maxEventBytes: maxEventBytes))
             }
-        }
-        do {
-            try backlog?.admit()
-        } catch {
-            metrics.refused(rows.count)
-            throw error
         }
         do {
             let outcome = try await buffer.append(rows)
