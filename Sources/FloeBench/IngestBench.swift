@@ -151,8 +151,9 @@ public enum IngestBench {
             unsent += outcome.unsent
             results.3 += outcome.timeline
         }
-        if let path = options.timeline { try TimelineEntry.write(results.3, startedAt: startedAt, to: path) }
         let elapsed = NIODeadline.now() - started
+        // After the clock stops: writing millions of lines takes seconds.
+        if let path = options.timeline { try TimelineEntry.write(results.3, startedAt: startedAt, to: path) }
         watching.cancel()
         var result = Result(seconds: Double(elapsed.nanoseconds) / 1e9, histogram: results.0, events: results.1, failed: results.2,
                             memory: ProcessMemory(pid: server))
