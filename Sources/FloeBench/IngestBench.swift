@@ -15,9 +15,10 @@ import NIOCore
 /// The server runs with the defaults a user gets; any setting the run changes is listed in the
 /// result's `settings`. An end-to-end run (the default) also watches the buffer once a second,
 /// flushes at the end and counts the rows in the tables: it is `sustained` when no request was
-/// refused or left unsent (a paced run ends on time, counting what it had not sent), the buffer ended no larger than it started plus one flush threshold per partition
-/// (measured once the flush cycle in flight when the load stopped has committed, at most 3 s
-/// later), and every accepted event was committed. `--no-flush` measures the buffer alone (`kind`
+/// refused or left unsent (a paced run ends on time, counting what it had not sent), the buffer
+/// ended no larger than it started plus one flush threshold per partition (measured once the flush
+/// cycle in flight when the load stopped has committed, at most 3 s later), and every accepted
+/// event was committed. `--no-flush` measures the buffer alone (`kind`
 /// `buffer_only`): flushing and the backlog refusal are off, so the figure is what the buffer
 /// takes in while nothing is committed.
 public enum IngestBench {
