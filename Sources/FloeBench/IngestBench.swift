@@ -142,23 +142,15 @@ public enum IngestBench {
                                         worker: worker, cursor: worker * 997 % events.count)
             runs.append(LoadConnection.run(port: port, plan: plan) { request.write(into: &$0) })
         }
-        var results = (LatencyHistogram(), 0, 0, [TimelineEntry]())
-        var unsent = 0
-        for run in runs {
-            let outcome = try await run.get()
-            results.0.merge(outcome.histogram)
-            results.1 += outcome.events
-            results.2 += outcome.failures
-            unsent += outcome.unsent
-            results.3 += outcome.timeline
-        }
+        var total = LoadConnection.Outcome()
+        for run in runs { total.merge(try await run.get()) }
         let elapsed = NIODeadline.now() - started
         // After the clock stops: writing millions of lines takes seconds.
-        if let path = options.timeline { try TimelineEntry.write(results.3, startedAt: startedAt, to: path) }
+        if let path = options.timeline { try TimelineEntry.write(total.timeline, startedAt: startedAt, to: path) }
         watching.cancel()
-        var result = Result(seconds: Double(elapsed.nanoseconds) / 1e9, histogram: results.0, events: results.1, failed: results.2,
-                            memory: ProcessMemory(pid: server))
-        result.unsent = unsent
+        var result = Result(seconds: Double(elapsed.nanoseconds) / 1e9, histogram: total.histogram, events: total.events,
+                            failed: total.failures, memory: ProcessMemory(pid: server))
+        result.unsent = total.unsent
         result.buffer = await watcher.summary()
         // The buffer at the end: once the cycle in flight when the load stopped has committed (nothing due,
         // scheduled flushing only, at most 3 s: a real backlog cannot drain that fast).

@@ -38,6 +38,15 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         /// Paced requests scheduled before the end of the run and not sent by then (the server was behind).
         var unsent = 0
         var timeline: [TimelineEntry] = []
+
+        /// Adds another connection's outcome to this one.
+        mutating func merge(_ other: Outcome) {
+            histogram.merge(other.histogram)
+            events += other.events
+            failures += other.failures
+            unsent += other.unsent
+            timeline += other.timeline
+        }
     }
 
     /// An answer that is not HTTP/1.1 with a `Content-Length` this generator can read.
