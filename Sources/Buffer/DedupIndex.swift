@@ -21,28 +21,7 @@ import Darwin
 /// a time, so a key may be remembered up to one block longer than its window — never shorter.
 /// Not thread-safe: used only on the buffer's writer queue.
 final class DedupIndex {
-    struct Key: Hashable {
-        var high: UInt64
-        var low: UInt64
-
-        init(_ bytes: some Sequence<UInt8>) {
-            // Two independent 64-bit FNV-1a style hashes with different primes and seeds.
-            var first: UInt64 = 0xcbf2_9ce4_8422_2325
-            var second: UInt64 = 0x9e37_79b9_7f4a_7c15
-            for byte in bytes {
-                first = (first ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-                second = (second ^ UInt64(byte)) &* 0xff51_afd7_ed55_8ccd
-                second ^= second >> 29
-            }
-            high = first
-            low = second
-        }
-
-        init(high: UInt64, low: UInt64) {
-            self.high = high
-            self.low = low
-        }
-    }
+    typealias Key = DedupKey
 
     /// Appends the key's 16 bytes (as stored in `dedup_blocks.keys`) to `bytes`.
     static func appendBytes(of key: Key, to bytes: inout [UInt8]) {

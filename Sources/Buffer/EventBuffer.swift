@@ -91,7 +91,7 @@ public final class EventBuffer: Sendable {
     ///   when a limit would be passed; any SQLite failure of the shared transaction (then none of
     ///   the events in it are stored).
     @discardableResult
-    public func append(_ events: [BufferedEvent]) async throws -> AppendOutcome {
+    public func append(_ events: EventBatch) async throws -> AppendOutcome {
         guard !events.isEmpty else { return AppendOutcome(stored: 0, duplicates: 0) }
         let prepared = PreparedAppend(events)
         try checkLimits(for: prepared)
@@ -105,6 +105,12 @@ public final class EventBuffer: Sendable {
                 queue.asyncAfter(deadline: start) { self.drainAppends(generation: generation) }
             }
         }
+    }
+
+    /// Stores `events` as the ``EventBatch`` form does.
+    @discardableResult
+    public func append(_ events: [BufferedEvent]) async throws -> AppendOutcome {
+        try await append(EventBatch(events))
     }
 
     private func checkLimits(for append: PreparedAppend) throws(BufferError) {

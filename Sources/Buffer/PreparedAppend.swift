@@ -22,40 +22,44 @@ struct PreparedAppend {
     /// Payload bytes of all the events.
     var bytes: Int
 
-    init(_ events: [BufferedEvent]) {
+    init(_ batch: EventBatch) {
         var parts: [Part] = []
         var byPartition: [PartitionID: Int] = [:]
-        var bytes = 0
         // First the parts and their sizes, so each chunk is allocated once at its final size.
         var partOf: [Int] = []
-        partOf.reserveCapacity(events.count)
-        for event in events {
+        partOf.reserveCapacity(batch.count)
+        var start = 0
+        for entry in batch.entries {
             // Events of one partition often come in runs: the previous event's part is tried first.
             let index: Int
-            if let last = partOf.last, parts[last].partition == event.partition {
+            if let last = partOf.last, parts[last].partition == entry.partition {
                 index = last
-            } else if let found = byPartition[event.partition] {
+            } else if let found = byPartition[entry.partition] {
                 index = found
             } else {
                 index = parts.count
-                byPartition[event.partition] = index
-                parts.append(Part(partition: event.partition, chunk: [], count: 0, bytes: 0, oldest: .max, keys: []))
+                byPartition[entry.partition] = index
+                parts.append(Part(partition: entry.partition, chunk: [], count: 0, bytes: 0, oldest: .max, keys: []))
             }
             partOf.append(index)
             parts[index].count += 1
-            parts[index].bytes += event.payload.count
-            parts[index].oldest = min(parts[index].oldest, event.receivedAt)
-            parts[index].keys.append(event.dedupKey.map { DedupIndex.Key($0) })
-            bytes += event.payload.count
+            parts[index].bytes += entry.end - start
+            parts[index].oldest = min(parts[index].oldest, entry.receivedAt)
+            parts[index].keys.append(entry.dedupKey)
+            start = entry.end
         }
         for index in parts.indices {
             // A length prefix takes at most 3 bytes below 2 MiB per event; more only regrows.
             parts[index].chunk.reserveCapacity(parts[index].bytes + 3 * parts[index].count)
         }
-        for (event, index) in zip(events, partOf) {
-            EventChunk.append(event.payload, to: &parts[index].chunk)
+        batch.bytes.withUnsafeBufferPointer { rows in
+            var start = 0
+            for (entry, index) in zip(batch.entries, partOf) {
+                EventChunk.append(UnsafeBufferPointer(rebasing: rows[start..<entry.end]), to: &parts[index].chunk)
+                start = entry.end
+            }
         }
         self.parts = parts
-        self.bytes = bytes
+        self.bytes = batch.bytes.count
     }
 }

@@ -5,7 +5,7 @@ import FloeSupport
 
 /// Events of an NDJSON corpus file, normalized in memory for the benchmarks (not timed).
 struct BenchCorpus {
-    var events: [BufferedEvent]
+    var events: EventBatch
     var table: TableDefinition
 
     /// Reads and normalizes every line; event time is the recorded `timestamp` (historical mode).
@@ -16,7 +16,7 @@ struct BenchCorpus {
         let bytes = [UInt8](data)
         let normalizer = LineNormalizer(format: format)
         let request = IngestContext(receivedAt: WallClock.nowMicros(), clientIP: nil, historical: true)
-        var events: [BufferedEvent] = []
+        var events = EventBatch()
         var start = 0
         var lineNumber = 0
         while start < bytes.count {
@@ -24,7 +24,7 @@ struct BenchCorpus {
             lineNumber += 1
             if end > start {
                 switch normalizer.normalize(Array(bytes[start..<end]), request: request) {
-                case .success(let lineEvents): events += lineEvents
+                case .success(let lineEvents): events.append(contentsOf: lineEvents)
                 case .failure(let errors):
                     throw ConfigurationError(message: "\(path):\(lineNumber): \(errors.issues.map(\.description).joined(separator: "; "))")
                 }

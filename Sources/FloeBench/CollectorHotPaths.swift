@@ -17,7 +17,7 @@ import Foundation
         var rows: [[UInt8]] = []
         for line in lines {
             switch normalizer.normalize(line, request: request) {
-            case .success(let events): rows += events.map(\.payload)
+            case .success(let events): rows += (0..<events.count).map { Array(events.row($0)) }
             case .failure(let errors):
                 throw ConfigurationError(message: errors.issues.map(\.description).joined(separator: "; "))
             }

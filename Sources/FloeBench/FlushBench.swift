@@ -36,7 +36,7 @@ public enum FlushBench {
         var start = 0
         while start < corpus.events.count {
             let end = min(start + 5_000, corpus.events.count)
-            try await components.buffer.append(Array(corpus.events[start..<end]))
+            try await components.buffer.append(corpus.events.events(start..<end))
             start = end
         }
 

@@ -17,7 +17,7 @@ public enum ParquetBench {
         options.codec = try configuration.compressionCodec()
         let corpus = try BenchCorpus(path: input, format: format)
         var decoder = RowBatchDecoder(table: corpus.table, expectedRows: corpus.events.count)
-        for event in corpus.events { try decoder.append(event.payload) }
+        for index in 0..<corpus.events.count { try decoder.append(corpus.events.row(index)) }
         let columns = decoder.columns()
         let schema = corpus.table.parquetSchema
         var best = Double.infinity

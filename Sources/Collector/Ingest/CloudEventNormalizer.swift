@@ -63,9 +63,16 @@ struct CloudEventNormalizer {
         return attributes
     }
 
-    /// Normalizes a structured-mode event at `event`, or returns every problem found.
-    func normalize(tape: JSONTape, event: Int, index: Int?) -> Result<BufferedEvent, ValidationErrors> {
-        validate(tape: tape, event: event, index: index).map(event(for:))
+    /// Normalizes a structured-mode event at `event` onto the end of `events`, or returns every
+    /// problem found (and adds nothing).
+    func normalize(tape: JSONTape, event: Int, index: Int?, into events: inout EventBatch) -> ValidationErrors? {
+        switch validate(tape: tape, event: event, index: index) {
+        case .success(let attributes):
+            append(attributes, to: &events)
+            return nil
+        case .failure(let errors):
+            return errors
+        }
     }
 
     /// Reads and checks a structured-mode event at `event`, or returns every problem found.
@@ -77,10 +84,11 @@ struct CloudEventNormalizer {
         return .success(found)
     }
 
-    /// Checks the required attributes and encodes the row.
-    func normalize(_ attributes: Attributes, index: Int?) -> Result<BufferedEvent, ValidationErrors> {
-        if let errors = validate(attributes, index: index) { return .failure(errors) }
-        return .success(event(for: attributes))
+    /// Checks the required attributes and adds the event to `events`, or returns every problem found.
+    func normalize(_ attributes: Attributes, index: Int?, into events: inout EventBatch) -> ValidationErrors? {
+        if let errors = validate(attributes, index: index) { return errors }
+        append(attributes, to: &events)
+        return nil
     }
 
     /// The problems with an event's attributes (required ones missing, wrong `specversion`), if any.
@@ -96,17 +104,18 @@ struct CloudEventNormalizer {
         return issues.isEmpty ? nil : ValidationErrors(issues)
     }
 
-    /// A validated event as a buffered event: its row in the buffer encoding, partition and dedup key.
-    func event(for attributes: Attributes) -> BufferedEvent {
-        var row = RowEncoder(capacity: (attributes.data?.count ?? 0) + 256)
-        write(attributes, into: &row)
+    /// Adds a validated event to `events`: its row in the buffer encoding, partition and dedup key
+    /// (`c`, `source`, a zero byte, `id`).
+    func append(_ attributes: Attributes, to events: inout EventBatch) {
         countAdjusted(attributes)
-        var dedupKey: [UInt8] = [UInt8(ascii: "c")]
-        dedupKey += attributes.strings[CloudEventsColumn.source] ?? []
+        var dedupKey = DedupKey()
+        dedupKey.append(UInt8(ascii: "c"))
+        dedupKey.append(contentsOf: attributes.strings[CloudEventsColumn.source] ?? [])
         dedupKey.append(0)
-        dedupKey += attributes.strings[CloudEventsColumn.id] ?? []
-        return BufferedEvent(partition: partition(of: attributes).id, receivedAt: request.receivedAt,
-                             payload: row.bytes, dedupKey: dedupKey)
+        dedupKey.append(contentsOf: attributes.strings[CloudEventsColumn.id] ?? [])
+        events.append(partition: partition(of: attributes).id, receivedAt: request.receivedAt, dedupKey: dedupKey) { bytes in
+            RowEncoder.append(to: &bytes) { write(attributes, into: &$0) }
+        }
     }
 
     /// The buffer partition of a validated event: `{type}/{event hour}` of the `cloudevents` table.

@@ -65,9 +65,10 @@ struct Ingestor: Sendable {
         let messages = tape.elements(of: batchArray)
         if strict { try checkEventSizes(messages, in: tape) }
         var sorted = Sorted(format: "segment", tape: tape, maxEventBytes: strict ? nil : maxEventBytes, privacy: request.privacy)
-        sorted.events.reserveCapacity(messages.count)
+        // Rows are about as long as the JSON they come from; the batch's bytes then grow once at most.
+        sorted.events = EventBatch(events: messages.count, bytes: body.count + 64 * messages.count)
         for (index, message) in messages.enumerated() where sorted.fits(message, index: index) {
-            sorted.add(normalizer.normalize(message: message, batch: fields, pathType: nil, index: index),
+            sorted.add(normalizer.normalize(message: message, batch: fields, pathType: nil, index: index, into: &sorted.events),
                        entry: message, index: index)
         }
         return try await store(sorted, table: TableDefinition.events.name, request: request)
@@ -87,7 +88,9 @@ struct Ingestor: Sendable {
         request.sourceId = try authorize(writeKey)
         let normalizer = SegmentNormalizer(tape: tape, request: request)
         var sorted = Sorted(format: "segment", tape: tape, maxEventBytes: nil, privacy: request.privacy)
-        sorted.add(normalizer.normalize(message: tape.root, batch: .init(), pathType: type, index: nil), entry: tape.root, index: nil)
+        sorted.events = EventBatch(events: 1, bytes: body.count + 64)
+        sorted.add(normalizer.normalize(message: tape.root, batch: .init(), pathType: type, index: nil, into: &sorted.events),
+                   entry: tape.root, index: nil)
         return try await storeSingle(sorted, table: TableDefinition.events.name, request: request)
     }
 
@@ -113,9 +116,10 @@ struct Ingestor: Sendable {
         if batch && strict { try checkEventSizes(elements, in: tape) }
         let normalizer = CloudEventNormalizer(request: request)
         var sorted = Sorted(format: "cloudevents", tape: tape, maxEventBytes: batch && !strict ? maxEventBytes : nil)
+        sorted.events = EventBatch(events: elements.count, bytes: body.count + 64 * elements.count)
         for (index, element) in elements.enumerated() where sorted.fits(element, index: batch ? index : nil) {
-            sorted.add(normalizer.normalize(tape: tape, event: element, index: batch ? index : nil), entry: element,
-                       index: batch ? index : nil)
+            sorted.add(normalizer.normalize(tape: tape, event: element, index: batch ? index : nil, into: &sorted.events),
+                       entry: element, index: batch ? index : nil)
         }
         return batch ? try await store(sorted, table: TableDefinition.cloudEvents.name, request: request)
             : try await storeSingle(sorted, table: TableDefinition.cloudEvents.name, request: request)
@@ -152,9 +156,9 @@ struct Ingestor: Sendable {
             }
         }
         var sorted = Sorted(format: "cloudevents", tape: nil, maxEventBytes: nil)
-        let result = issues.isEmpty ? CloudEventNormalizer(request: request).normalize(attributes, index: nil)
-            : .failure(ValidationErrors(issues))
-        sorted.add(result, raw: Self.binaryEventJSON(headers: headers, body: body), index: nil)
+        let errors = issues.isEmpty ? CloudEventNormalizer(request: request).normalize(attributes, index: nil, into: &sorted.events)
+            : ValidationErrors(issues)
+        sorted.add(errors, raw: Self.binaryEventJSON(headers: headers, body: body), index: nil)
         return try await storeSingle(sorted, table: TableDefinition.cloudEvents.name, request: request)
     }
 
@@ -215,7 +219,8 @@ struct Ingestor: Sendable {
         let maxEventBytes: Int?
         /// Applied to a rejected Segment message before it is recorded, as to a stored one.
         var privacy: PrivacyRules?
-        var events: [BufferedEvent] = []
+        /// The valid events' rows, written by the normalizers.
+        var events = EventBatch()
         var rejected: [RejectedEvent] = []
         var issues: [ValidationIssue] = []
 
@@ -244,21 +249,17 @@ struct Ingestor: Sendable {
             return ArraySlice(privacy.message(entry, in: tape))
         }
 
-        mutating func add(_ result: Result<BufferedEvent, ValidationErrors>, entry: Int, index: Int?) {
-            switch result {
-            case .success(let event): events.append(event)
-            case .failure(let errors):
-                // What the `rejected` table records is worked out only for an event it will hold.
-                reject(errors, raw: tape.map { recorded(entry, in: $0) } ?? [], index: index,
-                       identity: tape.flatMap { RejectedEvent.identity(format: format, tape: $0, entry: entry) })
-            }
+        /// Records the normalizer's verdict on the event at `entry`: nil when it went into ``events``.
+        mutating func add(_ errors: ValidationErrors?, entry: Int, index: Int?) {
+            guard let errors else { return }
+            // What the `rejected` table records is worked out only for an event it will hold.
+            reject(errors, raw: tape.map { recorded(entry, in: $0) } ?? [], index: index,
+                   identity: tape.flatMap { RejectedEvent.identity(format: format, tape: $0, entry: entry) })
         }
 
-        mutating func add(_ result: Result<BufferedEvent, ValidationErrors>, raw: ArraySlice<UInt8>, index: Int?) {
-            switch result {
-            case .success(let event): events.append(event)
-            case .failure(let errors): reject(errors, raw: raw, index: index, identity: nil)
-            }
+        mutating func add(_ errors: ValidationErrors?, raw: ArraySlice<UInt8>, index: Int?) {
+            guard let errors else { return }
+            reject(errors, raw: raw, index: index, identity: nil)
         }
 
         private mutating func reject(_ errors: ValidationErrors, raw: ArraySlice<UInt8>, index: Int?, identity: [UInt8]?) {
@@ -283,15 +284,14 @@ struct Ingestor: Sendable {
         return outcome
     }
 
-    private func store(_ events: [BufferedEvent], rejected: [RejectedEvent], table: String,
+    private func store(_ events: EventBatch, rejected: [RejectedEvent], table: String,
                        request: IngestContext) async throws -> Outcome {
         var rows = events
         if !rejected.isEmpty {
-            rows.reserveCapacity(events.count + rejected.count)
             var request = request
             if request.requestId == nil { request.requestId = MessageIdGenerator.next() }
             for event in rejected {
-                rows.append(event.bufferedEvent(request: request, maxEventBytes: maxEventBytes))
+                event.append(to: &rows, request: request, maxEventBytes: maxEventBytes)
             }
         }
         do {

@@ -18,8 +18,10 @@ package struct LineNormalizer: Sendable {
     }
 
     /// Normalizes a line into buffered events (rows in the buffer encoding).
-    package func normalize(_ line: [UInt8], request: IngestContext) -> Result<[BufferedEvent], ValidationErrors> {
-        validate(line[...], request: request).map { $0.map { $0.bufferedEvent() } }
+    package func normalize(_ line: [UInt8], request: IngestContext) -> Result<EventBatch, ValidationErrors> {
+        var events = EventBatch()
+        if let errors = validate(line[...], request: request, each: { $0.append(to: &events) }) { return .failure(errors) }
+        return .success(events)
     }
 
     /// Parses and validates a line: all of its events, or every problem found.

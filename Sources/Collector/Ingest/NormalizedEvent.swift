@@ -2,7 +2,7 @@ import Buffer
 
 /// One validated event of a line, not yet written: a row of `events` or `cloudevents`.
 ///
-/// The HTTP path turns it into a ``BufferedEvent`` (buffer encoding); backfill writes it
+/// The HTTP path adds it to an ``EventBatch`` (buffer encoding); backfill writes it
 /// straight into the column buffers of its partition.
 enum NormalizedEvent {
     case segment(SegmentNormalizer, SegmentNormalizer.Message)
@@ -22,11 +22,11 @@ enum NormalizedEvent {
         }
     }
 
-    /// The event's row in the buffer encoding, with its partition and dedup key.
-    func bufferedEvent() -> BufferedEvent {
+    /// Adds the event to `events`: its row in the buffer encoding, partition and dedup key.
+    func append(to events: inout EventBatch) {
         switch self {
-        case .segment(let normalizer, let message): normalizer.event(for: message)
-        case .cloudEvent(let normalizer, let attributes): normalizer.event(for: attributes)
+        case .segment(let normalizer, let message): normalizer.append(message, to: &events)
+        case .cloudEvent(let normalizer, let attributes): normalizer.append(attributes, to: &events)
         }
     }
 }

@@ -38,27 +38,30 @@ struct RejectedEvent: Sendable {
             else if tape.stringEquals(key, "id") { id = tape.stringBytes(value) }
         }
         if format == "segment" {
-            return messageId.flatMap(SegmentNormalizer.dedupKey(messageId:))
+            guard let messageId, !messageId.isEmpty else { return nil }
+            return [UInt8(ascii: "s")] + messageId
         }
         guard let source, let id, !source.isEmpty, !id.isEmpty else { return nil }
         return [UInt8(ascii: "c")] + source + [0] + id
     }
 
-    /// The row, cut to `maxEventBytes` of JSON (at a UTF-8 character boundary).
-    func bufferedEvent(request: IngestContext, maxEventBytes: Int) -> BufferedEvent {
-        var row = RowEncoder(capacity: min(raw.count, maxEventBytes) + 128)
-        write(into: &row, request: request, maxEventBytes: maxEventBytes)
-        let key: [UInt8]
+    /// Adds the row, cut to `maxEventBytes` of JSON (at a UTF-8 character boundary), to `events`.
+    func append(to events: inout EventBatch, request: IngestContext, maxEventBytes: Int) {
+        var key = DedupKey()
+        key.append(UInt8(ascii: "r"))
         if let identity {
-            key = [UInt8(ascii: "r")] + identity
+            key.append(contentsOf: identity[...])
         } else {
             var digest = SHA256()
             digest.update(data: Array(request.route.utf8))
             digest.update(data: [0])
             raw.withUnsafeBytes { digest.update(bufferPointer: $0) }
-            key = [UInt8(ascii: "r"), UInt8(ascii: "h")] + digest.finalize().prefix(16)
+            key.append(UInt8(ascii: "h"))
+            key.append(contentsOf: ArraySlice(digest.finalize().prefix(16)))
         }
-        return BufferedEvent(partition: partition(receivedAt: request.receivedAt).id, receivedAt: request.receivedAt, payload: row.bytes, dedupKey: key)
+        events.append(partition: partition(receivedAt: request.receivedAt).id, receivedAt: request.receivedAt, dedupKey: key) { bytes in
+            RowEncoder.append(to: &bytes) { write(into: &$0, request: request, maxEventBytes: maxEventBytes) }
+        }
     }
 
     /// The `rejected` partition: format and hour of receipt.

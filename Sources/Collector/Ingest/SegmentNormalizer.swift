@@ -49,29 +49,34 @@ struct SegmentNormalizer {
         var partition: PartitionSlot { PartitionSlot(segment: type, hours: Timestamp.hours(timestamp)) }
     }
 
-    /// Normalizes the message at `message` (an object entry), or returns every problem found.
-    func normalize(message: Int, batch: BatchFields, pathType: MessageType?, index: Int?) -> Result<BufferedEvent, ValidationErrors> {
-        validate(message: message, batch: batch, pathType: pathType, index: index).map(event(for:))
-    }
-
-    /// The message as a buffered event: its row in the buffer encoding, partition and dedup key.
-    func event(for message: Message) -> BufferedEvent {
-        var row = RowEncoder(capacity: tape.raw(message.entry).count + 64)
-        write(message, into: &row)
-        let messageId = message.fields.text(Fields.messageId, tape)
-        let dedupKey = messageId.flatMap(Self.dedupKey(messageId:))
-        return BufferedEvent(partition: message.partition.id, receivedAt: message.receivedAt, payload: row.bytes,
-                             dedupKey: dedupKey)
-    }
-
-    /// The buffer's dedup key of a message: `s` then its `messageId` (nil when that is empty), in one allocation.
-    static func dedupKey(messageId: ArraySlice<UInt8>) -> [UInt8]? {
-        guard !messageId.isEmpty else { return nil }
-        return [UInt8](unsafeUninitializedCapacity: messageId.count + 1) { buffer, count in
-            buffer[0] = UInt8(ascii: "s")
-            _ = UnsafeMutableBufferPointer(rebasing: buffer[1...]).initialize(from: messageId)
-            count = messageId.count + 1
+    /// Normalizes the message at `message` (an object entry) onto the end of `events`, or returns
+    /// every problem found (and adds nothing).
+    func normalize(message: Int, batch: BatchFields, pathType: MessageType?, index: Int?,
+                   into events: inout EventBatch) -> ValidationErrors? {
+        switch validate(message: message, batch: batch, pathType: pathType, index: index) {
+        case .success(let valid):
+            append(valid, to: &events)
+            return nil
+        case .failure(let errors):
+            return errors
         }
+    }
+
+    /// Adds the message to `events`: its row in the buffer encoding, partition and dedup key.
+    func append(_ message: Message, to events: inout EventBatch) {
+        let dedupKey = message.fields.text(Fields.messageId, tape).flatMap(Self.dedupKey(messageId:))
+        events.append(partition: message.partition.id, receivedAt: message.receivedAt, dedupKey: dedupKey) { bytes in
+            RowEncoder.append(to: &bytes) { write(message, into: &$0) }
+        }
+    }
+
+    /// The buffer's dedup key of a message: `s` then its `messageId` (nil when that is empty).
+    static func dedupKey(messageId: ArraySlice<UInt8>) -> DedupKey? {
+        guard !messageId.isEmpty else { return nil }
+        var key = DedupKey()
+        key.append(UInt8(ascii: "s"))
+        key.append(contentsOf: messageId)
+        return key
     }
 
     /// Checks the message at `message` (an object entry) and works out its times, or returns every problem found.

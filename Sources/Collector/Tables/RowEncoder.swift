@@ -18,6 +18,17 @@ struct RowEncoder: RowWriter, Sendable {
         bytes.append(Self.version)
     }
 
+    /// Appends one row to the end of `bytes` (an ``EventBatch``'s rows), which `write` fills in;
+    /// the array is moved into the encoder and back, never copied.
+    static func append(to bytes: inout [UInt8], _ write: (inout RowEncoder) -> Void) {
+        var row = RowEncoder(capacity: 0)
+        swap(&row.bytes, &bytes)
+        bytes = []
+        row.bytes.append(Self.version)
+        write(&row)
+        swap(&row.bytes, &bytes)
+    }
+
     mutating func string(_ column: Int, _ value: some Collection<UInt8>) {
         bytes.append(UInt8(column))
         appendLength(value.count)

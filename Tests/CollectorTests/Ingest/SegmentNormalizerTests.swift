@@ -1,3 +1,4 @@
+import Buffer
 @testable import Collector
 import Parquet
 import Testing
@@ -10,13 +11,15 @@ struct SegmentNormalizerTests {
                    ip: String? = "10.1.2.3") throws -> Result<[ColumnData], ValidationErrors> {
         let tape = try JSONTape(parsing: Array(text.utf8))
         let normalizer = SegmentNormalizer(tape: tape, request: IngestContext(receivedAt: receivedAt, clientIP: ip))
-        switch normalizer.normalize(message: tape.root, batch: batch, pathType: type, index: nil) {
-        case .failure(let errors): return .failure(errors)
-        case .success(let event):
-            var decoder = RowBatchDecoder(table: .events)
-            try decoder.append(event.payload)
-            return .success(decoder.columns())
+        var events = EventBatch()
+        if let errors = normalizer.normalize(message: tape.root, batch: batch, pathType: type, index: nil, into: &events) {
+            #expect(events.isEmpty)
+            return .failure(errors)
         }
+        #expect(events.count == 1)
+        var decoder = RowBatchDecoder(table: .events)
+        try decoder.append(events.row(0))
+        return .success(decoder.columns())
     }
 
     func string(_ column: ColumnData) -> String? {
@@ -58,9 +61,11 @@ struct SegmentNormalizerTests {
         let members = Array(tape.members(of: tape.root))
         let message = try #require(tape.elements(of: members[0].value).first)
         let normalizer = SegmentNormalizer(tape: tape, request: IngestContext(receivedAt: receivedAt, clientIP: "10.0.0.9"))
-        let event = try normalizer.normalize(message: message, batch: .init(context: members[1].value), pathType: nil, index: 0).get()
+        var events = EventBatch()
+        #expect(normalizer.normalize(message: message, batch: .init(context: members[1].value), pathType: nil, index: 0,
+                                     into: &events) == nil)
         var decoder = RowBatchDecoder(table: .events)
-        try decoder.append(event.payload)
+        try decoder.append(events.row(0))
         let context = string(decoder.columns()[EventsColumn.context])
         #expect(context == #"{"locale":"de","library":{"name":"x"},"ip":"10.0.0.9"}"#)
     }

@@ -93,9 +93,10 @@ struct RowCodecTests {
         for line in lines {
             let events = try normalizer.validate(Array(line.utf8)[...], request: request).get()
             for event in events {
-                let buffered = event.bufferedEvent()
-                #expect(buffered.partition == event.partition.id)
-                try encoded[buffered.partition, default: RowBatchDecoder(table: event.partition.table)].append(buffered.payload)
+                var buffered = EventBatch()
+                event.append(to: &buffered)
+                #expect(buffered.count == 1 && buffered.partition(0) == event.partition.id)
+                try encoded[event.partition.id, default: RowBatchDecoder(table: event.partition.table)].append(buffered.row(0))
                 try direct.add(event)
             }
         }

@@ -1,0 +1,90 @@
+/// The events of one append on their way into the buffer: their rows (in the caller's encoding)
+/// laid end to end in one byte array, and per event its partition, arrival time and dedup key.
+///
+/// The HTTP path writes each validated event's row straight onto the end of ``bytes``, so a
+/// request of a hundred events makes two growing arrays instead of two allocations per event
+/// (a row and a key) that were freed again once the rows were copied into chunks
+/// (Benchmarks/README.md, session 17). ``BufferedEvent`` is the same event on its own.
+public struct EventBatch: Sendable {
+    struct Entry: Sendable {
+        var partition: PartitionID
+        var receivedAt: Int64
+        /// End of the event's row in ``bytes``; it starts where the previous one ends.
+        var end: Int
+        var dedupKey: DedupKey?
+    }
+
+    /// Every event's row, in order.
+    public private(set) var bytes: [UInt8] = []
+    private(set) var entries: [Entry] = []
+
+    /// An empty batch with room for `events` events of `bytes` row bytes in all.
+    public init(events: Int = 0, bytes: Int = 0) {
+        entries.reserveCapacity(events)
+        self.bytes.reserveCapacity(bytes)
+    }
+
+    /// The events `events` describe, in order.
+    public init(_ events: [BufferedEvent]) {
+        self.init(events: events.count, bytes: events.reduce(0) { $0 + $1.payload.count })
+        for event in events { append(event) }
+    }
+
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// Adds one event whose row `writeRow` appends to the end of the bytes it is given.
+    ///
+    /// `dedupKey` nil: never a duplicate.
+    public mutating func append(partition: PartitionID, receivedAt: Int64, dedupKey: DedupKey?,
+                                writeRow: (inout [UInt8]) throws -> Void) rethrows {
+        let start = bytes.count
+        do {
+            try writeRow(&bytes)
+        } catch {
+            bytes.removeSubrange(start...)
+            throw error
+        }
+        entries.append(Entry(partition: partition, receivedAt: receivedAt, end: bytes.count, dedupKey: dedupKey))
+    }
+
+    public mutating func append(_ event: BufferedEvent) {
+        append(partition: event.partition, receivedAt: event.receivedAt, dedupKey: event.dedupKey.map { DedupKey($0) }) {
+            $0.append(contentsOf: event.payload)
+        }
+    }
+
+    public mutating func append(contentsOf other: EventBatch) {
+        let offset = bytes.count
+        bytes.append(contentsOf: other.bytes)
+        entries.reserveCapacity(entries.count + other.entries.count)
+        for var entry in other.entries {
+            entry.end += offset
+            entries.append(entry)
+        }
+    }
+
+    /// Events `range` as a batch of their own.
+    public func events(_ range: Range<Int>) -> EventBatch {
+        guard !range.isEmpty else { return EventBatch() }
+        let start = range.lowerBound == 0 ? 0 : entries[range.lowerBound - 1].end
+        var batch = EventBatch()
+        batch.bytes = Array(bytes[start..<entries[range.upperBound - 1].end])
+        batch.entries = entries[range].map { entry in
+            var moved = entry
+            moved.end -= start
+            return moved
+        }
+        return batch
+    }
+
+    /// Event `index`'s row.
+    public func row(_ index: Int) -> ArraySlice<UInt8> {
+        bytes[(index == 0 ? 0 : entries[index - 1].end)..<entries[index].end]
+    }
+
+    /// Event `index`'s partition.
+    public func partition(_ index: Int) -> PartitionID {
+        entries[index].partition
+    }
+}
