@@ -105,6 +105,20 @@ final class DedupIndex {
         return false
     }
 
+    /// Reads the home slot of every key, so that the lookups that follow find them in cache.
+    ///
+    /// The table is tens of megabytes, so a new key's slot is a cache (and TLB) miss. Here the
+    /// loads do not depend on each other and the processor overlaps their misses; in
+    /// ``insert(_:expiresAt:rowid:)`` each probe waits for its own.
+    func warm(_ keys: [Key?]) {
+        var seen: UInt32 = 0
+        for case let key? in keys { seen |= slots[home(of: key)] }
+        // Kept, so that the loads are not optimized away.
+        warmed = seen
+    }
+
+    private var warmed: UInt32 = 0
+
     /// Adds `key` unless it is held; `false` when it was already there (a duplicate).
     ///
     /// `rowid` is the `dedup_blocks` row that stores the key; `expiresAt` its end of the window.

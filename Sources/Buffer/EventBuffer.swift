@@ -155,6 +155,9 @@ public final class EventBuffer: Sendable {
         var groupOf: [PartitionID: Int] = [:]
         var newPartitions: [PartitionID: Int64] = [:]
         var sequence = writer.nextSequence
+        for batch in batches {
+            for part in batch.append.parts { index.warm(part.keys) }
+        }
         do {
             try db.transaction {
                 if let purge = writer.purgeDedupThrough {
@@ -187,7 +190,12 @@ public final class EventBuffer: Sendable {
                             groupOf[part.partition] = slot
                             groups.append(Group(partition: part.partition))
                         }
-                        if duplicates.isEmpty {
+                        if duplicates.isEmpty && groups[slot].count == 0 {
+                            // A partition's first part is shared, not copied (it is often the only one).
+                            groups[slot].chunk = part.chunk
+                            groups[slot].count = part.count
+                            groups[slot].bytes = part.bytes
+                        } else if duplicates.isEmpty {
                             groups[slot].chunk.append(contentsOf: part.chunk)
                             groups[slot].count += part.count
                             groups[slot].bytes += part.bytes
@@ -223,16 +231,14 @@ public final class EventBuffer: Sendable {
                     try insert.bind(2, sequence)
                     try insert.bind(3, sequence + Int64(group.count) - 1)
                     try insert.bind(4, group.oldest)
-                    try insert.bind(5, blob: group.chunk)
-                    try insert.run()
+                    try insert.run(binding: group.chunk, at: 5)
                     sequence += Int64(group.count)
                 }
                 if !newKeys.isEmpty {
                     let remember = try db.statement("INSERT INTO dedup_blocks(id, expires_at, keys) VALUES (?1, ?2, ?3)")
                     try remember.bind(1, dedupBlock)
                     try remember.bind(2, expiresAt)
-                    try remember.bind(3, blob: newKeys)
-                    try remember.run()
+                    try remember.run(binding: newKeys, at: 3)
                 }
             }
         } catch {

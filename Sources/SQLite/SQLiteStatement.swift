@@ -24,6 +24,20 @@ public struct SQLiteStatement {
         })
     }
 
+    /// Binds `blob` without copying it and runs the statement to completion while the bytes are
+    /// borrowed; the parameter is NULL again afterwards, so no pointer to them outlives the call.
+    public func run(binding blob: [UInt8], at index: Int32) throws {
+        try blob.withUnsafeBytes { raw in
+            // SQLITE_STATIC (nil): SQLite reads the bytes where they are until the parameter changes.
+            defer {
+                sqlite3_reset(handle)
+                sqlite3_bind_null(handle, index)
+            }
+            try check(sqlite3_bind_blob(handle, index, raw.baseAddress, Int32(raw.count), nil))
+            try run()
+        }
+    }
+
     public func bindNull(_ index: Int32) throws {
         try check(sqlite3_bind_null(handle, index))
     }

@@ -44,6 +44,32 @@ struct SQLiteDatabaseTests {
         #expect(rows == [[.integer(1), .text("a")], [.integer(2), .text("d")]])
     }
 
+    @Test func borrowedBlobsAreStoredAndNotKeptBound() throws {
+        let (database, path) = try Self.database()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try database.execute("CREATE TABLE b (id INTEGER PRIMARY KEY, payload BLOB)")
+        let insert = "INSERT INTO b(id, payload) VALUES (?1, ?2)"
+        for (id, size) in [(1, 3), (2, 70_000)] {
+            let statement = try database.statement(insert)
+            try statement.bind(1, Int64(id))
+            try statement.run(binding: (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ id) }, at: 2)
+        }
+        for (id, size) in [(1, 3), (2, 70_000)] {
+            let stored = try database.statement("SELECT payload FROM b WHERE id = ?1")
+            try stored.bind(1, Int64(id))
+            #expect(try stored.firstRow { $0.blob(0) } == (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ id) })
+        }
+        // The same statement, bound and stepped again without the blob, stores NULL: it was reset and
+        // no longer points at the bytes.
+        let statement = try database.statement(insert)
+        try statement.bind(1, 3)
+        try statement.run(binding: [1, 2, 3], at: 2)
+        try statement.bind(1, 4)
+        try statement.run()
+        #expect(try database.query("SELECT id, payload IS NULL FROM b WHERE id > 2 ORDER BY id")
+                    == [[.integer(3), .integer(0)], [.integer(4), .integer(1)]])
+    }
+
     @Test func failuresCarryTheirCodeAndStatement() throws {
         let (database, path) = try Self.database()
         defer { try? FileManager.default.removeItem(atPath: path) }
