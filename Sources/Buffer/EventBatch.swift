@@ -7,7 +7,9 @@
 /// (Benchmarks/README.md, session 17). ``BufferedEvent`` is the same event on its own.
 public struct EventBatch: Sendable {
     struct Entry: Sendable {
-        var partition: PartitionID
+        /// Index of the event's partition in ``partitions`` (a plain value: copying an entry
+        /// retains nothing).
+        var partition: Int
         var receivedAt: Int64
         /// End of the event's row in ``bytes``; it starts where the previous one ends.
         var end: Int
@@ -17,6 +19,8 @@ public struct EventBatch: Sendable {
     /// Every event's row, in order.
     public private(set) var bytes: [UInt8] = []
     private(set) var entries: [Entry] = []
+    /// The partitions the events go to, each once, in order of first use.
+    private(set) var partitions: [PartitionID] = []
 
     /// An empty batch with room for `events` events of `bytes` row bytes in all.
     public init(events: Int = 0, bytes: Int = 0) {
@@ -45,7 +49,16 @@ public struct EventBatch: Sendable {
             bytes.removeSubrange(start...)
             throw error
         }
-        entries.append(Entry(partition: partition, receivedAt: receivedAt, end: bytes.count, dedupKey: dedupKey))
+        entries.append(Entry(partition: index(of: partition), receivedAt: receivedAt, end: bytes.count, dedupKey: dedupKey))
+    }
+
+    /// The position of `partition` in ``partitions``, added if new. Events of one partition often
+    /// come in runs, and a request's events go to a few partitions, so a scan finds it.
+    private mutating func index(of partition: PartitionID) -> Int {
+        if let last = entries.last?.partition, partitions[last] == partition { return last }
+        if let found = partitions.firstIndex(of: partition) { return found }
+        partitions.append(partition)
+        return partitions.count - 1
     }
 
     public mutating func append(_ event: BufferedEvent) {
@@ -57,9 +70,11 @@ public struct EventBatch: Sendable {
     public mutating func append(contentsOf other: EventBatch) {
         let offset = bytes.count
         bytes.append(contentsOf: other.bytes)
+        let indices = other.partitions.map { index(of: $0) }
         entries.reserveCapacity(entries.count + other.entries.count)
         for var entry in other.entries {
             entry.end += offset
+            entry.partition = indices[entry.partition]
             entries.append(entry)
         }
     }
@@ -70,6 +85,7 @@ public struct EventBatch: Sendable {
         let start = range.lowerBound == 0 ? 0 : entries[range.lowerBound - 1].end
         var batch = EventBatch()
         batch.bytes = Array(bytes[start..<entries[range.upperBound - 1].end])
+        batch.partitions = partitions
         batch.entries = entries[range].map { entry in
             var moved = entry
             moved.end -= start
@@ -85,6 +101,6 @@ public struct EventBatch: Sendable {
 
     /// Event `index`'s partition.
     public func partition(_ index: Int) -> PartitionID {
-        entries[index].partition
+        partitions[entries[index].partition]
     }
 }

@@ -23,43 +23,33 @@ struct PreparedAppend {
     var bytes: Int
 
     init(_ batch: EventBatch) {
-        var parts: [Part] = []
-        var byPartition: [PartitionID: Int] = [:]
+        // The batch numbers its partitions, so part `i` is partition `i` and grouping is indexing.
+        var parts = batch.partitions.map {
+            Part(partition: $0, chunk: [], count: 0, bytes: 0, oldest: .max, keys: [])
+        }
         // First the parts and their sizes, so each chunk is allocated once at its final size.
-        var partOf: [Int] = []
-        partOf.reserveCapacity(batch.count)
         var start = 0
         for entry in batch.entries {
-            // Events of one partition often come in runs: the previous event's part is tried first.
-            let index: Int
-            if let last = partOf.last, parts[last].partition == entry.partition {
-                index = last
-            } else if let found = byPartition[entry.partition] {
-                index = found
-            } else {
-                index = parts.count
-                byPartition[entry.partition] = index
-                parts.append(Part(partition: entry.partition, chunk: [], count: 0, bytes: 0, oldest: .max, keys: []))
-            }
-            partOf.append(index)
-            parts[index].count += 1
-            parts[index].bytes += entry.end - start
-            parts[index].oldest = min(parts[index].oldest, entry.receivedAt)
-            parts[index].keys.append(entry.dedupKey)
+            parts[entry.partition].count += 1
+            parts[entry.partition].bytes += entry.end - start
+            parts[entry.partition].oldest = min(parts[entry.partition].oldest, entry.receivedAt)
             start = entry.end
         }
         for index in parts.indices {
             // A length prefix takes at most 3 bytes below 2 MiB per event; more only regrows.
             parts[index].chunk.reserveCapacity(parts[index].bytes + 3 * parts[index].count)
+            parts[index].keys.reserveCapacity(parts[index].count)
         }
         batch.bytes.withUnsafeBufferPointer { rows in
             var start = 0
-            for (entry, index) in zip(batch.entries, partOf) {
-                EventChunk.append(UnsafeBufferPointer(rebasing: rows[start..<entry.end]), to: &parts[index].chunk)
+            for entry in batch.entries {
+                EventChunk.append(UnsafeBufferPointer(rebasing: rows[start..<entry.end]), to: &parts[entry.partition].chunk)
+                parts[entry.partition].keys.append(entry.dedupKey)
                 start = entry.end
             }
         }
-        self.parts = parts
+        // A batch sliced from a larger one (``EventBatch/events(_:)``) may name partitions it has no events of.
+        self.parts = parts.filter { $0.count > 0 }
         self.bytes = batch.bytes.count
     }
 }

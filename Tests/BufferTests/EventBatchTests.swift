@@ -50,12 +50,13 @@ struct EventBatchTests {
         let built = batch([(events, "a", "s1"), (pages, "bb", "s2"), (events, "ccc", nil), (pages, "dddd", "s4")])
         let middle = built.events(1..<3)
         #expect(rows(middle) == ["bb", "ccc"])
+        #expect((0..<middle.count).map(middle.partition) == [pages, events])
         #expect(middle.entries.map(\.dedupKey) == [DedupKey(Array("s2".utf8)), nil])
         #expect(built.events(2..<2).isEmpty)
         var joined = built.events(0..<1)
         joined.append(contentsOf: built.events(1..<4))
         #expect(rows(joined) == rows(built))
-        #expect(joined.entries.map(\.partition) == built.entries.map(\.partition))
+        #expect((0..<joined.count).map(joined.partition) == (0..<built.count).map(built.partition))
         #expect(joined.entries.map(\.dedupKey) == built.entries.map(\.dedupKey))
     }
 
@@ -89,5 +90,9 @@ struct EventBatchTests {
         #expect(stored == ["e1", "e2"])
         let storedPages = try await buffer.rows(in: pages, limit: 10).map { String(decoding: $0.payload, as: UTF8.self) }
         #expect(storedPages == ["p1", "p3"])
+        // A slice that names a partition it has no events of stores only its own.
+        let slice = batch([(pages, "p4", nil), (events, "e3", nil)]).events(1..<2)
+        #expect(try await buffer.append(slice) == AppendOutcome(stored: 1, duplicates: 0))
+        #expect(buffer.stats()[pages]?.count == 2 && buffer.stats()[events]?.count == 3)
     }
 }
