@@ -4,8 +4,8 @@ import NIOCore
 
 /// Reading a request body with a size limit and a content-type check.
 enum RequestBody {
-    /// Media types accepted as JSON bodies (parameters such as `charset` are ignored).
-    static let jsonTypes: Set<String> = [
+    /// Media types accepted as JSON bodies (parameters such as `charset` are ignored), and any `+json` type.
+    static let jsonTypes: [StaticString] = [
         "application/json", "text/plain", "application/cloudevents+json", "application/cloudevents-batch+json",
     ]
 
@@ -19,16 +19,39 @@ enum RequestBody {
 
     static func checkJSONContentType(_ request: Request) throws {
         guard let contentType = request.headers.value(.contentType) else { return }
-        let mediaType = Self.mediaType(contentType)
-        guard jsonTypes.contains(mediaType) || mediaType.hasSuffix("+json") else {
-            throw APIError.unsupportedMediaType(contentType)
+        guard isJSON(contentType) else { throw APIError.unsupportedMediaType(contentType) }
+    }
+
+    /// Whether a Content-Type value names a JSON media type: its type without parameters, blanks
+    /// and case, compared byte by byte (no string is built for it on every request).
+    static func isJSON(_ contentType: String) -> Bool {
+        var media = InlineArray<48, UInt8>(repeating: 0)
+        var count = 0
+        for byte in contentType.utf8 {
+            if byte == UInt8(ascii: ";") { break }
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") { continue }
+            guard count < media.count else { return isJSON(mediaType: mediaType(contentType)) }
+            media[count] = byte >= 65 && byte <= 90 ? byte + 32 : byte
+            count += 1
         }
+        func equals(_ text: StaticString, suffix: Bool = false) -> Bool {
+            let length = text.utf8CodeUnitCount
+            guard suffix ? count >= length : count == length else { return false }
+            let start = count - length
+            for offset in 0..<length where media[start + offset] != text.utf8Start[offset] { return false }
+            return true
+        }
+        return jsonTypes.contains { equals($0) } || equals("+json", suffix: true)
+    }
+
+    /// ``isJSON(_:)`` for a media type too long to compare in place.
+    private static func isJSON(mediaType: String) -> Bool {
+        jsonTypes.contains { mediaType == $0.description } || mediaType.hasSuffix("+json")
     }
 
     /// The lowercased media type of a Content-Type value, without parameters (ASCII only, no Foundation).
     static func mediaType(_ contentType: String) -> String {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
         for byte in contentType.utf8 {
             if byte == UInt8(ascii: ";") { break }
             if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") { continue }
@@ -48,7 +71,7 @@ enum RequestBody {
     /// is closed) and answered 413.
     static func raw(_ request: Request, limit: Int, connection: (any Channel)? = nil) async throws -> [UInt8] {
         var encoding: BodyDecompressor.Encoding?
-        if let value = request.headers[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased(), value != "identity" {
+        if let value = request.headers.value(.contentEncoding)?.trimmingCharacters(in: .whitespaces).lowercased(), value != "identity" {
             switch value {
             case "gzip", "x-gzip": encoding = .gzip
             case "deflate": encoding = .deflate
@@ -66,7 +89,7 @@ enum RequestBody {
             for try await part in request.body {
                 total += part.readableBytes
                 if total <= limit {
-                    raw.append(contentsOf: part.readableBytesView)
+                    part.withUnsafeReadableBytes { raw.append(contentsOf: $0) }
                 } else if total - limit > drainLimit {
                     connection?.close(promise: nil)
                     break

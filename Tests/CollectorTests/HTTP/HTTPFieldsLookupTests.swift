@@ -25,4 +25,17 @@ struct HTTPFieldsLookupTests {
         #expect(fields.value(named: "x-request-id") == "r-1")
         #expect(fields.value(named: "CF-Ray") == nil)
     }
+
+    @Test("a JSON Content-Type is recognized in place: case, blanks and parameters ignored, +json types, long ones")
+    func jsonMediaTypes() {
+        for accepted in ["application/json", "Application/JSON; charset=utf-8", " text/plain ", "application/cloudevents+json",
+                         "application/cloudevents-batch+json;charset=UTF-8", "application/vnd.segment+json",
+                         "application/vnd.example.a-media-type-name-well-over-the-in-place-limit+json; v=1"] {
+            #expect(RequestBody.isJSON(accepted), "\(accepted)")
+        }
+        for refused in ["application/xml", "application/jsonx", "json", "", "text/html; x=application/json",
+                        "application/vnd.example.a-media-type-name-well-over-the-in-place-limit+xml"] {
+            #expect(!RequestBody.isJSON(refused), "\(refused)")
+        }
+    }
 }
