@@ -38,7 +38,7 @@ struct AvroContainerReader: Sendable {
         guard let codec = AvroCodec(rawValue: metadata["avro.codec"] ?? "null") else {
             throw CatalogError(.invalidMetadata, "unsupported Avro codec", context: ["codec": metadata["avro.codec"] ?? ""])
         }
-        let schema = try AvroSchema(json: schemaJSON)
+        let schema = try AvroSchemaCache.schema(json: schemaJSON)
         let sync = try decoder.readRaw(count: 16)
         while !decoder.isAtEnd {
             let count = try decoder.readLong()

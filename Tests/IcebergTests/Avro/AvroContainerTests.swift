@@ -61,6 +61,20 @@ struct AvroContainerTests {
         #expect(try AvroSchema(json: ManifestListWriter.schema.json) == ManifestListWriter.schema)
     }
 
+    @Test("header schemas are parsed once per text, a bad one is never cached, and the cache stays bounded")
+    func schemaCache() throws {
+        let json = try ManifestWriter(schema: EventsTable.schema, spec: EventsTable.spec).entrySchema().json
+        #expect(try AvroSchemaCache.schema(json: json) == AvroSchema(json: json))
+        #expect(try AvroSchemaCache.schema(json: json) == AvroSchema(json: json))
+        for _ in 0..<2 {
+            #expect(throws: CatalogError.self) { try AvroSchemaCache.schema(json: "{\"type\":\"nonsense\"}") }
+        }
+        for index in 0..<(AvroSchemaCache.capacity + 5) {
+            let text = #"{"type":"record","name":"r\#(index)","fields":[{"name":"a","type":"long"}]}"#
+            #expect(try AvroSchemaCache.schema(json: text) == AvroSchema(json: text))
+        }
+    }
+
     @Test("files that are not containers are rejected")
     func rejectsGarbage() {
         #expect(throws: CatalogError.self) { try AvroContainerReader(bytes: Array("PAR1".utf8)) }
