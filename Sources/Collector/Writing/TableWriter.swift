@@ -25,6 +25,7 @@ actor TableWriter {
         self.tableProperties = tableProperties
         var appender = TableAppender(catalog: catalog, fileIO: fileIO, logger: logger)
         if let instanceId { appender.summaryProperties = [FloeConfiguration.instanceSummaryKey: instanceId] }
+        appender.mergeAhead = ManifestMergeAhead()
         self.appender = appender
         self.logger = logger
     }
@@ -125,9 +126,29 @@ actor TableWriter {
     /// with it is already there); `writerId` as in ``Iceberg/TableAppender``.
     func append(_ definition: TableDefinition, files: [DataFile], commitId: String,
                 writerId: String? = nil, onlyAppendsSince: Int64? = nil) async throws -> AppendResult {
-        try await committing(definition) {
+        let result = try await committing(definition) {
             try await appender.append(to: identifier(definition), files: files, commitId: commitId,
                                       writerId: writerId, onlyAppendsSince: onlyAppendsSince)
+        }
+        prepareMergeIfWanted(identifier(definition))
+        return result
+    }
+
+    /// Writes the table's next manifest merge ahead of need when an append asked for it
+    /// (``Iceberg/ManifestMergeAhead``), on the maintenance thread, so that it takes only the CPU that
+    /// requests and flushes leave and the commit that needs it only swaps it in.
+    private func prepareMergeIfWanted(_ id: TableIdentifier) {
+        guard let mergeAhead = appender.mergeAhead, mergeAhead.startPreparing(id) else { return }
+        let appender = appender, logger = logger
+        Task {
+            await withTaskExecutorPreference(EncodingPool.maintenance) {
+                do {
+                    try await appender.prepareMerge(in: id)
+                } catch {
+                    logger.warning("writing a manifest merge ahead failed; appends merge when due",
+                                   metadata: ["floe.table": "\(id)", "error.message": "\(error)"])
+                }
+            }
         }
     }
 

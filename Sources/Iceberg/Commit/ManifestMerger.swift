@@ -27,14 +27,19 @@ struct ManifestMerger: Sendable {
     /// every `minCountToMerge` commits: the commit doing it took 0.5 s after 400 commits and 4 s after
     /// 3,500 (Benchmarks/README.md, session 11); now a commit rewrites at most `minCountToMerge` small
     /// manifests, or, rarely, `minCountToMerge` merged ones.
-    func bins(_ manifests: [ManifestFile], specId: Int32, newManifests: Int = 1) -> [[ManifestFile]] {
+    ///
+    /// `lead` brings both thresholds that many manifests closer (at most a fifth of `minCountToMerge`,
+    /// and at least one): the merges a commit `lead` appends from now would make, for
+    /// ``ManifestMergeAhead`` to write before they are due.
+    func bins(_ manifests: [ManifestFile], specId: Int32, newManifests: Int = 1, lead: Int = 0) -> [[ManifestFile]] {
         guard enabled else { return [] }
+        let lead = lead > 0 ? min(lead, max(1, minCountToMerge / 5)) : 0
         let candidates = manifests.filter { $0.content == .data && $0.partitionSpecId == specId }
         let appended = candidates.filter { $0.existingFilesCount == 0 }
         let merged = candidates.filter { $0.existingFilesCount > 0 && $0.manifestLength < targetSizeBytes }
         var result: [[ManifestFile]] = []
-        if appended.count + newManifests > minCountToMerge { result += pack(appended) }
-        if merged.count >= minCountToMerge { result += pack(merged) }
+        if appended.count + newManifests + lead > minCountToMerge { result += pack(appended) }
+        if merged.count + lead >= minCountToMerge { result += pack(merged) }
         return result
     }
 

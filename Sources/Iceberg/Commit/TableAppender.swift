@@ -32,6 +32,10 @@ public struct TableAppender: Sendable {
     /// Recorded in the summary of every snapshot this appender commits (`floe.instance-id`).
     public var summaryProperties: [String: String] = [:]
 
+    /// Where merges written ahead of need are kept (nil: an append merges inline, when due); the owner
+    /// runs ``prepareMerge(in:)`` when ``ManifestMergeAhead/startPreparing(_:)`` says so.
+    public var mergeAhead: ManifestMergeAhead?
+
     /// Creates an appender.
     public init(catalog: any Catalog, fileIO: any FileIO, logger: Logger) {
         self.catalog = catalog
@@ -58,13 +62,78 @@ public struct TableAppender: Sendable {
         producer.writerId = writerId
         let manifest = try producer.dataManifest(files: files, metadata: table.metadata)
         try await write(manifest.bytes, to: manifest.location, id: id)
-        return try await commit(id, table: table, producer: producer, rows: manifest.addedRowsCount) { table, attempt in
-            if let since = onlyAppendsSince { try Self.requireOnlyAppends(since: since, in: table.metadata, id: id) }
-            var parentManifests = try await manifests(of: table.metadata.currentSnapshot, id: id)
-            parentManifests = try await merge(parentManifests, table: table, producer: producer, specId: manifest.specId,
-                                              firstIndex: 1 + attempt * 1000)
-            return try producer.attempt(attempt, on: table.metadata, parentManifests: parentManifests,
-                                        manifest: manifest, files: files, nowMs: WallClock.nowMillis())
+        let ahead = mergeAhead?.take(id) ?? []
+        var used = Set<String>()
+        let result: AppendResult
+        do {
+            result = try await commit(id, table: table, producer: producer, rows: manifest.addedRowsCount) { table, attempt in
+                if let since = onlyAppendsSince { try Self.requireOnlyAppends(since: since, in: table.metadata, id: id) }
+                var parentManifests = try await manifests(of: table.metadata.currentSnapshot, id: id)
+                (parentManifests, used) = Self.substitute(ahead, into: parentManifests, producer: producer,
+                                                          sequenceNumber: table.metadata.lastSequenceNumber + 1)
+                parentManifests = try await merge(parentManifests, table: table, producer: producer, specId: manifest.specId,
+                                                  firstIndex: 1 + attempt * 1000)
+                if let mergeAhead, !ManifestMerger(properties: table.metadata.properties)
+                    .bins(parentManifests, specId: manifest.specId, lead: mergeAhead.lead).isEmpty {
+                    mergeAhead.want(id)
+                }
+                return try producer.attempt(attempt, on: table.metadata, parentManifests: parentManifests,
+                                            manifest: manifest, files: files, nowMs: WallClock.nowMillis())
+            }
+        } catch {
+            if !ahead.isEmpty, mergeAhead?.giveBack(id, merges: ahead) != true { await discard(ahead, except: []) }
+            throw error
+        }
+        await discard(ahead, except: used)
+        return result
+    }
+
+    /// `manifests` with each merge written ahead whose inputs it all lists swapped in for them, as added by
+    /// this snapshot; and the merged manifests used.
+    static func substitute(_ merges: [ManifestMergeAhead.Merge], into manifests: [ManifestFile], producer: SnapshotProducer,
+                           sequenceNumber: Int64) -> (manifests: [ManifestFile], used: Set<String>) {
+        guard !merges.isEmpty else { return (manifests, []) }
+        var present = Set(manifests.map(\.manifestPath))
+        var swappedIn: [ManifestFile] = []
+        for merge in merges where merge.inputs.isSubset(of: present) {
+            present.subtract(merge.inputs)
+            var merged = merge.manifest
+            merged.sequenceNumber = sequenceNumber
+            merged.addedSnapshotId = producer.snapshotId
+            swappedIn.append(merged)
+        }
+        guard !swappedIn.isEmpty else { return (manifests, []) }
+        return (swappedIn + manifests.filter { present.contains($0.manifestPath) }, Set(swappedIn.map(\.manifestPath)))
+    }
+
+    /// Deletes merged manifests written ahead that no snapshot lists (their inputs were gone).
+    private func discard(_ merges: [ManifestMergeAhead.Merge], except used: Set<String>) async {
+        for merge in merges where !used.contains(merge.manifest.manifestPath) {
+            try? await fileIO.delete(merge.manifest.manifestPath)
+        }
+    }
+
+    /// Writes ahead, for ``mergeAhead``, the manifest merges an append will make within its ``ManifestMergeAhead/lead``
+    /// more manifests (the current snapshot's, as ``ManifestMerger`` bins them), so that the append only swaps
+    /// them in. Run it in the background; it always settles the table's state in ``mergeAhead``.
+    public func prepareMerge(in id: TableIdentifier) async throws {
+        guard let mergeAhead else { return }
+        var merges: [ManifestMergeAhead.Merge] = []
+        defer { mergeAhead.finish(id, merges: merges) }
+        let table = try await catalog.loadTable(id)
+        guard let spec = table.metadata.defaultSpec else { return }
+        let manifests = try await manifests(of: table.metadata.currentSnapshot, id: id)
+        let bins = ManifestMerger(properties: table.metadata.properties)
+            .bins(manifests, specId: spec.specId, lead: mergeAhead.lead)
+        guard !bins.isEmpty else { return }
+        // Named as a commit's manifests are; the snapshot that swaps one in records itself as adding it.
+        let producer = makeProducer(commitId: "merge-\(Self.newSnapshotId(avoiding: table.metadata))", table: table)
+        let target = try ManifestWriter(schema: table.metadata.currentSchema ?? Schema(fields: []),
+                                        spec: table.metadata.defaultSpec ?? .unpartitioned).entrySchema()
+        for (offset, bin) in bins.enumerated() {
+            let merged = try await writeMerged(bin, table: table, producer: producer, specId: spec.specId, target: target,
+                                               index: 1 + offset, sequenceNumber: table.metadata.lastSequenceNumber + 1)
+            merges.append(ManifestMergeAhead.Merge(inputs: Set(bin.map(\.manifestPath)), manifest: merged))
         }
     }
 
@@ -192,23 +261,30 @@ public struct TableAppender: Sendable {
         var merged: [ManifestFile] = []
         var replaced = Set<String>()
         for (offset, bin) in bins.enumerated() {
-            // Entries stream from each manifest into the merged one: memory holds one input manifest's
-            // bytes and the merged output, not every entry's record.
-            var writer = try producer.rewrittenManifestWriter(metadata: table.metadata, specId: specId)
-            for manifest in bin {
-                let bytes = try await read(manifest.manifestPath, id: table.identifier)
-                try ManifestReader.forEachLiveEntry(bytes, manifest: manifest, target: target) { try writer.add($0) }
-                replaced.insert(manifest.manifestPath)
-            }
-            let output = try producer.finishRewrittenManifest(writer, metadata: table.metadata, specId: specId,
-                                                           index: firstIndex + offset, sequenceNumber: sequenceNumber)
-            try await write(output.bytes, to: output.manifest.manifestPath, id: table.identifier)
-            merged.append(output.manifest)
+            merged.append(try await writeMerged(bin, table: table, producer: producer, specId: specId, target: target,
+                                                index: firstIndex + offset, sequenceNumber: sequenceNumber))
+            replaced.formUnion(bin.map(\.manifestPath))
         }
         logger.debug("merged manifests", metadata: [
             "floe.table": "\(table.identifier)", "iceberg.manifests_merged": "\(replaced.count)",
         ])
         return merged + manifests.filter { !replaced.contains($0.manifestPath) }
+    }
+
+    /// Writes the live entries of `bin` into one merged manifest and returns its manifest-list entry.
+    private func writeMerged(_ bin: [ManifestFile], table: Table, producer: SnapshotProducer, specId: Int32,
+                             target: AvroSchema, index: Int, sequenceNumber: Int64) async throws -> ManifestFile {
+        // Entries stream from each manifest into the merged one: memory holds one input manifest's
+        // bytes and the merged output, not every entry's record.
+        var writer = try producer.rewrittenManifestWriter(metadata: table.metadata, specId: specId)
+        for manifest in bin {
+            let bytes = try await read(manifest.manifestPath, id: table.identifier)
+            try ManifestReader.forEachLiveEntry(bytes, manifest: manifest, target: target) { try writer.add($0) }
+        }
+        let output = try producer.finishRewrittenManifest(writer, metadata: table.metadata, specId: specId,
+                                                          index: index, sequenceNumber: sequenceNumber)
+        try await write(output.bytes, to: output.manifest.manifestPath, id: table.identifier)
+        return output.manifest
     }
 
     func read(_ location: String, id: TableIdentifier) async throws -> [UInt8] {

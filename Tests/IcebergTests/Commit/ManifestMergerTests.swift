@@ -29,6 +29,21 @@ struct ManifestMergerTests {
         #expect(merger.bins([full] + Array(merged.dropFirst()), specId: 0).isEmpty)
     }
 
+    @Test("a lead asks for both tiers' merges that many manifests early, at most a fifth of the threshold")
+    func lead() {
+        let defaults = ManifestMerger(properties: [:])
+        let appended = (0..<80).map { manifest("a\($0)") }
+        #expect(defaults.bins(appended, specId: 0).isEmpty)
+        #expect(defaults.bins(appended, specId: 0, lead: 20).map(\.count) == [80])
+        #expect(defaults.bins(Array(appended.dropFirst()), specId: 0, lead: 20).isEmpty)
+        let merged = (0..<80).map { manifest("m\($0)", existing: 9) }
+        #expect(defaults.bins(merged, specId: 0, lead: 20).map(\.count) == [80])
+        // Threshold 10: the lead is 2, not 20.
+        let ten = ManifestMerger(properties: ["commit.manifest.min-count-to-merge": "10"])
+        #expect(ten.bins(Array(appended.prefix(7)), specId: 0, lead: 20).isEmpty)
+        #expect(ten.bins(Array(appended.prefix(8)), specId: 0, lead: 20).map(\.count) == [8])
+    }
+
     @Test("commit.manifest-merge.enabled=false merges nothing")
     func disabled() {
         let off = ManifestMerger(properties: ["commit.manifest-merge.enabled": "false", "commit.manifest.min-count-to-merge": "2"])

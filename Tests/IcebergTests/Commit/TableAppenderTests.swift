@@ -178,6 +178,82 @@ struct TableAppenderTests {
         #expect(manifests.reduce(0) { $0 + $1.addedRowsCount + $1.existingRowsCount } == 120)
     }
 
+    /// Every live data file of the current snapshot with its data sequence number, and the snapshot's manifests.
+    func liveFiles() async throws -> (files: [String: Int64], manifests: [ManifestFile]) {
+        let head = try #require(try await sqlCatalog.loadTable(table).metadata.currentSnapshot)
+        let manifests = try await manifestList(head)
+        let target = try ManifestWriter(schema: EventsTable.schema, spec: EventsTable.spec).entrySchema()
+        var files: [String: Int64] = [:]
+        for manifest in manifests {
+            try ManifestReader.forEachLiveEntry(try await fileIO.read(manifest.manifestPath), manifest: manifest,
+                                                target: target) { entry in
+                let path = entry.dataFile.recordValue?[1].stringValue ?? ""
+                #expect(files[path] == nil, "\(path) is listed twice")
+                files[path] = entry.sequenceNumber
+            }
+        }
+        return (files, manifests)
+    }
+
+    @Test("merges written ahead are swapped in by the next append, every file kept once with its sequence number")
+    func mergesWrittenAhead() async throws {
+        _ = try await sqlCatalog.loadOrCreateTable(table, schema: EventsTable.schema, partitionSpec: EventsTable.spec,
+                                                   properties: ["commit.manifest.min-count-to-merge": "5"])
+        var appender = appender(sqlCatalog)
+        let ahead = ManifestMergeAhead(lead: 2)
+        appender.mergeAhead = ahead
+        var prepared = 0
+        for index in 0..<12 {
+            _ = try await appender.append(to: table, files: files("a\(index)"), commitId: "a\(index)")
+            if ahead.startPreparing(table) {
+                try await appender.prepareMerge(in: table)
+                prepared += 1
+            }
+        }
+        #expect(prepared >= 2)
+        let (live, manifests) = try await liveFiles()
+        #expect(live.count == 24)
+        #expect(live["file:///w/analytics/events/data/a0-0.parquet"] == 1)
+        #expect(live["file:///w/analytics/events/data/a11-1.parquet"] == 12)
+        // Every merge was written ahead: no append merged inline (its merged manifests would be named after its commit).
+        let merged = manifests.filter { $0.existingFilesCount > 0 }
+        #expect(!merged.isEmpty)
+        #expect(merged.allSatisfy { $0.manifestPath.contains("/merge-") })
+        let metadata = try await sqlCatalog.loadTable(table).metadata
+        for manifest in merged {
+            // Recorded as added by the snapshot that swapped it in, with that snapshot's sequence number.
+            let adding = try #require(metadata.snapshot(id: manifest.addedSnapshotId))
+            #expect(manifest.sequenceNumber == adding.sequenceNumber && manifest.minSequenceNumber < manifest.sequenceNumber)
+        }
+        #expect(manifests.reduce(0) { $0 + $1.addedRowsCount + $1.existingRowsCount } == 240)
+        // Nothing written ahead is left unused, but the merge that is ready for the next append.
+        let written = Set(fileIO.contents.keys.filter { $0.contains("/merge-") })
+        #expect(written.subtracting(merged.map(\.manifestPath)).count <= 1)
+    }
+
+    @Test("a merge written ahead whose inputs are gone is deleted unused, and the append merges what is due")
+    func staleMergeAhead() async throws {
+        _ = try await sqlCatalog.loadOrCreateTable(table, schema: EventsTable.schema, partitionSpec: EventsTable.spec,
+                                                   properties: ["commit.manifest.min-count-to-merge": "4"])
+        var appender = appender(sqlCatalog)
+        let ahead = ManifestMergeAhead(lead: 2)
+        appender.mergeAhead = ahead
+        for index in 0..<4 { _ = try await appender.append(to: table, files: files("s\(index)"), commitId: "s\(index)") }
+        #expect(ahead.startPreparing(table))
+        try await appender.prepareMerge(in: table)
+        let written = try #require(fileIO.contents.keys.first { $0.contains("/merge-") })
+        // A compaction rewrites the manifest listing s0's files: the merge's inputs are gone.
+        let base = try #require(try await sqlCatalog.loadTable(table).metadata.currentSnapshot).snapshotId
+        _ = try await appender.replace(in: table, removing: ["file:///w/analytics/events/data/s0-0.parquet"],
+                                       adding: [], commitId: "compact", decidedFrom: base)
+        for index in 4..<7 { _ = try await appender.append(to: table, files: files("s\(index)"), commitId: "s\(index)") }
+        #expect(try await !fileIO.exists(written))
+        let (live, manifests) = try await liveFiles()
+        #expect(live.count == 13)
+        #expect(live["file:///w/analytics/events/data/s0-0.parquet"] == nil)
+        #expect(!manifests.contains { $0.manifestPath == written })
+    }
+
     @Test("partition tuples that do not fit the spec are rejected before anything is written")
     func invalidPartition() async throws {
         try await prepare()

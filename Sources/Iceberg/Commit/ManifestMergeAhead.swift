@@ -1,0 +1,79 @@
+import Synchronization
+
+/// Manifest merges written ahead of the appends that need them, off the commit's path.
+///
+/// Past `commit.manifest.min-count-to-merge` an append rewrote about a hundred small manifests inside
+/// its commit: on a busy machine every hundredth flush took 200–600 ms longer, and requests waited
+/// behind the backlog that left (Benchmarks/README.md, session 17). With a `ManifestMergeAhead`, an
+/// append that finds a merge ``ManifestMerger`` will ask for within ``lead`` more manifests marks the
+/// table as wanting one; the owner then runs ``TableAppender/prepareMerge(in:)`` in the background
+/// (Floe: at the lowest priority), which writes the merged manifests. A later append whose parent
+/// snapshot still lists every input of a merged manifest swaps it in for them (only its manifest list
+/// changes), and merges inline only what is still due. A merge whose inputs are gone (a compaction
+/// rewrote one, another writer merged them) is deleted unused.
+public final class ManifestMergeAhead: Sendable {
+    /// One merged manifest written ahead, and the manifests it replaces.
+    struct Merge: Sendable {
+        var inputs: Set<String>
+        var manifest: ManifestFile
+    }
+
+    private enum State {
+        case wanted
+        case preparing
+        case ready([Merge])
+    }
+
+    /// How many manifests before a merge is due it is written ahead.
+    public let lead: Int
+    private let states = Mutex([TableIdentifier: State]())
+
+    public init(lead: Int = 20) {
+        self.lead = max(1, lead)
+    }
+
+    /// Marks `id` as wanting a merge written ahead, unless one is wanted, being written or ready.
+    func want(_ id: TableIdentifier) {
+        states.withLock { states in
+            if states[id] == nil { states[id] = .wanted }
+        }
+    }
+
+    /// Whether `id` wants a merge written ahead; if so it is now being written, and the caller runs
+    /// ``TableAppender/prepareMerge(in:)`` for it.
+    public func startPreparing(_ id: TableIdentifier) -> Bool {
+        states.withLock { states in
+            guard case .wanted = states[id] else { return false }
+            states[id] = .preparing
+            return true
+        }
+    }
+
+    /// Records what ``TableAppender/prepareMerge(in:)`` wrote (nothing: `id` may want one again).
+    func finish(_ id: TableIdentifier, merges: [Merge]) {
+        states.withLock { $0[id] = merges.isEmpty ? nil : .ready(merges) }
+    }
+
+    /// The merges ready for `id`, handed over once.
+    func take(_ id: TableIdentifier) -> [Merge] {
+        states.withLock { states in
+            guard case .ready(let merges) = states[id] else { return [] }
+            states[id] = nil
+            return merges
+        }
+    }
+
+    /// Hands back merges taken by an append that failed; false when others are being written or ready
+    /// meanwhile (the caller then deletes these).
+    func giveBack(_ id: TableIdentifier, merges: [Merge]) -> Bool {
+        states.withLock { states in
+            switch states[id] {
+            case nil, .wanted:
+                states[id] = .ready(merges)
+                return true
+            case .preparing, .ready:
+                return false
+            }
+        }
+    }
+}
