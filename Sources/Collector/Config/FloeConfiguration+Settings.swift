@@ -91,7 +91,7 @@ extension FloeConfiguration {
                 check: SettingCheck.oneOf(["zstd", "snappy", "gzip", "none", "uncompressed"])),
         Setting("parquet.level", \.codecLevel, env: ["FLOE_PARQUET_LEVEL"], "ZSTD level.", check: SettingCheck.within(-7...22)),
         Setting("iceberg.manifest_merge_min_count", \.manifestMergeMinCount, env: ["FLOE_MANIFEST_MERGE_MIN_COUNT"],
-                "Merge a table's manifests once a snapshot would have more than this many new ones (merged ones merge apart, at the same count).", check: SettingCheck.atLeast(1)),
+                "Merge a table's manifests once a snapshot would have more than this many new ones (merged ones merge apart, at the same count); merges are written ahead on the maintenance thread.", check: SettingCheck.atLeast(1)),
         Setting("iceberg.metadata_previous_versions_max", \.metadataPreviousVersionsMax,
                 env: ["FLOE_METADATA_PREVIOUS_VERSIONS_MAX"], "Old metadata files kept per table.",
                 check: SettingCheck.atLeast(0)),
