@@ -62,18 +62,4 @@ public final class ManifestMergeAhead: Sendable {
             return merges
         }
     }
-
-    /// Hands back merges taken by an append that failed; false when others are being written or ready
-    /// meanwhile (the caller then deletes these).
-    func giveBack(_ id: TableIdentifier, merges: [Merge]) -> Bool {
-        states.withLock { states in
-            switch states[id] {
-            case nil, .wanted:
-                states[id] = .ready(merges)
-                return true
-            case .preparing, .ready:
-                return false
-            }
-        }
-    }
 }

@@ -69,8 +69,10 @@ public struct TableAppender: Sendable {
             result = try await commit(id, table: table, producer: producer, rows: manifest.addedRowsCount) { table, attempt in
                 if let since = onlyAppendsSince { try Self.requireOnlyAppends(since: since, in: table.metadata, id: id) }
                 var parentManifests = try await manifests(of: table.metadata.currentSnapshot, id: id)
-                (parentManifests, used) = Self.substitute(ahead, into: parentManifests, producer: producer,
-                                                          sequenceNumber: table.metadata.lastSequenceNumber + 1)
+                let substituted = Self.substitute(ahead, into: parentManifests, producer: producer,
+                                                  sequenceNumber: table.metadata.lastSequenceNumber + 1)
+                parentManifests = substituted.manifests
+                used.formUnion(substituted.used)
                 parentManifests = try await merge(parentManifests, table: table, producer: producer, specId: manifest.specId,
                                                   firstIndex: 1 + attempt * 1000)
                 if let mergeAhead, !ManifestMerger(properties: table.metadata.properties)
@@ -81,9 +83,11 @@ public struct TableAppender: Sendable {
                                             manifest: manifest, files: files, nowMs: WallClock.nowMillis())
             }
         } catch {
-            if !ahead.isEmpty, mergeAhead?.giveBack(id, merges: ahead) != true { await discard(ahead, except: []) }
+            // The merges taken are dropped: after an unknown outcome one may be in the table, so none is
+            // deleted or offered again; any that is not is an orphan for orphan removal.
             throw error
         }
+        // Merges that no attempt swapped in are in no snapshot (one an attempt used is left to orphan removal).
         await discard(ahead, except: used)
         return result
     }
