@@ -85,11 +85,12 @@ public struct EventBatch: Sendable {
         let start = range.lowerBound == 0 ? 0 : entries[range.lowerBound - 1].end
         var batch = EventBatch()
         batch.bytes = Array(bytes[start..<entries[range.upperBound - 1].end])
-        batch.partitions = partitions
-        batch.entries = entries[range].map { entry in
-            var moved = entry
-            moved.end -= start
-            return moved
+        batch.entries.reserveCapacity(range.count)
+        for var entry in entries[range] {
+            entry.end -= start
+            // Numbered anew, so the slice names only the partitions it has events of.
+            entry.partition = batch.index(of: partitions[entry.partition])
+            batch.entries.append(entry)
         }
         return batch
     }

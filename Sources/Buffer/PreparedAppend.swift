@@ -48,8 +48,7 @@ struct PreparedAppend {
                 start = entry.end
             }
         }
-        // A batch sliced from a larger one (``EventBatch/events(_:)``) may name partitions it has no events of.
-        self.parts = parts.filter { $0.count > 0 }
+        self.parts = parts
         self.bytes = batch.bytes.count
     }
 }

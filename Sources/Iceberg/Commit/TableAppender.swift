@@ -64,28 +64,23 @@ public struct TableAppender: Sendable {
         try await write(manifest.bytes, to: manifest.location, id: id)
         let ahead = mergeAhead?.take(id) ?? []
         var used = Set<String>()
-        let result: AppendResult
-        do {
-            result = try await commit(id, table: table, producer: producer, rows: manifest.addedRowsCount) { table, attempt in
-                if let since = onlyAppendsSince { try Self.requireOnlyAppends(since: since, in: table.metadata, id: id) }
-                var parentManifests = try await manifests(of: table.metadata.currentSnapshot, id: id)
-                let substituted = Self.substitute(ahead, into: parentManifests, producer: producer,
-                                                  sequenceNumber: table.metadata.lastSequenceNumber + 1)
-                parentManifests = substituted.manifests
-                used.formUnion(substituted.used)
-                parentManifests = try await merge(parentManifests, table: table, producer: producer, specId: manifest.specId,
-                                                  firstIndex: 1 + attempt * 1000)
-                if let mergeAhead, !ManifestMerger(properties: table.metadata.properties)
-                    .bins(parentManifests, specId: manifest.specId, lead: mergeAhead.lead).isEmpty {
-                    mergeAhead.want(id)
-                }
-                return try producer.attempt(attempt, on: table.metadata, parentManifests: parentManifests,
-                                            manifest: manifest, files: files, nowMs: WallClock.nowMillis())
+        // A failed append drops the merges it took: after an unknown outcome one may be in the table, so
+        // none is deleted or offered again; any that is not is an orphan for orphan removal.
+        let result = try await commit(id, table: table, producer: producer, rows: manifest.addedRowsCount) { table, attempt in
+            if let since = onlyAppendsSince { try Self.requireOnlyAppends(since: since, in: table.metadata, id: id) }
+            var parentManifests = try await manifests(of: table.metadata.currentSnapshot, id: id)
+            let substituted = Self.substitute(ahead, into: parentManifests, producer: producer,
+                                              sequenceNumber: table.metadata.lastSequenceNumber + 1)
+            parentManifests = substituted.manifests
+            used.formUnion(substituted.used)
+            parentManifests = try await merge(parentManifests, table: table, producer: producer, specId: manifest.specId,
+                                              firstIndex: 1 + attempt * 1000)
+            if let mergeAhead, !ManifestMerger(properties: table.metadata.properties)
+                .bins(parentManifests, specId: manifest.specId, lead: mergeAhead.lead).isEmpty {
+                mergeAhead.want(id)
             }
-        } catch {
-            // The merges taken are dropped: after an unknown outcome one may be in the table, so none is
-            // deleted or offered again; any that is not is an orphan for orphan removal.
-            throw error
+            return try producer.attempt(attempt, on: table.metadata, parentManifests: parentManifests,
+                                        manifest: manifest, files: files, nowMs: WallClock.nowMillis())
         }
         // Merges that no attempt swapped in are in no snapshot (one an attempt used is left to orphan removal).
         await discard(ahead, except: used)
@@ -132,8 +127,7 @@ public struct TableAppender: Sendable {
         guard !bins.isEmpty else { return }
         // Named as a commit's manifests are; the snapshot that swaps one in records itself as adding it.
         let producer = makeProducer(commitId: "merge-\(Self.newSnapshotId(avoiding: table.metadata))", table: table)
-        let target = try ManifestWriter(schema: table.metadata.currentSchema ?? Schema(fields: []),
-                                        spec: table.metadata.defaultSpec ?? .unpartitioned).entrySchema()
+        let target = try ManifestWriter(schema: table.metadata.currentSchema ?? Schema(fields: []), spec: spec).entrySchema()
         for (offset, bin) in bins.enumerated() {
             let merged = try await writeMerged(bin, table: table, producer: producer, specId: spec.specId, target: target,
                                                index: 1 + offset, sequenceNumber: table.metadata.lastSequenceNumber + 1)

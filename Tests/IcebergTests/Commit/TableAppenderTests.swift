@@ -195,13 +195,19 @@ struct TableAppenderTests {
         return (files, manifests)
     }
 
-    @Test("merges written ahead are swapped in by the next append, every file kept once with its sequence number")
-    func mergesWrittenAhead() async throws {
+    /// An appender that writes merges ahead (lead 2) on a table merging past `minCount` manifests.
+    func mergingAhead(minCount: Int) async throws -> (TableAppender, ManifestMergeAhead) {
         _ = try await sqlCatalog.loadOrCreateTable(table, schema: EventsTable.schema, partitionSpec: EventsTable.spec,
-                                                   properties: ["commit.manifest.min-count-to-merge": "5"])
+                                                   properties: ["commit.manifest.min-count-to-merge": String(minCount)])
         var appender = appender(sqlCatalog)
         let ahead = ManifestMergeAhead(lead: 2)
         appender.mergeAhead = ahead
+        return (appender, ahead)
+    }
+
+    @Test("merges written ahead are swapped in by the next append, every file kept once with its sequence number")
+    func mergesWrittenAhead() async throws {
+        let (appender, ahead) = try await mergingAhead(minCount: 5)
         var prepared = 0
         for index in 0..<12 {
             _ = try await appender.append(to: table, files: files("a\(index)"), commitId: "a\(index)")
@@ -233,11 +239,7 @@ struct TableAppenderTests {
 
     @Test("a merge written ahead whose inputs are gone is deleted unused, and the append merges what is due")
     func staleMergeAhead() async throws {
-        _ = try await sqlCatalog.loadOrCreateTable(table, schema: EventsTable.schema, partitionSpec: EventsTable.spec,
-                                                   properties: ["commit.manifest.min-count-to-merge": "4"])
-        var appender = appender(sqlCatalog)
-        let ahead = ManifestMergeAhead(lead: 2)
-        appender.mergeAhead = ahead
+        let (appender, ahead) = try await mergingAhead(minCount: 4)
         for index in 0..<4 { _ = try await appender.append(to: table, files: files("s\(index)"), commitId: "s\(index)") }
         #expect(ahead.startPreparing(table))
         try await appender.prepareMerge(in: table)
