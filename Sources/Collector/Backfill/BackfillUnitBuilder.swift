@@ -6,7 +6,7 @@ import Parquet
 /// Workers decode lines into their own partial units in parallel; merging only collects the
 /// pieces, and each data file concatenates its pieces when it is encoded (also in parallel),
 /// so the sequential part of a backfill copies no row data.
-package struct BackfillUnitBuilder: Sendable {
+package struct BackfillUnitBuilder: Sendable, NormalizedEventSink {
     struct Partition: Sendable {
         var id: PartitionID
         var key: PartitionKey
@@ -41,46 +41,50 @@ package struct BackfillUnitBuilder: Sendable {
 
     /// Validates a line and writes its events into the unit: how many, or the line's problems.
     package mutating func add(line: [UInt8], normalizer: LineNormalizer, request: IngestContext) throws -> Result<Int, ValidationErrors> {
-        var count = 0
         // The same path as a backfill worker's: events are written as they are validated.
-        if let errors = try normalizer.validate(line[...], request: request, each: { event in
-            try add(event)
-            count += 1
-        }) {
+        var entries: [JSONTape.Entry] = []
+        let before = events
+        if let errors = try normalizer.validate(line[...], request: request, reusing: &entries, into: &self) {
             return .failure(errors)
         }
-        return .success(count)
+        return .success(events - before)
     }
 
     /// Writes one event's row into its partition's columns (worker side).
-    mutating func add(_ event: borrowing NormalizedEvent) throws {
-        switch event {
-        case .segment(let normalizer, let message):
-            try add(to: message.partition) { normalizer.write(message, into: &$0) }
-        case .cloudEvent(let normalizer, let attributes):
-            try add(to: normalizer.partition(of: attributes)) { normalizer.write(attributes, into: &$0) }
-        }
+    mutating func take(_ message: SegmentNormalizer.Message, of normalizer: SegmentNormalizer) throws(RowBatchDecoder.DecodingError) {
+        let index = partitionIndex(message.partition)
+        var row = partitions[index].current.startRow()
+        normalizer.write(message, into: &row)
+        try partitions[index].current.finishRow(row)
+        events += 1
+    }
+
+    /// Writes one event's row into its partition's columns (worker side).
+    mutating func take(_ attributes: CloudEventNormalizer.Attributes, of normalizer: CloudEventNormalizer) throws(RowBatchDecoder.DecodingError) {
+        let index = partitionIndex(normalizer.partition(of: attributes))
+        var row = partitions[index].current.startRow()
+        normalizer.write(attributes, into: &row)
+        try partitions[index].current.finishRow(row)
+        events += 1
     }
 
     /// Writes a rejected line's row into its `rejected` partition (worker side).
     mutating func add(_ rejected: RejectedEvent, request: IngestContext, maxEventBytes: Int) throws {
-        try add(to: rejected.partition(receivedAt: request.receivedAt)) {
+        let index = partitionIndex(rejected.partition(receivedAt: request.receivedAt))
+        try partitions[index].current.appendRow {
             rejected.write(into: &$0, request: request, maxEventBytes: maxEventBytes)
         }
+        events += 1
     }
 
-    private mutating func add(to slot: PartitionSlot, _ write: (inout ColumnRowWriter) -> Void) throws {
-        let index: Int
-        if let known = slots[slot] {
-            index = known
-        } else {
-            index = partitions.count
-            let table = slot.table
-            partitions.append(Partition(id: slot.id, key: slot.key, table: table, current: RowBatchDecoder(table: table)))
-            slots[slot] = index
-        }
-        try partitions[index].current.appendRow(write)
-        events += 1
+    /// Where `slot`'s partition sits in `partitions`, added when the worker first sees it.
+    private mutating func partitionIndex(_ slot: PartitionSlot) -> Int {
+        if let known = slots[slot] { return known }
+        let index = partitions.count
+        let table = slot.table
+        partitions.append(Partition(id: slot.id, key: slot.key, table: table, current: RowBatchDecoder(table: table)))
+        slots[slot] = index
+        return index
     }
 
     /// Takes a worker's partial unit: its pieces go after this unit's, partition by partition.

@@ -59,10 +59,16 @@ struct RunContext {
             case "cloudevents": normalizer = cloudEvents
             default: normalizer = contains(bytes, marker) ? cloudEvents : segment
             }
-            var events = 0
-            let problems = try normalizer.validate(bytes, request: request, reusing: &entries) { event in
-                events += 1
-                if !dryRun { try partial.add(event) }
+            let events: Int
+            let problems: ValidationErrors?
+            if dryRun {
+                var counted = CountedEvents()
+                problems = normalizer.validate(bytes, request: request, reusing: &entries, into: &counted)
+                events = counted.count
+            } else {
+                let before = partial.events
+                problems = try normalizer.validate(bytes, request: request, reusing: &entries, into: &partial)
+                events = partial.events - before
             }
             if let errors = problems {
                 outcomes.append(.rejected(errors.issues.map(\.description)))

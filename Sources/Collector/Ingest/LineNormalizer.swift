@@ -33,16 +33,20 @@ package struct LineNormalizer: Sendable {
 
     /// Parses and validates a line and, only when all of its events are valid, hands them to `each`
     /// in order (a single message without collecting it first); otherwise returns every problem found.
-    func validate(_ line: ArraySlice<UInt8>, request: IngestContext,
-                  each: (NormalizedEvent) throws -> Void) rethrows -> ValidationErrors? {
+    func validate<Failure: Error>(_ line: ArraySlice<UInt8>, request: IngestContext,
+                                  each: (NormalizedEvent) throws(Failure) -> Void) throws(Failure) -> ValidationErrors? {
         var storage: [JSONTape.Entry] = []
-        return try validate(line, request: request, reusing: &storage, each: each)
+        return try withoutActuallyEscaping(each) { (each) throws(Failure) -> ValidationErrors? in
+            var sink = EachNormalizedEvent(each: each)
+            return try validate(line, request: request, reusing: &storage, into: &sink)
+        }
     }
 
-    /// As ``validate(_:request:each:)``, parsing into `storage` and leaving the tape's entries there for the
-    /// next line (one allocation per worker instead of one per line).
-    func validate(_ line: ArraySlice<UInt8>, request: IngestContext, reusing storage: inout [JSONTape.Entry],
-                  each: (NormalizedEvent) throws -> Void) rethrows -> ValidationErrors? {
+    /// As ``validate(_:request:each:)``, handing the events to `sink` and parsing into `storage`, whose
+    /// entries stay there for the next line (one allocation per worker instead of one per line).
+    func validate<Sink: NormalizedEventSink>(_ line: ArraySlice<UInt8>, request: IngestContext,
+                                             reusing storage: inout [JSONTape.Entry],
+                                             into sink: inout Sink) throws(Sink.Failure) -> ValidationErrors? {
         let tape: JSONTape
         do {
             tape = try JSONTape(parsing: line, reusing: &storage)
@@ -63,7 +67,7 @@ package struct LineNormalizer: Sendable {
             }
             guard let messages else {
                 switch normalizer.validate(message: tape.root, batch: .init(), pathType: nil, index: nil) {
-                case .success(let message): try each(.segment(normalizer, message))
+                case .success(let message): try sink.take(message, of: normalizer)
                 case .failure(let errors): return errors
                 }
                 return nil
@@ -83,7 +87,7 @@ package struct LineNormalizer: Sendable {
                 }
             }
             guard issues.isEmpty else { return ValidationErrors(issues) }
-            for message in valid { try each(.segment(normalizer, message)) }
+            for message in valid { try sink.take(message, of: normalizer) }
         case .cloudevents:
             let normalizer = CloudEventNormalizer(request: request)
             let isBatch = tape.kind(tape.root) == .array
@@ -96,7 +100,7 @@ package struct LineNormalizer: Sendable {
                 }
             }
             guard issues.isEmpty else { return ValidationErrors(issues) }
-            for attributes in valid { try each(.cloudEvent(normalizer, attributes)) }
+            for attributes in valid { try sink.take(attributes, of: normalizer) }
         }
         return nil
     }

@@ -57,9 +57,19 @@ package struct RowBatchDecoder {
 
     /// Appends one row written by `write` straight into the column buffers (no buffer encoding).
     mutating func appendRow(_ write: (inout ColumnRowWriter) -> Void) throws(DecodingError) {
-        let builders = uniqueBuilders()
-        var writer = ColumnRowWriter(builders: builders, row: rowCount)
+        var writer = startRow()
         write(&writer)
+        try finishRow(writer)
+    }
+
+    /// A writer for the next row, for callers that write without a closure (which would copy what it
+    /// captures once per row). Nothing else may change the decoder until ``finishRow(_:)``.
+    mutating func startRow() -> ColumnRowWriter {
+        ColumnRowWriter(builders: uniqueBuilders(), row: rowCount)
+    }
+
+    /// Counts the row `writer` wrote, or refuses it: a column written twice or a required one left out.
+    mutating func finishRow(_ writer: ColumnRowWriter) throws(DecodingError) {
         if let column = writer.badColumn { throw DecodingError(message: "column \(column) written twice or out of range") }
         try checkRequired(written: writer.written)
         rowCount += 1
@@ -91,7 +101,8 @@ package struct RowBatchDecoder {
     }
 }
 
-/// Writes one row's values into a decoder's column builders, for ``RowBatchDecoder/appendRow(_:)``.
+/// Writes one row's values into a decoder's column builders, for ``RowBatchDecoder/appendRow(_:)`` and
+/// ``RowBatchDecoder/startRow()``.
 struct ColumnRowWriter: RowWriter {
     private let builders: UnsafeMutableBufferPointer<ColumnBuilder>
     /// The row being written (the decoder's row count).

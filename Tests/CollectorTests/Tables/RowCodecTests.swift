@@ -97,8 +97,9 @@ struct RowCodecTests {
                 event.append(to: &buffered)
                 #expect(buffered.count == 1 && buffered.partition(0) == event.partition.id)
                 try encoded[event.partition.id, default: RowBatchDecoder(table: event.partition.table)].append(buffered.row(0))
-                try direct.add(event)
             }
+            // Backfill's path: the events go to the unit as they are validated, not as `NormalizedEvent`s.
+            #expect(try direct.add(line: Array(line.utf8), normalizer: normalizer, request: request).get() == events.count)
         }
         let files = direct.files()
         #expect(files.count == encoded.count)
