@@ -40,27 +40,55 @@ struct JSONTape: Sendable {
         try self.init(parsing: bytes, maxDepth: maxDepth, reusing: &storage)
     }
 
-    /// Parses into the array `storage` held (taken, emptied; its capacity is kept when nothing else
-    /// holds it): a worker that parses many lines hands each tape's ``entries`` back for the next one.
+    /// Parses into the array `storage` held (taken; its memory is reused when nothing else holds it):
+    /// a worker that parses many lines hands each tape's ``entries`` back for the next one.
+    ///
+    /// The parser writes entries through a pointer, into room for the most a document of this size
+    /// can have (``maxEntries(byteCount:)``), so it neither checks capacity nor uniqueness per value.
+    /// A reused array keeps the entries it already has past this document's: nothing reads an entry
+    /// beyond the root's `next`.
     init(parsing bytes: ArraySlice<UInt8>, maxDepth: Int = JSONTape.defaultMaxDepth,
          reusing storage: inout [Entry]) throws(JSONError) {
         guard bytes.endIndex < Int(Int32.max) else {
             throw JSONError(message: "document too large", offset: 0)
         }
         self.bytes = bytes
+        let room = Self.maxEntries(byteCount: bytes.count)
         var entries = storage
         storage = []
-        entries.removeAll(keepingCapacity: true)
-        entries.reserveCapacity(bytes.count / 8)
-        // withUnsafeBufferPointer rethrows untyped errors, so carry the typed error out in a Result.
-        try bytes.withUnsafeBufferPointer { buffer in
-            Result { () throws(JSONError) in
-                var parser = Parser(bytes: buffer, origin: bytes.startIndex, maxDepth: maxDepth)
-                try parser.parseDocument(into: &entries)
+        // withUnsafe… rethrows untyped errors, so carry the typed error out in a Result.
+        var outcome: Result<Void, JSONError> = .success(())
+        func parse(_ buffer: UnsafeBufferPointer<UInt8>, into room: UnsafeMutableBufferPointer<Entry>) -> Int {
+            var parser = Parser(bytes: buffer, origin: bytes.startIndex, maxDepth: maxDepth, entries: room)
+            outcome = Result { () throws(JSONError) in try parser.parseDocument() }
+            return parser.count
+        }
+        if entries.count >= room {
+            bytes.withUnsafeBufferPointer { buffer in
+                entries.withUnsafeMutableBufferPointer { _ = parse(buffer, into: $0) }
             }
-        }.get()
+        } else if entries.capacity >= room {
+            // Room the array already has: fill what it lacks once, then write in place from now on.
+            entries.append(contentsOf: repeatElement(Entry(kind: .null, hasEscapes: false, start: 0, end: 0, next: 0),
+                                                    count: room - entries.count))
+            bytes.withUnsafeBufferPointer { buffer in
+                entries.withUnsafeMutableBufferPointer { _ = parse(buffer, into: $0) }
+            }
+        } else {
+            entries = bytes.withUnsafeBufferPointer { buffer in
+                [Entry](unsafeUninitializedCapacity: room) { room, initialized in
+                    initialized = parse(buffer, into: room)
+                }
+            }
+        }
+        try outcome.get()
         self.entries = entries
     }
+
+    /// The most entries a document of `byteCount` bytes can hold: every value but the document
+    /// itself takes at least two bytes (its text and a separator, a colon or a bracket), so
+    /// `2 × entries − 1 ≤ byteCount`.
+    static func maxEntries(byteCount: Int) -> Int { (byteCount + 1) / 2 }
 
     var root: Int { 0 }
 }
@@ -83,17 +111,31 @@ extension JSONTape {
         let maxDepth: Int
         var index = 0
         let end: Int
+        /// Where entries go, and how many there are.
+        let entries: UnsafeMutableBufferPointer<Entry>
+        private(set) var count = 0
 
-        init(bytes: UnsafeBufferPointer<UInt8>, origin: Int, maxDepth: Int) {
+        init(bytes: UnsafeBufferPointer<UInt8>, origin: Int, maxDepth: Int, entries: UnsafeMutableBufferPointer<Entry>) {
             self.bytes = bytes
             self.origin = origin
             self.maxDepth = maxDepth
             end = bytes.count
+            self.entries = entries
         }
 
-        mutating func parseDocument(into entries: inout [Entry]) throws(JSONError) {
+        /// Records a value whose subtree ends with it (a scalar); its `next` is the entry after it.
+        mutating func append(_ kind: Kind, hasEscapes: Bool = false, start: Int, end: Int) throws(JSONError) {
+            // Cannot fail (see maxEntries(byteCount:)); checked so that a mistake there is an error, not a stray write.
+            guard count < entries.count else { throw fail("more values than the document's size allows") }
+            (entries.baseAddress.unsafelyUnwrapped + count).initialize(to: Entry(
+                kind: kind, hasEscapes: hasEscapes, start: Int32(truncatingIfNeeded: origin + start),
+                end: Int32(truncatingIfNeeded: origin + end), next: Int32(truncatingIfNeeded: count + 1)))
+            count += 1
+        }
+
+        mutating func parseDocument() throws(JSONError) {
             skipWhitespace()
-            try parseValue(into: &entries, depth: 0)
+            try parseValue(depth: 0)
             skipWhitespace()
             if index != end { throw fail("unexpected data after the JSON value") }
         }
@@ -109,26 +151,24 @@ extension JSONTape {
             }
         }
 
-        mutating func parseValue(into entries: inout [Entry], depth: Int) throws(JSONError) {
+        mutating func parseValue(depth: Int) throws(JSONError) {
             guard index < end else { throw fail("unexpected end of input") }
             switch bytes[index] {
-            case UInt8(ascii: "{"): try parseContainer(object: true, into: &entries, depth: depth + 1)
-            case UInt8(ascii: "["): try parseContainer(object: false, into: &entries, depth: depth + 1)
-            case UInt8(ascii: "\""): try parseString(into: &entries)
-            case UInt8(ascii: "t"): try parseLiteral("true", kind: .true, into: &entries)
-            case UInt8(ascii: "f"): try parseLiteral("false", kind: .false, into: &entries)
-            case UInt8(ascii: "n"): try parseLiteral("null", kind: .null, into: &entries)
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try parseNumber(into: &entries)
+            case UInt8(ascii: "{"): try parseContainer(object: true, depth: depth + 1)
+            case UInt8(ascii: "["): try parseContainer(object: false, depth: depth + 1)
+            case UInt8(ascii: "\""): try parseString()
+            case UInt8(ascii: "t"): try parseLiteral("true", kind: .true)
+            case UInt8(ascii: "f"): try parseLiteral("false", kind: .false)
+            case UInt8(ascii: "n"): try parseLiteral("null", kind: .null)
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try parseNumber()
             default: throw fail("unexpected character")
             }
         }
 
-        mutating func parseContainer(object: Bool, into entries: inout [Entry], depth: Int) throws(JSONError) {
+        mutating func parseContainer(object: Bool, depth: Int) throws(JSONError) {
             if depth > maxDepth { throw fail("nesting deeper than \(maxDepth) levels") }
-            let slot = entries.count
-            let start = index
-            entries.append(Entry(kind: object ? .object : .array, hasEscapes: false,
-                                 start: Int32(origin + start), end: 0, next: 0))
+            let slot = count
+            try append(object ? .object : .array, start: index, end: index)
             index += 1
             skipWhitespace()
             let close = UInt8(ascii: object ? "}" : "]")
@@ -140,13 +180,13 @@ extension JSONTape {
                         guard index < end, bytes[index] == UInt8(ascii: "\"") else {
                             throw fail("expected a string key")
                         }
-                        try parseString(into: &entries)
+                        try parseString()
                         skipWhitespace()
                         guard index < end, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                         index += 1
                         skipWhitespace()
                     }
-                    try parseValue(into: &entries, depth: depth)
+                    try parseValue(depth: depth)
                     skipWhitespace()
                     guard index < end else { throw fail("unexpected end of input") }
                     if bytes[index] == UInt8(ascii: ",") {
@@ -161,11 +201,11 @@ extension JSONTape {
                     throw fail(object ? "expected ',' or '}'" : "expected ',' or ']'")
                 }
             }
-            entries[slot].end = Int32(origin + index)
-            entries[slot].next = Int32(entries.count)
+            entries[slot].end = Int32(truncatingIfNeeded: origin + index)
+            entries[slot].next = Int32(truncatingIfNeeded: count)
         }
 
-        mutating func parseString(into entries: inout [Entry]) throws(JSONError) {
+        mutating func parseString() throws(JSONError) {
             let start = index
             index += 1
             var escapes = false
@@ -187,8 +227,7 @@ extension JSONTape {
                     try skipUTF8Sequence()
                 }
             }
-            entries.append(Entry(kind: .string, hasEscapes: escapes, start: Int32(origin + start), end: Int32(origin + index),
-                                 next: Int32(entries.count + 1)))
+            try append(.string, hasEscapes: escapes, start: start, end: index)
         }
 
         /// Skips string bytes that need no attention (printable ASCII other than `"` and `\\`),
@@ -263,7 +302,7 @@ extension JSONTape {
             index += length
         }
 
-        mutating func parseLiteral(_ text: StaticString, kind: Kind, into entries: inout [Entry]) throws(JSONError) {
+        mutating func parseLiteral(_ text: StaticString, kind: Kind) throws(JSONError) {
             let start = index
             let length = text.utf8CodeUnitCount
             guard index + length <= end else { throw fail("invalid literal") }
@@ -272,11 +311,10 @@ extension JSONTape {
                 throw fail("invalid literal")
             }
             index += length
-            entries.append(Entry(kind: kind, hasEscapes: false, start: Int32(origin + start), end: Int32(origin + index),
-                                 next: Int32(entries.count + 1)))
+            try append(kind, start: start, end: index)
         }
 
-        mutating func parseNumber(into entries: inout [Entry]) throws(JSONError) {
+        mutating func parseNumber() throws(JSONError) {
             let start = index
             if bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard index < end, isDigit(bytes[index]) else { throw fail("invalid number") }
@@ -298,8 +336,7 @@ extension JSONTape {
                 guard index < end, isDigit(bytes[index]) else { throw fail("invalid number") }
                 while index < end, isDigit(bytes[index]) { index += 1 }
             }
-            entries.append(Entry(kind: .number, hasEscapes: false, start: Int32(origin + start), end: Int32(origin + index),
-                                 next: Int32(entries.count + 1)))
+            try append(.number, start: start, end: index)
         }
 
         func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
