@@ -74,4 +74,29 @@ struct JSONTapeTests {
         #expect(tape.stringEquals(members[2].key, "obj"))
         #expect(!tape.stringEquals(members[2].key, "ob"))
     }
+
+    @Test("the densest documents fit the room the parser reserves, and a reused array gives the same tape", arguments: [
+        "1", "[]", "[1]", "[1,2,3,4,5,6,7,8,9]", "[[[[[[1]]]]]]", "[[],[],[[]],[[],[]]]", #"{"":1,"":[],"":{"":""}}"#,
+        #"[{},{"":0},[""]]"#,
+    ])
+    func densestDocuments(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        let fresh = try JSONTape(parsing: bytes)
+        let used = Int(fresh.entries[fresh.root].next)
+        #expect(used == fresh.entries.count)
+        // The bound is tight for some of these: every value but the document takes two bytes.
+        #expect(used <= JSONTape.maxEntries(byteCount: bytes.count))
+        // A worker's array, left longer by a bigger line (stale entries past this one's) or shorter.
+        for previous in [#"{"a":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20],"b":"c"}"#, "0"] {
+            var storage: [JSONTape.Entry] = []
+            storage = try JSONTape(parsing: Array(previous.utf8)[...], reusing: &storage).entries
+            let reused = try JSONTape(parsing: bytes[...], reusing: &storage)
+            #expect(reused.entries.count >= used)
+            for index in 0..<used {
+                #expect(reused.kind(index) == fresh.kind(index))
+                #expect(reused.raw(index) == fresh.raw(index))
+                #expect(reused.entries[index].next == fresh.entries[index].next)
+            }
+        }
+    }
 }
