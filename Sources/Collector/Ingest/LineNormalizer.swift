@@ -20,7 +20,8 @@ package struct LineNormalizer: Sendable {
     /// Normalizes a line into buffered events (rows in the buffer encoding).
     package func normalize(_ line: [UInt8], request: IngestContext) -> Result<EventBatch, ValidationErrors> {
         var events = EventBatch()
-        if let errors = validate(line[...], request: request, each: { $0.append(to: &events) }) { return .failure(errors) }
+        var storage: [JSONTape.Entry] = []
+        if let errors = validate(line[...], request: request, reusing: &storage, into: &events) { return .failure(errors) }
         return .success(events)
     }
 

@@ -2,8 +2,8 @@ import Buffer
 
 /// One validated event of a line, not yet written: a row of `events` or `cloudevents`.
 ///
-/// The HTTP path adds it to an ``EventBatch`` (buffer encoding); backfill writes it
-/// straight into the column buffers of its partition.
+/// ``LineNormalizer/validate(_:request:each:)`` hands these out; backfill takes the same events through a
+/// ``NormalizedEventSink`` instead, with no normalizer copied per event.
 enum NormalizedEvent {
     case segment(SegmentNormalizer, SegmentNormalizer.Message)
     case cloudEvent(CloudEventNormalizer, CloudEventNormalizer.Attributes)
@@ -12,13 +12,6 @@ enum NormalizedEvent {
         switch self {
         case .segment(_, let message): message.partition
         case .cloudEvent(let normalizer, let attributes): normalizer.partition(of: attributes)
-        }
-    }
-
-    func write(into row: inout some RowWriter) {
-        switch self {
-        case .segment(let normalizer, let message): normalizer.write(message, into: &row)
-        case .cloudEvent(let normalizer, let attributes): normalizer.write(attributes, into: &row)
         }
     }
 

@@ -1,3 +1,5 @@
+import Buffer
+
 /// Where ``LineNormalizer`` hands the valid events of a line, with their normalizer borrowed.
 ///
 /// Wrapping each event in a ``NormalizedEvent`` copies its normalizer, which retains and releases
@@ -28,4 +30,15 @@ struct CountedEvents: NormalizedEventSink {
 
     mutating func take(_ message: SegmentNormalizer.Message, of normalizer: SegmentNormalizer) { count += 1 }
     mutating func take(_ attributes: CloudEventNormalizer.Attributes, of normalizer: CloudEventNormalizer) { count += 1 }
+}
+
+/// `LineNormalizer.normalize`'s sink (benchmark corpora, tests): each event's row in the buffer encoding.
+extension EventBatch: NormalizedEventSink {
+    mutating func take(_ message: SegmentNormalizer.Message, of normalizer: SegmentNormalizer) {
+        normalizer.append(message, to: &self)
+    }
+
+    mutating func take(_ attributes: CloudEventNormalizer.Attributes, of normalizer: CloudEventNormalizer) {
+        normalizer.append(attributes, to: &self)
+    }
 }

@@ -16,10 +16,23 @@ struct SegmentNormalizer {
             [rawValue, String(rawValue.prefix(1))]
         }
 
-        /// The type a message's `type` member names, compared as bytes (no String built per message).
-        init?(bytes: ArraySlice<UInt8>) {
-            guard let type = Self.allCases.first(where: { $0.rawValue.utf8.elementsEqual(bytes) }) else { return nil }
+        /// The type a message's `type` member (tape entry `entry`) names, compared in place.
+        init?(entry: Int, in tape: JSONTape) {
+            guard tape.kind(entry) == .string,
+                  let type = Self.allCases.first(where: { tape.stringEquals(entry, $0.name) }) else { return nil }
             self = type
+        }
+
+        /// The type's name as a literal, for comparing in place.
+        var name: StaticString {
+            switch self {
+            case .track: "track"
+            case .identify: "identify"
+            case .page: "page"
+            case .screen: "screen"
+            case .group: "group"
+            case .alias: "alias"
+            }
         }
     }
 
@@ -94,27 +107,25 @@ struct SegmentNormalizer {
 
         var type = pathType
         if type == nil {
-            if let text = fields.text(Fields.type, tape) {
-                type = MessageType(bytes: text)
+            if let entry = fields.textEntry(Fields.type) {
+                type = MessageType(entry: entry, in: tape)
                 if type == nil { issue("type", "unknown message type; expected one of track, identify, page, screen, group, alias") }
             } else {
                 issue("type", "is required")
             }
         }
-        let userId = fields.text(Fields.userId, tape)
-        let anonymousId = fields.text(Fields.anonymousId, tape)
-        if (userId?.isEmpty ?? true) && (anonymousId?.isEmpty ?? true) {
+        if !fields.hasText(Fields.userId, tape) && !fields.hasText(Fields.anonymousId, tape) {
             issue("userId", "userId or anonymousId is required")
         }
         switch type {
-        case .track where fields.text(Fields.event, tape)?.isEmpty ?? true: issue("event", "is required for track")
-        case .alias where fields.text(Fields.previousId, tape)?.isEmpty ?? true: issue("previousId", "is required for alias")
-        case .group where fields.text(Fields.groupId, tape)?.isEmpty ?? true: issue("groupId", "is required for group")
+        case .track where !fields.hasText(Fields.event, tape): issue("event", "is required for track")
+        case .alias where !fields.hasText(Fields.previousId, tape): issue("previousId", "is required for alias")
+        case .group where !fields.hasText(Fields.groupId, tape): issue("groupId", "is required for group")
         default: break
         }
 
         let sentAt = fields.sentAt ?? batch.sentAt.flatMap { entry -> Int64? in
-            guard tape.kind(entry) == .string, let value = Timestamp.parse(tape.stringBytes(entry)) else {
+            guard tape.kind(entry) == .string, let value = tape.withStringBytes(entry, { Timestamp.parse($0) }) else {
                 issue("sentAt", "is not an ISO-8601 timestamp")
                 return nil
             }
@@ -277,6 +288,13 @@ private struct Fields {
         return tape.kind(entry) == .string ? tape.stringBytes(entry) : tape.raw(entry)
     }
 
+    /// Whether a text member is present and not empty: a string of at least one character or a number
+    /// (read in place; an escape always stands for a character).
+    func hasText(_ slot: Int, _ tape: JSONTape) -> Bool {
+        guard let entry = textEntry(slot) else { return false }
+        return tape.kind(entry) != .string || tape.byteCount(entry) > 2
+    }
+
     /// A payload member's tape entry (an object, or null).
     func payload(_ slot: Int) -> Int? {
         let entry = Int(payloadEntries[slot])
@@ -323,7 +341,7 @@ private struct Fields {
         switch tape.kind(value) {
         case .null: return nil
         case .string:
-            if let micros = Timestamp.parse(tape.stringBytes(value)) { return micros }
+            if let micros = tape.withStringBytes(value, { Timestamp.parse($0) }) { return micros }
             issue(name, "is not an ISO-8601 timestamp")
             return nil
         default:

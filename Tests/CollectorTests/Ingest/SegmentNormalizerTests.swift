@@ -77,6 +77,30 @@ struct SegmentNormalizerTests {
         #expect(string(columns[EventsColumn.messageId])?.count == 36)
     }
 
+    @Test("members are read in place, escaped or not: the type, required text and timestamps")
+    func escapedMembers() throws {
+        let columns = try normalize(#"""
+            {"type":"tr\u0061ck","event":"\u0045","userId":0,"timestamp":"2026-11-01T00:00:00\u005a",
+             "sentAt":"2026-11-01T00:00:00Z"}
+            """#).get()
+        #expect(string(columns[EventsColumn.type]) == "track")
+        #expect(string(columns[EventsColumn.event]) == "E")
+        #expect(string(columns[EventsColumn.userId]) == "0")
+        #expect(int64(columns[EventsColumn.originalTimestamp]) == 1_793_491_200_000_000)
+        // A batch's sentAt (escaped) corrects the clock skew of a message that has none of its own.
+        let body = #"{"batch":[{"type":"page","userId":"u","timestamp":"2026-11-01T00:00:00Z"}],"sentAt":"2026-11-01T00:00:0\u0032Z"}"#
+        let tape = try JSONTape(parsing: Array(body.utf8))
+        let members = Array(tape.members(of: tape.root))
+        let message = try #require(tape.elements(of: members[0].value).first)
+        let normalizer = SegmentNormalizer(tape: tape, request: IngestContext(receivedAt: receivedAt, clientIP: nil))
+        var events = EventBatch()
+        #expect(normalizer.normalize(message: message, batch: .init(sentAt: members[1].value), pathType: nil, index: 0,
+                                     into: &events) == nil)
+        var decoder = RowBatchDecoder(table: .events)
+        try decoder.append(events.row(0))
+        #expect(int64(decoder.columns()[EventsColumn.timestamp]) == receivedAt - 2_000_000)
+    }
+
     @Test("validation lists every problem", arguments: [
         (#"{"type":"track","userId":"u"}"#, ["event: is required for track"]),
         (#"{"type":"alias","userId":"u"}"#, ["previousId: is required for alias"]),
@@ -86,6 +110,11 @@ struct SegmentNormalizerTests {
         (#"{"type":"track","userId":"u","event":"e","timestamp":"nope","properties":[1]}"#,
          ["properties: must be an object", "timestamp: is not an ISO-8601 timestamp"]),
         (#"{"userId":"u","event":5}"#, ["type: is required"]),
+        (#"{"type":5,"userId":"u"}"#, ["type: unknown message type; expected one of track, identify, page, screen, group, alias"]),
+        (#"{"type":"tracks","userId":"u","event":"e"}"#, ["type: unknown message type; expected one of track, identify, page, screen, group, alias"]),
+        (#"{"type":"track","userId":"","anonymousId":null,"event":""}"#,
+         ["userId: userId or anonymousId is required", "event: is required for track"]),
+        (#"{"type":"track","userId":"u","event":"e","timestamp":"2026-11-01T00:00:00Zx"}"#, ["timestamp: is not an ISO-8601 timestamp"]),
     ])
     func validation(_ text: String, _ expected: [String]) throws {
         guard case .failure(let errors) = try normalize(text) else {

@@ -82,6 +82,13 @@ extension JSONTape {
         return ArraySlice(Self.unescape(inner))
     }
 
+    /// Hands a string value's UTF-8 bytes (escapes resolved) to `body`: in place, without a reference
+    /// taken on the document, unless the string holds escapes (then a decoded copy).
+    func withStringBytes<Result>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        guard !entries[index].hasEscapes else { return Array(stringBytes(index)).withUnsafeBufferPointer(body) }
+        return bytes.withUnsafeBufferPointer { body(unescapedString(index, in: $0)) }
+    }
+
     func string(_ index: Int) -> String {
         String(decoding: stringBytes(index), as: UTF8.self)
     }
