@@ -101,6 +101,16 @@ struct SegmentNormalizerTests {
         #expect(int64(decoder.columns()[EventsColumn.timestamp]) == receivedAt - 2_000_000)
     }
 
+    @Test("every message type is read from its name, and only from it")
+    func messageTypeNames() throws {
+        for type in SegmentNormalizer.MessageType.allCases {
+            let tape = try JSONTape(parsing: Array("\"\(type.rawValue)\"".utf8))
+            #expect(SegmentNormalizer.MessageType(entry: tape.root, in: tape) == type)
+            let longer = try JSONTape(parsing: Array("\"\(type.rawValue)s\"".utf8))
+            #expect(SegmentNormalizer.MessageType(entry: longer.root, in: longer) == nil)
+        }
+    }
+
     @Test("validation lists every problem", arguments: [
         (#"{"type":"track","userId":"u"}"#, ["event: is required for track"]),
         (#"{"type":"alias","userId":"u"}"#, ["previousId: is required for alias"]),
