@@ -25,26 +25,9 @@ package struct LineNormalizer: Sendable {
         return .success(events)
     }
 
-    /// Parses and validates a line: all of its events, or every problem found.
-    func validate(_ line: ArraySlice<UInt8>, request: IngestContext) -> Result<[NormalizedEvent], ValidationErrors> {
-        var events: [NormalizedEvent] = []
-        if let errors = validate(line, request: request, each: { events.append($0) }) { return .failure(errors) }
-        return .success(events)
-    }
-
-    /// Parses and validates a line and, only when all of its events are valid, hands them to `each`
-    /// in order (a single message without collecting it first); otherwise returns every problem found.
-    func validate<Failure: Error>(_ line: ArraySlice<UInt8>, request: IngestContext,
-                                  each: (NormalizedEvent) throws(Failure) -> Void) throws(Failure) -> ValidationErrors? {
-        var storage: [JSONTape.Entry] = []
-        return try withoutActuallyEscaping(each) { (each) throws(Failure) -> ValidationErrors? in
-            var sink = EachNormalizedEvent(each: each)
-            return try validate(line, request: request, reusing: &storage, into: &sink)
-        }
-    }
-
-    /// As ``validate(_:request:each:)``, handing the events to `sink` and parsing into `storage`, whose
-    /// entries stay there for the next line (one allocation per worker instead of one per line).
+    /// Parses and validates a line and, only when all of its events are valid, hands them to `sink` in
+    /// order; otherwise returns every problem found. It parses into `storage`, whose entries stay there
+    /// for the next line (one allocation per worker instead of one per line).
     func validate<Sink: NormalizedEventSink>(_ line: ArraySlice<UInt8>, request: IngestContext,
                                              reusing storage: inout [JSONTape.Entry],
                                              into sink: inout Sink) throws(Sink.Failure) -> ValidationErrors? {

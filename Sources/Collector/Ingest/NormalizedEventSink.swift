@@ -2,26 +2,13 @@ import Buffer
 
 /// Where ``LineNormalizer`` hands the valid events of a line, with their normalizer borrowed.
 ///
-/// Wrapping each event in a ``NormalizedEvent`` copies its normalizer, which retains and releases
-/// the line's tape and the request's strings once per event; a sink takes both parts as they are.
+/// A value holding an event and its normalizer together would copy the normalizer, retaining and
+/// releasing the line's tape and the request's strings once per event; a sink takes both as they are.
 protocol NormalizedEventSink {
     associatedtype Failure: Error
 
     mutating func take(_ message: SegmentNormalizer.Message, of normalizer: SegmentNormalizer) throws(Failure)
     mutating func take(_ attributes: CloudEventNormalizer.Attributes, of normalizer: CloudEventNormalizer) throws(Failure)
-}
-
-/// A sink that passes each event to a closure, as a ``NormalizedEvent``.
-struct EachNormalizedEvent<Failure: Error>: NormalizedEventSink {
-    let each: (NormalizedEvent) throws(Failure) -> Void
-
-    func take(_ message: SegmentNormalizer.Message, of normalizer: SegmentNormalizer) throws(Failure) {
-        try each(.segment(normalizer, message))
-    }
-
-    func take(_ attributes: CloudEventNormalizer.Attributes, of normalizer: CloudEventNormalizer) throws(Failure) {
-        try each(.cloudEvent(normalizer, attributes))
-    }
 }
 
 /// A sink that only counts events (a dry run).

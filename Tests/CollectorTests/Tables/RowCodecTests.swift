@@ -88,18 +88,17 @@ struct RowCodecTests {
         }
         let normalizer = LineNormalizer(format: format)
         let request = IngestContext(receivedAt: 1_790_000_000_000_000, clientIP: nil, historical: true)
+        let table: TableDefinition = format == .segment ? .events : .cloudEvents
         var encoded: [PartitionID: RowBatchDecoder] = [:]
         var direct = BackfillUnitBuilder(targetFileRows: 1_000_000)
         for line in lines {
-            let events = try normalizer.validate(Array(line.utf8)[...], request: request).get()
-            for event in events {
-                var buffered = EventBatch()
-                event.append(to: &buffered)
-                #expect(buffered.count == 1 && buffered.partition(0) == event.partition.id)
-                try encoded[event.partition.id, default: RowBatchDecoder(table: event.partition.table)].append(buffered.row(0))
+            // The HTTP path's encoding, then decoded: one row per event, with its partition.
+            let buffered = try normalizer.normalize(Array(line.utf8), request: request).get()
+            for index in 0..<buffered.count {
+                try encoded[buffered.partition(index), default: RowBatchDecoder(table: table)].append(buffered.row(index))
             }
-            // Backfill's path: the events go to the unit as they are validated, not as `NormalizedEvent`s.
-            #expect(try direct.add(line: Array(line.utf8), normalizer: normalizer, request: request).get() == events.count)
+            // Backfill's path: the events go to the unit as they are validated.
+            #expect(try direct.add(line: Array(line.utf8), normalizer: normalizer, request: request).get() == buffered.count)
         }
         let files = direct.files()
         #expect(files.count == encoded.count)

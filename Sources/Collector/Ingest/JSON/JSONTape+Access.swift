@@ -85,7 +85,7 @@ extension JSONTape {
     /// Hands a string value's UTF-8 bytes (escapes resolved) to `body`: in place, without a reference
     /// taken on the document, unless the string holds escapes (then a decoded copy).
     func withStringBytes<Result>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        guard !entries[index].hasEscapes else { return Array(stringBytes(index)).withUnsafeBufferPointer(body) }
+        guard !entries[index].hasEscapes else { return stringBytes(index).withUnsafeBufferPointer(body) }
         return bytes.withUnsafeBufferPointer { body(unescapedString(index, in: $0)) }
     }
 

@@ -63,14 +63,12 @@ struct JSONTape: Sendable {
             outcome = Result { () throws(JSONError) in try parser.parseDocument() }
             return parser.count
         }
-        if entries.count >= room {
-            bytes.withUnsafeBufferPointer { buffer in
-                entries.withUnsafeMutableBufferPointer { _ = parse(buffer, into: $0) }
-            }
-        } else if entries.capacity >= room {
+        if entries.count < room, entries.capacity >= room {
             // Room the array already has: fill what it lacks once, then write in place from now on.
             entries.append(contentsOf: repeatElement(Entry(kind: .null, hasEscapes: false, start: 0, end: 0, next: 0),
                                                     count: room - entries.count))
+        }
+        if entries.count >= room {
             bytes.withUnsafeBufferPointer { buffer in
                 entries.withUnsafeMutableBufferPointer { _ = parse(buffer, into: $0) }
             }
