@@ -78,6 +78,8 @@ struct JSONTapeTests {
     @Test("the densest documents fit the room the parser reserves, and a reused array gives the same tape", arguments: [
         "1", "[]", "[1]", "[1,2,3,4,5,6,7,8,9]", "[[[[[[1]]]]]]", "[[],[],[[]],[[],[]]]", #"{"":1,"":[],"":{"":""}}"#,
         #"[{},{"":0},[""]]"#,
+        // Denser than a first guess of one entry per 6 bytes: parsed again into the full room.
+        "[" + String(repeating: "1,", count: 1_000) + "1]", "[" + String(repeating: "[],", count: 700) + "{}]",
     ])
     func densestDocuments(_ text: String) throws {
         let bytes = Array(text.utf8)
@@ -98,5 +100,26 @@ struct JSONTapeTests {
                 #expect(reused.entries[index].next == fresh.entries[index].next)
             }
         }
+    }
+
+    @Test("a typical body gets room for its likely entries, not for the densest document of its size")
+    func typicalBodyRoom() throws {
+        let event = #"{"type":"track","event":"Order Completed","userId":"user-8c1f3a","anonymousId":"4f0e2b6e-8a1c-4c3e-9f2d-1b7a6c5d4e3f","#
+            + #""messageId":"msg-2f1e0d9c-7b6a-4c5d-8e9f","timestamp":"2026-11-29T10:15:30.123Z","#
+            + #""properties":{"orderId":"ord-12345","total":129.95,"currency":"EUR"},"#
+            + #""context":{"ip":"203.0.113.7","userAgent":"Mozilla/5.0 (X11; Linux x86_64)","library":{"name":"analytics.js","version":"4.1.0"}}}"#
+        let bytes = Array(("{\"batch\":[" + Array(repeating: event, count: 500).joined(separator: ",") + "]}").utf8)
+        let tape = try JSONTape(parsing: bytes)
+        #expect(tape.entries.count == Int(tape.entries[tape.root].next))
+        #expect(tape.entries.count <= JSONTape.likelyEntries(byteCount: bytes.count))
+        #expect(tape.entries.capacity < JSONTape.maxEntries(byteCount: bytes.count) / 2)
+        // The same tape as a parse into the full room (a worker's reused array).
+        var storage: [JSONTape.Entry] = []
+        let full = try JSONTape(parsing: bytes[...], reusing: &storage)
+        #expect(full.entries.capacity >= JSONTape.maxEntries(byteCount: bytes.count))
+        let differing = (0..<tape.entries.count).filter {
+            full.entries[$0].next != tape.entries[$0].next || full.raw($0) != tape.raw($0)
+        }
+        #expect(differing.isEmpty)
     }
 }

@@ -37,7 +37,7 @@ struct JSONTape: Sendable {
     /// Parses a document that is part of a larger buffer (a line of a backfill batch), without copying it.
     init(parsing bytes: ArraySlice<UInt8>, maxDepth: Int = JSONTape.defaultMaxDepth) throws(JSONError) {
         var storage: [Entry] = []
-        try self.init(parsing: bytes, maxDepth: maxDepth, reusing: &storage)
+        try self.init(parsing: bytes, maxDepth: maxDepth, reusing: &storage, likelyRoomFirst: true)
     }
 
     /// Parses into the array `storage` held (taken; its memory is reused when nothing else holds it):
@@ -49,6 +49,15 @@ struct JSONTape: Sendable {
     /// beyond the root's `next`.
     init(parsing bytes: ArraySlice<UInt8>, maxDepth: Int = JSONTape.defaultMaxDepth,
          reusing storage: inout [Entry]) throws(JSONError) {
+        try self.init(parsing: bytes, maxDepth: maxDepth, reusing: &storage, likelyRoomFirst: false)
+    }
+
+    /// `likelyRoomFirst`: a tape parsed once (a request body, whose tape lives until the request is
+    /// answered) first gets room for the entries the document likely has (``likelyEntries(byteCount:)``,
+    /// a third of the full room) and is parsed again into the full room only when that is short; an
+    /// array to be reused gets the full room at once, so that later documents of its size fit.
+    private init(parsing bytes: ArraySlice<UInt8>, maxDepth: Int, reusing storage: inout [Entry],
+                 likelyRoomFirst: Bool) throws(JSONError) {
         guard bytes.endIndex < Int(Int32.max) else {
             throw JSONError(message: "document too large", offset: 0)
         }
@@ -58,9 +67,11 @@ struct JSONTape: Sendable {
         storage = []
         // withUnsafe… rethrows untyped errors, so carry the typed error out in a Result.
         var outcome: Result<Void, JSONError> = .success(())
+        var outOfRoom = false
         func parse(_ buffer: UnsafeBufferPointer<UInt8>, into room: UnsafeMutableBufferPointer<Entry>) -> Int {
             var parser = Parser(bytes: buffer, origin: bytes.startIndex, maxDepth: maxDepth, entries: room)
             outcome = Result { () throws(JSONError) in try parser.parseDocument() }
+            outOfRoom = parser.outOfRoom
             return parser.count
         }
         if entries.count < room, entries.capacity >= room {
@@ -73,10 +84,16 @@ struct JSONTape: Sendable {
                 entries.withUnsafeMutableBufferPointer { _ = parse(buffer, into: $0) }
             }
         } else {
-            entries = bytes.withUnsafeBufferPointer { buffer in
-                [Entry](unsafeUninitializedCapacity: room) { room, initialized in
-                    initialized = parse(buffer, into: room)
+            var attempt = likelyRoomFirst ? Self.likelyEntries(byteCount: bytes.count) : room
+            while true {
+                let capacity = attempt
+                entries = bytes.withUnsafeBufferPointer { buffer in
+                    [Entry](unsafeUninitializedCapacity: capacity) { slots, initialized in
+                        initialized = parse(buffer, into: slots)
+                    }
                 }
+                guard outOfRoom, attempt < room else { break }
+                attempt = room
             }
         }
         try outcome.get()
@@ -87,6 +104,11 @@ struct JSONTape: Sendable {
     /// itself takes at least two bytes (its text and a separator, a colon or a bracket), so
     /// `2 × entries − 1 ≤ byteCount`.
     static func maxEntries(byteCount: Int) -> Int { (byteCount + 1) / 2 }
+
+    /// The entries a document of `byteCount` bytes likely holds: Segment and CloudEvents payloads take
+    /// 10–13 bytes per value, so one entry per 6 bytes, plus a few for small documents, is room for
+    /// nearly every real body in a third of the memory of ``maxEntries(byteCount:)``.
+    static func likelyEntries(byteCount: Int) -> Int { min(maxEntries(byteCount: byteCount), byteCount / 6 + 64) }
 
     var root: Int { 0 }
 }
@@ -112,6 +134,8 @@ extension JSONTape {
         /// Where entries go, and how many there are.
         let entries: UnsafeMutableBufferPointer<Entry>
         private(set) var count = 0
+        /// Whether parsing stopped because `entries` was full (the document may still be valid).
+        private(set) var outOfRoom = false
 
         init(bytes: UnsafeBufferPointer<UInt8>, origin: Int, maxDepth: Int, entries: UnsafeMutableBufferPointer<Entry>) {
             self.bytes = bytes
@@ -123,8 +147,12 @@ extension JSONTape {
 
         /// Records a value whose subtree ends with it (a scalar); its `next` is the entry after it.
         mutating func append(_ kind: Kind, hasEscapes: Bool = false, start: Int, end: Int) throws(JSONError) {
-            // Cannot fail (see maxEntries(byteCount:)); checked so that a mistake there is an error, not a stray write.
-            guard count < entries.count else { throw fail("more values than the document's size allows") }
+            // Room of maxEntries(byteCount:) cannot run out; a smaller first guess can (the caller then
+            // parses again), and a mistake in the bound is an error, never a stray write.
+            guard count < entries.count else {
+                outOfRoom = true
+                throw fail("more values than the room reserved for them")
+            }
             (entries.baseAddress.unsafelyUnwrapped + count).initialize(to: Entry(
                 kind: kind, hasEscapes: hasEscapes, start: Int32(truncatingIfNeeded: origin + start),
                 end: Int32(truncatingIfNeeded: origin + end), next: Int32(truncatingIfNeeded: count + 1)))
