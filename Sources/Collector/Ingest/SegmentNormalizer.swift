@@ -18,14 +18,24 @@ struct SegmentNormalizer {
 
         /// The type a message's `type` member (tape entry `entry`) names, compared in place.
         init?(entry: Int, in tape: JSONTape) {
-            guard tape.kind(entry) == .string else { return nil }
-            if tape.stringEquals(entry, "track") { self = .track }
-            else if tape.stringEquals(entry, "identify") { self = .identify }
-            else if tape.stringEquals(entry, "page") { self = .page }
-            else if tape.stringEquals(entry, "screen") { self = .screen }
-            else if tape.stringEquals(entry, "group") { self = .group }
-            else if tape.stringEquals(entry, "alias") { self = .alias }
-            else { return nil }
+            guard tape.kind(entry) == .string,
+                  let type = Self.all.first(where: { tape.stringEquals(entry, $0.name) }) else { return nil }
+            self = type
+        }
+
+        /// Every type, built once (`allCases` builds an array on each use).
+        private static let all = allCases
+
+        /// The type's name as a literal, for comparing in place (`rawValue` is a `String`).
+        private var name: StaticString {
+            switch self {
+            case .track: "track"
+            case .identify: "identify"
+            case .page: "page"
+            case .screen: "screen"
+            case .group: "group"
+            case .alias: "alias"
+            }
         }
     }
 

@@ -84,16 +84,15 @@ struct JSONTape: Sendable {
                 entries.withUnsafeMutableBufferPointer { _ = parse(buffer, into: $0) }
             }
         } else {
-            var attempt = likelyRoomFirst ? Self.likelyEntries(byteCount: bytes.count) : room
+            var capacity = likelyRoomFirst ? Self.likelyEntries(byteCount: bytes.count) : room
             while true {
-                let capacity = attempt
                 entries = bytes.withUnsafeBufferPointer { buffer in
                     [Entry](unsafeUninitializedCapacity: capacity) { slots, initialized in
                         initialized = parse(buffer, into: slots)
                     }
                 }
-                guard outOfRoom, attempt < room else { break }
-                attempt = room
+                guard outOfRoom, capacity < room else { break }
+                capacity = room
             }
         }
         try outcome.get()
