@@ -23,6 +23,10 @@ public struct FloeConfiguration: Sendable {
     public var bufferSize = 2000
     /// Flush a partition when its oldest event is this old; default 30,000 ms.
     public var bufferTimeoutMs = 30_000
+    /// Least milliseconds from the start of one scheduled flush cycle to the next (each commits at most
+    /// one snapshot per table); 0 runs cycles back to back. Default 1,000: under a sustained load one
+    /// commit per table per second, as docs/scaling.md advises, in files of `bufferSize` rows as before.
+    public var commitIntervalMs = 1_000
     public var durability: BufferConfiguration.Durability = .fsync
     /// Least microseconds from the start of a buffer transaction that answered several requests to
     /// the start of the next (appends arriving sooner wait and share one fsync; see
@@ -157,6 +161,7 @@ public struct FloeConfiguration: Sendable {
         var settings = FlushSettings()
         settings.bufferSize = bufferSize
         settings.bufferTimeoutMs = bufferTimeoutMs
+        settings.commitIntervalMs = commitIntervalMs
         settings.parquet.codec = try compressionCodec()
         settings.tableProperties = tableProperties
         settings.instanceId = resolvedInstanceId

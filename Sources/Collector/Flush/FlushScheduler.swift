@@ -7,8 +7,8 @@ import FloeSupport
 ///
 /// Looks at the buffer's in-memory counters every ``interval``; a partition is ready at
 /// `buffer_size` events or when its oldest event is `buffer_timeout` old. While partitions are
-/// ready it runs flush cycles back to back, so under a sustained load flushing never waits for
-/// the next look. Beside the flush loop, a watcher publishes the buffer gauges and the due
+/// ready it runs a flush cycle every `commit_interval_ms` (``FlushSettings/waitBeforeCycle(due:sinceLastCycle:)``),
+/// and back to back once a full cycle's worth is due, so that flushing keeps up with any load it can. Beside the flush loop, a watcher publishes the buffer gauges and the due
 /// backlog to ``FlushBacklog`` (which refuses new events early when it is too large) and writes
 /// the pending ``RefusalLog`` line every ``interval``, also while a cycle waits on a slow or
 /// unreachable catalog. It starts by recovering the flushes an earlier process left pending (the
@@ -37,6 +37,7 @@ struct FlushScheduler: Service {
         loadTables()
         var failures = 0
         var retryAt = ContinuousClock.now
+        var lastCycle: ContinuousClock.Instant?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let due = settings.dueEvents(in: buffer.stats(), nowMicros: WallClock.nowMicros())
             // Nothing due, or backing off after a failure (the watcher keeps the backlog current).
@@ -44,6 +45,12 @@ struct FlushScheduler: Service {
                 try? await Task.sleep(for: interval)
                 continue
             }
+            // Under load, at most one cycle per `commitIntervalMs` (looked at again every `interval`).
+            if let wait = settings.waitBeforeCycle(due: due, sinceLastCycle: lastCycle.map { ContinuousClock.now - $0 }) {
+                try? await Task.sleep(for: min(wait, interval))
+                continue
+            }
+            lastCycle = ContinuousClock.now
             do {
                 _ = try await coordinator.flush(.ready(nowMicros: WallClock.nowMicros()))
                 failures = 0

@@ -8,6 +8,9 @@ package struct FlushSettings: Sendable {
     package var bufferSize: Int = 2000
     /// Flush a partition when its oldest event is this old, in milliseconds. Default 30 s.
     var bufferTimeoutMs: Int = 30_000
+    /// Least time from the start of one scheduled flush cycle to the next, in milliseconds (each cycle
+    /// commits at most one snapshot per table); 0 runs cycles back to back. Default 1,000.
+    var commitIntervalMs: Int = 1_000
     /// Most rows taken from one partition in one cycle (split into files of `bufferSize`). Default 50,000.
     var maxRowsPerCycle: Int = 50_000
     /// Most rows one cycle takes over all partitions of a table; bounds a flush's memory (a backlog
@@ -29,6 +32,22 @@ extension FlushSettings {
     /// `bufferTimeoutMs` old.
     func isDue(_ stats: PartitionStats, nowMicros: Int64) -> Bool {
         stats.count >= bufferSize || nowMicros - stats.oldestReceivedAt >= Int64(bufferTimeoutMs) * 1000
+    }
+
+    /// How long the scheduler waits before its next cycle, `sinceLastCycle` after the last one started
+    /// with `due` events due now; nil runs it at once.
+    ///
+    /// Under a sustained load partitions reach `bufferSize` faster than a cycle takes, and cycles back
+    /// to back would commit several snapshots a second per table: each rewrites the table's metadata
+    /// file and is one more snapshot to expire, and a catalog serializes commits per table
+    /// (docs/scaling.md). Waiting for `commitIntervalMs` lets one cycle commit what several would,
+    /// in data files of `bufferSize` rows as before. It does not wait when a full cycle's worth
+    /// (`maxRowsPerCycleTotal`) is already due: then the flush is behind, and waiting would only let
+    /// the backlog grow.
+    func waitBeforeCycle(due: Int, sinceLastCycle: Duration?) -> Duration? {
+        guard commitIntervalMs > 0, due > 0, due < maxRowsPerCycleTotal, let sinceLastCycle else { return nil }
+        let interval = Duration.milliseconds(commitIntervalMs)
+        return sinceLastCycle < interval ? interval - sinceLastCycle : nil
     }
 
     /// Events in partitions that are due for a flush.
