@@ -7,14 +7,16 @@ import FloeSupport
 ///
 /// Looks at the buffer's in-memory counters every ``interval``; a partition is ready at
 /// `buffer_size` events or when its oldest event is `buffer_timeout` old. While partitions are
-/// ready it runs a flush cycle every `commit_interval_ms` (``FlushSettings/waitBeforeCycle(due:sinceLastCycle:)``),
-/// and back to back once a full cycle's worth is due, so that flushing keeps up with any load it can. Beside the flush loop, a watcher publishes the buffer gauges and the due
-/// backlog to ``FlushBacklog`` (which refuses new events early when it is too large) and writes
-/// the pending ``RefusalLog`` line every ``interval``, also while a cycle waits on a slow or
-/// unreachable catalog. It starts by recovering the flushes an earlier process left pending (the
-/// instance is not ready until then). On graceful shutdown (after the HTTP server has stopped) it
-/// runs a last flush of everything, cut off at the shutdown deadline: what is not committed by then
-/// stays in the buffer (its intent recorded) for the next start.
+/// ready it runs a flush cycle every `commit_interval_ms`, and cycles back to back once a full
+/// cycle's worth is due (``FlushSettings/waitBeforeCycle(due:sinceLastCycle:)``): one commit per
+/// table a second under a steady load, and flushing as fast as it can when it is behind. Beside the
+/// flush loop, a watcher publishes the buffer gauges and the due backlog to ``FlushBacklog``
+/// (which refuses new events early when it is too large) and writes the pending ``RefusalLog``
+/// line every ``interval``, also while a cycle waits on a slow or unreachable catalog. It starts by
+/// recovering the flushes an earlier process left pending (the instance is not ready until then).
+/// On graceful shutdown (after the HTTP server has stopped) it runs a last flush of everything, cut
+/// off at the shutdown deadline: what is not committed by then stays in the buffer (its intent
+/// recorded) for the next start.
 struct FlushScheduler: Service {
     let coordinator: FlushCoordinator
     let buffer: EventBuffer
