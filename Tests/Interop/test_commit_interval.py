@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from api import assert_accepted, dumps, segment_message
+from chaos import wait_until
 from lake import load_table
 from tables import EVENTS
 
@@ -25,11 +26,8 @@ def steady_load(server) -> tuple[set[str], float]:
     return sent, time.monotonic() - started
 
 
-def wait_until_flushed(server, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while server.get("/debug/status").json()["buffered_count"] > 0:
-        assert time.monotonic() < deadline, "the buffer did not drain"
-        time.sleep(0.05)
+def wait_until_flushed(server) -> None:
+    wait_until(lambda: server.get("/debug/status").json()["buffered_count"] == 0, 20, "the scheduled flushes to empty the buffer")
 
 
 def committed(server, sent: set[str]) -> tuple[int, list[int]]:

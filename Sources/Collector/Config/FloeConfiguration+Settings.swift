@@ -32,7 +32,7 @@ extension FloeConfiguration {
         Setting("buffer.timeout_ms", \.bufferTimeoutMs, env: ["ICEBERG_BUFFER_TIMEOUT_MS"],
                 "Flush a partition when its oldest event is this old.", check: SettingCheck.atLeast(1)),
         Setting("buffer.commit_interval_ms", \.commitIntervalMs, env: ["FLOE_COMMIT_INTERVAL_MS"],
-                "Least milliseconds from one scheduled flush cycle (one commit per table) to the next; partitions due sooner wait, unless a full cycle's worth is due (0: back to back).",
+                "Least milliseconds from one scheduled flush cycle (one commit per table) to the next; partitions due sooner wait, unless more is due than a cycle takes (0: back to back).",
                 check: SettingCheck.atLeast(0)),
         Setting("buffer.durability", \.durability, env: ["FLOE_DURABILITY"],
                 "fsync (a 200 survives power loss) or os (survives a crash of Floe)."),

@@ -269,7 +269,7 @@ package actor FlushCoordinator {
         let parquet = options
         // Behind (more is due than one cycle takes): encode at the requests' priority, so the
         // flush takes its share of the cores back; otherwise stay out of the requests' way.
-        let behind = (backlog?.dueEvents ?? 0) > settings.maxRowsPerCycleTotal
+        let behind = settings.isBehind(dueEvents: backlog?.dueEvents ?? 0)
         let pool = behind ? EncodingPool.urgent : EncodingPool.background
         let pending = try jobs.map { file, fileRows in
             guard let key = PartitionKey(file.partitionKey) else {

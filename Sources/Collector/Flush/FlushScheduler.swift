@@ -7,8 +7,8 @@ import FloeSupport
 ///
 /// Looks at the buffer's in-memory counters every ``interval``; a partition is ready at
 /// `buffer_size` events or when its oldest event is `buffer_timeout` old. While partitions are
-/// ready it runs a flush cycle every `commit_interval_ms`, and cycles back to back once a full
-/// cycle's worth is due (``FlushSettings/waitBeforeCycle(due:sinceLastCycle:)``): one commit per
+/// ready it runs a flush cycle every `commit_interval_ms`, and cycles back to back once more is
+/// due than a cycle takes (``FlushSettings/waitBeforeCycle(due:sinceLastCycle:)``): one commit per
 /// table a second under a steady load, and flushing as fast as it can when it is behind. Beside the
 /// flush loop, a watcher publishes the buffer gauges and the due backlog to ``FlushBacklog``
 /// (which refuses new events early when it is too large) and writes the pending ``RefusalLog``

@@ -41,14 +41,17 @@ extension FlushSettings {
     /// to back would commit several snapshots a second per table: each rewrites the table's metadata
     /// file and is one more snapshot to expire, and a catalog serializes commits per table
     /// (docs/scaling.md). Waiting for `commitIntervalMs` lets one cycle commit what several would,
-    /// in data files of `bufferSize` rows as before. It does not wait when a full cycle's worth
-    /// (`maxRowsPerCycleTotal`) is already due: then the flush is behind, and waiting would only let
-    /// the backlog grow.
+    /// in data files of `bufferSize` rows as before. It does not wait when the flush is behind
+    /// (``isBehind(dueEvents:)``): waiting would only let the backlog grow.
     func waitBeforeCycle(due: Int, sinceLastCycle: Duration?) -> Duration? {
-        guard commitIntervalMs > 0, due > 0, due < maxRowsPerCycleTotal, let sinceLastCycle else { return nil }
+        guard commitIntervalMs > 0, due > 0, !isBehind(dueEvents: due), let sinceLastCycle else { return nil }
         let interval = Duration.milliseconds(commitIntervalMs)
         return sinceLastCycle < interval ? interval - sinceLastCycle : nil
     }
+
+    /// Whether more events are due than one cycle takes (`maxRowsPerCycleTotal`): the flush is behind,
+    /// so cycles run back to back and encode at the requests' priority.
+    func isBehind(dueEvents: Int) -> Bool { dueEvents > maxRowsPerCycleTotal }
 
     /// Events in partitions that are due for a flush.
     func dueEvents(in stats: [PartitionID: PartitionStats], nowMicros: Int64) -> Int {

@@ -25,10 +25,10 @@ struct CommitIntervalTests {
         #expect(settings.waitBeforeCycle(due: 0, sinceLastCycle: .milliseconds(10)) == nil)
     }
 
-    @Test("with a full cycle's worth due the flush is behind and does not wait")
+    @Test("with more due than a cycle takes the flush is behind and does not wait")
     func behindDoesNotWait() {
         let settings = settings(intervalMs: 1_000)
-        #expect(settings.waitBeforeCycle(due: settings.maxRowsPerCycleTotal, sinceLastCycle: .milliseconds(10)) == nil)
+        #expect(settings.waitBeforeCycle(due: settings.maxRowsPerCycleTotal + 1, sinceLastCycle: .milliseconds(10)) == nil)
         #expect(settings.waitBeforeCycle(due: 400_000, sinceLastCycle: .zero) == nil)
     }
 
