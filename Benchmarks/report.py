@@ -82,6 +82,14 @@ def changed(result):
     return ", ".join(f"{k}={v}" for k, v in sorted(settings.items())) or "defaults"
 
 
+def cpu(result):
+    # CPU while the load ran (older result files have none).
+    if result.get("server_cpu_cores") is None:
+        return ""
+    return (f"; server {result['server_cpu_cores']:.2f} cores ({result['server_cpu_us_per_request']:.0f} µs a request), "
+            f"generator {result['generator_cpu_cores']:.2f} cores, machine {result['machine_busy']:.0%} busy")
+
+
 for name, label in (("ingest-sustained-batch-100", "/v1/batch of 100, paced"),
                     ("ingest-sustained-track", "/v1/track, paced at 40 % of GET /health")):
     result = best(name, "floe", "events_per_s")
@@ -91,7 +99,7 @@ for name, label in (("ingest-sustained-batch-100", "/v1/batch of 100, paced"),
         rows.append((f"Sustained end to end: {label} ({result['seconds']:.0f} s, {changed(result)})",
                      f"{result['events_per_s']:,} events/s accepted and committed, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
                      f"{result['failed']} refused, {result.get('unsent', 0)} not sent (behind at the end), buffer max {result['buffer_max']:,} (end {result['buffer_end']:,}), "
-                     f"{result['committed']:,} of {result['events']:,} committed",
+                     f"{result['committed']:,} of {result['events']:,} committed{cpu(result)}",
                      f"offered {result['rate'] * max(result['batch'], 1):,.0f} events/s" if result.get("rate") else "",
                      verdict))
 

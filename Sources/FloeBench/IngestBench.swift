@@ -126,6 +126,7 @@ public enum IngestBench {
         let path = options.health ? "/health" : options.batch > 0 ? "/v1/batch" : "/v1/track"
         let startedAt = Date()
         let started = NIODeadline.now()
+        let cpuAtStart = CPUUsage.Sample(server: server)
         let perRequest = max(1, options.batch)
         // Requests each connection sends when `events` is set.
         let quota = options.events.map { ($0 / perRequest + options.connections - 1) / options.connections }
@@ -145,11 +146,14 @@ public enum IngestBench {
         var total = LoadConnection.Outcome()
         for run in runs { total.merge(try await run.get()) }
         let elapsed = NIODeadline.now() - started
+        let seconds = Double(elapsed.nanoseconds) / 1e9
+        let cpu = cpuAtStart.flatMap { start in CPUUsage.Sample(server: server).map { CPUUsage(from: start, to: $0, seconds: seconds) } }
         // After the clock stops: writing millions of lines takes seconds.
         if let path = options.timeline { try TimelineEntry.write(total.timeline, startedAt: startedAt, to: path) }
         watching.cancel()
-        var result = Result(seconds: Double(elapsed.nanoseconds) / 1e9, histogram: total.histogram, events: total.events,
+        var result = Result(seconds: seconds, histogram: total.histogram, events: total.events,
                             failed: total.failures, memory: ProcessMemory(pid: server))
+        result.cpu = cpu
         result.unsent = total.unsent
         result.buffer = await watcher.summary()
         // The buffer at the end: once the cycle in flight when the load stopped has committed (nothing due,
@@ -185,6 +189,8 @@ public enum IngestBench {
         /// Paced requests the run did not send because the server was behind when it ended.
         var unsent = 0
         var memory: ProcessMemory?
+        /// CPU time while the load ran (not the final flush).
+        var cpu: CPUUsage?
         var buffer = BufferWatcher.Summary()
         var settings: [String: String] = [:]
         /// Rows in the tables after the final flush (end-to-end runs).
@@ -217,6 +223,11 @@ public enum IngestBench {
             fields.append("\"sustained\":\(sustained)")
             fields.append("\"server_rss_mb\":\(number(memory?.rssMB)),\"server_rss_anon_mb\":\(number(memory?.anonymousMB))")
             fields.append("\"server_rss_file_mb\":\(number(memory?.fileMB))")
+            func fraction(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "null" }
+            let perRequest = cpu.flatMap { histogram.total > 0 ? $0.serverSeconds / Double(histogram.total) * 1e6 : nil }
+            fields.append("\"server_cpu_cores\":\(fraction(cpu?.serverCores)),\"server_cpu_us_per_request\":\(number(perRequest))")
+            fields.append("\"generator_cpu_cores\":\(fraction(cpu?.generatorCores))")
+            fields.append("\"machine_busy\":\(fraction(cpu?.machineBusy)),\"machine_steal\":\(fraction(cpu?.machineSteal))")
             return "{" + fields.joined(separator: ",") + "}"
         }
     }

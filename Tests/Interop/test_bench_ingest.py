@@ -40,6 +40,10 @@ def test_paced_track_run_is_counted_committed_and_sustained(floe_bin, corpus, tm
     assert result["events"] == result["requests"] and result["failed"] == 0
     assert result["committed"] == result["events"] and result["sustained"] is True
     assert 0 < result["p50_ms"] <= result["p99_ms"]
+    # CPU while the load ran, from /proc: the server and the generator both worked, the machine was partly busy.
+    assert result["server_cpu_cores"] > 0 and result["generator_cpu_cores"] > 0, result
+    assert 0 < result["server_cpu_us_per_request"] < 1_000_000, result
+    assert 0 < result["machine_busy"] <= 1 and 0 <= result["machine_steal"] < 1, result
     rows = [line.split("\t") for line in timeline.read_text().splitlines()[2:]]
     assert len(rows) == result["requests"] and {row[2] for row in rows} == {"200"}
 

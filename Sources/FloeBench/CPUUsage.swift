@@ -1,0 +1,75 @@
+import Foundation
+
+/// CPU time of the server, of the load generator and of the whole machine over a run of
+/// `floe bench ingest`, from Linux's `/proc` counters: what a request cost, and whether the two
+/// cores were full (the VM's speed moves within the hour, so the same load can cost more).
+struct CPUUsage: Sendable {
+    /// Cumulative counters at one instant.
+    struct Sample: Sendable {
+        /// User + system seconds of the server process.
+        var serverSeconds: Double
+        /// User + system seconds of this process (the load generator).
+        var generatorSeconds: Double
+        /// Jiffies of the machine: all, idle (with I/O wait) and stolen by the hypervisor.
+        var machineTotal: Double
+        var machineIdle: Double
+        var machineSteal: Double
+
+        /// Nil where `/proc` cannot be read (not Linux, or the server is gone).
+        init?(server: Int32) {
+            guard let server = Self.processSeconds(statPath: "/proc/\(server)/stat"),
+                  let generator = Self.processSeconds(statPath: "/proc/self/stat"),
+                  let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+                  let machine = Self.machineJiffies(statText: stat) else { return nil }
+            serverSeconds = server
+            generatorSeconds = generator
+            (machineTotal, machineIdle, machineSteal) = machine
+        }
+
+        private static func processSeconds(statPath: String) -> Double? {
+            guard let text = try? String(contentsOfFile: statPath, encoding: .utf8),
+                  let ticks = processTicks(statLine: text) else { return nil }
+            return Double(ticks) / Double(max(1, sysconf(Int32(_SC_CLK_TCK))))
+        }
+
+        /// `utime + stime` (fields 14 and 15) of a `/proc/{pid}/stat` line. The command name (field 2)
+        /// is in parentheses and may itself hold spaces and parentheses, so fields count from the last `)`.
+        static func processTicks(statLine: String) -> Int? {
+            guard let close = statLine.lastIndex(of: ")") else { return nil }
+            // After ")": field 3 (state) is the first.
+            let fields = statLine[statLine.index(after: close)...].split(separator: " ")
+            guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
+            return user + system
+        }
+
+        /// All, idle (idle + iowait) and steal jiffies from the `cpu` line of `/proc/stat`.
+        static func machineJiffies(statText: String) -> (total: Double, idle: Double, steal: Double)? {
+            guard let line = statText.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return nil }
+            // user nice system idle iowait irq softirq steal [guest guest_nice, already in user and nice]
+            let values = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+            guard values.count >= 8 else { return nil }
+            return (values[0..<8].reduce(0, +), values[3] + values[4], values[7])
+        }
+    }
+
+    var serverCores: Double
+    var generatorCores: Double
+    /// Share of the machine's CPU time that was busy (not idle, not stolen), 0...1.
+    var machineBusy: Double
+    /// Share taken by the hypervisor for other guests, 0...1.
+    var machineSteal: Double
+    var serverSeconds: Double
+
+    /// The usage between two samples taken `seconds` apart.
+    init(from start: Sample, to end: Sample, seconds: Double) {
+        let wall = max(seconds, 1e-9)
+        serverSeconds = end.serverSeconds - start.serverSeconds
+        serverCores = serverSeconds / wall
+        generatorCores = (end.generatorSeconds - start.generatorSeconds) / wall
+        let total = max(end.machineTotal - start.machineTotal, 1)
+        let idle = end.machineIdle - start.machineIdle
+        let steal = end.machineSteal - start.machineSteal
+        machineBusy = (total - idle - steal) / total
+        machineSteal = steal / total
+    }
+}
