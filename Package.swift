@@ -114,6 +114,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], swiftSettings: swiftSettings),
+        .testTarget(name: "FloeBenchTests", dependencies: ["FloeBench"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -15,17 +15,6 @@ struct CPUUsage: Sendable {
         var machineIdle: Double
         var machineSteal: Double
 
-        /// Nil where `/proc` cannot be read (not Linux, or the server is gone).
-        init?(server: Int32) {
-            guard let server = Self.processSeconds(statPath: "/proc/\(server)/stat"),
-                  let generator = Self.processSeconds(statPath: "/proc/self/stat"),
-                  let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-                  let machine = Self.machineJiffies(statText: stat) else { return nil }
-            serverSeconds = server
-            generatorSeconds = generator
-            (machineTotal, machineIdle, machineSteal) = machine
-        }
-
         private static func processSeconds(statPath: String) -> Double? {
             guard let text = try? String(contentsOfFile: statPath, encoding: .utf8),
                   let ticks = processTicks(statLine: text) else { return nil }
@@ -71,5 +60,18 @@ struct CPUUsage: Sendable {
         let steal = end.machineSteal - start.machineSteal
         machineBusy = (total - idle - steal) / total
         machineSteal = steal / total
+    }
+}
+
+extension CPUUsage.Sample {
+    /// Nil where `/proc` cannot be read (not Linux, or the server is gone).
+    init?(server: Int32) {
+        guard let server = Self.processSeconds(statPath: "/proc/\(server)/stat"),
+              let generator = Self.processSeconds(statPath: "/proc/self/stat"),
+              let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let machine = Self.machineJiffies(statText: stat) else { return nil }
+        serverSeconds = server
+        generatorSeconds = generator
+        (machineTotal, machineIdle, machineSteal) = machine
     }
 }
