@@ -41,20 +41,29 @@ struct CPUUsage: Sendable {
         }
     }
 
-    var serverCores: Double
-    var generatorCores: Double
+    /// Wall-clock seconds between the two samples.
+    var seconds: Double
+    /// CPU seconds the server and the generator used between them.
+    var serverSeconds: Double
+    var generatorSeconds: Double
     /// Share of the machine's CPU time that was busy (not idle, not stolen), 0...1.
     var machineBusy: Double
     /// Share taken by the hypervisor for other guests, 0...1.
     var machineSteal: Double
-    var serverSeconds: Double
+
+    var serverCores: Double { serverSeconds / seconds }
+    var generatorCores: Double { generatorSeconds / seconds }
+
+    /// The server's CPU microseconds per request over `requests` requests (nil without any).
+    func serverMicroseconds(perRequest requests: Int) -> Double? {
+        requests > 0 ? serverSeconds / Double(requests) * 1e6 : nil
+    }
 
     /// The usage between two samples taken `seconds` apart.
     init(from start: Sample, to end: Sample, seconds: Double) {
-        let wall = max(seconds, 1e-9)
+        self.seconds = max(seconds, 1e-9)
         serverSeconds = end.serverSeconds - start.serverSeconds
-        serverCores = serverSeconds / wall
-        generatorCores = (end.generatorSeconds - start.generatorSeconds) / wall
+        generatorSeconds = end.generatorSeconds - start.generatorSeconds
         let total = max(end.machineTotal - start.machineTotal, 1)
         let idle = end.machineIdle - start.machineIdle
         let steal = end.machineSteal - start.machineSteal

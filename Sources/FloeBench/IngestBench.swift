@@ -224,7 +224,7 @@ public enum IngestBench {
             fields.append("\"server_rss_mb\":\(number(memory?.rssMB)),\"server_rss_anon_mb\":\(number(memory?.anonymousMB))")
             fields.append("\"server_rss_file_mb\":\(number(memory?.fileMB))")
             func fraction(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "null" }
-            let perRequest = cpu.flatMap { histogram.total > 0 ? $0.serverSeconds / Double(histogram.total) * 1e6 : nil }
+            let perRequest = cpu?.serverMicroseconds(perRequest: Int(histogram.total))
             fields.append("\"server_cpu_cores\":\(fraction(cpu?.serverCores)),\"server_cpu_us_per_request\":\(number(perRequest))")
             fields.append("\"generator_cpu_cores\":\(fraction(cpu?.generatorCores))")
             fields.append("\"machine_busy\":\(fraction(cpu?.machineBusy)),\"machine_steal\":\(fraction(cpu?.machineSteal))")

@@ -21,7 +21,7 @@ struct CPUUsageTests {
     }
 
     @Test("turns two samples into cores and shares of the machine")
-    func usage() {
+    func usage() throws {
         let start = CPUUsage.Sample(serverSeconds: 10, generatorSeconds: 4, machineTotal: 1_000, machineIdle: 500,
                                     machineSteal: 0)
         var end = start
@@ -33,5 +33,8 @@ struct CPUUsageTests {
         let usage = CPUUsage(from: start, to: end, seconds: 2)
         #expect(usage.serverCores == 1.5 && usage.generatorCores == 0.5 && usage.serverSeconds == 3)
         #expect(usage.machineBusy == 0.75 && usage.machineSteal == 0.05)
+        let perRequest = try #require(usage.serverMicroseconds(perRequest: 30_000))
+        #expect(abs(perRequest - 100) < 1e-9)
+        #expect(usage.serverMicroseconds(perRequest: 0) == nil)
     }
 }
