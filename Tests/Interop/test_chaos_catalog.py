@@ -9,23 +9,28 @@ misbehaves while clients keep sending and Floe keeps flushing (ICEBERG_BUFFER_TI
 - a commit answered after the 60 s client timeout, with a pyiceberg append landing on top of it meanwhile
   (Floe must find its snapshot in the ancestry, not only at the head);
 - the catalog down (refused connections, open connections cut) for 25 s while ingest goes on;
-- a commit applied while Floe is killed, whose snapshot is expired before Floe starts again.
+- a commit applied while Floe is killed, whose snapshot is expired before Floe starts again;
+- the embedded catalog's SQLite file locked by another process: only the calls that need it wait.
 At the end every acknowledged event is in its table exactly once, every pyiceberg append too, and the snapshot
 log is one valid chain whose data files hold exactly the table's rows.
 """
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 import uuid
 from collections import Counter
 
 import pytest
+import requests
 
-from api import dumps
+from api import assert_accepted, dumps, segment_message
 from chaos import (ConcurrentWriter, TcpRelay, assert_snapshot_chain, flush_until_empty, start_clients, stop_clients,
                    verdict, wait_until)
+from lake import load_table
 from rest_catalog_server import RestCatalogServer
+from tables import EVENTS
 
 TOKEN = "chaos-catalog-token"
 DOWN_SECONDS = 25.0
@@ -192,3 +197,42 @@ def test_a_pending_flush_whose_snapshot_was_expired_is_not_appended_again(floe, 
     counts = Counter(rows.column("message_id").to_pylist())
     assert [i for i in ids if counts[i] != 1] == [], "rows of the expired flush lost or appended again"
     assert all(counts[i] == 1 for i in writer.committed)
+
+
+def test_a_locked_embedded_catalog_holds_up_only_what_needs_it(floe):
+    """Another process holding the lock of the embedded catalog's database (pyiceberg, a `sqlite3` shell, a
+    second Floe) makes a commit and the readiness check wait for it, up to the busy timeout; GET /health and
+    ingest are answered meanwhile. (SQLite waiting on one of the few threads Swift tasks run on stalled
+    every request: GET /health took 14.5 s with a flush and two readiness checks waiting.)"""
+    server = floe()
+    assert_accepted(server.post("/v1/track", dumps(segment_message("track"))))
+    server.flush()
+    assert_accepted(server.post("/v1/track", dumps(segment_message("track"))))
+    answers: dict[str, requests.Response] = {}
+
+    def call(name: str, method: str, path: str) -> None:
+        answers[name] = requests.request(method, server.url + path, timeout=30)
+
+    waiting = [threading.Thread(target=call, args=args) for args in
+               (("flush", "POST", "/debug/flush"), ("ready", "GET", "/health/ready"),
+                ("ready again", "GET", "/health/ready"))]
+    lock = sqlite3.connect(server.data_dir / "catalog.db", timeout=1, isolation_level=None)
+    try:
+        lock.execute("BEGIN EXCLUSIVE")
+        for thread in waiting:
+            thread.start()
+        time.sleep(0.5)
+        for _ in range(5):
+            started = time.monotonic()
+            assert server.get("/health").status_code == 200
+            assert_accepted(server.post("/v1/track", dumps(segment_message("track"))))
+            assert time.monotonic() - started < 1.0, "a request that needs no catalog waited for its lock"
+        assert waiting[0].is_alive(), "the flush should be waiting for the catalog's lock"
+    finally:
+        lock.close()
+    for thread in waiting:
+        thread.join(30)
+    assert {name: answer.status_code for name, answer in answers.items()} == \
+        {"flush": 200, "ready": 200, "ready again": 200}
+    server.flush()
+    assert load_table(server.data_dir, EVENTS.name).scan().to_arrow().num_rows == 7

@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import SQLite
 import FloeSupport
 
@@ -36,12 +37,15 @@ extension SQLCatalog {
 
         let changed: Int
         do {
-            changed = try withConnectionForCommit { connection in
-                try connection.update("""
+            let (path, catalogName, previous) = (databasePath, catalogName, current.metadataLocation)
+            // On the blocking-I/O pool, unconverted: a busy database is told apart below (``withConnection(_:context:_:)``).
+            changed = try await NIOThreadPool.singleton.runIfActive {
+                let connection = try SQLiteDatabase(path: path, busyTimeoutMs: Self.defaultBusyTimeoutMs)
+                return try connection.update("""
                     UPDATE iceberg_tables SET metadata_location = ?, previous_metadata_location = ?
                     WHERE catalog_name = ? AND table_namespace = ? AND table_name = ? AND metadata_location = ?
-                    """, [.text(location), .text(current.metadataLocation), .text(catalogName),
-                          .text(id.namespaceString), .text(id.name), .text(current.metadataLocation)])
+                    """, [.text(location), .text(previous), .text(catalogName),
+                          .text(id.namespaceString), .text(id.name), .text(previous)])
             }
         } catch let failure as SQLiteError {
             context["sqlite_code"] = String(failure.code)
@@ -81,10 +85,5 @@ extension SQLCatalog {
         let keep = Swift.max(1, max)
         guard all.count > keep else { return (all, []) }
         return (Array(all.suffix(keep)), Array(all.prefix(all.count - keep)))
-    }
-
-    private func withConnectionForCommit<T>(_ body: (SQLiteDatabase) throws -> T) throws -> T {
-        let connection = try SQLiteDatabase(path: databasePath, busyTimeoutMs: Self.defaultBusyTimeoutMs)
-        return try body(connection)
     }
 }

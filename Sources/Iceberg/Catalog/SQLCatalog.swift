@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import SQLite
 public import Logging
 import FloeSupport
@@ -8,8 +9,9 @@ import FloeSupport
 ///
 /// A commit writes `{location}/metadata/{version:05d}-{uuid}.metadata.json` through the ``FileIO``, then swaps
 /// the table row's `metadata_location` with a compare-and-set `UPDATE`; zero rows changed is a conflict.
-/// Each call opens its own connection (busy timeout ``defaultBusyTimeoutMs``) and closes it before it suspends,
-/// so calls may run concurrently, with each other and with other processes.
+/// Each call opens its own connection (busy timeout ``defaultBusyTimeoutMs``) on NIO's blocking-I/O thread pool
+/// and closes it there, so calls may run concurrently, with each other and with other processes, and a call
+/// waiting for another process's lock holds up no Swift task but its own.
 ///
 /// ```swift
 /// let catalog = try SQLCatalog(databasePath: "floe-data/catalog.db",
@@ -90,14 +92,21 @@ public final class SQLCatalog: Catalog {
         return CatalogError(.database, message, context: context)
     }
 
-    /// Runs `body` on a fresh connection, converting SQLite failures; never spans a suspension point.
-    private func withConnection<T>(_ message: String, context: [String: String] = [:],
-                                   _ body: (SQLiteDatabase) throws -> T) throws -> T {
-        let connection = try Self.open(databasePath)
-        do {
-            return try body(connection)
-        } catch let failure as SQLiteError {
-            throw Self.databaseError(message, failure, context: context)
+    /// Runs `body` on a fresh connection on NIO's blocking-I/O thread pool, converting SQLite failures.
+    ///
+    /// SQLite blocks: an fsync when a write commits, and up to ``defaultBusyTimeoutMs`` while another
+    /// process (a second Floe, pyiceberg, a `sqlite3` shell) holds the database's lock. On one of the
+    /// few threads Swift tasks run on, that wait would hold up every request the server answers.
+    private func withConnection<T: Sendable>(_ message: String, context: [String: String] = [:],
+                                     _ body: @escaping @Sendable (SQLiteDatabase) throws -> T) async throws -> T {
+        let path = databasePath
+        return try await NIOThreadPool.singleton.runIfActive {
+            let connection = try Self.open(path)
+            do {
+                return try body(connection)
+            } catch let failure as SQLiteError {
+                throw Self.databaseError(message, failure, context: context)
+            }
         }
     }
 
@@ -106,11 +115,12 @@ public final class SQLCatalog: Catalog {
     // MARK: Namespaces
 
     /// Whether the namespace exists: it has properties, or a table lives in it or below it.
-    public func namespaceExists(_ namespace: [String]) throws -> Bool {
+    public func namespaceExists(_ namespace: [String]) async throws -> Bool {
         let name = namespace.joined(separator: ".")
         let pattern = name.replacingOccurrences(of: "!", with: "!!").replacingOccurrences(of: "_", with: "!_")
             .replacingOccurrences(of: "%", with: "!%") + ".%"
-        return try withConnection("reading namespaces failed") { connection in
+        let catalogName = catalogName
+        return try await withConnection("reading namespaces failed") { connection in
             let tables = try connection.query("""
                 SELECT 1 FROM iceberg_tables WHERE catalog_name = ? AND (table_namespace = ? OR table_namespace LIKE ? ESCAPE '!') LIMIT 1
                 """, [.text(catalogName), .text(name), .text(pattern)])
@@ -126,8 +136,9 @@ public final class SQLCatalog: Catalog {
         guard !namespace.isEmpty else {
             throw CatalogError(.invalidArgument, "namespace is empty")
         }
-        if try namespaceExists(namespace) { return }
-        _ = try withConnection("creating the namespace failed") { connection in
+        if try await namespaceExists(namespace) { return }
+        let catalogName = catalogName
+        _ = try await withConnection("creating the namespace failed") { connection in
             try connection.query("""
                 INSERT OR IGNORE INTO iceberg_namespace_properties (catalog_name, namespace, property_key, property_value)
                 VALUES (?, ?, 'exists', 'true')
@@ -136,8 +147,9 @@ public final class SQLCatalog: Catalog {
     }
 
     /// The top-level namespaces, sorted.
-    public func listNamespaces() throws -> [[String]] {
-        try withConnection("listing namespaces failed") { connection in
+    public func listNamespaces() async throws -> [[String]] {
+        let catalogName = catalogName
+        return try await withConnection("listing namespaces failed") { connection in
             let rows = try connection.query("""
                 SELECT table_namespace FROM iceberg_tables WHERE catalog_name = ?
                 UNION SELECT namespace FROM iceberg_namespace_properties WHERE catalog_name = ?
@@ -148,8 +160,9 @@ public final class SQLCatalog: Catalog {
     }
 
     /// The tables directly in `namespace`, sorted by name.
-    public func listTables(_ namespace: [String]) throws -> [TableIdentifier] {
-        try withConnection("listing tables failed") { connection in
+    public func listTables(_ namespace: [String]) async throws -> [TableIdentifier] {
+        let (catalogName, typeFilter) = (catalogName, typeFilter)
+        return try await withConnection("listing tables failed") { connection in
             try connection.query("""
                 SELECT table_name FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ?\(typeFilter)
                 ORDER BY table_name
@@ -161,8 +174,9 @@ public final class SQLCatalog: Catalog {
     // MARK: Tables
 
     /// The current metadata location of a table, or nil if the catalog has no such table.
-    func metadataLocation(of id: TableIdentifier) throws -> String? {
-        try withConnection("loading the table failed", context: ["table": id.description]) { connection in
+    func metadataLocation(of id: TableIdentifier) async throws -> String? {
+        let (catalogName, typeFilter) = (catalogName, typeFilter)
+        return try await withConnection("loading the table failed", context: ["table": id.description]) { connection in
             try connection.query("""
                 SELECT metadata_location FROM iceberg_tables
                 WHERE catalog_name = ? AND table_namespace = ? AND table_name = ?\(typeFilter)
@@ -187,7 +201,7 @@ public final class SQLCatalog: Catalog {
     }
 
     public func loadTable(_ id: TableIdentifier) async throws -> Table {
-        guard let location = try metadataLocation(of: id) else {
+        guard let location = try await metadataLocation(of: id) else {
             throw CatalogError(.noSuchTable, "table does not exist", context: ["table": id.description])
         }
         if let cached = metadataCache.metadata(of: id, at: location) {
@@ -222,18 +236,18 @@ public final class SQLCatalog: Catalog {
     public func createTable(_ id: TableIdentifier, schema: Schema, partitionSpec: PartitionSpec,
                             properties: [String: String]) async throws -> Table {
         let context = ["table": id.description]
-        guard try namespaceExists(id.namespace) else {
+        guard try await namespaceExists(id.namespace) else {
             throw CatalogError(.noSuchNamespace, "namespace does not exist", context: context)
         }
-        if try metadataLocation(of: id) != nil {
+        if try await metadataLocation(of: id) != nil {
             throw CatalogError(.alreadyExists, "table already exists", context: context)
         }
         let metadata = TableMetadata(location: defaultLocation(of: id), schema: schema, partitionSpec: partitionSpec,
                                      properties: properties, lastUpdatedMs: WallClock.nowMillis())
         let location = Self.metadataFileLocation(metadata, version: 0)
         try await writeMetadata(metadata, to: location, table: id)
-        let typeColumn = hasTypeColumn
-        let inserted: Bool = try withConnection("creating the table failed", context: context) { connection in
+        let (typeColumn, catalogName) = (hasTypeColumn, catalogName)
+        let inserted: Bool = try await withConnection("creating the table failed", context: context) { connection in
             do {
                 if typeColumn {
                     try connection.query("""

@@ -52,8 +52,8 @@ struct SQLCatalogTests {
         #expect(try await fileIO.exists(created.metadataLocation))
         let loaded = try await catalog.loadTable(EventsTable.identifier)
         #expect(loaded == created)
-        #expect(try catalog.listNamespaces() == [["analytics"]])
-        #expect(try catalog.listTables(["analytics"]) == [EventsTable.identifier])
+        #expect(try await catalog.listNamespaces() == [["analytics"]])
+        #expect(try await catalog.listTables(["analytics"]) == [EventsTable.identifier])
         try await catalog.createNamespaceIfNeeded(["analytics"])
     }
 
