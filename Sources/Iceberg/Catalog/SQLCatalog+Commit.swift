@@ -38,7 +38,7 @@ extension SQLCatalog {
         let changed: Int
         do {
             let (path, catalogName, previous) = (databasePath, catalogName, current.metadataLocation)
-            // On the blocking-I/O pool, unconverted: a busy database is told apart below (``withConnection(_:context:_:)``).
+            // On the blocking-I/O pool like every catalog call, keeping SQLite's own error: busy is a conflict, below.
             changed = try await NIOThreadPool.singleton.runIfActive {
                 let connection = try SQLiteDatabase(path: path, busyTimeoutMs: Self.defaultBusyTimeoutMs)
                 return try connection.update("""

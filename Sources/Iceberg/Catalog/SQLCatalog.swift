@@ -98,7 +98,7 @@ public final class SQLCatalog: Catalog {
     /// process (a second Floe, pyiceberg, a `sqlite3` shell) holds the database's lock. On one of the
     /// few threads Swift tasks run on, that wait would hold up every request the server answers.
     private func withConnection<T: Sendable>(_ message: String, context: [String: String] = [:],
-                                     _ body: @escaping @Sendable (SQLiteDatabase) throws -> T) async throws -> T {
+                                             _ body: @escaping @Sendable (SQLiteDatabase) throws -> T) async throws -> T {
         let path = databasePath
         return try await NIOThreadPool.singleton.runIfActive {
             let connection = try Self.open(path)
