@@ -37,15 +37,14 @@ extension SQLCatalog {
 
         let changed: Int
         do {
-            let (path, catalogName, previous) = (databasePath, catalogName, current.metadataLocation)
             // On the blocking-I/O pool like every catalog call, keeping SQLite's own error: busy is a conflict, below.
             changed = try await NIOThreadPool.singleton.runIfActive {
-                let connection = try SQLiteDatabase(path: path, busyTimeoutMs: Self.defaultBusyTimeoutMs)
+                let connection = try SQLiteDatabase(path: self.databasePath, busyTimeoutMs: Self.defaultBusyTimeoutMs)
                 return try connection.update("""
                     UPDATE iceberg_tables SET metadata_location = ?, previous_metadata_location = ?
                     WHERE catalog_name = ? AND table_namespace = ? AND table_name = ? AND metadata_location = ?
-                    """, [.text(location), .text(previous), .text(catalogName),
-                          .text(id.namespaceString), .text(id.name), .text(previous)])
+                    """, [.text(location), .text(current.metadataLocation), .text(self.catalogName),
+                          .text(id.namespaceString), .text(id.name), .text(current.metadataLocation)])
             }
         } catch let failure as SQLiteError {
             context["sqlite_code"] = String(failure.code)

@@ -99,9 +99,8 @@ public final class SQLCatalog: Catalog {
     /// few threads Swift tasks run on, that wait would hold up every request the server answers.
     private func withConnection<T: Sendable>(_ message: String, context: [String: String] = [:],
                                              _ body: @escaping @Sendable (SQLiteDatabase) throws -> T) async throws -> T {
-        let path = databasePath
-        return try await NIOThreadPool.singleton.runIfActive {
-            let connection = try Self.open(path)
+        try await NIOThreadPool.singleton.runIfActive {
+            let connection = try Self.open(self.databasePath)
             do {
                 return try body(connection)
             } catch let failure as SQLiteError {
@@ -119,15 +118,14 @@ public final class SQLCatalog: Catalog {
         let name = namespace.joined(separator: ".")
         let pattern = name.replacingOccurrences(of: "!", with: "!!").replacingOccurrences(of: "_", with: "!_")
             .replacingOccurrences(of: "%", with: "!%") + ".%"
-        let catalogName = catalogName
         return try await withConnection("reading namespaces failed") { connection in
             let tables = try connection.query("""
                 SELECT 1 FROM iceberg_tables WHERE catalog_name = ? AND (table_namespace = ? OR table_namespace LIKE ? ESCAPE '!') LIMIT 1
-                """, [.text(catalogName), .text(name), .text(pattern)])
+                """, [.text(self.catalogName), .text(name), .text(pattern)])
             if !tables.isEmpty { return true }
             let properties = try connection.query("""
                 SELECT 1 FROM iceberg_namespace_properties WHERE catalog_name = ? AND (namespace = ? OR namespace LIKE ? ESCAPE '!') LIMIT 1
-                """, [.text(catalogName), .text(name), .text(pattern)])
+                """, [.text(self.catalogName), .text(name), .text(pattern)])
             return !properties.isEmpty
         }
     }
@@ -137,23 +135,21 @@ public final class SQLCatalog: Catalog {
             throw CatalogError(.invalidArgument, "namespace is empty")
         }
         if try await namespaceExists(namespace) { return }
-        let catalogName = catalogName
         _ = try await withConnection("creating the namespace failed") { connection in
             try connection.query("""
                 INSERT OR IGNORE INTO iceberg_namespace_properties (catalog_name, namespace, property_key, property_value)
                 VALUES (?, ?, 'exists', 'true')
-                """, [.text(catalogName), .text(namespace.joined(separator: "."))])
+                """, [.text(self.catalogName), .text(namespace.joined(separator: "."))])
         }
     }
 
     /// The top-level namespaces, sorted.
     public func listNamespaces() async throws -> [[String]] {
-        let catalogName = catalogName
         return try await withConnection("listing namespaces failed") { connection in
             let rows = try connection.query("""
                 SELECT table_namespace FROM iceberg_tables WHERE catalog_name = ?
                 UNION SELECT namespace FROM iceberg_namespace_properties WHERE catalog_name = ?
-                """, [.text(catalogName), .text(catalogName)])
+                """, [.text(self.catalogName), .text(self.catalogName)])
             let names = Set(rows.compactMap { $0.first?.text?.split(separator: ".").first.map(String.init) })
             return names.sorted().map { [$0] }
         }
@@ -161,12 +157,11 @@ public final class SQLCatalog: Catalog {
 
     /// The tables directly in `namespace`, sorted by name.
     public func listTables(_ namespace: [String]) async throws -> [TableIdentifier] {
-        let (catalogName, typeFilter) = (catalogName, typeFilter)
         return try await withConnection("listing tables failed") { connection in
             try connection.query("""
-                SELECT table_name FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ?\(typeFilter)
+                SELECT table_name FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ?\(self.typeFilter)
                 ORDER BY table_name
-                """, [.text(catalogName), .text(namespace.joined(separator: "."))])
+                """, [.text(self.catalogName), .text(namespace.joined(separator: "."))])
                 .compactMap { $0.first?.text.map { TableIdentifier(namespace: namespace, name: $0) } }
         }
     }
@@ -175,12 +170,11 @@ public final class SQLCatalog: Catalog {
 
     /// The current metadata location of a table, or nil if the catalog has no such table.
     func metadataLocation(of id: TableIdentifier) async throws -> String? {
-        let (catalogName, typeFilter) = (catalogName, typeFilter)
         return try await withConnection("loading the table failed", context: ["table": id.description]) { connection in
             try connection.query("""
                 SELECT metadata_location FROM iceberg_tables
-                WHERE catalog_name = ? AND table_namespace = ? AND table_name = ?\(typeFilter)
-                """, [.text(catalogName), .text(id.namespaceString), .text(id.name)]).first?.first?.text
+                WHERE catalog_name = ? AND table_namespace = ? AND table_name = ?\(self.typeFilter)
+                """, [.text(self.catalogName), .text(id.namespaceString), .text(id.name)]).first?.first?.text
         }
     }
 
@@ -246,19 +240,18 @@ public final class SQLCatalog: Catalog {
                                      properties: properties, lastUpdatedMs: WallClock.nowMillis())
         let location = Self.metadataFileLocation(metadata, version: 0)
         try await writeMetadata(metadata, to: location, table: id)
-        let (typeColumn, catalogName) = (hasTypeColumn, catalogName)
         let inserted: Bool = try await withConnection("creating the table failed", context: context) { connection in
             do {
-                if typeColumn {
+                if self.hasTypeColumn {
                     try connection.query("""
                         INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, metadata_location,
                         previous_metadata_location, iceberg_type) VALUES (?, ?, ?, ?, NULL, 'TABLE')
-                        """, [.text(catalogName), .text(id.namespaceString), .text(id.name), .text(location)])
+                        """, [.text(self.catalogName), .text(id.namespaceString), .text(id.name), .text(location)])
                 } else {
                     try connection.query("""
                         INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, metadata_location,
                         previous_metadata_location) VALUES (?, ?, ?, ?, NULL)
-                        """, [.text(catalogName), .text(id.namespaceString), .text(id.name), .text(location)])
+                        """, [.text(self.catalogName), .text(id.namespaceString), .text(id.name), .text(location)])
                 }
                 return true
             } catch let failure as SQLiteError where failure.isConstraint {
