@@ -33,6 +33,9 @@ public enum IngestBench {
         /// Requests per second over all connections, paced (latency counts from each request's
         /// scheduled time, so a stall is not hidden); nil sends back to back.
         public var rate: Double?
+        /// The grid, in microseconds, that paced sends wake on (``LoadConnection/Plan/timerResolution``;
+        /// 1,000 as wrk2 does); 0, the default, wakes at each request's exact time.
+        public var timerResolutionMicros = 0
         /// Stop after this many events (split evenly over the connections) instead of at `seconds`.
         public var events: Int?
         /// Never flush while the benchmark runs (the buffer keeps every event; for `rss_mb` with N buffered).
@@ -136,6 +139,8 @@ public enum IngestBench {
             // Staggered so paced connections do not send in lockstep.
             let offset = interval.map { TimeAmount.nanoseconds($0.nanoseconds * Int64(worker) / Int64(options.connections)) } ?? .zero
             let plan = LoadConnection.Plan(started: started, firstSend: started + offset, interval: interval,
+                                           timerResolution: options.timerResolutionMicros > 0
+                                               ? .microseconds(Int64(options.timerResolutionMicros)) : nil,
                                            deadline: started + .milliseconds(Int64(options.seconds * 1000)), quota: quota,
                                            eventsPerRequest: options.health ? 0 : perRequest,
                                            keepsTimeline: options.timeline != nil)
@@ -215,6 +220,7 @@ public enum IngestBench {
             fields.append("\"events\":\(events),\"events_per_s\":\(Int(Double(events) / seconds)),\"failed\":\(failed),\"unsent\":\(unsent)")
             fields.append("\"p50_ms\":\(ms(50)),\"p90_ms\":\(ms(90)),\"p99_ms\":\(ms(99))")
             fields.append("\"durability\":\"\(options.durability)\",\"rate\":\(number(options.rate))")
+            fields.append("\"pacing_timer_us\":\(options.rate == nil ? "null" : String(options.timerResolutionMicros))")
             fields.append("\"settings\":{\(settingsJSON)}")
             fields.append("\"buffer_start\":\(buffer.start),\"buffer_at_stop\":\(buffer.atStop)")
             fields.append("\"buffer_end\":\(buffer.end),\"buffer_max\":\(buffer.max)")

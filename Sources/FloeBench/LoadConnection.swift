@@ -22,12 +22,24 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         var firstSend: NIODeadline
         /// Time between two requests of this connection; nil sends the next as soon as an answer arrives.
         var interval: TimeAmount?
+        /// The grid paced sends wake on: a request due between two ticks goes out at the next one, so
+        /// one timer wakes every connection of the loop that is due, as wrk2's millisecond timers do.
+        /// Latency still counts from the request's exact scheduled time. Nil wakes at that time.
+        var timerResolution: TimeAmount?
         var deadline: NIODeadline
         /// Requests to send instead of running until `deadline`.
         var quota: Int?
         /// Events one acknowledged request carries (0 for `GET /health`).
         var eventsPerRequest: Int
         var keepsTimeline: Bool
+
+        /// When a request due at `deadline` is sent: `deadline` rounded up to ``timerResolution``.
+        func wakeUp(for deadline: NIODeadline) -> NIODeadline {
+            guard let tick = timerResolution?.nanoseconds, tick > 1 else { return deadline }
+            let (padded, overflow) = Int64(clamping: deadline.uptimeNanoseconds).addingReportingOverflow(tick - 1)
+            guard !overflow else { return deadline }
+            return .uptimeNanoseconds(UInt64(padded / tick * tick))
+        }
     }
 
     /// What one connection measured.
@@ -141,7 +153,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
             return finish(context: context, failure: nil)
         }
         if plan.interval != nil && scheduled > .now() {
-            context.eventLoop.scheduleTask(deadline: scheduled) {
+            context.eventLoop.scheduleTask(deadline: plan.wakeUp(for: scheduled)) {
                 // On the channel's event loop, like every other use of the handler.
                 if let context = self.context { self.send(context: context) }
             }

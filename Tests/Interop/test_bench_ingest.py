@@ -30,11 +30,14 @@ def bench(floe_bin: Path, corpus: Path, *args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_paced_track_run_is_counted_committed_and_sustained(floe_bin, corpus, tmp_path):
+@pytest.mark.parametrize("timer", [None, "1000"])
+def test_paced_track_run_is_counted_committed_and_sustained(floe_bin, corpus, tmp_path, timer):
     timeline = tmp_path / "timeline.tsv"
     result = bench(floe_bin, corpus, "--batch", "0", "--connections", "4", "--seconds", "3", "--rate", "200",
-                   "--timeline", str(timeline))
+                   "--timeline", str(timeline), *(["--timer-us", timer] if timer else []))
     assert result["mode"] == "track" and result["kind"] == "end_to_end"
+    # Each send wakes at its own time unless a grid is asked for (1000: wrk2's millisecond timers).
+    assert result["pacing_timer_us"] == (int(timer) if timer else 0), result
     # Paced at 200 requests/s for 3 s: about 600 requests, each one event.
     assert 540 <= result["requests"] <= 610, result
     assert result["events"] == result["requests"] and result["failed"] == 0

@@ -18,6 +18,9 @@ extension Floe {
         @Option(help: "fsync or os.") var durability = "fsync"
         @Option(help: "Requests per second over all connections, paced; latency counts from each scheduled send.")
         var rate: Double?
+        @Option(name: .customLong("timer-us"),
+                help: "Paced sends wake on a grid of this many microseconds (1000: wrk2's millisecond timers; latency still counts from each exact scheduled time); 0 wakes each at its own time.")
+        var timerMicros = 0
         @Option(help: "Stop after this many events (instead of --seconds).") var events: Int?
         @Flag(help: "Never flush during the run, so the server's RSS is measured with every event buffered.")
         var noFlush = false
@@ -38,6 +41,7 @@ extension Floe {
             options.health = health
             options.durability = durability
             options.rate = rate
+            options.timerResolutionMicros = max(0, timerMicros)
             options.events = events
             options.noFlush = noFlush
             options.timeline = timeline
