@@ -88,3 +88,9 @@ def test_a_bad_set_argument_is_refused(floe_bin, corpus):
     done = subprocess.run([str(floe_bin), "bench", "ingest", "--input", str(corpus), "--set", "NOEQUALS"],
                           capture_output=True, text=True, timeout=30)
     assert done.returncode != 0 and "NAME=VALUE" in done.stderr
+
+
+def test_a_negative_timer_grid_is_refused(floe_bin, corpus):
+    done = subprocess.run([str(floe_bin), "bench", "ingest", "--input", str(corpus), "--rate", "10", "--timer-us=-5"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode != 0 and "--timer-us takes 0 or more" in done.stderr, done.stderr

@@ -41,7 +41,8 @@ extension Floe {
             options.health = health
             options.durability = durability
             options.rate = rate
-            options.timerResolutionMicros = max(0, timerMicros)
+            guard timerMicros >= 0 else { throw ValidationError("--timer-us takes 0 or more microseconds, got \(timerMicros)") }
+            options.timerResolutionMicros = timerMicros
             options.events = events
             options.noFlush = noFlush
             options.timeline = timeline
