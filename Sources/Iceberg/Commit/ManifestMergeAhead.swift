@@ -11,11 +11,18 @@ import Synchronization
 /// snapshot still lists every input of a merged manifest swaps it in for them (only its manifest list
 /// changes), and merges inline only what is still due. A merge whose inputs are gone (a compaction
 /// rewrote one, another writer merged them) is deleted unused.
+///
+/// Until an append swaps it in, a merged manifest is in no snapshot, so orphan removal may take it for
+/// an orphan once it is older than `maintenance.orphan_age_ms`; a table without appends can keep one
+/// ready that long. An append therefore uses a merge only while it is younger than ``maxAge`` and its
+/// file still exists, and merges inline otherwise: a manifest list never names a deleted manifest.
 public final class ManifestMergeAhead: Sendable {
     /// One merged manifest written ahead, and the manifests it replaces.
     struct Merge: Sendable {
         var inputs: Set<String>
         var manifest: ManifestFile
+        /// When it was written.
+        var written: ContinuousClock.Instant
     }
 
     private enum State {
@@ -26,10 +33,13 @@ public final class ManifestMergeAhead: Sendable {
 
     /// How many manifests before a merge is due it is written ahead.
     public let lead: Int
+    /// How long a merge written ahead stays usable (well under the default orphan age of a day).
+    public let maxAge: Duration
     private let states = Mutex([TableIdentifier: State]())
 
-    public init(lead: Int = 20) {
+    public init(lead: Int = 20, maxAge: Duration = .seconds(3600)) {
         self.lead = max(1, lead)
+        self.maxAge = maxAge
     }
 
     /// Marks `id` as wanting a merge written ahead, unless one is wanted, being written or ready.

@@ -62,7 +62,8 @@ public struct TableAppender: Sendable {
         producer.writerId = writerId
         let manifest = try producer.dataManifest(files: files, metadata: table.metadata)
         try await write(manifest.bytes, to: manifest.location, id: id)
-        let ahead = mergeAhead?.take(id) ?? []
+        let taken = mergeAhead?.take(id) ?? []
+        let ahead = await usable(taken)
         var used = Set<String>()
         // A failed append drops the merges it took: after an unknown outcome one may be in the table, so
         // none is deleted or offered again; any that is not is an orphan for orphan removal.
@@ -83,8 +84,21 @@ public struct TableAppender: Sendable {
                                         manifest: manifest, files: files, nowMs: WallClock.nowMillis())
         }
         // Merges that no attempt swapped in are in no snapshot (one an attempt used is left to orphan removal).
-        await discard(ahead, except: used)
+        await discard(taken, except: used)
         return result
+    }
+
+    /// The merges written ahead that an append may swap in: younger than ``ManifestMergeAhead/maxAge``,
+    /// their files still there (orphan removal deletes a merge no snapshot lists once it is old enough).
+    private func usable(_ merges: [ManifestMergeAhead.Merge]) async -> [ManifestMergeAhead.Merge] {
+        guard let mergeAhead, !merges.isEmpty else { return merges }
+        let now = ContinuousClock.now
+        var usable: [ManifestMergeAhead.Merge] = []
+        for merge in merges where now - merge.written < mergeAhead.maxAge {
+            // A failed check drops the merge: the append then merges inline, as without one.
+            if (try? await fileIO.exists(merge.manifest.manifestPath)) == true { usable.append(merge) }
+        }
+        return usable
     }
 
     /// `manifests` with each merge written ahead whose inputs it all lists swapped in for them, as added by
@@ -131,7 +145,8 @@ public struct TableAppender: Sendable {
         for (offset, bin) in bins.enumerated() {
             let merged = try await writeMerged(bin, table: table, producer: producer, specId: spec.specId, target: target,
                                                index: 1 + offset, sequenceNumber: table.metadata.lastSequenceNumber + 1)
-            merges.append(ManifestMergeAhead.Merge(inputs: Set(bin.map(\.manifestPath)), manifest: merged))
+            merges.append(ManifestMergeAhead.Merge(inputs: Set(bin.map(\.manifestPath)), manifest: merged,
+                                                   written: ContinuousClock.now))
         }
     }
 

@@ -196,11 +196,11 @@ struct TableAppenderTests {
     }
 
     /// An appender that writes merges ahead (lead 2) on a table merging past `minCount` manifests.
-    func mergingAhead(minCount: Int) async throws -> (TableAppender, ManifestMergeAhead) {
+    func mergingAhead(minCount: Int, maxAge: Duration = .seconds(3600)) async throws -> (TableAppender, ManifestMergeAhead) {
         _ = try await sqlCatalog.loadOrCreateTable(table, schema: EventsTable.schema, partitionSpec: EventsTable.spec,
                                                    properties: ["commit.manifest.min-count-to-merge": String(minCount)])
         var appender = appender(sqlCatalog)
-        let ahead = ManifestMergeAhead(lead: 2)
+        let ahead = ManifestMergeAhead(lead: 2, maxAge: maxAge)
         appender.mergeAhead = ahead
         return (appender, ahead)
     }
@@ -254,6 +254,26 @@ struct TableAppenderTests {
         #expect(live.count == 13)
         #expect(live["file:///w/analytics/events/data/s0-0.parquet"] == nil)
         #expect(!manifests.contains { $0.manifestPath == written })
+    }
+
+    @Test("a merge written ahead that orphan removal deleted, or that is too old, is not swapped in",
+          arguments: [(deleted: true, maxAge: Duration.seconds(3600)), (deleted: false, maxAge: Duration.zero)])
+    func goneOrOldMergeAhead(deleted: Bool, maxAge: Duration) async throws {
+        let (appender, ahead) = try await mergingAhead(minCount: 4, maxAge: maxAge)
+        for index in 0..<4 { _ = try await appender.append(to: table, files: files("g\(index)"), commitId: "g\(index)") }
+        #expect(ahead.startPreparing(table))
+        try await appender.prepareMerge(in: table)
+        let written = try #require(fileIO.contents.keys.first { $0.contains("/merge-") })
+        // No snapshot lists it yet: orphan removal on a table without appends for a day deletes it.
+        if deleted { try await fileIO.delete(written) }
+        for index in 4..<7 { _ = try await appender.append(to: table, files: files("g\(index)"), commitId: "g\(index)") }
+        let (live, manifests) = try await liveFiles()
+        #expect(live.count == 14)
+        #expect(!manifests.contains { $0.manifestPath == written })
+        for manifest in manifests { #expect(try await fileIO.exists(manifest.manifestPath), "\(manifest.manifestPath)") }
+        // The append merged inline instead (one too old is deleted unused).
+        #expect(manifests.contains { $0.existingFilesCount > 0 })
+        #expect(try await !fileIO.exists(written))
     }
 
     @Test("partition tuples that do not fit the spec are rejected before anything is written")
