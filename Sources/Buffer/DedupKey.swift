@@ -1,5 +1,5 @@
 /// The 128-bit hash a message's identity is remembered by in the buffer's ``DedupIndex``: of `s`
-/// and the Segment `messageId`, or of `c`, the CloudEvents `source`, a zero byte and its `id`.
+/// and the Segment `messageId`, or of a CloudEvent's `source` and `id` (`CloudEventNormalizer.identity`).
 ///
 /// Two independent 64-bit FNV-1a style hashes with different primes and seeds. The hash is
 /// built by appending bytes, so a key made of several pieces is hashed where they lie, without

@@ -15,6 +15,11 @@ package enum PercentEncoding {
         return String(decoding: result, as: UTF8.self)
     }
 
+    /// How many bytes ``encode(_:keepingSlashes:)`` writes for `bytes` (slashes encoded).
+    package static func encodedCount(_ bytes: some Sequence<UInt8>) -> Int {
+        bytes.reduce(0) { $0 + (unreserved[Int($1)] ? 1 : 3) }
+    }
+
     private static let upperHex = Array("0123456789ABCDEF".utf8)
     /// RFC 3986 unreserved characters, by byte value.
     private static let unreserved: [Bool] = {

@@ -91,3 +91,26 @@ def test_one_malformed_cloudevent_among_99_from_the_sdk_survives_a_crash_exactly
     assert_once(server, CLOUDEVENTS, [e["id"] for i, e in enumerate(sent) if i != 1])
     recorded = [r for r in rejected_rows(server, flush=False) if sent[1]["id"] in r["event"]]
     assert len(recorded) == 1 and recorded[0]["format"] == "cloudevents" and recorded[0]["batch_index"] == 1, recorded
+
+
+def test_a_cloudevent_type_too_long_for_a_partition_path_is_rejected_and_the_rest_commit(floe):
+    """A `type` names a partition directory (`type=…`, at most 255 bytes on a file system): one too long to name
+    it is refused on its own, instead of being acknowledged and then failing every flush of the table."""
+    server = floe()
+    source = "/tests/" + unique("ce-long-type")
+    sent = [json.loads(ce_http.to_structured(CoreCloudEvent({"type": "com.example.fine", "source": source},
+                                                            {"n": n}), JSONFormat()).body) for n in range(3)]
+    sent[1]["type"] = "com.example." + "\u00e9" * 100  # 212 bytes, 612 percent-encoded
+    first = requests.post(server.url + "/events/batch", data=dumps(sent), headers={"Content-Type": BATCH_JSON},
+                          timeout=60)
+    assert first.status_code == 200, first.text
+    assert first.json()["accepted"] == 2 and first.json()["rejected"] == 1
+    assert first.json()["errors"] == [{"index": 1, "reasons": [
+        "type: is too long to name a partition: 612 bytes percent-encoded, at most 200"]}]
+    single = requests.post(server.url + "/events", data=dumps(sent[1]), timeout=60,
+                           headers={"Content-Type": "application/cloudevents+json"})
+    assert single.status_code == 400 and "too long to name a partition" in single.text, single.text
+    server.flush()
+    assert_once(server, CLOUDEVENTS, [sent[0]["id"], sent[2]["id"]])
+    recorded = [r for r in rejected_rows(server, flush=False) if sent[1]["id"] in r["event"]]
+    assert len(recorded) == 1 and recorded[0]["format"] == "cloudevents", recorded

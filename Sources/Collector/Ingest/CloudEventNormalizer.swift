@@ -19,6 +19,10 @@ struct CloudEventNormalizer {
 
     let request: IngestContext
 
+    /// The longest `type`, percent-encoded, that a partition directory (`type=…`) may carry: file
+    /// systems allow 255 bytes a path segment, and S3 keys 1,024 bytes in all.
+    static let maxEncodedTypeBytes = 200
+
     /// Reads a structured-mode event object from a tape.
     func attributes(tape: JSONTape, event: Int, issue: (String?, String) -> Void) -> Attributes? {
         guard tape.kind(event) == .object else {
@@ -101,21 +105,43 @@ struct CloudEventNormalizer {
            !version.elementsEqual("1.0".utf8) {
             issues.append(ValidationIssue(index: index, field: "specversion", message: "must be 1.0"))
         }
+        if let type = attributes.strings[CloudEventsColumn.type] {
+            let encoded = PercentEncoding.encodedCount(type)
+            if encoded > Self.maxEncodedTypeBytes {
+                issues.append(ValidationIssue(index: index, field: "type", message:
+                    "is too long to name a partition: \(encoded) bytes percent-encoded, at most \(Self.maxEncodedTypeBytes)"))
+            }
+        }
         return issues.isEmpty ? nil : ValidationErrors(issues)
     }
 
     /// Adds a validated event to `events`: its row in the buffer encoding, partition and dedup key
-    /// (`c`, `source`, a zero byte, `id`).
+    /// (of ``identity(source:id:)``).
     func append(_ attributes: Attributes, to events: inout EventBatch) {
         countAdjusted(attributes)
         var dedupKey = DedupKey()
-        dedupKey.append(UInt8(ascii: "c"))
-        dedupKey.append(contentsOf: attributes.strings[CloudEventsColumn.source] ?? [])
-        dedupKey.append(0)
-        dedupKey.append(contentsOf: attributes.strings[CloudEventsColumn.id] ?? [])
+        Self.identity(source: attributes.strings[CloudEventsColumn.source] ?? [],
+                      id: attributes.strings[CloudEventsColumn.id] ?? []) { dedupKey.append($0) }
         events.append(partition: partition(of: attributes).id, receivedAt: request.receivedAt, dedupKey: dedupKey) { bytes in
             RowEncoder.append(to: &bytes) { write(attributes, into: &$0) }
         }
+    }
+
+    /// Hands `put` the bytes of a CloudEvent's identity, which its dedup key hashes: `c`, `source`, a zero
+    /// byte and `id`. A `source` that holds a zero byte itself (JSON `\u0000`) would make that ambiguous,
+    /// so it is written as `C`, the length of `source` as LEB128, `source` and `id` instead.
+    static func identity(source: ArraySlice<UInt8>, id: ArraySlice<UInt8>, _ put: (UInt8) -> Void) {
+        if source.contains(0) {
+            var prefix: [UInt8] = [UInt8(ascii: "C")]
+            LEB128.append(UInt64(source.count), to: &prefix)
+            for byte in prefix { put(byte) }
+            for byte in source { put(byte) }
+        } else {
+            put(UInt8(ascii: "c"))
+            for byte in source { put(byte) }
+            put(0)
+        }
+        for byte in id { put(byte) }
     }
 
     /// The buffer partition of a validated event: `{type}/{event hour}` of the `cloudevents` table.

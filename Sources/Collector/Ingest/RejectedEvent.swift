@@ -42,7 +42,9 @@ struct RejectedEvent: Sendable {
             return [UInt8(ascii: "s")] + messageId
         }
         guard let source, let id, !source.isEmpty, !id.isEmpty else { return nil }
-        return [UInt8(ascii: "c")] + source + [0] + id
+        var identity: [UInt8] = []
+        CloudEventNormalizer.identity(source: source, id: id) { identity.append($0) }
+        return identity
     }
 
     /// Adds the row, cut to `maxEventBytes` of JSON (at a UTF-8 character boundary), to `events`.

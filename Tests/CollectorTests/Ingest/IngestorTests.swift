@@ -71,6 +71,39 @@ struct IngestorTests {
         #expect(try await columns(buffer, .rejected).rows == 2)
     }
 
+    @Test("CloudEvents whose source and id join to the same bytes around a zero byte are two events")
+    func cloudEventIdentities() async throws {
+        let buffer = try makeBuffer()
+        let ingestor = Ingestor(buffer: buffer, metrics: IngestMetrics())
+        let body = Array(#"""
+            [{"specversion":"1.0","type":"t","source":"a\u0000b","id":"c"},
+             {"specversion":"1.0","type":"t","source":"a","id":"b\u0000c"},
+             {"specversion":"1.0","type":"t","source":"a\u0000","id":"bc"}]
+            """#.utf8)
+        let outcome = try await ingestor.cloudEvents(body, request: request, batch: true, authorize: open)
+        #expect(outcome.accepted == 3 && outcome.duplicates == 0)
+        let again = try await ingestor.cloudEvents(body, request: request, batch: true, authorize: open)
+        #expect(again.duplicates == 3)
+        #expect(try await columns(buffer, .cloudEvents).rows == 3)
+    }
+
+    @Test("a CloudEvent whose type is too long for a partition directory is rejected on its own")
+    func cloudEventTypeLength() async throws {
+        let buffer = try makeBuffer()
+        let ingestor = Ingestor(buffer: buffer, metrics: IngestMetrics())
+        // 67 three-byte characters: 201 bytes, 603 once percent-encoded; 200 ASCII bytes fit exactly.
+        let long = String(repeating: "\u{2603}", count: 67)
+        let fits = String(repeating: "a", count: 200)
+        let body = Array(#"""
+            [{"specversion":"1.0","type":"\#(long)","source":"s","id":"1"},
+             {"specversion":"1.0","type":"\#(fits)","source":"s","id":"2"}]
+            """#.utf8)
+        let outcome = try await ingestor.cloudEvents(body, request: request, batch: true, authorize: open)
+        #expect(outcome.accepted == 1 && outcome.rejected.map(\.index) == [0])
+        #expect(outcome.rejected.first?.reasons == ["type: is too long to name a partition: 603 bytes percent-encoded, at most 200"])
+        #expect(try await columns(buffer, .cloudEvents).rows == 1)
+    }
+
     @Test("strict batches refuse the whole batch and store nothing")
     func strict() async throws {
         let buffer = try makeBuffer()
