@@ -143,6 +143,11 @@ struct SegmentNormalizer {
             timestamp = original ?? receivedAt
         } else if let original, let sentAt {
             timestamp = receivedAt - (sentAt - original)
+            // A skew that moves the time out of the years a partition path can name keeps the receipt time.
+            if !Timestamp.storable.contains(timestamp) {
+                timestamp = receivedAt
+                TimestampPolicy.adjustedEvents.increment()
+            }
         } else {
             timestamp = original ?? receivedAt
         }
@@ -306,7 +311,8 @@ private struct Fields {
 
     mutating func take(key: Int, value: Int, tape: JSONTape, issue: (String?, String) -> Void) {
         let slot: Int
-        switch tape.byteCount(key) - 2 {
+        // The name's length picks the candidates; a name written with escapes is measured decoded.
+        switch tape.hasEscapes(key) ? tape.stringBytes(key).count : tape.byteCount(key) - 2 {
         case 4 where tape.stringEquals(key, "type"): slot = Self.type
         case 9 where tape.stringEquals(key, "messageId"): slot = Self.messageId
         case 6 where tape.stringEquals(key, "userId"): slot = Self.userId

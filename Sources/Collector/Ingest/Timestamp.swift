@@ -1,8 +1,13 @@
 import FloeSupport
 /// RFC 3339 / ISO 8601 timestamps to and from microseconds since the Unix epoch (UTC).
 enum Timestamp {
+    /// The times Floe stores, 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z: the years RFC 3339 and
+    /// the `YYYY-MM-DD-HH` hour labels of partition paths can write (and ``hours(fromLabel:)`` read back).
+    static let storable: ClosedRange<Int64> = -62_167_219_200_000_000 ... 253_402_300_799_999_999
+
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM|±HHMM]` (a space may replace `T`; no
-    /// zone means UTC). Fractions beyond microseconds are truncated. `nil` when malformed.
+    /// zone means UTC). Fractions beyond microseconds are truncated. `nil` when malformed, or when an
+    /// offset moves the time out of ``storable``.
     static func parse(_ text: some Collection<UInt8>) -> Int64? {
         if let parsed = text.withContiguousStorageIfAvailable({ parse(bytes: $0) }) { return parsed }
         return Array(text).withUnsafeBufferPointer { parse(bytes: $0) }
@@ -67,7 +72,8 @@ enum Timestamp {
         guard index == bytes.count else { return nil }
         let days = CivilDate(year: year, month: month, day: day).daysSinceEpoch
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        return seconds * 1_000_000 + micros
+        let result = seconds * 1_000_000 + micros
+        return storable.contains(result) ? result : nil
     }
 
     static func daysIn(month: Int64, year: Int64) -> Int64 {

@@ -46,6 +46,24 @@ struct SegmentNormalizerTests {
         #expect(string(columns[EventsColumn.event]) == "E")
     }
 
+    @Test("a skew correction that leaves the years 0000-9999 keeps the receipt time (even without a timestamp policy)",
+          arguments: [("0000-01-01T00:00:00Z", "2060-01-01T00:00:00Z"), ("9999-01-01T00:00:00Z", "2000-01-01T00:00:00Z")])
+    func skewOutOfRange(_ timestamp: String, _ sentAt: String) throws {
+        let columns = try normalize(#"{"type":"track","event":"E","userId":"u","timestamp":"\#(timestamp)","sentAt":"\#(sentAt)"}"#).get()
+        #expect(int64(columns[EventsColumn.timestamp]) == receivedAt)
+        #expect(int64(columns[EventsColumn.originalTimestamp]) == Timestamp.parse(Array(timestamp.utf8)))
+    }
+
+    @Test("member names written with escapes are the same members")
+    func escapedNames() throws {
+        let columns = try normalize(#"""
+            {"type":"track","\u0065vent":"E","userId":"u","\u0074imestamp":"2026-11-01T00:00:00Z","propert\u0069es":{"a":1}}
+            """#).get()
+        #expect(string(columns[EventsColumn.event]) == "E")
+        #expect(int64(columns[EventsColumn.originalTimestamp]) == 1_793_491_200_000_000)
+        #expect(string(columns[EventsColumn.properties]) == #"{"a":1}"#)
+    }
+
     @Test("without sentAt the timestamp is kept; without both, received_at is used")
     func timestampFallbacks() throws {
         let kept = try normalize(#"{"type":"page","anonymousId":"a","timestamp":"2026-11-01T00:00:00Z"}"#).get()

@@ -21,9 +21,21 @@ struct TimestampTests {
     @Test("malformed timestamps are rejected", arguments: [
         "", "2026-11-01", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-11-01T24:00:00Z",
         "2026-11-01T00:00:00.Z", "2026-11-01T00:00:00Zjunk", "yesterday",
+        // Offsets that leave the years 0000-9999, which an hour label cannot name.
+        "0000-01-01T00:00:00+01:00", "9999-12-31T23:59:59-00:01",
     ])
     func rejects(_ text: String) {
         #expect(Timestamp.parse(Array(text.utf8)) == nil)
+    }
+
+    @Test("the first and last storable times parse, and their hours' labels round-trip")
+    func storableBounds() {
+        #expect(Timestamp.parse(Array("0000-01-01T00:00:00Z".utf8)) == Timestamp.storable.lowerBound)
+        #expect(Timestamp.parse(Array("9999-12-31T23:59:59.999999Z".utf8)) == Timestamp.storable.upperBound)
+        for micros in [Timestamp.storable.lowerBound, Timestamp.storable.upperBound] {
+            let hours = Timestamp.hours(micros)
+            #expect(Timestamp.hours(fromLabel: Substring(Timestamp.hourLabel(hours))) == hours)
+        }
     }
 
     @Test("hour labels round-trip", arguments: [Int32(0), 498_797, -1, -25, 1_000_000])
