@@ -3,7 +3,9 @@ import CZlib
 /// Inflates `Content-Encoding: gzip` and `deflate` request bodies with a hard output limit.
 ///
 /// The limit applies to the decompressed size, so a small "gzip bomb" is rejected with 413 as
-/// soon as its output passes the limit, never after filling memory.
+/// soon as its output passes the limit, never after filling memory. A gzip body may hold several
+/// members one after another (RFC 1952), which inflate to their concatenation; any other bytes after
+/// the end of the compressed data (zero padding aside) make the body corrupt rather than being dropped.
 enum BodyDecompressor {
     enum Encoding: Sendable {
         case gzip
@@ -63,6 +65,16 @@ enum BodyDecompressor {
                 }
                 if status != Z_OK && status != Z_STREAM_END {
                     failure = .corrupt(stream.msg.map { String(cString: $0) } ?? "inflate error \(status)")
+                    return
+                }
+                guard status == Z_STREAM_END, stream.avail_in > 0 else { continue }
+                let rest = UnsafeBufferPointer(start: stream.next_in, count: Int(stream.avail_in))
+                if windowBits > 0, rest.count >= 2, rest[0] == 0x1F, rest[1] == 0x8B {
+                    // The next gzip member.
+                    inflateReset(&stream)
+                    status = Z_OK
+                } else if rest.contains(where: { $0 != 0 }) {
+                    failure = .corrupt("\(rest.count) bytes follow the end of the compressed data")
                     return
                 }
             } while status != Z_STREAM_END

@@ -182,6 +182,27 @@ struct IngestRoutesTests {
         #expect(harness.buffered("cloudevents") == 1)
     }
 
+    @Test("a gzip body of several members inflates to all of them; bytes after the compressed data are a 400")
+    func gzipMembersAndTrailingBytes() async throws {
+        let harness = try HTTPHarness()
+        try await harness.run { client in
+            let body = Array(segmentBatch([segmentMessage(id: "m1"), segmentMessage(id: "m2")]).utf8)
+            let half = body.count / 2
+            let members = Deflate.compress(Array(body[..<half]), gzip: true) + Deflate.compress(Array(body[half...]), gzip: true)
+            let answer = try expectAccepted(try await client.post("/v1/batch", bytes: members, headers: [.contentEncoding: "gzip"]))
+            #expect(answer.accepted == 2)
+            // Zero padding after the last member is tolerated, as gzip itself does.
+            try expectAccepted(try await client.post("/v1/track", bytes: Deflate.compress(Array(segmentMessage(id: "m3").utf8), gzip: true)
+                                                     + [0, 0, 0, 0], headers: [.contentEncoding: "gzip"]))
+            for (encoding, gzip) in [("gzip", true), ("deflate", false)] {
+                let trailing = Deflate.compress(Array(segmentMessage(id: "m4").utf8), gzip: gzip) + Array("junk".utf8)
+                let refused = try expectError(try await client.post("/v1/track", bytes: trailing, headers: [.contentEncoding: encoding]), 400)
+                #expect(refused.error.contains("4 bytes follow the end of the compressed data"), "\(encoding): \(refused.error)")
+            }
+        }
+        #expect(harness.buffered("events") == 3)
+    }
+
     @Test("413: a batch over max_batch_bytes, a single event over max_event_bytes, a gzip body inflating past the limit")
     func tooLarge() async throws {
         let harness = try HTTPHarness {
