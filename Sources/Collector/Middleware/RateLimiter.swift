@@ -5,30 +5,49 @@ import Synchronization
 ///
 /// The key is the API key when auth is on, else the client address. A request that finds its
 /// bucket empty gets 429 with `Retry-After` (whole seconds until a token is back).
+///
+/// A bucket left alone for `burst / ratePerSecond` seconds is full again, the same as no bucket, so
+/// once more than ``sweepAbove`` keys are held, such buckets are dropped, at most once a second: the
+/// memory follows the keys seen lately, and no request pays for scanning them all.
 final class RateLimiter: Sendable {
     private struct Bucket {
         var tokens: Double
         var updated: Double
     }
 
+    private struct State {
+        var buckets: [String: Bucket] = [:]
+        var lastSweep = -Double.infinity
+    }
+
     let ratePerSecond: Double
     let burst: Double
-    private let buckets = Mutex([String: Bucket]())
+    /// How many keys are held before full buckets are dropped.
+    let sweepAbove: Int
+    private let state = Mutex(State())
 
-    init(ratePerSecond: Double, burst: Double) {
+    init(ratePerSecond: Double, burst: Double, sweepAbove: Int = 10_000) {
         self.ratePerSecond = ratePerSecond
         self.burst = max(1, burst)
+        self.sweepAbove = sweepAbove
     }
+
+    /// How many keys have a bucket now.
+    var keys: Int { state.withLock { $0.buckets.count } }
 
     /// Takes one token for `key`; `nil` when allowed, else the seconds to wait.
     func acquire(_ key: String, now: Double = ProcessInfo.processInfo.systemUptime) -> Int? {
-        buckets.withLock { buckets in
-            var bucket = buckets[key] ?? Bucket(tokens: burst, updated: now)
+        state.withLock { state in
+            var bucket = state.buckets[key] ?? Bucket(tokens: burst, updated: now)
             bucket.tokens = min(burst, bucket.tokens + (now - bucket.updated) * ratePerSecond)
             bucket.updated = now
             defer {
-                buckets[key] = bucket
-                if buckets.count > 100_000 { buckets = buckets.filter { now - $0.value.updated < 60 } }
+                state.buckets[key] = bucket
+                if state.buckets.count > sweepAbove, now - state.lastSweep >= 1 {
+                    let refill = burst / ratePerSecond
+                    state.buckets = state.buckets.filter { now - $0.value.updated < refill }
+                    state.lastSweep = now
+                }
             }
             if bucket.tokens >= 1 {
                 bucket.tokens -= 1
