@@ -82,20 +82,22 @@ extension EventBuffer {
                     try advance.bind(2, through)
                     try advance.run()
                 }
+                // Read in the same transaction: if it fails, nothing is completed, and the in-memory
+                // stats below never disagree with the watermarks.
+                for partition in completion.removed.keys {
+                    guard let pid = writer.partitions[partition] else { continue }
+                    // Events arrive in sequence order, so the first unflushed chunk holds the oldest.
+                    let statement = try db.statement(
+                        "SELECT received_at FROM chunks WHERE pid = ?1 AND last_seq > ?2 ORDER BY last_seq LIMIT 1")
+                    try statement.bind(1, pid)
+                    try statement.bind(2, max(writer.flushedThrough[pid] ?? 0, completion.purge[pid] ?? 0))
+                    if let oldest = try statement.firstRow({ $0.int64(0) }) { completion.oldest[partition] = oldest }
+                }
                 return .commit
             }
             guard known else { return nil }
             for (pid, through) in completion.purge {
                 writer.flushedThrough[pid] = max(writer.flushedThrough[pid] ?? 0, through)
-            }
-            for partition in completion.removed.keys {
-                guard let pid = writer.partitions[partition] else { continue }
-                // Events arrive in sequence order, so the first unflushed chunk holds the oldest.
-                let statement = try db.statement(
-                    "SELECT received_at FROM chunks WHERE pid = ?1 AND last_seq > ?2 ORDER BY last_seq LIMIT 1")
-                try statement.bind(1, pid)
-                try statement.bind(2, writer.flushedThrough[pid] ?? 0)
-                if let oldest = try statement.firstRow({ $0.int64(0) }) { completion.oldest[partition] = oldest }
             }
             return completion
         }

@@ -45,6 +45,20 @@ struct EventBatchTests {
         #expect(built.bytes == Array("kept".utf8))
     }
 
+    @Test("past the scanned few, partitions are still numbered once each, in order of first use")
+    func manyPartitions() {
+        // 40 partitions, each used twice, interleaved: the dictionary takes over from the scan at 17.
+        let partitions = (0..<40).map { PartitionID(table: "cloudevents", key: "type-\($0)/2026-12-01-15") }
+        let built = batch((partitions + partitions.reversed()).enumerated().map { ($1, "r\($0)", nil) })
+        #expect(built.partitions == partitions)
+        #expect((0..<built.count).map(built.partition) == partitions + partitions.reversed())
+        var joined = built.events(0..<3)
+        joined.append(contentsOf: built.events(3..<80))
+        #expect(joined.partitions == partitions)
+        #expect((0..<joined.count).map(joined.partition) == (0..<built.count).map(built.partition))
+        #expect(PreparedAppend(built).parts.map(\.count) == Array(repeating: 2, count: 40))
+    }
+
     @Test("a range of events and joined batches keep every row and key")
     func rangesAndJoins() {
         let built = batch([(events, "a", "s1"), (pages, "bb", "s2"), (events, "ccc", nil), (pages, "dddd", "s4")])
