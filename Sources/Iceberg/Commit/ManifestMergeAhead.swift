@@ -12,10 +12,11 @@ import Synchronization
 /// changes), and merges inline only what is still due. A merge whose inputs are gone (a compaction
 /// rewrote one, another writer merged them) is deleted unused.
 ///
-/// Until an append swaps it in, a merged manifest is in no snapshot, so orphan removal may take it for
-/// an orphan once it is older than `maintenance.orphan_age_ms`; a table without appends can keep one
-/// ready that long. An append therefore uses a merge only while it is younger than ``maxAge`` and its
-/// file still exists, and merges inline otherwise: a manifest list never names a deleted manifest.
+/// Until an append swaps it in, a merged manifest is in no snapshot, and a table without appends can keep
+/// one ready for days. An append therefore uses a merge only while it is younger than ``maxAge`` (at most
+/// ``longestMaxAge``) and its file still exists, and merges inline otherwise; orphan removal keeps every
+/// merge file (``isWrittenAhead(_:)``) younger than twice ``longestMaxAge``, whatever its own age limit. So
+/// a manifest list never names a deleted manifest.
 public final class ManifestMergeAhead: Sendable {
     /// One merged manifest written ahead, and the manifests it replaces.
     struct Merge: Sendable {
@@ -33,13 +34,23 @@ public final class ManifestMergeAhead: Sendable {
 
     /// How many manifests before a merge is due it is written ahead.
     public let lead: Int
-    /// How long a merge written ahead stays usable (well under the default orphan age of a day).
+    /// How long a merge written ahead stays usable.
     public let maxAge: Duration
+    /// The longest ``maxAge``: half of how long orphan removal keeps merge files.
+    public static let longestMaxAge: Duration = .seconds(3600)
     private let states = Mutex([TableIdentifier: State]())
 
-    public init(lead: Int = 20, maxAge: Duration = .seconds(3600)) {
+    public init(lead: Int = 20, maxAge: Duration = longestMaxAge) {
         self.lead = max(1, lead)
-        self.maxAge = maxAge
+        self.maxAge = min(maxAge, Self.longestMaxAge)
+    }
+
+    /// The name every merge written ahead starts with (``TableAppender/prepareMerge(in:)`` names them so).
+    static let namePrefix = "merge-"
+
+    /// Whether `location` is a manifest written ahead (by any writer of the table).
+    public static func isWrittenAhead(_ location: String) -> Bool {
+        location.split(separator: "/").last?.hasPrefix(namePrefix) ?? false
     }
 
     /// Marks `id` as wanting a merge written ahead, unless one is wanted, being written or ready.

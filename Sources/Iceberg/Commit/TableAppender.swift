@@ -140,7 +140,8 @@ public struct TableAppender: Sendable {
             .bins(manifests, specId: spec.specId, lead: mergeAhead.lead)
         guard !bins.isEmpty else { return }
         // Named as a commit's manifests are; the snapshot that swaps one in records itself as adding it.
-        let producer = makeProducer(commitId: "merge-\(Self.newSnapshotId(avoiding: table.metadata))", table: table)
+        let producer = makeProducer(commitId: ManifestMergeAhead.namePrefix + "\(Self.newSnapshotId(avoiding: table.metadata))",
+                                    table: table)
         let target = try ManifestWriter(schema: table.metadata.currentSchema ?? Schema(fields: []), spec: spec).entrySchema()
         for (offset, bin) in bins.enumerated() {
             let merged = try await writeMerged(bin, table: table, producer: producer, specId: spec.specId, target: target,

@@ -216,7 +216,9 @@ public struct LocalFileIO: FileIO {
             var isDirectory: ObjCBool = false
             guard full.hasPrefix(path), FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory),
                   !isDirectory.boolValue else { continue }
-            result.append(locationPrefix + full)
+            // ``path(of:)`` percent-decodes a location, so a `%` in a name is written `%25` here: each listed
+            // location names the file it was listed for.
+            result.append(locationPrefix + full.replacingOccurrences(of: "%", with: "%25"))
         }
         return result.sorted()
     }

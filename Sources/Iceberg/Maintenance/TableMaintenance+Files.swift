@@ -13,6 +13,7 @@ extension TableMaintenance {
         let metadata = table.metadata
         var referenced: Set<String> = [Self.normalized(table.metadataLocation)]
         referenced.formUnion(metadata.metadataLog.map { Self.normalized($0.metadataFile) })
+        referenced.formUnion(Self.statisticsFiles(of: metadata).map(Self.normalized))
         for snapshot in metadata.snapshots {
             referenced.insert(Self.normalized(snapshot.manifestList))
             for manifest in try await manifests(of: snapshot, table: id, missingIsError: true) {
@@ -24,10 +25,14 @@ extension TableMaintenance {
         }
         let margin = orphanSafetyMargin.inSeconds
         let cutoff = min(olderThan, Date().addingTimeInterval(-margin))
+        // A merge written ahead is in no snapshot until an append swaps it in, which it may for up to
+        // ManifestMergeAhead.longestMaxAge: kept for twice that, whatever the cutoff.
+        let mergeCutoff = min(cutoff, Date().addingTimeInterval(-2 * ManifestMergeAhead.longestMaxAge.inSeconds))
         let root = metadata.location.hasSuffix("/") ? metadata.location : metadata.location + "/"
         var result = DeleteOrphanFilesResult()
         for file in try await fileIO.listFiles(prefix: root) where !referenced.contains(Self.normalized(file.location)) {
-            guard let modified = file.lastModified, modified < cutoff else {
+            let fileCutoff = ManifestMergeAhead.isWrittenAhead(file.location) ? mergeCutoff : cutoff
+            guard let modified = file.lastModified, modified < fileCutoff else {
                 result.skippedYoungFiles += 1
                 continue
             }
@@ -111,12 +116,26 @@ extension TableMaintenance {
         return result
     }
 
-    /// A location in a form that compares equal however a writer spelled the scheme (`file:/`, `file:///`, `s3a://`).
+    /// The files the metadata's `statistics` and `partition-statistics` name: table statistics other engines
+    /// wrote (Floe keeps those fields as they are, in ``TableMetadata/additionalFields``).
+    static func statisticsFiles(of metadata: TableMetadata) -> [String] {
+        ["statistics", "partition-statistics"].flatMap { key -> [String] in
+            guard case .array(let entries)? = metadata.additionalFields[key] else { return [] }
+            return entries.compactMap { entry in
+                guard case .object(let fields) = entry, case .string(let path)? = fields["statistics-path"] else { return nil }
+                return path
+            }
+        }
+    }
+
+    /// A location in a form that compares equal however a writer spelled the scheme (`file:/`, `file:///`, `s3a://`)
+    /// and, for `file:` locations, the file system path itself: percent-decoded, as ``LocalFileIO/path(of:)`` opens
+    /// it (a partition directory `type=a%20b` is `type=a b` on disk, and listed so).
     static func normalized(_ location: String) -> String {
         if location.hasPrefix("file:") {
             var path = location.dropFirst("file:".count)
             while path.hasPrefix("//") { path = path.dropFirst() }
-            return String(path)
+            return path.removingPercentEncoding ?? String(path)
         }
         for scheme in ["s3a://", "s3n://"] where location.hasPrefix(scheme) {
             return "s3://" + location.dropFirst(scheme.count)
