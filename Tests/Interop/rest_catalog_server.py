@@ -41,6 +41,7 @@ class Faults:
     slow_commits: int = 0            # commits applied after sleeping `slow_seconds` (past the client timeout)
     slow_seconds: float = 0.0
     read_statuses: list[int] = field(default_factory=list)  # GET answers (transient 5xx for reads)
+    commit_redirects: int = 0        # commits answered 303 See Other to the table's URL, not applied
 
 
 class RestCatalogServer:
@@ -225,6 +226,10 @@ class _Handler(BaseHTTPRequestHandler):
             status, data = state.replies[key]
             entry["replayed"] = True
             return self._send(entry, status, data)
+        if method == "POST" and "/tables/" in url.path and state.faults.commit_redirects:
+            # What a misconfigured proxy does: a client that follows it GETs the table and reads 200.
+            state.faults.commit_redirects -= 1
+            return self._send(entry, 303, b"", headers={"Location": self.path})
         if method == "GET" and state.faults.read_statuses:
             status = state.faults.read_statuses.pop(0)
             return self._reply(entry, status, _error(status, "ServiceUnavailableException", "injected read failure"))
@@ -249,9 +254,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _reply(self, entry: dict, status: int, payload: dict | None) -> None:
         self._send(entry, status, json.dumps(payload).encode() if payload is not None else b"")
 
-    def _send(self, entry: dict, status: int, data: bytes) -> None:
+    def _send(self, entry: dict, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
         entry["status"] = status
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         if data:
             self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))

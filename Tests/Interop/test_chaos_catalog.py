@@ -152,6 +152,22 @@ def test_a_commit_answered_after_the_client_timeout_is_found_not_repeated(floe, 
     assert "commitStateUnknown" in server.log_tail(10_000_000), "Floe never saw the commit time out"
 
 
+def test_a_redirected_commit_is_a_failed_commit_not_a_lost_one(floe, catalog):
+    """A commit answered 303 (a proxy in front of the catalog, say) was not applied. Following the redirect would
+    GET the table and read its 200 as a committed snapshot, and the buffered rows would be dropped; Floe must
+    treat it as a failed commit and commit the same rows again."""
+    rest, relay = catalog
+    server = floe(env=floe_env(relay))
+    sent = [segment_message("track", messageId=f"redirected-{uuid.uuid4()}") for _ in range(20)]
+    assert_accepted(server.post("/v1/batch", dumps({"batch": sent})))
+    rest.faults.commit_redirects = 3
+    flush_until_empty(server)
+    assert rest.faults.commit_redirects < 3 and 303 in commit_statuses(rest)
+    stored = rest.catalog.load_table("analytics.events").scan(selected_fields=("message_id",)).to_arrow()
+    got = [m for m in stored["message_id"].to_pylist() if m.startswith("redirected-")]
+    assert sorted(got) == sorted(m["messageId"] for m in sent)
+
+
 def test_a_pending_flush_whose_snapshot_was_expired_is_not_appended_again(floe, catalog):
     """The catalog applies Floe's commit, Floe is SIGKILLed before the answer, another writer appends twice and
     the snapshot is expired while Floe is down. At start Floe cannot find its commit id in the history any more;

@@ -18,7 +18,7 @@ public final class StorageRouter: FileIO {
 
     /// `s3` is nil when no S3 settings are configured; vended settings can still enable it.
     /// `earlyLocalWriteback`: as ``LocalFileIO/init(startsWritebackEarly:)``.
-    public init(s3 base: S3Configuration?, httpClient: HTTPClient = .shared, earlyLocalWriteback: Bool = false,
+    public init(s3 base: S3Configuration?, httpClient: HTTPClient = .iceberg, earlyLocalWriteback: Bool = false,
                 logger: Logger) {
         local = LocalFileIO(startsWritebackEarly: earlyLocalWriteback)
         self.base = base

@@ -22,8 +22,8 @@ public struct HTTPClientRESTTransport: RESTTransport {
     let client: HTTPClient
     let maxResponseBytes: Int
 
-    /// Creates a transport on `client` (default: the process-wide shared client, which needs no shutdown).
-    public init(client: HTTPClient = .shared, maxResponseBytes: Int = defaultMaxResponseBytes) {
+    /// Creates a transport on `client` (default: ``AsyncHTTPClient/HTTPClient/iceberg``, which follows no redirects).
+    public init(client: HTTPClient = .iceberg, maxResponseBytes: Int = defaultMaxResponseBytes) {
         self.client = client
         self.maxResponseBytes = maxResponseBytes
     }
@@ -62,8 +62,8 @@ public struct HTTPClientRESTTransport: RESTTransport {
 }
 
 extension RESTCatalog {
-    /// Creates a catalog on async-http-client (the shared client unless `client` is given).
-    public convenience init(configuration: Configuration, client: HTTPClient = .shared, logger: Logger) {
+    /// Creates a catalog on async-http-client (``AsyncHTTPClient/HTTPClient/iceberg`` unless `client` is given).
+    public convenience init(configuration: Configuration, client: HTTPClient = .iceberg, logger: Logger) {
         self.init(configuration: configuration, transport: HTTPClientRESTTransport(client: client), logger: logger)
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 
 /// Exchanges OAuth2 client credentials for bearer tokens (`POST /v1/oauth/tokens`, form-encoded
 /// `grant_type=client_credentials`) and caches the token, fetching a new one shortly before it expires or after
-/// the catalog rejected it. Concurrent callers share one fetch.
+/// the catalog rejected it. Concurrent callers share one fetch. When that early fetch fails, the cached token
+/// is still valid: it is used until it expires, and the fetch is tried again ``retryAfterFailure`` later.
 ///
 /// Errors: ``CatalogError`` `unauthorized` when the token endpoint refuses the credentials (HTTP 4xx);
 /// ``RESTTransportError`` `notSent` when it cannot be reached or fails with 5xx (the catalog request was not
@@ -10,11 +11,15 @@ import Foundation
 actor OAuth2TokenProvider {
     /// How long before its expiry a token is replaced: 60 s, or half the lifetime of shorter-lived tokens.
     static let defaultRefreshMargin: Duration = .seconds(60)
+    /// How long a still-valid token is used after a failed early fetch before the next one is tried.
+    static let retryAfterFailure: Duration = .seconds(5)
 
     private struct Token {
         var value: String
         /// When to fetch a new one; nil for tokens without `expires_in`.
         var refreshAt: ContinuousClock.Instant?
+        /// When it stops being valid; nil for tokens without `expires_in`.
+        var expiresAt: ContinuousClock.Instant?
     }
 
     let credential: RESTCatalog.OAuth2Credential
@@ -59,6 +64,13 @@ actor OAuth2TokenProvider {
             for waiter in waiting { waiter.resume(returning: fresh.value) }
             return fresh.value
         case .failure(let error):
+            let current = now()
+            if var kept = token, let expiresAt = kept.expiresAt, current < expiresAt {
+                kept.refreshAt = min(expiresAt, current + Self.retryAfterFailure)
+                token = kept
+                for waiter in waiting { waiter.resume(returning: kept.value) }
+                return kept.value
+            }
             for waiter in waiting { waiter.resume(throwing: error) }
             throw error
         }
@@ -101,10 +113,8 @@ actor OAuth2TokenProvider {
         } catch {
             throw CatalogError(.unauthorized, "the OAuth2 token response is not valid JSON")
         }
-        let refreshAt = decoded.expiresIn.map { seconds -> ContinuousClock.Instant in
-            let lifetime = Duration.seconds(seconds)
-            return started + lifetime - min(Self.defaultRefreshMargin, lifetime / 2)
-        }
-        return Token(value: decoded.accessToken, refreshAt: refreshAt)
+        let lifetime = decoded.expiresIn.map { Duration.seconds($0) }
+        let refreshAt = lifetime.map { started + $0 - min(Self.defaultRefreshMargin, $0 / 2) }
+        return Token(value: decoded.accessToken, refreshAt: refreshAt, expiresAt: lifetime.map { started + $0 })
     }
 }

@@ -4,7 +4,7 @@
 /// var configuration = S3Configuration(endpoint: "https://<account>.r2.cloudflarestorage.com", region: "auto",
 ///                                     credentials: S3CredentialStore(credentials))
 /// configuration.multipart.partSize = 16 << 20
-/// let io = S3FileIO(configuration: configuration, httpClient: .shared, logger: logger)
+/// let io = S3FileIO(configuration: configuration, httpClient: .iceberg, logger: logger)
 /// ```
 public struct S3Configuration: Sendable {
     /// The service URL (`http://127.0.0.1:9000`, `https://<account>.r2.cloudflarestorage.com`); default nil, meaning

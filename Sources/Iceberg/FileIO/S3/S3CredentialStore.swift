@@ -9,7 +9,7 @@ import Synchronization
 /// ```swift
 /// let store = S3CredentialStore(S3Credentials(accessKeyID: "AKIA…", secretAccessKey: secret))
 /// let io = S3FileIO(configuration: S3Configuration(endpoint: nil, region: "eu-west-1", credentials: store),
-///                   httpClient: .shared, logger: logger)
+///                   httpClient: .iceberg, logger: logger)
 /// store.replace(with: refreshed)
 /// ```
 public final class S3CredentialStore: Sendable, CustomStringConvertible {

@@ -14,7 +14,7 @@ public import Logging
 /// ```swift
 /// let configuration = S3Configuration(endpoint: "http://127.0.0.1:9000", region: "us-east-1", pathStyle: true,
 ///                                     credentials: S3CredentialStore(credentials))
-/// let io = try S3FileIO(configuration: configuration, httpClient: .shared, logger: logger)
+/// let io = try S3FileIO(configuration: configuration, httpClient: .iceberg, logger: logger)
 /// try await io.write(bytes, to: "s3://lake/events/data/00000-0.parquet")
 /// ```
 ///

@@ -63,6 +63,35 @@ struct OAuth2TokenProviderTests {
         #expect(await provider.fetches == 2)
     }
 
+    @Test("when the early refresh fails, the cached token is used until it expires, and the refresh is retried")
+    func failedRefreshKeepsToken() async throws {
+        let transport = ScriptedTransport([("POST", "/tokens", [Self.token("a", expiresIn: 120), .status(503),
+                                                               .status(503), Self.token("b", expiresIn: 120)])])
+        let start = ContinuousClock.now
+        let offset = Mutex(Duration.zero)
+        let provider = OAuth2TokenProvider(credential: .init(clientId: "c", clientSecret: "s"), endpoint: "https://c/tokens",
+                                           transport: transport, timeout: .seconds(5),
+                                           now: { start + offset.withLock { $0 } })
+        #expect(try await provider.accessToken() == "a")
+        offset.withLock { $0 = .seconds(70) }
+        #expect(try await provider.accessToken() == "a", "the endpoint failed; the token is valid for 50 s more")
+        #expect(try await provider.accessToken() == "a", "not asked again within 5 s")
+        #expect(await provider.fetches == 2)
+        offset.withLock { $0 = .seconds(76) }
+        #expect(try await provider.accessToken() == "a")
+        offset.withLock { $0 = .seconds(82) }
+        #expect(try await provider.accessToken() == "b")
+        #expect(await provider.fetches == 4)
+        // Past its expiry a failed fetch is an error, not the old token.
+        let expiring = OAuth2TokenProvider(credential: .init(clientId: "c", clientSecret: "s"), endpoint: "https://c/tokens",
+                                           transport: ScriptedTransport([("POST", "/tokens", [Self.token("z", expiresIn: 10), .status(503)])]),
+                                           timeout: .seconds(5), now: { start + offset.withLock { $0 } })
+        offset.withLock { $0 = .zero }
+        #expect(try await expiring.accessToken() == "z")
+        offset.withLock { $0 = .seconds(11) }
+        await #expect(throws: RESTTransportError.self) { _ = try await expiring.accessToken() }
+    }
+
     @Test("concurrent callers share one exchange")
     func sharedFetch() async throws {
         let transport = ScriptedTransport([("POST", "/tokens", [Self.token("x")])])
