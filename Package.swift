@@ -109,7 +109,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "CollectorTests", dependencies: [
-            "Collector", "Buffer", "Iceberg", "IcebergTestSupport", "SQLite", "CZlib",
+            "Collector", "Buffer", "Iceberg", "IcebergTestSupport", "SQLite", "CZlib", "CZstd",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -158,25 +158,28 @@ def test_rows_keep_one_order_from_run_to_run(floe_bin, inputs, tmp_path):
     assert orders[0] == orders[1]
 
 
-def test_rejected_lines_can_also_go_to_the_rejected_table_exactly_once(floe_bin, tmp_path):
+def test_rejected_lines_can_also_go_to_the_rejected_table_exactly_once(floe_bin, duck, tmp_path):
     """`--rejects-table`: each bad line is a row of `rejected` (route `backfill`, request id `{file}:{line}`),
     committed with its unit (under the unit's commit id, so recovery after a crash covers it as it covers the
-    events); a second run over complete input records nothing again."""
+    events); a second run over complete input records nothing again. A line that is not UTF-8 is stored with
+    U+FFFD for its bad bytes, so the string column stays readable (DuckDB refuses invalid UTF-8)."""
     good = generate(20_000, seed=64)
     lines = [dumps(e) for e in good]
     bad = {i: dumps({"type": "track", "userId": f"u{i}", "messageId": f"bad-{i}"}) for i in range(100, 20_000, 500)}
     for index, line in sorted(bad.items()):
         lines.insert(index, line)
     lines.insert(5, b"{not json")
+    lines.insert(7, b'{"type":"track","event":"\xff"}')
     source = write_lines(tmp_path / "mixed.ndjson.zst", lines)
     data_dir = tmp_path / "data"
     summary = finish(backfill(floe_bin, data_dir, [source], "--rejects-table", "--unit-events", "5000"))
-    assert summary["rejected"] == len(bad) + 1
+    assert summary["rejected"] == len(bad) + 2
     again = finish(backfill(floe_bin, data_dir, [source], "--rejects-table"))
     assert again["events"] == 0 and again["commits"] == 0
 
     rows = pyiceberg_rows(load_table(data_dir, "rejected"))
-    assert len(rows) == len(bad) + 1
+    assert len(rows) == len(bad) + 2
+    assert len(duckdb_rows(duck, load_table(data_dir, "rejected"))) == len(bad) + 2
     assert {r["route"] for r in rows} == {"backfill"}
     by_line = {int(r["request_id"].rsplit(":", 1)[1]): r for r in rows}
     line_of = {json.loads(line)["messageId"]: number + 1 for number, line in enumerate(lines) if line in bad.values()}
@@ -185,6 +188,7 @@ def test_rejected_lines_can_also_go_to_the_rejected_table_exactly_once(floe_bin,
         assert json.loads(row["event"])["messageId"] == message_id and row["reasons"] == ["event: is required for track"]
         assert row["request_id"] == f"{source}:{number}"
     assert by_line[6]["event"] == "{not json" and "json" in by_line[6]["reasons"][0].lower(), by_line[6]
+    assert by_line[8]["event"] == '{"type":"track","event":"\ufffd"}' and by_line[8]["event_bytes"] == 28, by_line[8]
     assert len(pyiceberg_rows(load_table(data_dir, "events"))) == len(good)
 
 
@@ -243,3 +247,22 @@ def test_files_from_the_gzip_tool_load_and_a_cut_copy_is_refused(floe_bin, tmp_p
     except Exception:  # no table: nothing was committed either
         rows = []
     assert rows == []
+
+
+def test_a_resumed_run_reads_the_file_in_the_format_its_first_line_shows(floe_bin, tmp_path):
+    """With `--format auto` the format is the file's, from its first line, also when a run resumes in the middle:
+    here the second run starts at a malformed line that looks like no CloudEvent, and must not read the rest as
+    Segment messages (every one of them would be rejected)."""
+    cloud = generate(2_048, seed=64, fmt="cloudevents")
+    lines = [dumps(e) for e in cloud[:1_024]] + [b"{}"] + [dumps(e) for e in cloud[1_024:]]
+    source = write_lines(tmp_path / "cloud.ndjson", lines)
+    data_dir = tmp_path / "data"
+    # The first unit (1,024 lines) commits; the malformed line after it stops the run.
+    stopped = backfill(floe_bin, data_dir, [source], "--unit-events", "1024", "--max-errors", "0")
+    out, err = stopped.communicate(timeout=120)
+    assert stopped.returncode != 0 and b"rejected" in err, err.decode()[-2000:]
+    assert len(pyiceberg_rows(load_table(data_dir, "cloudevents"))) == 1_024
+    summary = finish(backfill(floe_bin, data_dir, [source], "--unit-events", "1024"))
+    assert summary["rejected"] == 1 and summary["events"] == 1_024, summary
+    got = Counter(r["id"] for r in pyiceberg_rows(load_table(data_dir, "cloudevents")))
+    assert set(got) == {e["id"] for e in cloud} and max(got.values()) == 1

@@ -75,11 +75,12 @@ public struct BackfillRunner: Sendable {
                 continue
             }
             identities[path] = state
-            let source = try BatchSource(path: try await inputs.localPath(for: path), skipping: state.committedLines)
+            let local = try await inputs.localPath(for: path)
+            let format = try await fileFormat(local)
+            let source = try BatchSource(path: local, skipping: state.committedLines)
             let batchLines = min(Self.linesPerBatch, max(1024, options.unitEvents))
             var rangeStart = state.committedLines
             var next = try await source.next(maxLines: batchLines)
-            let format = fileFormat(path, firstLines: next.lines)
             // Up to `batchesInFlight` batches are normalized at once (each worker takes its slices in
             // order, so rows stay in a fixed order), so no core waits for the slowest slice of a batch;
             // outcomes are counted in line order as the oldest batch finishes.
@@ -147,13 +148,20 @@ public struct BackfillRunner: Sendable {
         return context.summary
     }
 
-    /// The format of a file: as configured, or (auto) from its first non-blank line, since one
-    /// file holds one kind of event. Lines of the other kind are then rejected, not mis-read.
-    private func fileFormat(_ path: String, firstLines: LineBatch) -> String {
+    /// The format of the file at local path `path`: `--format`, or with `auto` what its first non-blank line
+    /// looks like, since one file holds one kind of event (lines of the other kind are then rejected, not
+    /// mis-read). Always from the file's start, so a run that resumes (or redoes a unit) in the middle of a
+    /// file reads it as the first run did.
+    private func fileFormat(_ path: String) async throws -> String {
         guard options.format == "auto" else { return options.format }
-        guard let line = (0..<firstLines.count).lazy.map({ firstLines[$0] })
-            .first(where: { $0.contains { $0 != 0x20 && $0 != 0x09 } }) else { return "auto" }
-        return RunContext.looksLikeCloudEvents(line) ? "cloudevents" : "segment"
+        let source = try BatchSource(path: path, skipping: 0)
+        while true {
+            let (lines, _) = try await source.next(maxLines: 1024)
+            if lines.isEmpty { return "auto" }
+            if let line = (0..<lines.count).lazy.map({ lines[$0] }).first(where: { $0.contains { $0 != 0x20 && $0 != 0x09 } }) {
+                return RunContext.looksLikeCloudEvents(line) ? "cloudevents" : "segment"
+            }
+        }
     }
 
     /// Where rejected lines of `path` also go (nil without `--rejects-table`).
@@ -241,8 +249,9 @@ public struct BackfillRunner: Sendable {
         if committed.count < unit.commitIds.count {
             let workers = BackfillWorker.make(targetFileRows: options.targetFileRows)
             for range in unit.ranges {
-                let source = try BatchSource(path: try await inputs.localPath(for: range.path), skipping: range.fromLine)
-                var format: String?
+                let local = try await inputs.localPath(for: range.path)
+                let format = try await fileFormat(local)
+                let source = try BatchSource(path: local, skipping: range.fromLine)
                 var finished = false
                 while !finished {
                     let (read, first) = try await source.next(maxLines: Self.linesPerBatch)
@@ -250,10 +259,7 @@ public struct BackfillRunner: Sendable {
                     let lines = read.slice(0..<Int(min(Int64(read.count), max(0, range.toLine - first))))
                     finished = first + Int64(read.count) >= range.toLine
                     if lines.isEmpty { break }
-                    // The format is the file's, as its first lines of this unit showed (as in run()).
-                    let lineFormat = format ?? fileFormat(range.path, firstLines: lines)
-                    format = lineFormat
-                    _ = try await BackfillWorker.submit(lines, to: workers, format: lineFormat, receivedAt: unit.receivedAt,
+                    _ = try await BackfillWorker.submit(lines, to: workers, format: format, receivedAt: unit.receivedAt,
                                                         dryRun: false, rejects: rejectsTable(range.path, firstLine: first)).outcomes()
                 }
             }

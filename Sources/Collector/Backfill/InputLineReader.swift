@@ -35,6 +35,8 @@ final class InputLineReader {
     private var inputEnd = 0
     /// Whether the last decompression filled `output`, so the decompressor may hold more.
     private var outputFull = false
+    /// Whether the zstd decoder is inside a frame: the file must not end there (a cut-off download).
+    private var zstdFrameOpen = false
     /// Where decompressed bytes land before they join `pending`: one step's worth, small enough
     /// to stay in cache and to bound how far a batch's buffer can grow past its lines.
     private let output: UnsafeMutableBufferPointer<UInt8>
@@ -159,6 +161,9 @@ final class InputLineReader {
         if inputStart == inputEnd && !outputFull {
             let count = try Self.read(fd, into: input, path: path)
             if count == 0 {
+                if compression == .zstd && zstdFrameOpen {
+                    throw ReadError(description: "\(path) is not valid zstd: the compressed data ends too soon")
+                }
                 finished = true
                 return
             }
@@ -187,6 +192,8 @@ final class InputLineReader {
             if ZSTD_isError(status) != 0 {
                 throw ReadError(description: "\(path) is not valid zstd: \(String(cString: ZSTD_getErrorName(status)))")
             }
+            // 0: a frame is complete and flushed; anything else: it needs more input (or output room).
+            zstdFrameOpen = status != 0
         } while destination.pos == 0 && source.pos < source.size
         pending.append(contentsOf: UnsafeBufferPointer(rebasing: output[0..<destination.pos]))
         outputFull = destination.pos == destination.size

@@ -2,6 +2,9 @@ import Foundation
 import FloeSupport
 
 /// The rejects file of a backfill: one JSON object per rejected line, `{"file","line","reasons"}`.
+///
+/// Appended to, never truncated: a run that resumes after a crash keeps what the runs before it found
+/// (a unit redone after a crash may list its rejects twice; none is lost).
 struct RejectsLog {
     let path: String
     private var handle: FileHandle?
@@ -12,7 +15,7 @@ struct RejectsLog {
 
     mutating func write(file: String, line: Int64, reasons: [String]) throws {
         if handle == nil {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
             handle = FileHandle(forWritingAtPath: path)
             try handle?.seekToEnd()
         }
