@@ -266,3 +266,43 @@ def test_two_instances_compact_through_a_rest_catalog_on_s3(floe, moto, tmp_path
         assert instances <= {"one", "two"}, instances
     finally:
         rest.stop()
+
+
+def test_a_partition_with_a_column_floe_does_not_know_is_not_compacted(floe):
+    """Another engine adds a column to Floe's table and appends rows that carry it. Rewriting those files with
+    Floe's own columns would drop the values, so compaction leaves that partition alone and compacts the rest."""
+    from pyiceberg.types import StringType
+    import pyarrow as pa
+
+    server = floe(env={"FLOE_COMPACT": "0"})
+    sent = _past(generate(400, seed=23, hours=2))
+    _send(server, sent, [], flush_every=1)
+    server.stop()
+    table = load_table(server.data_dir, "events")
+    with table.update_schema() as update:
+        update.add_column("extra", StringType())
+    table = load_table(server.data_dir, "events")
+    # Several partitions (a type and hour each), each of several small files.
+    assert len({(f["partition"]["type"], f["partition"]["timestamp_hour"]) for f in table.inspect.files().to_pylist()}) >= 2
+    rows = table.scan(row_filter=f"message_id == '{sent[0]['messageId']}'").to_arrow()
+    event_time = rows["timestamp"][0].as_py()
+    for name, value in (("extra", "kept"), ("message_id", "extra-row")):
+        index = rows.schema.get_field_index(name)
+        rows = rows.set_column(index, rows.schema.field(index), pa.array([value], rows.schema.field(index).type))
+    table.append(rows)
+
+    server.start(env={"FLOE_COMPACT": "1", "FLOE_MAINTENANCE_INTERVAL_MS": "200", "FLOE_PARTITION_GRACE_MS": "0"})
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        operations = [s.summary.operation.value for s in load_table(server.data_dir, "events").snapshots()]
+        if "replace" in operations:
+            break
+        time.sleep(0.3)
+    time.sleep(1.0)
+    server.stop()
+    table = load_table(server.data_dir, "events")
+    assert "replace" in [s.summary.operation.value for s in table.snapshots()], "nothing was compacted"
+    extra = table.scan(row_filter="message_id == 'extra-row'").to_arrow()
+    assert extra["extra"].to_pylist() == ["kept"] and extra["timestamp"][0].as_py() == event_time
+    assert "not compacting a partition holding columns Floe does not know" in server.log_tail(10_000_000)
+    assert len(pyiceberg_rows(table)) == 401

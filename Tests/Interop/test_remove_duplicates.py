@@ -109,3 +109,31 @@ def test_duplicates_are_deleted_once_and_readers_agree(floe, floe_bin, duck):
         for rows in (pyiceberg_rows(table), duckdb_rows(duck, table)):
             found = counts(rows, *key)
             assert len(found) == expected and max(found.values()) == 1, f"{name}: {found.most_common(3)}"
+
+
+def test_one_small_file_beside_deletes_of_another_file_is_not_rewritten_again_and_again(floe, floe_bin):
+    """A closed partition holds one small file S and a large file L whose duplicate rows a delete file names.
+    Rewriting S alone would change nothing (the deletes are L's), and every run would find one small file and a
+    delete file again: a `replace` snapshot a minute for nothing, and rewrites refused behind them."""
+    server = floe(env={"FLOE_COMPACT": "0"})
+    early = [segment_message("track") for _ in range(10)]
+    server.send_batches(early, 10)
+    server.flush()  # S: 10 rows
+    forget_dedup_state(server)
+    server.send_batches(early + [segment_message("track") for _ in range(400)], 100)
+    server.flush()  # L: the 10 again (later copies) and 400 more
+    server.stop()
+    assert maintain(floe_bin, server.data_dir, "--remove-duplicates")["events"]["duplicates_removed"] == 10
+    files = load_table(server.data_dir, "events").inspect.files().to_pylist()
+    small, large = sorted(f["file_size_in_bytes"] for f in files if f["content"] == 0)
+    # A target of L's size: L is not small (under ¾ of it), S is.
+    target = str(large)
+    assert small < large * 3 // 4, (small, large)
+    for _ in range(2):
+        summary = maintain(floe_bin, server.data_dir, "--compact", env={"FLOE_PARTITION_GRACE_MS": "0",
+                                                                        "FLOE_TARGET_FILE_SIZE_BYTES": target})
+        compaction = summary["events"]["compaction"]
+        assert compaction["files_removed"] == 0 and compaction["files_added"] == 0, summary
+    table = load_table(server.data_dir, "events")
+    assert table.current_snapshot().summary.operation.value == "delete"
+    assert len({r["message_id"] for r in pyiceberg_rows(table)}) == len(pyiceberg_rows(table)) == 410

@@ -100,8 +100,24 @@ public struct Compactor {
                                                                       pool: .maintenance)
             }
             let deletes = deletesRead[bin.key] ?? PositionDeletes()
-            let outputs = try await rewrite(bin, definition: definition, table: table, deletes: deletes,
+            // One small file is rewritten only to apply deletes that name it: otherwise the rewrite would
+            // change nothing, and the next run would find the same one small file again.
+            if bin.inputs.count < 2 {
+                let named = deletes.namedFiles.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+                guard bin.inputs.contains(where: { named.contains($0.location) }) else { continue }
+            }
+            let outputs: (files: [DataFile], rows: Int)
+            do {
+                outputs = try await rewrite(bin, definition: definition, table: table, deletes: deletes,
                                             commitId: commitId, firstIndex: added.count)
+            } catch let error as ParquetError where error.code == .schemaMismatch {
+                // A file with columns this version does not know (a newer Floe, another engine's `ADD COLUMN`):
+                // rewriting it would drop them. Its partition is left as it is (files this bin wrote are orphans).
+                logger.warning("not compacting a partition holding columns Floe does not know", metadata: [
+                    "floe.table": "\(definition.name)", "floe.partition": "\(bin.key)", "error.message": "\(error)",
+                ])
+                continue
+            }
             added += outputs.files
             result.rows += outputs.rows
             result.bytesRead += bin.bytes
@@ -117,6 +133,7 @@ public struct Compactor {
                 result.deleteFilesRemoved += 1
             }
         }
+        guard !removing.isEmpty else { return result }
         let tables = self.tables
         let removed = removing, outputs = added
         let committed = try await gate {
@@ -192,6 +209,11 @@ final class OutputFiles: @unchecked Sendable {
                                context: ["rows": String(reader.rowCount), "manifest_rows": String(expectedRows)])
         }
         let present = Set(reader.fieldNames)
+        let unknown = present.subtracting(definition.columns.map(\.name))
+        guard unknown.isEmpty else {
+            throw ParquetError(.schemaMismatch, "the file has columns the table definition lacks; rewriting it would drop them",
+                               context: ["columns": unknown.sorted().joined(separator: ",")])
+        }
         let columns = try definition.columns.map { column throws(ParquetError) -> ColumnData? in
             // A column added to the table after the file was written reads as null.
             guard present.contains(column.name) else {
