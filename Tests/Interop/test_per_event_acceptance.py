@@ -106,7 +106,7 @@ def test_a_cloudevent_type_too_long_for_a_partition_path_is_rejected_and_the_res
     assert first.status_code == 200, first.text
     assert first.json()["accepted"] == 2 and first.json()["rejected"] == 1
     assert first.json()["errors"] == [{"index": 1, "reasons": [
-        "type: is too long to name a partition: 612 bytes percent-encoded, at most 200"]}]
+        "type: is too long to name a partition (at most 200 bytes percent-encoded)"]}]
     single = requests.post(server.url + "/events", data=dumps(sent[1]), timeout=60,
                            headers={"Content-Type": "application/cloudevents+json"})
     assert single.status_code == 400 and "too long to name a partition" in single.text, single.text

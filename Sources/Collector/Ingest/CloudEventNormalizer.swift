@@ -105,12 +105,10 @@ struct CloudEventNormalizer {
            !version.elementsEqual("1.0".utf8) {
             issues.append(ValidationIssue(index: index, field: "specversion", message: "must be 1.0"))
         }
-        if let type = attributes.strings[CloudEventsColumn.type] {
-            let encoded = PercentEncoding.encodedCount(type)
-            if encoded > Self.maxEncodedTypeBytes {
-                issues.append(ValidationIssue(index: index, field: "type", message:
-                    "is too long to name a partition: \(encoded) bytes percent-encoded, at most \(Self.maxEncodedTypeBytes)"))
-            }
+        if let type = attributes.strings[CloudEventsColumn.type], PercentEncoding.encodedCount(type) > Self.maxEncodedTypeBytes {
+            // A fixed text: reasons are a metric label, which must not take a value per input.
+            issues.append(ValidationIssue(index: index, field: "type", message:
+                "is too long to name a partition (at most \(Self.maxEncodedTypeBytes) bytes percent-encoded)"))
         }
         return issues.isEmpty ? nil : ValidationErrors(issues)
     }
