@@ -89,9 +89,16 @@ struct DebugRoutes: Sendable {
             }
             let limit = min(max(query.get("limit", as: Int.self) ?? 1000, 1), 10_000)
             let after = query.get("start_after")
+            let prefix = query.get("prefix") ?? ""
+            // A local location is percent-decoded once more when opened: no `..` either way, so the listing
+            // stays under the table's location.
+            for form in [prefix, prefix.removingPercentEncoding ?? prefix]
+            where form.split(separator: "/", omittingEmptySubsequences: false).contains("..") {
+                throw APIError.badRequest("prefix must stay under the table's location: no '..' segments")
+            }
             let listing: (location: String, files: [StoredFile])
             do {
-                listing = try await coordinator.listObjects(of: definition, prefix: query.get("prefix") ?? "")
+                listing = try await coordinator.listObjects(of: definition, prefix: prefix)
             } catch {
                 throw APIError(status: .serviceUnavailable, message: "listing failed: \(error)", retryAfterSeconds: 5)
             }
@@ -104,7 +111,7 @@ struct DebugRoutes: Sendable {
                              lastModified: file.lastModified.map(WallClock.millis))
             }
             return try JSONResponse.encode(ObjectListing(
-                tableLocation: listing.location, prefix: query.get("prefix") ?? "", objects: Array(objects),
+                tableLocation: listing.location, prefix: prefix, objects: Array(objects),
                 truncated: remaining.count > page.count, nextStartAfter: remaining.count > page.count ? page.last?.location : nil))
         }
         debug.post("/flush") { _, _ in try await flush(.all) }

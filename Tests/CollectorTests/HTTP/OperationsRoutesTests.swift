@@ -8,6 +8,7 @@ import Iceberg
 import IcebergTestSupport
 import Logging
 import Prometheus
+import Synchronization
 import Testing
 
 /// `/health`, `/health/ready`, `/metrics` and `/debug/*` through the router.
@@ -200,6 +201,57 @@ struct OperationsRoutesTests {
 
             let unknown = try expectError(try await client.get("/debug/list-r2?table=nope"), 400)
             #expect(unknown.error.hasPrefix("unknown table 'nope'"))
+            // Nothing outside the table's location: `..` plain, percent-encoded, or encoded twice.
+            for prefix in ["../../../", "data/../../..", "%2e%2e/%2e%2e/", "%252e%252e/%252e%252e/", ".."] {
+                let outside = try expectError(try await client.get("/debug/list-r2?prefix=\(prefix)"), 400)
+                #expect(outside.error == "prefix must stay under the table's location: no '..' segments", "\(prefix)")
+            }
+        }
+    }
+
+    /// Whether the feeder of ``flushUnderSteadyIngest()`` goes on.
+    final class Feeding: Sendable {
+        private let state = Mutex(true)
+        var on: Bool { state.withLock { $0 } }
+        func stop() { state.withLock { $0 = false } }
+    }
+
+    @Test("/debug/flush answers under steady ingest: it flushes what was buffered when it was asked")
+    func flushUnderSteadyIngest() async throws {
+        let harness = try HTTPHarness()
+        // Events keep arriving (straight into the buffer, as the ingest routes store them) while the flush runs.
+        let ingestor = Ingestor(buffer: harness.components.buffer, metrics: IngestMetrics())
+        let feeding = Feeding()
+        try await harness.run { client in
+            try expectAccepted(try await client.post("/v1/batch", segmentBatch((0..<50).map { segmentMessage(id: "early-\($0)") })))
+            let feeder = Task {
+                var sent = 0
+                while feeding.on {
+                    let request = IngestContext(receivedAt: Int64(Date().timeIntervalSince1970 * 1_000_000), clientIP: nil)
+                    _ = try await ingestor.segmentMessage(Array(segmentMessage(id: "late-\(sent)").utf8), type: .track,
+                                                          request: request, authorize: { _ in nil })
+                    sent += 1
+                    try await Task.sleep(for: .milliseconds(1))
+                }
+                return sent
+            }
+            let watchdog = Task {
+                // Stops the feeding after 20 s, so that a flush waiting for empty partitions ends too.
+                try await Task.sleep(for: .seconds(20))
+                feeding.stop()
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            let started = ContinuousClock.now
+            let response = try await client.execute(uri: "/debug/flush", method: .post)
+            let took = ContinuousClock.now - started
+            let wasFeeding = feeding.on
+            feeding.stop()
+            watchdog.cancel()
+            #expect(response.status == .ok)
+            #expect(wasFeeding, "/debug/flush answered only once the events stopped coming (after \(took))")
+            // The 50 buffered before the call are committed.
+            #expect(try jsonObject(response)["rows"] as? Int ?? 0 >= 50)
+            #expect(try await feeder.value > 0)
         }
     }
 
