@@ -89,6 +89,26 @@ enum SettingCheck {
         { $0 < minimum ? "must be at least \(minimum) (is \($0))" : nil }
     }
 
+    /// A duration in `unit`: at least `minimum` and at most ten years. Longer would overflow once converted to
+    /// microseconds or nanoseconds, and no deployment means it (a "never" is ten years).
+    static func duration(atLeast minimum: Int, _ unit: DurationUnit) -> @Sendable (Int) -> String? {
+        within(minimum...unit.tenYears)
+    }
+
+    /// The unit of a duration setting.
+    enum DurationUnit {
+        case seconds, milliseconds, microseconds
+
+        var tenYears: Int {
+            let seconds = 10 * 365 * 86_400
+            switch self {
+            case .seconds: return seconds
+            case .milliseconds: return seconds * 1_000
+            case .microseconds: return seconds * 1_000_000
+            }
+        }
+    }
+
     /// Within `range`.
     static func within<T: Comparable & Sendable>(_ range: ClosedRange<T>) -> @Sendable (T) -> String? {
         { range.contains($0) ? nil : "must be between \(range.lowerBound) and \(range.upperBound) (is \($0))" }

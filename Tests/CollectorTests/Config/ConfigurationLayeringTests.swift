@@ -297,6 +297,11 @@ struct ConfigurationLayeringTests {
         InvalidCase(name: "port above 65535", file: #"{"port": 70000}"#),
         InvalidCase(name: "buffer size 0", environment: ["ICEBERG_BUFFER_SIZE": "0"]),
         InvalidCase(name: "buffer timeout 0", environment: ["ICEBERG_BUFFER_TIMEOUT_MS": "0"]),
+        // Durations past ten years overflowed when converted to microseconds, and crashed the server.
+        InvalidCase(name: "buffer timeout of Int.max ms", environment: ["ICEBERG_BUFFER_TIMEOUT_MS": "9223372036854775807"]),
+        InvalidCase(name: "max future of 1e16 ms", environment: ["FLOE_MAX_FUTURE_MS": "10000000000000000"]),
+        InvalidCase(name: "dedup window of 1e13 s", environment: ["FLOE_DEDUP_WINDOW_SECONDS": "10000000000000"]),
+        InvalidCase(name: "group commit of Int.max µs", file: #"{"buffer": {"group_commit_us": 9223372036854775807}}"#),
         InvalidCase(name: "partition cap below the buffer size",
                     environment: ["ICEBERG_BUFFER_SIZE": "100", "FLOE_MAX_PARTITION_EVENTS": "50"]),
         InvalidCase(name: "drain delay not below the shutdown timeout",
