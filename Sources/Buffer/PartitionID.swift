@@ -1,4 +1,10 @@
+import FloeSupport
+
 /// One buffer partition: a table and its `{type}/{YYYY-MM-DD-HH}` key.
+///
+/// Equal, hashed and ordered by their UTF-8 bytes, as SQLite and Iceberg compare them: Swift's `String`
+/// equality holds canonically equivalent texts equal (`"caf\u{e9}"` and `"cafe\u{301}"`), which would put two
+/// CloudEvents types into one partition whose Iceberg value names only one of them.
 public struct PartitionID: Hashable, Sendable, Comparable {
     public var table: String
     public var key: String
@@ -8,8 +14,18 @@ public struct PartitionID: Hashable, Sendable, Comparable {
         self.key = key
     }
 
+    public static func == (lhs: PartitionID, rhs: PartitionID) -> Bool {
+        lhs.table.utf8.elementsEqual(rhs.table.utf8) && lhs.key.utf8.elementsEqual(rhs.key.utf8)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        table.hashUTF8(into: &hasher)
+        key.hashUTF8(into: &hasher)
+    }
+
     public static func < (lhs: PartitionID, rhs: PartitionID) -> Bool {
-        (lhs.table, lhs.key) < (rhs.table, rhs.key)
+        if !lhs.table.utf8.elementsEqual(rhs.table.utf8) { return lhs.table.utf8.lexicographicallyPrecedes(rhs.table.utf8) }
+        return lhs.key.utf8.lexicographicallyPrecedes(rhs.key.utf8)
     }
 }
 

@@ -59,6 +59,18 @@ struct EventBatchTests {
         #expect(PreparedAppend(built).parts.map(\.count) == Array(repeating: 2, count: 40))
     }
 
+    @Test("partitions are told apart by their bytes, not by Unicode canonical equivalence")
+    func partitionBytes() {
+        let composed = PartitionID(table: "cloudevents", key: "caf\u{e9}/2026-12-01-15")
+        let decomposed = PartitionID(table: "cloudevents", key: "cafe\u{301}/2026-12-01-15")
+        #expect(composed.key == decomposed.key, "Swift's String equality")
+        #expect(composed != decomposed)
+        #expect(Set([composed, decomposed, PartitionID(table: "cloudevents", key: "caf\u{e9}/2026-12-01-15")]).count == 2)
+        let built = batch([(composed, "a", nil), (decomposed, "b", nil)])
+        #expect(built.partitions == [composed, decomposed])
+        #expect(PreparedAppend(built).parts.map(\.count) == [1, 1])
+    }
+
     @Test("a range of events and joined batches keep every row and key")
     func rangesAndJoins() {
         let built = batch([(events, "a", "s1"), (pages, "bb", "s2"), (events, "ccc", nil), (pages, "dddd", "s4")])

@@ -1,3 +1,4 @@
+import FloeSupport
 import Iceberg
 
 /// A partition of Floe's tables: the event type and the event hour. Its text form
@@ -8,6 +9,16 @@ struct PartitionKey: Hashable, Sendable, CustomStringConvertible {
     var type: String
     /// Hours since the epoch of the event time.
     var hours: Int32
+
+    /// By the type's UTF-8 bytes, as Iceberg compares partition values (``Buffer/PartitionID`` says why).
+    static func == (lhs: PartitionKey, rhs: PartitionKey) -> Bool {
+        lhs.hours == rhs.hours && lhs.type.utf8.elementsEqual(rhs.type.utf8)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(hours)
+        type.hashUTF8(into: &hasher)
+    }
 
     init(type: String, hours: Int32) {
         self.type = type
