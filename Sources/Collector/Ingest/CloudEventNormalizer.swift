@@ -105,16 +105,21 @@ struct CloudEventNormalizer {
            !version.elementsEqual("1.0".utf8) {
             issues.append(ValidationIssue(index: index, field: "specversion", message: "must be 1.0"))
         }
-        if let type = attributes.strings[CloudEventsColumn.type], PercentEncoding.encodedCount(type) > Self.maxEncodedTypeBytes {
-            // A fixed text: reasons are a metric label, which must not take a value per input.
-            issues.append(ValidationIssue(index: index, field: "type", message:
-                "is too long to name a partition (at most \(Self.maxEncodedTypeBytes) bytes percent-encoded)"))
+        if let type = attributes.strings[CloudEventsColumn.type] {
+            // Fixed texts: reasons are a metric label, which must not take a value per input.
+            if PercentEncoding.encodedCount(type) > Self.maxEncodedTypeBytes {
+                issues.append(ValidationIssue(index: index, field: "type", message:
+                    "is too long to name a partition (at most \(Self.maxEncodedTypeBytes) bytes percent-encoded)"))
+            } else if !Self.isSafePathText(type) {
+                issues.append(ValidationIssue(index: index, field: "type", message:
+                    "must not hold a zero byte or a '..' path segment (it names a partition directory)"))
+            }
         }
         return issues.isEmpty ? nil : ValidationErrors(issues)
     }
 
     /// Adds a validated event to `events`: its row in the buffer encoding, partition and dedup key
-    /// (of ``identity(source:id:)``).
+    /// (of ``identity(source:id:_:)``).
     func append(_ attributes: Attributes, to events: inout EventBatch) {
         countAdjusted(attributes)
         var dedupKey = DedupKey()
@@ -123,6 +128,13 @@ struct CloudEventNormalizer {
         events.append(partition: partition(of: attributes).id, receivedAt: request.receivedAt, dedupKey: dedupKey) { bytes in
             RowEncoder.append(to: &bytes) { write(attributes, into: &$0) }
         }
+    }
+
+    /// Whether `type`, once the partition directory `type=…` it names is decoded on a local disk, stays one
+    /// directory down: no zero byte (it ends a path) and no `..` between slashes.
+    static func isSafePathText(_ type: ArraySlice<UInt8>) -> Bool {
+        !type.contains(0) && !type.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            .contains { $0.elementsEqual("..".utf8) }
     }
 
     /// Hands `put` the bytes of a CloudEvent's identity, which its dedup key hashes: `c`, `source`, a zero

@@ -40,7 +40,13 @@ public struct LocalFileIO: FileIO {
         guard path.hasPrefix("/") else {
             throw FileIOError(.invalidLocation, "location is not a local absolute path", context: ["location": location])
         }
-        return path.removingPercentEncoding ?? path
+        let decoded = path.removingPercentEncoding ?? path
+        // An escaped `/` or zero byte in a location (a partition value, client input) must not lead out of the
+        // directory the location names once decoded.
+        guard !decoded.utf8.contains(0), !decoded.split(separator: "/").contains("..") else {
+            throw FileIOError(.invalidLocation, "location leads out of its directory once decoded", context: ["location": location])
+        }
+        return decoded
     }
 
     private static func systemError(_ operation: String, _ location: String, _ code: Int32 = errno) -> FileIOError {
@@ -207,7 +213,9 @@ public struct LocalFileIO: FileIO {
 
     public func list(prefix: String) async throws -> [String] {
         let path = try Self.path(of: prefix)
-        let locationPrefix = String(prefix.dropLast(path.count))
+        // Listed locations are the scheme and the path as it is on disk (with `%` escaped), whatever escapes
+        // the prefix was written with.
+        let locationPrefix = prefix.hasPrefix("file://") ? "file://" : prefix.hasPrefix("file:") ? "file:" : ""
         let root = path.hasSuffix("/") ? String(path.dropLast()) : (path as NSString).deletingLastPathComponent
         guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
         var result: [String] = []

@@ -11,18 +11,17 @@ extension TableMaintenance {
     public func deleteOrphanFiles(table id: TableIdentifier, olderThan: Date) async throws -> DeleteOrphanFilesResult {
         let table = try await catalog.loadTable(id)
         let metadata = table.metadata
-        var referenced: Set<String> = [Self.normalized(table.metadataLocation)]
-        referenced.formUnion(metadata.metadataLog.map { Self.normalized($0.metadataFile) })
-        referenced.formUnion(Self.statisticsFiles(of: metadata).map(Self.normalized))
+        var locations = [table.metadataLocation] + metadata.metadataLog.map(\.metadataFile) + Self.statisticsFiles(of: metadata)
         for snapshot in metadata.snapshots {
-            referenced.insert(Self.normalized(snapshot.manifestList))
+            locations.append(snapshot.manifestList)
             for manifest in try await manifests(of: snapshot, table: id, missingIsError: true) {
-                referenced.insert(Self.normalized(manifest.manifestPath))
-                for file in try await fileReferences(manifest, table: id) {
-                    referenced.insert(Self.normalized(file.location))
-                }
+                locations.append(manifest.manifestPath)
+                locations += try await fileReferences(manifest, table: id).map(\.location)
             }
         }
+        // Each reference as LocalFileIO opens it (percent-decoded) and as written: other writers (Iceberg Java,
+        // pyiceberg) keep a partition value's escapes in the file's name on disk.
+        let referenced = Set(locations.flatMap { [Self.normalized($0), Self.normalized($0, decoding: false)] })
         let margin = orphanSafetyMargin.inSeconds
         let cutoff = min(olderThan, Date().addingTimeInterval(-margin))
         // A merge written ahead is in no snapshot until an append swaps it in, which it may for up to
@@ -130,12 +129,13 @@ extension TableMaintenance {
 
     /// A location in a form that compares equal however a writer spelled the scheme (`file:/`, `file:///`, `s3a://`)
     /// and, for `file:` locations, the file system path itself: percent-decoded, as ``LocalFileIO/path(of:)`` opens
-    /// it (a partition directory `type=a%20b` is `type=a b` on disk, and listed so).
-    static func normalized(_ location: String) -> String {
+    /// it (a partition directory `type=a%20b` is `type=a b` on disk, and listed so); `decoding: false` keeps the
+    /// escapes as written.
+    static func normalized(_ location: String, decoding: Bool = true) -> String {
         if location.hasPrefix("file:") {
             var path = location.dropFirst("file:".count)
             while path.hasPrefix("//") { path = path.dropFirst() }
-            return path.removingPercentEncoding ?? String(path)
+            return decoding ? path.removingPercentEncoding ?? String(path) : String(path)
         }
         for scheme in ["s3a://", "s3n://"] where location.hasPrefix(scheme) {
             return "s3://" + location.dropFirst(scheme.count)

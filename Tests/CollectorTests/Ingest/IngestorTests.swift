@@ -104,6 +104,17 @@ struct IngestorTests {
         #expect(try await columns(buffer, .cloudEvents).rows == 1)
     }
 
+    @Test("a CloudEvent whose type would lead out of its partition directory is rejected on its own",
+          arguments: ["x/../../../tmp/y", "..", "a/..", "a\\u0000b"])
+    func cloudEventTypePath(type: String) async throws {
+        let buffer = try makeBuffer()
+        let ingestor = Ingestor(buffer: buffer, metrics: IngestMetrics())
+        let body = Array(#"[{"specversion":"1.0","type":"\#(type)","source":"s","id":"1"},{"specversion":"1.0","type":"a/..b/.","source":"s","id":"2"}]"#.utf8)
+        let outcome = try await ingestor.cloudEvents(body, request: request, batch: true, authorize: open)
+        #expect(outcome.accepted == 1 && outcome.rejected.map(\.index) == [0])
+        #expect(outcome.rejected.first?.reasons == ["type: must not hold a zero byte or a '..' path segment (it names a partition directory)"])
+    }
+
     @Test("strict batches refuse the whole batch and store nothing")
     func strict() async throws {
         let buffer = try makeBuffer()

@@ -39,6 +39,26 @@ struct LocalFileIOTests {
         await #expect(throws: FileIOError.self) { try await io.writeUnsynced([1], to: "relative/path") }
     }
 
+    @Test("a location that leads out of its directory once decoded is rejected, not opened", arguments: [
+        "file:///w/data/type=x%2F..%2F..%2F..%2Ftmp/f.parquet", "/w/data/type=a%00b/f.parquet", "/w/../etc/f",
+    ])
+    func escapes(location: String) {
+        #expect { try LocalFileIO.path(of: location) } throws: { ($0 as? FileIOError)?.code == .invalidLocation }
+    }
+
+    @Test("listed locations name the files on disk, whatever escapes the prefix or the names hold")
+    func listingEscapes() async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        let io = LocalFileIO()
+        try await io.write([1], to: "file://\(directory)/type=a%20b/f.bin")
+        try await io.write([2], to: "file://\(directory)/type=a%20b/100%2541.bin")
+        let listed = try await io.list(prefix: "file://\(directory)/type=a%20b/")
+        #expect(listed.count == 2)
+        var contents: Set<[UInt8]> = []
+        for location in listed { contents.insert(try await io.read(location)) }
+        #expect(contents == [[1], [2]])
+    }
+
     @Test("locations that are not local absolute paths are rejected", arguments: ["s3://bucket/key", "relative/path"])
     func invalid(location: String) {
         #expect(throws: FileIOError.self) { try LocalFileIO.path(of: location) }

@@ -29,14 +29,22 @@ struct OrphanReferenceTests {
         let live = ["\(data)/type=a%20b/f1.parquet", "\(data)/type=100%2541/f2.parquet", "\(data)/type=plain/f3.parquet"]
         let stray = "\(data)/type=a%20b/stray.parquet"
         for location in live + [stray] { try await fileIO.write([1], to: location) }
+        // Written by another engine, which keeps the escapes in the name on disk (as Iceberg Java does).
+        let literal = "\(data)/type=caf%C3%A9/java.parquet"
+        try FileManager.default.createDirectory(atPath: "\(root)/w/analytics/events/data/type=caf%C3%A9",
+                                                withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: "\(root)/w/analytics/events/data/type=caf%C3%A9/java.parquet",
+                                               contents: Data([1])))
         #expect(FileManager.default.fileExists(atPath: "\(root)/w/analytics/events/data/type=a b/f1.parquet"))
         _ = try await TableAppender(catalog: catalog, fileIO: fileIO, logger: logger).append(
-            to: table, files: live.map { EventsTable.dataFile(location: $0, type: "t", hour: 1, rows: 1) }, commitId: "c1")
+            to: table, files: (live + [literal]).map { EventsTable.dataFile(location: $0, type: "t", hour: 1, rows: 1) },
+            commitId: "c1")
         let result = try await maintenance(catalog, fileIO).deleteOrphanFiles(table: table, olderThan: .distantFuture)
         #expect(result.deletedFiles.count == 1)
         let deleted = try result.deletedFiles.map { try LocalFileIO.path(of: $0) }
         #expect(deleted == [try LocalFileIO.path(of: stray)])
         for location in live { #expect(try await fileIO.exists(location), "\(location)") }
+        #expect(FileManager.default.fileExists(atPath: "\(root)/w/analytics/events/data/type=caf%C3%A9/java.parquet"))
         #expect(try await !fileIO.exists(stray))
     }
 
