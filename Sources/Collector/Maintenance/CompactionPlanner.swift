@@ -7,7 +7,8 @@ import Iceberg
 /// A partition is closed once its hour has ended and `graceMs` more have passed (late events still
 /// arrive until then). A file is small under three quarters of the target size; files at the target
 /// size are never rewritten, so a late event costs at most one target-sized rewrite. A partition is
-/// compacted when it has two small files or more, or one with position deletes to apply.
+/// compacted when it has two small files or more, or one that position deletes name (rewriting it alone
+/// for another file's deletes would change nothing, and the next run would find it again).
 struct CompactionPlanner {
     var targetFileSizeBytes: Int64
     var graceMs: Int64
@@ -45,10 +46,20 @@ struct CompactionPlanner {
         return isClosed(PartitionKey(type: "", hours: earliest), nowMs: nowMs)
     }
 
-    /// The plan for the live files of a table.
+    /// The delete files of the closed partitions among `files`, by partition.
+    func closedDeletes(_ files: [LiveFile], nowMs: Int64) -> [PartitionKey: [LiveFile]] {
+        var deletes: [PartitionKey: [LiveFile]] = [:]
+        for file in files where file.content != .data {
+            guard let key = PartitionKey(partitionValues: file.partition), isClosed(key, nowMs: nowMs) else { continue }
+            deletes[key, default: []].append(file)
+        }
+        return deletes
+    }
+
+    /// The plan for the live files of a table; `named` holds the data files that position deletes name.
     ///
     /// - Throws: ``Iceberg/CatalogError`` `invalidMetadata` for a partition tuple that is not Floe's.
-    func plan(_ files: [LiveFile], nowMs: Int64) throws -> Plan {
+    func plan(_ files: [LiveFile], nowMs: Int64, named: Set<String> = []) throws -> Plan {
         var data: [PartitionKey: [LiveFile]] = [:]
         var deletes: [PartitionKey: [LiveFile]] = [:]
         for file in files {
@@ -67,9 +78,9 @@ struct CompactionPlanner {
         for key in data.keys.sorted(by: { ($0.hours, $0.type) < ($1.hours, $1.type) }) {
             let small = (data[key] ?? []).sorted { ($0.sequenceNumber, $0.location) < ($1.sequenceNumber, $1.location) }
             let partitionDeletes = deletes[key] ?? []
-            guard small.count >= 2 || !partitionDeletes.isEmpty else { continue }
+            guard small.count >= 2 || small.contains(where: { named.contains($0.location) }) else { continue }
             let bins = orderedBins(small, target: targetFileSizeBytes) { $0.fileSizeInBytes }
-            for inputs in bins where inputs.count >= 2 || !partitionDeletes.isEmpty {
+            for inputs in bins where inputs.count >= 2 || inputs.contains(where: { named.contains($0.location) }) {
                 let bin = Bin(key: key, inputs: inputs, deletes: partitionDeletes)
                 // The first bin always runs, so a budget below one bin still makes progress.
                 if !plan.bins.isEmpty && bin.bytes > budget {

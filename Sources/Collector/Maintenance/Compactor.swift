@@ -82,7 +82,15 @@ public struct Compactor {
         let files = try await maintenance.liveFiles(of: table, id: tables.identifier(definition)) {
             planner.mayHoldClosedPartition($0, nowMs: nowMs)
         }
-        let plan = try planner.plan(files, nowMs: nowMs)
+        // The closed partitions' position deletes, read before planning: a file they name is worth a rewrite alone.
+        var deletesRead: [PartitionKey: PositionDeletes] = [:]
+        for (key, deleteFiles) in planner.closedDeletes(files, nowMs: nowMs) {
+            deletesRead[key] = try await PositionDeletes.read(deleteFiles, live: files, fileIO: fileIO, pool: .maintenance)
+        }
+        let named = deletesRead.values.reduce(into: Set<String>()) { set, deletes in
+            for files in deletes.namedFiles.values { set.formUnion(files) }
+        }
+        let plan = try planner.plan(files, nowMs: nowMs, named: named)
         result.deferred = plan.deferred
         guard !plan.bins.isEmpty else { return result }
         logger.info("compacting", metadata: [
@@ -93,27 +101,16 @@ public struct Compactor {
         var added: [DataFile] = []
         var removing = Set<String>()
         var partitions = Set<PartitionKey>()
-        var deletesRead: [PartitionKey: PositionDeletes] = [:]
         for bin in plan.bins {
-            if deletesRead[bin.key] == nil {
-                deletesRead[bin.key] = try await PositionDeletes.read(bin.deletes, live: files, fileIO: fileIO,
-                                                                      pool: .maintenance)
-            }
             let deletes = deletesRead[bin.key] ?? PositionDeletes()
-            // One small file is rewritten only to apply deletes that name it: otherwise the rewrite would
-            // change nothing, and the next run would find the same one small file again.
-            if bin.inputs.count < 2 {
-                let named = deletes.namedFiles.values.reduce(into: Set<String>()) { $0.formUnion($1) }
-                guard bin.inputs.contains(where: { named.contains($0.location) }) else { continue }
-            }
             let outputs: (files: [DataFile], rows: Int)
             do {
                 outputs = try await rewrite(bin, definition: definition, table: table, deletes: deletes,
                                             commitId: commitId, firstIndex: added.count)
-            } catch let error as ParquetError where error.code == .schemaMismatch {
+            } catch let error as OutputFiles.UnknownColumns {
                 // A file with columns this version does not know (a newer Floe, another engine's `ADD COLUMN`):
-                // rewriting it would drop them. Its partition is left as it is (files this bin wrote are orphans).
-                logger.warning("not compacting a partition holding columns Floe does not know", metadata: [
+                // rewriting it would drop them. This bin is left as it is (files it wrote are orphans).
+                logger.warning("not compacting files holding columns Floe does not know", metadata: [
                     "floe.table": "\(definition.name)", "floe.partition": "\(bin.key)", "error.message": "\(error)",
                 ])
                 continue
@@ -127,7 +124,7 @@ public struct Compactor {
         }
         // A delete file goes with the inputs once every live data file it names is rewritten (its rows are
         // gone from the outputs); one that still names other files stays.
-        for deletes in deletesRead.values {
+        for (key, deletes) in deletesRead where partitions.contains(key) {
             for (location, named) in deletes.namedFiles where named.isSubset(of: removing) {
                 removing.insert(location)
                 result.deleteFilesRemoved += 1
@@ -186,6 +183,12 @@ public struct Compactor {
 ///
 /// Used by one task at a time (each step a job on ``EncodingPool/maintenance``, awaited before the next).
 final class OutputFiles: @unchecked Sendable {
+    /// An input file has columns the table definition lacks: rewriting it would drop them.
+    struct UnknownColumns: Error, CustomStringConvertible {
+        var columns: [String]
+        var description: String { "the file has columns the table definition lacks: \(columns.joined(separator: ", "))" }
+    }
+
     private let definition: TableDefinition
     private let options: WriterOptions
     private let targetBytes: Int
@@ -210,10 +213,7 @@ final class OutputFiles: @unchecked Sendable {
         }
         let present = Set(reader.fieldNames)
         let unknown = present.subtracting(definition.columns.map(\.name))
-        guard unknown.isEmpty else {
-            throw ParquetError(.schemaMismatch, "the file has columns the table definition lacks; rewriting it would drop them",
-                               context: ["columns": unknown.sorted().joined(separator: ",")])
-        }
+        guard unknown.isEmpty else { throw UnknownColumns(columns: unknown.sorted()) }
         let columns = try definition.columns.map { column throws(ParquetError) -> ColumnData? in
             // A column added to the table after the file was written reads as null.
             guard present.contains(column.name) else {

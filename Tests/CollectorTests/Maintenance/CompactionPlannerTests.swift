@@ -45,10 +45,26 @@ struct CompactionPlannerTests {
         #expect(try planner.plan(files, nowMs: now).bins.count == 4)
     }
 
-    @Test func aSingleSmallFileWithDeletesIsRewritten() throws {
+    @Test func aSingleSmallFileThatDeletesNameIsRewritten() throws {
         let now = Self.hourMs + 10 * 3_600_000
-        let plan = try planner.plan([Self.file("a", size: 100), Self.file("d", size: 50, sequence: 2, deletes: true)], nowMs: now)
+        let files = [Self.file("a", size: 100), Self.file("d", size: 50, sequence: 2, deletes: true)]
+        let plan = try planner.plan(files, nowMs: now, named: ["a"])
         #expect(plan.bins.count == 1 && plan.bins[0].deletes.map(\.location) == ["d"])
+        #expect(planner.closedDeletes(files, nowMs: now).values.flatMap { $0 }.map(\.location) == ["d"])
+    }
+
+    @Test("one small file beside deletes of another file is not a bin, and costs none of the budget")
+    func aSingleSmallFileBesideOtherDeletesIsLeft() throws {
+        let now = Self.hourMs + 10 * 3_600_000
+        // Hour 0: one small file, and deletes naming a large one. Hour 1: two small files.
+        let files = [Self.file("small", size: 100), Self.file("large", size: 1_000_000),
+                     Self.file("d", size: 50, sequence: 2, deletes: true),
+                     Self.file("b1", hour: Self.hour + 1, size: 100), Self.file("b2", hour: Self.hour + 1, size: 100)]
+        var budgeted = planner
+        budgeted.maxBytes = 150
+        let plan = try budgeted.plan(files, nowMs: now, named: ["large"])
+        #expect(plan.bins.map { $0.inputs.map(\.location) } == [["b1", "b2"]])
+        #expect(plan.deferred == 0)
     }
 
     /// A manifest of hours `first...last` (a summary of the type and the hour, as Floe writes it).
