@@ -122,7 +122,8 @@ struct DebugRoutes: Sendable {
 
     private func flush(_ scope: FlushScope) async throws -> Response {
         do {
-            let report = try await coordinator.flush(scope)
+            // What is buffered now: events that arrive meanwhile are left to the schedule.
+            let report = try await coordinator.flush(scope, receivedBy: WallClock.nowMicros())
             return try JSONResponse.encode(FlushResponse(success: true, rows: report.rows, tables: report.tables))
         } catch let error as APIError {
             throw error

@@ -52,16 +52,15 @@ package actor FlushCoordinator {
 
     /// Flushes the partitions `scope` selects in every table; answers after the commits.
     ///
-    /// `.all` and `.type` repeat cycles until the selected partitions hold nothing received before the
-    /// call (each cycle is bounded in rows, so a large backlog becomes several commits rather than one
-    /// huge one). Events that arrive meanwhile are left to the schedule: under steady ingest the
-    /// partitions are never empty, and a flush that waited for that would never answer.
-    package func flush(_ scope: FlushScope) async throws -> FlushReport {
-        let asked = WallClock.nowMicros()
-        return try await lock.withLock {
+    /// `.all` and `.type` repeat cycles until the selected partitions are empty (each cycle is bounded in
+    /// rows, so a large backlog becomes several commits rather than one huge one); with `receivedBy`, until
+    /// they hold nothing received by then. `/debug/flush` passes the time it was asked: under steady ingest
+    /// the partitions are never empty, and a flush that waited for that would never answer.
+    package func flush(_ scope: FlushScope, receivedBy: Int64 = .max) async throws -> FlushReport {
+        try await lock.withLock {
             var report = try await self.runCycle(scope)
             guard case .ready = scope else {
-                while await self.hasRows(for: scope, receivedBefore: asked) {
+                while await self.hasRows(for: scope, receivedBy: receivedBy) {
                     let next = try await self.runCycle(scope)
                     if next.tables.isEmpty { break }
                     report.tables += next.tables
@@ -72,11 +71,11 @@ package actor FlushCoordinator {
         }
     }
 
-    private func hasRows(for scope: FlushScope, receivedBefore: Int64) -> Bool {
+    private func hasRows(for scope: FlushScope, receivedBy: Int64) -> Bool {
         let stats = buffer.stats()
         return tables.contains { definition in
             stats.contains {
-                $0.key.table == definition.name && $0.value.oldestReceivedAt <= receivedBefore
+                $0.key.table == definition.name && $0.value.oldestReceivedAt <= receivedBy
                     && selects(scope, partition: $0.key, stats: $0.value, in: definition)
             }
         }
