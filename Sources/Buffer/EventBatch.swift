@@ -21,11 +21,11 @@ public struct EventBatch: Sendable {
     private(set) var entries: [Entry] = []
     /// The partitions the events go to, each once, in order of first use.
     private(set) var partitions: [PartitionID] = []
-    /// Positions in ``partitions``, kept once there are more than ``scannedPartitions`` (a CloudEvents
+    /// Positions in ``partitions``, kept once there are more than ``maxScannedPartitions`` (a CloudEvents
     /// batch can name a partition per event: one `type` each).
     private var partitionPositions: [PartitionID: Int] = [:]
     /// Up to this many partitions a scan finds one faster than hashing its strings.
-    private static let scannedPartitions = 16
+    private static let maxScannedPartitions = 16
 
     /// An empty batch with room for `events` events of `bytes` row bytes in all.
     public init(events: Int = 0, bytes: Int = 0) {
@@ -59,18 +59,18 @@ public struct EventBatch: Sendable {
 
     /// The position of `partition` in ``partitions``, added if new. Events of one partition often
     /// come in runs, and most requests' events go to a few partitions, so a scan finds it; past
-    /// ``scannedPartitions`` a dictionary does, so a request's cost stays linear in its events.
+    /// ``maxScannedPartitions`` a dictionary does, so a request's cost stays linear in its events.
     private mutating func index(of partition: PartitionID) -> Int {
         if let last = entries.last?.partition, partitions[last] == partition { return last }
-        if partitions.count <= Self.scannedPartitions {
+        if partitions.count <= Self.maxScannedPartitions {
             if let found = partitions.firstIndex(of: partition) { return found }
         } else if let found = partitionPositions[partition] {
             return found
         }
         partitions.append(partition)
-        if partitions.count == Self.scannedPartitions + 1 {
+        if partitions.count == Self.maxScannedPartitions + 1 {
             for (position, known) in partitions.enumerated() { partitionPositions[known] = position }
-        } else if partitions.count > Self.scannedPartitions + 1 {
+        } else if partitions.count > Self.maxScannedPartitions + 1 {
             partitionPositions[partition] = partitions.count - 1
         }
         return partitions.count - 1

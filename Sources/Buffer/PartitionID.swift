@@ -15,7 +15,8 @@ public struct PartitionID: Hashable, Sendable, Comparable {
     }
 
     public static func == (lhs: PartitionID, rhs: PartitionID) -> Bool {
-        lhs.table.utf8.elementsEqual(rhs.table.utf8) && lhs.key.utf8.elementsEqual(rhs.key.utf8)
+        lhs.key.utf8.count == rhs.key.utf8.count && lhs.key.utf8.elementsEqual(rhs.key.utf8)
+            && lhs.table.utf8.elementsEqual(rhs.table.utf8)
     }
 
     public func hash(into hasher: inout Hasher) {

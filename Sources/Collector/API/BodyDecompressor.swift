@@ -69,7 +69,7 @@ enum BodyDecompressor {
                 }
                 guard status == Z_STREAM_END, stream.avail_in > 0 else { continue }
                 let rest = UnsafeBufferPointer(start: stream.next_in, count: Int(stream.avail_in))
-                if windowBits > 0, rest.count >= 2, rest[0] == 0x1F, rest[1] == 0x8B {
+                if windowBits == 15 + 16, rest.count >= 2, rest[0] == 0x1F, rest[1] == 0x8B {
                     // The next gzip member.
                     inflateReset(&stream)
                     status = Z_OK

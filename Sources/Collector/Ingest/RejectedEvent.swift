@@ -79,14 +79,14 @@ struct RejectedEvent: Sendable {
         if let requestId = request.requestId { row.string(RejectedColumn.requestId, requestId) }
         if let source = request.sourceId { row.string(RejectedColumn.sourceId, source) }
         if let index { row.int32(RejectedColumn.batchIndex, Int32(clamping: index)) }
-        row.string(RejectedColumn.event, Self.prefix(Self.validUTF8(raw), maxBytes: maxEventBytes))
+        row.string(RejectedColumn.event, Self.repairingUTF8(Self.prefix(raw, maxBytes: maxEventBytes)))
         row.int32(RejectedColumn.eventBytes, Int32(clamping: raw.count))
         row.stringList(RejectedColumn.reasons, reasons.map { Array($0.utf8) })
     }
 
     /// `bytes`, or when they are not UTF-8 (a backfill line can be anything) their text with U+FFFD for each
     /// bad sequence: the `event` column is a Parquet string, which readers such as DuckDB require to be UTF-8.
-    static func validUTF8(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    static func repairingUTF8(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
         if String(validating: bytes, as: UTF8.self) != nil { return bytes }
         return ArraySlice(String(decoding: bytes, as: UTF8.self).utf8)
     }

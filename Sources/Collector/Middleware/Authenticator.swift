@@ -92,14 +92,15 @@ struct Authenticator: Sendable {
         "key-" + SHA256.hash(data: Array(key.utf8)).hex(bytes: 6)
     }
 
-    /// Compares without an early exit on the first differing byte.
+    /// Compares without an early exit on the first differing byte. The lengths' difference is kept whole: cut
+    /// to a byte, a key followed by 256 zero bytes compared equal to the key.
     static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
         let a = Array(lhs.utf8), b = Array(rhs.utf8)
-        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        var difference = UInt(bitPattern: a.count ^ b.count)
         for index in 0..<max(a.count, b.count) {
             let x = index < a.count ? a[index] : 0
             let y = index < b.count ? b[index] : 0
-            difference |= x ^ y
+            difference |= UInt(x ^ y)
         }
         return difference == 0
     }

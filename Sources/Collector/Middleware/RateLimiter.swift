@@ -33,7 +33,7 @@ final class RateLimiter: Sendable {
     }
 
     /// How many keys have a bucket now.
-    var keys: Int { state.withLock { $0.buckets.count } }
+    var keyCount: Int { state.withLock { $0.buckets.count } }
 
     /// Takes one token for `key`; `nil` when allowed, else the seconds to wait.
     func acquire(_ key: String, now: Double = ProcessInfo.processInfo.systemUptime) -> Int? {

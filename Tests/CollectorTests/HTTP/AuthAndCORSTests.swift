@@ -58,6 +58,10 @@ struct AuthAndCORSTests {
             }
             let writeKey = try expectError(try await client.post("/v1/batch", segmentBatch([segmentMessage()], writeKey: "wrong")), 401)
             #expect(writeKey.error == "invalid writeKey")
+            // The key followed by 256 zero bytes (only a body writeKey can carry them) is another key.
+            let padded = "key-one" + String(repeating: "\\u0000", count: 256)
+            let zeros = try expectError(try await client.post("/v1/batch", segmentBatch([segmentMessage()], writeKey: padded)), 401)
+            #expect(zeros.error == "invalid writeKey")
             // A wrong header key is refused even when the body carries a right writeKey.
             try expectError(try await client.post("/v1/batch", segmentBatch([segmentMessage()], writeKey: "key-one"),
                                                    headers: .bearer("wrong")), 401)

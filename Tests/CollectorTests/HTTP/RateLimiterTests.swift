@@ -19,14 +19,14 @@ struct RateLimiterTests {
         let limiter = RateLimiter(ratePerSecond: 10, burst: 10, sweepAbove: 100)
         for key in 0..<150 { #expect(limiter.acquire("k\(key)", now: 0) == nil) }
         // The first sweep (at 101 keys) found every bucket in use.
-        #expect(limiter.keys == 150)
+        #expect(limiter.keyCount == 150)
         for _ in 0..<10 { #expect(limiter.acquire("hot", now: 0.5) == nil) }
         #expect(limiter.acquire("hot", now: 0.5) != nil)
         // Within a second of the last sweep nothing is scanned.
-        #expect(limiter.keys == 151)
+        #expect(limiter.keyCount == 151)
         #expect(limiter.acquire("new", now: 1.25) == nil)
         // Every bucket idle for a second was full again: dropped. "hot" keeps its state (7.5 tokens by now).
-        #expect(limiter.keys == 2)
+        #expect(limiter.keyCount == 2)
         for _ in 0..<7 { #expect(limiter.acquire("hot", now: 1.25) == nil) }
         #expect(limiter.acquire("hot", now: 1.25) != nil)
         // A dropped key starts again with a full bucket, as it would have had.
