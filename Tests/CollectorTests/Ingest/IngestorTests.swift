@@ -15,6 +15,12 @@ struct IngestorTests {
                                logger: Logger(label: "test"))
     }
 
+    /// An ingestor on a fresh buffer.
+    private func makeIngestor() throws -> (EventBuffer, Ingestor) {
+        let buffer = try makeBuffer()
+        return (buffer, Ingestor(buffer: buffer, metrics: IngestMetrics()))
+    }
+
     private let request = IngestContext(receivedAt: 1_790_000_000_000_000, clientIP: nil, route: "/v1/batch", requestId: "req-1")
     private let open: Ingestor.Authorize = { _ in "key-abc" }
 
@@ -42,8 +48,7 @@ struct IngestorTests {
 
     @Test("a batch stores its valid events and records each invalid one, with its reasons, in one transaction")
     func perEvent() async throws {
-        let buffer = try makeBuffer()
-        let ingestor = Ingestor(buffer: buffer, metrics: IngestMetrics())
+        let (buffer, ingestor) = try makeIngestor()
         let outcome = try await ingestor.segmentBatch(batch, request: request, authorize: open)
         #expect(outcome.accepted == 1 && outcome.rejected.map(\.index) == [1, 2])
         #expect(outcome.rejected[0].reasons == ["event: is required for track"])
@@ -73,8 +78,7 @@ struct IngestorTests {
 
     @Test("CloudEvents whose source and id join to the same bytes around a zero byte are two events")
     func cloudEventIdentities() async throws {
-        let buffer = try makeBuffer()
-        let ingestor = Ingestor(buffer: buffer, metrics: IngestMetrics())
+        let (buffer, ingestor) = try makeIngestor()
         let body = Array(#"""
             [{"specversion":"1.0","type":"t","source":"a\u0000b","id":"c"},
              {"specversion":"1.0","type":"t","source":"a","id":"b\u0000c"},
@@ -89,8 +93,7 @@ struct IngestorTests {
 
     @Test("a CloudEvent whose type is too long for a partition directory is rejected on its own")
     func cloudEventTypeLength() async throws {
-        let buffer = try makeBuffer()
-        let ingestor = Ingestor(buffer: buffer, metrics: IngestMetrics())
+        let (buffer, ingestor) = try makeIngestor()
         // 67 three-byte characters: 201 bytes, 603 once percent-encoded; 200 ASCII bytes fit exactly.
         let long = String(repeating: "\u{2603}", count: 67)
         let fits = String(repeating: "a", count: 200)
@@ -107,8 +110,7 @@ struct IngestorTests {
     @Test("a CloudEvent whose type would lead out of its partition directory is rejected on its own",
           arguments: ["x/../../../tmp/y", "..", "a/..", "a\\u0000b"])
     func cloudEventTypePath(type: String) async throws {
-        let buffer = try makeBuffer()
-        let ingestor = Ingestor(buffer: buffer, metrics: IngestMetrics())
+        let (_, ingestor) = try makeIngestor()
         let body = Array(#"[{"specversion":"1.0","type":"\#(type)","source":"s","id":"1"},{"specversion":"1.0","type":"a/..b/.","source":"s","id":"2"}]"#.utf8)
         let outcome = try await ingestor.cloudEvents(body, request: request, batch: true, authorize: open)
         #expect(outcome.accepted == 1 && outcome.rejected.map(\.index) == [0])
@@ -130,8 +132,7 @@ struct IngestorTests {
 
     @Test("an invalid single event is recorded, then answered 400")
     func single() async throws {
-        let buffer = try makeBuffer()
-        let ingestor = Ingestor(buffer: buffer, metrics: IngestMetrics())
+        let (buffer, ingestor) = try makeIngestor()
         await #expect {
             _ = try await ingestor.segmentMessage(Array(#"{"userId":"u"}"#.utf8), type: .track, request: request, authorize: open)
         } throws: { error in
@@ -160,8 +161,7 @@ struct IngestorTests {
 
     @Test("a body that is not a batch is refused as a whole")
     func wholeBody() async throws {
-        let buffer = try makeBuffer()
-        let ingestor = Ingestor(buffer: buffer, metrics: IngestMetrics())
+        let (buffer, ingestor) = try makeIngestor()
         for body in [#"{"batch":5}"#, #"[1]"#, #"{"batch":[{"type":"track","userId":"u","event":"e"}],"sentAt":"never"}"#] {
             await #expect(throws: APIError.self) {
                 _ = try await ingestor.segmentBatch(Array(body.utf8), request: request, authorize: open)

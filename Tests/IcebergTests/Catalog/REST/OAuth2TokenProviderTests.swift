@@ -47,56 +47,60 @@ struct OAuth2TokenProviderTests {
         #expect(transport.requests("GET", "/tables/events").map { $0.header("Authorization") } == ["Bearer old", "Bearer new"])
     }
 
+    /// A clock the test moves: the start of the test plus an offset.
+    final class TestClock: Sendable {
+        let start = ContinuousClock.now
+        private let offset = Mutex(Duration.zero)
+
+        func set(_ value: Duration) { offset.withLock { $0 = value } }
+        var now: ContinuousClock.Instant { start + offset.withLock { $0 } }
+    }
+
+    /// A provider (client `c`, secret `s`) whose token endpoint answers `replies`, on `clock`.
+    static func provider(_ replies: [ScriptedTransport.Reply], clock: TestClock) -> OAuth2TokenProvider {
+        OAuth2TokenProvider(credential: .init(clientId: "c", clientSecret: "s"), endpoint: "https://c/tokens",
+                            transport: ScriptedTransport([("POST", "/tokens", replies)]), timeout: .seconds(5),
+                            now: { clock.now })
+    }
+
     @Test("a token is replaced shortly before it expires")
     func refreshBeforeExpiry() async throws {
-        let transport = ScriptedTransport([("POST", "/tokens", [Self.token("a", expiresIn: 300), Self.token("b", expiresIn: 300)])])
-        let start = ContinuousClock.now
-        let offset = Mutex(Duration.zero)
-        let provider = OAuth2TokenProvider(credential: .init(clientId: "c", clientSecret: "s"), endpoint: "https://c/tokens",
-                                           transport: transport, timeout: .seconds(5),
-                                           now: { start + offset.withLock { $0 } })
+        let clock = TestClock()
+        let provider = Self.provider([Self.token("a", expiresIn: 300), Self.token("b", expiresIn: 300)], clock: clock)
         #expect(try await provider.accessToken() == "a")
-        offset.withLock { $0 = .seconds(200) }
+        clock.set(.seconds(200))
         #expect(try await provider.accessToken() == "a")
-        offset.withLock { $0 = .seconds(241) }
+        clock.set(.seconds(241))
         #expect(try await provider.accessToken() == "b", "renewed 60 s before expiry")
         #expect(await provider.fetches == 2)
     }
 
     @Test("when the early refresh fails, the cached token is used until it expires, and the refresh is retried")
     func failedRefreshKeepsToken() async throws {
-        let transport = ScriptedTransport([("POST", "/tokens", [Self.token("a", expiresIn: 120), .status(503),
-                                                               .status(503), Self.token("b", expiresIn: 120)])])
-        let start = ContinuousClock.now
-        let offset = Mutex(Duration.zero)
-        let provider = OAuth2TokenProvider(credential: .init(clientId: "c", clientSecret: "s"), endpoint: "https://c/tokens",
-                                           transport: transport, timeout: .seconds(5),
-                                           now: { start + offset.withLock { $0 } })
+        let clock = TestClock()
+        let provider = Self.provider([Self.token("a", expiresIn: 120), .status(503), .status(503),
+                                      Self.token("b", expiresIn: 120)], clock: clock)
         #expect(try await provider.accessToken() == "a")
-        offset.withLock { $0 = .seconds(70) }
+        clock.set(.seconds(70))
         #expect(try await provider.accessToken() == "a", "the endpoint failed; the token is valid for 50 s more")
         #expect(try await provider.accessToken() == "a", "not asked again within 5 s")
         #expect(await provider.fetches == 2)
-        offset.withLock { $0 = .seconds(76) }
+        clock.set(.seconds(76))
         #expect(try await provider.accessToken() == "a")
-        offset.withLock { $0 = .seconds(82) }
+        clock.set(.seconds(82))
         #expect(try await provider.accessToken() == "b")
         #expect(await provider.fetches == 4)
         // Past its expiry a failed fetch is an error, not the old token.
-        let expiring = OAuth2TokenProvider(credential: .init(clientId: "c", clientSecret: "s"), endpoint: "https://c/tokens",
-                                           transport: ScriptedTransport([("POST", "/tokens", [Self.token("z", expiresIn: 10), .status(503)])]),
-                                           timeout: .seconds(5), now: { start + offset.withLock { $0 } })
-        offset.withLock { $0 = .zero }
+        let expiringClock = TestClock()
+        let expiring = Self.provider([Self.token("z", expiresIn: 10), .status(503)], clock: expiringClock)
         #expect(try await expiring.accessToken() == "z")
-        offset.withLock { $0 = .seconds(11) }
+        expiringClock.set(.seconds(11))
         await #expect(throws: RESTTransportError.self) { _ = try await expiring.accessToken() }
     }
 
     @Test("concurrent callers share one exchange")
     func sharedFetch() async throws {
-        let transport = ScriptedTransport([("POST", "/tokens", [Self.token("x")])])
-        let provider = OAuth2TokenProvider(credential: .init(clientId: "c", clientSecret: "s"), endpoint: "https://c/tokens",
-                                           transport: transport, timeout: .seconds(5))
+        let provider = Self.provider([Self.token("x")], clock: TestClock())
         let tokens = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<8 { group.addTask { try await provider.accessToken() } }
             return try await group.reduce(into: []) { $0.append($1) }
