@@ -40,6 +40,7 @@ class Faults:
     fail_after_apply: int = 0        # commits applied, then answered 503
     slow_commits: int = 0            # commits applied after sleeping `slow_seconds` (past the client timeout)
     slow_seconds: float = 0.0
+    slow_expiries: int = 0           # commits that remove snapshots, applied after sleeping `slow_seconds`
     read_statuses: list[int] = field(default_factory=list)  # GET answers (transient 5xx for reads)
     commit_redirects: int = 0        # commits answered 303 See Other to the table's URL, not applied
 
@@ -179,8 +180,12 @@ class RestCatalogServer:
         self.commits_applied += 1
         result = {"metadata-location": response.metadata_location,
                   "metadata": json.loads(response.metadata.model_dump_json())}
-        if faults.slow_commits:
-            faults.slow_commits -= 1
+        expiry = any(update.get("action") == "remove-snapshots" for update in body.get("updates", []))
+        if faults.slow_commits or (expiry and faults.slow_expiries):
+            if faults.slow_commits:
+                faults.slow_commits -= 1
+            else:
+                faults.slow_expiries -= 1
             result["_sleep"] = faults.slow_seconds  # slept outside the lock, so reloads are not held up
         if faults.fail_after_apply:
             faults.fail_after_apply -= 1

@@ -10,12 +10,14 @@ misbehaves while clients keep sending and Floe keeps flushing (ICEBERG_BUFFER_TI
   (Floe must find its snapshot in the ancestry, not only at the head);
 - the catalog down (refused connections, open connections cut) for 25 s while ingest goes on;
 - a commit applied while Floe is killed, whose snapshot is expired before Floe starts again;
-- the embedded catalog's SQLite file locked by another process: only the calls that need it wait.
+- the embedded catalog's SQLite file locked by another process: only the calls that need it wait;
+- SIGTERM while maintenance waits on a snapshot expiry the catalog answers late: the shutdown does not wait.
 At the end every acknowledged event is in its table exactly once, every pyiceberg append too, and the snapshot
 log is one valid chain whose data files hold exactly the table's rows.
 """
 from __future__ import annotations
 
+import signal
 import sqlite3
 import threading
 import time
@@ -252,3 +254,29 @@ def test_a_locked_embedded_catalog_holds_up_only_what_needs_it(floe):
         {"flush": 200, "ready": 200, "ready again": 200}
     server.flush()
     assert load_table(server.data_dir, EVENTS.name).scan().to_arrow().num_rows == 7
+
+
+def test_sigterm_does_not_wait_for_a_maintenance_run_stuck_in_a_slow_commit(floe, catalog):
+    """Maintenance's expiry commit is applied but answered only after 40 s, and it holds the flush lock meanwhile.
+    SIGTERM then must cancel the run: the final flush commits what was sent in the meantime and the process exits
+    within its 8 s shutdown timeout (it used to wait for the answer). Every event is in the table once."""
+    rest, relay = catalog
+    server = floe(env=floe_env(relay, ICEBERG_BUFFER_SIZE="100000", ICEBERG_BUFFER_TIMEOUT_MS="600000",
+                               FLOE_MAINTENANCE_INTERVAL_MS="300", FLOE_MAX_SNAPSHOTS="1", FLOE_COMPACT="false",
+                               FLOE_REMOVE_ORPHANS="false", FLOE_DRAIN_DELAY_MS="0", FLOE_SHUTDOWN_TIMEOUT_MS="8000"))
+    rest.faults.slow_seconds, rest.faults.slow_expiries = 40.0, 1
+    sent = [segment_message("track", messageId=f"stuck-{uuid.uuid4()}") for _ in range(30)]
+    for part in (sent[:10], sent[10:20]):
+        assert_accepted(server.post("/v1/batch", dumps({"batch": part})))
+        server.flush()
+    wait_until(lambda: rest.faults.slow_expiries == 0, 30, "maintenance's slow expiry commit")
+    assert_accepted(server.post("/v1/batch", dumps({"batch": sent[20:]})))  # buffered: only the final flush commits it
+    started = time.monotonic()
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(timeout=30) == 0
+    elapsed = time.monotonic() - started
+    assert elapsed < 12, f"shutdown took {elapsed:.1f} s with an 8 s bound"
+    assert "snapshot expiry stopped for shutdown" in server.log_tail(100_000)
+    stored = rest.catalog.load_table("analytics.events").scan(selected_fields=("message_id",)).to_arrow()
+    got = [m for m in stored["message_id"].to_pylist() if m.startswith("stuck-")]
+    assert sorted(got) == sorted(m["messageId"] for m in sent)

@@ -7,7 +7,7 @@ extension FlushCoordinator {
     ///
     /// Reading and rewriting files runs beside the flush cycles; only the `replace` commit runs between
     /// them (under the flush lock), so it does not lose every race to the flushes' appends. A table that
-    /// fails is logged here and the others still run.
+    /// fails is logged here and the others still run; a cancelled task (a shutdown) stops at once.
     func compact(_ settings: MaintenanceSettings, nowMs: Int64 = WallClock.nowMillis()) async -> [Compactor.Result] {
         let compactor = Compactor(tables: writer, maintenance: TableMaintenance(catalog: catalog, fileIO: fileIO, logger: logger),
                                   fileIO: fileIO, settings: settings, options: self.settings.parquet, logger: logger)
@@ -29,6 +29,8 @@ extension FlushCoordinator {
                 }
                 results.append(result)
             } catch {
+                // Stopped by a shutdown: the remaining tables wait for the next start.
+                if Task.isCancelled { break }
                 logger.warning("compaction failed; will retry", metadata: ["floe.table": "\(definition.name)",
                                                                           "error.message": "\(error)"])
             }
@@ -46,6 +48,7 @@ extension FlushCoordinator {
         let cutoff = Date().addingTimeInterval(-Double(settings.orphanAgeMs) / 1000)
         var deleted: [String: Int] = [:]
         for definition in tables {
+            try Task.checkCancellation()
             guard try await writer.existingTable(definition) != nil else { continue }
             let result = try await maintenance.deleteOrphanFiles(table: writer.identifier(definition), olderThan: cutoff)
             deleted[definition.name] = result.deletedFiles.count

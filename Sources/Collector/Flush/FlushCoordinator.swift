@@ -93,6 +93,7 @@ package actor FlushCoordinator {
         configured.manifestLists = manifestLists
         let maintenance = configured
         for definition in tables {
+            try Task.checkCancellation()
             let id = writer.identifier(definition)
             guard try await writer.existingTable(definition) != nil else { continue }
             let cutoff = Date().addingTimeInterval(-Double(settings.maxSnapshotAgeMs) / 1000)

@@ -9,7 +9,8 @@ import ServiceLifecycle
 /// Every `intervalMs` it asks the ``FlushCoordinator`` to compact the small files of closed
 /// partitions, expire snapshots and remove orphan files (``MaintenanceSettings``), each part when on:
 /// compaction beside the flush cycles, the expiry commit between them. A failed run is logged and tried
-/// again at the next interval; maintenance never holds up ingest.
+/// again at the next interval; maintenance never holds up ingest, nor the shutdown (a run in progress is
+/// cancelled and stops at its next step; what it did not commit is left for orphan removal).
 ///
 /// A run reads every manifest of the tables and the manifest lists of every snapshot it expires, seconds
 /// of CPU on a table committed to several times a second. It runs on the lowest-priority thread
@@ -36,7 +37,9 @@ struct MaintenanceScheduler: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(settings.intervalMs)) }
             if Task.isShuttingDownGracefully || Task.isCancelled { break }
             let orphansDue = ContinuousClock.now - lastOrphanRemoval >= .milliseconds(settings.orphanIntervalMs)
-            await runOnce(removeOrphans: settings.removeOrphans && orphansDue)
+            // A shutdown cancels a run in progress, which stops at its next step: the final flush after it must
+            // not wait behind a compaction or a stalled catalog call.
+            try? await cancelWhenGracefulShutdown { await runOnce(removeOrphans: settings.removeOrphans && orphansDue) }
             if settings.removeOrphans && orphansDue { lastOrphanRemoval = .now }
         }
     }
@@ -48,12 +51,15 @@ struct MaintenanceScheduler: Service {
         var metadata: Logger.Metadata = [:]
         /// Runs one part, logging a failure; records its duration and, when it did something, its counts.
         func part(_ name: String, _ failure: String, _ body: () async throws -> [String: Int]) async {
+            guard !Task.isCancelled else { return }
             let partStarted = ContinuousClock.now
             do {
                 let counts = try await body()
                 if counts.values.contains(where: { $0 > 0 }) {
                     metadata["floe.\(name)"] = "\(counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))"
                 }
+            } catch where Task.isCancelled {
+                logger.info("\(failure) stopped for shutdown")
             } catch {
                 logger.warning("\(failure) failed; will retry", metadata: ["error.message": "\(error)"])
             }
@@ -72,6 +78,7 @@ struct MaintenanceScheduler: Service {
                 await part("orphans_deleted", "orphan removal") { try await coordinator.removeOrphans(settings) }
             }
         }
+        guard !Task.isCancelled else { return }
         await coordinator.maintenanceFinished()
         #if canImport(CMalloc)
         // A run decodes and encodes whole partitions and manifests; give the freed heap back to the system

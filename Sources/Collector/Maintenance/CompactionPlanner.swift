@@ -19,8 +19,6 @@ struct CompactionPlanner {
         var key: PartitionKey
         /// Data files, oldest (lowest sequence number) first.
         var inputs: [LiveFile]
-        /// The partition's position delete files (they may name rows of the inputs).
-        var deletes: [LiveFile]
 
         var bytes: Int64 { inputs.reduce(0) { $0 + $1.fileSizeInBytes } }
     }
@@ -56,32 +54,28 @@ struct CompactionPlanner {
         return deletes
     }
 
-    /// The plan for the live files of a table; `named` holds the data files that position deletes name.
+    /// The plan for the live files of a table; `named` holds the data files that position deletes name
+    /// (the deletes themselves are read by the caller, ``closedDeletes(_:nowMs:)``).
     ///
     /// - Throws: ``Iceberg/CatalogError`` `invalidMetadata` for a partition tuple that is not Floe's.
     func plan(_ files: [LiveFile], nowMs: Int64, named: Set<String> = []) throws -> Plan {
         var data: [PartitionKey: [LiveFile]] = [:]
-        var deletes: [PartitionKey: [LiveFile]] = [:]
         for file in files {
             guard let key = PartitionKey(partitionValues: file.partition) else {
                 throw CatalogError(.invalidMetadata, "unexpected partition tuple", context: ["location": file.location])
             }
-            guard isClosed(key, nowMs: nowMs) else { continue }
-            if file.content == .data {
-                if file.fileSizeInBytes < smallFileLimit { data[key, default: []].append(file) }
-            } else {
-                deletes[key, default: []].append(file)
+            if file.content == .data && file.fileSizeInBytes < smallFileLimit && isClosed(key, nowMs: nowMs) {
+                data[key, default: []].append(file)
             }
         }
         var plan = Plan()
         var budget = maxBytes
         for key in data.keys.sorted(by: { ($0.hours, $0.type) < ($1.hours, $1.type) }) {
             let small = (data[key] ?? []).sorted { ($0.sequenceNumber, $0.location) < ($1.sequenceNumber, $1.location) }
-            let partitionDeletes = deletes[key] ?? []
             guard small.count >= 2 || small.contains(where: { named.contains($0.location) }) else { continue }
             let bins = orderedBins(small, target: targetFileSizeBytes) { $0.fileSizeInBytes }
             for inputs in bins where inputs.count >= 2 || inputs.contains(where: { named.contains($0.location) }) {
-                let bin = Bin(key: key, inputs: inputs, deletes: partitionDeletes)
+                let bin = Bin(key: key, inputs: inputs)
                 // The first bin always runs, so a budget below one bin still makes progress.
                 if !plan.bins.isEmpty && bin.bytes > budget {
                     plan.deferred += 1

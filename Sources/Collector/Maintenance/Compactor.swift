@@ -131,6 +131,8 @@ public struct Compactor {
             }
         }
         guard !removing.isEmpty else { return result }
+        // Stopped (a shutdown): the outputs are left to orphan removal rather than committed late.
+        try Task.checkCancellation()
         let tables = self.tables
         let removed = removing, outputs = added
         let committed = try await gate {
@@ -165,6 +167,7 @@ public struct Compactor {
             rows += Int(file.rowCount)
         }
         for input in bin.inputs {
+            try Task.checkCancellation()
             let bytes = try await fileIO.read(input.location)
             let deleted = deletes.positions[input.location] ?? []
             let recordCount = input.recordCount

@@ -7,12 +7,14 @@ extension TableMaintenance {
     /// ``orphanSafetyMargin``). Files of unknown age are kept.
     ///
     /// - Throws: ``CatalogError`` when the table cannot be loaded or a referenced manifest list or manifest
-    ///   cannot be read (then nothing is deleted: the referenced set would be incomplete); FileIO listing errors.
+    ///   cannot be read (then nothing is deleted: the referenced set would be incomplete); FileIO listing errors;
+    ///   `CancellationError` when the task is cancelled (a shutdown), before reading each snapshot and each deletion.
     public func deleteOrphanFiles(table id: TableIdentifier, olderThan: Date) async throws -> DeleteOrphanFilesResult {
         let table = try await catalog.loadTable(id)
         let metadata = table.metadata
         var locations = [table.metadataLocation] + metadata.metadataLog.map(\.metadataFile) + Self.statisticsFiles(of: metadata)
         for snapshot in metadata.snapshots {
+            try Task.checkCancellation()
             locations.append(snapshot.manifestList)
             for manifest in try await manifests(of: snapshot, table: id, missingIsError: true) {
                 locations.append(manifest.manifestPath)
@@ -38,6 +40,7 @@ extension TableMaintenance {
             result.orphans.append(file.location)
         }
         for orphan in result.orphans {
+            try Task.checkCancellation()
             if await delete(orphan, table: id) { result.deletedFiles.append(orphan) } else { result.failedDeletes.append(orphan) }
         }
         logger.log(level: result.orphans.isEmpty ? .debug : .info, "deleted orphan files", metadata: [
@@ -54,11 +57,13 @@ extension TableMaintenance {
     /// Only removed files are candidates, and only the manifests that removed them are read, so the cost follows
     /// what expired, not the table's size. When the table has refs other than `main` or snapshots off its history,
     /// the kept manifests are read too and every file they list live is kept. A file added by an expired snapshot
-    /// outside `main`'s history and never removed is left for orphan removal.
+    /// outside `main`'s history and never removed is left for orphan removal, as is what a cancelled task (a
+    /// shutdown) did not get to delete.
     public func removeUnreachable(expired: [Snapshot], table: Table) async throws -> ExpireSnapshotsResult {
         let id = table.identifier
         var retainedManifests: [String: ManifestFile] = [:]
         for snapshot in table.metadata.snapshots {
+            try Task.checkCancellation()
             for manifest in try await manifests(of: snapshot, table: id, missingIsError: true) {
                 retainedManifests[Self.normalized(manifest.manifestPath)] = manifest
             }
@@ -106,6 +111,8 @@ extension TableMaintenance {
         var result = ExpireSnapshotsResult(table: table, expiredSnapshotIds: expired.map(\.snapshotId))
         let doomed = lists + droppedManifests.values.map(\.manifestPath).sorted() + dataCandidates.values.sorted()
         for location in doomed {
+            // Stopped (a shutdown): what is left is unreferenced now, and orphan removal deletes it later.
+            try Task.checkCancellation()
             if await delete(location, table: id) { result.deletedFiles.append(location) } else { result.failedDeletes.append(location) }
         }
         logger.info("expired snapshots", metadata: [
