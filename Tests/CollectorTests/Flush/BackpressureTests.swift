@@ -38,6 +38,36 @@ struct BackpressureTests {
         #expect(FlushBacklog.retryAfter(due: 3_000, limit: 2_000, drainPerSecond: 1_000) == 2)
     }
 
+    @Test("Retry-After grows with a stall: events due and nothing drained for over 10 s")
+    func stalled() throws {
+        #expect(FlushBacklog.retryAfter(due: 3_000, limit: 2_000, drainPerSecond: 1_000, undrainedFor: .seconds(10)) == 2)
+        #expect(FlushBacklog.retryAfter(due: 3_000, limit: 2_000, drainPerSecond: 1_000, undrainedFor: .seconds(12.5)) == 13)
+        #expect(FlushBacklog.retryAfter(due: 3_000, limit: 2_000, drainPerSecond: 0, undrainedFor: .seconds(600)) == 30)
+
+        let backlog = FlushBacklog(limit: 1_000)
+        let start = ContinuousClock.now
+        func refusal(at offset: Duration) -> Int? {
+            do {
+                try backlog.admit(at: start + offset)
+                return nil
+            } catch {
+                return error.retryAfterSeconds
+            }
+        }
+        // Idle for a long while, then a burst: not a stall, the clock starts when events become due.
+        backlog.drained(events: 100_000, seconds: 1, at: start)
+        backlog.publish(dueEvents: 0, at: start + .seconds(1))
+        backlog.publish(dueEvents: 2_000, at: start + .seconds(3_600))
+        #expect(refusal(at: .seconds(3_601)) == 1)
+        // The catalog goes down: no commit drains anything while the backlog stays due.
+        backlog.publish(dueEvents: 5_000, at: start + .seconds(3_620))
+        #expect(refusal(at: .seconds(3_620)) == 20)
+        #expect(refusal(at: .seconds(3_700)) == 30)
+        // Commits resume: the measured rate answers again.
+        backlog.drained(events: 100_000, seconds: 1, at: start + .seconds(3_701))
+        #expect(refusal(at: .seconds(3_702)) == 1)
+    }
+
     @Test("the drain rate is smoothed over commits")
     func drainRate() {
         let backlog = FlushBacklog(limit: 1)
