@@ -7,7 +7,8 @@ import FloeSupport
 ///
 /// Objects under an S3 prefix are listed through the deployment's FileIO (same credentials as the
 /// warehouse) and downloaded one at a time, when their turn comes, into `{data-dir}/backfill-cache`
-/// (keeping the `.gz`/`.zst` suffix), then read like local files. Their checkpoint identity is the
+/// (keeping the `.gz`/`.zst` suffix), ``downloadChunkBytes`` per ranged GET so that memory holds one
+/// chunk whatever the object's size, then read like local files. Their checkpoint identity is the
 /// object's location, size and last-modified time.
 final class RemoteInputs: @unchecked Sendable {
     // @unchecked: used only from the one task that runs the backfill.
@@ -56,9 +57,45 @@ final class RemoteInputs: @unchecked Sendable {
         try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
         let name = (path.split(separator: "/").last.map(String.init) ?? "object").replacingOccurrences(of: " ", with: "_")
         let target = cache.appendingPathComponent("\(UUID().uuidString.prefix(8))-\(name)")
-        try Data(try await fileIO.read(path)).write(to: target)
+        if let size = remote[path]?.size {
+            let fileIO = self.fileIO
+            try await Self.download(path, size: size, to: target, chunkBytes: Self.downloadChunkBytes) {
+                try await fileIO.read(path, range: $0)
+            }
+        } else {
+            try Data(try await fileIO.read(path)).write(to: target)
+        }
         downloaded[path] = target.path
         return target.path
+    }
+
+    /// Bytes fetched per ranged GET of a download.
+    static let downloadChunkBytes = 64 << 20
+
+    /// Writes the `size` bytes of the object at `location` into `target`, `chunkBytes` at a time through `read`
+    /// (a range in, the bytes of that range up to the object's end out).
+    ///
+    /// - Throws: ``Iceberg/FileIOError`` `io` when the object turns out longer or shorter than `size` (it changed
+    ///   since it was listed: its checkpoint identity would no longer match); what `read` and the file system throw.
+    static func download(_ location: String, size: Int64, to target: URL, chunkBytes: Int,
+                         read: (Range<Int>) async throws -> [UInt8]) async throws {
+        guard FileManager.default.createFile(atPath: target.path, contents: nil) else {
+            throw FileIOError(.io, "cannot create the download file", context: ["path": target.path])
+        }
+        let handle = try FileHandle(forWritingTo: target)
+        defer { try? handle.close() }
+        var offset: Int64 = 0
+        while offset < size {
+            let start = Int(offset)
+            let bytes = try await read(start..<start + chunkBytes)
+            try handle.write(contentsOf: bytes)
+            offset += Int64(bytes.count)
+            if bytes.count < chunkBytes { break }
+        }
+        guard offset == size else {
+            throw FileIOError(.io, "the object changed while it was downloaded",
+                              context: ["location": location, "listed_bytes": "\(size)", "read_bytes": "\(offset)"])
+        }
     }
 
     func removeCache() {

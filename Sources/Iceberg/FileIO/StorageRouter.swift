@@ -76,6 +76,15 @@ public final class StorageRouter: FileIO {
         try await store(for: location).read(location)
     }
 
+    /// The bytes of `range` of the object at `location`, up to its end: a ranged GET on S3 (``S3FileIO/read(_:range:)``),
+    /// a slice of the whole file elsewhere.
+    public func read(_ location: String, range: Range<Int>) async throws -> [UInt8] {
+        let store = try store(for: location)
+        if let s3 = store as? S3FileIO { return try await s3.read(location, range: range) }
+        let bytes = try await store.read(location)
+        return Array(bytes[min(range.lowerBound, bytes.count)..<min(range.upperBound, bytes.count)])
+    }
+
     public func exists(_ location: String) async throws -> Bool {
         try await store(for: location).exists(location)
     }
