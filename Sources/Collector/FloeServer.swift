@@ -92,10 +92,14 @@ public struct FloeServer: Sendable {
         let drain = DrainService(readiness: readiness, delay: .milliseconds(configuration.drainDelayMs), logger: logger)
         // Shut down in reverse: drain (not ready, still serving), HTTP (in-flight requests finish),
         // maintenance, then the scheduler's final flush, bounded by the shutdown timeout.
-        let group = ServiceGroup(configuration: .init(
+        var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: scheduler), .init(service: maintenance), .init(service: app), .init(service: drain)],
             gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+            logger: logger)
+        // The final flush stops itself half a second before the shutdown timeout; whatever still runs a second
+        // after it (a flush cycle stuck in catalog retries, say) is cancelled, so the exit keeps its bound.
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(configuration.shutdownTimeoutMs) + .seconds(1)
+        let group = ServiceGroup(configuration: groupConfiguration)
         logger.info("floe listening", metadata: [
             "floe.address": "\(configuration.host):\(configuration.port)",
             "floe.data_dir": "\(configuration.dataDirectoryURL.path)",

@@ -57,13 +57,18 @@ final class RemoteInputs: @unchecked Sendable {
         try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
         let name = (path.split(separator: "/").last.map(String.init) ?? "object").replacingOccurrences(of: " ", with: "_")
         let target = cache.appendingPathComponent("\(UUID().uuidString.prefix(8))-\(name)")
-        if let size = remote[path]?.size {
-            let fileIO = self.fileIO
-            try await Self.download(path, size: size, to: target, chunkBytes: Self.downloadChunkBytes) {
-                try await fileIO.read(path, range: $0)
+        do {
+            if let size = remote[path]?.size {
+                let fileIO = self.fileIO
+                try await Self.download(path, size: size, to: target, chunkBytes: Self.downloadChunkBytes) {
+                    try await fileIO.read(path, range: $0, ifMatch: $1)
+                }
+            } else {
+                try Data(try await fileIO.read(path)).write(to: target)
             }
-        } else {
-            try Data(try await fileIO.read(path)).write(to: target)
+        } catch {
+            try? FileManager.default.removeItem(at: target)
+            throw error
         }
         downloaded[path] = target.path
         return target.path
@@ -72,30 +77,41 @@ final class RemoteInputs: @unchecked Sendable {
     /// Bytes fetched per ranged GET of a download.
     static let downloadChunkBytes = 64 << 20
 
-    /// Writes the `size` bytes of the object at `location` into `target`, `chunkBytes` at a time through `read`
-    /// (a range in, the bytes of that range up to the object's end out).
+    /// Writes the object at `location`, `size` bytes when it was listed, into `target`, `chunkBytes` at a time
+    /// through `read` (a range and the ETag the first chunk gave in, that part of the object out).
     ///
-    /// - Throws: ``Iceberg/FileIOError`` `io` when the object turns out longer or shorter than `size` (it changed
-    ///   since it was listed: its checkpoint identity would no longer match); what `read` and the file system throw.
+    /// - Throws: ``Iceberg/FileIOError`` `io` when the object is no longer `size` bytes or changed between chunks
+    ///   (its checkpoint identity would no longer match what was read); what `read` and the file system throw.
     static func download(_ location: String, size: Int64, to target: URL, chunkBytes: Int,
-                         read: (Range<Int>) async throws -> [UInt8]) async throws {
+                         read: (Range<Int>, String?) async throws -> ObjectChunk) async throws {
         guard FileManager.default.createFile(atPath: target.path, contents: nil) else {
             throw FileIOError(.io, "cannot create the download file", context: ["path": target.path])
         }
         let handle = try FileHandle(forWritingTo: target)
         defer { try? handle.close() }
+        func changed(_ detail: String) -> FileIOError {
+            FileIOError(.io, "the object changed since it was listed: \(detail)", context: ["location": location])
+        }
         var offset: Int64 = 0
+        var eTag: String?
         while offset < size {
             let start = Int(offset)
-            let bytes = try await read(start..<start + chunkBytes)
-            try handle.write(contentsOf: bytes)
-            offset += Int64(bytes.count)
-            if bytes.count < chunkBytes { break }
+            let chunk = try await read(start..<start + chunkBytes, eTag)
+            if let objectSize = chunk.objectSize, objectSize != size { throw changed("\(objectSize) bytes, listed \(size)") }
+            if let previous = eTag, let now = chunk.eTag, previous != now { throw changed("ETag \(now), was \(previous)") }
+            eTag = eTag ?? chunk.eTag
+            if chunk.isWhole {
+                // A store that ignores ranges sent everything at once.
+                guard Int64(chunk.bytes.count) == size else { throw changed("\(chunk.bytes.count) bytes, listed \(size)") }
+                try handle.truncate(atOffset: 0)
+                try handle.write(contentsOf: chunk.bytes)
+                return
+            }
+            guard !chunk.bytes.isEmpty else { throw changed("it ends at byte \(offset), listed \(size)") }
+            try handle.write(contentsOf: chunk.bytes)
+            offset += Int64(chunk.bytes.count)
         }
-        guard offset == size else {
-            throw FileIOError(.io, "the object changed while it was downloaded",
-                              context: ["location": location, "listed_bytes": "\(size)", "read_bytes": "\(offset)"])
-        }
+        guard offset == size else { throw changed("\(offset) bytes read, listed \(size)") }
     }
 
     func removeCache() {

@@ -17,6 +17,8 @@ actor AsyncSerialLock {
     private func locked<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         await acquire()
         defer { release() }
+        // Cancelled while waiting (a maintenance run stopped by a shutdown): give the lock back unused.
+        try Task.checkCancellation()
         return try await body()
     }
 

@@ -51,7 +51,9 @@ actor OAuth2TokenProvider {
         fetching = true
         let result: Result<Token, any Error>
         do {
-            result = .success(try await fetch())
+            // Not cancelled with the caller: the waiters are owed the answer (a cancelled maintenance run must
+            // not fail the flush waiting on the same token).
+            result = .success(try await Task { try await fetch() }.value)
         } catch {
             result = .failure(error)
         }

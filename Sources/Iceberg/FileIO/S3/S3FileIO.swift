@@ -78,25 +78,28 @@ public struct S3FileIO: FileIO {
         return response.body
     }
 
-    /// The bytes of `range` (offsets in bytes) of the object at `location`, via a `Range` request.
+    /// The bytes of `range` (offsets in bytes) of the object at `location`, via a `Range` request, with the
+    /// object's whole size and ETag; `ifMatch` (an ETag an earlier chunk gave) makes S3 refuse the read when
+    /// the object has changed since. A server that ignores `Range` answers with the whole object
+    /// (``ObjectChunk/isWhole``).
     ///
-    /// A range reaching past the end of the object gives the bytes up to its end.
-    ///
-    /// - Throws: ``FileIOError`` `notFound` when there is no object; `io` (HTTP 416) when the range starts at or
-    ///   after the end of a non-empty object.
-    public func read(_ location: String, range: Range<Int>) async throws -> [UInt8] {
+    /// - Throws: ``FileIOError`` `notFound` when there is no object; `io` when the range starts at or after the end
+    ///   of a non-empty object (HTTP 416) or the object no longer has the ETag `ifMatch` (HTTP 412).
+    public func read(_ location: String, range: Range<Int>, ifMatch: String? = nil) async throws -> ObjectChunk {
         let location = try S3Location(location)
-        guard !range.isEmpty else { return [] }
-        let request = S3Request(method: .GET, location: location,
-                                headers: [("range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)")],
-                                operation: "GetObject")
+        guard !range.isEmpty else { return ObjectChunk(bytes: [], objectSize: nil, eTag: nil, isWhole: false) }
+        var headers = [("range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)")]
+        if let ifMatch { headers.append(("if-match", ifMatch)) }
+        let request = S3Request(method: .GET, location: location, headers: headers, operation: "GetObject")
         let response = try await send(request)
+        let eTag = response.headers.first(name: "etag")
         switch response.status {
-        case 206: return response.body
-        // A server that ignores Range sends the whole object.
+        case 206:
+            // Content-Range: bytes {first}-{last}/{size}
+            let size = response.headers.first(name: "content-range")?.split(separator: "/").last.flatMap { Int64($0) }
+            return ObjectChunk(bytes: response.body, objectSize: size, eTag: eTag, isWhole: false)
         case 200:
-            let count = response.body.count
-            return Array(response.body[min(range.lowerBound, count)..<min(range.upperBound, count)])
+            return ObjectChunk(bytes: response.body, objectSize: Int64(response.body.count), eTag: eTag, isWhole: true)
         default: throw error(for: response, of: request)
         }
     }
