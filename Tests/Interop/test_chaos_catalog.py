@@ -11,7 +11,8 @@ misbehaves while clients keep sending and Floe keeps flushing (ICEBERG_BUFFER_TI
 - the catalog down (refused connections, open connections cut) for 25 s while ingest goes on;
 - a commit applied while Floe is killed, whose snapshot is expired before Floe starts again;
 - the embedded catalog's SQLite file locked by another process: only the calls that need it wait;
-- SIGTERM while maintenance waits on a snapshot expiry the catalog answers late: the shutdown does not wait.
+- SIGTERM while maintenance waits on a snapshot expiry, or a scheduled flush on its commit, that the catalog
+  answers late: the shutdown does not wait.
 At the end every acknowledged event is in its table exactly once, every pyiceberg append too, and the snapshot
 log is one valid chain whose data files hold exactly the table's rows.
 """
@@ -279,4 +280,27 @@ def test_sigterm_does_not_wait_for_a_maintenance_run_stuck_in_a_slow_commit(floe
     assert "snapshot expiry stopped for shutdown" in server.log_tail(100_000)
     stored = rest.catalog.load_table("analytics.events").scan(selected_fields=("message_id",)).to_arrow()
     got = [m for m in stored["message_id"].to_pylist() if m.startswith("stuck-")]
+    assert sorted(got) == sorted(m["messageId"] for m in sent)
+
+
+def test_sigterm_cancels_a_scheduled_flush_stuck_in_a_slow_commit(floe, catalog):
+    """A scheduled flush's commit is applied but answered only after 40 s. SIGTERM then must not wait for it: a
+    second past the 4 s shutdown timeout the stuck cycle is cancelled and the process exits. The next start finds
+    the commit and stores nothing twice."""
+    rest, relay = catalog
+    server = floe(env=floe_env(relay, FLOE_DRAIN_DELAY_MS="0", FLOE_SHUTDOWN_TIMEOUT_MS="4000",
+                               FLOE_MAINTENANCE_INTERVAL_MS="0"))
+    rest.faults.slow_seconds, rest.faults.slow_commits = 40.0, 1
+    sent = [segment_message("track", messageId=f"stuck-flush-{uuid.uuid4()}") for _ in range(20)]
+    assert_accepted(server.post("/v1/batch", dumps({"batch": sent})))
+    wait_until(lambda: rest.faults.slow_commits == 0, 30, "the scheduled flush's slow commit")
+    started = time.monotonic()
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(timeout=30) == 0
+    elapsed = time.monotonic() - started
+    assert elapsed < 9, f"shutdown took {elapsed:.1f} s with a 4 s bound"
+    server.start(env=floe_env(relay, FLOE_MAINTENANCE_INTERVAL_MS="0"))
+    flush_until_empty(server)
+    stored = rest.catalog.load_table("analytics.events").scan(selected_fields=("message_id",)).to_arrow()
+    got = [m for m in stored["message_id"].to_pylist() if m.startswith("stuck-flush-")]
     assert sorted(got) == sorted(m["messageId"] for m in sent)
