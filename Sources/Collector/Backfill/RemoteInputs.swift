@@ -99,7 +99,8 @@ final class RemoteInputs: @unchecked Sendable {
             let chunk = try await read(start..<start + chunkBytes, eTag)
             if let objectSize = chunk.objectSize, objectSize != size { throw changed("\(objectSize) bytes, listed \(size)") }
             if let previous = eTag, let now = chunk.eTag, previous != now { throw changed("ETag \(now), was \(previous)") }
-            eTag = eTag ?? chunk.eTag
+            // A weak ETag (`W/"…"`) never matches strongly: If-Match would refuse every later chunk.
+            if eTag == nil, let first = chunk.eTag, !first.hasPrefix("W/") { eTag = first }
             if chunk.isWhole {
                 // A store that ignores ranges sent everything at once.
                 guard Int64(chunk.bytes.count) == size else { throw changed("\(chunk.bytes.count) bytes, listed \(size)") }

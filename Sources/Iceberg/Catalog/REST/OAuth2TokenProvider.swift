@@ -29,7 +29,9 @@ actor OAuth2TokenProvider {
     private let now: @Sendable () -> ContinuousClock.Instant
     private var token: Token?
     private var fetching = false
-    private var waiters: [CheckedContinuation<String, any Error>] = []
+    /// Callers waiting for the fetch under way, by a number of their own (so that a cancelled one leaves alone).
+    private var waiters: [UInt64: CheckedContinuation<String, any Error>] = [:]
+    private var nextWaiter: UInt64 = 0
     /// Tokens fetched so far (for tests and metrics).
     private(set) var fetches = 0
 
@@ -43,38 +45,61 @@ actor OAuth2TokenProvider {
     }
 
     /// A token valid for a while yet, fetched if needed.
+    ///
+    /// The fetch runs apart from its callers: one that is cancelled stops waiting at once (`CancellationError`),
+    /// and the others still get the token.
     func accessToken() async throws -> String {
         if let token, token.refreshAt.map({ now() < $0 }) ?? true { return token.value }
-        if fetching {
-            return try await withCheckedThrowingContinuation { waiters.append($0) }
+        if !fetching {
+            fetching = true
+            Task {
+                let result: Result<Token, any Error>
+                do {
+                    result = .success(try await fetch())
+                } catch {
+                    result = .failure(error)
+                }
+                finish(result)
+            }
         }
-        fetching = true
-        let result: Result<Token, any Error>
-        do {
-            // Not cancelled with the caller: the waiters are owed the answer (a cancelled maintenance run must
-            // not fail the flush waiting on the same token).
-            result = .success(try await Task { try await fetch() }.value)
-        } catch {
-            result = .failure(error)
+        let id = nextWaiter
+        nextWaiter += 1
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                if Task.isCancelled {
+                    continuation.resume(throwing: CancellationError())
+                } else {
+                    waiters[id] = continuation
+                }
+            }
+        } onCancel: {
+            Task { await self.stopWaiting(id) }
         }
+    }
+
+    private func stopWaiting(_ id: UInt64) {
+        waiters.removeValue(forKey: id)?.resume(throwing: CancellationError())
+    }
+
+    /// Hands the fetch's outcome to every caller waiting: the fresh token; after a failure, the cached token while it
+    /// is still valid (tried again ``retryAfterFailure`` later), else the error.
+    private func finish(_ result: Result<Token, any Error>) {
         fetching = false
-        let waiting = waiters
-        waiters = []
+        let waiting = waiters.values
+        waiters = [:]
         switch result {
         case .success(let fresh):
             token = fresh
             for waiter in waiting { waiter.resume(returning: fresh.value) }
-            return fresh.value
         case .failure(let error):
             let current = now()
             if var kept = token, let expiresAt = kept.expiresAt, current < expiresAt {
                 kept.refreshAt = min(expiresAt, current + Self.retryAfterFailure)
                 token = kept
                 for waiter in waiting { waiter.resume(returning: kept.value) }
-                return kept.value
+            } else {
+                for waiter in waiting { waiter.resume(throwing: error) }
             }
-            for waiter in waiting { waiter.resume(throwing: error) }
-            throw error
         }
     }
 

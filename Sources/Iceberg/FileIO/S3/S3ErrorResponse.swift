@@ -59,7 +59,7 @@ struct S3ErrorResponse: Sendable, Hashable {
         case (_, "PermanentRedirect"), (_, "AuthorizationHeaderMalformed"), (_, "IllegalLocationConstraintException"),
              (301, _):
             "the bucket is in another region or needs another endpoint"
-        case (_, "PreconditionFailed"), (412, _): "an object already exists at location (If-None-Match)"
+        case (_, "PreconditionFailed"), (412, _): "a precondition did not hold: an object already exists at location (If-None-Match), or it changed (If-Match)"
         case (_, "ConditionalRequestConflict"), (409, _): "a concurrent conditional write to the same key conflicted"
         case (_, "InvalidRange"), (416, _): "the requested range is outside the object"
         case (_, "SlowDown"), (503, _), (429, _): "S3 is throttling requests"

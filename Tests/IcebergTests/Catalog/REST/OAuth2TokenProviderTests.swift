@@ -109,6 +109,52 @@ struct OAuth2TokenProviderTests {
         #expect(await provider.fetches == 1)
     }
 
+    /// A token endpoint that answers only once ``release()`` is called.
+    final class GatedTokenEndpoint: RESTTransport {
+        private let gate = Mutex<(open: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+
+        func release() {
+            let waiting = gate.withLock { gate in
+                gate.open = true
+                defer { gate.waiting = [] }
+                return gate.waiting
+            }
+            for waiter in waiting { waiter.resume() }
+        }
+
+        func send(_ request: RESTRequest, timeout: Duration) async throws -> RESTResponse {
+            await withCheckedContinuation { continuation in
+                let open = gate.withLock { gate in
+                    if !gate.open { gate.waiting.append(continuation) }
+                    return gate.open
+                }
+                if open { continuation.resume() }
+            }
+            return RESTResponse(status: 200, body: Array(#"{"access_token": "x", "token_type": "bearer", "expires_in": 3600}"#.utf8))
+        }
+    }
+
+    @Test("a cancelled caller stops waiting at once; the callers sharing its fetch still get the token")
+    func cancelledCaller() async throws {
+        let endpoint = GatedTokenEndpoint()
+        let provider = OAuth2TokenProvider(credential: .init(clientId: "c", clientSecret: "s"), endpoint: "https://c/tokens",
+                                           transport: endpoint, timeout: .seconds(5))
+        let first = Task { try await provider.accessToken() }
+        try await Task.sleep(for: .milliseconds(50))
+        let second = Task { try await provider.accessToken() }
+        try await Task.sleep(for: .milliseconds(50))
+        first.cancel()
+        // The endpoint answers later whatever happens, so a caller that waited for it would get the token.
+        let release = Task {
+            try await Task.sleep(for: .milliseconds(300))
+            endpoint.release()
+        }
+        await #expect(throws: CancellationError.self) { _ = try await first.value }
+        #expect(try await second.value == "x")
+        #expect(await provider.fetches == 1)
+        try await release.value
+    }
+
     @Test("refused credentials are an authorisation error naming no secret")
     func refused() async {
         let transport = ScriptedTransport([("POST", "/tokens", [.json(401, #"{"error": "invalid_client"}"#)])])
