@@ -15,8 +15,7 @@ public struct PartitionID: Hashable, Sendable, Comparable {
     }
 
     public static func == (lhs: PartitionID, rhs: PartitionID) -> Bool {
-        lhs.key.utf8.count == rhs.key.utf8.count && lhs.key.utf8.elementsEqual(rhs.key.utf8)
-            && lhs.table.utf8.elementsEqual(rhs.table.utf8)
+        lhs.key.equalsUTF8(rhs.key) && lhs.table.equalsUTF8(rhs.table)
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -25,7 +24,7 @@ public struct PartitionID: Hashable, Sendable, Comparable {
     }
 
     public static func < (lhs: PartitionID, rhs: PartitionID) -> Bool {
-        if !lhs.table.utf8.elementsEqual(rhs.table.utf8) { return lhs.table.utf8.lexicographicallyPrecedes(rhs.table.utf8) }
+        if !lhs.table.equalsUTF8(rhs.table) { return lhs.table.utf8.lexicographicallyPrecedes(rhs.table.utf8) }
         return lhs.key.utf8.lexicographicallyPrecedes(rhs.key.utf8)
     }
 }

@@ -61,11 +61,12 @@ final class FlushBacklog: Sendable {
         }
     }
 
-    /// Throws the 503 refusal while the due backlog is above the limit.
-    func admit(at now: ContinuousClock.Instant = .now) throws(APIError) {
+    /// Throws the 503 refusal while the due backlog is above the limit (`now` by default the clock, read only then).
+    func admit(at now: ContinuousClock.Instant? = nil) throws(APIError) {
         guard limit > 0 else { return }
         let (due, rate, since) = state.withLock { ($0.dueEvents, $0.drainPerSecond, $0.waitingSince) }
         guard due > limit else { return }
+        let now = now ?? .now
         throw APIError(status: .serviceUnavailable,
                        message: "flush backlog: \(due) events are due for a flush (limit \(limit)); retry later",
                        retryAfterSeconds: Self.retryAfter(due: due, limit: limit, drainPerSecond: rate,

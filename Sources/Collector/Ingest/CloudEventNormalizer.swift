@@ -133,8 +133,21 @@ struct CloudEventNormalizer {
     /// Whether `type`, once the partition directory `type=…` it names is decoded on a local disk, stays one
     /// directory down: no zero byte (it ends a path) and no `..` between slashes.
     static func isSafePathText(_ type: ArraySlice<UInt8>) -> Bool {
-        !type.contains(0) && !type.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-            .contains { $0.elementsEqual("..".utf8) }
+        // One pass, no allocation (every CloudEvent goes through it): the current segment's length and dots.
+        var length = 0, dots = 0
+        for byte in type {
+            switch byte {
+            case 0: return false
+            case UInt8(ascii: "/"):
+                if length == 2 && dots == 2 { return false }
+                length = 0
+                dots = 0
+            default:
+                length += 1
+                if byte == UInt8(ascii: ".") { dots += 1 }
+            }
+        }
+        return !(length == 2 && dots == 2)
     }
 
     /// Hands `put` the bytes of a CloudEvent's identity, which its dedup key hashes: `c`, `source`, a zero

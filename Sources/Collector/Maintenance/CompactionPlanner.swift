@@ -44,11 +44,16 @@ struct CompactionPlanner {
         return isClosed(PartitionKey(type: "", hours: earliest), nowMs: nowMs)
     }
 
-    /// The delete files of the closed partitions among `files`, by partition.
+    /// The delete files of the closed partitions among `files` that hold a small data file (only those can be
+    /// compacted, so only their deletes are worth reading), by partition.
     func closedDeletes(_ files: [LiveFile], nowMs: Int64) -> [PartitionKey: [LiveFile]] {
+        var compactable = Set<PartitionKey>()
+        for file in files where file.content == .data && file.fileSizeInBytes < smallFileLimit {
+            if let key = PartitionKey(partitionValues: file.partition), isClosed(key, nowMs: nowMs) { compactable.insert(key) }
+        }
         var deletes: [PartitionKey: [LiveFile]] = [:]
         for file in files where file.content != .data {
-            guard let key = PartitionKey(partitionValues: file.partition), isClosed(key, nowMs: nowMs) else { continue }
+            guard let key = PartitionKey(partitionValues: file.partition), compactable.contains(key) else { continue }
             deletes[key, default: []].append(file)
         }
         return deletes

@@ -12,7 +12,7 @@ struct PartitionKey: Hashable, Sendable, CustomStringConvertible {
 
     /// By the type's UTF-8 bytes, as Iceberg compares partition values (``Buffer/PartitionID`` says why).
     static func == (lhs: PartitionKey, rhs: PartitionKey) -> Bool {
-        lhs.hours == rhs.hours && lhs.type.utf8.elementsEqual(rhs.type.utf8)
+        lhs.hours == rhs.hours && lhs.type.equalsUTF8(rhs.type)
     }
 
     func hash(into hasher: inout Hasher) {

@@ -77,13 +77,12 @@ public final class StorageRouter: FileIO {
     }
 
     /// The bytes of `range` of the object at `location`, up to its end: a ranged GET on S3
-    /// (``S3FileIO/read(_:range:ifMatch:)``), a slice of the whole file elsewhere.
+    /// (``S3FileIO/read(_:range:ifMatch:)``); elsewhere the whole object at once (``ObjectChunk/isWhole``).
     public func read(_ location: String, range: Range<Int>, ifMatch: String? = nil) async throws -> ObjectChunk {
         let store = try store(for: location)
         if let s3 = store as? S3FileIO { return try await s3.read(location, range: range, ifMatch: ifMatch) }
         let bytes = try await store.read(location)
-        return ObjectChunk(bytes: Array(bytes[min(range.lowerBound, bytes.count)..<min(range.upperBound, bytes.count)]),
-                           objectSize: Int64(bytes.count), eTag: nil, isWhole: false)
+        return ObjectChunk(bytes: bytes, objectSize: Int64(bytes.count), eTag: nil, isWhole: true)
     }
 
     public func exists(_ location: String) async throws -> Bool {
