@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Collector
 #if canImport(CMalloc)
 import CMalloc
@@ -17,7 +18,9 @@ extension Floe {
             #if canImport(CMalloc)
             // glibc gives threads their own malloc arenas (up to 8 per core), and memory freed in one is not
             // reused by another: a flush's transient buffers then show as RSS peaks. Two arenas suffice here.
-            _ = mallopt(M_ARENA_MAX, 2)
+            if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil {
+                _ = mallopt(M_ARENA_MAX, 2)
+            }
             #endif
             let configuration = try options.configuration()
             try await FloeServer(configuration: configuration, logger: options.logger(configuration)).run()
