@@ -17,7 +17,8 @@ extension Floe {
         func run() async throws {
             #if canImport(CMalloc)
             // glibc gives threads their own malloc arenas (up to 8 per core), and memory freed in one is not
-            // reused by another: a flush's transient buffers then show as RSS peaks. Two arenas suffice here.
+            // reused by another: a flush's transient buffers then show as RSS peaks. Two arenas suffice here; an operator's
+            // MALLOC_ARENA_MAX (which glibc has already read) is left in force.
             if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil {
                 _ = mallopt(M_ARENA_MAX, 2)
             }
