@@ -15,7 +15,7 @@ struct RejectsLog {
 
     mutating func write(file: String, line: Int64, reasons: [String]) throws {
         if handle == nil {
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
             handle = FileHandle(forWritingAtPath: path)
             try handle?.seekToEnd()
         }

@@ -39,7 +39,7 @@ struct MaintenanceScheduler: Service {
             let orphansDue = ContinuousClock.now - lastOrphanRemoval >= .milliseconds(settings.orphanIntervalMs)
             // A shutdown cancels a run in progress, which stops at its next step: the final flush after it must
             // not wait behind a compaction or a stalled catalog call.
-            try? await cancelWhenGracefulShutdown { await runOnce(removeOrphans: settings.removeOrphans && orphansDue) }
+            await cancelWhenGracefulShutdown { await runOnce(removeOrphans: settings.removeOrphans && orphansDue) }
             if settings.removeOrphans && orphansDue { lastOrphanRemoval = .now }
         }
     }

@@ -16,28 +16,28 @@ struct FloeMetricsFactory: MetricsFactory {
     var valueBuckets: [Double] = [100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000]
 
     func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
-        registry.makeCounter(name: label, labels: dimensions, help: MetricHelp.text(for: label))
+        registry.makeCounter(descriptor: MetricHelp.descriptor(for: label), labels: dimensions)
     }
 
     func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
-        registry.makeCounter(name: label, labels: dimensions, help: MetricHelp.text(for: label))
+        registry.makeCounter(descriptor: MetricHelp.descriptor(for: label), labels: dimensions)
     }
 
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
         guard aggregate else {
-            return registry.makeGauge(name: label, labels: dimensions, help: MetricHelp.text(for: label))
+            return registry.makeGauge(descriptor: MetricHelp.descriptor(for: label), labels: dimensions)
         }
-        return registry.makeValueHistogram(name: label, labels: dimensions, buckets: valueBuckets,
-                                           help: MetricHelp.text(for: label))
+        return registry.makeValueHistogram(descriptor: MetricHelp.descriptor(for: label), labels: dimensions,
+                                           buckets: valueBuckets)
     }
 
     func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
-        registry.makeGauge(name: label, labels: dimensions, help: MetricHelp.text(for: label))
+        registry.makeGauge(descriptor: MetricHelp.descriptor(for: label), labels: dimensions)
     }
 
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        registry.makeDurationHistogram(name: label, labels: dimensions, buckets: durationBuckets,
-                                       help: MetricHelp.text(for: label))
+        registry.makeDurationHistogram(descriptor: MetricHelp.descriptor(for: label), labels: dimensions,
+                                       buckets: durationBuckets)
     }
 
     func destroyCounter(_ handler: any CounterHandler) {
@@ -96,5 +96,11 @@ enum MetricHelp {
     /// The metric's HELP text (every metric Floe defines has one; a test checks it).
     static func text(for name: String) -> String {
         texts[name] ?? "Floe metric \(name)."
+    }
+
+    /// The registry's descriptor of the metric: its whole name as given (no namespace or unit is added) and its
+    /// HELP text.
+    static func descriptor(for name: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: text(for: name))
     }
 }
