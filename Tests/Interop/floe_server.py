@@ -20,8 +20,9 @@ from corpus import CLOUDEVENTS_JSON, batch_bodies, dumps
 # Variables a developer's shell may carry that would change how Floe starts.
 _INHERITED_PREFIXES = ("FLOE_", "ICEBERG_", "R2_CATALOG_", "AUTH_", "ALLOWED_ORIGINS", "AWS_")
 
-# Only explicit /debug/flush calls write tables, unless a test says otherwise.
-DEFAULT_ENV = {"ICEBERG_BUFFER_TIMEOUT_MS": "3600000"}
+# Only explicit /debug/flush calls write tables, unless a test says otherwise. A stopped server exits without
+# the drain delay (2 s by default, for a load balancer to notice): the tests of draining set their own.
+DEFAULT_ENV = {"ICEBERG_BUFFER_TIMEOUT_MS": "3600000", "FLOE_DRAIN_DELAY_MS": "0"}
 
 STARTUP_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0

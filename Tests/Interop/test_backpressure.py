@@ -9,6 +9,9 @@ import time
 from api import assert_accepted, assert_error, dumps, retry_after, segment_message
 
 REFUSED_LINE = "requests refused at capacity"
+# The catalog below never answers, so the final flush at shutdown cannot commit: a short shutdown timeout
+# stops the server at the end of the test without waiting out the default 25 s.
+UNREACHABLE_CATALOG_SHUTDOWN = {"FLOE_DRAIN_DELAY_MS": "0", "FLOE_SHUTDOWN_TIMEOUT_MS": "1000"}
 
 
 def track_batch(count: int, hour: int = 6) -> list[dict]:
@@ -40,7 +43,7 @@ def refused_metric(server, reason: str) -> float:
 def test_a_flush_backlog_refuses_every_partition_with_503_counted_and_logged_once_a_second(floe):
     # A catalog that refuses connections: every flush fails, so what is due stays due.
     server = floe(env={"R2_CATALOG_ENDPOINT": "http://127.0.0.1:9", "FLOE_MAX_BACKLOG_EVENTS": "20",
-                       "ICEBERG_BUFFER_SIZE": "5"})
+                       "ICEBERG_BUFFER_SIZE": "5", **UNREACHABLE_CATALOG_SHUTDOWN})
     for _ in range(5):
         assert_accepted(server.post("/v1/batch", dumps({"batch": track_batch(5)})), count=5)
     backlog = wait_for(lambda: status(server)["due_events"] >= 25 and status(server), what="the due backlog")
@@ -73,7 +76,8 @@ def test_a_flush_backlog_refuses_every_partition_with_503_counted_and_logged_onc
 
 def test_below_the_backlog_limit_nothing_is_refused_and_the_partition_cap_is_the_last_resort(floe):
     server = floe(env={"R2_CATALOG_ENDPOINT": "http://127.0.0.1:9", "FLOE_MAX_BACKLOG_EVENTS": "1000",
-                       "ICEBERG_BUFFER_SIZE": "5", "FLOE_MAX_PARTITION_EVENTS": "30"})
+                       "ICEBERG_BUFFER_SIZE": "5", "FLOE_MAX_PARTITION_EVENTS": "30",
+                       **UNREACHABLE_CATALOG_SHUTDOWN})
     for _ in range(6):
         assert_accepted(server.post("/v1/batch", dumps({"batch": track_batch(5)})), count=5)
     wait_for(lambda: status(server)["due_events"] >= 30, what="the due backlog")
