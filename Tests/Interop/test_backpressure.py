@@ -11,7 +11,7 @@ from api import assert_accepted, assert_error, dumps, retry_after, segment_messa
 REFUSED_LINE = "requests refused at capacity"
 # The catalog below never answers, so the final flush at shutdown cannot commit: a short shutdown timeout
 # stops the server at the end of the test without waiting out the default 25 s.
-UNREACHABLE_CATALOG_SHUTDOWN = {"FLOE_DRAIN_DELAY_MS": "0", "FLOE_SHUTDOWN_TIMEOUT_MS": "1000"}
+UNREACHABLE_CATALOG_SHUTDOWN = {"FLOE_SHUTDOWN_TIMEOUT_MS": "1000"}
 
 
 def track_batch(count: int, hour: int = 6) -> list[dict]:

@@ -93,14 +93,9 @@ enum MetricHelp {
         "floe_orphan_files_deleted_total": "Files no snapshot referenced, deleted by the maintenance inside floe serve, by table.",
     ]
 
-    /// The metric's HELP text (every metric Floe defines has one; a test checks it).
-    static func text(for name: String) -> String {
-        texts[name] ?? "Floe metric \(name)."
-    }
-
     /// The registry's descriptor of the metric: its whole name as given (no namespace or unit is added) and its
-    /// HELP text.
+    /// HELP text (every metric Floe defines has one; a test checks it).
     static func descriptor(for name: String) -> MetricNameDescriptor {
-        MetricNameDescriptor(metricName: name, unitName: "", helpText: text(for: name))
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: texts[name] ?? "Floe metric \(name).")
     }
 }
