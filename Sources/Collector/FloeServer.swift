@@ -12,7 +12,7 @@ import ServiceLifecycle
 ///
 /// Services start in the order buffer-owning scheduler, maintenance, HTTP, drain; on SIGTERM/SIGINT
 /// `/health/ready` turns 503 for the drain delay while requests are still served, then the HTTP
-/// server stops (in-flight requests finish), then the scheduler flushes what it can before the
+/// server stops (in-flight requests finish, for at most half the time left: ``HTTPStopBound``), then the scheduler flushes what it can before the
 /// shutdown timeout (docs/scaling.md).
 ///
 /// ```swift
@@ -81,6 +81,7 @@ public struct FloeServer: Sendable {
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
         let app = Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeoutMs)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "floe"),
             eventLoopGroupProvider: .shared(eventLoops),
             logger: logger)
@@ -90,10 +91,11 @@ public struct FloeServer: Sendable {
         let maintenance = MaintenanceScheduler(coordinator: components.coordinator,
                                                settings: configuration.maintenance, logger: logger)
         let drain = DrainService(readiness: readiness, delay: .milliseconds(configuration.drainDelayMs), logger: logger)
-        // Shut down in reverse: drain (not ready, still serving), HTTP (in-flight requests finish),
+        // Shut down in reverse: drain (not ready, still serving), HTTP (in-flight requests finish, within a bound),
         // maintenance, then the scheduler's final flush, bounded by the shutdown timeout.
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: scheduler), .init(service: maintenance), .init(service: app), .init(service: drain)],
+            services: [.init(service: scheduler), .init(service: maintenance),
+                       .init(service: HTTPStopBound(server: app, readiness: readiness, logger: logger)), .init(service: drain)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         // The final flush stops itself half a second before the shutdown timeout; whatever still runs a second

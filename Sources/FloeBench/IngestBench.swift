@@ -22,6 +22,7 @@ import NIOCore
 /// `buffer_only`): flushing and the backlog refusal are off, so the figure is what the buffer
 /// takes in while nothing is committed.
 public enum IngestBench {
+    /// What one run sends and how: the corpus, the request shape, the connections, the pace and the duration.
     public struct Options: Sendable {
         public var input: String
         public var batch = 100

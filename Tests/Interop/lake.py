@@ -10,7 +10,7 @@ import glob
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 import duckdb
 import pyarrow as pa
@@ -23,10 +23,11 @@ NAMESPACE = "analytics"
 
 
 def local_path(location: str) -> str:
-    """A table, metadata or data file location (`file:///abs/...` or `/abs/...`) as a local path."""
+    """A table, metadata or data file location (`file:///abs/...` or `/abs/...`) as a local path: its path as
+    written, escapes and all, as pyiceberg, DuckDB and Spark open it."""
     parsed = urlparse(location)
     if parsed.scheme == "file":
-        return unquote(parsed.path)
+        return parsed.path
     assert parsed.scheme == "", f"not a local location: {location}"
     return location
 

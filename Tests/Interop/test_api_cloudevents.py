@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import os
 from urllib.parse import unquote
 
 import pytest
@@ -23,6 +24,7 @@ from cloudevents.v1.http import CloudEvent as V1CloudEvent
 from api import assert_accepted, assert_stored, dumps, rows_with_keys, unique
 from corpus import CLOUDEVENTS_JSON, Window
 from floe_server import FloeLauncher, FloeServer
+from lake import data_files, duckdb_connect, duckdb_rows, load_table, pyiceberg_rows
 from tables import CF_COLUMNS, CLOUDEVENTS
 
 UTC = dt.timezone.utc
@@ -208,6 +210,25 @@ def test_events_batch_endpoint(server: FloeServer, shape: str):
     assert_accepted(server.post("/events/batch", body, content_type=content_type), count=7)
     window.close()
     assert_stored(server, sent, window)
+
+
+def test_types_that_need_escaping_in_a_partition_path_stay_readable(server: FloeServer):
+    """The `type` is the partition value, percent-escaped in the data file's directory (`type=order%20placed`).
+    The file is on disk at the location the manifest names, as written, because every reader opens it so:
+    pyiceberg and DuckDB scan the whole table, these partitions included."""
+    types = ["order placed", "urn:example:created", "a//b", "%2e%2e", "type=x/y=z", "café ☕", "100%", "line\u2028sep"]
+    sent = [{"specversion": "1.0", "id": unique("esc"), "source": "/tests/escaping", "type": kind, "data": {"n": n}}
+            for n, kind in enumerate(types)]
+    assert_accepted(server.post("/events/batch", dumps(sent), content_type=BATCH_JSON), count=len(types))
+    server.flush()
+    table = load_table(server.data_dir, CLOUDEVENTS.name)
+    files = [f.path for f in data_files(table)]
+    assert all(os.path.exists(path) for path in files), [p for p in files if not os.path.exists(p)]
+    assert any("type=order%20placed/" in path for path in files), files
+    ids = {event["id"]: event["type"] for event in sent}
+    scanned = {row["id"]: row["type"] for row in pyiceberg_rows(table) if row["id"] in ids}
+    assert scanned == ids
+    assert {row["id"]: row["type"] for row in duckdb_rows(duckdb_connect(), table) if row["id"] in ids} == ids
 
 
 def test_sdk_events_in_a_batch(server: FloeServer):

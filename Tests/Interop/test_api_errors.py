@@ -210,11 +210,23 @@ def test_rejections_are_counted_per_reason(server: FloeServer):
     assert count("groupId: is required for group") == before + 2
 
 
-def test_a_bad_batch_level_sent_at_is_400(server: FloeServer):
+@pytest.mark.parametrize("envelope, field", [
+    ({"sentAt": "last tuesday"}, "sentAt"), ({"integrations": 5}, "integrations"), ({"integrations": "x"}, "integrations"),
+    ({"integrations": [1]}, "integrations"), ({"context": 5}, "context"), ({"context": [1, 2]}, "context"),
+], ids=["sent-at", "integrations-number", "integrations-string", "integrations-array", "context-number", "context-array"])
+def test_a_bad_batch_envelope_is_400(server: FloeServer, envelope: dict, field: str):
+    """The batch's own members are the whole request's: one of the wrong shape refuses it, as openapi.yaml's
+    SegmentBatch describes them (sentAt a timestamp, context and integrations objects)."""
     message = segment_message("track")
-    assert_error(server.post("/v1/batch", dumps({"batch": [message], "sentAt": "last tuesday"})), 400, "sentAt")
+    assert_error(server.post("/v1/batch", dumps({"batch": [message], **envelope})), 400, field)
     assert_not_stored(server, EVENTS, [message["messageId"]])
     assert not rejected_with(server, "messageId", message["messageId"], flush=False)
+
+
+def test_null_batch_envelope_members_count_as_absent(server: FloeServer):
+    message = segment_message("track")
+    body = {"batch": [message], "context": None, "integrations": None, "sentAt": None}
+    assert server.post("/v1/batch", dumps(body)).json()["accepted"] == 1
 
 
 # ---------------------------------------------------------------------- 400: CloudEvents validation

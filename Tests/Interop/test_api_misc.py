@@ -8,6 +8,7 @@ import json
 import shutil
 import sqlite3
 import signal
+import socket
 import subprocess
 import time
 
@@ -441,3 +442,59 @@ def test_sigterm_drains_then_exits_within_the_shutdown_timeout_even_with_the_cat
     finally:
         server.stop()
         rest.stop()
+
+
+def stalled_request(server: FloeServer, partial: bytes) -> socket.socket:
+    """A connection that sent `partial` (part of a request) and then nothing more."""
+    connection = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    connection.sendall(partial)
+    return connection
+
+
+STALLED_BODY = b"POST /v1/track HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+
+
+def test_a_client_stalled_mid_body_does_not_cost_the_final_flush(floe):
+    """docs/scaling.md: in-flight requests get at most half the time left after the drain; a client that stalls
+    mid-body is then cut off unanswered, and the final flush still commits what was acknowledged."""
+    server = floe(env={"FLOE_SHUTDOWN_TIMEOUT_MS": "6000"})
+    message = segment_message("track")
+    assert_accepted(server.post("/v1/track", dumps(message)), count=1)
+    stalled = stalled_request(server, STALLED_BODY)
+    try:
+        time.sleep(0.3)
+        started = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(timeout=15) == 0
+        elapsed = time.monotonic() - started
+        assert elapsed < 6, f"shutdown took {elapsed:.1f} s with a 6 s bound"
+        assert stalled.recv(4096) == b"", "the stalled request was cut off without an answer"
+    finally:
+        stalled.close()
+    log = server.log_tail(100_000)
+    assert "were cut off" in log and "final flush cut off" not in log, log[-3000:]
+    assert [r["message_id"] for r in rows_with_keys(server, EVENTS, [message["messageId"]])] == [message["messageId"]]
+
+
+@pytest.mark.parametrize("partial", [b"GET /health HTTP/1.1\r\nHost: x\r\n", STALLED_BODY, b""],
+                         ids=["stalled-head", "stalled-body", "silent"])
+def test_connections_that_send_nothing_are_closed_after_the_idle_timeout(floe, partial: bytes):
+    server = floe(env={"FLOE_IDLE_TIMEOUT_MS": "1000"})
+    connection = stalled_request(server, partial)
+    try:
+        started = time.monotonic()
+        assert connection.recv(4096) == b"", "closed without an answer"
+        assert 0.8 <= time.monotonic() - started < 10
+    finally:
+        connection.close()
+    # A keep-alive connection is closed once idle for as long, after its answers.
+    connection = stalled_request(server, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+    try:
+        answer = connection.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 200"), answer
+        while (more := connection.recv(4096)) != b"":
+            answer += more
+        assert answer.count(b"HTTP/1.1 200") == 1
+    finally:
+        connection.close()
+    assert server.get("/health").status_code == 200

@@ -48,7 +48,12 @@ def test_members_are_dropped_or_hashed_and_addresses_truncated(floe):
     bad = segment_message("track", event="", properties={"email": "eve@example.com", "password": "pw-of-eve"},
                           context={"ip": "198.51.100.23"})
     assert server.post("/v1/batch", json.dumps({"batch": [bad]}).encode()).json()["rejected"] == 1
+    # A context.ip that is not an address string is not kept in any form.
+    odd = [segment_message("track", context={"ip": ip}) for ip in (["192.0.2.201"], {"addr": "192.0.2.201"}, 3405803853)]
+    assert server.post("/v1/batch", json.dumps({"batch": odd}).encode()).json()["accepted"] == 3
     server.flush()
+    odd_rows = rows_with_keys(server, EVENTS, [m["messageId"] for m in odd])
+    assert [json.loads(row["context"])["ip"] for row in odd_rows] == [None] * 3, odd_rows
 
     rows = {r["message_id"]: r for r in rows_with_keys(server, EVENTS, [m["messageId"] for m in sent])}
     identify, track, plain = (rows[m["messageId"]] for m in sent)
@@ -69,7 +74,7 @@ def test_members_are_dropped_or_hashed_and_addresses_truncated(floe):
 
     stored = every_string_stored(server)
     for secret in ("ada@example.com", "hunter2", "eve@example.com", "pw-of-eve", "203.0.113.77", "198.51.100.23",
-                   "+44 20 7946 0000", "2001:db8:abcd:12"):
+                   "+44 20 7946 0000", "2001:db8:abcd:12", "192.0.2.201", "3405803853"):
         assert secret not in stored, f"{secret!r} was stored"
 
 

@@ -90,8 +90,8 @@ struct DebugRoutes: Sendable {
             let limit = min(max(query.get("limit", as: Int.self) ?? 1000, 1), 10_000)
             let after = query.get("start_after")
             let prefix = query.get("prefix") ?? ""
-            // A local location is percent-decoded once more when opened: no `..` either way, so the listing
-            // stays under the table's location.
+            // The listing stays under the table's location: no `..` segment, written or escaped, and no zero byte.
+            guard !prefix.utf8.contains(0) else { throw APIError.badRequest("prefix must not contain a zero byte") }
             for form in [prefix, prefix.removingPercentEncoding ?? prefix]
             where form.split(separator: "/", omittingEmptySubsequences: false).contains("..") {
                 throw APIError.badRequest("prefix must stay under the table's location: no '..' segments")

@@ -128,6 +128,10 @@ public struct FloeConfiguration: Sendable {
     /// After SIGTERM, `/health/ready` answers 503 for this long while requests are still served;
     /// default 2,000 ms (the example HAProxy configuration notices within 1 s).
     public var drainDelayMs = 2_000
+    /// A connection that sends nothing for this long is closed: idle between requests, or stalled in a
+    /// request's head or body (a request fully read is never cut off while it is answered). Default
+    /// 75,000 ms, longer than load balancers keep idle connections (HAProxy's example: 10 s; AWS ALB: 60 s).
+    public var idleTimeoutMs = 75_000
     /// Take the client address from `X-Forwarded-For` / `CF-Connecting-IP` (behind a proxy).
     public var trustProxy = false
 

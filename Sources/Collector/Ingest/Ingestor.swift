@@ -56,10 +56,9 @@ struct Ingestor: Sendable {
             throw reject(APIError.badRequest("\"batch\" must be an array of messages"), events: 1)
         }
         // A bad envelope is the request's fault, not one event's: refused as a whole.
-        if let sentAt = fields.sentAt, tape.kind(sentAt) != .string || Timestamp.parse(tape.stringBytes(sentAt)) == nil {
-            throw reject(APIError.invalid(ValidationErrors([ValidationIssue(index: nil, field: "sentAt",
-                                                                            message: "is not an ISO-8601 timestamp")])),
-                         events: tape.elements(of: batchArray).count)
+        let envelope = fields.issues(in: tape)
+        guard envelope.isEmpty else {
+            throw reject(APIError.invalid(ValidationErrors(envelope)), events: tape.elements(of: batchArray).count)
         }
         let normalizer = SegmentNormalizer(tape: tape, request: request)
         let messages = tape.elements(of: batchArray)

@@ -63,6 +63,8 @@ package struct LineNormalizer: Sendable {
                 else if tape.stringEquals(key, "integrations") { batch.integrations = value }
                 else if tape.stringEquals(key, "sentAt"), tape.kind(value) != .null { batch.sentAt = value }
             }
+            let envelope = batch.issues(in: tape)
+            guard envelope.isEmpty else { return ValidationErrors(envelope) }
             var valid: [SegmentNormalizer.Message] = []
             for (index, message) in messages.enumerated() {
                 switch normalizer.validate(message: message, batch: batch, pathType: nil, index: index) {

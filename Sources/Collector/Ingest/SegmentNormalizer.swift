@@ -44,6 +44,22 @@ struct SegmentNormalizer {
         var context: Int?
         var integrations: Int?
         var sentAt: Int?
+
+        /// What is wrong with the envelope: `sentAt` not a timestamp, `context` or `integrations` not an
+        /// object (null counts as absent). A bad envelope is the whole request's fault, not one message's.
+        func issues(in tape: JSONTape) -> [ValidationIssue] {
+            var issues: [ValidationIssue] = []
+            if let sentAt, tape.kind(sentAt) != .null,
+               tape.kind(sentAt) != .string || Timestamp.parse(tape.stringBytes(sentAt)) == nil {
+                issues.append(ValidationIssue(index: nil, field: "sentAt", message: "is not an ISO-8601 timestamp"))
+            }
+            for (name, entry) in [("context", context), ("integrations", integrations)] {
+                if let entry, tape.kind(entry) != .object, tape.kind(entry) != .null {
+                    issues.append(ValidationIssue(index: nil, field: name, message: "must be an object"))
+                }
+            }
+            return issues
+        }
     }
 
     let tape: JSONTape

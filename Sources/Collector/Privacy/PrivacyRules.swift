@@ -115,11 +115,12 @@ package struct PrivacyRules: Sendable {
         switch rule?.action {
         case .hash:
             JSONString.appendQuoted(hashed(tape.kind(value) == .string ? tape.stringBytes(value) : tape.raw(value)), to: &out)
-        case .truncateIP where tape.kind(value) == .string:
-            if let truncated = Self.truncate(tape.string(value)) {
+        case .truncateIP:
+            if tape.kind(value) == .string, let truncated = Self.truncate(tape.string(value)) {
                 JSONString.appendQuoted(truncated, to: &out)
             } else {
-                out.append(contentsOf: "null".utf8)  // not an address: nothing of it is kept
+                // Not an address (another string, a number, an array, an object): nothing of it is kept.
+                out.append(contentsOf: "null".utf8)
             }
         default:
             if let rule, !rule.children.isEmpty {

@@ -27,9 +27,12 @@ public struct LocalFileIO: FileIO {
         self.startsWritebackEarly = startsWritebackEarly
     }
 
-    /// The file system path of a `file:` URI or absolute path.
+    /// The file system path of a `file:` URI or absolute path: the location's path as written, escapes and all.
     ///
-    /// - Throws: ``FileIOError`` `invalidLocation` for other schemes or relative paths.
+    /// Iceberg readers open a location's path literally (pyiceberg, DuckDB, Hadoop's `Path`), so a partition
+    /// directory written `type=a%20b` in a manifest is `type=a%20b` on disk too.
+    ///
+    /// - Throws: ``FileIOError`` `invalidLocation` for other schemes, relative paths, a zero byte or a `..` segment.
     public static func path(of location: String) throws -> String {
         var path = location
         if path.hasPrefix("file://") {
@@ -40,12 +43,19 @@ public struct LocalFileIO: FileIO {
         guard path.hasPrefix("/") else {
             throw FileIOError(.invalidLocation, "location is not a local absolute path", context: ["location": location])
         }
-        let decoded = path.removingPercentEncoding ?? path
-        // An escaped `/` or zero byte in a location (a partition value, client input) must not lead out of the
-        // directory the location names once decoded.
-        guard !decoded.utf8.contains(0), !decoded.split(separator: "/").contains("..") else {
-            throw FileIOError(.invalidLocation, "location leads out of its directory once decoded", context: ["location": location])
+        guard !path.utf8.contains(0), !path.split(separator: "/").contains("..") else {
+            throw FileIOError(.invalidLocation, "location leads out of its directory", context: ["location": location])
         }
+        return path
+    }
+
+    /// Where Floe before this form wrote the file at `location`: its path percent-decoded (`type=a b` for
+    /// `type=a%20b`). Reads and deletes fall back to it, so that tables written then stay readable to Floe
+    /// (a compaction rewrites such files at their literal paths); nil when it is the same path or not a safe one.
+    static func legacyPath(of location: String) -> String? {
+        guard let path = try? Self.path(of: location), path.contains("%"),
+              let decoded = path.removingPercentEncoding, decoded != path,
+              !decoded.utf8.contains(0), !decoded.split(separator: "/").contains("..") else { return nil }
         return decoded
     }
 
@@ -174,7 +184,11 @@ public struct LocalFileIO: FileIO {
     }
 
     public func read(_ location: String) async throws -> [UInt8] {
-        let path = try Self.path(of: location)
+        var path = try Self.path(of: location)
+        if !FileManager.default.fileExists(atPath: path), let legacy = Self.legacyPath(of: location),
+           FileManager.default.fileExists(atPath: legacy) {
+            path = legacy
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw FileIOError(FileManager.default.fileExists(atPath: path) ? .io : .notFound, "open failed",
                               context: ["location": location])
@@ -188,12 +202,17 @@ public struct LocalFileIO: FileIO {
     }
 
     public func exists(_ location: String) async throws -> Bool {
-        FileManager.default.fileExists(atPath: try Self.path(of: location))
+        if FileManager.default.fileExists(atPath: try Self.path(of: location)) { return true }
+        return Self.legacyPath(of: location).map { FileManager.default.fileExists(atPath: $0) } ?? false
     }
 
     public func delete(_ location: String) async throws {
         let path = try Self.path(of: location)
-        if unlink(path) != 0, errno != ENOENT { throw Self.systemError("unlink", location) }
+        if unlink(path) == 0 { return }
+        guard errno == ENOENT else { throw Self.systemError("unlink", location) }
+        if let legacy = Self.legacyPath(of: location), unlink(legacy) != 0, errno != ENOENT {
+            throw Self.systemError("unlink", location)
+        }
     }
 
     public func listFiles(prefix: String) async throws -> [StoredFile] {
@@ -213,8 +232,7 @@ public struct LocalFileIO: FileIO {
 
     public func list(prefix: String) async throws -> [String] {
         let path = try Self.path(of: prefix)
-        // Listed locations are the scheme and the path as it is on disk (with `%` escaped), whatever escapes
-        // the prefix was written with.
+        // Listed locations are the prefix's scheme and the path as it is on disk.
         let locationPrefix = prefix.hasPrefix("file://") ? "file://" : prefix.hasPrefix("file:") ? "file:" : ""
         let root = path.hasSuffix("/") ? String(path.dropLast()) : (path as NSString).deletingLastPathComponent
         guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
@@ -224,9 +242,7 @@ public struct LocalFileIO: FileIO {
             var isDirectory: ObjCBool = false
             guard full.hasPrefix(path), FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory),
                   !isDirectory.boolValue else { continue }
-            // ``path(of:)`` percent-decodes a location, so a `%` in a name is written `%25` here: each listed
-            // location names the file it was listed for.
-            result.append(locationPrefix + full.replacingOccurrences(of: "%", with: "%25"))
+            result.append(locationPrefix + full)
         }
         return result.sorted()
     }

@@ -21,9 +21,9 @@ extension TableMaintenance {
                 locations += try await fileReferences(manifest, table: id).map(\.location)
             }
         }
-        // Each reference as LocalFileIO opens it (percent-decoded) and as written: other writers (Iceberg Java,
-        // pyiceberg) keep a partition value's escapes in the file's name on disk.
-        let referenced = Set(locations.flatMap { [Self.normalized($0), Self.normalized($0, decoding: false)] })
+        // Each reference as written, as every reader opens it, and percent-decoded, where Floe before that
+        // wrote local files (a partition directory `type=a b` for `type=a%20b`): those files are still live.
+        let referenced = Set(locations.flatMap { [Self.normalized($0), Self.normalized($0, decoding: true)] })
         let margin = orphanSafetyMargin.inSeconds
         let cutoff = min(olderThan, Date().addingTimeInterval(-margin))
         // A merge written ahead is in no snapshot until an append swaps it in, which it may for up to
@@ -135,10 +135,10 @@ extension TableMaintenance {
     }
 
     /// A location in a form that compares equal however a writer spelled the scheme (`file:/`, `file:///`, `s3a://`)
-    /// and, for `file:` locations, the file system path itself: percent-decoded, as ``LocalFileIO/path(of:)`` opens
-    /// it (a partition directory `type=a%20b` is `type=a b` on disk, and listed so); `decoding: false` keeps the
-    /// escapes as written.
-    static func normalized(_ location: String, decoding: Bool = true) -> String {
+    /// and, for `file:` locations, the file system path itself, escapes as written (as ``LocalFileIO/path(of:)``
+    /// opens it); `decoding: true` percent-decodes that path, where Floe before that form wrote a local file
+    /// (``LocalFileIO/legacyPath(of:)``).
+    static func normalized(_ location: String, decoding: Bool = false) -> String {
         if location.hasPrefix("file:") {
             var path = location.dropFirst("file:".count)
             while path.hasPrefix("//") { path = path.dropFirst() }

@@ -1,4 +1,5 @@
-import Iceberg
+import Foundation
+@testable import Iceberg
 import Testing
 
 @Suite("LocalFileIO")
@@ -39,11 +40,40 @@ struct LocalFileIOTests {
         await #expect(throws: FileIOError.self) { try await io.writeUnsynced([1], to: "relative/path") }
     }
 
-    @Test("a location that leads out of its directory once decoded is rejected, not opened", arguments: [
-        "file:///w/data/type=x%2F..%2F..%2F..%2Ftmp/f.parquet", "/w/data/type=a%00b/f.parquet", "/w/../etc/f",
+    @Test("a location with a `..` segment or a zero byte is rejected, not opened", arguments: [
+        "/w/../etc/f", "file:///w/data/../../etc/f", "/w/data/type=a\u{0}b/f.parquet",
     ])
     func escapes(location: String) {
         #expect { try LocalFileIO.path(of: location) } throws: { ($0 as? FileIOError)?.code == .invalidLocation }
+    }
+
+    @Test("a location's path is opened as written, escapes and all, as Iceberg readers open it")
+    func literalPaths() throws {
+        #expect(try LocalFileIO.path(of: "file:///w/data/type=a%20b/f.parquet") == "/w/data/type=a%20b/f.parquet")
+        #expect(try LocalFileIO.path(of: "file:///w/data/type=x%2F..%2Ftmp/f.parquet") == "/w/data/type=x%2F..%2Ftmp/f.parquet")
+        #expect(try LocalFileIO.path(of: "file:/w/type=a%00b/f") == "/w/type=a%00b/f")
+        #expect(LocalFileIO.legacyPath(of: "file:///w/data/type=a%20b/f.parquet") == "/w/data/type=a b/f.parquet")
+        #expect(LocalFileIO.legacyPath(of: "file:///w/data/type=plain/f.parquet") == nil)
+        #expect(LocalFileIO.legacyPath(of: "file:///w/data/type=x%2F..%2F..%2Ftmp/f.parquet") == nil)
+        #expect(LocalFileIO.legacyPath(of: "file:///w/data/type=a%00b/f.parquet") == nil)
+    }
+
+    @Test("a file written percent-decoded, as Floe once wrote partition directories, is still read, found and deleted")
+    func legacyDecodedFiles() async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        let io = LocalFileIO()
+        try FileManager.default.createDirectory(atPath: "\(directory)/type=a b", withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: "\(directory)/type=a b/old.bin", contents: Data([7])))
+        let location = "file://\(directory)/type=a%20b/old.bin"
+        #expect(try await io.exists(location))
+        #expect(try await io.read(location) == [7])
+        try await io.write([8], to: "file://\(directory)/type=a%20b/new.bin")
+        #expect(FileManager.default.fileExists(atPath: "\(directory)/type=a%20b/new.bin"))
+        #expect(!FileManager.default.fileExists(atPath: "\(directory)/type=a b/new.bin"))
+        try await io.delete(location)
+        #expect(!FileManager.default.fileExists(atPath: "\(directory)/type=a b/old.bin"))
+        #expect(try await !io.exists(location))
+        await #expect { try await io.read(location) } throws: { ($0 as? FileIOError)?.code == .notFound }
     }
 
     @Test("listed locations name the files on disk, whatever escapes the prefix or the names hold")

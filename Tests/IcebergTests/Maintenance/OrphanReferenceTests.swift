@@ -17,7 +17,7 @@ struct OrphanReferenceTests {
         return maintenance
     }
 
-    @Test("on a local disk, live files in partition directories with percent-escapes are kept; a stray one is deleted")
+    @Test("on a local disk, live files in partition directories with percent-escapes are kept, also where Floe once wrote them decoded; a stray one is deleted")
     func percentEncodedLocalPaths() async throws {
         let root = try Fixtures.temporaryDirectory()
         let fileIO = LocalFileIO()
@@ -25,26 +25,24 @@ struct OrphanReferenceTests {
                                      fileIO: fileIO, logger: logger)
         _ = try await catalog.loadOrCreateTable(table, schema: EventsTable.schema, partitionSpec: EventsTable.spec)
         let data = "file://\(root)/w/analytics/events/data"
-        // As TableDefinition.partitionPath writes types "a b" and "100%41": percent-encoded.
+        let directory = "\(root)/w/analytics/events/data"
+        // As TableDefinition.partitionPath writes types "a b" and "100%41": percent-encoded, and so on disk.
         let live = ["\(data)/type=a%20b/f1.parquet", "\(data)/type=100%2541/f2.parquet", "\(data)/type=plain/f3.parquet"]
         let stray = "\(data)/type=a%20b/stray.parquet"
         for location in live + [stray] { try await fileIO.write([1], to: location) }
-        // Written by another engine, which keeps the escapes in the name on disk (as Iceberg Java does).
-        let literal = "\(data)/type=caf%C3%A9/java.parquet"
-        try FileManager.default.createDirectory(atPath: "\(root)/w/analytics/events/data/type=caf%C3%A9",
-                                                withIntermediateDirectories: true)
-        #expect(FileManager.default.createFile(atPath: "\(root)/w/analytics/events/data/type=caf%C3%A9/java.parquet",
-                                               contents: Data([1])))
-        #expect(FileManager.default.fileExists(atPath: "\(root)/w/analytics/events/data/type=a b/f1.parquet"))
+        #expect(FileManager.default.fileExists(atPath: "\(directory)/type=a%20b/f1.parquet"))
+        #expect(!FileManager.default.fileExists(atPath: "\(directory)/type=a b/f1.parquet"))
+        // Written percent-decoded, as Floe did before it kept the escapes on disk.
+        let legacy = "\(data)/type=caf%C3%A9/old.parquet"
+        try FileManager.default.createDirectory(atPath: "\(directory)/type=café", withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: "\(directory)/type=café/old.parquet", contents: Data([1])))
         _ = try await TableAppender(catalog: catalog, fileIO: fileIO, logger: logger).append(
-            to: table, files: (live + [literal]).map { EventsTable.dataFile(location: $0, type: "t", hour: 1, rows: 1) },
+            to: table, files: (live + [legacy]).map { EventsTable.dataFile(location: $0, type: "t", hour: 1, rows: 1) },
             commitId: "c1")
         let result = try await maintenance(catalog, fileIO).deleteOrphanFiles(table: table, olderThan: .distantFuture)
-        #expect(result.deletedFiles.count == 1)
-        let deleted = try result.deletedFiles.map { try LocalFileIO.path(of: $0) }
-        #expect(deleted == [try LocalFileIO.path(of: stray)])
-        for location in live { #expect(try await fileIO.exists(location), "\(location)") }
-        #expect(FileManager.default.fileExists(atPath: "\(root)/w/analytics/events/data/type=caf%C3%A9/java.parquet"))
+        #expect(result.deletedFiles == [stray])
+        for location in live + [legacy] { #expect(try await fileIO.exists(location), "\(location)") }
+        #expect(FileManager.default.fileExists(atPath: "\(directory)/type=café/old.parquet"))
         #expect(try await !fileIO.exists(stray))
     }
 
