@@ -118,7 +118,8 @@ public struct FloeServer: Sendable {
     /// in-process tests drive through HummingbirdTesting).
     func makeRouter(components: Components, registry: PrometheusCollectorRegistry, readiness: Readiness,
                     refusals: RefusalLog) throws -> Router<FloeRequestContext> {
-        let router = Router(context: FloeRequestContext.self)
+        // HEAD answers as GET without the body (load balancers' health checks often use it).
+        let router = Router(context: FloeRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: FloeCORSMiddleware(allowedOrigins: configuration.allowedOrigins))
         router.add(middleware: HTTPMetricsMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware(refusals: refusals))

@@ -243,6 +243,13 @@ CLOUDEVENT_RULES = [
     ("bad-time", cloudevent(time="half past nine"), "time"),
     ("id-number", cloudevent(id=7), "id"),
     ("data-base64-number", cloudevent(data=None, data_base64=12), "data_base64"),
+    ("data-base64-not-base64", cloudevent(data=None, data_base64="!!!not base64"), "data_base64"),
+    ("data-and-data-base64", cloudevent(data_base64="aGk="), "data_base64"),
+    # CloudEvents 1.0: attribute names are lower-case ASCII letters and digits.
+    ("extension-upper-case", cloudevent(myExt="x"), "extensions"),
+    ("extension-dash", cloudevent(**{"my-ext": "x"}), "extensions"),
+    ("extension-empty-name", cloudevent(**{"": "x"}), "extensions"),
+    ("extension-zero-byte", cloudevent(**{"ext\u0000": "x"}), "extensions"),
 ]
 
 
@@ -270,6 +277,23 @@ def test_binary_mode_without_a_required_attribute_is_400_and_recorded(server: Fl
         assert_not_stored(server, CLOUDEVENTS, [event_id])
         [row] = rejected_with(server, "ce-id", event_id, flush=False)
         assert row["event_json"]["data"] == '{"a":1}' and row["route"] == "/events", row
+
+
+def test_binary_mode_with_an_attribute_name_cloudevents_does_not_allow_is_400(server: FloeServer):
+    headers = {"ce-specversion": "1.0", "ce-id": unique("bin"), "ce-source": "/tests/bin", "ce-type": "com.example.bin",
+               "ce-my-ext": "x", "Content-Type": "application/json"}
+    response = server.http.post(server.url + "/events", headers=headers, data=b'{"a":1}', timeout=60)
+    assert_error(response, 400, "extensions")
+
+
+def test_an_attribute_sent_twice_keeps_its_last_value(server: FloeServer):
+    event_id = unique("twice")
+    body = ('{"specversion":"1.0","id":"%s","source":"/tests/twice","type":"com.example.twice",'
+            '"myext":"first","myext":"last","data":{"x":1}}' % event_id).encode()
+    assert_accepted(server.post("/events", body, content_type=CLOUDEVENTS_JSON), count=1)
+    server.flush()
+    [row] = rows_with_keys(server, CLOUDEVENTS, [event_id])
+    assert row["extensions"] == {"myext": "last"}, row["extensions"]
 
 
 def test_a_cloudevents_batch_stores_the_good_events_and_lists_every_error_with_its_index(server: FloeServer):

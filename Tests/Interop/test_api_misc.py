@@ -260,6 +260,8 @@ def test_health(server: FloeServer):
     for path, status in (("/health", "ok"), ("/health/ready", "ready")):
         response = server.get(path)
         assert response.status_code == 200 and response.json().get("status") == status, response.text
+        head = server.http.head(server.url + path, timeout=10)  # as load balancers' health checks often ask
+        assert head.status_code == 200 and head.content == b"", (head.status_code, head.content)
 
 
 def test_health_ready_is_503_while_the_buffer_is_locked(floe):

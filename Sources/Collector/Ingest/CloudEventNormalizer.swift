@@ -1,3 +1,4 @@
+import Foundation
 import FloeSupport
 import Buffer
 
@@ -9,6 +10,15 @@ struct CloudEventNormalizer {
         var time: Int64?
         var data: ArraySlice<UInt8>?
         var extensions: [(key: [UInt8], value: [UInt8]?)] = []
+
+        /// Sets an extension attribute; a name given twice keeps its last value, as other attributes do.
+        mutating func setExtension(_ name: [UInt8], _ value: [UInt8]?) {
+            if let index = extensions.firstIndex(where: { $0.key == name }) {
+                extensions[index].value = value
+            } else {
+                extensions.append((name, value))
+            }
+        }
     }
 
     static let stringAttributes: [(StaticString, Int)] = [
@@ -30,6 +40,7 @@ struct CloudEventNormalizer {
             return nil
         }
         var attributes = Attributes()
+        var hasData = false, hasDataBase64 = false
         members: for (key, value) in tape.members(of: event) {
             for (name, column) in Self.stringAttributes where tape.stringEquals(key, name) {
                 switch tape.kind(value) {
@@ -49,21 +60,26 @@ struct CloudEventNormalizer {
                 }
             } else if tape.stringEquals(key, "data") {
                 attributes.data = tape.kind(value) == .null ? nil : tape.raw(value)
+                hasData = tape.kind(value) != .null
             } else if tape.stringEquals(key, "data_base64") {
                 guard tape.kind(value) == .string else {
-                    issue("data_base64", "must be a string")
+                    if tape.kind(value) != .null { issue("data_base64", "must be a string") }
                     continue
                 }
                 attributes.data = tape.stringBytes(value)
+                hasDataBase64 = true
+                if !Self.isBase64(tape.stringBytes(value)) { issue("data_base64", "is not base64") }
             } else {
                 let name = Array(tape.stringBytes(key))
                 switch tape.kind(value) {
-                case .null: attributes.extensions.append((name, nil))
-                case .string: attributes.extensions.append((name, Array(tape.stringBytes(value))))
-                default: attributes.extensions.append((name, Array(tape.raw(value))))
+                case .null: attributes.setExtension(name, nil)
+                case .string: attributes.setExtension(name, Array(tape.stringBytes(value)))
+                default: attributes.setExtension(name, Array(tape.raw(value)))
                 }
             }
         }
+        // The JSON format carries binary data in data_base64 and other data in data, never both.
+        if hasData && hasDataBase64 { issue("data_base64", "must not be sent together with data") }
         return attributes
     }
 
@@ -104,6 +120,10 @@ struct CloudEventNormalizer {
         if let version = attributes.strings[CloudEventsColumn.specversion], !version.isEmpty,
            !version.elementsEqual("1.0".utf8) {
             issues.append(ValidationIssue(index: index, field: "specversion", message: "must be 1.0"))
+        }
+        if attributes.extensions.contains(where: { !Self.isAttributeName($0.key) }) {
+            issues.append(ValidationIssue(index: index, field: "extensions", message:
+                "attribute names must be lower-case ASCII letters and digits (CloudEvents 1.0)"))
         }
         if let type = attributes.strings[CloudEventsColumn.type] {
             // Fixed texts: reasons are a metric label, which must not take a value per input.
@@ -204,6 +224,18 @@ struct CloudEventNormalizer {
     }
 
     /// Where the `time` sent is kept when the timestamp policy replaced it.
+    /// A CloudEvents attribute name: one or more lower-case ASCII letters and digits.
+    static func isAttributeName(_ name: [UInt8]) -> Bool {
+        !name.isEmpty && name.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+
+    /// Base64 (RFC 4648 §4), its `=` padding optional.
+    static func isBase64(_ text: ArraySlice<UInt8>) -> Bool {
+        var padded = Data(text)
+        if padded.count % 4 != 0 { padded.append(contentsOf: [UInt8](repeating: UInt8(ascii: "="), count: 4 - padded.count % 4)) }
+        return Data(base64Encoded: padded) != nil
+    }
+
     static let originalTimeExtension = Array("floeoriginaltime".utf8)
 
     /// The event's `time`, or the receive time when it has none or the timestamp policy refuses it.

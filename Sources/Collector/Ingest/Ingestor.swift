@@ -142,7 +142,7 @@ struct Ingestor: Sendable {
             } else if let column = CloudEventNormalizer.stringAttributes.first(where: { $0.0.description == attribute })?.1 {
                 attributes.strings[column] = ArraySlice(decoded)
             } else {
-                attributes.extensions.append((Array(attribute.utf8), decoded))
+                attributes.setExtension(Array(attribute.utf8), decoded)
             }
         }
         if let contentType { attributes.strings[CloudEventsColumn.datacontenttype] = ArraySlice(contentType.utf8) }
