@@ -81,7 +81,8 @@ public struct FloeServer: Sendable {
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeoutMs)))),
+            server: .http1(configuration: .init(additionalChannelHandlers: [HTTPProtocolHandler()],
+                                                idleTimeout: .milliseconds(Int64(configuration.idleTimeoutMs)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "floe"),
             eventLoopGroupProvider: .shared(eventLoops),
             logger: logger)

@@ -87,6 +87,24 @@ def test_the_clock_skew_correction_uses_sent_at(server: FloeServer):
     assert row["received_at"] - row["timestamp"] == 5_000_000
 
 
+def test_rudderstack_original_timestamp_is_the_event_time(server: FloeServer):
+    """RudderStack's JavaScript and mobile SDKs send `originalTimestamp` (and `sentAt`), not `timestamp`: it is the
+    event time, skew-corrected the same way; a `timestamp` sent beside it wins."""
+    rudder = {"type": "track", "event": "Product Viewed", "anonymousId": unique("anon"), "messageId": unique("rs"),
+              "channel": "web", "rudderId": unique("rid"), "properties": {"sku": "a"}, "integrations": {"All": True},
+              "context": {"library": {"name": "RudderLabs JavaScript SDK", "version": "3.11.0"}},
+              "originalTimestamp": "2026-11-20T11:00:00.000Z", "sentAt": "2026-11-20T11:00:05.000Z"}
+    both = segment_message("track", timestamp="2026-11-20T09:00:00Z", originalTimestamp="2026-11-20T08:00:00Z")
+    assert_accepted(server.post("/v1/batch", dumps({"batch": [rudder, both]})), count=2)
+    server.flush()
+    rows = {r["message_id"]: r for r in rows_with_keys(server, EVENTS, [rudder["messageId"], both["messageId"]])}
+    row = rows[rudder["messageId"]]
+    assert row["original_timestamp"] == micros(rudder["originalTimestamp"])
+    assert row["received_at"] - row["timestamp"] == 5_000_000
+    assert rows[both["messageId"]]["original_timestamp"] == micros("2026-11-20T09:00:00Z")
+    assert_error(server.post("/v1/track", dumps({**rudder, "originalTimestamp": "yesterday"})), 400, "originalTimestamp")
+
+
 def test_a_message_id_is_generated_when_absent(server: FloeServer):
     user = unique("no-message-id")
     message = segment_message("track", userId=user, messageId=None)
@@ -497,6 +515,61 @@ def test_connections_that_send_nothing_are_closed_after_the_idle_timeout(floe, p
         while (more := connection.recv(4096)) != b"":
             answer += more
         assert answer.count(b"HTTP/1.1 200") == 1
+    finally:
+        connection.close()
+    assert server.get("/health").status_code == 200
+
+
+def read_response(connection: socket.socket) -> tuple[bytes, bytes]:
+    """One HTTP/1.1 response with a Content-Length: its head and its body."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(65536)
+        assert chunk, f"closed before a whole head: {data!r}"
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+    while len(body) < length:
+        chunk = connection.recv(65536)
+        assert chunk, "closed before the whole body"
+        body += chunk
+    return head, body
+
+
+def test_expect_100_continue_is_answered_before_the_body_is_sent(server: FloeServer):
+    """RFC 9110 §10.1.1: a client that sends `Expect: 100-continue` waits for `100 Continue` (curl for large
+    bodies, .NET Framework) before it sends its body; Floe answers it as soon as the head arrives."""
+    message = segment_message("track")
+    body = dumps({"batch": [message]})
+    connection = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    try:
+        connection.sendall(b"POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body))
+        interim = connection.recv(4096)
+        assert interim.startswith(b"HTTP/1.1 100 Continue\r\n"), interim
+        connection.sendall(body)
+        head, answer = read_response(connection)
+        assert head.startswith(b"HTTP/1.1 200"), head
+        assert json.loads(answer)["accepted"] == 1
+    finally:
+        connection.close()
+    server.flush()
+    assert len(rows_with_keys(server, EVENTS, [message["messageId"]])) == 1
+
+
+@pytest.mark.parametrize("garbage", [b"NOT HTTP AT ALL\r\n\r\n", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+                                     b"GET /health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n"],
+                         ids=["garbage", "http2-preface", "header-without-colon"])
+def test_bytes_that_are_not_http_get_a_json_400_and_the_connection_closes(server: FloeServer, garbage: bytes):
+    connection = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    try:
+        connection.sendall(garbage)
+        head, body = read_response(connection)
+        assert head.startswith(b"HTTP/1.1 400"), head
+        assert b"content-type: application/json" in head.lower(), head
+        error = json.loads(body)
+        assert error["success"] is False and "not valid HTTP/1.1" in error["error"], error
+        assert connection.recv(4096) == b"", "the connection is closed after the answer"
     finally:
         connection.close()
     assert server.get("/health").status_code == 200

@@ -74,14 +74,17 @@ struct APIError: HTTPResponseError, CustomStringConvertible {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"floe\", Basic realm=\"floe\"" }
-        // `code` and `message` too: RudderStack's and Segment's SDKs read those keys from error bodies.
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// The JSON envelope. `code` and `message` too: RudderStack's and Segment's SDKs read those keys from error bodies.
+    var body: String {
         var body = "{\"success\":false,\"error\":\(JSONString.quoted(message)),\"code\":\(status.code),"
             + "\"message\":\(JSONString.quoted(message))"
         if !errors.isEmpty {
             body += ",\"errors\":[" + errors.map(JSONString.quoted).joined(separator: ",") + "]"
         }
-        body += "}"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        return body + "}"
     }
 }
 

@@ -152,7 +152,7 @@ struct SegmentNormalizer {
         }
         guard issues.isEmpty, let type else { return .failure(ValidationErrors(issues)) }
 
-        let original = fields.timestamp
+        let original = fields.sentTime
         let receivedAt = request.historical ? (fields.receivedAt ?? request.receivedAt) : request.receivedAt
         var timestamp: Int64
         if request.historical {
@@ -215,7 +215,7 @@ struct SegmentNormalizer {
         }
         writeContext(into: &row, message: fields.payload(Fields.context), batch: message.batch.context, document: document)
         row.timestamp(EventsColumn.timestamp, message.timestamp)
-        if let original = fields.timestamp { row.timestamp(EventsColumn.originalTimestamp, original) }
+        if let original = fields.sentTime { row.timestamp(EventsColumn.originalTimestamp, original) }
         if let sentAt = message.sentAt { row.timestamp(EventsColumn.sentAt, sentAt) }
         row.timestamp(EventsColumn.receivedAt, message.receivedAt)
         if let source = request.sourceId { row.string(EventsColumn.sourceId, source) }
@@ -296,8 +296,13 @@ private struct Fields {
     private var textEntries = InlineArray<9, Int32>(repeating: -1)
     private var payloadEntries = InlineArray<4, Int32>(repeating: -1)
     var timestamp: Int64?
+    /// `originalTimestamp`: what RudderStack's JavaScript and mobile SDKs send instead of `timestamp`.
+    var originalTimestamp: Int64?
     var sentAt: Int64?
     var receivedAt: Int64?
+
+    /// The event time as the client sent it: `timestamp`, else `originalTimestamp`.
+    var sentTime: Int64? { timestamp ?? originalTimestamp }
 
     /// A text member's tape entry (a string or a number), nil when absent or null.
     func textEntry(_ slot: Int) -> Int? {
@@ -343,6 +348,8 @@ private struct Fields {
         case 7 where tape.stringEquals(key, "context"): takePayload(Self.context, "context", value, tape, issue); return
         case 12 where tape.stringEquals(key, "integrations"): takePayload(Self.integrations, "integrations", value, tape, issue); return
         case 9 where tape.stringEquals(key, "timestamp"): timestamp = takeTime("timestamp", value, tape, issue); return
+        case 17 where tape.stringEquals(key, "originalTimestamp"):
+            originalTimestamp = takeTime("originalTimestamp", value, tape, issue); return
         case 6 where tape.stringEquals(key, "sentAt"): sentAt = takeTime("sentAt", value, tape, issue); return
         case 10 where tape.stringEquals(key, "receivedAt"): receivedAt = takeTime("receivedAt", value, tape, issue); return
         default: return
