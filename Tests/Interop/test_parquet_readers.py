@@ -417,3 +417,34 @@ def test_page_index_points_at_every_data_page(fixtures, name):
                 assert column_index[1][i] == (stats[3] == header[5][1])
                 if not column_index[1][i]:
                     assert (column_index[2][i], column_index[3][i]) == (stats[6], stats[5])
+
+
+def test_fastparquet_reads_a_column_whose_dictionary_would_pass_its_limit(floe):
+    """A string column with repeats whose distinct values pass the 1 MiB dictionary limit is written PLAIN
+    throughout: fastparquet (2026.9) reads the values after a chunk's switch from dictionary to PLAIN pages as
+    nulls, silently, in Floe's files and pyarrow's alike."""
+    import fastparquet
+
+    from api import segment_message
+    from corpus import dumps
+    from lake import data_files, load_table
+
+    server = floe(env={"ICEBERG_BUFFER_SIZE": "20000"})
+    messages = []
+    for i in range(18_000):
+        user = f"u{i // 3:06d}-" + "x" * 230  # 6,000 distinct values, 1.4 MB of dictionary
+        messages.append(segment_message("track", userId=user, anonymousId=None if i % 5 == 0 else user[::-1],
+                                        timestamp="2026-04-02T10:00:00Z", properties={}))
+    for start in range(0, len(messages), 500):
+        assert server.post("/v1/batch", dumps({"batch": messages[start:start + 500]})).status_code == 200
+    server.flush()
+    [data_file] = data_files(load_table(server.data_dir, "events"))
+    assert data_file.record_count == len(messages)
+    by_arrow = pq.read_table(data_file.path, columns=["user_id", "anonymous_id"])
+    by_fastparquet = fastparquet.ParquetFile(data_file.path).to_pandas(columns=["user_id", "anonymous_id"])
+    for column in ("user_id", "anonymous_id"):
+        want = by_arrow.column(column).to_pylist()
+        got = [None if value is None or value != value else value for value in by_fastparquet[column]]
+        wrong = [i for i, (a, b) in enumerate(zip(want, got)) if a != b]
+        assert not wrong, f"{column}: {len(wrong)} values differ, first at row {wrong[0]}"
+    assert sorted(by_arrow.column("user_id").to_pylist()) == sorted(m["userId"] for m in messages)

@@ -3,7 +3,7 @@
 /// A chunk is an optional PLAIN dictionary page followed by v1 data pages (repetition levels,
 /// definition levels, values). Pages end at `WriterOptions.dataPageSize` estimated bytes or
 /// `maxRowsPerPage` rows, and only at row boundaries. Byte-array columns use RLE_DICTIONARY
-/// while the dictionary stays under `dictionaryPageSizeLimit` and PLAIN afterwards.
+/// when the chunk's dictionary stays under `dictionaryPageSizeLimit` and is smaller than PLAIN, else PLAIN.
 struct ColumnChunkWriter {
     /// Values looked at before deciding whether a dictionary is worth building.
     static let dictionaryProbeCount = 1024
@@ -278,6 +278,10 @@ struct ColumnChunkWriter {
         if end == probeEnd {
             end = encoder.encode(buffer, range: probeEnd..<range.upperBound, sizeLimit: limit, indices: &indices)
         }
+        // A dictionary that would pass the limit is not used at all: the whole chunk is PLAIN. A chunk of
+        // dictionary pages followed by PLAIN ones is valid Parquet, but fastparquet (2026.9) reads the values
+        // after such a switch as nulls, silently (Benchmarks/README.md, session 29).
+        guard end == range.upperBound else { return nil }
         let covered = range.lowerBound..<end
         guard !covered.isEmpty else { return nil }
         let dictionarySize = encoder.plainSize + (covered.count * encoder.indexBitWidth + 7) / 8

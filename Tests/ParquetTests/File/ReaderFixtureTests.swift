@@ -25,7 +25,7 @@ struct ReaderFixtureTests {
         Fixture(name: "zero_rows", rows: 0, codec: .zstd(level: 1)),
         Fixture(name: "many_rows", rows: 100_000, codec: .zstd(level: 1)),
         Fixture(name: "row_groups", rows: 25_000, codec: .snappy, rowGroupSize: 10_000),
-        Fixture(name: "dictionary_fallback", rows: 30_000, codec: .zstd(level: 1), dictionaryPageSizeLimit: 200),
+        Fixture(name: "dictionary_over_limit", rows: 30_000, codec: .zstd(level: 1), dictionaryPageSizeLimit: 200),
         Fixture(name: "small_pages", rows: 5000, codec: .uncompressed, dataPageSize: 512),
     ]
 

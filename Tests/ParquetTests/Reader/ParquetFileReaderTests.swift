@@ -53,8 +53,8 @@ struct ParquetFileReaderTests {
         try Self.expectTable(reader, table)
     }
 
-    @Test("a dictionary that outgrows its limit falls back to PLAIN pages within the chunk")
-    func dictionaryFallback() throws {
+    @Test("a dictionary that would outgrow its limit is not used: the whole chunk is PLAIN, never both in one chunk")
+    func dictionaryOverLimit() throws {
         var table = ReaderTestTable(schema: ParquetSchema(fields: []), columns: [], rows: 3000)
         // Each word ten times in a row: dictionary-worthy, but the dictionary outgrows 2 KB after ~1,700 rows.
         table.addBytes("word", type: .string, required: false) { row in
@@ -67,7 +67,11 @@ struct ParquetFileReaderTests {
         let reader = try ParquetFileReader(bytes: table.write(options))
         try Self.expectTable(reader, table)
         let survey = try PageSurvey(reader, column: "word")
-        #expect(survey.dictionaryPages == 1 && survey.dictionaryDataPages >= 1 && survey.plainDataPages >= 1)
+        #expect(survey.dictionaryPages == 0 && survey.dictionaryDataPages == 0 && survey.plainDataPages >= 1)
+        // Under the limit, the same words are dictionary-encoded throughout.
+        options.dictionaryPageSizeLimit = 1 << 20
+        let fitting = try PageSurvey(try ParquetFileReader(bytes: table.write(options)), column: "word")
+        #expect(fitting.dictionaryPages == 1 && fitting.dictionaryDataPages >= 1 && fitting.plainDataPages == 0)
     }
 
     @Test("files without checksums, statistics or page index read the same")
