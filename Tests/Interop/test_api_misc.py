@@ -103,6 +103,8 @@ def test_rudderstack_original_timestamp_is_the_event_time(server: FloeServer):
     assert row["received_at"] - row["timestamp"] == 5_000_000
     assert rows[both["messageId"]]["original_timestamp"] == micros("2026-11-20T09:00:00Z")
     assert_error(server.post("/v1/track", dumps({**rudder, "originalTimestamp": "yesterday"})), 400, "originalTimestamp")
+    # Beside a timestamp it is not used, and not checked either (Segment's exports carry both).
+    assert_accepted(server.post("/v1/track", dumps({**both, "messageId": unique("m"), "originalTimestamp": "?"})), count=1)
 
 
 def test_a_message_id_is_generated_when_absent(server: FloeServer):
@@ -555,6 +557,26 @@ def test_expect_100_continue_is_answered_before_the_body_is_sent(server: FloeSer
         connection.close()
     server.flush()
     assert len(rows_with_keys(server, EVENTS, [message["messageId"]])) == 1
+
+
+def test_a_pipelined_request_gets_its_100_continue_after_the_answer_before_it(server: FloeServer):
+    first, second = dumps(segment_message("track")), dumps(segment_message("track"))
+    connection = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    try:
+        head = b"POST /v1/track HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+        connection.sendall(head % len(first) + b"\r\n" + first
+                           + head % len(second) + b"Expect: 100-continue\r\n\r\n")
+        received = b""
+        while b"100 Continue\r\n\r\n" not in received:
+            chunk = connection.recv(4096)
+            assert chunk, received
+            received += chunk
+        assert received.startswith(b"HTTP/1.1 200") and received.endswith(b"HTTP/1.1 100 Continue\r\n\r\n"), received
+        connection.sendall(second)
+        answer, _ = read_response(connection)
+        assert answer.startswith(b"HTTP/1.1 200"), answer
+    finally:
+        connection.close()
 
 
 @pytest.mark.parametrize("garbage", [b"NOT HTTP AT ALL\r\n\r\n", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",

@@ -11,13 +11,19 @@ struct CloudEventNormalizer {
         var data: ArraySlice<UInt8>?
         var extensions: [(key: [UInt8], value: [UInt8]?)] = []
 
-        /// Sets an extension attribute; a name given twice keeps its last value, as other attributes do.
-        mutating func setExtension(_ name: [UInt8], _ value: [UInt8]?) {
-            if let index = extensions.firstIndex(where: { $0.key == name }) {
-                extensions[index].value = value
+        /// Keeps the last value of an extension attribute given more than once, as for other attributes
+        /// (called once all are read: a set only when there are many, so an event's few cost no allocation).
+        mutating func keepLastOfEachExtension() {
+            guard extensions.count > 1 else { return }
+            let duplicated: Bool
+            if extensions.count <= 8 {
+                duplicated = extensions.indices.contains { i in extensions[(i + 1)...].contains { $0.key == extensions[i].key } }
             } else {
-                extensions.append((name, value))
+                duplicated = Set(extensions.map(\.key)).count < extensions.count
             }
+            guard duplicated else { return }
+            var seen = Set<[UInt8]>()
+            extensions = Array(extensions.reversed().filter { seen.insert($0.key).inserted }.reversed())
         }
     }
 
@@ -72,12 +78,13 @@ struct CloudEventNormalizer {
             } else {
                 let name = Array(tape.stringBytes(key))
                 switch tape.kind(value) {
-                case .null: attributes.setExtension(name, nil)
-                case .string: attributes.setExtension(name, Array(tape.stringBytes(value)))
-                default: attributes.setExtension(name, Array(tape.raw(value)))
+                case .null: attributes.extensions.append((name, nil))
+                case .string: attributes.extensions.append((name, Array(tape.stringBytes(value))))
+                default: attributes.extensions.append((name, Array(tape.raw(value))))
                 }
             }
         }
+        attributes.keepLastOfEachExtension()
         // The JSON format carries binary data in data_base64 and other data in data, never both.
         if hasData && hasDataBase64 { issue("data_base64", "must not be sent together with data") }
         return attributes
@@ -223,7 +230,6 @@ struct CloudEventNormalizer {
         if let source = request.sourceId { row.string(CloudEventsColumn.sourceId, source) }
     }
 
-    /// Where the `time` sent is kept when the timestamp policy replaced it.
     /// A CloudEvents attribute name: one or more lower-case ASCII letters and digits.
     static func isAttributeName(_ name: [UInt8]) -> Bool {
         !name.isEmpty && name.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
@@ -236,6 +242,7 @@ struct CloudEventNormalizer {
         return Data(base64Encoded: padded) != nil
     }
 
+    /// Where the `time` sent is kept when the timestamp policy replaced it.
     static let originalTimeExtension = Array("floeoriginaltime".utf8)
 
     /// The event's `time`, or the receive time when it has none or the timestamp policy refuses it.

@@ -41,13 +41,10 @@ struct Ingestor: Sendable {
             throw reject(APIError.badRequest("body must be a JSON object with a \"batch\" array"), events: 1)
         }
         var batchArray: Int?
-        var fields = SegmentNormalizer.BatchFields()
+        let fields = SegmentNormalizer.BatchFields(of: tape.root, in: tape)
         var writeKey: String?
         for (key, value) in tape.members(of: tape.root) {
             if tape.stringEquals(key, "batch") { batchArray = value }
-            else if tape.stringEquals(key, "context") { fields.context = value }
-            else if tape.stringEquals(key, "integrations") { fields.integrations = value }
-            else if tape.stringEquals(key, "sentAt") { fields.sentAt = tape.kind(value) == .null ? nil : value }
             else if tape.stringEquals(key, "writeKey"), tape.kind(value) == .string { writeKey = tape.string(value) }
         }
         var request = request
@@ -142,9 +139,10 @@ struct Ingestor: Sendable {
             } else if let column = CloudEventNormalizer.stringAttributes.first(where: { $0.0.description == attribute })?.1 {
                 attributes.strings[column] = ArraySlice(decoded)
             } else {
-                attributes.setExtension(Array(attribute.utf8), decoded)
+                attributes.extensions.append((Array(attribute.utf8), decoded))
             }
         }
+        attributes.keepLastOfEachExtension()
         if let contentType { attributes.strings[CloudEventsColumn.datacontenttype] = ArraySlice(contentType.utf8) }
         if !body.isEmpty {
             // Stored as sent: text when the body is UTF-8, base64 otherwise (like `data_base64`).

@@ -57,12 +57,7 @@ package struct LineNormalizer: Sendable {
                 return nil
             }
             // Batch-level members apply only to a batch body; a single message's are its own.
-            var batch = SegmentNormalizer.BatchFields()
-            for (key, value) in tape.members(of: tape.root) {
-                if tape.stringEquals(key, "context") { batch.context = value }
-                else if tape.stringEquals(key, "integrations") { batch.integrations = value }
-                else if tape.stringEquals(key, "sentAt"), tape.kind(value) != .null { batch.sentAt = value }
-            }
+            let batch = SegmentNormalizer.BatchFields(of: tape.root, in: tape)
             let envelope = batch.issues(in: tape)
             guard envelope.isEmpty else { return ValidationErrors(envelope) }
             var valid: [SegmentNormalizer.Message] = []

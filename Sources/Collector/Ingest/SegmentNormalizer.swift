@@ -45,6 +45,21 @@ struct SegmentNormalizer {
         var integrations: Int?
         var sentAt: Int?
 
+        init(context: Int? = nil, integrations: Int? = nil, sentAt: Int? = nil) {
+            self.context = context
+            self.integrations = integrations
+            self.sentAt = sentAt
+        }
+
+        /// The members of a batch body `object` that apply to its messages (a null `sentAt` is none).
+        init(of object: Int, in tape: JSONTape) {
+            for (key, value) in tape.members(of: object) {
+                if tape.stringEquals(key, "context") { context = value }
+                else if tape.stringEquals(key, "integrations") { integrations = value }
+                else if tape.stringEquals(key, "sentAt"), tape.kind(value) != .null { sentAt = value }
+            }
+        }
+
         /// What is wrong with the envelope: `sentAt` not a timestamp, `context` or `integrations` not an
         /// object (null counts as absent). A bad envelope is the whole request's fault, not one message's.
         func issues(in tape: JSONTape) -> [ValidationIssue] {
@@ -123,6 +138,7 @@ struct SegmentNormalizer {
         for (key, value) in tape.members(of: message) {
             fields.take(key: key, value: value, tape: tape, issue: issue)
         }
+        fields.readOriginalTimestamp(tape: tape, issue: issue)
 
         var type = pathType
         if type == nil {
@@ -296,8 +312,10 @@ private struct Fields {
     private var textEntries = InlineArray<9, Int32>(repeating: -1)
     private var payloadEntries = InlineArray<4, Int32>(repeating: -1)
     var timestamp: Int64?
-    /// `originalTimestamp`: what RudderStack's JavaScript and mobile SDKs send instead of `timestamp`.
+    /// `originalTimestamp`: what RudderStack's JavaScript and mobile SDKs send instead of `timestamp`; read
+    /// (and checked) only when there is no `timestamp` (``readOriginalTimestamp(tape:issue:)``).
     var originalTimestamp: Int64?
+    private var originalTimestampEntry: Int32 = -1
     var sentAt: Int64?
     var receivedAt: Int64?
 
@@ -348,8 +366,7 @@ private struct Fields {
         case 7 where tape.stringEquals(key, "context"): takePayload(Self.context, "context", value, tape, issue); return
         case 12 where tape.stringEquals(key, "integrations"): takePayload(Self.integrations, "integrations", value, tape, issue); return
         case 9 where tape.stringEquals(key, "timestamp"): timestamp = takeTime("timestamp", value, tape, issue); return
-        case 17 where tape.stringEquals(key, "originalTimestamp"):
-            originalTimestamp = takeTime("originalTimestamp", value, tape, issue); return
+        case 17 where tape.stringEquals(key, "originalTimestamp"): originalTimestampEntry = Int32(value); return
         case 6 where tape.stringEquals(key, "sentAt"): sentAt = takeTime("sentAt", value, tape, issue); return
         case 10 where tape.stringEquals(key, "receivedAt"): receivedAt = takeTime("receivedAt", value, tape, issue); return
         default: return
@@ -359,6 +376,13 @@ private struct Fields {
         case .null: textEntries[slot] = -1
         default: issue(tape.string(key), "must be a string")
         }
+    }
+
+    /// Reads `originalTimestamp` when no `timestamp` was sent (or it was null): Segment's exports carry both, and
+    /// the one not used is not checked.
+    mutating func readOriginalTimestamp(tape: JSONTape, issue: (String?, String) -> Void) {
+        guard timestamp == nil, originalTimestampEntry >= 0 else { return }
+        originalTimestamp = takeTime("originalTimestamp", Int(originalTimestampEntry), tape, issue)
     }
 
     private mutating func takePayload(_ slot: Int, _ name: String, _ value: Int, _ tape: JSONTape,

@@ -11,24 +11,41 @@ struct HTTPStopBound<Server: Service>: Service {
     let readiness: Readiness
     let logger: Logger
 
+    /// How the race between the server and the bound ended for one of them.
+    private enum Outcome {
+        case serverEnded, boundReached, boundCancelled
+    }
+
     func run() async throws {
-        let cutOff = try await withThrowingTaskGroup(of: Bool.self) { group in
+        let cutOff = try await withThrowingTaskGroup(of: Outcome.self) { group in
             group.addTask {
                 try await server.run()
-                return false
+                return .serverEnded
             }
             group.addTask {
-                try await gracefulShutdown()
-                try await Task.sleep(for: stopBound)
-                return true
+                do {
+                    try await gracefulShutdown()
+                    try await Task.sleep(for: stopBound)
+                } catch {
+                    return .boundCancelled  // cancelled, not shut down gracefully: the server's own end decides
+                }
+                return .boundReached
             }
-            let reachedBound = try await group.next() ?? false
-            group.cancelAll()
-            if reachedBound {
-                // The server's cancellation closes the connections still open; its error is that cancellation.
-                do { while try await group.next() != nil {} } catch {}
+            while let outcome = try await group.next() {
+                switch outcome {
+                case .serverEnded:
+                    group.cancelAll()
+                    return false
+                case .boundCancelled:
+                    continue
+                case .boundReached:
+                    group.cancelAll()
+                    // The server's cancellation closes the connections still open; its error is that cancellation.
+                    do { while try await group.next() != nil {} } catch {}
+                    return true
+                }
             }
-            return reachedBound
+            return false
         }
         if cutOff {
             logger.warning("requests still in flight at half the shutdown time left were cut off; none of them was answered")

@@ -50,7 +50,7 @@ public struct LocalFileIO: FileIO {
     }
 
     /// Where Floe before this form wrote the file at `location`: its path percent-decoded (`type=a b` for
-    /// `type=a%20b`). Reads and deletes fall back to it, so that tables written then stay readable to Floe
+    /// `type=a%20b`). Reads and `exists` fall back to it, so that tables written then stay readable to Floe
     /// (a compaction rewrites such files at their literal paths); nil when it is the same path or not a safe one.
     static func legacyPath(of location: String) -> String? {
         guard let path = try? Self.path(of: location), path.contains("%"),
@@ -185,11 +185,12 @@ public struct LocalFileIO: FileIO {
 
     public func read(_ location: String) async throws -> [UInt8] {
         var path = try Self.path(of: location)
-        if !FileManager.default.fileExists(atPath: path), let legacy = Self.legacyPath(of: location),
-           FileManager.default.fileExists(atPath: legacy) {
+        var opened = FileHandle(forReadingAtPath: path)
+        if opened == nil, let legacy = Self.legacyPath(of: location), let handle = FileHandle(forReadingAtPath: legacy) {
             path = legacy
+            opened = handle
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        guard let handle = opened else {
             throw FileIOError(FileManager.default.fileExists(atPath: path) ? .io : .notFound, "open failed",
                               context: ["location": location])
         }
@@ -206,13 +207,11 @@ public struct LocalFileIO: FileIO {
         return Self.legacyPath(of: location).map { FileManager.default.fileExists(atPath: $0) } ?? false
     }
 
+    /// Deletes the file at the location's literal path only (never its ``legacyPath(of:)``: a listed orphan's
+    /// decoded name may be another file); a legacy file whose snapshot expired is an orphan for the next removal.
     public func delete(_ location: String) async throws {
         let path = try Self.path(of: location)
-        if unlink(path) == 0 { return }
-        guard errno == ENOENT else { throw Self.systemError("unlink", location) }
-        if let legacy = Self.legacyPath(of: location), unlink(legacy) != 0, errno != ENOENT {
-            throw Self.systemError("unlink", location)
-        }
+        if unlink(path) != 0, errno != ENOENT { throw Self.systemError("unlink", location) }
     }
 
     public func listFiles(prefix: String) async throws -> [StoredFile] {

@@ -41,21 +41,19 @@ struct ColumnChunkWriter {
         var chunk = PendingChunk(leaf: leaf, codec: options.codec, numValues: Int64(levelEnd - levelStart))
         var dictionary: DictionaryEncoder?
         var dictionaryEntries = ByteArrayBuffer()
-        var dictionaryEnd = valueStart
         if options.enableDictionary, case .byteArray(let buffer) = leaf.values, valueEnd > valueStart,
            let built = buildDictionary(buffer, range: valueStart..<valueEnd, indices: &scratch.indices) {
-            dictionary = built.encoder
-            dictionaryEntries = built.encoder.entries
-            dictionaryEnd = built.end
+            dictionary = built
+            dictionaryEntries = built.entries
             var body: [UInt8] = []
-            body.reserveCapacity(built.encoder.plainSize)
+            body.reserveCapacity(built.plainSize)
             PlainEncoder.encode(dictionaryEntries, range: 0..<dictionaryEntries.count, into: &body)
             let header = PageHeader(type: .dictionaryPage, uncompressedPageSize: 0, compressedPageSize: 0,
-                                    dictionaryPageHeader: DictionaryPageHeader(numValues: Int32(built.encoder.count)))
+                                    dictionaryPageHeader: DictionaryPageHeader(numValues: Int32(built.count)))
             chunk.pages.append(PendingPage(header: header, body: body))
             chunk.hasDictionaryPage = true
-            if scratch.seen.count < (built.encoder.count + 63) / 64 {
-                scratch.seen = Array(repeating: 0, count: (built.encoder.count + 63) / 64)
+            if scratch.seen.count < (built.count + 63) / 64 {
+                scratch.seen = Array(repeating: 0, count: (built.count + 63) / 64)
             }
         }
 
@@ -65,9 +63,8 @@ struct ColumnChunkWriter {
         var level = levelStart
         var value = valueStart
         while level < levelEnd {
-            var useDictionary = dictionary != nil && value < dictionaryEnd
-            let end = pageEnd(level: level, value: value, levelEnd: levelEnd, dictionaryEnd: dictionaryEnd,
-                              useDictionary: &useDictionary)
+            let useDictionary = dictionary != nil
+            let end = pageEnd(level: level, value: value, levelEnd: levelEnd, useDictionary: useDictionary)
             var pageStatistics = ColumnStatistics()
             pageStatistics.nullCount = Int64((end.level - level) - (end.value - value))
             // A fresh body per page: pages are compressed later, possibly on another thread.
@@ -164,13 +161,9 @@ struct ColumnChunkWriter {
     }
 
     /// Where the page starting at (`level`, `value`) ends, from running size estimates.
-    ///
-    /// Clears `useDictionary` when the first row needs values past the end of the dictionary.
-    private func pageEnd(level start: Int, value startValue: Int, levelEnd: Int, dictionaryEnd: Int,
-                         useDictionary: inout Bool) -> (level: Int, value: Int) {
+    private func pageEnd(level start: Int, value startValue: Int, levelEnd: Int, useDictionary: Bool) -> (level: Int, value: Int) {
         if !hasRepetition {
-            return flatPageEnd(level: start, value: startValue, levelEnd: levelEnd, dictionaryEnd: dictionaryEnd,
-                               useDictionary: &useDictionary)
+            return flatPageEnd(level: start, value: startValue, levelEnd: levelEnd, useDictionary: useDictionary)
         }
         let maxRows = max(1, options.maxRowsPerPage)
         let limit = max(1, options.dataPageSize)
@@ -191,10 +184,6 @@ struct ColumnChunkWriter {
                 count = 0
                 for l in level..<rowEnd where definition[l] == maxDefinition { count += 1 }
             }
-            if useDictionary && value + count > dictionaryEnd {
-                if rows > 0 { break }
-                useDictionary = false
-            }
             let cost = (useDictionary ? 4 * count : leaf.values.plainSize(value..<(value + count))) + (rowEnd - level) / 4
             if rows > 0 && estimate + cost > limit { break }
             estimate += cost
@@ -206,22 +195,13 @@ struct ColumnChunkWriter {
     }
 
     /// `pageEnd` for columns without repetition, where a row is one level: sized in bulk, not per row.
-    private func flatPageEnd(level start: Int, value startValue: Int, levelEnd: Int, dictionaryEnd: Int,
-                             useDictionary: inout Bool) -> (level: Int, value: Int) {
+    private func flatPageEnd(level start: Int, value startValue: Int, levelEnd: Int,
+                             useDictionary: Bool) -> (level: Int, value: Int) {
         var rows = min(max(1, options.maxRowsPerPage), levelEnd - start)
         var count = valueCount(start..<(start + rows))
-        if useDictionary && startValue + count > dictionaryEnd {
-            if startValue >= dictionaryEnd {
-                useDictionary = false
-            } else {
-                count = dictionaryEnd - startValue
-                rows = rowsHolding(values: count, from: start)
-            }
-        }
         let limit = max(1, options.dataPageSize)
-        let dictionary = useDictionary
         func cost(_ values: Int) -> Int {
-            (dictionary ? 4 * values : leaf.values.plainSize(startValue..<(startValue + values))) + values / 4
+            (useDictionary ? 4 * values : leaf.values.plainSize(startValue..<(startValue + values))) + values / 4
         }
         if count > 1 && cost(count) > limit {
             // The largest value count that fits, by binary search over the running byte size.
@@ -264,9 +244,9 @@ struct ColumnChunkWriter {
         }
     }
 
-    /// The dictionary of values `range` and the end of the values it covers, or nil when PLAIN is smaller.
+    /// The dictionary of values `range`, or nil when it would pass the size limit or PLAIN is smaller.
     private func buildDictionary(_ buffer: ByteArrayBuffer, range: Range<Int>,
-                                 indices: inout [UInt32]) -> (encoder: DictionaryEncoder, end: Int)? {
+                                 indices: inout [UInt32]) -> DictionaryEncoder? {
         indices.removeAll(keepingCapacity: true)
         indices.reserveCapacity(range.count)
         let probeEnd = range.lowerBound + min(range.count, Self.dictionaryProbeCount)
@@ -281,12 +261,10 @@ struct ColumnChunkWriter {
         // A dictionary that would pass the limit is not used at all: the whole chunk is PLAIN. A chunk of
         // dictionary pages followed by PLAIN ones is valid Parquet, but fastparquet (2026.9) reads the values
         // after such a switch as nulls, silently (Benchmarks/README.md, session 29).
-        guard end == range.upperBound else { return nil }
-        let covered = range.lowerBound..<end
-        guard !covered.isEmpty else { return nil }
-        let dictionarySize = encoder.plainSize + (covered.count * encoder.indexBitWidth + 7) / 8
-        guard dictionarySize * 4 < leaf.values.plainSize(covered) * 3 else { return nil }
-        return (encoder, end)
+        guard end == range.upperBound, !range.isEmpty else { return nil }
+        let dictionarySize = encoder.plainSize + (range.count * encoder.indexBitWidth + 7) / 8
+        guard dictionarySize * 4 < leaf.values.plainSize(range) * 3 else { return nil }
+        return encoder
     }
 }
 
