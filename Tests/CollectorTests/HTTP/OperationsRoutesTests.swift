@@ -206,6 +206,8 @@ struct OperationsRoutesTests {
                 let outside = try expectError(try await client.get("/debug/list-r2?prefix=\(prefix)"), 400)
                 #expect(outside.error == "prefix must stay under the table's location: no '..' segments", "\(prefix)")
             }
+            let zero = try expectError(try await client.get("/debug/list-r2?prefix=data%00x"), 400)
+            #expect(zero.error == "prefix must not contain a zero byte")
         }
     }
 
