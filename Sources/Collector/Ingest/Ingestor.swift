@@ -53,9 +53,8 @@ struct Ingestor: Sendable {
             throw reject(APIError.badRequest("\"batch\" must be an array of messages"), events: 1)
         }
         // A bad envelope is the request's fault, not one event's: refused as a whole.
-        let envelope = fields.issues(in: tape)
-        guard envelope.isEmpty else {
-            throw reject(APIError.invalid(ValidationErrors(envelope)), events: tape.elements(of: batchArray).count)
+        guard fields.issues.isEmpty else {
+            throw reject(APIError.invalid(ValidationErrors(fields.issues)), events: tape.elements(of: batchArray).count)
         }
         let normalizer = SegmentNormalizer(tape: tape, request: request)
         let messages = tape.elements(of: batchArray)

@@ -58,8 +58,7 @@ package struct LineNormalizer: Sendable {
             }
             // Batch-level members apply only to a batch body; a single message's are its own.
             let batch = SegmentNormalizer.BatchFields(of: tape.root, in: tape)
-            let envelope = batch.issues(in: tape)
-            guard envelope.isEmpty else { return ValidationErrors(envelope) }
+            guard batch.issues.isEmpty else { return ValidationErrors(batch.issues) }
             var valid: [SegmentNormalizer.Message] = []
             for (index, message) in messages.enumerated() {
                 switch normalizer.validate(message: message, batch: batch, pathType: nil, index: index) {

@@ -39,44 +39,6 @@ struct SegmentNormalizer {
         }
     }
 
-    /// Batch-level members merged into every message (tape indices, `nil` when absent).
-    struct BatchFields {
-        var context: Int?
-        var integrations: Int?
-        var sentAt: Int?
-
-        init(context: Int? = nil, integrations: Int? = nil, sentAt: Int? = nil) {
-            self.context = context
-            self.integrations = integrations
-            self.sentAt = sentAt
-        }
-
-        /// The members of a batch body `object` that apply to its messages (a null `sentAt` is none).
-        init(of object: Int, in tape: JSONTape) {
-            for (key, value) in tape.members(of: object) {
-                if tape.stringEquals(key, "context") { context = value }
-                else if tape.stringEquals(key, "integrations") { integrations = value }
-                else if tape.stringEquals(key, "sentAt"), tape.kind(value) != .null { sentAt = value }
-            }
-        }
-
-        /// What is wrong with the envelope: `sentAt` not a timestamp, `context` or `integrations` not an
-        /// object (null counts as absent). A bad envelope is the whole request's fault, not one message's.
-        func issues(in tape: JSONTape) -> [ValidationIssue] {
-            var issues: [ValidationIssue] = []
-            if let sentAt, tape.kind(sentAt) != .null,
-               tape.kind(sentAt) != .string || Timestamp.parse(tape.stringBytes(sentAt)) == nil {
-                issues.append(ValidationIssue(index: nil, field: "sentAt", message: "is not an ISO-8601 timestamp"))
-            }
-            for (name, entry) in [("context", context), ("integrations", integrations)] {
-                if let entry, tape.kind(entry) != .object, tape.kind(entry) != .null {
-                    issues.append(ValidationIssue(index: nil, field: name, message: "must be an object"))
-                }
-            }
-            return issues
-        }
-    }
-
     let tape: JSONTape
     let request: IngestContext
 
@@ -159,13 +121,7 @@ struct SegmentNormalizer {
         default: break
         }
 
-        let sentAt = fields.sentAt ?? batch.sentAt.flatMap { entry -> Int64? in
-            guard tape.kind(entry) == .string, let value = tape.withStringBytes(entry, { Timestamp.parse($0) }) else {
-                issue("sentAt", "is not an ISO-8601 timestamp")
-                return nil
-            }
-            return value
-        }
+        let sentAt = fields.sentAt ?? batch.sentAt
         guard issues.isEmpty, let type else { return .failure(ValidationErrors(issues)) }
 
         let original = fields.sentTime

@@ -43,10 +43,15 @@ public struct LocalFileIO: FileIO {
         guard path.hasPrefix("/") else {
             throw FileIOError(.invalidLocation, "location is not a local absolute path", context: ["location": location])
         }
-        guard !path.utf8.contains(0), !path.split(separator: "/").contains("..") else {
+        guard staysInItsDirectory(path) else {
             throw FileIOError(.invalidLocation, "location leads out of its directory", context: ["location": location])
         }
         return path
+    }
+
+    /// No zero byte and no `..` segment: the path names a file under the directory it starts with.
+    private static func staysInItsDirectory(_ path: String) -> Bool {
+        !path.utf8.contains(0) && !path.split(separator: "/").contains("..")
     }
 
     /// Where Floe before this form wrote the file at `location`: its path percent-decoded (`type=a b` for
@@ -54,8 +59,7 @@ public struct LocalFileIO: FileIO {
     /// (a compaction rewrites such files at their literal paths); nil when it is the same path or not a safe one.
     static func legacyPath(of location: String) -> String? {
         guard let path = try? Self.path(of: location), path.contains("%"),
-              let decoded = path.removingPercentEncoding, decoded != path,
-              !decoded.utf8.contains(0), !decoded.split(separator: "/").contains("..") else { return nil }
+              let decoded = path.removingPercentEncoding, decoded != path, staysInItsDirectory(decoded) else { return nil }
         return decoded
     }
 

@@ -112,7 +112,7 @@ struct SegmentNormalizerTests {
         let message = try #require(tape.elements(of: members[0].value).first)
         let normalizer = SegmentNormalizer(tape: tape, request: IngestContext(receivedAt: receivedAt, clientIP: nil))
         var events = EventBatch()
-        #expect(normalizer.normalize(message: message, batch: .init(sentAt: members[1].value), pathType: nil, index: 0,
+        #expect(normalizer.normalize(message: message, batch: .init(of: tape.root, in: tape), pathType: nil, index: 0,
                                      into: &events) == nil)
         var decoder = RowBatchDecoder(table: .events)
         try decoder.append(events.row(0))
