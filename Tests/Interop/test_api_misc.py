@@ -595,3 +595,26 @@ def test_bytes_that_are_not_http_get_a_json_400_and_the_connection_closes(server
     finally:
         connection.close()
     assert server.get("/health").status_code == 200
+
+
+def test_connect_is_refused_and_the_connection_closes_after_the_answer(server: FloeServer):
+    """Floe is no proxy. swift-nio writes an answer to CONNECT without a length, so Floe closes the connection
+    after it: a client reading to the end gets the whole answer at once, not after the idle timeout. A request
+    pipelined before the CONNECT is answered; what follows it is not read."""
+    connection = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    try:
+        connection.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+                           b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"
+                           b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        received = b""
+        while chunk := connection.recv(65536):  # a hang here times out after 10 s and fails the test
+            received += chunk
+    finally:
+        connection.close()
+    first, rest = received.split(b"\r\n\r\n", 1)
+    assert first.startswith(b"HTTP/1.1 200"), received
+    assert rest.count(b"HTTP/1.1 ") == 1, received
+    connect_answer = rest[rest.index(b"HTTP/1.1 "):]
+    assert connect_answer.startswith(b"HTTP/1.1 4"), received
+    assert b"connection: close" in connect_answer.lower(), received
+    assert server.get("/health").status_code == 200

@@ -11,32 +11,69 @@ import NIOHTTPTypes
 /// - Bytes that are not HTTP, when every request before them was answered, are answered 400 with Floe's JSON
 ///   error body (not an empty 400), and the connection is closed. A parse error inside a request is left to
 ///   that request's handling.
+/// - A `CONNECT` request (Floe is no proxy) gets its answer from the router, and the connection is closed after
+///   it: swift-nio's response encoder writes every answer to a `CONNECT` without a length, so only the close
+///   tells the client where the answer ends.
 final class HTTPProtocolHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    /// The requests whose head was read and whose answer has not ended, oldest first: whether each still
-    /// waits for its `100 Continue`. A pipelined request gets it only once the answers before it have ended,
-    /// so that it is never taken for part of an earlier answer.
-    private var unanswered: [Bool] = []
+    /// A request whose head was read and whose answer has not ended.
+    private struct Unanswered {
+        /// It still waits for its `100 Continue`.
+        var awaitsContinue: Bool
+        /// The connection closes once its answer has ended.
+        var closesAfter: Bool
+    }
+
+    /// The requests whose answer has not ended, oldest first. A pipelined request gets its `100 Continue` only
+    /// once the answers before it have ended, so that it is never taken for part of an earlier answer.
+    private var unanswered: [Unanswered] = []
+
+    /// A `CONNECT` request's end was read: nothing after it is a request of its own.
+    private var ignoresReads = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head(let head) = unwrapInboundIn(data) {
+        guard !ignoresReads else { return }
+        switch unwrapInboundIn(data) {
+        case .head(let head):
             let expects = head.headerFields[.expect].map { $0.lowercased() == "100-continue" } ?? false
-            unanswered.append(expects && !unanswered.isEmpty)
+            unanswered.append(Unanswered(awaitsContinue: expects && !unanswered.isEmpty,
+                                         closesAfter: head.method == .connect))
             if expects && unanswered.count == 1 { sendContinue(context) }
+        case .body:
+            if unanswered.last?.closesAfter == true { return }  // what follows a CONNECT head is no body
+        case .end:
+            if unanswered.last?.closesAfter == true { ignoresReads = true }
         }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        context.write(data, promise: promise)
-        guard case .end = unwrapOutboundIn(data), !unanswered.isEmpty else { return }
+        let part = unwrapOutboundIn(data)
+        if case .head(var head) = part, head.status != .continue, unanswered.first?.closesAfter == true {
+            head.headerFields[.connection] = "close"
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+            return
+        }
+        guard case .end = part, let answered = unanswered.first else {
+            context.write(data, promise: promise)
+            return
+        }
         unanswered.removeFirst()
-        if unanswered.first == true {
-            unanswered[0] = false
+        if answered.closesAfter {
+            let written = context.eventLoop.makePromise(of: Void.self)
+            written.futureResult.cascade(to: promise)
+            context.writeAndFlush(data, promise: written)
+            let channel = context.channel
+            written.futureResult.whenComplete { _ in channel.close(promise: nil) }
+            return
+        }
+        context.write(data, promise: promise)
+        if unanswered.first?.awaitsContinue == true {
+            unanswered[0].awaitsContinue = false
             sendContinue(context)
         }
     }
@@ -54,7 +91,8 @@ final class HTTPProtocolHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let head = HTTPResponse(status: .badRequest, headerFields: [
             .contentType: "application/json", .contentLength: String(body.readableBytes), .connection: "close",
         ])
-        unanswered = [false]  // one answer, then nothing more on this connection
+        unanswered = [Unanswered(awaitsContinue: false, closesAfter: true)]  // one answer, nothing more after it
+        ignoresReads = true
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
         let written = context.eventLoop.makePromise(of: Void.self)
