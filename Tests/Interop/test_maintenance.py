@@ -17,10 +17,13 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
 
 from api import segment_message
 from corpus import dumps
-from lake import load_table, local_path, pyiceberg_rows
+from lake import data_files, duckdb_connect, duckdb_rows, load_table, local_path, pyiceberg_rows
 
 COMMITS = 500
 
@@ -128,3 +131,38 @@ def test_freshness_per_table_in_status_and_metrics(floe):
         assert time.monotonic() < wait_for_maintenance, "maintenance never ran"
         time.sleep(0.2)
     assert re.search(r'^floe_maintenance_last_run_timestamp_seconds 1\d{9}', server.get("/metrics").text, re.M)
+
+
+def test_orphan_removal_gives_files_an_earlier_floe_wrote_decoded_their_literal_names(floe, floe_bin):
+    """Floe before session 29 wrote a partition directory `type=order placed` for a manifest's
+    `type=order%20placed`, where pyiceberg and DuckDB look: they could not read the table. Orphan removal
+    (`floe maintain` here, and `floe serve` hourly) links such files to their literal paths; nothing is
+    deleted or duplicated, and every reader scans the whole table again."""
+    server = floe(env={"FLOE_EXPIRE_SNAPSHOTS": "0"})
+    sent = [{"specversion": "1.0", "id": f"legacy-{uuid.uuid4()}", "source": "/tests/legacy", "type": kind, "data": {}}
+            for kind in ["order placed", "café ☕", "plain"]]
+    response = server.post("/events/batch", dumps(sent), content_type="application/cloudevents-batch+json")
+    assert response.status_code == 200, response.text
+    server.flush()
+    server.stop()
+    table = load_table(server.data_dir, "cloudevents")
+    escaped = [Path(f.path) for f in data_files(table) if "%" in f.path]
+    assert len(escaped) == 2, [f.path for f in data_files(table)]
+    for path in escaped:  # as the earlier Floe left them
+        legacy = Path(unquote(str(path)))
+        legacy.parent.mkdir(parents=True, exist_ok=True)
+        path.rename(legacy)
+    with pytest.raises(Exception):
+        pyiceberg_rows(table)
+
+    result = subprocess.run([str(floe_bin), "maintain", "--data-dir", str(server.data_dir),
+                             "--orphans-older-than-hours", "0"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = {entry["table"]: entry for entry in json.loads(result.stdout.strip().splitlines()[-1])}
+    assert summary["cloudevents"]["relinked_files"] == 2, summary
+    assert summary["cloudevents"]["orphan_files"] == 0, summary
+    assert all(path.exists() for path in escaped)
+    table = load_table(server.data_dir, "cloudevents")
+    ids = {event["id"]: event["type"] for event in sent}
+    assert {row["id"]: row["type"] for row in pyiceberg_rows(table)} == ids
+    assert {row["id"]: row["type"] for row in duckdb_rows(duckdb_connect(), table)} == ids

@@ -18,6 +18,9 @@ public enum Maintenance {
         public var deletedFiles: Int
         public var orphanFiles: Int
         public var failedDeletes: Int
+        /// Live files an earlier Floe wrote percent-decoded, now also at their locations as written
+        /// (``DeleteOrphanFilesResult/restoredNames``).
+        public var relinkedFiles: Int = 0
         /// Rows deleted as duplicates (with `removeDuplicates`).
         public var duplicatesRemoved: Int?
         /// Why duplicates could not be removed from this table (expiry and orphans still ran).
@@ -29,7 +32,8 @@ public enum Maintenance {
 
         enum CodingKeys: String, CodingKey {
             case table, expiredSnapshots = "expired_snapshots", deletedFiles = "deleted_files"
-            case orphanFiles = "orphan_files", failedDeletes = "failed_deletes", duplicatesRemoved = "duplicates_removed"
+            case orphanFiles = "orphan_files", failedDeletes = "failed_deletes", relinkedFiles = "relinked_files"
+            case duplicatesRemoved = "duplicates_removed"
             case duplicatesError = "duplicates_error", compaction, compactionError = "compaction_error"
         }
     }
@@ -94,6 +98,7 @@ public enum Maintenance {
                                        deletedFiles: expired.deletedFiles.count + orphans.deletedFiles.count,
                                        orphanFiles: orphans.orphans.count,
                                        failedDeletes: expired.failedDeletes.count + orphans.failedDeletes.count,
+                                       relinkedFiles: orphans.restoredNames.count,
                                        duplicatesRemoved: duplicates, duplicatesError: duplicatesError,
                                        compaction: compaction, compactionError: compactionError))
         }

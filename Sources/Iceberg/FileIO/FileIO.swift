@@ -23,6 +23,10 @@ public protocol FileIO: Sendable {
     /// The default implementation calls ``list(prefix:)`` and reports neither; implementations that can should
     /// override it (``LocalFileIO`` and ``S3FileIO`` do), since orphan-file removal skips files of unknown age.
     func listFiles(prefix: String) async throws -> [StoredFile]
+    /// Gives a file an earlier Floe stored under another name than `location` (``LocalFileIO/legacyPath(of:)``)
+    /// its name at `location` as well, so that every reader finds it there; true when it did. The default does
+    /// nothing: only local files were ever stored under another name.
+    func restoreLegacyName(of location: String) async throws -> Bool
 }
 
 extension FileIO {
@@ -36,4 +40,6 @@ extension FileIO {
     public func listFiles(prefix: String) async throws -> [StoredFile] {
         try await list(prefix: prefix).map { StoredFile(location: $0) }
     }
+
+    public func restoreLegacyName(of location: String) async throws -> Bool { false }
 }

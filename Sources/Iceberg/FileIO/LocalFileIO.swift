@@ -55,8 +55,9 @@ public struct LocalFileIO: FileIO {
     }
 
     /// Where Floe before this form wrote the file at `location`: its path percent-decoded (`type=a b` for
-    /// `type=a%20b`). Reads and `exists` fall back to it, so that tables written then stay readable to Floe
-    /// (a compaction rewrites such files at their literal paths); nil when it is the same path or not a safe one.
+    /// `type=a%20b`). Reads and `exists` fall back to it, so that tables written then stay readable to Floe,
+    /// and orphan removal links such files to their literal paths (``restoreLegacyName(of:)``), where other
+    /// readers look; nil when it is the same path or not a safe one.
     static func legacyPath(of location: String) -> String? {
         guard let path = try? Self.path(of: location), path.contains("%"),
               let decoded = path.removingPercentEncoding, decoded != path, staysInItsDirectory(decoded) else { return nil }
@@ -216,6 +217,29 @@ public struct LocalFileIO: FileIO {
     public func delete(_ location: String) async throws {
         let path = try Self.path(of: location)
         if unlink(path) != 0, errno != ENOENT { throw Self.systemError("unlink", location) }
+    }
+
+    /// Hard-links the file at the location's ``legacyPath(of:)`` to its literal path when only the former
+    /// exists, creating the directory and syncing it. A link, not a rename: a reader that has just looked for
+    /// the literal path still finds the legacy one, and each name goes when it is no longer referenced.
+    public func restoreLegacyName(of location: String) async throws -> Bool {
+        guard let legacy = Self.legacyPath(of: location) else { return false }
+        let path = try Self.path(of: location)
+        return try await NIOThreadPool.singleton.runIfActive {
+            guard access(path, F_OK) != 0, access(legacy, F_OK) == 0 else { return false }
+            let directory = (path as NSString).deletingLastPathComponent
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw FileIOError(.io, "creating the directory failed", context: ["location": location])
+            }
+            guard link(legacy, path) == 0 else {
+                if errno == EEXIST { return false }
+                throw Self.systemError("link", location)
+            }
+            try Self.sync(directory, location: location)
+            return true
+        }
     }
 
     public func listFiles(prefix: String) async throws -> [StoredFile] {

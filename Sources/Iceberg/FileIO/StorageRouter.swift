@@ -93,6 +93,10 @@ public final class StorageRouter: FileIO {
         try await store(for: location).delete(location)
     }
 
+    public func restoreLegacyName(of location: String) async throws -> Bool {
+        try await store(for: location).restoreLegacyName(of: location)
+    }
+
     public func list(prefix: String) async throws -> [String] {
         try await store(for: prefix).list(prefix: prefix)
     }

@@ -8,6 +8,9 @@ public struct DeleteOrphanFilesResult: Sendable {
     public var failedDeletes: [String] = []
     /// Unreferenced files left alone because they are younger than the cutoff or of unknown age.
     public var skippedYoungFiles = 0
+    /// Live files found only where an earlier Floe wrote them percent-decoded, now linked to their locations as
+    /// written (``FileIO/restoreLegacyName(of:)``).
+    public var restoredNames: [String] = []
 
     /// Creates a result.
     public init(orphans: [String] = [], deletedFiles: [String] = [], failedDeletes: [String] = [], skippedYoungFiles: Int = 0) {

@@ -22,8 +22,14 @@ extension TableMaintenance {
             }
         }
         // Each reference as written, as every reader opens it, and percent-decoded, where Floe before that
-        // wrote local files (a partition directory `type=a b` for `type=a%20b`): those files are still live.
-        let referenced = Set(locations.flatMap { [Self.normalized($0), Self.normalized($0, decoding: true)] })
+        // wrote local files (a partition directory `type=a b` for `type=a%20b`): those files are still live,
+        // and get their literal names too (below).
+        let referenced = Set(locations.map { Self.normalized($0) })
+        var legacyNames: [String: String] = [:]
+        for location in locations {
+            let decoded = Self.normalized(location, decoding: true)
+            if decoded != Self.normalized(location) { legacyNames[decoded] = location }
+        }
         let margin = orphanSafetyMargin.inSeconds
         let cutoff = min(olderThan, Date().addingTimeInterval(-margin))
         // A merge written ahead is in no snapshot until an append swaps it in, which it may for up to
@@ -32,6 +38,15 @@ extension TableMaintenance {
         let root = metadata.location.hasSuffix("/") ? metadata.location : metadata.location + "/"
         var result = DeleteOrphanFilesResult()
         for file in try await fileIO.listFiles(prefix: root) where !referenced.contains(Self.normalized(file.location)) {
+            if let location = legacyNames[Self.normalized(file.location)] {
+                do {
+                    if try await fileIO.restoreLegacyName(of: location) { result.restoredNames.append(location) }
+                } catch {
+                    logger.warning("linking a file to its literal location failed", metadata: [
+                        "floe.table": "\(id)", "iceberg.location": "\(location)", "error.message": "\(error)"])
+                }
+                continue
+            }
             let fileCutoff = ManifestMergeAhead.isWrittenAhead(file.location) ? mergeCutoff : cutoff
             guard let modified = file.lastModified, modified < fileCutoff else {
                 result.skippedYoungFiles += 1
@@ -43,9 +58,10 @@ extension TableMaintenance {
             try Task.checkCancellation()
             if await delete(orphan, table: id) { result.deletedFiles.append(orphan) } else { result.failedDeletes.append(orphan) }
         }
-        logger.log(level: result.orphans.isEmpty ? .debug : .info, "deleted orphan files", metadata: [
+        logger.log(level: result.orphans.isEmpty && result.restoredNames.isEmpty ? .debug : .info, "deleted orphan files", metadata: [
             "floe.table": "\(id)", "iceberg.files_deleted": "\(result.deletedFiles.count)",
             "iceberg.files_failed": "\(result.failedDeletes.count)",
+            "iceberg.files_relinked": "\(result.restoredNames.count)",
         ])
         return result
     }

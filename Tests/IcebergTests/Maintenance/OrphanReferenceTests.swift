@@ -17,7 +17,7 @@ struct OrphanReferenceTests {
         return maintenance
     }
 
-    @Test("on a local disk, live files in partition directories with percent-escapes are kept, also where Floe once wrote them decoded; a stray one is deleted")
+    @Test("on a local disk, live files in partition directories with percent-escapes are kept, also where Floe once wrote them decoded (and linked to their literal names); a stray one is deleted")
     func percentEncodedLocalPaths() async throws {
         let root = try Fixtures.temporaryDirectory()
         let fileIO = LocalFileIO()
@@ -44,6 +44,12 @@ struct OrphanReferenceTests {
         for location in live + [legacy] { #expect(try await fileIO.exists(location), "\(location)") }
         #expect(FileManager.default.fileExists(atPath: "\(directory)/type=café/old.parquet"))
         #expect(try await !fileIO.exists(stray))
+        // The legacy file now has its literal name too, where other readers open it; the next run keeps both.
+        #expect(result.restoredNames == [legacy])
+        #expect(FileManager.default.contents(atPath: "\(directory)/type=caf%C3%A9/old.parquet") == Data([1]))
+        let again = try await maintenance(catalog, fileIO).deleteOrphanFiles(table: table, olderThan: .distantFuture)
+        #expect(again.deletedFiles.isEmpty && again.restoredNames.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: "\(directory)/type=café/old.parquet"))
     }
 
     @Test("a merge written ahead is kept for twice the longest time an append may still swap it in, whatever the cutoff")
