@@ -123,7 +123,8 @@ public struct FloeServer: Sendable {
         let router = Router(context: FloeRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: FloeCORSMiddleware(allowedOrigins: configuration.allowedOrigins))
         router.add(middleware: HTTPMetricsMiddleware())
-        router.add(middleware: ErrorEnvelopeMiddleware(refusals: refusals))
+        let routeMethods = RouteMethods()
+        router.add(middleware: ErrorEnvelopeMiddleware(refusals: refusals, routeMethods: routeMethods))
         let limits = RequestLimits(maxBatchBytes: configuration.maxBatchBytes, maxEventBytes: configuration.maxEventBytes)
         let rateLimiter = configuration.rateLimitPerSecond > 0
             ? RateLimiter(ratePerSecond: configuration.rateLimitPerSecond,
@@ -141,6 +142,7 @@ public struct FloeServer: Sendable {
                     maxPartitionEvents: configuration.maxPartitionEvents, backlog: components.backlog,
                     authenticator: configuration.authenticator,
                     metricsRegistry: registry, readiness: readiness).register(on: router)
+        routeMethods.record(router)
         return router
     }
 

@@ -15,6 +15,8 @@ struct APIError: HTTPResponseError, CustomStringConvertible {
     var retryAfterSeconds: Int?
     /// Set when the request was refused because Floe is at capacity (counted and logged by ``RefusalLog``).
     var refusal: Refusal?
+    /// The methods the path answers, sent as `Allow` with a 405.
+    var allow: [HTTPRequest.Method] = []
 
     /// Why a request was refused at capacity; a metric label.
     enum Refusal: String, Sendable, CaseIterable {
@@ -73,6 +75,7 @@ struct APIError: HTTPResponseError, CustomStringConvertible {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
+        if !allow.isEmpty { headers[.allow] = allow.map(\.rawValue).joined(separator: ", ") }
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"floe\", Basic realm=\"floe\"" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }

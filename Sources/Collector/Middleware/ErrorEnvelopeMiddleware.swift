@@ -1,13 +1,16 @@
 import Hummingbird
 import Logging
 
-/// Renders errors that did not come from Floe's own code (unknown route, wrong method, body
-/// limits enforced by Hummingbird) in Floe's JSON error envelope, with the same status, and logs
+/// Renders errors that did not come from Floe's own code (unknown route; a wrong method on a known path,
+/// answered 405 with `Allow` from ``RouteMethods``; body limits enforced by Hummingbird) in Floe's JSON
+/// error envelope, and logs
 /// failed requests with their request id (`hb.request.id`): 5xx at warning, 4xx at debug. The
 /// message is the error's fixed phrase; bodies are never logged. Refusals at capacity (503/507
 /// with ``APIError/refusal``) go to ``RefusalLog`` instead: counted, and logged once a second.
 struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
     var refusals: RefusalLog?
+    /// What tells a wrong method (405) from an unknown path (404).
+    var routeMethods: RouteMethods?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -20,13 +23,15 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             throw error
         } catch let error as any HTTPResponseError {
-            let message: String
-            switch error.status {
-            case .notFound: message = "no such endpoint: \(request.method.rawValue) \(request.uri.path)"
-            case .methodNotAllowed: message = "method \(request.method.rawValue) is not allowed on \(request.uri.path)"
-            default: message = error.status.reasonPhrase
+            var converted = APIError(status: error.status, message: error.status.reasonPhrase)
+            if error.status == .notFound {
+                converted.message = "no such endpoint: \(request.method.rawValue) \(request.uri.path)"
+                if let allowed = routeMethods?.methods(on: request.uri.path), !allowed.isEmpty {
+                    converted = APIError(status: .methodNotAllowed, message: "method \(request.method.rawValue) is not "
+                                         + "allowed on \(request.uri.path); allowed: \(allowed.map(\.rawValue).joined(separator: ", "))")
+                    converted.allow = allowed
+                }
             }
-            let converted = APIError(status: error.status, message: message)
             log(converted, request, context)
             throw converted
         } catch {

@@ -155,6 +155,23 @@ struct IngestRoutesTests {
         }
     }
 
+    @Test("405 in the envelope, with Allow, for a method a known path does not take")
+    func wrongMethods() async throws {
+        let harness = try HTTPHarness()
+        try await harness.run { client in
+            let cases: [(method: HTTPRequest.Method, path: String, allow: String)] = [
+                (.get, "/v1/batch", "POST"), (.put, "/events", "POST"), (.delete, "/health", "GET, HEAD"),
+                (.post, "/debug/status/events", "GET, HEAD"), (.get, "/debug/flush", "POST"),
+            ]
+            for (method, path, allow) in cases {
+                let response = try await client.execute(uri: path, method: method, headers: [:], body: nil)
+                let error = try expectError(response, 405)
+                #expect(response.headers[.allow] == allow, "\(method) \(path)")
+                #expect(error.error == "method \(method) is not allowed on \(path); allowed: \(allow)")
+            }
+        }
+    }
+
     @Test("gzip, x-gzip and deflate (zlib or raw) bodies are inflated; identity is a no-op")
     func compressedBodies() async throws {
         let harness = try HTTPHarness()

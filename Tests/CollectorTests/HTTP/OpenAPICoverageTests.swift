@@ -14,6 +14,7 @@ struct OpenAPICoverageTests {
         400: ["IngestRoutesTests.badRequests", "IngestRoutesTests.strictBatches", "OperationsRoutesTests.listObjects"],
         401: ["AuthAndCORSTests.unauthorized", "AuthAndCORSTests.adminWithAPIKey", "AuthAndCORSTests.adminToken"],
         404: ["IngestRoutesTests.unknownRoutes"],
+        405: ["IngestRoutesTests.wrongMethods"],
         413: ["IngestRoutesTests.tooLarge", "IngestRoutesTests.strictEventTooLarge"],
         415: ["IngestRoutesTests.unsupportedMediaType"],
         429: ["CapacityTests.rateLimitByAddress", "CapacityTests.rateLimitByKey"],
