@@ -185,9 +185,10 @@ public struct TableAppender: Sendable {
                 return AppendResult(snapshotId: producer.snapshotId, sequenceNumber: prepared.snapshot.sequenceNumber,
                                     table: committed, attempts: attempt)
             } catch let error as CatalogError where error.code == .conflict {
+                // Not deleted yet: the conflict may answer the catalog client's own retry of this request
+                // (same idempotency key) after an attempt that was applied, so the list may be the table's now.
                 failure = .conflict
                 lastError = error
-                try? await fileIO.delete(prepared.manifestListLocation)
             } catch let error as CatalogError where error.code == .commitStateUnknown {
                 failure = .stateUnknown
                 lastError = error
@@ -210,6 +211,8 @@ public struct TableAppender: Sendable {
                 return AppendResult(snapshotId: found.snapshotId, sequenceNumber: found.sequenceNumber,
                                     table: table, attempts: attempt)
             }
+            // Not applied: the conflicting attempt's manifest list is in no snapshot.
+            if failure == .conflict { try? await fileIO.delete(prepared.manifestListLocation) }
         }
     }
 

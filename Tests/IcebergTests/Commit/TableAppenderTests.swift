@@ -136,6 +136,19 @@ struct TableAppenderTests {
         #expect(faulty.commits == commits)
     }
 
+    @Test("a conflict answering a retry of an applied commit keeps the snapshot's manifest list, and the commit counts once")
+    func conflictAfterApply() async throws {
+        try await prepare()
+        let faulty = FaultInjectingCatalog(base: sqlCatalog, faults: [.conflictAfterApply])
+        let result = try await appender(faulty).append(to: table, files: files("z"), commitId: "z")
+        let metadata = try await sqlCatalog.loadTable(table).metadata
+        #expect(metadata.snapshots.count == 1)
+        let head = try #require(metadata.currentSnapshot)
+        #expect(head.snapshotId == result.snapshotId && faulty.commits == 1)
+        #expect(try await fileIO.exists(head.manifestList), "the committed snapshot's manifest list was deleted")
+        #expect(try await manifestList(head).count == 1)
+    }
+
     @Test("conflicts past the retry budget surface as conflicts")
     func exhausted() async throws {
         try await prepare()

@@ -2,7 +2,7 @@ import Iceberg
 import Synchronization
 
 /// A ``Catalog`` wrapper that fails scripted commits: with a conflict, with an unknown state before applying,
-/// or with an unknown state after actually applying (the "503 after commit" case).
+/// or with an unknown state or a conflict after actually applying (the "503 after commit" case).
 public final class FaultInjectingCatalog: Catalog {
     public enum Fault: Sendable {
         /// Another writer commits `sideEffect` first, then this commit is attempted (and conflicts for real).
@@ -10,6 +10,9 @@ public final class FaultInjectingCatalog: Catalog {
         case conflict
         case unknownBeforeApply
         case unknownAfterApply
+        /// The commit is applied, then answered 409: what a REST client's own retry of an applied request
+        /// (same idempotency key) gets when the first answer was lost or a 5xx the catalog did not store.
+        case conflictAfterApply
     }
 
     private let base: any Catalog
@@ -46,6 +49,9 @@ public final class FaultInjectingCatalog: Catalog {
         case .unknownAfterApply:
             _ = try await base.commit(id, requirements: requirements, updates: updates)
             throw CatalogError(.commitStateUnknown, "injected 503 after commit")
+        case .conflictAfterApply:
+            _ = try await base.commit(id, requirements: requirements, updates: updates)
+            throw CatalogError(.conflict, "injected 409 after commit")
         }
     }
 }
