@@ -118,12 +118,15 @@ INTERNAL = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</
             b'<Message>We encountered an internal error. Please try again.</Message><RequestId>proxy</RequestId></Error>')
 DENIED = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
           b'<Message>Access Denied</Message><RequestId>proxy</RequestId></Error>')
+EXPIRED = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>ExpiredToken</Code>'
+           b'<Message>The provided token has expired.</Message><RequestId>proxy</RequestId></Error>')
 
 # What the proxy does with one request: forward it, answer an error itself, or close the connection without an
 # answer, either before moto sees the request ("drop"), after STALL_SECONDS ("stall", for client timeouts) or
 # after moto applied it ("forward-then-drop"); "delay" forwards after DELAY_SECONDS (latency), "partial" forwards
-# and answers moto's status and full Content-Length but only the first half of the body, then closes.
-Action = str  # "forward" | "503" | "500" | "403" | "drop" | "stall" | "forward-then-drop" | "delay" | "partial"
+# and answers moto's status and full Content-Length but only the first half of the body, then closes. A request
+# signed with a session token in `FaultProxy.expired_tokens` is answered 400 ExpiredToken ("expired"), as S3 does.
+Action = str  # "forward" | "503" | "500" | "403" | "drop" | "stall" | "forward-then-drop" | "delay" | "partial" | "expired"
 STALL_SECONDS = 3.0
 DELAY_SECONDS = 0.4
 
@@ -146,6 +149,7 @@ class FaultProxy:
     upstream_port: int
     plan: Callable[[int, str, str], Action]
     seen: list[SeenRequest] = field(default_factory=list)
+    expired_tokens: set[str] = field(default_factory=set)
     port: int = 0
     _server: socketserver.ThreadingTCPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -174,16 +178,17 @@ class FaultProxy:
                 body = self.rfile.read(length) if length else b""
                 with proxy._lock:
                     seq = len(proxy.seen)
-                    action = proxy.plan(seq, self.command, self.path)
+                    expired = self.headers.get("X-Amz-Security-Token") in proxy.expired_tokens
+                    action = "expired" if expired else proxy.plan(seq, self.command, self.path)
                     proxy.seen.append(SeenRequest(seq, self.command, self.path, action))
                 if action in ("drop", "stall"):
                     if action == "stall":
                         time.sleep(STALL_SECONDS)
                     self.close_connection = True
                     return
-                if action in ("503", "500", "403"):
-                    payload = {"503": SLOW_DOWN, "500": INTERNAL, "403": DENIED}[action]
-                    self.send_response(int(action))
+                if action in ("503", "500", "403", "expired"):
+                    payload = {"503": SLOW_DOWN, "500": INTERNAL, "403": DENIED, "expired": EXPIRED}[action]
+                    self.send_response(400 if action == "expired" else int(action))
                     self.send_header("Content-Type", "application/xml")
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()

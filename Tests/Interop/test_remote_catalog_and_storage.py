@@ -8,11 +8,16 @@ Every acknowledged event must be in the table exactly once, with the same values
 """
 from __future__ import annotations
 
+import json
+import time
+from collections import Counter
+
 import pytest
 
 from corpus import Window, generate
 from lake import duckdb_connect_s3, duckdb_rows, normal_rows, pyiceberg_rows
 from rest_catalog_server import RestCatalogServer
+from s3_support import FaultProxy
 from tables import EVENTS, assert_rows_match
 
 TOKEN = "r2-api-token"
@@ -119,3 +124,63 @@ def test_a_wrong_s3_secret_is_reported_and_nothing_is_lost(floe, moto):
     floe_output = "\n".join(line for line in server.log_tail().splitlines() if not line.startswith("=== "))
     assert "not-the-secret" not in response.text and "not-the-secret" not in floe_output
     assert server.get("/debug/status").json()["buffered_count"] == 50
+
+
+def test_vended_credentials_are_renewed_when_they_expire(floe, moto, tmp_path):
+    """A REST catalog vends temporary S3 credentials (STS) with each table load. When S3 refuses them
+    (400 ExpiredToken), Floe loads the table again and takes the fresh ones: the flush that met the expired
+    token fails, the next one commits, and nothing is lost or stored twice. Credentials that carry
+    `s3.session-token-expires-at-ms` are renewed before they expire, by loading the table again."""
+    bucket = moto.new_bucket()
+    iam = moto.client("iam")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
+    iam.create_role(RoleName=f"writer-{bucket}", AssumeRolePolicyDocument=json.dumps(trust))
+    iam.put_role_policy(RoleName=f"writer-{bucket}", PolicyName="all", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    arn = iam.get_role(RoleName=f"writer-{bucket}")["Role"]["Arn"]
+    proxy = FaultProxy(moto.port, lambda seq, method, path: "forward").start()
+
+    def vend(expires_at_ms: int | None = None) -> tuple[str, dict[str, str]]:
+        credentials = moto.client("sts").assume_role(RoleArn=arn, RoleSessionName="floe")["Credentials"]
+        config = {"s3.access-key-id": credentials["AccessKeyId"], "s3.secret-access-key": credentials["SecretAccessKey"],
+                  "s3.session-token": credentials["SessionToken"], "s3.endpoint": proxy.endpoint,
+                  "s3.region": "us-east-1", "s3.path-style-access": "true"}
+        if expires_at_ms is not None:
+            config["s3.session-token-expires-at-ms"] = str(expires_at_ms)
+        return credentials["SessionToken"], config
+
+    first_token, first = vend()
+    rest = RestCatalogServer(tmp_path / "rest", token=TOKEN, vended_config=first, warehouse=f"s3://{bucket}/wh",
+                             catalog_properties={"s3.endpoint": moto.endpoint, "s3.access-key-id": moto.access_key_id,
+                                                 "s3.secret-access-key": moto.secret_access_key,
+                                                 "s3.region": "us-east-1"}).start()
+    try:
+        server = floe(env=rest_env(rest))
+        events = generate(60, seed=61)
+        server.send_batches(events[:20], size=20)
+        assert server.post("/debug/flush").status_code == 200
+        proxy.expired_tokens.add(first_token)
+        _, rest.vended_config = vend()
+        server.send_batches(events[20:40], size=20)
+        refused = server.post("/debug/flush")
+        assert refused.status_code == 503 and "ExpiredToken" in refused.text, refused.text
+        renewed = server.post("/debug/flush")
+        assert renewed.status_code == 200, renewed.text
+
+        def loads() -> int:
+            return sum(1 for entry in rest.log if entry["method"] == "GET" and "/tables/" in entry["path"])
+        soon = int(time.time() * 1000) + 60_000  # inside the five minutes before expiry: renewed at every use
+        _, rest.vended_config = vend(expires_at_ms=soon)
+        server.send_batches(events[40:50], size=10)
+        assert server.post("/debug/flush").status_code == 200  # the first load that carries the expiry
+        before = loads()
+        server.send_batches(events[50:], size=10)
+        assert server.post("/debug/flush").status_code == 200
+        assert loads() > before, "credentials about to expire were not renewed"
+
+        table = rest.catalog.load_table("analytics.events")
+        counts = Counter(row["message_id"] for row in pyiceberg_rows(table))
+        assert set(counts) == {event["messageId"] for event in events} and max(counts.values()) == 1
+    finally:
+        rest.stop()
+        proxy.stop()

@@ -202,7 +202,7 @@ def test_wrong_secret_is_refused_with_a_clear_error(s3: S3Driver, bucket: str, t
     result = s3.run("put", f"s3://{bucket}/k", str(write(tmp_path, "in", b"data")), SECRET_ACCESS_KEY=wrong)
     assert result.returncode == 2
     error = result.error
-    assert error["code"] == "io"
+    assert error["code"] == "credentialsRefused"
     assert error["context"]["http.status"] == "403"
     assert error["context"]["s3.code"] == "SignatureDoesNotMatch"
     assert error["context"]["bucket"] == bucket and error["context"]["key"] == "k"

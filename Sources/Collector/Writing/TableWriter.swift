@@ -15,6 +15,10 @@ actor TableWriter {
     private let appender: TableAppender
     private let logger: Logger
     private var loaded: [String: Table] = [:]
+    /// When the storage credentials the catalog vended with each loaded table expire, where it said so.
+    private var credentialsExpire: [String: Date] = [:]
+    /// How long before vended credentials expire the table is loaded again for fresh ones.
+    static let credentialsRenewalLead: TimeInterval = 300
 
     /// `instanceId` is recorded as `floe.instance-id` in the summary of every snapshot appended.
     init(catalog: any Catalog, fileIO: any FileIO, namespace: [String], tableProperties: [String: String],
@@ -35,9 +39,14 @@ actor TableWriter {
     }
 
     /// The table, loaded once and evolved to the definition's schema; created when missing and
-    /// `create` (else the catalog's `noSuchTable` is thrown).
+    /// `create` (else the catalog's `noSuchTable` is thrown). Loaded again, for fresh credentials, when the
+    /// storage credentials the catalog vended expire within ``credentialsRenewalLead``
+    /// (`s3.session-token-expires-at-ms`) or the store refused them (``renewCredentials(after:of:)``).
     func table(_ definition: TableDefinition, create: Bool = true) async throws -> Table {
-        if let table = loaded[definition.name] { return table }
+        if let table = loaded[definition.name],
+           (credentialsExpire[definition.name].map { $0.timeIntervalSinceNow > Self.credentialsRenewalLead } ?? true) {
+            return table
+        }
         let id = identifier(definition)
         var table: Table
         do {
@@ -54,11 +63,27 @@ actor TableWriter {
                 table = try await catalog.loadTable(id)
             }
         }
+        let storage = table.storageConfig(for: table.metadata.location)
         if let router = fileIO as? StorageRouter {
-            try router.applyVendedConfig(table.storageConfig(for: table.metadata.location))
+            try router.applyVendedConfig(storage)
         }
+        credentialsExpire[definition.name] = storage[Self.credentialsExpiryKey]
+            .flatMap { Int64($0) }.map { Date(timeIntervalSince1970: Double($0) / 1000) }
         loaded[definition.name] = table
         return table
+    }
+
+    /// The property a catalog vends with temporary storage credentials: when they expire, in ms since the epoch.
+    static let credentialsExpiryKey = "s3.session-token-expires-at-ms"
+
+    /// Forgets the loaded table when `error` says the store refused the credentials (an expired session
+    /// token), so that the next ``table(_:create:)`` loads it again and applies what the catalog vends then.
+    nonisolated func renewCredentials(after error: any Error, of definition: TableDefinition) async {
+        let underlying = (error as? CatalogError)?.underlying ?? error
+        guard (underlying as? FileIOError)?.code == .credentialsRefused else { return }
+        logger.warning("storage refused the credentials; the table is loaded again for fresh ones",
+                       metadata: ["floe.table": "\(definition.name)"])
+        await refresh(definition)
     }
 
     /// Forgets the loaded table, so the next ``table(_:create:)`` loads it again and applies the
@@ -66,6 +91,7 @@ actor TableWriter {
     /// reloads once per unit).
     func refresh(_ definition: TableDefinition) {
         loaded[definition.name] = nil
+        credentialsExpire[definition.name] = nil
     }
 
     /// The table if it exists (loaded and evolved), nil when it was not created yet.
@@ -108,6 +134,7 @@ actor TableWriter {
                 try await fileIO.writeUnsynced(encoded.bytes, to: file.location)
             } catch {
                 metrics?.storageError()
+                await self.renewCredentials(after: error, of: definition)
                 throw error
             }
             metrics?.wroteFile(bytes: encoded.bytes.count, rows: file.rows)
@@ -117,6 +144,7 @@ actor TableWriter {
             try await fileIO.persist(files.map(\.location))
         } catch {
             metrics?.storageError()
+            await renewCredentials(after: error, of: definition)
             throw error
         }
         return written
@@ -172,6 +200,9 @@ actor TableWriter {
             return result
         } catch let error as CatalogError where error.isMissingTable {
             loaded[definition.name] = nil
+            throw error
+        } catch {
+            await renewCredentials(after: error, of: definition)
             throw error
         }
     }

@@ -3,7 +3,7 @@ public struct FileIOError: Error, Sendable, CustomStringConvertible {
     /// The bounded kind of a ``FileIOError``; its description has no dynamic values and can label metrics.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
-            case notFound, invalidLocation, io
+            case notFound, invalidLocation, io, credentialsRefused
         }
 
         private let base: Base
@@ -15,6 +15,9 @@ public struct FileIOError: Error, Sendable, CustomStringConvertible {
         public static let invalidLocation = Code(.invalidLocation)
         /// The operation failed.
         public static let io = Code(.io)
+        /// The store refused the credentials themselves (an expired session token, an unknown key): fresh
+        /// credentials, such as a catalog vends on the next table load, may cure it.
+        public static let credentialsRefused = Code(.credentialsRefused)
 
         public var description: String { base.rawValue }
     }

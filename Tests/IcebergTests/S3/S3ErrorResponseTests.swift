@@ -15,7 +15,7 @@ struct S3ErrorResponseTests {
     func signatureMismatch() {
         let body = "<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message><RequestId>r1</RequestId></Error>"
         let failure = error(403, body).fileIOError(operation: "GetObject", location: location)
-        #expect(failure.code == .io)
+        #expect(failure.code == .credentialsRefused)
         #expect(!failure.isRetryable)
         #expect(failure.context["bucket"] == "lake")
         #expect(failure.context["key"] == "events/x.parquet")
@@ -24,6 +24,16 @@ struct S3ErrorResponseTests {
         #expect(failure.description.contains("403"))
         #expect(failure.description.contains("secret access key is probably wrong"))
         #expect(failure.description.contains("The request signature we calculated does not match"))
+    }
+
+    @Test("credentials S3 refuses (an expired token, an unknown key) are credentialsRefused; access denied is not")
+    func refusedCredentials() {
+        for code in ["ExpiredToken", "TokenRefreshRequired", "InvalidToken", "InvalidAccessKeyId"] {
+            let failure = error(400, "<Error><Code>\(code)</Code></Error>").fileIOError(operation: "PutObject", location: location)
+            #expect(failure.code == .credentialsRefused, "\(code)")
+        }
+        #expect(error(403, "<Error><Code>AccessDenied</Code></Error>").fileIOError(operation: "PutObject", location: location).code == .io)
+        #expect(error(500, "<Error><Code>ExpiredToken</Code></Error>").fileIOError(operation: "PutObject", location: location).code == .io)
     }
 
     @Test("a missing key is notFound, a missing bucket is not")

@@ -44,6 +44,14 @@ struct S3ErrorResponse: Sendable, Hashable {
         Self.retryableStatuses.contains(status) || code.map(Self.retryableCodes.contains) == true
     }
 
+    /// Whether S3 refused the credentials themselves (expired token, unknown key, wrong secret), which fresh
+    /// credentials may cure.
+    var refusesCredentials: Bool {
+        guard status == 400 || status == 403, let code else { return false }
+        return ["ExpiredToken", "TokenRefreshRequired", "InvalidToken", "InvalidAccessKeyId",
+                "SignatureDoesNotMatch"].contains(code)
+    }
+
     /// A short explanation of the failure for people, without dynamic values.
     var summary: String {
         switch (status, code) {
@@ -70,8 +78,8 @@ struct S3ErrorResponse: Sendable, Hashable {
 
     /// The ``FileIOError`` for this failure of `operation` on `location`.
     ///
-    /// The code is `notFound` for a missing key (never for a missing bucket, which is a configuration error) and
-    /// `io` otherwise; `context` names the bucket, key, operation, HTTP status, S3 code and request id.
+    /// The code is `notFound` for a missing key (never for a missing bucket, which is a configuration error),
+    /// `credentialsRefused` for ``refusesCredentials``, and `io` otherwise; `context` names the bucket, key, operation, HTTP status, S3 code and request id.
     func fileIOError(operation: String, location: S3Location) -> FileIOError {
         var context = [
             "location": location.description, "bucket": location.bucket, "operation": operation,
@@ -85,7 +93,7 @@ struct S3ErrorResponse: Sendable, Hashable {
         if let code { text += " (\(code)" + (message.map { ": \($0)" } ?? "") + ")" }
         let isMissingKey = code == "NoSuchKey" || (status == 404 && code == nil)
         // 409 from a conditional write means "try again", but not blindly: the caller decides.
-        return FileIOError(isMissingKey ? .notFound : .io, text, context: context,
+        return FileIOError(isMissingKey ? .notFound : refusesCredentials ? .credentialsRefused : .io, text, context: context,
                            isRetryable: isRetryable || status == 409)
     }
 }

@@ -86,10 +86,7 @@ extension S3FileIO {
 
     /// Whether S3 refused the credentials themselves (expired token, unknown key), which a refresh may cure.
     private func isRefusedCredential(_ response: S3Response) -> Bool {
-        guard response.status == 400 || response.status == 403 else { return false }
-        let code = errorResponse(response).code ?? ""
-        return ["ExpiredToken", "TokenRefreshRequired", "InvalidToken", "InvalidAccessKeyId",
-                "SignatureDoesNotMatch"].contains(code)
+        (response.status == 400 || response.status == 403) && errorResponse(response).refusesCredentials
     }
 
     private func retryableError(in response: S3Response, for request: S3Request) -> S3ErrorResponse? {
