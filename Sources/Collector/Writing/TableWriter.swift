@@ -39,7 +39,8 @@ actor TableWriter {
     }
 
     /// The table, loaded once and evolved to the definition's schema; created when missing and
-    /// `create` (else the catalog's `noSuchTable` is thrown). Loaded again, for fresh credentials, when the
+    /// `create` (else the catalog's `noSuchTable` is thrown); `rejected` when another writer made it with other
+    /// field ids, types or partitioning (``TableDefinition/incompatibilities(with:)``). Loaded again, for fresh credentials, when the
     /// storage credentials the catalog vended expire within ``credentialsRenewalLead``
     /// (`s3.session-token-expires-at-ms`) or the store refused them (``renewCredentials(after:of:)``).
     func table(_ definition: TableDefinition, create: Bool = true) async throws -> Table {
@@ -51,6 +52,8 @@ actor TableWriter {
         var table: Table
         do {
             table = try await catalog.loadTable(id)
+            // Checked before evolving too, so that a table another writer made is not changed either.
+            if let incompatible = definition.incompatibility(with: table) { throw incompatible }
             table = try await definition.evolve(table, in: catalog, logger: logger)
         } catch let error as CatalogError where create && error.isMissingTable {
             try await catalog.createNamespaceIfNeeded(namespace)
@@ -63,6 +66,7 @@ actor TableWriter {
                 table = try await catalog.loadTable(id)
             }
         }
+        if let incompatible = definition.incompatibility(with: table) { throw incompatible }
         let storage = table.storageConfig(for: table.metadata.location)
         if let router = fileIO as? StorageRouter {
             try router.applyVendedConfig(storage)
