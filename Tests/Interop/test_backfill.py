@@ -249,10 +249,9 @@ def test_files_from_the_gzip_tool_load_and_a_cut_copy_is_refused(floe_bin, tmp_p
     assert rows == []
 
 
-def test_a_resumed_run_reads_the_file_in_the_format_its_first_line_shows(floe_bin, tmp_path):
-    """With `--format auto` the format is the file's, from its first line, also when a run resumes in the middle:
-    here the second run starts at a malformed line that looks like no CloudEvent, and must not read the rest as
-    Segment messages (every one of them would be rejected)."""
+def test_a_resumed_run_reads_each_line_in_its_own_format(floe_bin, tmp_path):
+    """With `--format auto` each line's format is its own, also when a run resumes in the middle: here the second
+    run starts at a malformed line that looks like no CloudEvent (rejected), and the CloudEvents after it load."""
     cloud = generate(2_048, seed=64, fmt="cloudevents")
     lines = [dumps(e) for e in cloud[:1_024]] + [b"{}"] + [dumps(e) for e in cloud[1_024:]]
     source = write_lines(tmp_path / "cloud.ndjson", lines)
@@ -266,3 +265,80 @@ def test_a_resumed_run_reads_the_file_in_the_format_its_first_line_shows(floe_bi
     assert summary["rejected"] == 1 and summary["events"] == 1_024, summary
     got = Counter(r["id"] for r in pyiceberg_rows(load_table(data_dir, "cloudevents")))
     assert set(got) == {e["id"] for e in cloud} and max(got.values()) == 1
+
+
+def test_auto_format_is_per_line_and_each_event_of_a_batch_line_stands_on_its_own(floe_bin, tmp_path):
+    """A Segment event with a `specversion` property is a Segment event; Segment and CloudEvents lines can share a
+    file; a batch line (Segment `/v1/batch` body or CloudEvents array) with one invalid event keeps its valid ones,
+    as over HTTP; a UTF-8 byte order mark before the first line is skipped. The rejects file names each line once,
+    and the `rejected` table holds each invalid event with its index."""
+    segment = generate(6, seed=71)
+    cloud = generate(4, seed=72, fmt="cloudevents")
+    segment[0]["properties"] = {"specversion": "2.1", "note": "a Segment event"}
+    invalid_message = {"type": "track", "userId": "u", "messageId": "no-event"}
+    invalid_cloud = {"specversion": "1.0", "id": "no-source", "type": "t"}
+    lines = [b"\xef\xbb\xbf" + dumps(segment[0]), dumps(cloud[0]),
+             dumps({"batch": [segment[1], invalid_message, segment[2]]}),
+             dumps([cloud[1], invalid_cloud, cloud[2]]), dumps(segment[3]), dumps(cloud[3]),
+             dumps({"batch": segment[4:]})]
+    source = write_lines(tmp_path / "mixed.ndjson", lines)
+    rejects = tmp_path / "rejects.ndjson"
+    data_dir = tmp_path / "data"
+    summary = finish(backfill(floe_bin, data_dir, [source], "--rejects", str(rejects), "--rejects-table"))
+    assert summary["events"] == 10 and summary["rejected"] == 2 and summary["lines"] == 7, summary
+    assert Counter(r["message_id"] for r in pyiceberg_rows(load_table(data_dir, "events"))) == \
+        Counter(e["messageId"] for e in segment)
+    assert Counter(r["id"] for r in pyiceberg_rows(load_table(data_dir, "cloudevents"))) == Counter(e["id"] for e in cloud)
+    recorded = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert [r["line"] for r in recorded] == [3, 4], recorded
+    assert recorded[0]["reasons"] == ["batch[1].event: is required for track"], recorded
+    rows = sorted(pyiceberg_rows(load_table(data_dir, "rejected")), key=lambda r: r["request_id"])
+    assert [(json.loads(r["event"]).get("messageId") or json.loads(r["event"])["id"]) for r in rows] == ["no-event", "no-source"]
+    assert [r["request_id"] for r in rows] == [f"{source}:3", f"{source}:4"]
+
+
+def test_a_pipe_is_read_once_with_the_automatic_format(floe_bin, tmp_path):
+    """`floe backfill /dev/stdin`: nothing is read ahead to guess the format, so no line is lost."""
+    events = generate(5_000, seed=73)
+    data = b"\n".join(dumps(e) for e in events) + b"\n"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOE_", "ICEBERG_", "R2_", "AWS_"))}
+    result = subprocess.run([str(floe_bin), "backfill", "--data-dir", str(tmp_path / "data"), "--json", "/dev/stdin"],
+                            input=data, capture_output=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr.decode()[-3000:]
+    summary = json.loads(result.stdout.decode().strip().splitlines()[-1])
+    assert summary["events"] == 5_000 and summary["rejected"] == 0, summary
+    got = Counter(r["message_id"] for r in pyiceberg_rows(load_table(tmp_path / "data", "events")))
+    assert set(got) == {e["messageId"] for e in events} and max(got.values()) == 1
+
+
+def test_a_second_backfill_on_the_same_data_directory_is_refused_while_one_runs(floe_bin, tmp_path):
+    """Two runs over the same input at once would both load it; the second is refused, nothing is written twice."""
+    import fcntl
+    source = write_lines(tmp_path / "in.ndjson", [dumps(e) for e in generate(100, seed=74)])
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    with open(data_dir / "backfill.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running backfill holds it
+        refused = backfill(floe_bin, data_dir, [source])
+        out, err = refused.communicate(timeout=120)
+        assert refused.returncode != 0 and b"another floe backfill is running" in err, err.decode()[-2000:]
+    summary = finish(backfill(floe_bin, data_dir, [source]))
+    assert summary["events"] == 100
+    assert len(pyiceberg_rows(load_table(data_dir, "events"))) == 100
+
+
+def test_odd_inputs_and_paths(floe_bin, tmp_path):
+    """A name with glob characters that exists is that file; zero padding after a gzip member is ignored, as gzip
+    does; a rejects path that cannot be written fails the run before anything is loaded."""
+    events = generate(30, seed=75)
+    literal = write_lines(tmp_path / "export[1].ndjson", [dumps(e) for e in events[:10]])
+    padded = tmp_path / "padded.ndjson.gz"
+    padded.write_bytes(gzip.compress(b"\n".join(dumps(e) for e in events[10:20]) + b"\n") + bytes(512))
+    summary = finish(backfill(floe_bin, tmp_path / "data", [literal, padded]))
+    assert summary["events"] == 20 and summary["input_files"] == 2, summary
+
+    other = write_lines(tmp_path / "other.ndjson", [dumps(e) for e in events[20:]])
+    failed = backfill(floe_bin, tmp_path / "data", [other], "--rejects", str(tmp_path / "missing" / "r.ndjson"))
+    out, err = failed.communicate(timeout=120)
+    assert failed.returncode != 0 and b"cannot write the rejects file" in err, err.decode()[-2000:]
+    assert len(pyiceberg_rows(load_table(tmp_path / "data", "events"))) == 20

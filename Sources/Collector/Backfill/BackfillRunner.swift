@@ -45,11 +45,16 @@ public struct BackfillRunner: Sendable {
                                  tableProperties: configuration.tableProperties,
                                  instanceId: configuration.resolvedInstanceId, logger: logger)
         let writer = BackfillWriter(tables: tables, logger: logger, parquet: try parquetOptions())
+        let lock = options.dryRun ? nil
+            : try BackfillLock(path: configuration.dataDirectoryURL.appendingPathComponent("backfill.lock").path)
+        defer { withExtendedLifetime(lock) {} }
         let checkpoints = options.dryRun ? nil
             : try BackfillCheckpoints(path: configuration.dataDirectoryURL.appendingPathComponent("backfill.db").path)
         let rejectsPath = options.rejectsPath
             ?? configuration.dataDirectoryURL.appendingPathComponent("backfill-rejects.ndjson").path
-        var context = RunContext(options: options, rejects: RejectsLog(path: rejectsPath), logger: logger)
+        var rejects = RejectsLog(path: rejectsPath)
+        try rejects.open()  // before any work: a rejects path that cannot be written is an error, not a silent loss
+        var context = RunContext(options: options, rejects: rejects, logger: logger)
         context.summary.dryRun = options.dryRun
         context.progress.totalBytes = files.reduce(0) { $0 + (inputs.identity(of: $1)?.size ?? 0) }
 
@@ -76,7 +81,7 @@ public struct BackfillRunner: Sendable {
             }
             identities[path] = state
             let local = try await inputs.localPath(for: path)
-            let format = try await fileFormat(local)
+            let format = options.format
             let source = try BatchSource(path: local, skipping: state.committedLines)
             let batchLines = min(Self.linesPerBatch, max(1024, options.unitEvents))
             var rangeStart = state.committedLines
@@ -90,7 +95,10 @@ public struct BackfillRunner: Sendable {
                 var number = settled.first
                 for outcome in settled.outcomes {
                     try context.apply(outcome, file: path, lineNumber: number)
-                    if case .events(let count) = outcome { unitEvents += count }
+                    switch outcome {
+                    case .events(let count), .rejected(let count, _): unitEvents += count
+                    case .blank: break
+                    }
                     number += 1
                 }
                 if prepared == nil, unitEvents > 0, !options.dryRun, format != "auto" {
@@ -146,22 +154,6 @@ public struct BackfillRunner: Sendable {
             ? Int(Double(context.summary.events) / context.summary.seconds) : 0
         try context.rejects.close()
         return context.summary
-    }
-
-    /// The format of the file at local path `path`: `--format`, or with `auto` what its first non-blank line
-    /// looks like, since one file holds one kind of event (lines of the other kind are then rejected, not
-    /// mis-read). Always from the file's start, so a run that resumes (or redoes a unit) in the middle of a
-    /// file reads it as the first run did.
-    private func fileFormat(_ path: String) async throws -> String {
-        guard options.format == "auto" else { return options.format }
-        let source = try BatchSource(path: path, skipping: 0)
-        while true {
-            let (lines, _) = try await source.next(maxLines: 1024)
-            if lines.isEmpty { return "auto" }
-            if let line = (0..<lines.count).lazy.map({ lines[$0] }).first(where: { $0.contains { $0 != 0x20 && $0 != 0x09 } }) {
-                return RunContext.looksLikeCloudEvents(line) ? "cloudevents" : "segment"
-            }
-        }
     }
 
     /// Where rejected lines of `path` also go (nil without `--rejects-table`).
@@ -250,7 +242,7 @@ public struct BackfillRunner: Sendable {
             let workers = BackfillWorker.make(targetFileRows: options.targetFileRows)
             for range in unit.ranges {
                 let local = try await inputs.localPath(for: range.path)
-                let format = try await fileFormat(local)
+                let format = options.format
                 let source = try BatchSource(path: local, skipping: range.fromLine)
                 var finished = false
                 while !finished {

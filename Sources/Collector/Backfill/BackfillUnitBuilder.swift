@@ -39,14 +39,14 @@ package struct BackfillUnitBuilder: Sendable, NormalizedEventSink {
         self.targetFileRows = targetFileRows
     }
 
-    /// Validates a line and writes its events into the unit: how many, or the line's problems.
+    /// Validates a line and writes its valid events into the unit: how many, or the problems of those it
+    /// rejected (its valid events are written either way).
     package mutating func add(line: [UInt8], normalizer: LineNormalizer, request: IngestContext) throws -> Result<Int, ValidationErrors> {
         // The same path as a backfill worker's: events are written as they are validated.
         var entries: [JSONTape.Entry] = []
         let before = events
-        if let errors = try normalizer.validate(line[...], request: request, reusing: &entries, into: &self) {
-            return .failure(errors)
-        }
+        let rejected = try normalizer.validate(line[...], request: request, reusing: &entries, into: &self)
+        guard rejected.isEmpty else { return .failure(ValidationErrors(rejected.flatMap(\.errors.issues))) }
         return .success(events - before)
     }
 

@@ -21,7 +21,8 @@ enum InputFiles {
     static func expand(_ arguments: [String]) throws -> [String] {
         var result: [String] = []
         for argument in arguments {
-            if argument.contains(where: { "*?[".contains($0) }) {
+            // A name that exists as given is that file, even with glob characters in it (`export[1].ndjson`).
+            if argument.contains(where: { "*?[".contains($0) }), !FileManager.default.fileExists(atPath: argument) {
                 let matches = glob(argument)
                 if matches.isEmpty { throw Missing(description: "no file matches \(argument)") }
                 for match in matches { result += try expandPath(match) }

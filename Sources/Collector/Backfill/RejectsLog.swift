@@ -13,12 +13,27 @@ struct RejectsLog {
         self.path = path
     }
 
-    mutating func write(file: String, line: Int64, reasons: [String]) throws {
-        if handle == nil {
-            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-            handle = FileHandle(forWritingAtPath: path)
-            try handle?.seekToEnd()
+    /// The rejects path cannot be opened for appending (a missing directory, a directory).
+    struct Unwritable: Error, CustomStringConvertible {
+        var path: String
+        var description: String { "cannot write the rejects file \(path): its directory is missing, or it is not a writable file" }
+    }
+
+    /// Opens the file for appending, creating it; a run calls it before any work, so that a path it cannot
+    /// write fails the run at once.
+    mutating func open() throws {
+        guard handle == nil else { return }
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
         }
+        guard !isDirectory.boolValue, let opened = FileHandle(forWritingAtPath: path) else { throw Unwritable(path: path) }
+        try opened.seekToEnd()
+        handle = opened
+    }
+
+    mutating func write(file: String, line: Int64, reasons: [String]) throws {
+        try open()
         let text = "{\"file\":\(JSONString.quoted(file)),\"line\":\(line),\"reasons\":["
             + reasons.map(JSONString.quoted).joined(separator: ",") + "]}\n"
         try handle?.write(contentsOf: Data(text.utf8))

@@ -20,12 +20,14 @@ struct RunContext {
     enum Outcome: Sendable {
         case blank
         case events(Int)
-        case rejected([String])
+        /// Some or all of the line's events were rejected (`events` were stored), each reason once.
+        case rejected(events: Int, reasons: [String])
     }
 
     private static let segment = LineNormalizer(format: .segment)
     private static let cloudEvents = LineNormalizer(format: .cloudevents)
-    private static let marker = Array("\"specversion\"".utf8)
+    private static let byLine = LineNormalizer(format: nil)
+    private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
     /// Where rejected lines also go as rows of the `rejected` table (`--rejects-table`).
     struct RejectsTable: Sendable {
@@ -48,8 +50,10 @@ struct RunContext {
         outcomes.reserveCapacity(lines.count)
         var entries: [JSONTape.Entry] = []
         for position in 0..<lines.count {
-            let bytes = lines[position]
-            guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else {
+            var bytes = lines[position]
+            // A UTF-8 byte order mark (editors put one at a file's start) is not part of the JSON.
+            if bytes.starts(with: byteOrderMark) { bytes = bytes.dropFirst(byteOrderMark.count) }
+            guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else {
                 outcomes.append(.blank)
                 continue
             }
@@ -57,31 +61,33 @@ struct RunContext {
             switch format {
             case "segment": normalizer = segment
             case "cloudevents": normalizer = cloudEvents
-            default: normalizer = contains(bytes, marker) ? cloudEvents : segment
+            default: normalizer = byLine
             }
             let events: Int
-            let problems: ValidationErrors?
+            let rejected: [LineNormalizer.Rejected]
             if dryRun {
                 var counted = CountedEvents()
-                problems = normalizer.validate(bytes, request: request, reusing: &entries, into: &counted)
+                rejected = normalizer.validate(bytes, request: request, reusing: &entries, into: &counted)
                 events = counted.count
             } else {
                 let before = partial.events
-                problems = try normalizer.validate(bytes, request: request, reusing: &entries, into: &partial)
+                rejected = try normalizer.validate(bytes, request: request, reusing: &entries, into: &partial)
                 events = partial.events - before
             }
-            if let errors = problems {
-                outcomes.append(.rejected(errors.issues.map(\.description)))
-                if let rejects, !dryRun {
-                    let line = rejects.firstLine + Int64(position)
-                    let context = IngestContext(receivedAt: receivedAt, clientIP: nil, historical: true, route: "backfill",
-                                                requestId: "\(rejects.path):\(line + 1)")
-                    let rejected = RejectedEvent(format: normalizer.format.rawValue, index: nil, raw: bytes,
-                                                 reasons: errors.issues.map(\.reason))
-                    try partial.add(rejected, request: context, maxEventBytes: rejects.maxEventBytes)
-                }
-            } else {
+            guard !rejected.isEmpty else {
                 outcomes.append(.events(events))
+                continue
+            }
+            outcomes.append(.rejected(events: events, reasons: rejected.flatMap { $0.errors.issues.map(\.description) }))
+            if let rejects, !dryRun {
+                let line = rejects.firstLine + Int64(position)
+                let context = IngestContext(receivedAt: receivedAt, clientIP: nil, historical: true, route: "backfill",
+                                            requestId: "\(rejects.path):\(line + 1)")
+                for part in rejected {
+                    let event = RejectedEvent(format: part.format.rawValue, index: part.index, raw: part.raw,
+                                              reasons: part.errors.issues.map(\.reason))
+                    try partial.add(event, request: context, maxEventBytes: rejects.maxEventBytes)
+                }
             }
         }
         return outcomes
@@ -95,33 +101,13 @@ struct RunContext {
             return
         case .events(let count):
             summary.events += count
-        case .rejected(let reasons):
+        case .rejected(let events, let reasons):
+            summary.events += events
             summary.rejected += 1
             try rejects.write(file: file, line: lineNumber + 1, reasons: reasons)
             if let maxErrors = options.maxErrors, summary.rejected > maxErrors {
                 throw BackfillRunner.TooManyErrors(rejected: summary.rejected, rejectsPath: rejects.path)
             }
-        }
-    }
-
-    static func looksLikeCloudEvents(_ line: ArraySlice<UInt8>) -> Bool {
-        contains(line, marker)
-    }
-
-    private static func contains(_ haystack: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
-        guard let first = needle.first, haystack.count >= needle.count else { return false }
-        return haystack.withUnsafeBufferPointer { hay in
-            guard let base = hay.baseAddress else { return false }
-            var index = 0
-            let last = hay.count - needle.count
-            while index <= last {
-                // memchr finds candidate first bytes quickly; compare the rest in place.
-                guard let found = memchr(base + index, Int32(first), last - index + 1) else { return false }
-                index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                if memcmp(base + index, needle, needle.count) == 0 { return true }
-                index += 1
-            }
-            return false
         }
     }
 }

@@ -8,7 +8,7 @@ extension FloeConfiguration {
         Setting("host", \.host, env: ["FLOE_HOST"], flag: "host", "Listen host.", check: SettingCheck.notEmpty),
         Setting("port", \.port, env: ["FLOE_PORT"], flag: "port", "Listen port.", check: SettingCheck.within(1...65535)),
         Setting("event_loop_threads", \.eventLoopThreads, env: ["FLOE_EVENT_LOOP_THREADS"],
-                "Threads accepting and parsing HTTP.", check: SettingCheck.atLeast(1)),
+                "Threads accepting and parsing HTTP (at most 64: each holds an epoll and an eventfd).", check: SettingCheck.within(1...64)),
         Setting("data_dir", \.dataDirectory, env: ["FLOE_DATA_DIR"], flag: "data-dir",
                 "Holds buffer.db, catalog.db and (by default) warehouse/.", check: SettingCheck.notEmpty),
         Setting("warehouse", \.warehouse, env: ["FLOE_WAREHOUSE"], flag: "warehouse",

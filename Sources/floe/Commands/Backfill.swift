@@ -19,11 +19,11 @@ extension Floe {
 
         @Argument(help: "Input files, directories or globs.") var paths: [String]
         @Option(help: "segment, cloudevents or auto (per line).") var format = "auto"
-        @Option(name: .customLong("max-errors"), help: "Stop after more than N rejected lines.") var maxErrors: Int?
+        @Option(name: .customLong("max-errors"), help: "Stop after more than N lines with rejected events.") var maxErrors: Int?
         @Option(help: "Rejects file (default {data-dir}/backfill-rejects.ndjson).") var rejects: String?
         @Option(name: .customLong("target-file-rows"), help: "Most rows per data file.") var targetFileRows = 1_000_000
         @Option(name: .customLong("unit-events"), help: "Events per commit (bounds memory).") var unitEvents = 1_000_000
-        @Flag(name: .customLong("rejects-table"), help: "Also record rejected lines in the rejected table.") var rejectsTable = false
+        @Flag(name: .customLong("rejects-table"), help: "Also record rejected events in the rejected table.") var rejectsTable = false
         @Flag(name: .customLong("dry-run"), help: "Validate and count; write nothing.") var dryRun = false
         @Flag(help: "Print the summary as one JSON line.") var json = false
 

@@ -129,6 +129,17 @@ struct GzipDecoderTests {
         expectFailure([], "the file is empty")
     }
 
+    @Test("zero bytes after the last member are padding, as gzip takes them; other bytes there are an error")
+    func zeroPadding() throws {
+        var bytes = Bytes(state: 5)
+        let data = bytes.events(20)
+        let compressed = Self.gzip(data)
+        #expect(try Self.decode(compressed + [UInt8](repeating: 0, count: 512)) == data)
+        #expect(try Self.decode(compressed + [0, 0, 0], chunk: { _ in 1 }) == data)
+        expectFailure(compressed + [0, 0, 7], "bytes after gzip member 1 are not another member")
+        expectFailure([0, 0, 0], "it does not start with a gzip header")
+    }
+
     @Test("a header's optional fields (extra, name, comment, header CRC) are skipped")
     func headerFields() throws {
         let data = Array("{\"type\":\"track\"}\n".utf8)
@@ -207,7 +218,7 @@ struct GzipDecoderTests {
         let data = bytes.events(200)
         let compressed = Self.gzip(data)
         expectFailure([0x50, 0x4B, 3, 4] + compressed, "does not start with a gzip header")
-        expectFailure(compressed + [0, 0], "not another member")
+        expectFailure(compressed + [7, 0], "not another member")
         var badCRC = compressed
         badCRC[badCRC.count - 8] ^= 1
         expectFailure(badCRC, "CRC-32")

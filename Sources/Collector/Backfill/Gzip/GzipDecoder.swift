@@ -1,7 +1,8 @@
 import CZlib
 
 /// Decodes a gzip file (RFC 1952) in steps of bounded output: one member, or several in a row as
-/// `cat a.gz b.gz` makes them; each member's CRC-32 and length are checked.
+/// `cat a.gz b.gz` makes them, optionally followed by zero bytes (as gzip accepts); each member's CRC-32 and
+/// length are checked.
 ///
 /// Segment's S3 archives are gzip, so this is a backfill's hottest loop after JSON parsing;
 /// ``Inflater`` decodes about three times as fast as zlib's `inflate` here (Benchmarks/README.md).
@@ -53,6 +54,13 @@ package final class GzipDecoder {
     private func startMember() throws -> Bool {
         guard let first = try inflater.readByte() else {
             if members == 0 { throw Inflater.DataError(description: "the file is empty (gzip data has at least one member)") }
+            return false
+        }
+        if first == 0, members > 0 {
+            // Zero padding after the last member (tape blocks, some archivers): gzip ignores it, and so does this.
+            while let padding = try inflater.readByte() {
+                guard padding == 0 else { throw Inflater.DataError(description: "bytes after gzip member \(members) are not another member") }
+            }
             return false
         }
         guard first == 0x1F, try byte() == 0x8B else {
