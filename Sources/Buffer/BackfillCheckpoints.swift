@@ -7,8 +7,10 @@ import SQLite
 /// before the unit's Iceberg commit (like a flush intent), and the files' offsets advance in the
 /// same transaction that forgets the unit, after the Iceberg commit. A unit found pending at
 /// start is either confirmed (its commit id is in the table) or redone from the same input.
-/// A file is identified by its absolute path, size and modification time; a file whose
-/// checkpoint is complete is skipped on later runs.
+/// A file is identified by its absolute path, size and modification time, and recognised by a fingerprint
+/// of its bytes when those change: a file touched since keeps its progress, one appended to continues after
+/// its committed lines; a file whose checkpoint is complete is skipped on later runs. The progress belongs
+/// to one target (catalog, warehouse, namespace): a run to another is refused.
 public final class BackfillCheckpoints: @unchecked Sendable {
     // @unchecked: the connection is used by one caller at a time (the task that runs the backfill, or
     // the thread it hands `begin` to while it waits).
@@ -22,13 +24,17 @@ public final class BackfillCheckpoints: @unchecked Sendable {
         /// Lines fully committed (the next run starts after them).
         public var committedLines: Int64
         public var complete: Bool
+        /// A digest of the file's first `size` bytes (nil: not known).
+        public var fingerprint: String?
 
-        public init(path: String, size: Int64, modified: Int64, committedLines: Int64 = 0, complete: Bool = false) {
+        public init(path: String, size: Int64, modified: Int64, committedLines: Int64 = 0, complete: Bool = false,
+                    fingerprint: String? = nil) {
             self.path = path
             self.size = size
             self.modified = modified
             self.committedLines = committedLines
             self.complete = complete
+            self.fingerprint = fingerprint
         }
     }
 
@@ -76,20 +82,55 @@ public final class BackfillCheckpoints: @unchecked Sendable {
             CREATE TABLE IF NOT EXISTS backfill_units(
                 id INTEGER PRIMARY KEY,
                 body TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS backfill_target(
+                target TEXT NOT NULL);
             """)
+        let columns = try db.statement("SELECT name FROM pragma_table_info('backfill_files')")
+        var names: [String] = []
+        while try columns.step() { names.append(columns.string(0)) }
+        if !names.contains("fingerprint") {  // a backfill.db of a version before fingerprints
+            try db.execute("ALTER TABLE backfill_files ADD COLUMN fingerprint TEXT")
+        }
     }
 
-    /// The stored state of a file, or a fresh one when the file is new or changed since.
-    public func state(of file: FileState) throws -> FileState {
+    /// The progress here belongs to another target than the run's.
+    public struct OtherTarget: Error, CustomStringConvertible {
+        public var recorded: String
+        public var requested: String
+        public var description: String {
+            "this data directory's backfill progress is for \(recorded), not \(requested): use another --data-dir for it"
+        }
+    }
+
+    /// Ties the progress to `target` on first use (a database from before targets takes the first run's);
+    /// throws ``OtherTarget`` when it belongs to another.
+    public func claim(target: String) throws {
+        let statement = try db.statement("SELECT target FROM backfill_target LIMIT 1")
+        if let recorded = try statement.firstRow({ $0.string(0) }) {
+            guard recorded == target else { throw OtherTarget(recorded: recorded, requested: target) }
+            return
+        }
+        let insert = try db.statement("INSERT INTO backfill_target(target) VALUES (?1)")
+        try insert.bind(1, target)
+        try insert.run()
+    }
+
+    /// The stored state of a file, or a fresh one when the file is new or changed since. A file whose size or
+    /// modification time changed is the same file when `fingerprint(n)` of its first n bytes (the size stored)
+    /// is the stored fingerprint: touched, it keeps its progress; grown, it continues after its committed lines.
+    public func state(of file: FileState, fingerprint: (Int64) throws -> String?) throws -> FileState {
         let statement = try db.statement(
-            "SELECT size, modified, committed_lines, complete FROM backfill_files WHERE path = ?1")
+            "SELECT size, modified, committed_lines, complete, fingerprint FROM backfill_files WHERE path = ?1")
         try statement.bind(1, file.path)
         let stored = try statement.firstRow { row in
             FileState(path: file.path, size: row.int64(0), modified: row.int64(1), committedLines: row.int64(2),
-                      complete: row.int64(3) != 0)
+                      complete: row.int64(3) != 0, fingerprint: row.isNull(4) ? nil : row.string(4))
         }
-        guard let stored, stored.size == file.size, stored.modified == file.modified else { return file }
-        return stored
+        guard let stored else { return file }
+        if stored.size == file.size, stored.modified == file.modified { return stored }
+        guard let known = stored.fingerprint, file.size >= stored.size, try fingerprint(stored.size) == known else { return file }
+        return FileState(path: file.path, size: file.size, modified: file.modified, committedLines: stored.committedLines,
+                         complete: stored.complete && file.size == stored.size)
     }
 
     /// Records a unit before its commit (the caller writes its data files meanwhile).
@@ -113,14 +154,17 @@ public final class BackfillCheckpoints: @unchecked Sendable {
             for range in unit.ranges {
                 guard let file = files[range.path] else { continue }
                 let statement = try db.statement("""
-                    INSERT INTO backfill_files(path, size, modified, committed_lines, complete) VALUES (?1, ?2, ?3, ?4, ?5)
-                    ON CONFLICT(path) DO UPDATE SET size = ?2, modified = ?3, committed_lines = ?4, complete = ?5
+                    INSERT INTO backfill_files(path, size, modified, committed_lines, complete, fingerprint)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                    ON CONFLICT(path) DO UPDATE SET size = ?2, modified = ?3, committed_lines = ?4, complete = ?5,
+                                                    fingerprint = ?6
                     """)
                 try statement.bind(1, range.path)
                 try statement.bind(2, file.size)
                 try statement.bind(3, file.modified)
                 try statement.bind(4, range.toLine)
                 try statement.bind(5, range.endsFile ? 1 : 0)
+                if let fingerprint = file.fingerprint { try statement.bind(6, fingerprint) } else { try statement.bindNull(6) }
                 try statement.run()
             }
             try db.execute("DELETE FROM backfill_units")

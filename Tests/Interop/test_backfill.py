@@ -342,3 +342,24 @@ def test_odd_inputs_and_paths(floe_bin, tmp_path):
     out, err = failed.communicate(timeout=120)
     assert failed.returncode != 0 and b"cannot write the rejects file" in err, err.decode()[-2000:]
     assert len(pyiceberg_rows(load_table(tmp_path / "data", "events"))) == 20
+
+
+def test_a_touched_or_appended_file_is_not_loaded_again(floe_bin, tmp_path):
+    """Progress follows a file's bytes, not only its size and time: touched (or copied without -p), a loaded file
+    adds nothing; appended to, only the new lines load. Progress belongs to one target: a run with the same data
+    directory to another warehouse is refused instead of skipping what it never loaded there."""
+    events = generate(150, seed=76)
+    source = write_lines(tmp_path / "in.ndjson", [dumps(e) for e in events[:100]])
+    data_dir = tmp_path / "data"
+    assert finish(backfill(floe_bin, data_dir, [source]))["events"] == 100
+    os.utime(source, (time.time() + 60, time.time() + 60))
+    assert finish(backfill(floe_bin, data_dir, [source]))["events"] == 0
+    with open(source, "ab") as appended:
+        appended.write(b"\n".join(dumps(e) for e in events[100:]) + b"\n")
+    assert finish(backfill(floe_bin, data_dir, [source]))["events"] == 50
+    got = Counter(r["message_id"] for r in pyiceberg_rows(load_table(data_dir, "events")))
+    assert set(got) == {e["messageId"] for e in events} and max(got.values()) == 1
+
+    elsewhere = backfill(floe_bin, data_dir, [source], "--warehouse", str(tmp_path / "other-warehouse"))
+    out, err = elsewhere.communicate(timeout=120)
+    assert elsewhere.returncode != 0 and b"backfill progress is for" in err, err.decode()[-2000:]

@@ -50,6 +50,7 @@ public struct BackfillRunner: Sendable {
         defer { withExtendedLifetime(lock) {} }
         let checkpoints = options.dryRun ? nil
             : try BackfillCheckpoints(path: configuration.dataDirectoryURL.appendingPathComponent("backfill.db").path)
+        try checkpoints?.claim(target: try target())
         let rejectsPath = options.rejectsPath
             ?? configuration.dataDirectoryURL.appendingPathComponent("backfill-rejects.ndjson").path
         var rejects = RejectsLog(path: rejectsPath)
@@ -72,7 +73,12 @@ public struct BackfillRunner: Sendable {
         var prepared: Task<Void, Never>?
         for path in files {
             guard let identity = inputs.identity(of: path) else { throw InputFiles.Missing(description: "cannot stat \(path)") }
-            let state = try checkpoints?.state(of: identity) ?? identity
+            var state = try checkpoints?.state(of: identity) { length in
+                inputs.isRemote(path) ? nil : FileFingerprint.of(path, length: length)
+            } ?? identity
+            if checkpoints != nil, !inputs.isRemote(path), state.fingerprint == nil || state.size != identity.size {
+                state.fingerprint = FileFingerprint.of(path, length: identity.size)
+            }
             context.summary.inputFiles += 1
             if state.complete {
                 context.summary.skippedFiles += 1
@@ -237,7 +243,13 @@ public struct BackfillRunner: Sendable {
             committed.insert(table)
         }
         var identities: [String: BackfillCheckpoints.FileState] = [:]
-        for range in unit.ranges { identities[range.path] = inputs.identity(of: range.path) }
+        for range in unit.ranges {
+            var identity = inputs.identity(of: range.path)
+            if let size = identity?.size, !inputs.isRemote(range.path) {
+                identity?.fingerprint = FileFingerprint.of(range.path, length: size)
+            }
+            identities[range.path] = identity
+        }
         if committed.count < unit.commitIds.count {
             let workers = BackfillWorker.make(targetFileRows: options.targetFileRows)
             for range in unit.ranges {
@@ -265,6 +277,15 @@ public struct BackfillRunner: Sendable {
         logger.info("finished the backfill unit an earlier run left pending", metadata: [
             "floe.commits_confirmed": "\(committed.count)", "floe.commits_redone": "\(unit.commitIds.count - committed.count)",
         ])
+    }
+
+    /// Where the run's tables are, as the checkpoints' owner: the catalog (or the embedded one's warehouse) and
+    /// the namespace.
+    private func target() throws -> String {
+        if let uri = configuration.catalogURI {
+            return "catalog \(uri) warehouse \(configuration.catalogWarehouse ?? "") namespace \(configuration.namespace)"
+        }
+        return "warehouse \(try configuration.warehouseLocation()) namespace \(configuration.namespace)"
     }
 
     static func identity(of path: String) -> BackfillCheckpoints.FileState? {

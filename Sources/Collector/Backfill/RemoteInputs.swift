@@ -48,6 +48,11 @@ final class RemoteInputs: @unchecked Sendable {
         return BackfillRunner.identity(of: path)
     }
 
+    /// Whether `path` is an S3 object (its progress is not fingerprinted: it is not touched or appended to in place).
+    func isRemote(_ path: String) -> Bool {
+        remote[path] != nil
+    }
+
     /// A local path to read `path` from: itself, or a downloaded copy of the S3 object.
     func localPath(for path: String) async throws -> String {
         guard remote[path] != nil else { return path }
