@@ -7,7 +7,7 @@ import Logging
 /// settings table (taken out of the arguments before parsing, see Floe.swift), which win over
 /// environment variables, which win over the config file.
 struct GlobalOptions: ParsableArguments {
-    @Option(help: "Config file (JSON with // comments). Env: FLOE_CONFIG.")
+    @Option(help: "Config file (JSON with // and /* */ comments). Env: FLOE_CONFIG.")
     var config: String?
 
     /// Defaults, then the config file, then the environment, then these flags.

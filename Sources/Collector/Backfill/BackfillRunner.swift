@@ -253,6 +253,12 @@ public struct BackfillRunner: Sendable {
         if committed.count < unit.commitIds.count {
             let workers = BackfillWorker.make(targetFileRows: options.targetFileRows)
             for range in unit.ranges {
+                guard inputs.isRemote(range.path) || FileManager.default.fileExists(atPath: range.path) else {
+                    throw InputFiles.Missing(description: "an earlier backfill left a unit pending that needs \(range.path) "
+                        + "(lines \(range.fromLine + 1)-\(range.toLine)), which is gone: put it back and run again to finish "
+                        + "that unit, or remove \(configuration.dataDirectoryURL.appendingPathComponent("backfill.db").path) "
+                        + "to drop all backfill progress (files loaded before would load again)")
+                }
                 let local = try await inputs.localPath(for: range.path)
                 let format = options.format
                 let source = try BatchSource(path: local, skipping: range.fromLine)

@@ -14,7 +14,7 @@ extension FloeConfiguration {
         Setting("warehouse", \.warehouse, env: ["FLOE_WAREHOUSE"], flag: "warehouse",
                 "Embedded catalog's warehouse: a path, file:// URI or s3://bucket/prefix (default {data_dir}/warehouse)."),
         Setting("namespace", \.namespace, env: ["ICEBERG_NAMESPACE"], "Iceberg namespace of Floe's tables.",
-                check: SettingCheck.notEmpty),
+                check: SettingCheck.namespace),
         Setting("instance_id", \.instanceId, env: ["FLOE_INSTANCE_ID"], flag: "instance-id",
                 "This instance's name in snapshot summaries, logs and metrics (default {host}-{data_dir hash})."),
         Setting("shutdown_timeout_ms", \.shutdownTimeoutMs, env: ["FLOE_SHUTDOWN_TIMEOUT_MS"],

@@ -1,7 +1,7 @@
 import Foundation
 import Iceberg
 
-/// Reading settings from a config file (JSON with `//` comments), the environment and flags, all
+/// Reading settings from a config file (JSON with `//` and `/* */` comments, ``JSONComments``), the environment and flags, all
 /// through the settings table (FloeConfiguration+Settings.swift).
 extension FloeConfiguration {
     /// Applies a config file: keys as in `Config/floe.example.jsonc`; an unknown key is an error.
@@ -9,13 +9,11 @@ extension FloeConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(message: "cannot read config file \(path)")
         }
-        let text = String(decoding: data, as: UTF8.self)
-            .split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }
-            .joined(separator: "\n")
         let root: JSONValue
         do {
-            root = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+            root = try JSONDecoder().decode(JSONValue.self, from: Data(try JSONComments.strip(Array(data))))
+        } catch let error as JSONComments.Unterminated {
+            throw ConfigurationError(message: "config file \(path): \(error)")
         } catch {
             throw ConfigurationError(message: "config file \(path) is not valid JSON: \(error)")
         }

@@ -121,4 +121,16 @@ enum SettingCheck {
 
     /// Not empty.
     static let notEmpty: @Sendable (String) -> String? = { $0.isEmpty ? "must not be empty" : nil }
+
+    /// An Iceberg namespace, levels separated by `.`: each level not empty, without `/`, control characters or
+    /// spaces at its ends (a level names a directory of the warehouse).
+    static let namespace: @Sendable (String) -> String? = { value in
+        let levels = value.split(separator: ".", omittingEmptySubsequences: false)
+        let bad = levels.first { level in
+            level.isEmpty || level.contains("/") || level.contains("\\") || level.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+                || level.first?.isWhitespace == true || level.last?.isWhitespace == true
+        }
+        guard let bad else { return nil }
+        return "'\(value)': level '\(bad)' must not be empty, hold / or \\ or control characters, or start or end with a space"
+    }
 }

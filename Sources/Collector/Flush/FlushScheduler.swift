@@ -106,6 +106,10 @@ struct FlushScheduler: Service {
             do {
                 _ = try await coordinator.flush(.all)
                 return true
+            } catch is CancellationError {
+                // The whole service group was cancelled (the server failed to start, or a second signal).
+                logger.notice("final flush cancelled; what it did not commit stays in the buffer for the next start")
+                return false
             } catch {
                 logger.error("final flush failed; events stay in the buffer", metadata: ["error.message": "\(error)"])
                 return false

@@ -205,6 +205,21 @@ struct ConfigurationLayeringTests {
         #expect(configuration.s3AccessKeyID == "id" && configuration.s3SecretAccessKey == "secret")
     }
 
+    @Test("comments at the end of a line and /* */ comments are skipped, not inside strings")
+    func comments() throws {
+        let configuration = try load(file: """
+            {
+              "port": 9001, // the port
+              /* where the data
+                 lives */ "data_dir": "/srv/floe",
+              "instance_id": "a//b /* not a comment */"
+            }
+            """)
+        #expect(configuration.port == 9001 && configuration.dataDirectory == "/srv/floe")
+        #expect(configuration.instanceId == "a//b /* not a comment */")
+        #expect(try load(environment: ["ICEBERG_NAMESPACE": "prod.events"]).namespace == "prod.events")
+    }
+
     @Test("the environment wins over the file; what it leaves unset keeps the file's value; keys add up")
     func precedence() throws {
         let file = """
@@ -311,6 +326,12 @@ struct ConfigurationLayeringTests {
         InvalidCase(name: "dedup window 0", environment: ["FLOE_DEDUP_WINDOW_SECONDS": "0"]),
         InvalidCase(name: "no dedup keys", environment: ["FLOE_MAX_DEDUP_KEYS": "0"]),
         InvalidCase(name: "no event loop thread", environment: ["FLOE_EVENT_LOOP_THREADS": "0"]),
+        // Each thread holds an epoll and an eventfd: hundreds ran out of descriptors and crashed NIO.
+        InvalidCase(name: "400 event loop threads", environment: ["FLOE_EVENT_LOOP_THREADS": "400"]),
+        InvalidCase(name: "namespace with an empty level", environment: ["ICEBERG_NAMESPACE": "a..b"]),
+        InvalidCase(name: "namespace with a slash", environment: ["ICEBERG_NAMESPACE": "a/b"]),
+        InvalidCase(name: "namespace of a space", file: #"{"namespace": " "}"#),
+        InvalidCase(name: "an unclosed block comment", file: "{ /* port\n \"port\": 1 }"),
         InvalidCase(name: "unknown log format", environment: ["FLOE_LOG_FORMAT": "xml"]),
         InvalidCase(name: "warehouse with another scheme", environment: ["FLOE_WAREHOUSE": "ftp://host/warehouse"]),
         InvalidCase(name: "catalog URI that is not http(s)", file: #"{"catalog": {"uri": "thrift://metastore:9083"}}"#),
