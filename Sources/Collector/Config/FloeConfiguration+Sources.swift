@@ -41,15 +41,18 @@ extension FloeConfiguration {
 
     /// Applies the settings flags found in `arguments` (`--port 9000` or `--port=9000`).
     public mutating func apply(flags arguments: [String]) throws {
-        for (setting, value) in Self.settingFlags(in: arguments).found {
+        let flags = Self.settingFlags(in: arguments)
+        if let flag = flags.valueless.first { throw ConfigurationError(message: "\(flag) needs a value") }
+        for (setting, value) in flags.found {
             try setting.assign(&self, .text(value, source: "--" + (setting.flag ?? setting.key), isEnvironment: false))
         }
     }
 
     /// The settings flags in `arguments`, and the arguments without them (for the command parser).
-    static func settingFlags(in arguments: [String]) -> (found: [(Setting, String)], remaining: [String]) {
+    static func settingFlags(in arguments: [String]) -> (found: [(Setting, String)], remaining: [String], valueless: [String]) {
         var found: [(Setting, String)] = []
         var remaining: [String] = []
+        var valueless: [String] = []
         var index = arguments.startIndex
         while index < arguments.endIndex {
             let argument = arguments[index]
@@ -68,10 +71,10 @@ extension FloeConfiguration {
                 found.append((setting, arguments[index]))
                 index += 1
             } else {
-                remaining.append(argument)  // no value: the command parser reports it
+                valueless.append(argument)  // no value: ``apply(flags:)`` reports it
             }
         }
-        return (found, remaining)
+        return (found, remaining, valueless)
     }
 
     /// The command-line arguments without the settings flags, for commands that read them

@@ -205,6 +205,14 @@ struct ConfigurationLayeringTests {
         #expect(configuration.s3AccessKeyID == "id" && configuration.s3SecretAccessKey == "secret")
     }
 
+    @Test("a settings flag without its value is an error that names it, not an unknown option")
+    func valuelessFlag() throws {
+        var configuration = FloeConfiguration()
+        let error = try #require(throws: ConfigurationError.self) { try configuration.apply(flags: ["serve", "--port"]) }
+        #expect(error.message == "--port needs a value")
+        #expect(FloeConfiguration.argumentsWithoutSettingFlags(["serve", "--port"]) == ["serve"])
+    }
+
     @Test("comments at the end of a line and /* */ comments are skipped, not inside strings")
     func comments() throws {
         let configuration = try load(file: """
