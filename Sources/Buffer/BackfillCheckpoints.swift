@@ -17,7 +17,7 @@ public final class BackfillCheckpoints: @unchecked Sendable {
     private let db: SQLiteDatabase
 
     /// One input file's identity and committed progress.
-    public struct FileState: Sendable, Equatable {
+    public struct FileState: Sendable, Equatable, Codable {
         public var path: String
         public var size: Int64
         public var modified: Int64
@@ -60,11 +60,15 @@ public final class BackfillCheckpoints: @unchecked Sendable {
         public var ranges: [Range]
         /// The receive time given to lines without their own `receivedAt`, so a redo writes the same rows.
         public var receivedAt: Int64
+        /// The input files as the unit read them (size, time, fingerprint), recorded once the unit is done; nil in
+        /// units recorded before this field.
+        public var files: [FileState]?
 
-        public init(commitIds: [String: String], ranges: [Range], receivedAt: Int64) {
+        public init(commitIds: [String: String], ranges: [Range], receivedAt: Int64, files: [FileState]? = nil) {
             self.commitIds = commitIds
             self.ranges = ranges
             self.receivedAt = receivedAt
+            self.files = files
         }
     }
 
@@ -129,8 +133,26 @@ public final class BackfillCheckpoints: @unchecked Sendable {
         guard let stored else { return file }
         if stored.size == file.size, stored.modified == file.modified { return stored }
         guard let known = stored.fingerprint, file.size >= stored.size, try fingerprint(stored.size) == known else { return file }
-        return FileState(path: file.path, size: file.size, modified: file.modified, committedLines: stored.committedLines,
-                         complete: stored.complete && file.size == stored.size)
+        guard file.size == stored.size else {
+            // Appended to: the lines committed stay, the rest is read; the new length's fingerprint comes later.
+            return FileState(path: file.path, size: file.size, modified: file.modified, committedLines: stored.committedLines)
+        }
+        // Touched: the same bytes. Its new time is recorded, so the next run knows it by a stat again.
+        let update = try db.statement("UPDATE backfill_files SET modified = ?2 WHERE path = ?1")
+        try update.bind(1, file.path)
+        try update.bind(2, file.modified)
+        try update.run()
+        var touched = stored
+        touched.modified = file.modified
+        return touched
+    }
+
+    /// Stores the fingerprint of a file whose progress has none (recorded before fingerprints were kept).
+    public func remember(_ fingerprint: String, of path: String) throws {
+        let statement = try db.statement("UPDATE backfill_files SET fingerprint = ?2 WHERE path = ?1 AND fingerprint IS NULL")
+        try statement.bind(1, path)
+        try statement.bind(2, fingerprint)
+        try statement.run()
     }
 
     /// Records a unit before its commit (the caller writes its data files meanwhile).

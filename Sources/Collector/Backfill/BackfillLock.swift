@@ -17,17 +17,22 @@ final class BackfillLock {
         }
     }
 
+    /// The lock file cannot be opened or locked.
+    struct Unavailable: Error, CustomStringConvertible {
+        var path: String
+        var reason: String
+        var description: String { "cannot take the backfill lock \(path): \(reason)" }
+    }
+
     /// Takes the lock at `path`, creating the file; throws ``Held`` at once when another process has it.
     init(path: String) throws {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
-        }
+        guard descriptor >= 0 else { throw Unavailable(path: path, reason: String(cString: strerror(errno))) }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
             close(descriptor)
             if code == EWOULDBLOCK { throw Held(path: path) }
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+            throw Unavailable(path: path, reason: String(cString: strerror(code)))
         }
         self.descriptor = descriptor
     }

@@ -37,17 +37,19 @@ public struct BackfillRunner: Sendable {
         let started = ContinuousClock.now
         let server = FloeServer(configuration: configuration, logger: logger)
         let (catalog, fileIO) = try server.makeStorage(earlyLocalWriteback: true)
+        // Taken first: a run that is refused must not touch the running one's download cache.
+        let lock = options.dryRun ? nil
+            : try BackfillLock(path: configuration.dataDirectoryURL.appendingPathComponent("backfill.lock").path)
+        defer { withExtendedLifetime(lock) {} }
+        let cache = options.dryRun ? "backfill-cache-dry-run-\(UUID().uuidString.prefix(8))" : "backfill-cache"
         let inputs = try await RemoteInputs.resolve(options.paths, fileIO: fileIO,
-                                                    cache: configuration.dataDirectoryURL.appendingPathComponent("backfill-cache"))
+                                                    cache: configuration.dataDirectoryURL.appendingPathComponent(cache))
         defer { inputs.removeCache() }
         let files = inputs.files
         let tables = TableWriter(catalog: catalog, fileIO: fileIO, namespace: namespace,
                                  tableProperties: configuration.tableProperties,
                                  instanceId: configuration.resolvedInstanceId, logger: logger)
         let writer = BackfillWriter(tables: tables, logger: logger, parquet: try parquetOptions())
-        let lock = options.dryRun ? nil
-            : try BackfillLock(path: configuration.dataDirectoryURL.appendingPathComponent("backfill.lock").path)
-        defer { withExtendedLifetime(lock) {} }
         let checkpoints = options.dryRun ? nil
             : try BackfillCheckpoints(path: configuration.dataDirectoryURL.appendingPathComponent("backfill.db").path)
         try checkpoints?.claim(target: try target())
@@ -76,8 +78,10 @@ public struct BackfillRunner: Sendable {
             var state = try checkpoints?.state(of: identity) { length in
                 inputs.isRemote(path) ? nil : FileFingerprint.of(path, length: length)
             } ?? identity
-            if checkpoints != nil, !inputs.isRemote(path), state.fingerprint == nil || state.size != identity.size {
+            if let checkpoints, !inputs.isRemote(path), state.fingerprint == nil {
                 state.fingerprint = FileFingerprint.of(path, length: identity.size)
+                // A file completed before fingerprints were kept gets one now, so that a touch later is recognised.
+                if state.complete, let fingerprint = state.fingerprint { try checkpoints.remember(fingerprint, of: path) }
             }
             context.summary.inputFiles += 1
             if state.complete {
@@ -193,7 +197,7 @@ public struct BackfillRunner: Sendable {
         let tables = Set(files.map(\.table.name)).sorted()
         let unit = BackfillCheckpoints.Unit(
             commitIds: Dictionary(uniqueKeysWithValues: tables.map { ($0, UUID().uuidString.lowercased()) }),
-            ranges: ranges, receivedAt: receivedAt)
+            ranges: ranges, receivedAt: receivedAt, files: Set(ranges.map(\.path)).sorted().compactMap { identities[$0] })
         guard let checkpoints else { return }  // dry run: counted, nothing written
         await prepared?.value
         async let recorded: Void = Self.record(unit, in: checkpoints)
@@ -242,8 +246,10 @@ public struct BackfillRunner: Sendable {
         for (table, commitId) in unit.commitIds where try await writer.isCommitted(table: table, commitId: commitId) {
             committed.insert(table)
         }
+        // The files as the unit read them (a file may have grown since: its new lines are read by the run after).
         var identities: [String: BackfillCheckpoints.FileState] = [:]
-        for range in unit.ranges {
+        for file in unit.files ?? [] { identities[file.path] = file }
+        for range in unit.ranges where identities[range.path] == nil {
             var identity = inputs.identity(of: range.path)
             if let size = identity?.size, !inputs.isRemote(range.path) {
                 identity?.fingerprint = FileFingerprint.of(range.path, length: size)

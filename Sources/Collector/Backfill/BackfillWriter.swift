@@ -48,9 +48,11 @@ struct BackfillWriter: Sendable {
         var result: [WrittenTable] = []
         for (tableName, commitId) in commitIds.sorted(by: { $0.key < $1.key }) where !committed.contains(tableName) {
             let tableFiles = files.filter { $0.table.name == tableName }
-            guard let definition = tableFiles.first?.table else { continue }
-            await tables.refresh(definition)  // fresh vended credentials for every unit
-            let table = try await tables.table(definition)
+            guard let unitDefinition = tableFiles.first?.table else { continue }
+            await tables.refresh(unitDefinition)  // fresh vended credentials for every unit
+            let table = try await tables.table(unitDefinition)
+            // The table's own field ids in the files (a REST catalog may have assigned others than the definition's).
+            let definition = unitDefinition.withFieldIds(of: table.metadata)
             var options = self.parquet
             if tableFiles.count > 1 { options.maxThreads = 1 }  // files are encoded side by side
             let parquet = options

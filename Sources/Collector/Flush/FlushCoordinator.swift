@@ -268,6 +268,8 @@ package actor FlushCoordinator {
     /// data files in intent order.
     private func writeDataFiles(_ intent: FlushIntent, rows: [[StoredRow]],
                                 definition: TableDefinition) async throws -> [DataFile] {
+        // The table's own field ids in the files (a REST catalog may have assigned others than the definition's).
+        let definition = definition.withFieldIds(of: try await writer.table(definition).metadata)
         let jobs = zip(intent.files, rows).filter { !$0.1.isEmpty }
         var options = settings.parquet
         // Files are encoded side by side on the pool's low-priority threads, one thread per file.

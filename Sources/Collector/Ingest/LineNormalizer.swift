@@ -102,16 +102,15 @@ package struct LineNormalizer: Sendable {
         return rejected
     }
 
-    /// A line's own format: CloudEvents when it is an object with a top-level `specversion` member, or an
-    /// array whose first element is one (a structured batch); Segment otherwise (a message, or a batch body).
+    /// A line's own format: CloudEvents when it is an array (a structured batch: Segment has no array form) or an
+    /// object with a top-level `specversion` member; Segment otherwise (a message, or a batch body).
     static func format(of tape: JSONTape) -> Format {
-        var object = tape.root
-        if tape.kind(object) == .array {
-            guard let first = tape.elements(of: object).first else { return .cloudevents }  // `[]`: an empty CloudEvents batch
-            object = first
+        switch tape.kind(tape.root) {
+        case .array: return .cloudevents
+        case .object:
+            return tape.members(of: tape.root).contains { key, _ in tape.stringEquals(key, "specversion") } ? .cloudevents : .segment
+        default: return .segment
         }
-        guard tape.kind(object) == .object else { return .segment }
-        return tape.members(of: object).contains { key, _ in tape.stringEquals(key, "specversion") } ? .cloudevents : .segment
     }
 
     /// The format a line that is not JSON is recorded under: CloudEvents when it names `specversion` anywhere.

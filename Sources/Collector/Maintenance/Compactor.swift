@@ -76,6 +76,9 @@ public struct Compactor {
     /// losing the race to them until its retries run out.
     func run(_ definition: TableDefinition, table: Table, nowMs: Int64,
              gate: CommitGate = { try await $0() }) async throws -> Result {
+        if let incompatible = definition.incompatibility(with: table) { throw incompatible }
+        // The table's own field ids in the files written (a REST catalog may have assigned others than the definition's).
+        let definition = definition.withFieldIds(of: table.metadata)
         var result = Result(table: definition.name)
         guard let listed = table.metadata.currentSnapshot?.snapshotId else { return result }
         let planner = self.planner

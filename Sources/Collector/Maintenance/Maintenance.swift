@@ -64,7 +64,12 @@ public enum Maintenance {
             var duplicates: Int?
             var duplicatesError: String?
             var changed = false
-            if removeDuplicates {
+            // A table Floe does not write as it is (other column types or partitioning) gets expiry and orphan
+            // removal only: duplicate removal and compaction read and write its columns as Floe's.
+            let incompatible = definition.incompatibility(with: table)
+            if removeDuplicates, let incompatible {
+                duplicatesError = "\(incompatible)"
+            } else if removeDuplicates {
                 do {
                     let removed = try await remover.run(definition, table: table)
                     duplicates = removed.duplicates

@@ -26,7 +26,7 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
             var converted = APIError(status: error.status, message: error.status.reasonPhrase)
             if error.status == .notFound {
                 converted.message = "no such endpoint: \(request.method.rawValue) \(request.uri.path)"
-                if let allowed = routeMethods?.methods(on: request.uri.path), !allowed.isEmpty {
+                if let allowed = routeMethods?.methods(on: request.uri.path), !allowed.isEmpty, !allowed.contains(request.method) {
                     converted = APIError(status: .methodNotAllowed, message: "method \(request.method.rawValue) is not "
                                          + "allowed on \(request.uri.path); allowed: \(allowed.map(\.rawValue).joined(separator: ", "))")
                     converted.allow = allowed

@@ -19,10 +19,16 @@ actor TableWriter {
     private var credentialsExpire: [String: Date] = [:]
     /// How long before vended credentials expire the table is loaded again for fresh ones.
     static let credentialsRenewalLead: TimeInterval = 300
+    /// The least time between two such loads of a table (30 s): a catalog that keeps vending a set about to expire
+    /// (or an expiry in other units than ms) costs a load this often, not every flush cycle.
+    private let credentialsRenewalInterval: Duration
+    /// When each table was last loaded for its credentials.
+    private var loadedAt: [String: ContinuousClock.Instant] = [:]
 
     /// `instanceId` is recorded as `floe.instance-id` in the summary of every snapshot appended.
     init(catalog: any Catalog, fileIO: any FileIO, namespace: [String], tableProperties: [String: String],
-         instanceId: String?, logger: Logger) {
+         instanceId: String?, logger: Logger, credentialsRenewalInterval: Duration = .seconds(30)) {
+        self.credentialsRenewalInterval = credentialsRenewalInterval
         self.catalog = catalog
         self.fileIO = fileIO
         self.namespace = namespace
@@ -44,9 +50,10 @@ actor TableWriter {
     /// storage credentials the catalog vended expire within ``credentialsRenewalLead``
     /// (`s3.session-token-expires-at-ms`) or the store refused them (``renewCredentials(after:of:)``).
     func table(_ definition: TableDefinition, create: Bool = true) async throws -> Table {
-        if let table = loaded[definition.name],
-           (credentialsExpire[definition.name].map { $0.timeIntervalSinceNow > Self.credentialsRenewalLead } ?? true) {
-            return table
+        if let table = loaded[definition.name] {
+            let due = credentialsExpire[definition.name].map { $0.timeIntervalSinceNow <= Self.credentialsRenewalLead } ?? false
+            let recent = loadedAt[definition.name].map { ContinuousClock.now - $0 < credentialsRenewalInterval } ?? false
+            if !due || recent { return table }
         }
         let id = identifier(definition)
         var table: Table
@@ -73,6 +80,7 @@ actor TableWriter {
         }
         credentialsExpire[definition.name] = storage[Self.credentialsExpiryKey]
             .flatMap { Int64($0) }.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+        loadedAt[definition.name] = .now
         loaded[definition.name] = table
         return table
     }
