@@ -194,6 +194,8 @@ public struct TableAppender: Sendable {
                 lastError = error
             }
             let action = machine.attemptFailed(failure, elapsed: clock.now - start, jitter: Double.random(in: 0..<1))
+            // Out of attempts: the last attempt's manifest list may or may not be the table's, so it stays (an
+            // orphan for orphan removal when it is not).
             guard case .reloadAndRetry(let wait) = action else { throw lastError }
             logger.warning("commit failed, retrying", metadata: [
                 "floe.table": "\(id)", "floe.commit_id": "\(commitId)", "error.code": "\(lastError.code)",
