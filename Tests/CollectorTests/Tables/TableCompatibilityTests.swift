@@ -132,27 +132,29 @@ struct CredentialsRenewalTests {
         return VendingCatalog(base: base, expiresAtMs: (Int64(Date().timeIntervalSince1970) + expiresInSeconds) * 1000)
     }
 
+    func writer(_ catalog: VendingCatalog, renewalInterval: Duration) -> TableWriter {
+        TableWriter(catalog: catalog, fileIO: MemoryFileIO(), namespace: ["analytics"], tableProperties: [:],
+                    instanceId: nil, logger: logger, credentialsRenewalInterval: renewalInterval)
+    }
+
     @Test("credentials that expire within five minutes are renewed by loading the table again, at most once an interval")
     func renewal() async throws {
         let soon = try await catalog(expiresInSeconds: 60)
-        let eager = TableWriter(catalog: soon, fileIO: MemoryFileIO(), namespace: ["analytics"], tableProperties: [:],
-                                instanceId: nil, logger: logger, credentialsRenewalInterval: .zero)
+        let eager = writer(soon, renewalInterval: .zero)
         _ = try await eager.table(.events)
         let first = soon.loads
         _ = try await eager.table(.events)
         _ = try await eager.table(.events)
         #expect(soon.loads == first + 2)
 
-        let paced = TableWriter(catalog: soon, fileIO: MemoryFileIO(), namespace: ["analytics"], tableProperties: [:],
-                                instanceId: nil, logger: logger)
+        let paced = writer(soon, renewalInterval: .seconds(30))
         _ = try await paced.table(.events)
         let again = soon.loads
         _ = try await paced.table(.events)
         #expect(soon.loads == again, "loaded again within the interval")
 
         let later = try await catalog(expiresInSeconds: 3_600)
-        let calm = TableWriter(catalog: later, fileIO: MemoryFileIO(), namespace: ["analytics"], tableProperties: [:],
-                               instanceId: nil, logger: logger, credentialsRenewalInterval: .zero)
+        let calm = writer(later, renewalInterval: .zero)
         _ = try await calm.table(.events)
         let loaded = later.loads
         _ = try await calm.table(.events)
