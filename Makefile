@@ -18,7 +18,7 @@ FLOE_RELEASE := $(CURDIR)/.build/release/floe
 
 SWIFT_BUILD_FLAGS ?=
 SWIFT_TEST_FLAGS  ?=
-PYTEST_FLAGS      ?= -q
+PYTEST_FLAGS      ?= -q --durations=20
 FLOE_ARGS         ?=
 
 .PHONY: deps build release run venv test unit interop bench

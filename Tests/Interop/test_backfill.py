@@ -139,6 +139,9 @@ def test_dry_run_counts_and_writes_nothing(floe_bin, inputs, tmp_path):
     summary = finish(backfill(floe_bin, tmp_path / "data", inputs["files"][:2], "--dry-run"))
     assert summary["dry_run"] and summary["events"] == 100_000 and summary["commits"] == 0
     assert not (tmp_path / "data" / "warehouse" / "analytics").exists()
+    # Nor does it record progress: the real run that follows loads every event.
+    summary = finish(backfill(floe_bin, tmp_path / "data", inputs["files"][:2]))
+    assert not summary["dry_run"] and summary["events"] == 100_000 and summary["commits"] >= 1
 
 
 def test_rows_keep_one_order_from_run_to_run(floe_bin, inputs, tmp_path):
