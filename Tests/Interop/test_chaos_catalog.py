@@ -6,8 +6,8 @@ misbehaves while clients keep sending and Floe keeps flushing (ICEBERG_BUFFER_TI
 - 500/502/503/504 answered before the commit is applied, and 503 after it was applied (state unknown:
   Floe must look for its floe.commit-id instead of appending again);
 - a commit applied, then answered only after a while, with Floe SIGKILLed while it waits (recovery at start);
-- a commit answered after the 60 s client timeout, with a pyiceberg append landing on top of it meanwhile
-  (Floe must find its snapshot in the ancestry, not only at the head);
+- a commit answered after Floe's commit timeout (catalog.commit_timeout_ms, 15 s here), with a pyiceberg
+  append landing on top of it meanwhile (Floe must find its snapshot in the ancestry, not only at the head);
 - the catalog down (refused connections, open connections cut) for 25 s while ingest goes on;
 - a commit applied while Floe is killed, whose snapshot is expired before Floe starts again;
 - the embedded catalog's SQLite file locked by another process: only the calls that need it wait;
@@ -37,7 +37,7 @@ from tables import EVENTS
 
 TOKEN = "chaos-catalog-token"
 DOWN_SECONDS = 25.0
-CLIENT_TIMEOUT_S = 60.0  # RESTCatalog.Timeouts.defaultMutation: a commit answered later has an unknown outcome
+CLIENT_TIMEOUT_S = 15.0  # catalog.commit_timeout_ms where set: a commit answered later has an unknown outcome
 
 
 @pytest.fixture
@@ -125,11 +125,12 @@ def test_conflicts_5xx_kills_and_an_outage_under_live_traffic(floe, catalog):
 
 
 def test_a_commit_answered_after_the_client_timeout_is_found_not_repeated(floe, catalog):
-    """The catalog applies a commit but answers after Floe's 60 s timeout; meanwhile another writer appends on top
-    of it, and the catalog is briefly unreachable when Floe looks for its commit. Floe must find its snapshot in
-    the ancestry of main and never append those rows again."""
+    """The catalog applies a commit but answers after Floe's commit timeout (15 s here, set through
+    FLOE_CATALOG_COMMIT_TIMEOUT_MS); meanwhile another writer appends on top of it, and the catalog is briefly
+    unreachable when Floe looks for its commit. Floe must find its snapshot in the ancestry of main and never
+    append those rows again."""
     rest, relay = catalog
-    server = floe(env=floe_env(relay))
+    server = floe(env=floe_env(relay, FLOE_CATALOG_COMMIT_TIMEOUT_MS=str(int(CLIENT_TIMEOUT_S * 1000))))
     stop = threading.Event()
     clients = start_clients(lambda: server.url, 2, stop, seed=400, batch=25, kinds=("batch", "cloudevents"),
                             pause=0.05)

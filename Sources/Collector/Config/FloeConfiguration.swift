@@ -97,6 +97,11 @@ public struct FloeConfiguration: Sendable {
     public var catalogCredential: String?
     /// OAuth2 scope; default `PRINCIPAL_ROLE:ALL`.
     public var catalogScope: String?
+    /// Time limit of one REST catalog read (config, load, list), in ms; default 30 s.
+    public var catalogRequestTimeoutMs = Int(RESTCatalog.Timeouts.defaultRequest.components.seconds) * 1_000
+    /// Time limit of one REST catalog mutation (create, drop, commit), in ms; default 60 s. A commit that runs out
+    /// of it has an unknown outcome, which Floe settles by reloading the table before it commits again.
+    public var catalogCommitTimeoutMs = Int(RESTCatalog.Timeouts.defaultMutation.components.seconds) * 1_000
     /// S3/R2 endpoint for `s3://` locations (R2: `https://{account}.r2.cloudflarestorage.com`). Env `AWS_ENDPOINT_URL_S3`.
     public var s3Endpoint: String?
     /// S3 region (`auto` for R2). Env `AWS_REGION`.
@@ -223,7 +228,7 @@ public struct FloeConfiguration: Sendable {
     }
 
     /// The REST catalog settings, when a catalog URI is configured.
-    func restCatalogConfiguration() throws -> RESTCatalog.Configuration? {
+    package func restCatalogConfiguration() throws -> RESTCatalog.Configuration? {
         guard let uri = catalogURI, !uri.isEmpty else { return nil }
         guard uri.hasPrefix("http://") || uri.hasPrefix("https://") else {
             throw ConfigurationError(message: "catalog URI '\(uri)' must start with http:// or https://")
@@ -235,7 +240,10 @@ public struct FloeConfiguration: Sendable {
             authentication = .oauth2(RESTCatalog.OAuth2Credential(credential: credential,
                                                                   scope: catalogScope ?? RESTCatalog.OAuth2Credential.defaultScope))
         }
-        return RESTCatalog.Configuration(uri: uri, warehouse: catalogWarehouse, authentication: authentication)
+        var configuration = RESTCatalog.Configuration(uri: uri, warehouse: catalogWarehouse, authentication: authentication)
+        configuration.timeouts.request = .milliseconds(catalogRequestTimeoutMs)
+        configuration.timeouts.mutation = .milliseconds(catalogCommitTimeoutMs)
+        return configuration
     }
 
     /// The privacy rules (nil when there are none: messages are stored as sent).

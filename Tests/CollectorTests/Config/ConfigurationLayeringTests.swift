@@ -102,7 +102,8 @@ struct ConfigurationLayeringTests {
             "FLOE_MAX_EVENT_BYTES": "2048", "FLOE_MAX_BUFFER_BYTES": "1000000", "FLOE_RATE_LIMIT": "10",
             "FLOE_RATE_LIMIT_BURST": "40", "FLOE_PARQUET_CODEC": "gzip", "FLOE_PARQUET_LEVEL": "5",
             "FLOE_CATALOG_URI": "https://catalog.example", "FLOE_CATALOG_TOKEN": "t2", "FLOE_CATALOG_SCOPE": "catalog",
-            "FLOE_CATALOG_CREDENTIAL": "id:secret", "FLOE_AUTH_ENABLED": "true", "AUTH_TOKEN": "a-key",
+            "FLOE_CATALOG_CREDENTIAL": "id:secret", "FLOE_CATALOG_REQUEST_TIMEOUT_MS": "1500",
+            "FLOE_CATALOG_COMMIT_TIMEOUT_MS": "2500", "FLOE_AUTH_ENABLED": "true", "AUTH_TOKEN": "a-key",
             "AWS_ENDPOINT_URL": "http://localhost:9000", "AWS_DEFAULT_REGION": "eu-west-1", "AWS_SESSION_TOKEN": "session",
         ])
         #expect(configuration.maxEventBytes == 2_048 && configuration.maxBufferedBytes == 1_000_000)
@@ -110,6 +111,7 @@ struct ConfigurationLayeringTests {
         #expect(configuration.codec == "gzip" && configuration.codecLevel == 5)
         #expect(configuration.catalogURI == "https://catalog.example" && configuration.catalogToken == "t2")
         #expect(configuration.catalogScope == "catalog" && configuration.catalogCredential == "id:secret")
+        #expect(configuration.catalogRequestTimeoutMs == 1_500 && configuration.catalogCommitTimeoutMs == 2_500)
         #expect(configuration.authEnabled && configuration.authKeys == ["a-key"])
         #expect(configuration.s3Endpoint == "http://localhost:9000" && configuration.s3Region == "eu-west-1")
         #expect(configuration.s3SessionToken == "session")
@@ -173,7 +175,8 @@ struct ConfigurationLayeringTests {
               "rate_limit": {"requests_per_second": 50, "burst": 75},
               "trust_proxy": true,
               "iceberg": {"manifest_merge_min_count": 20, "metadata_previous_versions_max": 7},
-              "catalog": {"uri": "https://catalog.example/acct/bucket", "warehouse": "acct_bucket", "token": "t"},
+              "catalog": {"uri": "https://catalog.example/acct/bucket", "warehouse": "acct_bucket", "token": "t",
+                          "request_timeout_ms": 4000, "commit_timeout_ms": 9000},
               "s3": {"endpoint": "http://127.0.0.1:9000", "region": "us-east-1", "path_style": true,
                      "access_key_id": "id", "secret_access_key": "secret"}
             }
@@ -200,6 +203,8 @@ struct ConfigurationLayeringTests {
         #expect(configuration.manifestMergeMinCount == 20 && configuration.metadataPreviousVersionsMax == 7)
         #expect(configuration.catalogURI == "https://catalog.example/acct/bucket")
         #expect(configuration.catalogWarehouse == "acct_bucket" && configuration.catalogToken == "t")
+        let rest = try #require(try configuration.restCatalogConfiguration())
+        #expect(rest.timeouts.request == .seconds(4) && rest.timeouts.mutation == .seconds(9))
         #expect(configuration.s3Endpoint == "http://127.0.0.1:9000" && configuration.s3Region == "us-east-1")
         #expect(configuration.s3PathStyle == true)
         #expect(configuration.s3AccessKeyID == "id" && configuration.s3SecretAccessKey == "secret")
@@ -343,6 +348,8 @@ struct ConfigurationLayeringTests {
         InvalidCase(name: "unknown log format", environment: ["FLOE_LOG_FORMAT": "xml"]),
         InvalidCase(name: "warehouse with another scheme", environment: ["FLOE_WAREHOUSE": "ftp://host/warehouse"]),
         InvalidCase(name: "catalog URI that is not http(s)", file: #"{"catalog": {"uri": "thrift://metastore:9083"}}"#),
+        InvalidCase(name: "catalog commit timeout 0", environment: ["FLOE_CATALOG_COMMIT_TIMEOUT_MS": "0"]),
+        InvalidCase(name: "catalog read timeout of Int.max ms", file: #"{"catalog": {"request_timeout_ms": 9223372036854775807}}"#),
         InvalidCase(name: "timestamp floor that is not RFC 3339", environment: ["FLOE_TIMESTAMP_FLOOR": "last year"]),
         InvalidCase(name: "negative max future", environment: ["FLOE_MAX_FUTURE_MS": "-1"]),
         InvalidCase(name: "privacy hash without a salt", environment: ["FLOE_PRIVACY_HASH": "traits.email"]),
