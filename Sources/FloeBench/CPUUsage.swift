@@ -14,11 +14,36 @@ struct CPUUsage: Sendable {
         var machineTotal: Double
         var machineIdle: Double
         var machineSteal: Double
+        /// User + system seconds of the server's threads, summed per thread name (only when asked for).
+        var serverThreads: [String: Double] = [:]
 
         private static func processSeconds(statPath: String) -> Double? {
             guard let text = try? String(contentsOfFile: statPath, encoding: .utf8),
                   let ticks = processTicks(statLine: text) else { return nil }
-            return Double(ticks) / Double(max(1, sysconf(Int32(_SC_CLK_TCK))))
+            return Double(ticks) / ticksPerSecond
+        }
+
+        private static var ticksPerSecond: Double { Double(max(1, sysconf(Int32(_SC_CLK_TCK)))) }
+
+        /// User + system seconds of each thread of `pid` (`/proc/{pid}/task/*/stat`), summed per thread name.
+        private static func threadSeconds(pid: Int32) -> [String: Double] {
+            let directory = "/proc/\(pid)/task"
+            guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [:] }
+            var seconds: [String: Double] = [:]
+            for task in tasks {
+                guard let text = try? String(contentsOfFile: "\(directory)/\(task)/stat", encoding: .utf8),
+                      let name = commandName(statLine: text), let ticks = processTicks(statLine: text) else { continue }
+                seconds[name, default: 0] += Double(ticks) / ticksPerSecond
+            }
+            return seconds
+        }
+
+        /// The command name (field 2) of a `/proc/.../stat` line: between the first `(` and the last `)`.
+        static func commandName(statLine: String) -> String? {
+            guard let open = statLine.firstIndex(of: "("), let close = statLine.lastIndex(of: ")"), open < close else {
+                return nil
+            }
+            return String(statLine[statLine.index(after: open)..<close])
         }
 
         /// `utime + stime` (fields 14 and 15) of a `/proc/{pid}/stat` line. The command name (field 2)
@@ -50,6 +75,8 @@ struct CPUUsage: Sendable {
     var machineBusy: Double
     /// Share taken by the hypervisor for other guests, 0...1.
     var machineSteal: Double
+    /// Cores each of the server's thread names used (empty unless both samples read the threads).
+    var serverCoresByThread: [String: Double]
 
     var serverCores: Double { serverSeconds / seconds }
     var generatorCores: Double { generatorSeconds / seconds }
@@ -69,18 +96,25 @@ struct CPUUsage: Sendable {
         let steal = end.machineSteal - start.machineSteal
         machineBusy = (total - idle - steal) / total
         machineSteal = steal / total
+        let seconds = self.seconds
+        serverCoresByThread = end.serverThreads.reduce(into: [:]) { cores, thread in
+            // A thread that exited in between takes its time with it: never below 0.
+            cores[thread.key] = max(0, thread.value - (start.serverThreads[thread.key] ?? 0)) / seconds
+        }
     }
 }
 
 extension CPUUsage.Sample {
-    /// Nil where `/proc` cannot be read (not Linux, or the server is gone).
-    init?(server: Int32) {
-        guard let server = Self.processSeconds(statPath: "/proc/\(server)/stat"),
+    /// Nil where `/proc` cannot be read (not Linux, or the server is gone). `perThread` also reads the
+    /// server's threads (a file each), for ``CPUTimeline``.
+    init?(server pid: Int32, perThread: Bool = false) {
+        guard let server = Self.processSeconds(statPath: "/proc/\(pid)/stat"),
               let generator = Self.processSeconds(statPath: "/proc/self/stat"),
               let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
               let machine = Self.machineJiffies(statText: stat) else { return nil }
         serverSeconds = server
         generatorSeconds = generator
         (machineTotal, machineIdle, machineSteal) = machine
+        if perThread { serverThreads = Self.threadSeconds(pid: pid) }
     }
 }

@@ -43,6 +43,10 @@ public enum IngestBench {
         public var noFlush = false
         /// Where to write each request's send time and latency (TSV, for finding stalls); nil writes none.
         public var timeline: String?
+        /// Where to write the CPU of the server (per thread name), the generator and the machine, with the
+        /// requests and latency, per `cpuInterval` of the run (``CPUTimeline``, TSV); nil samples nothing.
+        public var cpuTimeline: String?
+        public var cpuInterval: Duration = .seconds(10)
         /// Where the server's log goes, at `info` (each flush cycle's phases); nil keeps it at `warning`, unsaved.
         public var serverLog: String?
         /// Settings given to the server as environment variables (each is listed in the result).
@@ -131,6 +135,9 @@ public enum IngestBench {
         let startedAt = Date()
         let started = NIODeadline.now()
         let cpuAtStart = CPUUsage.Sample(server: server)
+        let sampling = options.cpuTimeline.map { _ in
+            Task { await CPUTimeline.record(server: server, started: started, every: options.cpuInterval) }
+        }
         let perRequest = max(1, options.batch)
         // Requests each connection sends when `events` is set.
         let quota = options.events.map { ($0 / perRequest + options.connections - 1) / options.connections }
@@ -144,7 +151,7 @@ public enum IngestBench {
                                                ? .microseconds(Int64(options.timerResolutionMicros)) : nil,
                                            deadline: started + .milliseconds(Int64(options.seconds * 1000)), quota: quota,
                                            eventsPerRequest: options.health ? 0 : perRequest,
-                                           keepsTimeline: options.timeline != nil)
+                                           keepsTimeline: options.timeline != nil || options.cpuTimeline != nil)
             var request = RequestWriter(path: path, events: options.health ? [] : events, batch: options.batch,
                                         worker: worker, cursor: worker * 997 % events.count)
             runs.append(LoadConnection.run(port: port, plan: plan) { request.write(into: &$0) })
@@ -154,8 +161,12 @@ public enum IngestBench {
         let elapsed = NIODeadline.now() - started
         let seconds = Double(elapsed.nanoseconds) / 1e9
         let cpu = cpuAtStart.flatMap { start in CPUUsage.Sample(server: server).map { CPUUsage(from: start, to: $0, seconds: seconds) } }
+        sampling?.cancel()
         // After the clock stops: writing millions of lines takes seconds.
         if let path = options.timeline { try TimelineEntry.write(total.timeline, startedAt: startedAt, to: path) }
+        if let path = options.cpuTimeline, let sampling {
+            try await sampling.value.write(requests: total.timeline, startedAt: startedAt, to: path)
+        }
         watching.cancel()
         var result = Result(seconds: seconds, histogram: total.histogram, events: total.events,
                             failed: total.failures, memory: ProcessMemory(pid: server))

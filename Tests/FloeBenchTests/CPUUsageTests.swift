@@ -38,3 +38,41 @@ struct CPUUsageTests {
         #expect(usage.serverMicroseconds(perRequest: 0) == nil)
     }
 }
+
+@Suite("CPUTimeline")
+struct CPUTimelineTests {
+    @Test("reads a thread's name between the first '(' and the last ')'")
+    func commandName() {
+        #expect(CPUUsage.Sample.commandName(statLine: "7 (NIO-ELT-0-#1) S 1 2") == "NIO-ELT-0-#1")
+        #expect(CPUUsage.Sample.commandName(statLine: "7 (a (b)) S 1") == "a (b)")
+        #expect(CPUUsage.Sample.commandName(statLine: "7 a) S (1") == nil)
+    }
+
+    @Test("joins each interval's CPU with the requests sent in it; the last interval takes the rest")
+    func lines() {
+        func sample(server: Double, machine: Double, idle: Double, loop: Double) -> CPUUsage.Sample {
+            CPUUsage.Sample(serverSeconds: server, generatorSeconds: server / 2, machineTotal: machine, machineIdle: idle,
+                            machineSteal: 0, serverThreads: ["NIO-ELT-0-#1": loop, "writer": 0.01])
+        }
+        var timeline = CPUTimeline()
+        timeline.points = [
+            .init(seconds: 0, sample: sample(server: 0, machine: 0, idle: 0, loop: 0)),
+            .init(seconds: 10, sample: sample(server: 5, machine: 2_000, idle: 1_000, loop: 4)),
+            .init(seconds: 20, sample: sample(server: 6, machine: 4_000, idle: 2_500, loop: 4.5)),
+        ]
+        // 4 requests in the first 10 s, 2 after (one sent after the last sample still counts in the last interval).
+        let requests = [1, 2, 3, 9, 12, 25].enumerated().map { index, second in
+            TimelineEntry(sentMicros: Int64(second) * 1_000_000, latencyMicros: Int64(index + 1) * 1_000, status: 200)
+        }
+        let lines = CPUTimeline().lines(requests: requests)
+        #expect(lines.count == 1 && lines[0].hasPrefix("from_s\tto_s\trequests_per_s"))
+        let rows = timeline.lines(requests: requests).dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
+        #expect(rows.count == 2)
+        // 4 requests / 10 s; 5 server seconds / 4 requests = 1,250,000 µs; half the machine busy; p50 of 1,2,3,4 ms is 3.
+        #expect(rows[0][0...10] == ["0.0", "10.0", "0", "1250000.0", "0.500", "0.250", "50.0", "0.0", "3.0", "4.0", "4.0"])
+        // Per thread name, 0.05 cores and up: the event loop at 0.4; the writer's 0.001 is left out.
+        #expect(rows[0][11] == "NIO-ELT-0-#1:0.40")
+        #expect(rows[1][2] == "0" && rows[1][3] == "500000.0" && rows[1][6] == "25.0" && rows[1][10] == "6.0")
+        #expect(rows[1][11] == "NIO-ELT-0-#1:0.05")
+    }
+}

@@ -32,9 +32,10 @@ def bench(floe_bin: Path, corpus: Path, *args: str) -> dict:
 
 @pytest.mark.parametrize("timer", [None, "1000"])
 def test_paced_track_run_is_counted_committed_and_sustained(floe_bin, corpus, tmp_path, timer):
-    timeline = tmp_path / "timeline.tsv"
+    timeline, cpu_timeline = tmp_path / "timeline.tsv", tmp_path / "cpu.tsv"
     result = bench(floe_bin, corpus, "--batch", "0", "--connections", "4", "--seconds", "3", "--rate", "200",
-                   "--timeline", str(timeline), *(["--timer-us", timer] if timer else []))
+                   "--timeline", str(timeline), "--cpu-timeline", str(cpu_timeline), "--cpu-interval", "1",
+                   *(["--timer-us", timer] if timer else []))
     assert result["mode"] == "track" and result["kind"] == "end_to_end"
     # Each send wakes at its own time unless a grid is asked for (1000: wrk2's millisecond timers).
     assert result["pacing_timer_us"] == (int(timer) if timer else 0), result
@@ -49,6 +50,18 @@ def test_paced_track_run_is_counted_committed_and_sustained(floe_bin, corpus, tm
     assert 0 < result["machine_busy"] <= 1 and 0 <= result["machine_steal"] < 1, result
     rows = [line.split("\t") for line in timeline.read_text().splitlines()[2:]]
     assert len(rows) == result["requests"] and {row[2] for row in rows} == {"200"}
+    # Per second of the run: the requests sent in it, their latency, and who used the CPU.
+    lines = cpu_timeline.read_text().splitlines()
+    assert lines[0].startswith("# started_at_unix_ms ") and lines[1].split("\t")[:4] == \
+        ["from_s", "to_s", "requests_per_s", "server_us_per_request"], lines[:2]
+    windows = [dict(zip(lines[1].split("\t"), line.split("\t"))) for line in lines[2:]]
+    assert 3 <= len(windows) <= 4, lines
+    assert [w["from_s"] for w in windows[1:]] == [w["to_s"] for w in windows[:-1]], lines
+    sent = sum(float(w["requests_per_s"]) * (float(w["to_s"]) - float(w["from_s"])) for w in windows)
+    assert abs(sent - result["requests"]) <= 0.05 * result["requests"], (sent, lines)
+    assert all(float(w["server_cores"]) > 0 and 0 < float(w["machine_busy_pct"]) <= 100 for w in windows), lines
+    assert all(float(w["p50_ms"]) <= float(w["p99_ms"]) <= float(w["max_ms"]) for w in windows), lines
+    assert any("NIO-ELT" in w["server_cores_by_thread"] for w in windows), lines
 
 
 def test_a_paced_run_the_server_cannot_keep_up_with_ends_on_time_and_counts_what_it_did_not_send(floe_bin, corpus):

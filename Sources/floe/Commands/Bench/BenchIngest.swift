@@ -26,6 +26,9 @@ extension Floe {
         var noFlush = false
         @Option(help: "Write each request's send time, latency and status here (TSV), to line stalls up with the server log.")
         var timeline: String?
+        @Option(help: "Write, per --cpu-interval of the run, the requests sent, their p50/p99/max latency and the CPU of the server (per thread name), the generator and the machine (busy, steal) here (TSV, from /proc).")
+        var cpuTimeline: String?
+        @Option(help: "Seconds between the samples of --cpu-timeline.") var cpuInterval = 10.0
         @Option(help: "Keep the server's log here, at info level (each flush cycle's read, write and commit times).")
         var serverLog: String?
         @Option(name: .customLong("set"),
@@ -47,6 +50,11 @@ extension Floe {
             options.noFlush = noFlush
             options.timeline = timeline
             options.serverLog = serverLog
+            guard (0.1...86_400).contains(cpuInterval) else {
+                throw ValidationError("--cpu-interval takes 0.1 to 86400 seconds, got \(cpuInterval)")
+            }
+            options.cpuTimeline = cpuTimeline
+            options.cpuInterval = .milliseconds(Int64((cpuInterval * 1000).rounded()))
             for setting in settings {
                 guard let equals = setting.firstIndex(of: "="), equals != setting.startIndex else {
                     throw ValidationError("--set takes NAME=VALUE, got \(setting)")
