@@ -138,13 +138,14 @@ def expected_event(sent: dict) -> dict:
         "traits": sent.get("traits"),
         "context": sent.get("context"),
         "integrations": sent.get("integrations"),
-        "original_timestamp": micros(sent.get("timestamp")),
+        "original_timestamp": micros(sent.get("originalTimestamp") or sent.get("timestamp")),
         "sent_at": micros(sent.get("sentAt")),
     }
 
 
 def expected_event_timestamp(row: dict) -> int:
-    """Segment's skew correction: received_at - (sent_at - timestamp), else timestamp as sent, else received_at."""
+    """Segment's skew correction: received_at - (sent_at - timestamp), else timestamp as sent, else received_at
+    (for messages without `originalTimestamp`; beside one, `timestamp` is kept as sent)."""
     original, sent_at, received = row["original_timestamp"], row["sent_at"], row["received_at"]
     if original is not None and sent_at is not None:
         return received - (sent_at - original)

@@ -3,6 +3,7 @@ ids, `context.ip`, retries, short paths, `/v1/import`, CORS, health, metrics, de
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import shutil
@@ -89,22 +90,35 @@ def test_the_clock_skew_correction_uses_sent_at(server: FloeServer):
 
 def test_rudderstack_original_timestamp_is_the_event_time(server: FloeServer):
     """RudderStack's JavaScript and mobile SDKs send `originalTimestamp` (and `sentAt`), not `timestamp`: it is the
-    event time, skew-corrected the same way; a `timestamp` sent beside it wins."""
+    event time, skew-corrected the same way. Beside a `timestamp` (an event that already went through Segment or
+    RudderStack, whose servers set `timestamp = receivedAt - (sentAt - originalTimestamp)`), the `timestamp` is the
+    corrected time and stands as sent, and `originalTimestamp` is the device's time."""
     rudder = {"type": "track", "event": "Product Viewed", "anonymousId": unique("anon"), "messageId": unique("rs"),
               "channel": "web", "rudderId": unique("rid"), "properties": {"sku": "a"}, "integrations": {"All": True},
               "context": {"library": {"name": "RudderLabs JavaScript SDK", "version": "3.11.0"}},
               "originalTimestamp": "2026-11-20T11:00:00.000Z", "sentAt": "2026-11-20T11:00:05.000Z"}
     both = segment_message("track", timestamp="2026-11-20T09:00:00Z", originalTimestamp="2026-11-20T08:00:00Z")
-    assert_accepted(server.post("/v1/batch", dumps({"batch": [rudder, both]})), count=2)
+    # Forwarded from Segment: the device clock 1 h fast, its times in originalTimestamp and sentAt, timestamp corrected.
+    forwarded = segment_message("track", originalTimestamp="2026-11-20T13:00:00.000Z",
+                                sentAt="2026-11-20T13:00:05.000Z", timestamp="2026-11-20T12:00:00.000Z",
+                                receivedAt="2026-11-20T12:00:05.000Z")
+    keys = [m["messageId"] for m in (rudder, both, forwarded)]
+    assert_accepted(server.post("/v1/batch", dumps({"batch": [rudder, both, forwarded]})), count=3)
     server.flush()
-    rows = {r["message_id"]: r for r in rows_with_keys(server, EVENTS, [rudder["messageId"], both["messageId"]])}
+    rows = {r["message_id"]: r for r in rows_with_keys(server, EVENTS, keys)}
     row = rows[rudder["messageId"]]
     assert row["original_timestamp"] == micros(rudder["originalTimestamp"])
     assert row["received_at"] - row["timestamp"] == 5_000_000
-    assert rows[both["messageId"]]["original_timestamp"] == micros("2026-11-20T09:00:00Z")
+    assert rows[both["messageId"]]["timestamp"] == micros("2026-11-20T09:00:00Z")
+    assert rows[both["messageId"]]["original_timestamp"] == micros("2026-11-20T08:00:00Z")
+    # Not corrected a second time (that would put it at 11:00, in another hour's partition).
+    assert rows[forwarded["messageId"]]["timestamp"] == micros("2026-11-20T12:00:00Z")
+    assert rows[forwarded["messageId"]]["original_timestamp"] == micros("2026-11-20T13:00:00Z")
+    assert rows[forwarded["messageId"]]["sent_at"] == micros("2026-11-20T13:00:05Z")
     assert_error(server.post("/v1/track", dumps({**rudder, "originalTimestamp": "yesterday"})), 400, "originalTimestamp")
-    # Beside a timestamp it is not used, and not checked either (Segment's exports carry both).
-    assert_accepted(server.post("/v1/track", dumps({**both, "messageId": unique("m"), "originalTimestamp": "?"})), count=1)
+    # Beside a timestamp it is stored too, so it must be a time as well.
+    assert_error(server.post("/v1/track", dumps({**both, "messageId": unique("m"), "originalTimestamp": "?"})), 400,
+                 "originalTimestamp")
 
 
 def test_a_message_id_is_generated_when_absent(server: FloeServer):
@@ -193,6 +207,32 @@ def test_the_path_type_wins_over_the_body_type(server: FloeServer):
 
 def test_unknown_v1_path_is_404(server: FloeServer):
     assert_error(server.post("/v1/purchase", dumps(segment_message("track"))), 404)
+
+
+def test_segment_mobile_and_batching_sdks_post_batches_to_v1_b(server: FloeServer):
+    """Segment's analytics-swift and analytics-kotlin, and analytics.js's batching delivery, post their batches to
+    `{apiHost}/b` with the default apiHost `api.segment.io/v1`: `/v1/b`. Their request shapes, from the SDKs'
+    sources (their runtimes are not on this machine): Swift, JSON with Basic auth; Kotlin, `text/plain`, gzip,
+    chunked; analytics.js, `text/plain` with the writeKey in the body. A 404 there would be taken as delivered
+    (analytics.js) or as a batch to delete (analytics-kotlin)."""
+    auth = {"Authorization": "Basic " + base64.b64encode(b"mobile-write-key:").decode()}
+    sent = []
+    for shape in ("swift", "kotlin", "browser"):
+        batch = [segment_message(kind, timestamp="2026-11-20T10:00:00.000Z") for kind in ("track", "screen", "identify")]
+        body = dumps({"batch": batch, "sentAt": "2026-11-20T10:00:01.000Z", "writeKey": "mobile-write-key"})
+        if shape == "swift":
+            response = server.post("/v1/b", body, headers=auth)
+        elif shape == "kotlin":
+            response = server.post("/v1/b", iter([gzipped(body)]), content_type="text/plain",
+                                   headers={**auth, "Content-Encoding": "gzip"})
+        else:
+            response = server.post("/v1/b", body, content_type="text/plain")
+        assert_accepted(response, count=3)
+        sent += batch
+    server.flush()
+    rows = rows_with_keys(server, EVENTS, [m["messageId"] for m in sent])
+    assert sorted(r["message_id"] for r in rows) == sorted(m["messageId"] for m in sent)
+    assert {r["type"] for r in rows} == {"track", "screen", "identify"}
 
 
 def test_import_is_a_batch(server: FloeServer):

@@ -17,6 +17,8 @@ struct IngestRoutes: Sendable {
     func register(on router: Router<FloeRequestContext>) {
         router.post("/v1/batch") { request, context in try await batch(request, context) }
         router.post("/v1/import") { request, context in try await batch(request, context) }
+        // Where Segment's mobile SDKs (analytics-swift, analytics-kotlin) and analytics.js's batching delivery post.
+        router.post("/v1/b") { request, context in try await batch(request, context) }
         // One constant route per message type and short form: a parameter route costs the router a
         // dictionary of captures per request (Benchmarks/README.md, session 14).
         for type in SegmentNormalizer.MessageType.allCases {

@@ -100,7 +100,6 @@ struct SegmentNormalizer {
         for (key, value) in tape.members(of: message) {
             fields.take(key: key, value: value, tape: tape, issue: issue)
         }
-        fields.readOriginalTimestamp(tape: tape, issue: issue)
 
         var type = pathType
         if type == nil {
@@ -124,11 +123,15 @@ struct SegmentNormalizer {
         let sentAt = fields.sentAt ?? batch.sentAt
         guard issues.isEmpty, let type else { return .failure(ValidationErrors(issues)) }
 
-        let original = fields.sentTime
+        let original = fields.deviceTime
         let receivedAt = request.historical ? (fields.receivedAt ?? request.receivedAt) : request.receivedAt
         var timestamp: Int64
         if request.historical {
-            timestamp = original ?? receivedAt
+            timestamp = fields.timestamp ?? original ?? receivedAt
+        } else if let corrected = fields.timestamp, fields.originalTimestamp != nil {
+            // Both: whoever recorded `originalTimestamp` (Segment's or RudderStack's server, an export, a
+            // forwarded event) already corrected `timestamp` from it; correcting again would shift it twice.
+            timestamp = corrected
         } else if let original, let sentAt {
             timestamp = receivedAt - (sentAt - original)
             // A skew that moves the time out of the years a partition path can name keeps the receipt time.
@@ -187,7 +190,7 @@ struct SegmentNormalizer {
         }
         writeContext(into: &row, message: fields.payload(Fields.context), batch: message.batch.context, document: document)
         row.timestamp(EventsColumn.timestamp, message.timestamp)
-        if let original = fields.sentTime { row.timestamp(EventsColumn.originalTimestamp, original) }
+        if let original = fields.deviceTime { row.timestamp(EventsColumn.originalTimestamp, original) }
         if let sentAt = message.sentAt { row.timestamp(EventsColumn.sentAt, sentAt) }
         row.timestamp(EventsColumn.receivedAt, message.receivedAt)
         if let source = request.sourceId { row.string(EventsColumn.sourceId, source) }
@@ -268,15 +271,15 @@ private struct Fields {
     private var textEntries = InlineArray<9, Int32>(repeating: -1)
     private var payloadEntries = InlineArray<4, Int32>(repeating: -1)
     var timestamp: Int64?
-    /// `originalTimestamp`: what RudderStack's JavaScript and mobile SDKs send instead of `timestamp`; read
-    /// (and checked) only when there is no `timestamp` (``readOriginalTimestamp(tape:issue:)``).
+    /// `originalTimestamp`: the device's time, what RudderStack's JavaScript and mobile SDKs send instead of
+    /// `timestamp`. Beside a `timestamp` (events that went through Segment or RudderStack) it is the time as the
+    /// device recorded it and `timestamp` the corrected one.
     var originalTimestamp: Int64?
-    private var originalTimestampEntry: Int32 = -1
     var sentAt: Int64?
     var receivedAt: Int64?
 
-    /// The event time as the client sent it: `timestamp`, else `originalTimestamp`.
-    var sentTime: Int64? { timestamp ?? originalTimestamp }
+    /// The event time as the device recorded it: `originalTimestamp`, else `timestamp`.
+    var deviceTime: Int64? { originalTimestamp ?? timestamp }
 
     /// A text member's tape entry (a string or a number), nil when absent or null.
     func textEntry(_ slot: Int) -> Int? {
@@ -322,7 +325,8 @@ private struct Fields {
         case 7 where tape.stringEquals(key, "context"): takePayload(Self.context, "context", value, tape, issue); return
         case 12 where tape.stringEquals(key, "integrations"): takePayload(Self.integrations, "integrations", value, tape, issue); return
         case 9 where tape.stringEquals(key, "timestamp"): timestamp = takeTime("timestamp", value, tape, issue); return
-        case 17 where tape.stringEquals(key, "originalTimestamp"): originalTimestampEntry = Int32(value); return
+        case 17 where tape.stringEquals(key, "originalTimestamp"):
+            originalTimestamp = takeTime("originalTimestamp", value, tape, issue); return
         case 6 where tape.stringEquals(key, "sentAt"): sentAt = takeTime("sentAt", value, tape, issue); return
         case 10 where tape.stringEquals(key, "receivedAt"): receivedAt = takeTime("receivedAt", value, tape, issue); return
         default: return
@@ -332,13 +336,6 @@ private struct Fields {
         case .null: textEntries[slot] = -1
         default: issue(tape.string(key), "must be a string")
         }
-    }
-
-    /// Reads `originalTimestamp` when no `timestamp` was sent (or it was null): Segment's exports carry both, and
-    /// the one not used is not checked.
-    mutating func readOriginalTimestamp(tape: JSONTape, issue: (String?, String) -> Void) {
-        guard timestamp == nil, originalTimestampEntry >= 0 else { return }
-        originalTimestamp = takeTime("originalTimestamp", Int(originalTimestampEntry), tape, issue)
     }
 
     private mutating func takePayload(_ slot: Int, _ name: String, _ value: Int, _ tape: JSONTape,

@@ -46,6 +46,20 @@ struct SegmentNormalizerTests {
         #expect(string(columns[EventsColumn.event]) == "E")
     }
 
+    @Test("beside originalTimestamp, timestamp is already corrected: kept as sent, the device time stored as original")
+    func forwardedTimes() throws {
+        let columns = try normalize(#"""
+            {"type":"track","event":"E","userId":"u","timestamp":"2026-11-01T00:00:00Z",
+             "originalTimestamp":"2026-11-01T01:00:00Z","sentAt":"2026-11-01T01:00:02Z"}
+            """#).get()
+        #expect(int64(columns[EventsColumn.timestamp]) == 1_793_491_200_000_000)
+        #expect(int64(columns[EventsColumn.originalTimestamp]) == 1_793_494_800_000_000)
+        // Both are read, so both must be times.
+        let bad = try normalize(#"{"type":"track","event":"E","userId":"u","timestamp":"2026-11-01T00:00:00Z","originalTimestamp":"?"}"#)
+        guard case .failure(let errors) = bad else { Issue.record("accepted a bad originalTimestamp"); return }
+        #expect(errors.issues.map(\.field) == ["originalTimestamp"])
+    }
+
     @Test("a skew correction that leaves the years 0000-9999 keeps the receipt time (even without a timestamp policy)",
           arguments: [("0000-01-01T00:00:00Z", "2060-01-01T00:00:00Z"), ("9999-01-01T00:00:00Z", "2000-01-01T00:00:00Z")])
     func skewOutOfRange(_ timestamp: String, _ sentAt: String) throws {
