@@ -184,6 +184,24 @@ def test_binary_mode_hand_written_headers(server: FloeServer):
     assert (row["year"], row["month"], row["day"], row["hour"]) == (2026, 11, 23, 3)
 
 
+def test_the_media_type_decides_structured_mode_over_ce_headers(server: FloeServer):
+    """The HTTP binding reads the media type first: `application/cloudevents+json` is structured mode even when a
+    proxy or gateway added `ce-` headers, which neither refuse the event nor replace its attributes."""
+    event_id = unique("structured-with-headers")
+    envelope = {"specversion": "1.0", "id": event_id, "source": "/mix", "type": "com.example.mix", "data": {"k": 1}}
+    headers = {"Content-Type": "application/cloudevents+json; charset=utf-8", "ce-specversion": "1.0",
+               "ce-id": "from-a-header", "ce-source": "/header", "ce-type": "com.example.header"}
+    assert_accepted(server.http.post(server.url + "/events", headers=headers, data=dumps(envelope), timeout=60))
+    batch_id = unique("batch-with-headers")
+    assert_accepted(server.http.post(server.url + "/events", headers={**headers, "Content-Type": BATCH_JSON},
+                                     data=dumps([{**envelope, "id": batch_id}]), timeout=60))
+    server.flush()
+    rows = {row["id"]: row for row in rows_with_keys(server, CLOUDEVENTS, [event_id, batch_id, "from-a-header"])}
+    assert set(rows) == {event_id, batch_id}, rows
+    assert (rows[event_id]["source"], rows[event_id]["type"]) == ("/mix", "com.example.mix")
+    assert json.loads(rows[event_id]["data"]) == {"k": 1} and rows[event_id]["datacontenttype"] is None
+
+
 # ---------------------------------------------------------------------- batches
 
 

@@ -31,11 +31,13 @@ struct IngestRoutes: Sendable {
         }
         router.post("/events") { request, context -> Response in
             let gate = try admit(request, context)
-            if request.headers.value(named: "ce-specversion") != nil {
+            // The CloudEvents HTTP binding decides by the media type first: `application/cloudevents...` is
+            // structured (or batched) mode, whatever `ce-` headers a proxy added; otherwise `ce-specversion` is binary.
+            let contentType = request.headers.value(.contentType)?.lowercased() ?? ""
+            if !contentType.hasPrefix("application/cloudevents"), request.headers.value(named: "ce-specversion") != nil {
                 return try await binary(request, context, gate)
             }
-            let isBatch = request.headers.value(.contentType)?.lowercased()
-                .hasPrefix("application/cloudevents-batch+json") ?? false
+            let isBatch = contentType.hasPrefix("application/cloudevents-batch+json")
             let body = try await RequestBody.json(request, limit: isBatch ? limits.maxBatchBytes : limits.maxEventBytes,
                                                 connection: context.channel)
             let outcome = try await ingestor.cloudEvents(body, request: ingestContext(request, context), batch: isBatch,
