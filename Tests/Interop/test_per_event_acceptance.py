@@ -114,3 +114,24 @@ def test_a_cloudevent_type_too_long_for_a_partition_path_is_rejected_and_the_res
     assert_once(server, CLOUDEVENTS, [sent[0]["id"], sent[2]["id"]])
     recorded = [r for r in rejected_rows(server, flush=False) if sent[1]["id"] in r["event"]]
     assert len(recorded) == 1 and recorded[0]["format"] == "cloudevents", recorded
+
+
+def test_an_answer_lists_the_first_100_rejected_events_and_counts_the_rest(floe):
+    """A batch of 250 events, 150 of them invalid: all 150 are counted and recorded in `rejected`, the answer lists
+    the first 100 (by position) and says how many it left out, so a batch of empty objects does not come back as
+    an answer thirty times its size."""
+    server = floe()
+    user = unique("many-rejected")
+    batch = [{"type": "track", "userId": user, "messageId": f"{user}-{i}", "event": "Fine"} if i % 5 < 2
+             else {"type": "track", "userId": user, "messageId": f"{user}-{i}"} for i in range(250)]
+    answer = requests.post(server.url + "/v1/batch", data=dumps({"batch": batch}), timeout=60)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["accepted"], body["rejected"], body["errors_omitted"]) == (100, 150, 50), {**body, "errors": "…"}
+    invalid = [i for i in range(250) if i % 5 >= 2]
+    assert [e["index"] for e in body["errors"]] == invalid[:100]
+    assert all(e["reasons"] == ["event: is required for track"] for e in body["errors"])
+    few = requests.post(server.url + "/v1/batch", data=dumps({"batch": batch[:5]}), timeout=60).json()
+    assert few["rejected"] == 3 and len(few["errors"]) == 3 and "errors_omitted" not in few, few
+    recorded = [r for r in rejected_rows(server) if user in r["event"]]
+    assert len(recorded) == 150, len(recorded)
