@@ -658,3 +658,36 @@ def test_connect_is_refused_and_the_connection_closes_after_the_answer(server: F
     assert connect_answer.startswith(b"HTTP/1.1 4"), received
     assert b"connection: close" in connect_answer.lower(), received
     assert server.get("/health").status_code == 200
+
+
+def _read_to_close(connection: socket.socket) -> bytes:
+    """Everything until the server closes the connection (a hang fails on the socket's timeout)."""
+    received = b""
+    while chunk := connection.recv(65536):
+        received += chunk
+    return received
+
+
+def test_http_1_0_connections_close_after_their_answer_unless_kept_alive(server: FloeServer):
+    """An HTTP/1.0 connection closes after its answer unless the request asks for `keep-alive` (ApacheBench without
+    `-k`, and scripts that read a response to the end of the stream, wait for that close); one that asks gets
+    `Connection: keep-alive` back and its next request answered; HTTP/1.1's `Connection: Close` closes in any case."""
+    message = segment_message("track")
+    body = dumps(message)
+    for request in (b"GET /health HTTP/1.0\r\n\r\n",
+                    b"POST /v1/track HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                    % (len(body), body),
+                    b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n\r\n"):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as connection:
+            connection.sendall(request)
+            answer = _read_to_close(connection)
+        assert answer.startswith(b"HTTP/1.1 200") and answer.count(b"HTTP/1.1 ") == 1, answer
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as connection:
+        connection.sendall(b"GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        head, _ = read_response(connection)
+        assert b"\r\nconnection: keep-alive" in head.lower(), head
+        connection.sendall(b"GET /health HTTP/1.0\r\n\r\n")
+        answer = _read_to_close(connection)
+        assert answer.startswith(b"HTTP/1.1 200") and b"keep-alive" not in answer.lower(), answer
+    server.flush()
+    assert len(rows_with_keys(server, EVENTS, [message["messageId"]])) == 1

@@ -2,6 +2,7 @@ import HTTPTypes
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 
 /// What HTTP/1.1 asks of a server that Hummingbird leaves to the application; it sits between the HTTP codec
 /// and request handling (``FloeServer``):
@@ -14,6 +15,11 @@ import NIOHTTPTypes
 /// - A `CONNECT` request (Floe is no proxy) gets its answer from the router, and the connection is closed after
 ///   it: swift-nio's response encoder writes every answer to a `CONNECT` without a length, so only the close
 ///   tells the client where the answer ends.
+/// - An HTTP/1.0 request without `Connection: keep-alive` (ApacheBench without `-k`, scripts that read to the end
+///   of the stream) closes the connection after its answer, as HTTP/1.0 connections do by default. The request's
+///   HTTP version is gone once swift-nio's codec has turned it into an `HTTPRequest`, so a ``KeepAliveMarker``
+///   placed before that codec marks such a request `Connection: close`, which Hummingbird honours. One that
+///   asks for `keep-alive` gets `Connection: keep-alive` in its answer, so that the client keeps it.
 final class HTTPProtocolHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -26,6 +32,9 @@ final class HTTPProtocolHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var awaitsContinue: Bool
         /// The connection closes once its answer has ended.
         var closesAfter: Bool
+        /// It asked for `Connection: keep-alive`, which an HTTP/1.0 client needs to see in the answer to keep
+        /// the connection (ApacheBench's `-k`).
+        var asksKeepAlive = false
     }
 
     /// The requests whose answer has not ended, oldest first. A pipelined request gets its `100 Continue` only
@@ -35,13 +44,36 @@ final class HTTPProtocolHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A `CONNECT` request's end was read: nothing after it is a request of its own.
     private var ignoresReads = false
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        let pipeline = context.pipeline.syncOperations
+        guard let codec = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self) else { return }
+        try? pipeline.addHandler(KeepAliveMarker(), position: .before(codec))
+    }
+
+    /// Marks a request that does not keep its connection alive (HTTP/1.0 by default, any version with
+    /// `Connection: close` in whatever case) with `Connection: close`, while its HTTP version is still known.
+    final class KeepAliveMarker: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias InboundOut = HTTPServerRequestPart
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            guard case .head(var head) = unwrapInboundIn(data), !head.isKeepAlive else {
+                context.fireChannelRead(data)
+                return
+            }
+            head.headers.replaceOrAdd(name: "connection", value: "close")
+            context.fireChannelRead(wrapInboundOut(.head(head)))
+        }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !ignoresReads else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
             let expects = head.headerFields[.expect].map { $0.lowercased() == "100-continue" } ?? false
             unanswered.append(Unanswered(awaitsContinue: expects && !unanswered.isEmpty,
-                                         closesAfter: head.method == .connect))
+                                         closesAfter: head.method == .connect,
+                                         asksKeepAlive: head.headerFields[.connection]?.lowercased() == "keep-alive"))
             if expects && unanswered.count == 1 { sendContinue(context) }
         case .body:
             if unanswered.last?.closesAfter == true { return }  // what follows a CONNECT head is no body
@@ -53,8 +85,9 @@ final class HTTPProtocolHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let part = unwrapOutboundIn(data)
-        if case .head(var head) = part, head.status != .continue, unanswered.first?.closesAfter == true {
-            head.headerFields[.connection] = "close"
+        if case .head(var head) = part, head.status != .continue, let request = unanswered.first,
+           request.closesAfter || request.asksKeepAlive {
+            head.headerFields[.connection] = request.closesAfter ? "close" : "keep-alive"
             context.write(wrapOutboundOut(.head(head)), promise: promise)
             return
         }
