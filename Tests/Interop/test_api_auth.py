@@ -90,6 +90,19 @@ def test_write_key_in_the_body_is_accepted(server: FloeServer, admin: AdminServe
     assert admin.stored_keys(EVENTS, [message["messageId"]]) == {message["messageId"]}
 
 
+def test_rudderstack_beacon_batches_carry_the_write_key_in_the_url(server: FloeServer, admin: AdminServer):
+    """RudderStack's JavaScript SDK with `useBeacon` posts `{batch, sentAt}` to `/beacon/v1/batch?writeKey=…` as
+    `text/plain` (navigator.sendBeacon sets no headers): the key in the URL is checked as a body's writeKey is."""
+    good, bad, none = (segment_message("page") for _ in range(3))
+    body = lambda message: batch_body(message, sentAt="2026-11-20T10:00:00.000Z")  # noqa: E731
+    assert_accepted(server.post(f"/beacon/v1/batch?writeKey={TOKEN}", body(good), content_type="text/plain;charset=UTF-8"),
+                    count=1)
+    assert_error(server.post("/beacon/v1/batch?writeKey=wrong", body(bad), content_type="text/plain;charset=UTF-8"), 401)
+    assert_error(server.post("/beacon/v1/batch", body(none), content_type="text/plain;charset=UTF-8"), 401)
+    stored = admin.stored_keys(EVENTS, [m["messageId"] for m in (good, bad, none)])
+    assert stored == {good["messageId"]}
+
+
 @pytest.mark.parametrize("headers", [ACCEPTED["bearer"], ACCEPTED["x-api-key"]], ids=["bearer", "x-api-key"])
 def test_cloudevents_with_credentials_are_accepted(server: FloeServer, admin: AdminServer, headers: dict):
     event = {"specversion": "1.0", "id": unique("auth-ce"), "source": "/auth", "type": "com.example.auth"}

@@ -33,7 +33,7 @@ def test_openapi_document_describes_every_route():
     document, _ = read_from_filename(str(SPEC))
     routes = {(method.upper(), path) for path, item in document["paths"].items() for method in item
               if method in ("get", "post", "put", "delete", "patch", "options")}
-    wanted = {("POST", p) for p in ["/v1/batch", "/v1/import", "/v1/b", "/events", "/events/batch", "/debug/flush",
+    wanted = {("POST", p) for p in ["/v1/batch", "/v1/import", "/v1/b", "/beacon/v1/batch", "/events", "/events/batch", "/debug/flush",
                                     "/debug/flush/{type}"]}
     wanted |= {("POST", f"/v1/{kind}") for kind in ["track", "identify", "page", "screen", "group", "alias",
                                                     "t", "i", "p", "s", "g", "a"]}

@@ -19,6 +19,11 @@ struct IngestRoutes: Sendable {
         router.post("/v1/import") { request, context in try await batch(request, context) }
         // Where Segment's mobile SDKs (analytics-swift, analytics-kotlin) and analytics.js's batching delivery post.
         router.post("/v1/b") { request, context in try await batch(request, context) }
+        // RudderStack's JavaScript SDK with `useBeacon`: `navigator.sendBeacon` cannot set headers, so the
+        // writeKey comes in the query string, checked as a body's writeKey would be.
+        router.post("/beacon/v1/batch") { request, context in
+            try await batch(request, context, writeKey: request.uri.queryParameters.get("writeKey"))
+        }
         // One constant route per message type and short form: a parameter route costs the router a
         // dictionary of captures per request (Benchmarks/README.md, session 14).
         for type in SegmentNormalizer.MessageType.allCases {
@@ -62,10 +67,13 @@ struct IngestRoutes: Sendable {
         return accepted(outcome)
     }
 
-    private func batch(_ request: Request, _ context: FloeRequestContext) async throws -> Response {
+    /// A Segment batch; `writeKey` (from the URL) stands in for a body without one.
+    private func batch(_ request: Request, _ context: FloeRequestContext, writeKey: String? = nil) async throws -> Response {
         let gate = try admit(request, context)
         let body = try await RequestBody.json(request, limit: limits.maxBatchBytes, connection: context.channel)
-        let outcome = try await ingestor.segmentBatch(body, request: ingestContext(request, context), authorize: gate.authorize)
+        let outcome = try await ingestor.segmentBatch(body, request: ingestContext(request, context)) { bodyWriteKey in
+            try gate.authorize(bodyWriteKey ?? writeKey)
+        }
         return accepted(outcome)
     }
 
