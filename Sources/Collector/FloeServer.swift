@@ -31,6 +31,8 @@ public struct FloeServer: Sendable {
 
     /// The parts shared by `serve` and offline commands.
     package struct Components: Sendable {
+        /// Held as long as the components are: no other process flushes this buffer meanwhile.
+        package var lock: DataDirectoryLock
         package var buffer: EventBuffer
         package var coordinator: FlushCoordinator
         var settings: FlushSettings
@@ -40,6 +42,7 @@ public struct FloeServer: Sendable {
     package func makeComponents() throws -> Components {
         try configuration.validate()
         try FileManager.default.createDirectory(at: configuration.dataDirectoryURL, withIntermediateDirectories: true)
+        let lock = try DataDirectoryLock(.buffer, in: configuration.dataDirectoryURL)
         let buffer = try EventBuffer(configuration: configuration.bufferConfiguration, logger: logger)
         let (catalog, fileIO) = try makeStorage()
         let settings = try configuration.flushSettings()
@@ -48,7 +51,7 @@ public struct FloeServer: Sendable {
                                            namespace: configuration.namespace.split(separator: ".").map(String.init),
                                            tables: TableDefinition.all, settings: settings, logger: logger,
                                            backlog: backlog)
-        return Components(buffer: buffer, coordinator: coordinator, settings: settings, backlog: backlog)
+        return Components(lock: lock, buffer: buffer, coordinator: coordinator, settings: settings, backlog: backlog)
     }
 
     /// The catalog and the FileIO the configuration names (REST or embedded SQL; local or S3).
@@ -73,6 +76,7 @@ public struct FloeServer: Sendable {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(FloeMetricsFactory(registry: registry))
         let components = try makeComponents()
+        defer { withExtendedLifetime(components.lock) {} }
         // Not ready until the scheduler has recovered what a previous process left half-done.
         let readiness = Readiness(shutdownTimeout: .milliseconds(configuration.shutdownTimeoutMs))
         Gauge(label: "floe_instance_info", dimensions: [("instance", configuration.resolvedInstanceId)]).record(1)
@@ -149,6 +153,7 @@ public struct FloeServer: Sendable {
     /// Flushes everything buffered (for `floe flush` on a stopped server's data directory).
     public func flushOffline() async throws -> Int {
         let components = try makeComponents()
+        defer { withExtendedLifetime(components.lock) {} }
         return try await components.coordinator.flush(.all).rows
     }
 }

@@ -324,7 +324,7 @@ def test_a_second_backfill_on_the_same_data_directory_is_refused_while_one_runs(
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running backfill holds it
         refused = backfill(floe_bin, data_dir, [source])
         out, err = refused.communicate(timeout=120)
-        assert refused.returncode != 0 and b"another floe backfill is running" in err, err.decode()[-2000:]
+        assert refused.returncode != 0 and b"another floe backfill is using this data directory" in err, err.decode()[-2000:]
     summary = finish(backfill(floe_bin, data_dir, [source]))
     assert summary["events"] == 100
     assert len(pyiceberg_rows(load_table(data_dir, "events"))) == 100

@@ -1,9 +1,13 @@
 """Acknowledged events survive a stop: Floe answers 200 only after the buffer committed (docs/design.md §4, §5)."""
 from __future__ import annotations
 
+import os
+import subprocess
+
 import pytest
 
 from corpus import Window, generate
+from floe_server import free_port
 from lake import duckdb_rows, load_table, pyiceberg_rows
 from tables import CLOUDEVENTS, EVENTS, assert_rows_match
 
@@ -33,3 +37,26 @@ def test_acknowledged_events_survive_a_restart_exactly_once(floe, duck, how: str
         table = load_table(server.data_dir, shape.name)
         assert_rows_match("pyiceberg", shape, pyiceberg_rows(table), sent, window)
         assert_rows_match("duckdb", shape, duckdb_rows(duck, table), sent, window)
+
+
+def test_one_process_at_a_time_flushes_a_data_directory(floe, floe_bin, tmp_path):
+    """Two processes flushing one buffer would each commit its rows: a second `floe serve` on the same data directory,
+    and `floe flush` while a server runs, stop at once with a message that says who holds it, and change nothing.
+    Once the server has stopped, `floe flush` commits what it left buffered, each event once."""
+    server = floe()
+    events = generate(300, seed=23)
+    server.send_batches(events, size=100)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOE_", "ICEBERG_"))}
+    for command in (["serve", "--port", str(free_port())], ["flush"]):
+        done = subprocess.run([str(floe_bin), *command, "--data-dir", str(server.data_dir)], env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode != 0, done.stdout
+        assert "another floe serve or floe flush is using this data directory" in done.stderr, done.stderr[-2000:]
+        assert str(server.data_dir / "buffer.lock") in done.stderr, done.stderr[-2000:]
+    assert server.get("/debug/status").json()["buffered_count"] == 300
+    assert server.stop() == 0
+    flushed = subprocess.run([str(floe_bin), "flush", "--data-dir", str(server.data_dir)], env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert flushed.returncode == 0, flushed.stderr[-2000:]
+    rows = pyiceberg_rows(load_table(server.data_dir, EVENTS.name))
+    assert sorted(r["message_id"] for r in rows) == sorted(e["messageId"] for e in events)

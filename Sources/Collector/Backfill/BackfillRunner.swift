@@ -39,7 +39,7 @@ public struct BackfillRunner: Sendable {
         let (catalog, fileIO) = try server.makeStorage(earlyLocalWriteback: true)
         // Taken first: a run that is refused must not touch the running one's download cache.
         let lock = options.dryRun ? nil
-            : try BackfillLock(path: configuration.dataDirectoryURL.appendingPathComponent("backfill.lock").path)
+            : try DataDirectoryLock(.backfill, in: configuration.dataDirectoryURL)
         defer { withExtendedLifetime(lock) {} }
         let cache = options.dryRun ? "backfill-cache-dry-run-\(UUID().uuidString.prefix(8))" : "backfill-cache"
         let inputs = try await RemoteInputs.resolve(options.paths, fileIO: fileIO,

@@ -272,7 +272,8 @@ struct OperationsRoutesTests {
             let backlog = FlushBacklog(limit: 0)
             let coordinator = FlushCoordinator(buffer: buffer, catalog: catalog, fileIO: io, namespace: ["analytics"],
                                                tables: TableDefinition.all, settings: settings, logger: logger, backlog: backlog)
-            return FloeServer.Components(buffer: buffer, coordinator: coordinator, settings: settings, backlog: backlog)
+            return FloeServer.Components(lock: try DataDirectoryLock(.buffer, in: directory), buffer: buffer,
+                                         coordinator: coordinator, settings: settings, backlog: backlog)
         })
         try await harness.run { client in
             try expectAccepted(try await client.post("/v1/batch", segmentBatch([segmentMessage(), segmentMessage()])))
