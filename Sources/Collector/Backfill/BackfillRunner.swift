@@ -57,7 +57,7 @@ public struct BackfillRunner: Sendable {
             ?? configuration.dataDirectoryURL.appendingPathComponent("backfill-rejects.ndjson").path
         var rejects = RejectsLog(path: rejectsPath)
         try rejects.open()  // before any work: a rejects path that cannot be written is an error, not a silent loss
-        var context = RunContext(options: options, rejects: rejects, logger: logger)
+        var context = RunContext(options: options, privacy: try configuration.privacyRules(), rejects: rejects, logger: logger)
         context.summary.dryRun = options.dryRun
         context.progress.totalBytes = files.reduce(0) { $0 + (inputs.identity(of: $1)?.size ?? 0) }
 
@@ -124,7 +124,7 @@ public struct BackfillRunner: Sendable {
                     // line as an event, is not full yet; otherwise the oldest batch is settled first.
                     if !next.lines.isEmpty, inFlight.count < Self.batchesInFlight, unitEvents + inFlight.lines < options.unitEvents {
                         let job = BackfillWorker.submit(next.lines, to: workers, format: format, receivedAt: receivedAt,
-                                                        dryRun: options.dryRun, rejects: rejectsTable(path, firstLine: next.first))
+                                                        privacy: context.privacy, dryRun: options.dryRun, rejects: rejectsTable(path, firstLine: next.first))
                         inFlight.append(job, lines: next.lines, first: next.first)
                         if let done = inFlight.takeRetired() { source.recycle(done) }
                         next = try await source.next(maxLines: batchLines)
@@ -276,7 +276,7 @@ public struct BackfillRunner: Sendable {
                     finished = first + Int64(read.count) >= range.toLine
                     if lines.isEmpty { break }
                     _ = try await BackfillWorker.submit(lines, to: workers, format: format, receivedAt: unit.receivedAt,
-                                                        dryRun: false, rejects: rejectsTable(range.path, firstLine: first)).outcomes()
+                                                        privacy: context.privacy, dryRun: false, rejects: rejectsTable(range.path, firstLine: first)).outcomes()
                 }
             }
             let builder = BackfillWorker.drain(workers, targetFileRows: options.targetFileRows)

@@ -51,7 +51,7 @@ final class BackfillWorker: @unchecked Sendable {
     /// Starts normalizing `lines` on every worker (slice `i` on worker `i`, after the slices it was
     /// given before) and returns at once. Pure apart from the workers' rows: no counters touched.
     static func submit(_ lines: LineBatch, to workers: [BackfillWorker], format: String, receivedAt: Int64,
-                       dryRun: Bool, rejects: RunContext.RejectsTable? = nil) -> Batch {
+                       privacy: PrivacyRules?, dryRun: Bool, rejects: RunContext.RejectsTable? = nil) -> Batch {
         let count = max(1, min(workers.count, lines.count / 512))
         let size = max(1, (lines.count + count - 1) / count)
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
@@ -64,7 +64,7 @@ final class BackfillWorker: @unchecked Sendable {
             worker.queue.async {
                 promise.completeWith(Result {
                     try RunContext.normalize(slice, into: &worker.partial, format: format, receivedAt: receivedAt,
-                                             dryRun: dryRun, rejects: rejects)
+                                             privacy: privacy, dryRun: dryRun, rejects: rejects)
                 })
             }
             return promise.futureResult

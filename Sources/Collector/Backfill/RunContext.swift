@@ -5,13 +5,16 @@ import Logging
 /// Per-line work of a backfill: format detection, normalization, rejects and counters.
 struct RunContext {
     let options: BackfillOptions
+    /// The configuration's privacy rules, applied as over HTTP (nil: none).
+    let privacy: PrivacyRules?
     var rejects: RejectsLog
     let logger: Logger
     var summary = BackfillSummary()
     var progress = BackfillProgress()
 
-    init(options: BackfillOptions, rejects: RejectsLog, logger: Logger) {
+    init(options: BackfillOptions, privacy: PrivacyRules?, rejects: RejectsLog, logger: Logger) {
         self.options = options
+        self.privacy = privacy
         self.rejects = rejects
         self.logger = logger
     }
@@ -32,7 +35,7 @@ struct RunContext {
     /// Where rejected lines also go as rows of the `rejected` table (`--rejects-table`).
     struct RejectsTable: Sendable {
         var path: String
-        /// Line number (0-based) of the first line passed to ``BackfillWorker/submit(_:to:format:receivedAt:dryRun:rejects:)``.
+        /// Line number (0-based) of the first line passed to ``BackfillWorker/submit(_:to:format:receivedAt:privacy:dryRun:rejects:)``.
         var firstLine: Int64
         var maxEventBytes: Int
 
@@ -43,9 +46,10 @@ struct RunContext {
     }
 
     /// Normalizes `lines` into `partial` (one worker's rows); returns each line's outcome, in line order.
+    /// `privacy` applies as on the HTTP path: to the rows, and to the events recorded in the `rejected` table.
     static func normalize(_ lines: LineBatch, into partial: inout BackfillUnitBuilder, format: String,
-                                  receivedAt: Int64, dryRun: Bool, rejects: RejectsTable?) throws -> [Outcome] {
-        let request = IngestContext(receivedAt: receivedAt, clientIP: nil, historical: true)
+                          receivedAt: Int64, privacy: PrivacyRules?, dryRun: Bool, rejects: RejectsTable?) throws -> [Outcome] {
+        let request = IngestContext(receivedAt: receivedAt, clientIP: nil, historical: true, privacy: privacy)
         var outcomes: [Outcome] = []
         outcomes.reserveCapacity(lines.count)
         var entries: [JSONTape.Entry] = []
@@ -82,9 +86,11 @@ struct RunContext {
             if let rejects, !dryRun {
                 let line = rejects.firstLine + Int64(position)
                 let context = IngestContext(receivedAt: receivedAt, clientIP: nil, historical: true, route: "backfill",
-                                            requestId: "\(rejects.path):\(line + 1)")
+                                            requestId: "\(rejects.path):\(line + 1)", privacy: privacy)
                 for part in rejected {
-                    let event = RejectedEvent(format: part.format.rawValue, index: part.index, raw: part.raw,
+                    // As over HTTP, the privacy rules apply to the Segment events the `rejected` table records.
+                    let raw = part.format == .segment ? privacy.map { $0.message(json: part.raw) } ?? part.raw : part.raw
+                    let event = RejectedEvent(format: part.format.rawValue, index: part.index, raw: raw,
                                               reasons: part.errors.issues.map(\.reason))
                     try partial.add(event, request: context, maxEventBytes: rejects.maxEventBytes)
                 }

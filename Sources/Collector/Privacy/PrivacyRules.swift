@@ -140,6 +140,13 @@ package struct PrivacyRules: Sendable {
         return out
     }
 
+    /// A whole message given as its JSON text (a backfill's rejected event), with every rule applied; text that
+    /// is not a JSON object comes back as it is, as no member of it can be told apart.
+    func message(json: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        guard let tape = try? JSONTape(parsing: json), tape.kind(tape.root) == .object else { return json }
+        return ArraySlice(message(tape.root, in: tape))
+    }
+
     /// Lowercase hex SHA-256 of the salt followed by `value`.
     func hashed(_ value: ArraySlice<UInt8>) -> String {
         var digest = SHA256()
