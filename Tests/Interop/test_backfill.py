@@ -366,3 +366,22 @@ def test_a_touched_or_appended_file_is_not_loaded_again(floe_bin, tmp_path):
     elsewhere = backfill(floe_bin, data_dir, [source], "--warehouse", str(tmp_path / "other-warehouse"))
     out, err = elsewhere.communicate(timeout=120)
     assert elsewhere.returncode != 0 and b"backfill progress is for" in err, err.decode()[-2000:]
+
+
+def test_a_directory_that_holds_the_data_directory_is_read_without_it(floe_bin, tmp_path):
+    """`floe backfill .` from a folder that also holds `./floe-data` (the default): the data directory's own files
+    (the rejects file, metadata JSON, a download cache) are not input, so a second and third run add nothing,
+    through a directory or a glob."""
+    work = tmp_path / "work"
+    good = generate(50, seed=91)
+    (work / "exports").mkdir(parents=True)
+    write_lines(work / "exports" / "a.ndjson", [dumps(e) for e in good] + [b"{not json"])
+    data_dir = work / "floe-data"
+    first = finish(backfill(floe_bin, data_dir, [work]))
+    assert (first["events"], first["rejected"]) == (50, 1), first
+    assert (data_dir / "backfill-rejects.ndjson").exists()
+    for paths in ([work], [work / "*"]):
+        again = finish(backfill(floe_bin, data_dir, paths))
+        assert (again["events"], again["rejected"], again["input_files"]) == (0, 0, 1), again
+    counts = Counter(r["message_id"] for r in pyiceberg_rows(load_table(data_dir, "events")))
+    assert set(counts) == {e["messageId"] for e in good} and max(counts.values()) == 1

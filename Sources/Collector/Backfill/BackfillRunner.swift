@@ -43,7 +43,8 @@ public struct BackfillRunner: Sendable {
         defer { withExtendedLifetime(lock) {} }
         let cache = options.dryRun ? "backfill-cache-dry-run-\(UUID().uuidString.prefix(8))" : "backfill-cache"
         let inputs = try await RemoteInputs.resolve(options.paths, fileIO: fileIO,
-                                                    cache: configuration.dataDirectoryURL.appendingPathComponent(cache))
+                                                    cache: configuration.dataDirectoryURL.appendingPathComponent(cache),
+                                                    dataDirectory: configuration.dataDirectoryURL.path)
         defer { inputs.removeCache() }
         let files = inputs.files
         let tables = TableWriter(catalog: catalog, fileIO: fileIO, namespace: namespace,

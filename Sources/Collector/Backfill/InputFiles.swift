@@ -4,7 +4,8 @@ import Glibc
 #endif
 
 /// Expands backfill arguments into input files: files as given, directories recursively
-/// (`.ndjson`, `.jsonl`, `.json`, and those with `.gz`/`.zst`), and shell globs.
+/// (`.ndjson`, `.jsonl`, `.json`, and those with `.gz`/`.zst`), and shell globs. A directory found on the way that
+/// is Floe's own data directory is left out: its rejects file, metadata and download cache are no input.
 enum InputFiles {
     static let extensions = [".ndjson", ".jsonl", ".json"]
 
@@ -18,23 +19,27 @@ enum InputFiles {
         return extensions.contains { base.hasSuffix($0) }
     }
 
-    static func expand(_ arguments: [String]) throws -> [String] {
+    /// `dataDirectory` is left out where a directory or a glob would take it in; named on its own, it is read.
+    static func expand(_ arguments: [String], excluding dataDirectory: String? = nil) throws -> [String] {
+        let excluded = dataDirectory.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         var result: [String] = []
         for argument in arguments {
             // A name that exists as given is that file, even with glob characters in it (`export[1].ndjson`).
             if argument.contains(where: { "*?[".contains($0) }), !FileManager.default.fileExists(atPath: argument) {
                 let matches = glob(argument)
                 if matches.isEmpty { throw Missing(description: "no file matches \(argument)") }
-                for match in matches { result += try expandPath(match) }
+                for match in matches where URL(fileURLWithPath: match).standardizedFileURL.path != excluded {
+                    result += try expandPath(match, excluding: excluded)
+                }
             } else {
-                result += try expandPath(argument)
+                result += try expandPath(argument, excluding: excluded)
             }
         }
         var seen = Set<String>()
         return result.filter { seen.insert($0).inserted }
     }
 
-    private static func expandPath(_ path: String) throws -> [String] {
+    private static func expandPath(_ path: String, excluding excluded: String?) throws -> [String] {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory) else {
@@ -44,7 +49,11 @@ enum InputFiles {
         let enumerator = FileManager.default.enumerator(atPath: absolute)
         var files: [String] = []
         while let relative = enumerator?.nextObject() as? String {
-            if isInput(relative) { files.append(absolute + "/" + relative) }
+            if absolute + "/" + relative == excluded {
+                enumerator?.skipDescendants()
+            } else if isInput(relative) {
+                files.append(absolute + "/" + relative)
+            }
         }
         return files.sorted()
     }

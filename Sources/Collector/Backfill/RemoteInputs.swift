@@ -25,9 +25,10 @@ final class RemoteInputs: @unchecked Sendable {
         self.cache = cache
     }
 
-    static func resolve(_ arguments: [String], fileIO: StorageRouter, cache: URL) async throws -> RemoteInputs {
+    /// `dataDirectory` (Floe's own) is left out of directories and globs (``InputFiles``).
+    static func resolve(_ arguments: [String], fileIO: StorageRouter, cache: URL, dataDirectory: String) async throws -> RemoteInputs {
         let local = arguments.filter { !$0.hasPrefix("s3://") && !$0.hasPrefix("s3a://") }
-        var files = try InputFiles.expand(local)
+        var files = try InputFiles.expand(local, excluding: dataDirectory)
         var remote: [String: StoredFile] = [:]
         for prefix in arguments where prefix.hasPrefix("s3://") || prefix.hasPrefix("s3a://") {
             let objects = try await fileIO.listFiles(prefix: prefix).filter { InputFiles.isInput($0.location) }
