@@ -166,3 +166,18 @@ def test_orphan_removal_gives_files_an_earlier_floe_wrote_decoded_their_literal_
     ids = {event["id"]: event["type"] for event in sent}
     assert {row["id"]: row["type"] for row in pyiceberg_rows(table)} == ids
     assert {row["id"]: row["type"] for row in duckdb_rows(duckdb_connect(), table)} == ids
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--expire-older-than-hours", "nan"], "--expire-older-than-hours takes 0 to 87600 hours"),
+    (["--expire-older-than-hours=-5"], "--expire-older-than-hours takes 0 to 87600 hours"),
+    (["--orphans-older-than-hours", "1e300"], "--orphans-older-than-hours takes 0 to 87600 hours"),
+    (["--orphans-older-than-hours", "inf"], "--orphans-older-than-hours takes 0 to 87600 hours"),
+    (["--retain-last=-1"], "--retain-last takes 1 or more snapshots"),
+], ids=["nan", "negative", "huge", "inf", "negative-retain"])
+def test_maintain_refuses_retentions_out_of_range_with_a_message(floe_bin, tmp_path, arguments, message):
+    """A retention that is not a number of hours a Duration holds is refused before anything is opened, not a crash."""
+    result = subprocess.run([str(floe_bin), "maintain", "--data-dir", str(tmp_path / "data"), *arguments],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and message in result.stderr, (result.returncode, result.stderr[-2000:])
+    assert "Fatal error" not in result.stderr and not (tmp_path / "data").exists()

@@ -22,6 +22,15 @@ extension Floe {
               help: "Then rewrite the small data files of closed partitions into files of maintenance.target_file_size_bytes (the compaction floe serve runs; partitions close maintenance.partition_grace_ms after their hour).")
         var compact = false
 
+        func validate() throws {
+            // Ten years at most, as the settings' durations: a larger number does not fit a Duration.
+            for (name, hours) in [("--expire-older-than-hours", expireHours), ("--orphans-older-than-hours", orphanHours)]
+            where !(0...87_600).contains(hours) {
+                throw ValidationError("\(name) takes 0 to 87600 hours (ten years), got \(hours)")
+            }
+            guard retainLast >= 1 else { throw ValidationError("--retain-last takes 1 or more snapshots, got \(retainLast)") }
+        }
+
         func run() async throws {
             let configuration = try options.configuration()
             let results = try await Maintenance.run(
