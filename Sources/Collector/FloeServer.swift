@@ -4,6 +4,7 @@ import Hummingbird
 import Iceberg
 import Logging
 import Metrics
+import NIOCore
 import NIOPosix
 import Prometheus
 import ServiceLifecycle
@@ -88,6 +89,13 @@ public struct FloeServer: Sendable {
             server: .http1(configuration: .init(additionalChannelHandlers: [HTTPProtocolHandler()],
                                                 idleTimeout: .milliseconds(Int64(configuration.idleTimeoutMs)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "floe"),
+            onServerRunning: { [logger, configuration] channel in
+                // Once bound: a port in use stops the start before this (see below).
+                logger.info("floe listening", metadata: [
+                    "floe.address": "\(configuration.host):\(channel.localAddress?.port ?? configuration.port)",
+                    "floe.data_dir": "\(configuration.dataDirectoryURL.path)",
+                ])
+            },
             eventLoopGroupProvider: .shared(eventLoops),
             logger: logger)
         let scheduler = FlushScheduler(coordinator: components.coordinator, buffer: components.buffer,
@@ -107,11 +115,12 @@ public struct FloeServer: Sendable {
         // after it (a flush cycle stuck in catalog retries, say) is cancelled, so the exit keeps its bound.
         groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(configuration.shutdownTimeoutMs) + .seconds(1)
         let group = ServiceGroup(configuration: groupConfiguration)
-        logger.info("floe listening", metadata: [
-            "floe.address": "\(configuration.host):\(configuration.port)",
-            "floe.data_dir": "\(configuration.dataDirectoryURL.path)",
-        ])
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw ConfigurationError(message: "cannot listen on \(configuration.host):\(configuration.port): the address is "
+                                     + "already in use (another floe serve, or another program, listens there)")
+        }
         do {
             try await components.buffer.checkpoint()
         } catch {

@@ -60,3 +60,15 @@ def test_one_process_at_a_time_flushes_a_data_directory(floe, floe_bin, tmp_path
     assert flushed.returncode == 0, flushed.stderr[-2000:]
     rows = pyiceberg_rows(load_table(server.data_dir, EVENTS.name))
     assert sorted(r["message_id"] for r in rows) == sorted(e["messageId"] for e in events)
+
+
+def test_a_port_in_use_stops_the_start_with_a_message(floe, floe_bin, tmp_path):
+    """A second server on a port another process listens on says so and exits 1, without claiming it listens."""
+    server = floe()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOE_", "ICEBERG_"))}
+    done = subprocess.run([str(floe_bin), "serve", "--port", str(server.port), "--data-dir", str(tmp_path / "other")],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert f"cannot listen on 127.0.0.1:{server.port}: the address is already in use" in done.stderr, done.stderr[-2000:]
+    assert "floe listening" not in done.stderr + done.stdout
+    assert server.get("/health").status_code == 200
