@@ -385,3 +385,16 @@ def test_a_directory_that_holds_the_data_directory_is_read_without_it(floe_bin, 
         assert (again["events"], again["rejected"], again["input_files"]) == (0, 0, 1), again
     counts = Counter(r["message_id"] for r in pyiceberg_rows(load_table(data_dir, "events")))
     assert set(counts) == {e["messageId"] for e in good} and max(counts.values()) == 1
+
+
+def test_progress_is_logged_in_the_log_format(floe_bin, tmp_path):
+    """Without a terminal, progress goes to the log: with `log_format: json` every line on stderr is a JSON object,
+    one of them the progress with its counts."""
+    source = write_lines(tmp_path / "a.ndjson", [dumps(e) for e in generate(500, seed=92)])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOE_", "ICEBERG_", "R2_", "AWS_"))}
+    done = subprocess.run([str(floe_bin), "backfill", "--data-dir", str(tmp_path / "data"), str(source)],
+                          env={**env, "FLOE_LOG_FORMAT": "json"}, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    records = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
+    progress = [r for r in records if "backfill progress" in json.dumps(r)]
+    assert progress, records

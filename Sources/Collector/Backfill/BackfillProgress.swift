@@ -1,6 +1,7 @@
 import Foundation
+import Logging
 
-/// A progress bar on a terminal, or a plain log line every few seconds otherwise.
+/// A progress bar on a terminal, or a log line every few seconds otherwise (in the log's format: JSON lines stay JSON).
 struct BackfillProgress {
     var totalBytes: Int64 = 0
     var doneBytes: Int64 = 0
@@ -8,7 +9,7 @@ struct BackfillProgress {
     private var lastReport = Date.distantPast
     private var ticks = 0
 
-    mutating func tick(summary: BackfillSummary, bar: Bool, lines: Int) {
+    mutating func tick(summary: BackfillSummary, bar: Bool, lines: Int, logger: Logger) {
         ticks += lines
         let now = Date()
         let interval: TimeInterval = bar ? 0.25 : 5
@@ -18,14 +19,17 @@ struct BackfillProgress {
         let rate = elapsed > 0 ? Double(summary.events) / elapsed : 0
         let fraction = totalBytes > 0 ? min(1, Double(doneBytes) / Double(totalBytes)) : 0
         let eta = fraction > 0.01 ? Self.clock(elapsed * (1 - fraction) / fraction) : "?"
-        let text = "files \(summary.inputFiles) events \(summary.events) (\(Int(rate))/s) rejects \(summary.rejected) ETA \(eta)"
         if bar {
+            let text = "files \(summary.inputFiles) events \(summary.events) (\(Int(rate))/s) rejects \(summary.rejected) ETA \(eta)"
             let width = 24
             let filled = Int(fraction * Double(width))
             let line = "\r[" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled) + "] " + text
             FileHandle.standardError.write(Data(line.utf8))
         } else {
-            FileHandle.standardError.write(Data(("backfill: " + text + "\n").utf8))
+            logger.info("backfill progress", metadata: [
+                "floe.files": "\(summary.inputFiles)", "floe.events": "\(summary.events)",
+                "floe.events_per_s": "\(Int(rate))", "floe.rejected": "\(summary.rejected)", "floe.eta": "\(eta)",
+            ])
         }
     }
 

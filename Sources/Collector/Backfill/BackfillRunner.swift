@@ -116,7 +116,7 @@ public struct BackfillRunner: Sendable {
                     let definition: TableDefinition = format == "cloudevents" ? .cloudEvents : .events
                     prepared = Task { try? await writer.prepare(definition) }
                 }
-                context.progress.tick(summary: context.summary, bar: options.progressBar, lines: settled.count)
+                context.progress.tick(summary: context.summary, bar: options.progressBar, lines: settled.count, logger: logger)
                 return number
             }
             do {
