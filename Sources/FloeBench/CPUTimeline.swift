@@ -44,6 +44,12 @@ struct CPUTimeline: Sendable {
         var lines = ["from_s\tto_s\trequests_per_s\tserver_us_per_request\tserver_cores\tgenerator_cores"
             + "\tmachine_busy_pct\tsteal_pct\tp50_ms\tp99_ms\tmax_ms\tserver_cores_by_thread"]
         let sent = requests.sorted { $0.sentMicros < $1.sentMicros }
+        // The load ends when the last answer arrives, after the last send: an interval that starts after the last
+        // send holds no request, and is merged into the one before it.
+        var points = self.points
+        if let lastSend = sent.last.map({ Double($0.sentMicros) / 1e6 }) {
+            while points.count > 2, points[points.count - 2].seconds > lastSend { points.remove(at: points.count - 2) }
+        }
         var next = 0
         for (start, end) in zip(points, points.dropFirst()) where end.seconds > start.seconds {
             let usage = CPUUsage(from: start.sample, to: end.sample, seconds: end.seconds - start.seconds)

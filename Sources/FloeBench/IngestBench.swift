@@ -138,6 +138,7 @@ public enum IngestBench {
         let sampling = options.cpuTimeline.map { _ in
             Task { await CPUTimeline.record(server: server, started: started, every: options.cpuInterval) }
         }
+        defer { sampling?.cancel() }
         let perRequest = max(1, options.batch)
         // Requests each connection sends when `events` is set.
         let quota = options.events.map { ($0 / perRequest + options.connections - 1) / options.connections }

@@ -74,5 +74,10 @@ struct CPUTimelineTests {
         #expect(rows[0][11] == "NIO-ELT-0-#1:0.40")
         #expect(rows[1][2] == "0" && rows[1][3] == "500000.0" && rows[1][6] == "25.0" && rows[1][10] == "6.0")
         #expect(rows[1][11] == "NIO-ELT-0-#1:0.05")
+
+        // A sample taken after the last send (the load waited for its last answers) starts no interval of its own.
+        timeline.points.insert(.init(seconds: 18, sample: sample(server: 5.5, machine: 3_000, idle: 1_750, loop: 4.2)), at: 2)
+        let merged = timeline.lines(requests: Array(requests.prefix(5))).dropFirst()
+        #expect(merged.map { $0.split(separator: "\t")[0...2].joined(separator: " ") } == ["0.0 10.0 0", "10.0 20.0 0"])
     }
 }

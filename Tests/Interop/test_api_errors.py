@@ -138,6 +138,14 @@ def test_strict_batches_refuse_the_whole_batch(strict: FloeServer, message, fiel
         assert not rejected_with(strict, "messageId", message["messageId"], flush=False)
 
 
+def test_a_strict_refusal_lists_the_first_100_problems_and_counts_the_rest(strict: FloeServer):
+    user = unique("strict-many")
+    batch = [{"type": "track", "userId": user} for _ in range(150)]  # each lacks `event`
+    body = assert_error(strict.post("/v1/batch", dumps({"batch": batch})), 400, "event")
+    assert body["error"] == "validation failed: 150 errors" and body["errors_omitted"] == 50, {**body, "errors": "…"}
+    assert body["errors"] == [f"batch[{i}].event: is required for track" for i in range(100)], body["errors"][:3]
+
+
 SINGLE_RULES = [(n, m, f) for n, m, f in SEGMENT_RULES if isinstance(m, dict) and n not in ("unknown-type", "missing-type")]
 
 

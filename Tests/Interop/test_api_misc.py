@@ -683,11 +683,16 @@ def test_http_1_0_connections_close_after_their_answer_unless_kept_alive(server:
             answer = _read_to_close(connection)
         assert answer.startswith(b"HTTP/1.1 200") and answer.count(b"HTTP/1.1 ") == 1, answer
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as connection:
-        connection.sendall(b"GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        connection.sendall(b"GET /health HTTP/1.0\r\nConnection: Keep-Alive, foo\r\n\r\n")
         head, _ = read_response(connection)
         assert b"\r\nconnection: keep-alive" in head.lower(), head
         connection.sendall(b"GET /health HTTP/1.0\r\n\r\n")
         answer = _read_to_close(connection)
         assert answer.startswith(b"HTTP/1.1 200") and b"keep-alive" not in answer.lower(), answer
+    # HTTP/1.1 keeps connections alive by default: nothing to confirm.
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as connection:
+        connection.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n")
+        head, _ = read_response(connection)
+        assert head.startswith(b"HTTP/1.1 200") and b"connection:" not in head.lower(), head
     server.flush()
     assert len(rows_with_keys(server, EVENTS, [message["messageId"]])) == 1

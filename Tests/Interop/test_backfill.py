@@ -380,9 +380,17 @@ def test_a_directory_that_holds_the_data_directory_is_read_without_it(floe_bin, 
     first = finish(backfill(floe_bin, data_dir, [work]))
     assert (first["events"], first["rejected"]) == (50, 1), first
     assert (data_dir / "backfill-rejects.ndjson").exists()
-    for paths in ([work], [work / "*"]):
+    for paths in ([work], [work / "*"], [work / "*" / "*.ndjson"]):
         again = finish(backfill(floe_bin, data_dir, paths))
         assert (again["events"], again["rejected"], again["input_files"]) == (0, 0, 1), again
+    # A data directory named through a symbolic link is still known in the walk.
+    other = tmp_path / "other"
+    (other / "exports").mkdir(parents=True)
+    (other / "floe-data").mkdir()
+    write_lines(other / "exports" / "a.ndjson", [dumps(e) for e in good] + [b"{not json"])
+    (tmp_path / "data-link").symlink_to(other / "floe-data")
+    runs = [finish(backfill(floe_bin, tmp_path / "data-link", [other])) for _ in range(2)]
+    assert [(r["events"], r["rejected"], r["input_files"]) for r in runs] == [(50, 1, 1), (0, 0, 1)], runs
     counts = Counter(r["message_id"] for r in pyiceberg_rows(load_table(data_dir, "events")))
     assert set(counts) == {e["messageId"] for e in good} and max(counts.values()) == 1
 

@@ -110,8 +110,11 @@ def test_backfill_applies_the_same_rules(floe_bin, tmp_path):
                                context={"ip": "203.0.113.77"}, timestamp="2026-11-01T10:00:00Z")
     track = segment_message("track", properties={"password": "hunter2", "sku": "a"}, timestamp="2026-11-01T10:00:00Z")
     bad = segment_message("track", event="", properties={"email": "eve@example.com"}, context={"ip": "198.51.100.23"})
+    # Lines the rules cannot be placed on: cut off mid-write, and a batch refused for its envelope.
+    cut = json.dumps(segment_message("track", properties={"email": "cut@example.com"}))[:-20]
+    envelope = json.dumps({"batch": [segment_message("identify", traits={"email": "batch@example.com"})], "context": 5})
     source = tmp_path / "export.ndjson"
-    source.write_text("\n".join(json.dumps(m) for m in (identify, track, bad)) + "\n")
+    source.write_text("\n".join([json.dumps(m) for m in (identify, track, bad)] + [cut, envelope]) + "\n")
     data_dir, rejects = tmp_path / "data", tmp_path / "rejects.ndjson"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOE_", "ICEBERG_", "R2_", "AWS_"))}
     done = subprocess.run([str(floe_bin), "backfill", "--config", str(config), "--data-dir", str(data_dir), "--json",
@@ -119,17 +122,22 @@ def test_backfill_applies_the_same_rules(floe_bin, tmp_path):
                           capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads(done.stdout.strip().splitlines()[-1])
-    assert (summary["events"], summary["rejected"]) == (2, 1), summary
+    assert (summary["events"], summary["rejected"]) == (2, 3), summary
     rows = {r["message_id"]: r for r in pyiceberg_rows(load_table(data_dir, "events"))}
     assert json.loads(rows[identify["messageId"]]["traits"]) == {"email": sha("ada@example.com"), "plan": "pro"}
     assert json.loads(rows[identify["messageId"]]["context"])["ip"] == "203.0.113.0"
     assert json.loads(rows[track["messageId"]]["properties"]) == {"sku": "a"}
-    [recorded] = pyiceberg_rows(load_table(data_dir, "rejected"))
-    event = json.loads(recorded["event"])
+    recorded = {r["request_id"].rsplit(":", 1)[1]: r for r in pyiceberg_rows(load_table(data_dir, "rejected"))}
+    assert sorted(recorded) == ["3", "4", "5"], recorded
+    event = json.loads(recorded["3"]["event"])
     assert event["properties"] == {"email": sha("eve@example.com")} and event["context"]["ip"] == "198.51.100.0", event
+    # Recorded by their reasons alone.
+    assert recorded["4"]["event"] == "" and recorded["5"]["event"] == "", recorded
+    assert recorded["4"]["reasons"] and recorded["5"]["reasons"], recorded
     stored = json.dumps([pyiceberg_rows(load_table(data_dir, name)) for name in ("events", "rejected")], default=str)
-    for secret in ("ada@example.com", "hunter2", "eve@example.com", "203.0.113.77", "198.51.100.23"):
+    for secret in ("ada@example.com", "hunter2", "eve@example.com", "203.0.113.77", "198.51.100.23", "cut@example.com",
+                   "batch@example.com"):
         assert secret not in stored, f"{secret!r} was stored"
     # The rejects file names the line and its reasons, not its content.
-    [line] = [json.loads(text) for text in rejects.read_text().splitlines()]
-    assert line["line"] == 3 and "eve@example.com" not in json.dumps(line), line
+    lines = [json.loads(text) for text in rejects.read_text().splitlines()]
+    assert [line["line"] for line in lines] == [3, 4, 5] and "@example.com" not in json.dumps(lines), lines

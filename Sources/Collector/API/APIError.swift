@@ -12,6 +12,8 @@ struct APIError: HTTPResponseError, CustomStringConvertible {
     var status: HTTPResponse.Status
     var message: String
     var errors: [String] = []
+    /// Problems beyond the ones `errors` lists (``listedErrors``).
+    var errorsOmitted = 0
     var retryAfterSeconds: Int?
     /// Set when the request was refused because Floe is at capacity (counted and logged by ``RefusalLog``).
     var refusal: Refusal?
@@ -45,11 +47,17 @@ struct APIError: HTTPResponseError, CustomStringConvertible {
                  message: "unsupported content type '\(type)'; send application/json")
     }
 
+    /// Problems an error lists, as an accepted answer lists rejected events (IngestRoutes `listedRejections`):
+    /// a strict batch of 100,000 broken events is not answered with megabytes of reasons.
+    static let listedErrors = 100
+
     static func invalid(_ errors: ValidationErrors) -> APIError {
         let count = errors.issues.count
-        return APIError(status: .badRequest,
-                        message: count == 1 ? "validation failed: \(errors.issues[0])" : "validation failed: \(count) errors",
-                        errors: errors.issues.map(\.description))
+        var error = APIError(status: .badRequest,
+                             message: count == 1 ? "validation failed: \(errors.issues[0])" : "validation failed: \(count) errors",
+                             errors: errors.issues.prefix(listedErrors).map(\.description))
+        error.errorsOmitted = max(0, count - listedErrors)
+        return error
     }
 
     /// Maps a buffer failure; nothing from the request was stored when it is thrown.
@@ -87,6 +95,7 @@ struct APIError: HTTPResponseError, CustomStringConvertible {
         if !errors.isEmpty {
             body += ",\"errors\":[" + errors.map(JSONString.quoted).joined(separator: ",") + "]"
         }
+        if errorsOmitted > 0 { body += ",\"errors_omitted\":\(errorsOmitted)" }
         return body + "}"
     }
 }

@@ -32,9 +32,6 @@ final class HTTPProtocolHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var awaitsContinue: Bool
         /// The connection closes once its answer has ended.
         var closesAfter: Bool
-        /// It asked for `Connection: keep-alive`, which an HTTP/1.0 client needs to see in the answer to keep
-        /// the connection (ApacheBench's `-k`).
-        var asksKeepAlive = false
     }
 
     /// The requests whose answer has not ended, oldest first. A pipelined request gets its `100 Continue` only
@@ -46,23 +43,49 @@ final class HTTPProtocolHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         let pipeline = context.pipeline.syncOperations
-        guard let codec = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self) else { return }
+        guard (try? pipeline.handler(type: KeepAliveMarker.self)) == nil,
+              let codec = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self) else { return }
         try? pipeline.addHandler(KeepAliveMarker(), position: .before(codec))
     }
 
-    /// Marks a request that does not keep its connection alive (HTTP/1.0 by default, any version with
-    /// `Connection: close` in whatever case) with `Connection: close`, while its HTTP version is still known.
-    final class KeepAliveMarker: ChannelInboundHandler, RemovableChannelHandler {
+    /// Works where a request's HTTP version is still known: marks a request that does not keep its connection
+    /// alive (HTTP/1.0 by default, any version with a `close` token) `Connection: close`, and answers an HTTP/1.0
+    /// request that keeps it alive (`Connection: keep-alive`) with `Connection: keep-alive`.
+    final class KeepAliveMarker: ChannelDuplexHandler, RemovableChannelHandler {
         typealias InboundIn = HTTPServerRequestPart
         typealias InboundOut = HTTPServerRequestPart
+        typealias OutboundIn = HTTPServerResponsePart
+        typealias OutboundOut = HTTPServerResponsePart
+
+        /// Per request whose answer has not ended, oldest first: an HTTP/1.0 request kept alive.
+        private var confirms: [Bool] = []
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            guard case .head(var head) = unwrapInboundIn(data), !head.isKeepAlive else {
+            guard case .head(var head) = unwrapInboundIn(data) else {
+                context.fireChannelRead(data)
+                return
+            }
+            let keepsAlive = head.isKeepAlive
+            confirms.append(keepsAlive && head.version == .http1_0)
+            guard !keepsAlive else {
                 context.fireChannelRead(data)
                 return
             }
             head.headers.replaceOrAdd(name: "connection", value: "close")
             context.fireChannelRead(wrapInboundOut(.head(head)))
+        }
+
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            switch unwrapOutboundIn(data) {
+            case .head(var head) where head.status != .continue && confirms.first == true:
+                head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
+                context.write(wrapOutboundOut(.head(head)), promise: promise)
+            case .end:
+                if !confirms.isEmpty { confirms.removeFirst() }
+                context.write(data, promise: promise)
+            default:
+                context.write(data, promise: promise)
+            }
         }
     }
 
@@ -72,8 +95,7 @@ final class HTTPProtocolHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(let head):
             let expects = head.headerFields[.expect].map { $0.lowercased() == "100-continue" } ?? false
             unanswered.append(Unanswered(awaitsContinue: expects && !unanswered.isEmpty,
-                                         closesAfter: head.method == .connect,
-                                         asksKeepAlive: head.headerFields[.connection]?.lowercased() == "keep-alive"))
+                                         closesAfter: head.method == .connect))
             if expects && unanswered.count == 1 { sendContinue(context) }
         case .body:
             if unanswered.last?.closesAfter == true { return }  // what follows a CONNECT head is no body
@@ -85,9 +107,8 @@ final class HTTPProtocolHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let part = unwrapOutboundIn(data)
-        if case .head(var head) = part, head.status != .continue, let request = unanswered.first,
-           request.closesAfter || request.asksKeepAlive {
-            head.headerFields[.connection] = request.closesAfter ? "close" : "keep-alive"
+        if case .head(var head) = part, head.status != .continue, unanswered.first?.closesAfter == true {
+            head.headerFields[.connection] = "close"
             context.write(wrapOutboundOut(.head(head)), promise: promise)
             return
         }

@@ -133,7 +133,7 @@ struct IngestRoutes: Sendable {
     /// CPU under `/v1/track` load (Benchmarks/README.md, session 14).
     /// Rejected events an answer lists: enough to show a client what is wrong, while a batch of 100,000 empty
     /// objects (500 KB) does not get 15 MB of reasons back. Every one is in the `rejected` table.
-    static let listedRejections = 100
+    static let listedRejections = APIError.listedErrors
 
     private func accepted(_ outcome: Ingestor.Outcome) -> Response {
         var body = ByteBuffer()

@@ -19,16 +19,38 @@ enum InputFiles {
         return extensions.contains { base.hasSuffix($0) }
     }
 
+    /// A directory to leave out, known by its path as given and by its path with symbolic links resolved.
+    struct Excluded {
+        var path: String
+        var resolved: String
+
+        init(_ path: String) {
+            let url = URL(fileURLWithPath: path).standardizedFileURL
+            self.path = url.path
+            resolved = url.resolvingSymlinksInPath().path
+        }
+
+        /// Whether `path` is the directory or lies inside it.
+        func contains(_ path: String) -> Bool {
+            let url = URL(fileURLWithPath: path).standardizedFileURL
+            return Self.within(url.path, self.path) || Self.within(url.resolvingSymlinksInPath().path, resolved)
+        }
+
+        private static func within(_ path: String, _ directory: String) -> Bool {
+            path == directory || path.hasPrefix(directory.hasSuffix("/") ? directory : directory + "/")
+        }
+    }
+
     /// `dataDirectory` is left out where a directory or a glob would take it in; named on its own, it is read.
     static func expand(_ arguments: [String], excluding dataDirectory: String? = nil) throws -> [String] {
-        let excluded = dataDirectory.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let excluded = dataDirectory.map(Excluded.init)
         var result: [String] = []
         for argument in arguments {
             // A name that exists as given is that file, even with glob characters in it (`export[1].ndjson`).
             if argument.contains(where: { "*?[".contains($0) }), !FileManager.default.fileExists(atPath: argument) {
                 let matches = glob(argument)
                 if matches.isEmpty { throw Missing(description: "no file matches \(argument)") }
-                for match in matches where URL(fileURLWithPath: match).standardizedFileURL.path != excluded {
+                for match in matches where excluded?.contains(match) != true {
                     result += try expandPath(match, excluding: excluded)
                 }
             } else {
@@ -39,7 +61,7 @@ enum InputFiles {
         return result.filter { seen.insert($0).inserted }
     }
 
-    private static func expandPath(_ path: String, excluding excluded: String?) throws -> [String] {
+    private static func expandPath(_ path: String, excluding excluded: Excluded?) throws -> [String] {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory) else {
@@ -48,8 +70,13 @@ enum InputFiles {
         guard isDirectory.boolValue else { return [absolute] }
         let enumerator = FileManager.default.enumerator(atPath: absolute)
         var files: [String] = []
+        // Entries are compared only when named as the directory is, given or resolved (resolving every path would
+        // cost a system call a file).
+        let names = excluded.map { [URL(fileURLWithPath: $0.path).lastPathComponent,
+                                    URL(fileURLWithPath: $0.resolved).lastPathComponent] } ?? []
         while let relative = enumerator?.nextObject() as? String {
-            if absolute + "/" + relative == excluded {
+            if let excluded, names.contains(where: { relative == $0 || relative.hasSuffix("/" + $0) }),
+               excluded.contains(absolute + "/" + relative) {
                 enumerator?.skipDescendants()
             } else if isInput(relative) {
                 files.append(absolute + "/" + relative)

@@ -140,10 +140,14 @@ package struct PrivacyRules: Sendable {
         return out
     }
 
-    /// A whole message given as its JSON text (a backfill's rejected event), with every rule applied; text that
-    /// is not a JSON object comes back as it is, as no member of it can be told apart.
-    func message(json: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        guard let tape = try? JSONTape(parsing: json), tape.kind(tape.root) == .object else { return json }
+    /// What a backfill records in the `rejected` table for a rejected line or event given as its JSON text, the
+    /// rules applied: a Segment message with every rule applied; a CloudEvent as it is (the rules are Segment's);
+    /// nothing of text that is not JSON, or of a whole batch line, whose members no rule can be placed on.
+    func recorded(json: ArraySlice<UInt8>, isSegment: Bool) -> ArraySlice<UInt8> {
+        guard let tape = try? JSONTape(parsing: json) else { return [] }
+        guard isSegment else { return json }
+        guard tape.kind(tape.root) == .object,
+              !tape.members(of: tape.root).contains(where: { tape.stringEquals($0.key, "batch") }) else { return [] }
         return ArraySlice(message(tape.root, in: tape))
     }
 

@@ -5,7 +5,7 @@ extension Floe {
     /// `floe flush`: commit everything in a stopped server's buffer.
     struct Flush: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Flush everything buffered in the data directory (the server must be stopped).",
+            abstract: "Flush everything buffered in the data directory (stop its server first: a running one holds the buffer's lock).",
             discussion: FloeConfiguration.settingFlagsHelp)
 
         @OptionGroup var options: GlobalOptions
