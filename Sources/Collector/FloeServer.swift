@@ -161,6 +161,11 @@ public struct FloeServer: Sendable {
 
     /// Flushes everything buffered (for `floe flush` on a stopped server's data directory).
     public func flushOffline() async throws -> Int {
+        // A mistyped --data-dir would otherwise get a new, empty buffer and "0 rows" (its flush succeeds).
+        guard FileManager.default.fileExists(atPath: configuration.bufferPath) else {
+            throw ConfigurationError(message: "no buffer at \(configuration.bufferPath): no floe serve has used this data "
+                                     + "directory (check --data-dir)")
+        }
         let components = try makeComponents()
         defer { withExtendedLifetime(components.lock) {} }
         return try await components.coordinator.flush(.all).rows

@@ -11,6 +11,7 @@ orphan file, and every event is still there exactly once.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import time
@@ -181,3 +182,16 @@ def test_maintain_refuses_retentions_out_of_range_with_a_message(floe_bin, tmp_p
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and message in result.stderr, (result.returncode, result.stderr[-2000:])
     assert "Fatal error" not in result.stderr and not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("command", [["maintain"], ["flush"]])
+def test_a_data_directory_nothing_used_is_refused_not_created(floe_bin, tmp_path, command):
+    """A mistyped `--data-dir` gets a message naming the missing catalog or buffer, not a new empty one and exit 0."""
+    missing = tmp_path / "no-such-data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOE_", "ICEBERG_", "R2_", "AWS_"))}
+    result = subprocess.run([str(floe_bin), *command, "--data-dir", str(missing)], capture_output=True, text=True,
+                            timeout=60, env=env)
+    assert result.returncode != 0, result.stdout
+    what = "catalog" if command == ["maintain"] else "buffer"
+    assert f"no {what} at {missing}/" in result.stderr and "check --data-dir" in result.stderr, result.stderr[-2000:]
+    assert not missing.exists()

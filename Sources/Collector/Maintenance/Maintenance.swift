@@ -41,6 +41,11 @@ public enum Maintenance {
     public static func run(configuration: FloeConfiguration, expireOlderThan: Duration, retainLast: Int,
                            orphansOlderThan: Duration, removeDuplicates: Bool = false, compact: Bool = false,
                            logger: Logger) async throws -> [TableResult] {
+        // With the embedded catalog, a mistyped --data-dir would otherwise get a new, empty catalog and exit 0.
+        if (configuration.catalogURI ?? "").isEmpty, !FileManager.default.fileExists(atPath: configuration.catalogPath) {
+            throw ConfigurationError(message: "no catalog at \(configuration.catalogPath): no floe serve or backfill has used "
+                                     + "this data directory (check --data-dir, or set the REST catalog)")
+        }
         let (catalog, fileIO) = try FloeServer(configuration: configuration, logger: logger).makeStorage()
         let namespace = configuration.namespace.split(separator: ".").map(String.init)
         let writer = TableWriter(catalog: catalog, fileIO: fileIO, namespace: namespace,
