@@ -4,6 +4,7 @@ import Foundation
 import Iceberg
 import Logging
 import NIOCore
+import NIOPosix
 
 /// `floe bench ingest`: starts `floe serve` on a temporary directory and drives it over HTTP.
 ///
@@ -62,7 +63,7 @@ public enum IngestBench {
         let events = try loadEvents(options.input)
         guard !events.isEmpty else { throw ConfigurationError(message: "no events in \(options.input)") }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("floe-bench-ingest-\(UUID().uuidString)")
-        let port = Int.random(in: 20_000...60_000)
+        let port = try await freePort()
         let server = Process()
         server.executableURL = URL(fileURLWithPath: options.executable)
         server.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", directory.path]
@@ -287,6 +288,17 @@ public enum IngestBench {
             }
             return SplitEvent(prefix: Array(text[..<range.upperBound].utf8), suffix: Array(text[end...].utf8))
         }
+    }
+
+    /// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick for port 0): a random one could be
+    /// taken, and the server would then stop at its start.
+    private static func freePort() async throws -> Int {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port
+        try await channel.close()
+        guard let port else { throw ConfigurationError(message: "no free port on 127.0.0.1") }
+        return port
     }
 
     private static func waitForHealth(_ client: HTTPClient, base: String) async throws {
