@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -346,6 +347,38 @@ def test_health_ready_is_503_when_table_metadata_is_unreadable(floe):
     with open(metadata, "w") as f:
         f.write("{ not metadata")
     assert_error(server.get("/health/ready"), 503, "events")
+
+
+def test_health_ready_is_503_while_a_tables_flushes_fail_until_its_next_commit(floe):
+    """A table that loads but cannot be written to: its flushes fail, so Floe is not ready (the load balancer's
+    `?for=ingest` probe still is), `/debug/status` says since when and why, and the next commit clears it."""
+    server = floe()
+    assert_accepted(server.post("/v1/batch", dumps({"batch": [segment_message("track")]})))
+    server.flush()
+    data = Path(load_table(server.data_dir, EVENTS.name).location().removeprefix("file://")) / "data"
+    assert data.is_dir(), data
+    moved = data.with_name("data.moved")
+    data.rename(moved)
+    data.write_text("a file where the data directory was: writes under it fail, even as root")
+
+    def events_status() -> dict:
+        return next(t for t in server.get("/debug/status").json()["tables"] if t["table"] == EVENTS.name)
+
+    try:
+        assert_accepted(server.post("/v1/batch", dumps({"batch": [segment_message("track")]})))
+        assert_error(server.post("/debug/flush"), 503, "flush failed")
+        body = assert_error(server.get("/health/ready"), 503, "not ready", "events: flushes failing since")
+        assert server.get("/health/ready?for=ingest").status_code == 200
+        status = events_status()
+        assert status["flush_failing_since"] and status["last_flush_error"], status
+        assert status["last_flush_error"] in " ".join(body["errors"]), body
+    finally:
+        data.unlink()
+        moved.rename(data)
+    assert server.flush()["rows"] == 1
+    assert server.get("/health/ready").status_code == 200
+    status = events_status()
+    assert status["flush_failing_since"] is None and status["last_flush_error"] is None, status
 
 
 def test_metrics_are_prometheus_text(server: FloeServer):

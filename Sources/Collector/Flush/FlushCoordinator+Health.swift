@@ -10,7 +10,7 @@ extension FlushCoordinator {
     static let readinessCheckInterval: Duration = .seconds(2)
 
 
-    /// Records a commit for ``freshness(now:)`` and the metrics.
+    /// Records a commit for ``freshness(now:)`` and the metrics (it clears a failure recorded before it).
     func recordCommit(_ name: String, table: Table, oldestReceivedAt: [Int64]) {
         let now = WallClock.nowMicros()
         let files = table.metadata.currentSnapshot.flatMap { $0.summary["total-data-files"] }.flatMap { Int($0) }
@@ -18,6 +18,14 @@ extension FlushCoordinator {
                                        dataFiles: files)
         metrics.tableCommitted(name, atMicros: now, snapshots: table.metadata.snapshots.count, dataFiles: files,
                                oldestReceivedAt: oldestReceivedAt)
+    }
+
+    /// Records a failed flush of a table, for ``freshness(now:)`` and ``readinessProblems()``.
+    func recordFailure(_ name: String, error: any Error) {
+        var entry = commits[name] ?? TableFreshness(table: name)
+        entry.failingSinceMicros = entry.failingSinceMicros ?? WallClock.nowMicros()
+        entry.lastFlushError = "\(error)"
+        commits[name] = entry
     }
 
     /// Every table's freshness, with the age of its oldest buffered event as of `now`.
@@ -33,14 +41,22 @@ extension FlushCoordinator {
         }
     }
 
-    /// Problems that make Floe unready: catalog or storage unreachable (empty when ready).
+    /// Problems that make Floe unready: catalog or storage unreachable, or a table's flushes failing since
+    /// its last commit (empty when ready).
     func readinessProblems() async -> [String] {
-        if let last = lastReadinessCheck, ContinuousClock.now - last.at < Self.readinessCheckInterval { return last.problems }
+        // A table can load while its commits fail (storage that refuses writes, a catalog that rejects them).
+        let failing = tables.compactMap { definition -> String? in
+            guard let entry = commits[definition.name], let since = entry.failingSinceMicros else { return nil }
+            return "\(definition.name): flushes failing since \(Timestamp.rfc3339(since)): \(entry.lastFlushError ?? "")"
+        }
+        if let last = lastReadinessCheck, ContinuousClock.now - last.at < Self.readinessCheckInterval {
+            return last.problems + failing
+        }
         // Bounded: a catalog that refuses connections is retried by the HTTP client until its timeout.
         let problems = await waitAtMost(Self.readinessCheckTimeout) { await self.checkTables() }
             ?? ["catalog: no answer within \(Int(Self.readinessCheckTimeout.inSeconds)) s"]
         lastReadinessCheck = (.now, problems)
-        return problems
+        return problems + failing
     }
 
     static let readinessCheckTimeout: Duration = .seconds(3)

@@ -147,6 +147,7 @@ package actor FlushCoordinator {
                 report.tables += try await flushTable(definition, scope: scope)
             } catch {
                 metrics.failed()
+                recordFailure(definition.name, error: error)
                 logger.warning("flush failed", metadata: ["floe.table": "\(definition.name)", "error.message": "\(error)"])
                 firstError = firstError ?? error
             }

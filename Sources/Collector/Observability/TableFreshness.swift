@@ -9,10 +9,15 @@ struct TableFreshness: Encodable, Sendable, Equatable {
     var dataFiles: Int?
     /// Age of the oldest buffered event of the table (0 when nothing is buffered).
     var oldestEventAgeMs: Int64 = 0
+    /// When the first flush that failed since the last commit failed, microseconds since the epoch (nil: none
+    /// failed since), and the last such failure; a commit clears both.
+    var failingSinceMicros: Int64?
+    var lastFlushError: String?
 
     enum CodingKeys: String, CodingKey {
         case table, lastCommitAt = "last_commit_at", snapshots, dataFiles = "data_files"
-        case oldestEventAgeMs = "oldest_event_age_ms"
+        case oldestEventAgeMs = "oldest_event_age_ms", flushFailingSince = "flush_failing_since"
+        case lastFlushError = "last_flush_error"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -22,5 +27,7 @@ struct TableFreshness: Encodable, Sendable, Equatable {
         try container.encode(snapshots, forKey: .snapshots)
         try container.encode(dataFiles, forKey: .dataFiles)
         try container.encode(oldestEventAgeMs, forKey: .oldestEventAgeMs)
+        try container.encode(failingSinceMicros.map(Timestamp.rfc3339), forKey: .flushFailingSince)
+        try container.encode(lastFlushError, forKey: .lastFlushError)
     }
 }
