@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import zstandard
+from pyiceberg.exceptions import NoSuchTableError
 
 from corpus import dumps, generate, micros
 from lake import duckdb_rows, load_table, pyiceberg_rows
@@ -93,6 +94,18 @@ def check_tables(data_dir: Path, duck, segment: list[dict], cloud: list[dict]) -
         assert {hours(int(round(s))) for s in stamps} == {f["partition"]["timestamp_hour"]}
 
 
+def committed_rows(data_dir: Path) -> int:
+    """Rows in the events and cloudevents tables (0 for a table not created yet)."""
+    total = 0
+    for name in ("events", "cloudevents"):
+        try:
+            table = load_table(data_dir, name)
+        except NoSuchTableError:
+            continue
+        total += sum(table.inspect.files()["record_count"].to_pylist())
+    return total
+
+
 def test_backfill_killed_midway_then_rerun_lands_every_event_once(floe_bin, duck, inputs, tmp_path):
     data_dir = tmp_path / "data"
     files = inputs["files"]
@@ -103,8 +116,13 @@ def test_backfill_killed_midway_then_rerun_lands_every_event_once(floe_bin, duck
         process.send_signal(signal.SIGKILL)
         process.wait()
         assert still_running, "the backfill finished before it could be killed; the test needs a slower kill"
+    before = committed_rows(data_dir)
     summary = finish(backfill(floe_bin, data_dir, files, "--unit-events", "30000"))
     assert summary["rejected"] == 0
+    # The summary counts every event this run committed, those of a unit the killed run left pending too (it
+    # also counts those of a pending unit's tables that had committed before the kill).
+    added = committed_rows(data_dir) - before
+    assert summary["events"] >= added, (summary, added)
     check_tables(data_dir, duck, inputs["segment"], inputs["cloud"])
 
     snapshots = len(load_table(data_dir, "events").metadata.snapshots)

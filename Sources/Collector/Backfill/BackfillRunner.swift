@@ -276,8 +276,12 @@ public struct BackfillRunner: Sendable {
                     let lines = read.slice(0..<Int(min(Int64(read.count), max(0, range.toLine - first))))
                     finished = first + Int64(read.count) >= range.toLine
                     if lines.isEmpty { break }
-                    _ = try await BackfillWorker.submit(lines, to: workers, format: format, receivedAt: unit.receivedAt,
-                                                        privacy: context.privacy, dryRun: false, rejects: rejectsTable(range.path, firstLine: first)).outcomes()
+                    let outcomes = try await BackfillWorker.submit(lines, to: workers, format: format, receivedAt: unit.receivedAt,
+                                                                   privacy: context.privacy, dryRun: false,
+                                                                   rejects: rejectsTable(range.path, firstLine: first)).outcomes()
+                    // Counted in this run's summary (the run that crashed never reported them); their rejects were
+                    // written to the rejects file by that run already.
+                    for outcome in outcomes { context.count(outcome) }
                 }
             }
             let builder = BackfillWorker.drain(workers, targetFileRows: options.targetFileRows)

@@ -100,21 +100,27 @@ struct RunContext {
         return outcomes
     }
 
-    /// Counts one line's outcome, or records it as rejected.
+    /// Counts one line's outcome, and records it when rejected.
     mutating func apply(_ outcome: Outcome, file: String, lineNumber: Int64) throws {
+        count(outcome)
+        guard case .rejected(_, let reasons) = outcome else { return }
+        try rejects.write(file: file, line: lineNumber + 1, reasons: reasons)
+        if let maxErrors = options.maxErrors, summary.rejected > maxErrors {
+            throw BackfillRunner.TooManyErrors(rejected: summary.rejected, rejectsPath: rejects.path)
+        }
+    }
+
+    /// Counts one line's outcome in the summary.
+    mutating func count(_ outcome: Outcome) {
         summary.lines += 1
         switch outcome {
         case .blank:
-            return
+            break
         case .events(let count):
             summary.events += count
-        case .rejected(let events, let reasons):
+        case .rejected(let events, _):
             summary.events += events
             summary.rejected += 1
-            try rejects.write(file: file, line: lineNumber + 1, reasons: reasons)
-            if let maxErrors = options.maxErrors, summary.rejected > maxErrors {
-                throw BackfillRunner.TooManyErrors(rejected: summary.rejected, rejectsPath: rejects.path)
-            }
         }
     }
 }
