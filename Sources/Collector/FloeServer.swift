@@ -55,12 +55,10 @@ public struct FloeServer: Sendable {
         return Components(lock: lock, buffer: buffer, coordinator: coordinator, settings: settings, backlog: backlog)
     }
 
-    /// The catalog and the FileIO the configuration names (REST or embedded SQL; local or S3).
-    /// The catalog and storage; `earlyLocalWriteback` for a backfill (see ``LocalFileIO``).
+    /// The catalog and the FileIO the configuration names (REST or embedded SQL; local or S3);
+    /// `earlyLocalWriteback` for a backfill (see ``LocalFileIO``).
     package func makeStorage(earlyLocalWriteback: Bool = false) throws -> (catalog: any Catalog, fileIO: StorageRouter) {
-        try configuration.validate()
-        try FileManager.default.createDirectory(at: configuration.dataDirectoryURL, withIntermediateDirectories: true)
-        let fileIO = StorageRouter(s3: configuration.s3Configuration(), earlyLocalWriteback: earlyLocalWriteback, logger: logger)
+        let fileIO = try makeFileIO(earlyLocalWriteback: earlyLocalWriteback)
         if let rest = try configuration.restCatalogConfiguration() {
             return (RESTCatalog(configuration: rest, logger: logger), fileIO)
         }
@@ -68,6 +66,13 @@ public struct FloeServer: Sendable {
                                      warehouseLocation: try configuration.warehouseLocation(), fileIO: fileIO,
                                      logger: logger)
         return (catalog, fileIO)
+    }
+
+    /// The storage alone, for work that opens no catalog (a backfill's dry run); creates the data directory.
+    package func makeFileIO(earlyLocalWriteback: Bool = false) throws -> StorageRouter {
+        try configuration.validate()
+        try FileManager.default.createDirectory(at: configuration.dataDirectoryURL, withIntermediateDirectories: true)
+        return StorageRouter(s3: configuration.s3Configuration(), earlyLocalWriteback: earlyLocalWriteback, logger: logger)
     }
 
     /// Runs until SIGTERM/SIGINT, then flushes and returns.

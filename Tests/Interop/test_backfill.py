@@ -157,6 +157,7 @@ def test_dry_run_counts_and_writes_nothing(floe_bin, inputs, tmp_path):
     summary = finish(backfill(floe_bin, tmp_path / "data", inputs["files"][:2], "--dry-run"))
     assert summary["dry_run"] and summary["events"] == 100_000 and summary["commits"] == 0
     assert not (tmp_path / "data" / "warehouse" / "analytics").exists()
+    assert not (tmp_path / "data" / "catalog.db").exists(), "a dry run opens no catalog"
     # Nor does it record progress: the real run that follows loads every event.
     summary = finish(backfill(floe_bin, tmp_path / "data", inputs["files"][:2]))
     assert not summary["dry_run"] and summary["events"] == 100_000 and summary["commits"] >= 1

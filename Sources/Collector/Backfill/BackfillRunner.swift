@@ -36,7 +36,9 @@ public struct BackfillRunner: Sendable {
     public func run() async throws -> BackfillSummary {
         let started = ContinuousClock.now
         let server = FloeServer(configuration: configuration, logger: logger)
-        let (catalog, fileIO) = try server.makeStorage(earlyLocalWriteback: true)
+        // A dry run opens no catalog: it neither creates the embedded one's catalog.db nor needs a REST one.
+        let storage = options.dryRun ? nil : try server.makeStorage(earlyLocalWriteback: true)
+        let fileIO = try storage?.fileIO ?? server.makeFileIO(earlyLocalWriteback: true)
         // Taken first: a run that is refused must not touch the running one's download cache.
         let lock = options.dryRun ? nil
             : try DataDirectoryLock(.backfill, in: configuration.dataDirectoryURL)
@@ -47,10 +49,13 @@ public struct BackfillRunner: Sendable {
                                                     dataDirectory: configuration.dataDirectoryURL.path)
         defer { inputs.removeCache() }
         let files = inputs.files
-        let tables = TableWriter(catalog: catalog, fileIO: fileIO, namespace: namespace,
-                                 tableProperties: configuration.tableProperties,
-                                 instanceId: configuration.resolvedInstanceId, logger: logger)
-        let writer = BackfillWriter(tables: tables, logger: logger, parquet: try parquetOptions())
+        let parquet = try parquetOptions()
+        let writer = storage.map { storage in
+            BackfillWriter(tables: TableWriter(catalog: storage.catalog, fileIO: fileIO, namespace: namespace,
+                                               tableProperties: configuration.tableProperties,
+                                               instanceId: configuration.resolvedInstanceId, logger: logger),
+                           logger: logger, parquet: parquet)
+        }
         let checkpoints = options.dryRun ? nil
             : try BackfillCheckpoints(path: configuration.dataDirectoryURL.appendingPathComponent("backfill.db").path)
         try checkpoints?.claim(target: try target())
@@ -62,7 +67,7 @@ public struct BackfillRunner: Sendable {
         context.summary.dryRun = options.dryRun
         context.progress.totalBytes = files.reduce(0) { $0 + (inputs.identity(of: $1)?.size ?? 0) }
 
-        if let checkpoints, let unit = try checkpoints.pendingUnit() {
+        if let checkpoints, let writer, let unit = try checkpoints.pendingUnit() {
             try await recover(unit, checkpoints: checkpoints, writer: writer, inputs: inputs, context: &context)
         }
 
@@ -112,7 +117,7 @@ public struct BackfillRunner: Sendable {
                     }
                     number += 1
                 }
-                if prepared == nil, unitEvents > 0, !options.dryRun, format != "auto" {
+                if prepared == nil, unitEvents > 0, let writer, format != "auto" {
                     let definition: TableDefinition = format == "cloudevents" ? .cloudEvents : .events
                     prepared = Task { try? await writer.prepare(definition) }
                 }
@@ -193,13 +198,13 @@ public struct BackfillRunner: Sendable {
     /// crash before that leaves only files nothing references (the run after reads the lines again).
     private func commitUnit(_ builder: consuming BackfillUnitBuilder, ranges: [BackfillCheckpoints.Unit.Range], receivedAt: Int64,
                             identities: [String: BackfillCheckpoints.FileState], checkpoints: BackfillCheckpoints?,
-                            writer: BackfillWriter, prepared: Task<Void, Never>?, context: inout RunContext) async throws {
+                            writer: BackfillWriter?, prepared: Task<Void, Never>?, context: inout RunContext) async throws {
         let files = builder.files()
         let tables = Set(files.map(\.table.name)).sorted()
         let unit = BackfillCheckpoints.Unit(
             commitIds: Dictionary(uniqueKeysWithValues: tables.map { ($0, UUID().uuidString.lowercased()) }),
             ranges: ranges, receivedAt: receivedAt, files: Set(ranges.map(\.path)).sorted().compactMap { identities[$0] })
-        guard let checkpoints else { return }  // dry run: counted, nothing written
+        guard let checkpoints, let writer else { return }  // dry run: counted, nothing written
         await prepared?.value
         async let recorded: Void = Self.record(unit, in: checkpoints)
         let written: [BackfillWriter.WrittenTable]
