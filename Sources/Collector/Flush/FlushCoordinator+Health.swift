@@ -28,6 +28,12 @@ extension FlushCoordinator {
         commits[name] = entry
     }
 
+    /// Forgets a table's failed flushes once one of its flushes commits or finds its commit made.
+    func clearFailure(_ name: String) {
+        commits[name]?.failingSinceMicros = nil
+        commits[name]?.lastFlushError = nil
+    }
+
     /// Every table's freshness, with the age of its oldest buffered event as of `now`.
     func freshness(now: Int64) -> [TableFreshness] {
         var oldest: [String: Int64] = [:]

@@ -144,7 +144,10 @@ package actor FlushCoordinator {
         var firstError: (any Error)?
         for definition in tables {
             do {
-                report.tables += try await flushTable(definition, scope: scope)
+                let reports = try await flushTable(definition, scope: scope)
+                // A commit, or a pending one found committed: the table's flushes work again.
+                if !reports.isEmpty { clearFailure(definition.name) }
+                report.tables += reports
             } catch {
                 metrics.failed()
                 recordFailure(definition.name, error: error)

@@ -10,7 +10,7 @@ struct TableFreshness: Encodable, Sendable, Equatable {
     /// Age of the oldest buffered event of the table (0 when nothing is buffered).
     var oldestEventAgeMs: Int64 = 0
     /// When the first flush that failed since the last commit failed, microseconds since the epoch (nil: none
-    /// failed since), and the last such failure; a commit clears both.
+    /// failed since), and the last such failure; a flush that commits, or finds a pending commit made, clears both.
     var failingSinceMicros: Int64?
     var lastFlushError: String?
 
