@@ -21,7 +21,7 @@ from api import (LOOPBACK, SEGMENT_TYPES, SHORT_PATHS, as_stored, assert_accepte
                  dumps, gzipped, rows_with_keys, segment_message, table_rows, unique)
 from corpus import CLOUDEVENTS_JSON, Window, micros
 from floe_server import FloeLauncher, FloeServer
-from lake import load_table
+from lake import load_table, local_path
 from tables import CLOUDEVENTS, EVENTS
 
 
@@ -355,7 +355,7 @@ def test_health_ready_is_503_while_a_tables_flushes_fail_until_its_next_commit(f
     server = floe()
     assert_accepted(server.post("/v1/batch", dumps({"batch": [segment_message("track")]})))
     server.flush()
-    data = Path(load_table(server.data_dir, EVENTS.name).location().removeprefix("file://")) / "data"
+    data = Path(local_path(load_table(server.data_dir, EVENTS.name).location())) / "data"
     assert data.is_dir(), data
     moved = data.with_name("data.moved")
     data.rename(moved)

@@ -21,7 +21,7 @@ import zstandard
 from pyiceberg.exceptions import NoSuchTableError
 
 from corpus import dumps, generate, micros
-from lake import duckdb_rows, load_table, pyiceberg_rows
+from lake import data_files, duckdb_rows, load_table, pyiceberg_rows
 from tables import hours
 
 EVENTS_TOTAL = 200_000
@@ -102,7 +102,7 @@ def committed_rows(data_dir: Path) -> int:
             table = load_table(data_dir, name)
         except NoSuchTableError:
             continue
-        total += sum(table.inspect.files()["record_count"].to_pylist())
+        total += sum(f.record_count for f in data_files(table))
     return total
 
 

@@ -10,7 +10,7 @@ extension FlushCoordinator {
     static let readinessCheckInterval: Duration = .seconds(2)
 
 
-    /// Records a commit for ``freshness(now:)`` and the metrics (it clears a failure recorded before it).
+    /// Records a commit for ``freshness(now:)`` and the metrics.
     func recordCommit(_ name: String, table: Table, oldestReceivedAt: [Int64]) {
         let now = WallClock.nowMicros()
         let files = table.metadata.currentSnapshot.flatMap { $0.summary["total-data-files"] }.flatMap { Int($0) }
@@ -20,18 +20,15 @@ extension FlushCoordinator {
                                oldestReceivedAt: oldestReceivedAt)
     }
 
-    /// Records a failed flush of a table, for ``freshness(now:)`` and ``readinessProblems()``.
-    func recordFailure(_ name: String, error: any Error) {
-        var entry = commits[name] ?? TableFreshness(table: name)
-        entry.failingSinceMicros = entry.failingSinceMicros ?? WallClock.nowMicros()
-        entry.lastFlushError = "\(error)"
-        commits[name] = entry
-    }
-
-    /// Forgets a table's failed flushes once one of its flushes commits or finds its commit made.
-    func clearFailure(_ name: String) {
-        commits[name]?.failingSinceMicros = nil
-        commits[name]?.lastFlushError = nil
+    /// Records how a flush of a table ended, for ``freshness(now:)`` and ``readinessProblems()``: a failure
+    /// (`error`), or a success that committed or found a pending commit made (nil), which ends the failures.
+    func recordOutcome(_ name: String, error: (any Error)?) {
+        guard let error else {
+            commits[name]?.failure = nil
+            return
+        }
+        let since = commits[name]?.failure?.sinceMicros ?? WallClock.nowMicros()
+        commits[name, default: TableFreshness(table: name)].failure = .init(sinceMicros: since, lastError: "\(error)")
     }
 
     /// Every table's freshness, with the age of its oldest buffered event as of `now`.
@@ -51,9 +48,10 @@ extension FlushCoordinator {
     /// its last commit (empty when ready).
     func readinessProblems() async -> [String] {
         // A table can load while its commits fail (storage that refuses writes, a catalog that rejects them).
-        let failing = tables.compactMap { definition -> String? in
-            guard let entry = commits[definition.name], let since = entry.failingSinceMicros else { return nil }
-            return "\(definition.name): flushes failing since \(Timestamp.rfc3339(since)): \(entry.lastFlushError ?? "")"
+        let failing = tables.compactMap { definition in
+            commits[definition.name]?.failure.map {
+                "\(definition.name): flushes failing since \(Timestamp.rfc3339($0.sinceMicros)): \($0.lastError)"
+            }
         }
         if let last = lastReadinessCheck, ContinuousClock.now - last.at < Self.readinessCheckInterval {
             return last.problems + failing

@@ -146,11 +146,11 @@ package actor FlushCoordinator {
             do {
                 let reports = try await flushTable(definition, scope: scope)
                 // A commit, or a pending one found committed: the table's flushes work again.
-                if !reports.isEmpty { clearFailure(definition.name) }
+                if !reports.isEmpty { recordOutcome(definition.name, error: nil) }
                 report.tables += reports
             } catch {
                 metrics.failed()
-                recordFailure(definition.name, error: error)
+                recordOutcome(definition.name, error: error)
                 logger.warning("flush failed", metadata: ["floe.table": "\(definition.name)", "error.message": "\(error)"])
                 firstError = firstError ?? error
             }

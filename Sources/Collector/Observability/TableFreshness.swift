@@ -9,10 +9,15 @@ struct TableFreshness: Encodable, Sendable, Equatable {
     var dataFiles: Int?
     /// Age of the oldest buffered event of the table (0 when nothing is buffered).
     var oldestEventAgeMs: Int64 = 0
-    /// When the first flush that failed since the last commit failed, microseconds since the epoch (nil: none
-    /// failed since), and the last such failure; a flush that commits, or finds a pending commit made, clears both.
-    var failingSinceMicros: Int64?
-    var lastFlushError: String?
+    /// The table's flushes failing since its last commit (nil: none has).
+    var failure: FlushFailure?
+
+    /// Flushes of a table that failed in a row: since when, and the last error.
+    struct FlushFailure: Sendable, Equatable {
+        /// When the first of them failed, microseconds since the epoch.
+        var sinceMicros: Int64
+        var lastError: String
+    }
 
     enum CodingKeys: String, CodingKey {
         case table, lastCommitAt = "last_commit_at", snapshots, dataFiles = "data_files"
@@ -27,7 +32,7 @@ struct TableFreshness: Encodable, Sendable, Equatable {
         try container.encode(snapshots, forKey: .snapshots)
         try container.encode(dataFiles, forKey: .dataFiles)
         try container.encode(oldestEventAgeMs, forKey: .oldestEventAgeMs)
-        try container.encode(failingSinceMicros.map(Timestamp.rfc3339), forKey: .flushFailingSince)
-        try container.encode(lastFlushError, forKey: .lastFlushError)
+        try container.encode(failure.map { Timestamp.rfc3339($0.sinceMicros) }, forKey: .flushFailingSince)
+        try container.encode(failure?.lastError, forKey: .lastFlushError)
     }
 }
