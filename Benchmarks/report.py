@@ -191,6 +191,16 @@ if notes:
 (out / "latest.md").write_text(markdown)
 print(markdown)
 
+# Benchmarks/README.md's "Latest figures" shows the same table and notes, between these markers; the prose
+# above them (date, build, the VM's speed that day) is written by hand.
+readme = Path(__file__).resolve().parent / "README.md"
+begin, end = "<!-- results/latest.md: begin -->", "<!-- results/latest.md: end -->"
+text = readme.read_text()
+if begin in text and end in text:
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    readme.write_text(head + begin + "\n" + markdown.split("\n\n", 1)[1] + end + tail)
+
 try:
     import matplotlib
     matplotlib.use("Agg")

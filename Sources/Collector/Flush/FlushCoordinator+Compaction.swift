@@ -24,7 +24,7 @@ extension FlushCoordinator {
                 if result.snapshotId != nil {
                     metrics.compacted(table: definition.name, removed: result.filesRemoved, dataFiles: result.dataFiles)
                     if let files = result.dataFiles {
-                        commits[definition.name, default: TableFreshness(table: definition.name)].dataFiles = files
+                        freshnessByTable[definition.name, default: TableFreshness(table: definition.name)].dataFiles = files
                     }
                 }
                 results.append(result)

@@ -9,13 +9,12 @@ extension FlushCoordinator {
     /// check loads every table.
     static let readinessCheckInterval: Duration = .seconds(2)
 
-
     /// Records a commit for ``freshness(now:)`` and the metrics.
     func recordCommit(_ name: String, table: Table, oldestReceivedAt: [Int64]) {
         let now = WallClock.nowMicros()
         let files = table.metadata.currentSnapshot.flatMap { $0.summary["total-data-files"] }.flatMap { Int($0) }
-        commits[name] = TableFreshness(table: name, lastCommitMicros: now, snapshots: table.metadata.snapshots.count,
-                                       dataFiles: files)
+        freshnessByTable[name] = TableFreshness(table: name, lastCommitMicros: now,
+                                                snapshots: table.metadata.snapshots.count, dataFiles: files)
         metrics.tableCommitted(name, atMicros: now, snapshots: table.metadata.snapshots.count, dataFiles: files,
                                oldestReceivedAt: oldestReceivedAt)
     }
@@ -24,11 +23,11 @@ extension FlushCoordinator {
     /// (`error`), or a success that committed or found a pending commit made (nil), which ends the failures.
     func recordOutcome(_ name: String, error: (any Error)?) {
         guard let error else {
-            commits[name]?.failure = nil
+            freshnessByTable[name]?.failure = nil
             return
         }
-        let since = commits[name]?.failure?.sinceMicros ?? WallClock.nowMicros()
-        commits[name, default: TableFreshness(table: name)].failure = .init(sinceMicros: since, lastError: "\(error)")
+        let since = freshnessByTable[name]?.failure?.sinceMicros ?? WallClock.nowMicros()
+        freshnessByTable[name, default: TableFreshness(table: name)].failure = .init(sinceMicros: since, lastError: "\(error)")
     }
 
     /// Every table's freshness, with the age of its oldest buffered event as of `now`.
@@ -38,7 +37,7 @@ extension FlushCoordinator {
             oldest[partition.table] = min(oldest[partition.table] ?? .max, stats.oldestReceivedAt)
         }
         return tables.map { definition in
-            var entry = commits[definition.name] ?? TableFreshness(table: definition.name)
+            var entry = freshnessByTable[definition.name] ?? TableFreshness(table: definition.name)
             entry.oldestEventAgeMs = oldest[definition.name].map { max(0, (now - $0) / 1000) } ?? 0
             return entry
         }
@@ -49,7 +48,7 @@ extension FlushCoordinator {
     func readinessProblems() async -> [String] {
         // A table can load while its commits fail (storage that refuses writes, a catalog that rejects them).
         let failing = tables.compactMap { definition in
-            commits[definition.name]?.failure.map {
+            freshnessByTable[definition.name]?.failure.map {
                 "\(definition.name): flushes failing since \(Timestamp.rfc3339($0.sinceMicros)): \($0.lastError)"
             }
         }

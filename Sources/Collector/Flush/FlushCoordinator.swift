@@ -30,8 +30,8 @@ package actor FlushCoordinator {
     private let manifestLists = ManifestListCache()
     /// The last catalog check of ``readinessProblems()`` (FlushCoordinator+Health.swift).
     var lastReadinessCheck: (at: ContinuousClock.Instant, problems: [String])?
-    /// Per table: the last commit and the table's size (``freshness(now:)``).
-    var commits: [String: TableFreshness] = [:]
+    /// Per table: the last commit, the table's size and its failing flushes (``freshness(now:)``).
+    var freshnessByTable: [String: TableFreshness] = [:]
     /// When maintenance last ran, microseconds since the epoch (nil: not yet).
     private(set) var lastMaintenanceMicros: Int64?
 
@@ -107,7 +107,7 @@ package actor FlushCoordinator {
             expired[definition.name] = committed.expired.count
             metrics.maintained(table: definition.name, snapshots: committed.table.metadata.snapshots.count,
                                expired: committed.expired.count)
-            commits[definition.name, default: TableFreshness(table: definition.name)].snapshots = committed.table.metadata.snapshots.count
+            freshnessByTable[definition.name, default: TableFreshness(table: definition.name)].snapshots = committed.table.metadata.snapshots.count
         }
         return expired
     }
