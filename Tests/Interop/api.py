@@ -65,7 +65,7 @@ def as_stored(message: dict, *, ip: str | None = LOOPBACK, batch: dict | None = 
     if ip is not None and "ip" not in context:
         context["ip"] = ip
     expected["context"] = context or None
-    if "integrations" not in expected and "integrations" in batch:
+    if expected.get("integrations") is None and "integrations" in batch:  # absent or null
         expected["integrations"] = batch["integrations"]
     if "sentAt" not in expected and batch.get("sentAt") is not None:
         expected["sentAt"] = batch["sentAt"]

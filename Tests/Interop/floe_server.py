@@ -47,6 +47,8 @@ class FloeServer:
         self.port: int | None = None
         # Listen on this port at every start (behind a load balancer), instead of a new free one.
         self.fixed_port: int | None = None
+        # The address `floe serve --host` listens on ("::": dual-stack, IPv4 clients seen as ::ffff:a.b.c.d).
+        self.host = "127.0.0.1"
         self.process: subprocess.Popen | None = None
         self.starts = 0
         self.http = requests.Session()
@@ -70,7 +72,7 @@ class FloeServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = self.fixed_port or free_port()
         self.starts += 1
-        command = [str(self.binary), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+        command = [str(self.binary), "serve", "--host", self.host, "--port", str(self.port),
                    "--data-dir", str(self.data_dir)]
         with self.log_path.open("ab") as log:
             log.write(f"=== start {self.starts}: {' '.join(command)} (env {self.env})\n".encode())

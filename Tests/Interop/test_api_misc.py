@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -66,16 +67,19 @@ def test_batch_level_context_integrations_and_sent_at_are_merged(server: FloeSer
                     "integrations": {"All": False, "Mixpanel": True}, "sentAt": "2026-11-20T10:16:00.000Z"}
     own_context = segment_message("track", context={"locale": "de-DE", "page": {"path": "/"}},
                                   integrations={"Amplitude": True}, sentAt="2026-11-20T10:15:59.000Z")
-    bare = segment_message("identify", context=None, integrations=None)
+    bare = segment_message("identify", context=None, integrations=None)  # no such members
+    nulls = {**segment_message("page", name="Home"), "context": None, "integrations": None}  # null counts as absent
     window = Window.open()
-    assert_accepted(server.post("/v1/batch", dumps({"batch": [own_context, bare], **batch_fields})), count=2)
+    assert_accepted(server.post("/v1/batch", dumps({"batch": [own_context, bare, nulls], **batch_fields})), count=3)
     window.close()
-    sent = [as_stored(m, batch=batch_fields) for m in (own_context, bare)]
+    sent = [as_stored(m, batch=batch_fields) for m in (own_context, bare, nulls)]
     # The message's own members win; absent ones come from the batch.
     assert sent[0]["context"] == {"locale": "de-DE", "page": {"path": "/"}, "app": {"name": "shop"},
                                   "ip": "203.0.113.9"}
     assert sent[0]["integrations"] == {"Amplitude": True} and sent[0]["sentAt"] == "2026-11-20T10:15:59.000Z"
     assert sent[1]["integrations"] == batch_fields["integrations"] and sent[1]["sentAt"] == batch_fields["sentAt"]
+    assert sent[2]["integrations"] == batch_fields["integrations"]
+    assert sent[2]["context"] == batch_fields["context"]
     assert_stored(server, sent, window)
 
 
@@ -463,6 +467,22 @@ def test_debug_flush_of_one_type_leaves_the_others_buffered(server: FloeServer):
     assert not rows_with_keys(server, EVENTS, [m["messageId"] for m in tracks])
     assert server.get("/debug/status/track").json()["buffered_count"] == 2
     assert server.flush("track")["rows"] == 2
+
+
+def test_debug_routes_take_a_percent_encoded_cloudevents_type(server: FloeServer):
+    """A CloudEvents type may hold spaces, `/` or any Unicode: `/debug/status/{type}` and `/debug/flush/{type}` take it
+    percent-encoded, as a URL must carry it."""
+    server.flush()
+    kind = f"order placed/{unique('ü')}"
+    event = {"specversion": "1.0", "id": unique("pct"), "source": "/pct", "type": kind}
+    assert_accepted(server.post("/events", dumps(event), content_type=CLOUDEVENTS_JSON))
+    path = urllib.parse.quote(kind, safe="")
+    status = server.get(f"/debug/status/{path}").json()
+    assert status["type"] == kind and status["buffered_count"] == 1, status
+    assert status["partition_key"].startswith(kind + "/"), status
+    report = server.post(f"/debug/flush/{path}", b"").json()
+    assert report["rows"] == 1, report
+    assert rows_with_keys(server, CLOUDEVENTS, [event["id"]])
 
 
 def test_debug_flush_by_table_name(server: FloeServer):

@@ -20,7 +20,7 @@ from cloudevents.core.v1.event import CloudEvent as CoreCloudEvent
 from rudderstack.analytics.client import Client as RudderClient
 from segment.analytics.client import Client as SegmentClient
 
-from api import Recorder, dumps, rejected_rows, rows_with_keys, unique
+from api import Recorder, dumps, rejected_rows, rows_with_keys, segment_message, unique
 from tables import CLOUDEVENTS, EVENTS
 
 BATCH_JSON = "application/cloudevents-batch+json"
@@ -135,3 +135,18 @@ def test_an_answer_lists_the_first_100_rejected_events_and_counts_the_rest(floe)
     assert few["rejected"] == 3 and len(few["errors"]) == 3 and "errors_omitted" not in few, few
     recorded = [r for r in rejected_rows(server) if user in r["event"]]
     assert len(recorded) == 150, len(recorded)
+
+
+def test_the_same_invalid_event_at_several_positions_is_recorded_at_each_and_a_retry_adds_none(floe):
+    """An invalid event without a messageId has no identity of its own: it is told apart by route, position and
+    bytes (docs/design.md §2), so three copies in one batch are three rows, and the same batch sent again is a
+    retry that adds none."""
+    server = floe()
+    user = unique("same-invalid")
+    invalid = {"type": "track", "userId": user}
+    body = dumps({"batch": [invalid, segment_message("track", userId=user), invalid, invalid]})
+    for _ in range(2):
+        answer = requests.post(server.url + "/v1/batch", data=body, timeout=60)
+        assert answer.status_code == 200 and answer.json()["rejected"] == 3, answer.text
+    recorded = sorted(r["batch_index"] for r in rejected_rows(server) if user in r["event"])
+    assert recorded == [0, 2, 3], recorded

@@ -92,6 +92,25 @@ def test_client_addresses_can_be_dropped_and_are_kept_by_default(floe):
         assert rows[theirs["messageId"]]["locale"] == "de"
 
 
+@pytest.mark.parametrize("rule, peer, mapped", [("keep", "127.0.0.1", "::ffff:203.0.113.82"),
+                                                 ("truncate", "127.0.0.0", "::ffff:203.0.113.0")])
+def test_ipv4_clients_of_a_dual_stack_listener_are_stored_as_ipv4(floe_launcher, rule, peer, mapped):
+    """With `--host ::` the kernel gives an IPv4 client's address as ::ffff:a.b.c.d: Floe stores it as a.b.c.d, and
+    `truncate` cuts an IPv4-mapped address a client sent to its IPv4 /24 (it used to become `::`)."""
+    server = floe_launcher.new(f"dual-stack-{rule}", env={"FLOE_CLIENT_IP": rule})
+    server.host = "::"
+    try:
+        server.start()
+        mine, theirs = segment_message("track"), segment_message("track", context={"ip": "::ffff:203.0.113.82"})
+        assert server.post("/v1/batch", json.dumps({"batch": [mine, theirs]}).encode()).status_code == 200
+        server.flush()
+        rows = {r["message_id"]: json.loads(r["context"]) for r in rows_with_keys(server, EVENTS, [mine["messageId"], theirs["messageId"]])}
+        assert rows[mine["messageId"]]["ip"] == peer, rows
+        assert rows[theirs["messageId"]]["ip"] == mapped, rows
+    finally:
+        server.stop()
+
+
 def test_hashing_without_a_salt_is_refused_at_start(floe_launcher):
     server = floe_launcher.new("privacy-no-salt", env={"FLOE_PRIVACY_HASH": "properties.email"})
     with pytest.raises(Exception):  # the launcher reports a process that did not come up

@@ -63,7 +63,7 @@ struct DebugRoutes: Sendable {
             return try JSONResponse.encode(status)
         }
         debug.get("/status/:type") { _, context -> Response in
-            let type = context.parameters.get("type") ?? ""
+            let type = Self.eventType(context)
             let definition = SegmentNormalizer.MessageType(rawValue: type) != nil || type == TableDefinition.events.name
                 ? TableDefinition.events : TableDefinition.cloudEvents
             let now = WallClock.nowMicros()
@@ -116,8 +116,14 @@ struct DebugRoutes: Sendable {
         }
         debug.post("/flush") { _, _ in try await flush(.all) }
         debug.post("/flush/:type") { _, context in
-            try await flush(.type(context.parameters.get("type") ?? ""))
+            try await flush(.type(Self.eventType(context)))
         }
+    }
+
+    /// The `:type` of a route, percent-decoded: CloudEvents types may hold spaces, `/` or any Unicode.
+    private static func eventType(_ context: FloeRequestContext) -> String {
+        let raw = context.parameters.get("type") ?? ""
+        return raw.removingPercentEncoding ?? raw
     }
 
     private func flush(_ scope: FlushScope) async throws -> Response {

@@ -5,7 +5,8 @@ import Crypto
 /// `rejected` table (``TableDefinition/rejected``), buffered and committed like any event.
 ///
 /// Retries of the same request store it once: its dedup key is the event's own identity when it
-/// has one (`messageId`; CloudEvents `source` and `id`), else a digest of the route and its bytes.
+/// has one (`messageId`; CloudEvents `source` and `id`), else a digest of the route, its position in
+/// the batch and its bytes (so the same bytes at two positions of one batch are two rows).
 struct RejectedEvent: Sendable {
     /// `segment` or `cloudevents`: the partition value, and which table the event was meant for.
     var format: String
@@ -56,6 +57,8 @@ struct RejectedEvent: Sendable {
         } else {
             var digest = SHA256()
             digest.update(data: Array(request.route.utf8))
+            digest.update(data: [0])
+            digest.update(data: Array((index.map(String.init) ?? "").utf8))
             digest.update(data: [0])
             raw.withUnsafeBytes { digest.update(bufferPointer: $0) }
             key.append(UInt8(ascii: "h"))

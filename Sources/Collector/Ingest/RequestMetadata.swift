@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// Cloudflare's request headers, present when Floe runs behind Cloudflare (`CF-Ray` is set).
@@ -26,16 +27,28 @@ package struct CloudflareInfo: Sendable, Equatable {
 }
 
 /// The client address of a request: the socket peer, or the first `X-Forwarded-For` hop (or
-/// `CF-Connecting-IP`) when proxies are trusted.
+/// `CF-Connecting-IP`) when proxies are trusted. An IPv4 client is given as `a.b.c.d` also when a
+/// dual-stack listener (`--host ::`) or proxy sees it as `::ffff:a.b.c.d`.
 enum ClientAddress {
     static func resolve(headers: HTTPFields, peer: String?, trustProxy: Bool) -> String? {
         if trustProxy {
-            if let connecting = headers.value(named: "CF-Connecting-IP"), !connecting.isEmpty { return connecting }
+            if let connecting = headers.value(named: "CF-Connecting-IP"), !connecting.isEmpty { return unmapped(connecting) }
             if let forwarded = headers.value(named: "X-Forwarded-For"),
                let first = forwarded.split(separator: ",").first?.trimmingCharacters(in: .whitespaces), !first.isEmpty {
-                return first
+                return unmapped(first)
             }
         }
-        return peer
+        return peer.map(unmapped)
+    }
+
+    /// `a.b.c.d` for the IPv4-mapped IPv6 address `::ffff:a.b.c.d`; any other text as it is.
+    static func unmapped(_ address: String) -> String {
+        let prefix = "::ffff:"
+        guard address.utf8.count > prefix.utf8.count, address.prefix(prefix.count).lowercased() == prefix else {
+            return address
+        }
+        let v4 = String(address.dropFirst(prefix.count))
+        var parsed = in_addr()
+        return inet_pton(AF_INET, v4, &parsed) == 1 ? v4 : address
     }
 }

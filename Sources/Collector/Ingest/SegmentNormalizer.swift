@@ -177,7 +177,9 @@ struct SegmentNormalizer {
             if let entry = fields.textEntry(slot) { text(column, entry) }
         }
         for (slot, column) in Fields.payloadColumns where slot != Fields.context {
-            if let entry = fields.payload(slot) ?? (slot == Fields.integrations ? message.batch.integrations : nil),
+            // A member sent as null counts as absent, so `integrations: null` takes the batch's (as `context` does).
+            let own = fields.payload(slot).flatMap { tape.kind($0) == .null ? nil : $0 }
+            if let entry = own ?? (slot == Fields.integrations ? message.batch.integrations : nil),
                tape.kind(entry) != .null {
                 if let privacy = request.privacy, let rules = privacy.rules(for: Fields.payloadNames[slot]) {
                     var out: [UInt8] = []

@@ -159,7 +159,8 @@ package struct PrivacyRules: Sendable {
         return digest.finalize().hex()
     }
 
-    /// An IPv4 address cut to its /24 (`a.b.c.0`), an IPv6 one to its /48 (`x:y:z::`); nil when it is not an address.
+    /// An IPv4 address cut to its /24 (`a.b.c.0`), an IPv6 one to its /48 (`x:y:z::`), an IPv4-mapped one
+    /// (`::ffff:a.b.c.d`) to the /24 of its IPv4 address (`::ffff:a.b.c.0`); nil when it is not an address.
     static func truncate(_ address: String) -> String? {
         var v4 = in_addr()
         if inet_pton(AF_INET, address, &v4) == 1 {
@@ -170,7 +171,8 @@ package struct PrivacyRules: Sendable {
         var v6 = in6_addr()
         if inet_pton(AF_INET6, address, &v6) == 1 {
             var bytes = withUnsafeBytes(of: &v6) { Array($0) }
-            for index in 6..<16 { bytes[index] = 0 }
+            let ipv4Mapped = bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF
+            for index in (ipv4Mapped ? 15 : 6)..<16 { bytes[index] = 0 }
             var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
             let written = bytes.withUnsafeBytes { raw in inet_ntop(AF_INET6, raw.baseAddress, &text, socklen_t(text.count)) }
             return written == nil ? nil : String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

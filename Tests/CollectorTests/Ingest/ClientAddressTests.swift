@@ -1,0 +1,43 @@
+import HTTPTypes
+@testable import Collector
+import Testing
+
+@Suite("Client address")
+struct ClientAddressTests {
+    @Test("an IPv4 client seen through a dual-stack listener or proxy is given as IPv4", arguments: [
+        ("::ffff:127.0.0.1", "127.0.0.1"),
+        ("::FFFF:203.0.113.82", "203.0.113.82"),
+        ("203.0.113.82", "203.0.113.82"),
+        ("2001:db8::1", "2001:db8::1"),
+        ("::ffff:", "::ffff:"),
+        ("::ffff:1.2.3", "::ffff:1.2.3"),
+        ("::ffff:0:1.2.3.4", "::ffff:0:1.2.3.4"),
+    ])
+    func unmapped(address: String, expected: String) {
+        #expect(ClientAddress.unmapped(address) == expected)
+    }
+
+    @Test("the peer and trusted proxy headers are unmapped alike")
+    func resolve() throws {
+        #expect(ClientAddress.resolve(headers: [:], peer: "::ffff:10.1.2.3", trustProxy: false) == "10.1.2.3")
+        var headers = HTTPFields()
+        headers.append(HTTPField(name: try #require(HTTPField.Name("X-Forwarded-For")), value: "::ffff:198.51.100.7, 10.0.0.1"))
+        #expect(ClientAddress.resolve(headers: headers, peer: "::ffff:10.1.2.3", trustProxy: true) == "198.51.100.7")
+        #expect(ClientAddress.resolve(headers: headers, peer: "::ffff:10.1.2.3", trustProxy: false) == "10.1.2.3")
+    }
+
+    @Test("truncation keeps a /24 of IPv4, also IPv4-mapped, and a /48 of IPv6", arguments: [
+        ("203.0.113.82", "203.0.113.0"),
+        ("::ffff:203.0.113.82", "::ffff:203.0.113.0"),
+        ("2001:db8:abcd:12:1:2:3:4", "2001:db8:abcd::"),
+        ("::1", "::"),
+    ])
+    func truncate(address: String, expected: String) {
+        #expect(PrivacyRules.truncate(address) == expected)
+    }
+
+    @Test("truncation of text that is not an address is nil", arguments: ["", "localhost", "1.2.3.4.5", "::ffff:x"])
+    func truncateNonAddress(text: String) {
+        #expect(PrivacyRules.truncate(text) == nil)
+    }
+}
