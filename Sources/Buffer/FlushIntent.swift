@@ -27,13 +27,17 @@ public struct FlushIntent: Sendable, Codable, Equatable {
 
     public var commitId: String
     public var table: String
+    /// Where the table was when the intent was recorded (catalog or warehouse, and namespace): the intent
+    /// can be settled only there (nil: recorded by a version that did not say).
+    public var target: String?
     /// Microseconds since the epoch.
     public var createdAt: Int64
     public var files: [File]
 
-    public init(commitId: String, table: String, createdAt: Int64, files: [File]) {
+    public init(commitId: String, table: String, target: String? = nil, createdAt: Int64, files: [File]) {
         self.commitId = commitId
         self.table = table
+        self.target = target
         self.createdAt = createdAt
         self.files = files
     }

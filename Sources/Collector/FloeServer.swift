@@ -83,6 +83,7 @@ public struct FloeServer: Sendable {
         MetricsSystem.bootstrap(FloeMetricsFactory(registry: registry))
         let components = try makeComponents()
         defer { withExtendedLifetime(components.lock) {} }
+        try await components.coordinator.checkPendingTargets()
         // Not ready until the scheduler has recovered what a previous process left half-done.
         let readiness = Readiness(shutdownTimeout: .milliseconds(configuration.shutdownTimeoutMs))
         Gauge(label: "floe_instance_info", dimensions: [("instance", configuration.resolvedInstanceId)]).record(1)
@@ -173,6 +174,7 @@ public struct FloeServer: Sendable {
         }
         let components = try makeComponents()
         defer { withExtendedLifetime(components.lock) {} }
+        try await components.coordinator.checkPendingTargets()
         return try await components.coordinator.flush(.all).rows
     }
 }

@@ -16,9 +16,14 @@ from __future__ import annotations
 import random
 import threading
 import time
+from pathlib import Path
 
+import pytest
+
+from api import assert_accepted, dumps, rows_with_keys, segment_message
 from chaos import assert_snapshot_chain, kill_during_flush, start_clients, stop_clients, verdict
-from lake import load_table
+from lake import load_table, local_path, open_catalog, pyiceberg_rows
+from tables import EVENTS
 
 
 def test_sigkill_under_load_loses_and_duplicates_nothing(floe):
@@ -66,3 +71,37 @@ def test_sigkill_during_flush_and_commit_loses_and_duplicates_nothing(floe):
     result.assert_ok()
     for table in tables.values():
         assert_snapshot_chain(table, require_commit_ids=True)
+
+
+def test_a_pending_flush_is_settled_only_for_the_tables_it_was_recorded_for(floe):
+    """A flush recorded for analytics.events (its files written under that table's location) but not committed when
+    the process died belongs there. Restarted with another ICEBERG_NAMESPACE, Floe refuses to start rather than
+    commit it into the other table, where its rows would be committed a second time had the first commit landed,
+    and where its files would be orphans of the first table, deleted by its maintenance. Restarted as before, it
+    commits the flush once; after that the namespace can change."""
+    server = floe()
+    assert_accepted(server.post("/v1/batch", dumps({"batch": [segment_message("track")]})))
+    server.flush()
+    data = Path(local_path(load_table(server.data_dir, EVENTS.name).location())) / "data"
+    moved = data.with_name("data.moved")
+    data.rename(moved)
+    data.write_text("a file where the data directory was: the flush fails after recording its intent")
+    pending = segment_message("track")
+    assert_accepted(server.post("/v1/batch", dumps({"batch": [pending]})))
+    assert server.post("/debug/flush").status_code == 503
+    server.kill()
+    data.unlink()
+    moved.rename(data)
+
+    with pytest.raises(RuntimeError, match="pending flush of table 'events'"):
+        server.start(env={"ICEBERG_NAMESPACE": "other"})
+    assert "namespace analytics" in server.log_tail()
+    server.start(env={"ICEBERG_NAMESPACE": "analytics"})
+    assert len(rows_with_keys(server, EVENTS, [pending["messageId"]])) == 1
+    server.restart(env={"ICEBERG_NAMESPACE": "other"})
+    later = segment_message("track")
+    assert_accepted(server.post("/v1/batch", dumps({"batch": [later]})))
+    server.flush()
+    other = open_catalog(server.data_dir).load_table(f"other.{EVENTS.name}")
+    assert [r["message_id"] for r in pyiceberg_rows(other)] == [later["messageId"]]
+    assert len(rows_with_keys(server, EVENTS, [pending["messageId"]])) == 1

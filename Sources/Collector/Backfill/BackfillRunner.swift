@@ -58,7 +58,7 @@ public struct BackfillRunner: Sendable {
         }
         let checkpoints = options.dryRun ? nil
             : try BackfillCheckpoints(path: configuration.dataDirectoryURL.appendingPathComponent("backfill.db").path)
-        try checkpoints?.claim(target: try target())
+        try checkpoints?.claim(target: try configuration.tablesTarget())
         let rejectsPath = options.rejectsPath
             ?? configuration.dataDirectoryURL.appendingPathComponent("backfill-rejects.ndjson").path
         var rejects = RejectsLog(path: rejectsPath)
@@ -299,15 +299,6 @@ public struct BackfillRunner: Sendable {
         logger.info("finished the backfill unit an earlier run left pending", metadata: [
             "floe.commits_confirmed": "\(committed.count)", "floe.commits_redone": "\(unit.commitIds.count - committed.count)",
         ])
-    }
-
-    /// Where the run's tables are, as the checkpoints' owner: the catalog (or the embedded one's warehouse) and
-    /// the namespace.
-    private func target() throws -> String {
-        if let uri = configuration.catalogURI {
-            return "catalog \(uri) warehouse \(configuration.catalogWarehouse ?? "") namespace \(configuration.namespace)"
-        }
-        return "warehouse \(try configuration.warehouseLocation()) namespace \(configuration.namespace)"
     }
 
     static func identity(of path: String) -> BackfillCheckpoints.FileState? {

@@ -174,7 +174,17 @@ public struct FloeConfiguration: Sendable {
         settings.parquet.codec = try compressionCodec()
         settings.tableProperties = tableProperties
         settings.instanceId = resolvedInstanceId
+        settings.target = try tablesTarget()
         return settings
+    }
+
+    /// Where the tables are: the REST catalog (its URI and warehouse) or the embedded catalog's warehouse, and the
+    /// namespace. Pending flushes and a backfill's progress belong to one target and are settled only there.
+    func tablesTarget() throws -> String {
+        if let uri = catalogURI {
+            return "catalog \(uri) warehouse \(catalogWarehouse ?? "") namespace \(namespace)"
+        }
+        return "warehouse \(try warehouseLocation()) namespace \(namespace)"
     }
 
     var authenticator: Authenticator {

@@ -202,7 +202,8 @@ package actor FlushCoordinator {
         }
         guard !files.isEmpty else { return reports }
         let read = ContinuousClock.now - started
-        let intent = FlushIntent(commitId: commitId, table: definition.name, createdAt: WallClock.nowMicros(), files: files)
+        let intent = FlushIntent(commitId: commitId, table: definition.name, target: settings.target,
+                                 createdAt: WallClock.nowMicros(), files: files)
         let recording = ContinuousClock.now
         try await buffer.recordIntent(intent)
         let flushed = Set(files.map(\.partitionKey))
@@ -214,8 +215,25 @@ package actor FlushCoordinator {
         return reports
     }
 
+    /// Refuses an intent recorded for other tables (another namespace, catalog or warehouse): settled here, its
+    /// rows would be committed a second time if it was committed there, and its files, under the other table's
+    /// location, would be that table's orphans.
+    private func checkTarget(of intent: FlushIntent) throws {
+        guard let recorded = intent.target, let current = settings.target, recorded != current else { return }
+        throw ConfigurationError(message: "the buffer holds a pending flush of table '\(intent.table)' (commit "
+            + "\(intent.commitId)) for \(recorded), not \(current): it can be settled only there. Start once with the "
+            + "catalog, warehouse and namespace it was recorded for, so that it commits, then change them")
+    }
+
+    /// Checks, before anything is served, that every pending flush belongs to these tables (``checkTarget(of:)``).
+    package func checkPendingTargets() async throws {
+        guard buffer.hasPendingIntents else { return }
+        for intent in try await buffer.pendingIntents() { try checkTarget(of: intent) }
+    }
+
     /// Finishes an intent left by an earlier attempt: completes it if committed, else redoes it.
     private func resolve(_ intent: FlushIntent, definition: TableDefinition) async throws -> FlushReport.TableReport {
+        try checkTarget(of: intent)
         if let snapshotId = try await writer.findCommit(definition, commitId: intent.commitId, writerId: buffer.writerId) {
             try await buffer.completeIntent(intent)
             logger.info("recovered committed flush", metadata: [

@@ -21,6 +21,9 @@ package struct FlushSettings: Sendable {
     var tableProperties: [String: String] = [:]
     /// Recorded as `floe.instance-id` in every snapshot this process commits (nil: not recorded).
     var instanceId: String?
+    /// Where the tables are (``FloeConfiguration/tablesTarget()``), recorded in each flush intent: a pending
+    /// intent is settled only where it was recorded (nil: not checked).
+    var target: String?
     /// Data files encoded and uploaded at once; default: the number of cores.
     var parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount)
 

@@ -59,12 +59,18 @@ struct CapacityTests {
         let harness = try HTTPHarness { $0.maxBacklogEvents = 10 }
         let backlog = harness.components.backlog
         try await harness.run { client in
-            backlog.publish(dueEvents: 11)
+            let published = ContinuousClock.now
+            backlog.publish(dueEvents: 11, at: published)
             let refused = try await client.post("/v1/batch", segmentBatch([segmentMessage(), segmentMessage()]))
             let envelope = try expectError(refused, 503)
             #expect(envelope.error.hasPrefix("flush backlog: 11 events are due"))
-            // No commit measured yet: 5 s.
-            #expect(retryAfter(refused) == 5)
+            // No commit measured yet: 5 s; unless the request took so long on a busy machine (the tests run in
+            // parallel on two cores) that the backlog counts as stalled, which asks for as long as it has lasted.
+            if ContinuousClock.now - published <= FlushBacklog.stallAfter {
+                #expect(retryAfter(refused) == 5)
+            } else {
+                #expect((10...30).contains(retryAfter(refused) ?? 0))
+            }
             try expectError(try await client.post("/v1/track", segmentMessage()), 503)
             try expectError(try await client.post("/events", cloudEvent()), 503)
             // Refused at the door, before the body is read (no parsing under overload): a malformed one too.
