@@ -11,7 +11,13 @@ extension FloeConfiguration {
         }
         let root: JSONValue
         do {
-            root = try JSONDecoder().decode(JSONValue.self, from: Data(try JSONComments.strip(Array(data))))
+            let json = try JSONComments.strip(Array(data))
+            root = try JSONDecoder().decode(JSONValue.self, from: Data(json))
+            if let repeated = Self.repeatedKey(in: json) {
+                throw ConfigurationError(message: "config file \(path): '\(repeated)' is set twice")
+            }
+        } catch let error as ConfigurationError {
+            throw error
         } catch let error as JSONComments.Unterminated {
             throw ConfigurationError(message: "config file \(path): \(error)")
         } catch {
@@ -26,12 +32,43 @@ extension FloeConfiguration {
         }
     }
 
+    /// The dotted path of the first key an object of `json` holds twice (a JSON decoder keeps one of them quietly).
+    static func repeatedKey(in json: [UInt8]) -> String? {
+        guard let tape = try? JSONTape(parsing: json) else { return nil }
+        func search(_ entry: Int, path: String) -> String? {
+            switch tape.kind(entry) {
+            case .object:
+                var seen = Set<String>()
+                for (key, value) in tape.members(of: entry) {
+                    let name = tape.string(key)
+                    let dotted = path.isEmpty ? name : path + "." + name
+                    if !seen.insert(name).inserted { return dotted }
+                    if let found = search(value, path: dotted) { return found }
+                }
+            case .array:
+                for element in tape.elements(of: entry) {
+                    if let found = search(element, path: path) { return found }
+                }
+            default: break
+            }
+            return nil
+        }
+        return search(tape.root, path: "")
+    }
+
     /// Applies the variables of the settings table (`FLOE_*` and the seed's `ICEBERG_*`, `R2_*`,
-    /// `AUTH_*`, `ALLOWED_ORIGINS`, `AWS_*`); an empty variable counts as unset. The first variable set
-    /// wins, except for lists the environment adds to (every variable of theirs that is set counts).
+    /// `AUTH_*`, `ALLOWED_ORIGINS`, `AWS_*`); an empty variable counts as unset. Two variables of one
+    /// setting that are both set must say the same, except for lists the environment adds to (every
+    /// variable of theirs that is set counts) and variables in precedence order (the first set wins).
     public mutating func apply(environment: [String: String]) throws {
         for setting in Self.settings {
             let set = setting.environment.filter { !(environment[$0] ?? "").isEmpty }
+            // `AUTH_ENABLED=false` beside `FLOE_AUTH_ENABLED=true` must not turn auth off quietly.
+            if !setting.appendsFromEnvironment, !setting.variablesInPrecedence, let first = set.first,
+               let other = set.dropFirst().first(where: { environment[$0] != environment[first] }) {
+                throw ConfigurationError(message: "\(first)=\(environment[first] ?? "") and \(other)=\(environment[other] ?? "") "
+                                         + "both set \(setting.key) and disagree; set one of them")
+            }
             // A list the environment adds to takes every variable set; other settings the first.
             for name in setting.appendsFromEnvironment ? set : Array(set.prefix(1)) {
                 try setting.assign(&self, .text(environment[name] ?? "", source: name, isEnvironment: true))
@@ -97,6 +134,10 @@ extension FloeConfiguration {
         }
         if authEnabled && authKeys.isEmpty {
             throw ConfigurationError(message: "auth is enabled but no key is configured: set AUTH_TOKEN or auth.keys")
+        }
+        // An empty key would admit a request whose body says `"writeKey": ""`.
+        if authKeys.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw ConfigurationError(message: "auth.keys holds an empty key; every key must have characters")
         }
         _ = try warehouseLocation()
         _ = try restCatalogConfiguration()

@@ -8,7 +8,8 @@ import Iceberg
 struct Setting: Sendable {
     /// Dotted path in the config file, snake_case: `buffer.size`.
     let key: String
-    /// Environment variables, the first set one wins (`R2_CATALOG_ENDPOINT` before `FLOE_CATALOG_URI`).
+    /// Environment variables: names of one value (`R2_CATALOG_ENDPOINT`, `FLOE_CATALOG_URI`), which must agree
+    /// when both are set, unless ``variablesInPrecedence``.
     let environment: [String]
     /// Long flag without the dashes (`data-dir`), when the setting has one.
     let flag: String?
@@ -16,6 +17,9 @@ struct Setting: Sendable {
     let summary: String
     /// Values taken from the environment are added to the configured list instead of replacing it.
     let appendsFromEnvironment: Bool
+    /// The variables are in precedence order and the first set one wins, as the AWS SDKs read
+    /// `AWS_ENDPOINT_URL_S3` before `AWS_ENDPOINT_URL` and `AWS_REGION` before `AWS_DEFAULT_REGION`.
+    let variablesInPrecedence: Bool
     /// Parses `input`, checks it and stores it.
     let assign: @Sendable (inout FloeConfiguration, SettingInput) throws -> Void
     /// The problem with the value `configuration` holds, if any.
@@ -29,13 +33,14 @@ struct Setting: Sendable {
     init<Value: SettingValue>(
         _ key: String, _ path: any WritableKeyPath<FloeConfiguration, Value> & Sendable,
         env environment: [String], flag: String? = nil, appendsFromEnvironment: Bool = false,
-        _ summary: String, parseText: (@Sendable (String) -> Value)? = nil, check: (@Sendable (Value) -> String?)? = nil
+        variablesInPrecedence: Bool = false, _ summary: String, parseText: (@Sendable (String) -> Value)? = nil, check: (@Sendable (Value) -> String?)? = nil
     ) {
         self.key = key
         self.environment = environment
         self.flag = flag
         self.summary = summary
         self.appendsFromEnvironment = appendsFromEnvironment
+        self.variablesInPrecedence = variablesInPrecedence
         self.assign = { configuration, input in
             let value: Value
             if let parseText, case .text(let text, _, _) = input {

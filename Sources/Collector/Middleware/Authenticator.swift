@@ -58,6 +58,7 @@ struct Authenticator: Sendable {
     }
 
     private func isKey(_ token: String) -> Bool {
+        guard !token.isEmpty else { return false }
         var found = false
         for key in keys where Self.constantTimeEquals(token, key) { found = true }
         return found

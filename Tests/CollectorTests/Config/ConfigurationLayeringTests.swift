@@ -138,11 +138,20 @@ struct ConfigurationLayeringTests {
         #expect(configuration.rateLimitPerSecond == 0 && configuration.catalogURI == nil)
     }
 
-    @Test("the first catalog variable set wins: R2_CATALOG_ENDPOINT, then FLOE_CATALOG_URI")
+    @Test("two variables of one setting may both be set only to the same value: R2_CATALOG_ENDPOINT, FLOE_CATALOG_URI")
     func catalogVariables() throws {
         let both = try load(environment: ["R2_CATALOG_ENDPOINT": "https://catalog.example/a/b",
-                                          "FLOE_CATALOG_URI": "http://127.0.0.1:8181"])
+                                          "FLOE_CATALOG_URI": "https://catalog.example/a/b"])
         #expect(both.catalogURI == "https://catalog.example/a/b")
+        let error = try #require(throws: ConfigurationError.self) {
+            _ = try load(environment: ["R2_CATALOG_ENDPOINT": "https://catalog.example/a/b",
+                                       "FLOE_CATALOG_URI": "http://127.0.0.1:8181"])
+        }
+        #expect(error.message.contains("R2_CATALOG_ENDPOINT") && error.message.contains("FLOE_CATALOG_URI"), "\(error.message)")
+        // The AWS variables keep the AWS SDKs' order: the service-specific endpoint, then AWS_REGION, win.
+        let aws = try load(environment: ["AWS_ENDPOINT_URL_S3": "https://s3.example", "AWS_ENDPOINT_URL": "https://all.example",
+                                         "AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "us-east-1"])
+        #expect(aws.s3Endpoint == "https://s3.example" && aws.s3Region == "eu-west-1")
         let fallback = try load(environment: ["FLOE_CATALOG_URI": "http://127.0.0.1:8181"])
         #expect(fallback.catalogURI == "http://127.0.0.1:8181")
         let unset = try load()
@@ -306,6 +315,13 @@ struct ConfigurationLayeringTests {
             _ = try load(file: #"{"buffer": {"sise": 10}}"#)
         }
         #expect(error.message.contains("buffer.sise"))
+        // A key set twice is refused too, naming it, rather than one of the two taken quietly.
+        for text in [#"{"log_format": "json", "log_format": "text"}"#, #"{"buffer": {"size": 10, "size": 20}}"#] {
+            let repeated = try #require(throws: ConfigurationError.self, "\(text)") { _ = try load(file: text) }
+            #expect(repeated.message.contains("is set twice"), "\(repeated.message)")
+        }
+        // The same name at two levels is two keys.
+        #expect(try load(file: #"{"warehouse": null, "catalog": {"warehouse": "w"}}"#).catalogWarehouse == "w")
         let configuration = try load(file: #"{"auth": {"admin_token": null}, "rate_limit": {"burst": null}, "warehouse": null}"#)
         #expect(configuration.adminToken == nil && configuration.rateLimitBurst == nil && configuration.warehouse == nil)
     }
@@ -320,6 +336,10 @@ struct ConfigurationLayeringTests {
     static let invalidCases: [InvalidCase] = [
         InvalidCase(name: "auth enabled without a key", file: #"{"auth": {"enabled": true}}"#),
         InvalidCase(name: "auth enabled by the environment without a key", environment: ["AUTH_ENABLED": "1"]),
+        InvalidCase(name: "auth turned off by one variable and on by another",
+                    environment: ["AUTH_ENABLED": "false", "FLOE_AUTH_ENABLED": "true", "AUTH_TOKEN": "k"]),
+        InvalidCase(name: "an empty key among the auth keys", file: #"{"auth": {"enabled": true, "keys": ["k1", ""]}}"#),
+        InvalidCase(name: "a key of spaces", file: #"{"auth": {"keys": [" "]}}"#),
         InvalidCase(name: "unknown Parquet codec", file: #"{"parquet": {"codec": "lz4"}}"#),
         InvalidCase(name: "port 0", environment: ["FLOE_PORT": "0"]),
         InvalidCase(name: "port above 65535", file: #"{"port": 70000}"#),
