@@ -42,7 +42,7 @@ public struct FloeServer: Sendable {
 
     package func makeComponents() throws -> Components {
         try configuration.validate()
-        try FileManager.default.createDirectory(at: configuration.dataDirectoryURL, withIntermediateDirectories: true)
+        try createDataDirectory()
         let lock = try DataDirectoryLock(.buffer, in: configuration.dataDirectoryURL)
         let buffer = try EventBuffer(configuration: configuration.bufferConfiguration, logger: logger)
         let (catalog, fileIO) = try makeStorage()
@@ -71,8 +71,25 @@ public struct FloeServer: Sendable {
     /// The storage alone, for work that opens no catalog (a backfill's dry run); creates the data directory.
     package func makeFileIO(earlyLocalWriteback: Bool = false) throws -> StorageRouter {
         try configuration.validate()
-        try FileManager.default.createDirectory(at: configuration.dataDirectoryURL, withIntermediateDirectories: true)
+        try createDataDirectory()
         return StorageRouter(s3: configuration.s3Configuration(), earlyLocalWriteback: earlyLocalWriteback, logger: logger)
+    }
+
+    /// Creates the data directory if needed; an error names it (and the setting) instead of Foundation's codes.
+    private func createDataDirectory() throws {
+        let path = configuration.dataDirectoryURL.path
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ConfigurationError(message: "data_dir \(path) is a file, not a directory (check --data-dir)")
+        }
+        do {
+            try FileManager.default.createDirectory(at: configuration.dataDirectoryURL, withIntermediateDirectories: true)
+        } catch {
+            let underlying = (error as? CocoaError)?.underlying
+            let reason = (underlying as? POSIXError).map { String(cString: strerror($0.code.rawValue)) }
+                ?? underlying.map { "\($0)" } ?? error.localizedDescription
+            throw ConfigurationError(message: "data_dir \(path) cannot be created (check --data-dir): \(reason)")
+        }
     }
 
     /// Runs until SIGTERM/SIGINT, then flushes and returns.

@@ -329,6 +329,18 @@ def test_health(server: FloeServer):
         assert head.status_code == 200 and head.content == b"", (head.status_code, head.content)
 
 
+@pytest.mark.parametrize("where", ["a file", "under a file"])
+def test_a_data_directory_that_cannot_be_made_is_named_in_the_error(floe_bin, tmp_path, where):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a directory")
+    data_dir = blocker if where == "a file" else blocker / "data"
+    run = subprocess.run([str(floe_bin), "serve", "--port", "29999", "--data-dir", str(data_dir)],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0
+    assert f"data_dir {data_dir}" in run.stderr and "--data-dir" in run.stderr, run.stderr
+    assert ("is a file" if where == "a file" else "Not a directory") in run.stderr, run.stderr
+
+
 def test_health_ready_is_503_while_the_buffer_is_locked(floe):
     """Another process holding the buffer's write lock makes the store unusable: not ready, but alive."""
     server = floe()
@@ -376,6 +388,10 @@ def test_health_ready_is_503_while_a_tables_flushes_fail_until_its_next_commit(f
         status = events_status()
         assert status["flush_failing_since"] and status["last_flush_error"], status
         assert status["last_flush_error"] in " ".join(body["errors"]), body
+        # A load balancer probes several times a second: its 503s are answers, not failures to log each time.
+        for _ in range(5):
+            assert server.get("/health/ready").status_code == 503
+        assert "http.route=/health/ready" not in server.log_tail(), server.log_tail()
     finally:
         data.unlink()
         moved.rename(data)

@@ -19,6 +19,9 @@ struct APIError: HTTPResponseError, CustomStringConvertible {
     var refusal: Refusal?
     /// The methods the path answers, sent as `Allow` with a 405.
     var allow: [HTTPRequest.Method] = []
+    /// A probe's answer rather than a failed request (`/health/ready`'s 503): logged at debug, since load balancers
+    /// ask several times a second and what makes Floe unready (drain, recovery, failing flushes) is logged as it happens.
+    var isProbeAnswer = false
 
     /// Why a request was refused at capacity; a metric label.
     enum Refusal: String, Sendable, CaseIterable {

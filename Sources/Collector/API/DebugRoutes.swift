@@ -25,7 +25,7 @@ struct DebugRoutes: Sendable {
             if let phase = readiness?.phase, phase != .ready {
                 throw APIError(status: .serviceUnavailable, message: "not ready: \(phase.rawValue)",
                                errors: [phase == .draining ? "shutting down" : "recovering pending flushes"],
-                               retryAfterSeconds: phase == .draining ? 30 : 1)
+                               retryAfterSeconds: phase == .draining ? 30 : 1, isProbeAnswer: true)
             }
             var problems: [String] = []
             do {
@@ -37,7 +37,8 @@ struct DebugRoutes: Sendable {
                 problems += await coordinator.readinessProblems()
             }
             guard problems.isEmpty else {
-                throw APIError(status: .serviceUnavailable, message: "not ready", errors: problems, retryAfterSeconds: 5)
+                throw APIError(status: .serviceUnavailable, message: "not ready", errors: problems, retryAfterSeconds: 5,
+                               isProbeAnswer: true)
             }
             return JSONResponse.ok("{\"status\":\"ready\"}")
         }

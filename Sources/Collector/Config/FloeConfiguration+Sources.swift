@@ -139,8 +139,11 @@ extension FloeConfiguration {
         if authKeys.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             throw ConfigurationError(message: "auth.keys holds an empty key; every key must have characters")
         }
-        _ = try warehouseLocation()
-        _ = try restCatalogConfiguration()
+        // The embedded catalog has no credentials to vend: an s3:// warehouse needs its own.
+        if try restCatalogConfiguration() == nil, try warehouseLocation().hasPrefix("s3://"), s3Configuration() == nil {
+            throw ConfigurationError(message: "warehouse \(try warehouseLocation()) needs S3 credentials: set "
+                                     + "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (s3.access_key_id, s3.secret_access_key)")
+        }
         _ = try compressionCodec()
         _ = try timestampPolicy()
         _ = try privacyRules()

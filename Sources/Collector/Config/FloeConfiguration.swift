@@ -213,11 +213,22 @@ public struct FloeConfiguration: Sendable {
         guard let warehouse, !warehouse.isEmpty else {
             return "file://" + dataDirectoryURL.appendingPathComponent("warehouse").path
         }
-        if warehouse.hasPrefix("file://") { return warehouse }
+        if warehouse.hasPrefix("file://") {
+            // file://name/… names a host: a relative path there was taken for one.
+            guard warehouse.hasPrefix("file:///") else {
+                throw ConfigurationError(message: "warehouse '\(warehouse)': a file:// URI needs an absolute path "
+                                         + "(file:///path); a plain path may be relative")
+            }
+            return warehouse
+        }
         if warehouse.hasPrefix("s3://") {
+            let bucket = warehouse.dropFirst("s3://".count).prefix { $0 != "/" }
+            guard !bucket.isEmpty else {
+                throw ConfigurationError(message: "warehouse '\(warehouse)': name a bucket (s3://bucket/prefix)")
+            }
             return warehouse.hasSuffix("/") ? String(warehouse.dropLast()) : warehouse
         }
-        if warehouse.contains("://") {
+        if warehouse.contains("://") || warehouse.hasPrefix("file:") || warehouse.hasPrefix("s3:") {
             throw ConfigurationError(message: "warehouse '\(warehouse)': use a path, a file:// URI or s3://bucket/prefix")
         }
         return "file://" + URL(fileURLWithPath: warehouse, isDirectory: true).standardizedFileURL.path

@@ -4,7 +4,7 @@ import Logging
 /// Renders errors that did not come from Floe's own code (unknown route; a wrong method on a known path,
 /// answered 405 with `Allow` from ``RouteMethods``; body limits enforced by Hummingbird) in Floe's JSON
 /// error envelope, and logs
-/// failed requests with their request id (`hb.request.id`): 5xx at warning, 4xx at debug. The
+/// failed requests with their request id (`hb.request.id`): 5xx at warning, 4xx and a probe's 503 at debug. The
 /// message is the error's fixed phrase; bodies are never logged. Refusals at capacity (503/507
 /// with ``APIError/refusal``) go to ``RefusalLog`` instead: counted, and logged once a second.
 struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -46,7 +46,7 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
             "http.route": "\(context.endpointPath ?? request.uri.path)", "http.status": "\(error.status.code)",
             "error.message": "\(error.message.prefix(200))",
         ]
-        if error.status.code >= 500 {
+        if error.status.code >= 500 && !error.isProbeAnswer {
             context.logger.warning("request failed", metadata: metadata)
         } else {
             context.logger.debug("request rejected", metadata: metadata)
