@@ -1,3 +1,4 @@
+@testable import Collector
 import Foundation
 import Testing
 
@@ -76,5 +77,13 @@ struct OpenAPICoverageTests {
                         "\(status): \(parts[0]) never mentions the status")
             }
         }
+    }
+
+    @Test("every metric Floe exports is named in openapi.yaml's /metrics answer")
+    func everyMetricIsDocumented() throws {
+        let text = try String(contentsOf: Self.openAPIPath, encoding: .utf8)
+        let missing = MetricHelp.texts.keys.filter { !text.contains("`\($0)`") && !text.contains("`\($0){") }.sorted()
+        #expect(MetricHelp.texts.count > 20)
+        #expect(missing.isEmpty, "metrics without a mention in openapi.yaml: \(missing)")
     }
 }
