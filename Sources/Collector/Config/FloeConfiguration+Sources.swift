@@ -63,11 +63,12 @@ extension FloeConfiguration {
     public mutating func apply(environment: [String: String]) throws {
         for setting in Self.settings {
             let set = setting.environment.filter { !(environment[$0] ?? "").isEmpty }
-            // `AUTH_ENABLED=false` beside `FLOE_AUTH_ENABLED=true` must not turn auth off quietly.
+            // `AUTH_ENABLED=false` beside `FLOE_AUTH_ENABLED=true` must not turn auth off quietly. The values
+            // are not repeated in the message: they may be tokens.
             if !setting.appendsFromEnvironment, !setting.variablesInPrecedence, let first = set.first,
                let other = set.dropFirst().first(where: { environment[$0] != environment[first] }) {
-                throw ConfigurationError(message: "\(first)=\(environment[first] ?? "") and \(other)=\(environment[other] ?? "") "
-                                         + "both set \(setting.key) and disagree; set one of them")
+                throw ConfigurationError(message: "\(first) and \(other) both set \(setting.key), to different values; "
+                                         + "set one of them")
             }
             // A list the environment adds to takes every variable set; other settings the first.
             for name in setting.appendsFromEnvironment ? set : Array(set.prefix(1)) {

@@ -148,6 +148,10 @@ struct ConfigurationLayeringTests {
                                        "FLOE_CATALOG_URI": "http://127.0.0.1:8181"])
         }
         #expect(error.message.contains("R2_CATALOG_ENDPOINT") && error.message.contains("FLOE_CATALOG_URI"), "\(error.message)")
+        let tokens = try #require(throws: ConfigurationError.self) {
+            _ = try load(environment: ["R2_CATALOG_AUTH_TOKEN": "secret-one", "FLOE_CATALOG_TOKEN": "secret-two"])
+        }
+        #expect(!tokens.message.contains("secret"), "a token in an error message: \(tokens.message)")
         // The AWS variables keep the AWS SDKs' order: the service-specific endpoint, then AWS_REGION, win.
         let aws = try load(environment: ["AWS_ENDPOINT_URL_S3": "https://s3.example", "AWS_ENDPOINT_URL": "https://all.example",
                                          "AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "us-east-1"])
