@@ -141,8 +141,9 @@ extension FloeConfiguration {
             throw ConfigurationError(message: "auth.keys holds an empty key; every key must have characters")
         }
         // The embedded catalog has no credentials to vend: an s3:// warehouse needs its own.
-        if try restCatalogConfiguration() == nil, try warehouseLocation().hasPrefix("s3://"), s3Configuration() == nil {
-            throw ConfigurationError(message: "warehouse \(try warehouseLocation()) needs S3 credentials: set "
+        let warehouse = try warehouseLocation()
+        if try restCatalogConfiguration() == nil, warehouse.hasPrefix("s3://"), s3Configuration() == nil {
+            throw ConfigurationError(message: "warehouse \(warehouse) needs S3 credentials: set "
                                      + "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (s3.access_key_id, s3.secret_access_key)")
         }
         _ = try compressionCodec()

@@ -13,8 +13,12 @@ extension FlushCoordinator {
     func recordCommit(_ name: String, table: Table, oldestReceivedAt: [Int64]) {
         let now = WallClock.nowMicros()
         let files = table.metadata.currentSnapshot.flatMap { $0.summary["total-data-files"] }.flatMap { Int($0) }
-        freshnessByTable[name] = TableFreshness(table: name, lastCommitMicros: now,
-                                                snapshots: table.metadata.snapshots.count, dataFiles: files)
+        // The failure state is ``recordOutcome(_:error:)``'s alone: the flush that committed ends it there.
+        var entry = freshnessByTable[name] ?? TableFreshness(table: name)
+        entry.lastCommitMicros = now
+        entry.snapshots = table.metadata.snapshots.count
+        entry.dataFiles = files
+        freshnessByTable[name] = entry
         metrics.tableCommitted(name, atMicros: now, snapshots: table.metadata.snapshots.count, dataFiles: files,
                                oldestReceivedAt: oldestReceivedAt)
     }

@@ -43,8 +43,10 @@ enum ClientAddress {
 
     /// `a.b.c.d` for the IPv4-mapped IPv6 address `::ffff:a.b.c.d`; any other text as it is.
     static func unmapped(_ address: String) -> String {
+        // Per request: an address that does not start with ':' (every plain IPv4 one) costs one byte's look.
         let prefix = "::ffff:"
-        guard address.utf8.count > prefix.utf8.count, address.prefix(prefix.count).lowercased() == prefix else {
+        guard address.utf8.first == UInt8(ascii: ":"), address.utf8.count > prefix.utf8.count,
+              address.prefix(prefix.count).lowercased() == prefix else {
             return address
         }
         let v4 = String(address.dropFirst(prefix.count))
