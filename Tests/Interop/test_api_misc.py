@@ -501,6 +501,22 @@ def test_debug_routes_take_a_percent_encoded_cloudevents_type(server: FloeServer
     assert rows_with_keys(server, CLOUDEVENTS, [event["id"]])
 
 
+def test_debug_status_of_a_cloudevents_type_named_like_a_segment_type(server: FloeServer):
+    """A CloudEvents type may be called `track`: `?table=cloudevents` shows its partitions, not the events table's."""
+    server.flush()
+    event = {"specversion": "1.0", "id": unique("ce-track"), "source": "/ce", "type": "track"}
+    assert_accepted(server.post("/events", dumps(event), content_type=CLOUDEVENTS_JSON))
+    assert_accepted(server.post("/v1/batch", dumps({"batch": [segment_message("track") for _ in range(2)]})))
+    segment = server.get("/debug/status/track").json()
+    assert segment["table"] == "events" and segment["buffered_count"] == 2, segment
+    cloud = server.get("/debug/status/track?table=cloudevents").json()
+    assert cloud["table"] == "cloudevents" and cloud["buffered_count"] == 1, cloud
+    assert cloud["table_location"].endswith("/analytics/cloudevents"), cloud
+    bad = server.get("/debug/status/track?table=rejected")
+    assert bad.status_code == 400 and "events or cloudevents" in bad.json()["error"], bad.text
+    assert server.flush("track")["rows"] == 3
+
+
 def test_debug_flush_by_table_name(server: FloeServer):
     server.flush()
     event = {"specversion": "1.0", "id": unique("tbl"), "source": "/tbl", "type": "com.example.table"}

@@ -174,8 +174,10 @@ def test_orphan_removal_gives_files_an_earlier_floe_wrote_decoded_their_literal_
     (["--expire-older-than-hours=-5"], "--expire-older-than-hours takes 0 to 87600 hours"),
     (["--orphans-older-than-hours", "1e300"], "--orphans-older-than-hours takes 0 to 87600 hours"),
     (["--orphans-older-than-hours", "inf"], "--orphans-older-than-hours takes 0 to 87600 hours"),
+    (["--expire-older-than-hours", "-5"], "--expire-older-than-hours takes 0 to 87600 hours"),
     (["--retain-last=-1"], "--retain-last takes 1 or more snapshots"),
-], ids=["nan", "negative", "huge", "inf", "negative-retain"])
+    (["--retain-last", "-1"], "--retain-last takes 1 or more snapshots"),
+], ids=["nan", "negative", "huge", "inf", "negative-spaced", "negative-retain", "negative-retain-spaced"])
 def test_maintain_refuses_retentions_out_of_range_with_a_message(floe_bin, tmp_path, arguments, message):
     """A retention that is not a number of hours a Duration holds is refused before anything is opened, not a crash."""
     result = subprocess.run([str(floe_bin), "maintain", "--data-dir", str(tmp_path / "data"), *arguments],

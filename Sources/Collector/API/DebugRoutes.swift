@@ -63,10 +63,9 @@ struct DebugRoutes: Sendable {
                                        tables: tables, lastMaintenanceAt: maintained.map(Timestamp.rfc3339))
             return try JSONResponse.encode(status)
         }
-        debug.get("/status/:type") { _, context -> Response in
+        debug.get("/status/:type") { request, context -> Response in
             let type = Self.eventType(context)
-            let definition = SegmentNormalizer.MessageType(rawValue: type) != nil || type == TableDefinition.events.name
-                ? TableDefinition.events : TableDefinition.cloudEvents
+            let definition = try Self.table(of: type, named: request.uri.queryParameters.get("table"))
             let now = WallClock.nowMicros()
             let partitions = buffer.stats()
                 .filter { $0.key.table == definition.name && PartitionKey($0.key.key)?.type == type }
@@ -125,6 +124,20 @@ struct DebugRoutes: Sendable {
     private static func eventType(_ context: FloeRequestContext) -> String {
         let raw = context.parameters.get("type") ?? ""
         return raw.removingPercentEncoding ?? raw
+    }
+
+    /// The table whose partitions of `type` `/debug/status/{type}` reports: `?table=` when given (a CloudEvents type
+    /// may be called `track`), else `events` for a Segment type or the name `events`, else `cloudevents`.
+    private static func table(of type: String, named name: String?) throws -> TableDefinition {
+        let typed = [TableDefinition.events, .cloudEvents]
+        if let name {
+            guard let definition = typed.first(where: { $0.name == name }) else {
+                throw APIError.badRequest("unknown table '\(name)'; use \(typed.map(\.name).joined(separator: " or "))")
+            }
+            return definition
+        }
+        return SegmentNormalizer.MessageType(rawValue: type) != nil || type == TableDefinition.events.name
+            ? .events : .cloudEvents
     }
 
     private func flush(_ scope: FlushScope) async throws -> Response {

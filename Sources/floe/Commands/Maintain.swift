@@ -11,9 +11,10 @@ extension Floe {
 
         @OptionGroup var options: GlobalOptions
 
-        @Option(name: .customLong("expire-older-than-hours"), help: "Expire snapshots older than this.") var expireHours = 168.0
-        @Option(name: .customLong("retain-last"), help: "Always keep this many newest snapshots.") var retainLast = 10
-        @Option(name: .customLong("orphans-older-than-hours"), help: "Only delete unreferenced files older than this.")
+        @Option(name: .customLong("expire-older-than-hours"), parsing: .unconditional, help: "Expire snapshots older than this.") var expireHours = 168.0
+        @Option(name: .customLong("retain-last"), parsing: .unconditional, help: "Always keep this many newest snapshots.") var retainLast = 10
+        @Option(name: .customLong("orphans-older-than-hours"), parsing: .unconditional,
+                help: "Only delete unreferenced files older than this.")
         var orphanHours = 24.0
         @Flag(name: .customLong("remove-duplicates"),
               help: "First delete events stored twice (same messageId, or CloudEvents source and id, in one partition) with Iceberg position deletes; reads the key columns of every data file.")
