@@ -37,6 +37,8 @@ final class InputLineReader {
     private var outputFull = false
     /// Whether the zstd decoder is inside a frame: the file must not end there (a cut-off download).
     private var zstdFrameOpen = false
+    /// Whether any byte of the file was read: an empty `.zst` is not zstd data, as `zstd -d` says too.
+    private var readAnything = false
     /// Where decompressed bytes land before they join `pending`: one step's worth, small enough
     /// to stay in cache and to bound how far a batch's buffer can grow past its lines.
     private let output: UnsafeMutableBufferPointer<UInt8>
@@ -164,9 +166,13 @@ final class InputLineReader {
                 if compression == .zstd && zstdFrameOpen {
                     throw ReadError(description: "\(path) is not valid zstd: the compressed data ends too soon")
                 }
+                if compression == .zstd && !readAnything {
+                    throw ReadError(description: "\(path) is not valid zstd: the file is empty (zstd data has at least one frame)")
+                }
                 finished = true
                 return
             }
+            readAnything = true
             inputStart = 0
             inputEnd = count
         }

@@ -47,6 +47,20 @@ struct InputLineReaderTests {
         }
     }
 
+    @Test("an empty .zst is an error, as an empty .gz is and as zstd -d says; a frame of no bytes is an empty file")
+    func emptyZstd() throws {
+        let empty = temporary("empty.ndjson.zst")
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        try Data().write(to: URL(fileURLWithPath: empty))
+        #expect { _ = try readAll(empty) } throws: { error in
+            (error as? InputLineReader.ReadError)?.description.hasSuffix("the file is empty (zstd data has at least one frame)") == true
+        }
+        let nothing = temporary("nothing.ndjson.zst")
+        defer { try? FileManager.default.removeItem(atPath: nothing) }
+        try Data(zstd([])).write(to: URL(fileURLWithPath: nothing))
+        #expect(try readAll(nothing).isEmpty)
+    }
+
     @Test("a rejects log appends to what an earlier run wrote")
     func rejectsAppend() throws {
         let path = temporary("rejects.ndjson")
