@@ -414,6 +414,15 @@ def test_a_directory_that_holds_the_data_directory_is_read_without_it(floe_bin, 
     assert set(counts) == {e["messageId"] for e in good} and max(counts.values()) == 1
 
 
+def flatten(record: dict, prefix: str = ""):
+    """The (dotted key, value) pairs of a JSON log record, nested metadata included."""
+    for key, value in record.items():
+        if isinstance(value, dict):
+            yield from flatten(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
 def test_progress_is_logged_in_the_log_format(floe_bin, tmp_path):
     """Without a terminal, progress goes to the log: with `log_format: json` every line on stderr is a JSON object,
     one of them the progress with its counts."""
@@ -425,3 +434,6 @@ def test_progress_is_logged_in_the_log_format(floe_bin, tmp_path):
     records = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
     progress = [r for r in records if "backfill progress" in json.dumps(r)]
     assert progress, records
+    # The file being read counts towards the progress: one file alone gets an ETA, not "?" until it is done.
+    etas = [value for r in progress for key, value in flatten(r) if key.endswith("eta")]
+    assert etas and "?" not in etas, progress

@@ -4,7 +4,10 @@ import Logging
 /// A progress bar on a terminal, or a log line every few seconds otherwise (in the log's format: JSON lines stay JSON).
 struct BackfillProgress {
     var totalBytes: Int64 = 0
+    /// The bytes of the files finished (or skipped as complete).
     var doneBytes: Int64 = 0
+    /// The bytes read of the file being read, so that one large file shows progress and an ETA too.
+    var currentFileBytes: Int64 = 0
     private let started = Date()
     private var lastReport = Date.distantPast
     private var ticks = 0
@@ -17,7 +20,7 @@ struct BackfillProgress {
         lastReport = now
         let elapsed = now.timeIntervalSince(started)
         let rate = elapsed > 0 ? Double(summary.events) / elapsed : 0
-        let fraction = totalBytes > 0 ? min(1, Double(doneBytes) / Double(totalBytes)) : 0
+        let fraction = totalBytes > 0 ? min(1, Double(doneBytes + currentFileBytes) / Double(totalBytes)) : 0
         let eta = fraction > 0.01 ? Self.clock(elapsed * (1 - fraction) / fraction) : "?"
         if bar {
             let text = "files \(summary.inputFiles) events \(summary.events) (\(Int(rate))/s) rejects \(summary.rejected) ETA \(eta)"

@@ -121,6 +121,7 @@ public struct BackfillRunner: Sendable {
                     let definition: TableDefinition = format == "cloudevents" ? .cloudEvents : .events
                     prepared = Task { try? await writer.prepare(definition) }
                 }
+                context.progress.currentFileBytes = source.bytesRead
                 context.progress.tick(summary: context.summary, bar: options.progressBar, lines: settled.count, logger: logger)
                 return number
             }
@@ -157,6 +158,7 @@ public struct BackfillRunner: Sendable {
             }
             ranges.append(.init(path: path, fromLine: rangeStart, toLine: source.linesRead, endsFile: true))
             context.progress.doneBytes += identity.size
+            context.progress.currentFileBytes = 0
         }
         if !ranges.isEmpty {
             try await commitUnit(BackfillWorker.drain(workers, targetFileRows: options.targetFileRows),

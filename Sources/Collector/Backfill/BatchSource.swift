@@ -42,6 +42,9 @@ final class BatchSource: @unchecked Sendable {
         return (LineBatch(), linesRead)
     }
 
+    /// The file's bytes read so far (read ahead of the batches returned by at most a step of the reader).
+    var bytesRead: Int64 { reader.filePosition }
+
     /// Takes back a batch that is done with, to read a later one into its buffer.
     func recycle(_ batch: consuming LineBatch) {
         reader.recycle(batch)

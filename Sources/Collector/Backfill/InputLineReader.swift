@@ -83,6 +83,9 @@ final class InputLineReader {
         input.deallocate()
     }
 
+    /// How far into the file (its compressed bytes) reading has got; any thread may ask, for progress.
+    var filePosition: Int64 { max(0, Int64(lseek(fd, 0, SEEK_CUR))) }
+
     /// The next lines, at most `maxLines` of them (fewer only at the end of the file; none after it).
     ///
     /// The batch takes over the bytes read so far, so lines are not copied one by one; the partial
