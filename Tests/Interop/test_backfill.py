@@ -387,6 +387,22 @@ def test_a_touched_or_appended_file_is_not_loaded_again(floe_bin, tmp_path):
     assert elsewhere.returncode != 0 and b"backfill progress is for" in err, err.decode()[-2000:]
 
 
+def test_one_file_named_several_ways_is_read_once(floe_bin, tmp_path):
+    """The same file given as itself, through a symbolic link and a hard link, and inside a directory: its events load
+    once, not once per name."""
+    events = generate(40, seed=93)
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    source = write_lines(exports / "a.ndjson", [dumps(e) for e in events])
+    (tmp_path / "link.ndjson").symlink_to(source)
+    os.link(source, tmp_path / "hard.ndjson")
+    data_dir = tmp_path / "data"
+    summary = finish(backfill(floe_bin, data_dir, [source, tmp_path / "link.ndjson", tmp_path / "hard.ndjson", exports]))
+    assert (summary["events"], summary["input_files"]) == (40, 1), summary
+    counts = Counter(r["message_id"] for r in pyiceberg_rows(load_table(data_dir, "events")))
+    assert set(counts) == {e["messageId"] for e in events} and max(counts.values()) == 1
+
+
 def test_a_directory_that_holds_the_data_directory_is_read_without_it(floe_bin, tmp_path):
     """`floe backfill .` from a folder that also holds `./floe-data` (the default): the data directory's own files
     (the rejects file, metadata JSON, a download cache) are not input, so a second and third run add nothing,

@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// Expands backfill arguments into input files: files as given, directories recursively
-/// (`.ndjson`, `.jsonl`, `.json`, and those with `.gz`/`.zst`), and shell globs. A directory found on the way that
+/// (`.ndjson`, `.jsonl`, `.json`, and those with `.gz`/`.zst`), and shell globs, each file once. A directory found on the way that
 /// is Floe's own data directory is left out: its rejects file, metadata and download cache are no input.
 enum InputFiles {
     static let extensions = [".ndjson", ".jsonl", ".json"]
@@ -57,8 +57,21 @@ enum InputFiles {
                 result += try expandPath(argument, excluding: excluded)
             }
         }
-        var seen = Set<String>()
-        return result.filter { seen.insert($0).inserted }
+        // One file named twice (again, through a symbolic link, or a hard link) is read once: twice would load its
+        // events twice in one run.
+        var seen = Set<FileIdentity>()
+        return result.filter { seen.insert(FileIdentity(path: $0)).inserted }
+    }
+
+    /// A file's device and inode, or its path where it cannot be stat'ed (it is then reported missing later).
+    private enum FileIdentity: Hashable {
+        case inode(device: UInt64, inode: UInt64)
+        case path(String)
+
+        init(path: String) {
+            var info = stat()
+            self = stat(path, &info) == 0 ? .inode(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) : .path(path)
+        }
     }
 
     private static func expandPath(_ path: String, excluding excluded: Excluded?) throws -> [String] {
