@@ -387,6 +387,32 @@ def test_a_touched_or_appended_file_is_not_loaded_again(floe_bin, tmp_path):
     assert elsewhere.returncode != 0 and b"backfill progress is for" in err, err.decode()[-2000:]
 
 
+def test_which_files_a_directory_gives(floe_bin, tmp_path):
+    """A directory gives its NDJSON files in any letter case and compression (`.gz`, `.zst`, `.zstd`) and Segment's S3
+    archive objects (`{ms}.{uuid}.gz`, no `.json` in the name), each read by its suffix; other files are left alone.
+    A directory that gives nothing is an error, as a glob that matches nothing is."""
+    events = generate(60, seed=94)
+    lines = [dumps(e) for e in events]
+    archive = tmp_path / "segment-logs" / "src1" / "1587427200000"
+    archive.mkdir(parents=True)
+    write_lines(archive / "1587495600000.3c7dbe6b-e9d9-4b25-8ccd-9b7aa6c51b8a.gz", lines[:20])
+    (tmp_path / "segment-logs" / "UPPER.NDJSON.GZ").write_bytes(gzip.compress(b"\n".join(lines[20:40]) + b"\n"))
+    (tmp_path / "segment-logs" / "long.ndjson.zstd").write_bytes(
+        zstandard.ZstdCompressor().compress(b"\n".join(lines[40:]) + b"\n"))
+    (tmp_path / "segment-logs" / "backup.tar.gz").write_bytes(gzip.compress(b"not an input"))
+    (tmp_path / "segment-logs" / "notes.txt").write_bytes(b"not an input")
+    summary = finish(backfill(floe_bin, tmp_path / "data", [tmp_path / "segment-logs"]))
+    assert (summary["events"], summary["rejected"], summary["input_files"]) == (60, 0, 3), summary
+    counts = Counter(r["message_id"] for r in pyiceberg_rows(load_table(tmp_path / "data", "events")))
+    assert set(counts) == {e["messageId"] for e in events} and max(counts.values()) == 1
+
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_bytes(b"not an input")
+    failed = backfill(floe_bin, tmp_path / "data", [tmp_path / "empty"])
+    _, err = failed.communicate(timeout=120)
+    assert failed.returncode != 0 and f"no input file under {tmp_path / 'empty'}".encode() in err, err.decode()[-2000:]
+
+
 def test_one_file_named_several_ways_is_read_once(floe_bin, tmp_path):
     """The same file given as itself, through a symbolic link and a hard link, and inside a directory: its events load
     once, not once per name."""

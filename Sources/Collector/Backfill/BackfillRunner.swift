@@ -98,7 +98,7 @@ public struct BackfillRunner: Sendable {
             identities[path] = state
             let local = try await inputs.localPath(for: path)
             let format = options.format
-            let source = try BatchSource(path: local, skipping: state.committedLines)
+            let source = try BatchSource(path: local, name: path, skipping: state.committedLines)
             let batchLines = min(Self.linesPerBatch, max(1024, options.unitEvents))
             var rangeStart = state.committedLines
             var next = try await source.next(maxLines: batchLines)
@@ -275,7 +275,7 @@ public struct BackfillRunner: Sendable {
                 }
                 let local = try await inputs.localPath(for: range.path)
                 let format = options.format
-                let source = try BatchSource(path: local, skipping: range.fromLine)
+                let source = try BatchSource(path: local, name: range.path, skipping: range.fromLine)
                 var finished = false
                 while !finished {
                     let (read, first) = try await source.next(maxLines: Self.linesPerBatch)

@@ -14,8 +14,8 @@ final class BatchSource: @unchecked Sendable {
     /// Whether the end of the file was reached.
     private var exhausted = false
 
-    init(path: String, skipping: Int64) throws {
-        reader = try InputLineReader(path: path)
+    init(path: String, name: String? = nil, skipping: Int64) throws {
+        reader = try InputLineReader(path: path, name: name)
         self.skipping = skipping
     }
 

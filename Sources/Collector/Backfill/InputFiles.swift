@@ -13,10 +13,22 @@ enum InputFiles {
         var description: String
     }
 
-    /// Whether an object or file name looks like an input (`.ndjson`, `.jsonl`, `.json`, optionally `.gz`/`.zst`).
-    static func isInput(_ name: String) -> Bool {
-        let base = name.hasSuffix(".gz") ? String(name.dropLast(3)) : name.hasSuffix(".zst") ? String(name.dropLast(4)) : name
-        return extensions.contains { base.hasSuffix($0) }
+    /// Whether an object or file name looks like an input, in any letter case: `.ndjson`, `.jsonl`, `.json`, each
+    /// optionally compressed (`.gz`, `.zst`, `.zstd`), or a Segment S3 archive object (`{ms}.{uuid}.gz`, no `.json`).
+    static func isInput(_ path: String) -> Bool {
+        let name = (path.split(separator: "/").last.map(String.init) ?? path).lowercased()
+        let compression = InputLineReader.Compression(path: name)
+        let base = String(name.dropLast(compression.suffixLength(of: name)))
+        return extensions.contains { base.hasSuffix($0) } || (compression == .gzip && isSegmentArchiveName(base))
+    }
+
+    /// Segment's S3 destination names its gzip NDJSON objects `{received ms}.{uuid}.gz`
+    /// (`segment-logs/{source}/{day}/1587495600000.3c7dbe6b-e9d9-4b25-8ccd-9b7aa6c51b8a.gz`).
+    private static func isSegmentArchiveName(_ base: String) -> Bool {
+        let parts = base.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, let millis = parts.first, let id = parts.last else { return false }
+        return !millis.isEmpty && millis.allSatisfy(\.isASCII) && millis.allSatisfy(\.isNumber)
+            && !id.isEmpty && id.allSatisfy { $0 == "-" || $0.isHexDigit }
     }
 
     /// A directory to leave out, known by its path as given and by its path with symbolic links resolved.
@@ -95,8 +107,13 @@ enum InputFiles {
                 files.append(absolute + "/" + relative)
             }
         }
+        // As a glob that matches nothing and an S3 prefix without inputs: a run that would read nothing says so.
+        if files.isEmpty { throw Missing(description: "no input file under \(path) (\(namesHelp))") }
         return files.sorted()
     }
+
+    /// The names read from a directory or an S3 prefix, for messages.
+    static let namesHelp = ".ndjson, .jsonl or .json, plain, .gz or .zst, or Segment's {ms}.{uuid}.gz"
 
     private static func glob(_ pattern: String) -> [String] {
         var matches = glob_t()

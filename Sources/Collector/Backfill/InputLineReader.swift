@@ -10,10 +10,21 @@ final class InputLineReader {
     enum Compression {
         case none, gzip, zstd
 
+        /// By the name's suffix, in any letter case: `.gz`; `.zst` or `.zstd`; anything else is plain.
         init(path: String) {
-            if path.hasSuffix(".gz") { self = .gzip } else if path.hasSuffix(".zst") || path.hasSuffix(".zstd") {
+            let name = path.suffix(5).lowercased()
+            if name.hasSuffix(".gz") { self = .gzip } else if name.hasSuffix(".zst") || name.hasSuffix(".zstd") {
                 self = .zstd
             } else { self = .none }
+        }
+
+        /// How many characters of `name` are the compression suffix (0 for plain).
+        func suffixLength(of name: String) -> Int {
+            switch self {
+            case .none: 0
+            case .gzip: 3
+            case .zstd: name.lowercased().hasSuffix(".zstd") ? 5 : 4
+            }
         }
     }
 
@@ -25,6 +36,7 @@ final class InputLineReader {
     /// Where `read(2)` puts the file's bytes (one large read per fill).
     private let input: UnsafeMutableRawBufferPointer
     private let compression: Compression
+    /// The input's name in messages.
     private let path: String
     private var pending: [UInt8] = []
     /// Finished batches' buffers, reused for the next ones (batches in flight hold theirs).
@@ -50,11 +62,12 @@ final class InputLineReader {
     /// that a line (or a decompression bomb without newlines) cannot take all memory.
     private let maxLineBytes: Int
 
-    init(path: String, maxLineBytes: Int = 256 << 20) throws {
+    /// Reads the file at `path`; messages call it `name` (an `s3://` object read from its downloaded copy).
+    init(path: String, name: String? = nil, maxLineBytes: Int = 256 << 20) throws {
         self.maxLineBytes = maxLineBytes
         fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ReadError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
-        self.path = path
+        guard fd >= 0 else { throw ReadError(description: "cannot open \(name ?? path): \(String(cString: strerror(errno)))") }
+        self.path = name ?? path
         compression = Compression(path: path)
         switch compression {
         case .none: break

@@ -32,7 +32,7 @@ final class RemoteInputs: @unchecked Sendable {
         var remote: [String: StoredFile] = [:]
         for prefix in arguments where prefix.hasPrefix("s3://") || prefix.hasPrefix("s3a://") {
             let objects = try await fileIO.listFiles(prefix: prefix).filter { InputFiles.isInput($0.location) }
-            if objects.isEmpty { throw InputFiles.Missing(description: "no .ndjson/.jsonl/.json(.gz|.zst) object under \(prefix)") }
+            if objects.isEmpty { throw InputFiles.Missing(description: "no input object under \(prefix) (\(InputFiles.namesHelp))") }
             for object in objects where remote[object.location] == nil {
                 remote[object.location] = object
                 files.append(object.location)
