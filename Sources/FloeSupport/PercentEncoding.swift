@@ -1,5 +1,5 @@
 /// RFC 3986 percent-encoding: every byte outside the unreserved set `A-Z a-z 0-9 - . _ ~` becomes
-/// `%XX` (uppercase hex), as SigV4 canonical URIs and Iceberg partition paths both require.
+/// `%XX` (uppercase hex), as SigV4 canonical URIs and Iceberg partition paths both require; and its decoding.
 package enum PercentEncoding {
     /// `text` percent-encoded; `/` kept as is when `keepingSlashes`.
     package static func encode(_ text: String, keepingSlashes: Bool = false) -> String {
@@ -18,6 +18,35 @@ package enum PercentEncoding {
     /// How many bytes ``encode(_:keepingSlashes:)`` writes for `bytes` (slashes encoded).
     package static func encodedCount(_ bytes: some Sequence<UInt8>) -> Int {
         bytes.reduce(0) { $0 + (unreserved[Int($1)] ? 1 : 3) }
+    }
+
+    /// `bytes` with each `%XX` (either case of hex) replaced by its byte; a `%` not followed by two hex digits is
+    /// kept as it is. The result need not be UTF-8: the caller decides.
+    package static func decode(_ bytes: some Collection<UInt8>) -> [UInt8] {
+        let bytes = Array(bytes)
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
+               let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) {
+                decoded.append(high << 4 | low)
+                index += 3
+            } else {
+                decoded.append(bytes[index])
+                index += 1
+            }
+        }
+        return decoded
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     private static let upperHex = Array("0123456789ABCDEF".utf8)

@@ -184,6 +184,34 @@ def test_binary_mode_hand_written_headers(server: FloeServer):
     assert (row["year"], row["month"], row["day"], row["hour"]) == (2026, 11, 23, 3)
 
 
+def test_binary_mode_header_values_as_the_binding_decodes_them(server: FloeServer):
+    """The HTTP binding (§3.1.3.2): a double-quoted value (older senders) is unquoted and its backslash escapes
+    undone, then percent-decoded once; a stray `%` leaves the other escapes decoded; bytes that are not UTF-8 once
+    decoded (`%C0%A0`, an overlong space, is the binding's own example) are refused with the header named."""
+    event_id = unique("quoted")
+    headers = {"ce-specversion": "1.0", "ce-id": event_id, "ce-source": "/quoted", "ce-type": "com.example.quoted",
+               "ce-subject": '"hello \\"world\\""', "ce-myext": "50% off%21", "Content-Type": "application/json"}
+    assert_accepted(server.http.post(server.url + "/events", headers=headers, data=b'{"v":1}', timeout=60))
+    for bad in ("a%C0%A0b", "a%FFb"):
+        refused = server.http.post(server.url + "/events", headers={**headers, "ce-id": unique("bad"), "ce-subject": bad},
+                                   data=b'{"v":1}', timeout=60)
+        assert refused.status_code == 400 and "ce-subject is not UTF-8" in refused.text, refused.text
+    server.flush()
+    [row] = rows_with_keys(server, CLOUDEVENTS, [event_id])
+    assert (row["subject"], row["extensions"]) == ('hello "world"', {"myext": "50% off!"}), row
+
+
+def test_a_null_extension_is_unset(server: FloeServer):
+    """The JSON format: an attribute whose value is null is absent, extensions included."""
+    event_id = unique("null-ext")
+    event = {"specversion": "1.0", "id": event_id, "source": "/n", "type": "com.example.null", "gone": None,
+             "kept": "yes"}
+    assert_accepted(post_events(server, {"Content-Type": CLOUDEVENTS_JSON}, dumps(event)))
+    server.flush()
+    [row] = rows_with_keys(server, CLOUDEVENTS, [event_id])
+    assert row["extensions"] == {"kept": "yes"}, row
+
+
 def test_the_media_type_decides_structured_mode_over_ce_headers(server: FloeServer):
     """The HTTP binding reads the media type first: `application/cloudevents+json` is structured mode even when a
     proxy or gateway added `ce-` headers, which neither refuse the event nor replace its attributes."""

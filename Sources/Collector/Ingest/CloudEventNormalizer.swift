@@ -85,6 +85,8 @@ struct CloudEventNormalizer {
             }
         }
         attributes.keepLastOfEachExtension()
+        // The JSON format: a null attribute is unset (the last one given decides, as above).
+        attributes.extensions.removeAll { $0.value == nil }
         // The JSON format carries binary data in data_base64 and other data in data, never both.
         if hasData && hasDataBase64 { issue("data_base64", "must not be sent together with data") }
         return attributes

@@ -120,7 +120,7 @@ struct Ingestor: Sendable {
             : try await storeSingle(sorted, table: TableDefinition.cloudEvents.name, request: request)
     }
 
-    /// HTTP binary mode: attributes in `ce-*` headers (percent-decoded), the body is the data.
+    /// HTTP binary mode: attributes in `ce-*` headers (``CloudEventHeaderValue``), the body is the data.
     func binaryCloudEvent(headers: [(name: String, value: String)], contentType: String?, body: [UInt8],
                           request: IngestContext, authorize: Authorize) async throws -> Outcome {
         var request = request
@@ -131,7 +131,11 @@ struct Ingestor: Sendable {
             let lowered = name.lowercased()
             guard lowered.hasPrefix("ce-"), lowered.count > 3 else { continue }
             let attribute = String(lowered.dropFirst(3))
-            let decoded = Array((value.removingPercentEncoding ?? value).utf8)
+            guard let decoded = CloudEventHeaderValue.decode(value) else {
+                issues.append(ValidationIssue(index: nil, field: attribute, message:
+                    "header \(name) is not UTF-8 once percent-decoded (CloudEvents HTTP binding §3.1.3.2)"))
+                continue
+            }
             if attribute == "time" {
                 attributes.time = Timestamp.parse(decoded)
                 if attributes.time == nil { issues.append(ValidationIssue(index: nil, field: "time", message: "is not an RFC 3339 timestamp")) }
