@@ -305,3 +305,39 @@ def test_sigterm_cancels_a_scheduled_flush_stuck_in_a_slow_commit(floe, catalog)
     stored = rest.catalog.load_table("analytics.events").scan(selected_fields=("message_id",)).to_arrow()
     got = [m for m in stored["message_id"].to_pylist() if m.startswith("stuck-flush-")]
     assert sorted(got) == sorted(m["messageId"] for m in sent)
+
+
+def test_an_instance_restarted_during_a_catalog_outage_is_ready_for_ingest(floe, catalog):
+    """A load balancer probes `/health/ready?for=ingest`. An instance restarted while the catalog is down, with a
+    flush to recover, takes events and answers that probe with 200 at once: its recovery waits for the catalog,
+    its ingest does not (docs/scaling.md). Plain `/health/ready` says it is recovering. A refused catalog
+    connection fails a request within the connect timeout, not the whole request timeout (30 s an attempt)."""
+    rest, relay = catalog
+    server = floe(env=floe_env(relay, ICEBERG_BUFFER_SIZE="100000", ICEBERG_BUFFER_TIMEOUT_MS="600000"))
+    sent = [segment_message("track") for _ in range(30)]
+    assert_accepted(server.post("/v1/batch", dumps({"batch": sent[:10]})))
+    assert server.flush()["rows"] == 10
+    assert_accepted(server.post("/v1/batch", dumps({"batch": sent[10:20]})))
+    relay.stop()
+    started = time.monotonic()
+    failed = server.http.post(server.url + "/debug/flush", timeout=300)
+    took = time.monotonic() - started
+    assert failed.status_code == 503, failed.text
+    # Five attempts with backoff; at 30 s an attempt this took over two minutes.
+    assert took < 60, f"a flush against a refused catalog took {took:.0f} s"
+
+    server.kill()
+    server.start()
+    deadline = time.monotonic() + 5
+    while server.get("/health/ready?for=ingest").status_code != 200:
+        assert time.monotonic() < deadline, server.get("/health/ready?for=ingest").text
+        time.sleep(0.2)
+    plain = server.get("/health/ready")
+    assert plain.status_code == 503 and "recovering" in plain.text, plain.text
+    assert_accepted(server.post("/v1/batch", dumps({"batch": sent[20:]})))
+
+    relay.start()
+    flush_until_empty(server)
+    table = rest.catalog.load_table("analytics.events")
+    counts = Counter(row["message_id"] for row in table.scan(selected_fields=("message_id",)).to_arrow().to_pylist())
+    assert counts == Counter(m["messageId"] for m in sent), counts

@@ -19,10 +19,13 @@ struct DebugRoutes: Sendable {
 
     func register(on router: Router<FloeRequestContext>) {
         router.get("/health") { _, _ in JSONResponse.ok("{\"status\":\"ok\"}") }
-        // `?for=ingest` (what a load balancer should probe) leaves out the catalog and storage checks:
+        // `?for=ingest` (what a load balancer should probe) leaves out recovery and the catalog and storage checks:
         // when the catalog is down for every instance, they still take events into their buffers.
         router.get("/health/ready") { request, _ -> Response in
-            if let phase = readiness?.phase, phase != .ready {
+            let forIngest = request.uri.queryParameters.get("for") == "ingest"
+            // Recovery waits on the catalog, while ingest is served from the start: an instance restarted during a
+            // catalog outage must not stay out of its load balancer (docs/scaling.md).
+            if let phase = readiness?.phase, phase == .draining || (phase == .recovering && !forIngest) {
                 throw APIError(status: .serviceUnavailable, message: "not ready: \(phase.rawValue)",
                                errors: [phase == .draining ? "shutting down" : "recovering pending flushes"],
                                retryAfterSeconds: phase == .draining ? 30 : 1, isProbeAnswer: true)
@@ -33,7 +36,7 @@ struct DebugRoutes: Sendable {
             } catch {
                 problems.append("buffer: \(error)")
             }
-            if request.uri.queryParameters.get("for") != "ingest" {
+            if !forIngest {
                 problems += await coordinator.readinessProblems()
             }
             guard problems.isEmpty else {

@@ -24,7 +24,7 @@ struct OperationsRoutesTests {
         }
     }
 
-    @Test("/health/ready: 503 with Retry-After while recovering and while draining, 200 when ready")
+    @Test("/health/ready: 503 with Retry-After while recovering (not for ingest) and while draining, 200 when ready")
     func readinessPhases() async throws {
         let harness = try HTTPHarness(ready: false)
         let readiness = harness.readiness
@@ -34,8 +34,9 @@ struct OperationsRoutesTests {
             #expect(envelope.error == "not ready: recovering")
             #expect(envelope.errors == ["recovering pending flushes"])
             #expect(retryAfter(recovering) == 1)
-            // Ingest is served meanwhile.
+            // Ingest is served meanwhile, so a load balancer's `?for=ingest` probe finds the instance ready.
             try expectAccepted(try await client.post("/v1/track", segmentMessage()))
+            #expect(try await client.get("/health/ready?for=ingest").status == .ok)
 
             readiness.recovered()
             let ready = try await client.get("/health/ready")
