@@ -171,7 +171,7 @@ public struct FloeServer: Sendable {
                                         strict: configuration.strictBatches),
                      limits: limits,
                      authenticator: configuration.authenticator, rateLimiter: rateLimiter,
-                     trustProxy: configuration.trustProxy,
+                     proxyHops: configuration.trustProxy.count,
                      timestampPolicy: try configuration.timestampPolicy(),
                      privacy: try configuration.privacyRules()).register(on: router)
         DebugRoutes(buffer: components.buffer, coordinator: components.coordinator, settings: components.settings,

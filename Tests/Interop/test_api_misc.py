@@ -157,17 +157,28 @@ def test_context_ip_is_filled_from_the_connection(server: FloeServer):
 
 
 def test_context_ip_comes_from_x_forwarded_for_behind_a_trusted_proxy(floe):
+    """Behind one trusted proxy the client is the address the proxy appended (the rightmost entry), not one the
+    client wrote in X-Forwarded-For or CF-Connecting-IP; `trust_proxy: 2` trusts a chain of two."""
     server = floe(env={"FLOE_TRUST_PROXY": "true"})
-    first, plain, cloudflare = segment_message("track"), segment_message("track"), segment_message("track")
-    assert_accepted(server.post("/v1/track", dumps(first), headers={"X-Forwarded-For": "192.0.2.44, 10.0.0.1"}))
+    forged, plain, cloudflare = segment_message("track"), segment_message("track"), segment_message("track")
+    assert_accepted(server.post("/v1/track", dumps(forged), headers={"X-Forwarded-For": "6.6.6.6, 192.0.2.44"}))
     assert_accepted(server.post("/v1/track", dumps(plain)))
-    assert_accepted(server.post("/v1/track", dumps(cloudflare), headers={"CF-Connecting-IP": "2001:db8::1",
+    assert_accepted(server.post("/v1/track", dumps(cloudflare), headers={"CF-Connecting-IP": "7.7.7.7",
                                                                         "X-Forwarded-For": "192.0.2.45"}))
     server.flush()
     ips = {r["message_id"]: json.loads(r["context"])["ip"] for r in
-           rows_with_keys(server, EVENTS, [first["messageId"], plain["messageId"], cloudflare["messageId"]])}
-    assert ips == {first["messageId"]: "192.0.2.44", plain["messageId"]: LOOPBACK,
-                   cloudflare["messageId"]: "2001:db8::1"}
+           rows_with_keys(server, EVENTS, [forged["messageId"], plain["messageId"], cloudflare["messageId"]])}
+    assert ips == {forged["messageId"]: "192.0.2.44", plain["messageId"]: LOOPBACK,
+                   cloudflare["messageId"]: "192.0.2.45"}
+
+    server.stop()
+    server.start(env={"FLOE_TRUST_PROXY": "2"})
+    chained = segment_message("track")
+    assert_accepted(server.post("/v1/track", dumps(chained),
+                                headers={"X-Forwarded-For": "6.6.6.6, 2001:db8::1, 203.0.113.9"}))
+    server.flush()
+    [row] = rows_with_keys(server, EVENTS, [chained["messageId"]])
+    assert json.loads(row["context"])["ip"] == "2001:db8::1"
 
 
 def test_a_retried_batch_is_stored_once(server: FloeServer):

@@ -8,7 +8,8 @@ struct IngestRoutes: Sendable {
     let limits: RequestLimits
     let authenticator: Authenticator
     let rateLimiter: RateLimiter?
-    let trustProxy: Bool
+    /// Trusted proxies that append to `X-Forwarded-For` (``ClientAddress``).
+    let proxyHops: Int
     /// Event times out of range are replaced by the receipt time (nil: off).
     let timestampPolicy: TimestampPolicy?
     /// Removed or pseudonymized members and the client-address rule (nil: none).
@@ -116,7 +117,7 @@ struct IngestRoutes: Sendable {
             try rateLimiter?.check("key:" + key)
         default:
             if !authenticator.enabled, let rateLimiter {
-                let address = ClientAddress.resolve(headers: request.headers, peer: context.clientIP, trustProxy: trustProxy)
+                let address = ClientAddress.resolve(headers: request.headers, peer: context.clientIP, proxyHops: proxyHops)
                 try rateLimiter.check("ip:" + (address ?? "unknown"))
             }
         }
@@ -161,7 +162,7 @@ struct IngestRoutes: Sendable {
 
     private func ingestContext(_ request: Request, _ context: FloeRequestContext) -> IngestContext {
         IngestContext(receivedAt: WallClock.nowMicros(),
-                      clientIP: ClientAddress.resolve(headers: request.headers, peer: context.clientIP, trustProxy: trustProxy),
+                      clientIP: ClientAddress.resolve(headers: request.headers, peer: context.clientIP, proxyHops: proxyHops),
                       cloudflare: CloudflareInfo(headers: request.headers, httpVersion: "HTTP/1.1"),
                       route: request.uri.path, requestId: Self.requestId(request), timestampPolicy: timestampPolicy,
                       privacy: privacy)

@@ -137,8 +137,8 @@ public struct FloeConfiguration: Sendable {
     /// request's head or body (a request fully read is never cut off while it is answered). Default
     /// 75,000 ms, longer than load balancers keep idle connections (HAProxy's example: 10 s; AWS ALB: 60 s).
     public var idleTimeoutMs = 75_000
-    /// Take the client address from `X-Forwarded-For` / `CF-Connecting-IP` (behind a proxy).
-    public var trustProxy = false
+    /// How many proxies in front may say the client address in `X-Forwarded-For` (``ProxyHops``; 0: none).
+    public var trustProxy = ProxyHops(0)
 
     public init() {}
 

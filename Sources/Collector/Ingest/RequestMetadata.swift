@@ -26,19 +26,26 @@ package struct CloudflareInfo: Sendable, Equatable {
     }
 }
 
-/// The client address of a request: the socket peer, or the first `X-Forwarded-For` hop (or
-/// `CF-Connecting-IP`) when proxies are trusted. An IPv4 client is given as `a.b.c.d` also when a
-/// dual-stack listener (`--host ::`) or proxy sees it as `::ffff:a.b.c.d`.
+/// The client address of a request: the socket peer, or, behind `proxyHops` trusted proxies, the
+/// `X-Forwarded-For` entry that many from the right (each proxy appends the address it saw; entries
+/// further left were written by the client, and are not believed). `CF-Connecting-IP` is not read:
+/// a client can send it to any proxy but Cloudflare, which also appends to `X-Forwarded-For`. An IPv4
+/// client is given as `a.b.c.d` also when a dual-stack listener (`--host ::`) or proxy sees it as
+/// `::ffff:a.b.c.d`.
 enum ClientAddress {
-    static func resolve(headers: HTTPFields, peer: String?, trustProxy: Bool) -> String? {
-        if trustProxy {
-            if let connecting = headers.value(named: "CF-Connecting-IP"), !connecting.isEmpty { return unmapped(connecting) }
-            if let forwarded = headers.value(named: "X-Forwarded-For"),
-               let first = forwarded.split(separator: ",").first?.trimmingCharacters(in: .whitespaces), !first.isEmpty {
-                return unmapped(first)
+    static func resolve(headers: HTTPFields, peer: String?, proxyHops: Int) -> String? {
+        guard proxyHops > 0 else { return peer.map(unmapped) }
+        // A proxy may append a header line of its own (HAProxy's `option forwardfor`) or a `, entry`.
+        var entries: [Substring] = []
+        for field in headers where field.name.canonicalName == "x-forwarded-for" {
+            for entry in field.value.split(separator: ",") {
+                let trimmed = entry.trimmingCharacters(in: .whitespaces)
+                if !trimmed.isEmpty { entries.append(Substring(trimmed)) }
             }
         }
-        return peer.map(unmapped)
+        guard !entries.isEmpty else { return peer.map(unmapped) }
+        // Fewer entries than trusted proxies: the chain was shorter, and the leftmost is the furthest known.
+        return unmapped(String(entries[max(0, entries.count - proxyHops)]))
     }
 
     /// `a.b.c.d` for the IPv4-mapped IPv6 address `::ffff:a.b.c.d`; any other text as it is.

@@ -46,7 +46,7 @@ struct ConfigurationLayeringTests {
         #expect(configuration.rateLimitPerSecond == 0 && configuration.rateLimitBurst == nil)
         #expect(configuration.codec == "zstd" && configuration.codecLevel == 1)
         #expect(configuration.catalogURI == nil && configuration.s3Endpoint == nil)
-        #expect(configuration.trustProxy == false)
+        #expect(configuration.trustProxy == ProxyHops(0))
         #expect(configuration.shutdownTimeoutMs == 25_000 && configuration.drainDelayMs == 2_000)
     }
 
@@ -88,7 +88,7 @@ struct ConfigurationLayeringTests {
         #expect(configuration.authEnabled && configuration.authKeys == ["key-1"] && configuration.adminToken == "admin-1")
         #expect(configuration.allowedOrigins == ["https://a.example", "https://b.example"])
         #expect(configuration.rateLimitPerSecond == 2.5)
-        #expect(configuration.trustProxy)
+        #expect(configuration.trustProxy == ProxyHops(1))
         #expect(configuration.manifestMergeMinCount == 10 && configuration.metadataPreviousVersionsMax == 5)
         #expect(configuration.catalogWarehouse == "acct_bucket" && configuration.catalogToken == "r2-token")
         #expect(configuration.s3Endpoint == "https://acct.r2.cloudflarestorage.com" && configuration.s3Region == "auto")
@@ -122,7 +122,16 @@ struct ConfigurationLayeringTests {
     ])
     func flags(value: String, expected: Bool) throws {
         let configuration = try load(environment: ["FLOE_STRICT_BATCHES": value, "FLOE_TRUST_PROXY": value])
-        #expect(configuration.strictBatches == expected && configuration.trustProxy == expected)
+        #expect(configuration.strictBatches == expected && configuration.trustProxy == ProxyHops(expected ? 1 : 0))
+    }
+
+    @Test("trust_proxy: true, false or a number of proxies; anything else is an error naming the setting")
+    func proxyHops() throws {
+        #expect(try load(environment: ["FLOE_TRUST_PROXY": "2"]).trustProxy == ProxyHops(2))
+        for bad in ["-1", "maybe", "1.5"] {
+            let error = #expect(throws: ConfigurationError.self) { try load(environment: ["FLOE_TRUST_PROXY": bad]) }
+            #expect(error?.message.contains("FLOE_TRUST_PROXY") == true)
+        }
     }
 
     @Test("empty variables count as unset")
@@ -212,7 +221,7 @@ struct ConfigurationLayeringTests {
         #expect(configuration.authEnabled && configuration.authKeys == ["k1", "k2"] && configuration.adminToken == "adm")
         #expect(configuration.allowedOrigins == ["*"])
         #expect(configuration.rateLimitPerSecond == 50 && configuration.rateLimitBurst == 75)
-        #expect(configuration.trustProxy)
+        #expect(configuration.trustProxy == ProxyHops(1))
         #expect(configuration.manifestMergeMinCount == 20 && configuration.metadataPreviousVersionsMax == 7)
         #expect(configuration.catalogURI == "https://catalog.example/acct/bucket")
         #expect(configuration.catalogWarehouse == "acct_bucket" && configuration.catalogToken == "t")

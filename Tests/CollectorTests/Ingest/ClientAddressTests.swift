@@ -19,11 +19,27 @@ struct ClientAddressTests {
 
     @Test("the peer and trusted proxy headers are unmapped alike")
     func resolve() throws {
-        #expect(ClientAddress.resolve(headers: [:], peer: "::ffff:10.1.2.3", trustProxy: false) == "10.1.2.3")
+        #expect(ClientAddress.resolve(headers: [:], peer: "::ffff:10.1.2.3", proxyHops: 0) == "10.1.2.3")
         var headers = HTTPFields()
-        headers.append(HTTPField(name: try #require(HTTPField.Name("X-Forwarded-For")), value: "::ffff:198.51.100.7, 10.0.0.1"))
-        #expect(ClientAddress.resolve(headers: headers, peer: "::ffff:10.1.2.3", trustProxy: true) == "198.51.100.7")
-        #expect(ClientAddress.resolve(headers: headers, peer: "::ffff:10.1.2.3", trustProxy: false) == "10.1.2.3")
+        headers.append(HTTPField(name: try #require(HTTPField.Name("X-Forwarded-For")), value: "::ffff:198.51.100.7"))
+        #expect(ClientAddress.resolve(headers: headers, peer: "::ffff:10.1.2.3", proxyHops: 1) == "198.51.100.7")
+        #expect(ClientAddress.resolve(headers: headers, peer: "::ffff:10.1.2.3", proxyHops: 0) == "10.1.2.3")
+    }
+
+    @Test("behind n trusted proxies the client is the entry n from the right, over every X-Forwarded-For line",
+          arguments: [
+              (["6.6.6.6, 198.51.100.7"], 1, "198.51.100.7"),  // the client wrote 6.6.6.6; the proxy appended
+              (["6.6.6.6", "198.51.100.7"], 1, "198.51.100.7"),  // HAProxy's `option forwardfor` adds a line
+              (["6.6.6.6, 198.51.100.7, 203.0.113.9"], 2, "198.51.100.7"),  // Cloudflare, then HAProxy
+              (["198.51.100.7"], 3, "198.51.100.7"),  // a shorter chain: the furthest known
+              ([" , 198.51.100.7 ,"], 1, "198.51.100.7"),
+              ([String](), 1, "10.1.2.3"),  // no header: the peer
+          ])
+    func rightmost(lines: [String], hops: Int, expected: String) throws {
+        var headers = HTTPFields()
+        for line in lines { headers.append(HTTPField(name: try #require(HTTPField.Name("X-Forwarded-For")), value: line)) }
+        headers.append(HTTPField(name: try #require(HTTPField.Name("CF-Connecting-IP")), value: "7.7.7.7"))
+        #expect(ClientAddress.resolve(headers: headers, peer: "10.1.2.3", proxyHops: hops) == expected)
     }
 
     @Test("truncation keeps a /24 of IPv4, also IPv4-mapped, and a /48 of IPv6", arguments: [
