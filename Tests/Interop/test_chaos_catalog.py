@@ -341,3 +341,41 @@ def test_an_instance_restarted_during_a_catalog_outage_is_ready_for_ingest(floe,
     table = rest.catalog.load_table("analytics.events")
     counts = Counter(row["message_id"] for row in table.scan(selected_fields=("message_id",)).to_arrow().to_pylist())
     assert counts == Counter(m["messageId"] for m in sent), counts
+
+
+def test_a_table_dropped_and_created_again_behind_floe_gets_its_own_field_ids(floe, catalog):
+    """Another tool drops `events` and creates it again with the same columns in another order, so the catalog gives
+    them other field ids. Floe's next commit is refused (the table is not the one its files were written for), and
+    the flush writes them anew with the new table's ids: every reader reads every row in its own columns."""
+    from pyiceberg.partitioning import PartitionField, PartitionSpec
+    from pyiceberg.schema import Schema, assign_fresh_schema_ids
+    import pyarrow.parquet as pq
+    from lake import local_path
+
+    rest, relay = catalog
+    server = floe(env=floe_env(relay, ICEBERG_BUFFER_SIZE="100000", ICEBERG_BUFFER_TIMEOUT_MS="600000"))
+    before = [segment_message("track") for _ in range(10)]
+    assert_accepted(server.post("/v1/batch", dumps({"batch": before})))
+    assert server.flush()["rows"] == 10
+    old = rest.catalog.load_table("analytics.events")
+    names = {field.field_id: field.name for field in old.schema().fields}
+    rest.catalog.drop_table("analytics.events")
+    schema = assign_fresh_schema_ids(Schema(*reversed(old.schema().fields)))
+    ids = {field.name: field.field_id for field in schema.fields}
+    spec = PartitionSpec(*[PartitionField(source_id=ids[names[p.source_id]], field_id=p.field_id, transform=p.transform,
+                                          name=p.name) for p in old.spec().fields])
+    rest.catalog.create_table("analytics.events", schema=schema, partition_spec=spec)
+    assert ids["message_id"] != 1
+
+    after = [segment_message("track") for _ in range(10)]
+    assert_accepted(server.post("/v1/batch", dumps({"batch": after})))
+    flush_until_empty(server)
+    table = rest.catalog.load_table("analytics.events")
+    rows = table.scan(selected_fields=("message_id", "type", "event")).to_arrow().to_pylist()
+    assert sorted(r["message_id"] for r in rows) == sorted(m["messageId"] for m in after), rows
+    assert {(r["type"], r["event"]) for r in rows} == {("track", m["event"]) for m in after}
+    for task in table.scan().plan_files():
+        parquet = pq.read_schema(local_path(task.file.file_path))
+        written = {f.name: int(f.metadata[b"PARQUET:field_id"]) for f in parquet if f.metadata}
+        assert written["message_id"] == ids["message_id"], written
+    assert "the table was replaced" in server.log_tail(), "the refused commit is logged"

@@ -259,9 +259,10 @@ package actor FlushCoordinator {
                          recovered: Bool, read: Duration, bookkeeping: Duration,
                          oldestReceivedAt: [Int64] = []) async throws -> FlushReport.TableReport {
         let started = ContinuousClock.now
-        let dataFiles = try await writeDataFiles(intent, rows: rows, definition: definition)
+        let (dataFiles, tableUUID) = try await writeDataFiles(intent, rows: rows, definition: definition)
         let commitStarted = ContinuousClock.now
-        let result = try await writer.append(definition, files: dataFiles, commitId: intent.commitId, writerId: buffer.writerId)
+        let result = try await writer.append(definition, files: dataFiles, commitId: intent.commitId, writerId: buffer.writerId,
+                                             tableUUID: tableUUID)
         let completing = ContinuousClock.now
         try await buffer.completeIntent(intent)
         let finished = ContinuousClock.now
@@ -287,11 +288,12 @@ package actor FlushCoordinator {
 
     /// Encodes and uploads every file of an intent, `parallelism` at a time (encoding runs on an
     /// ``EncodingPool``, the niced one unless the flush is behind; uploads overlap), returning the
-    /// data files in intent order.
+    /// data files in intent order and the `table-uuid` of the table whose field ids they carry.
     private func writeDataFiles(_ intent: FlushIntent, rows: [[StoredRow]],
-                                definition: TableDefinition) async throws -> [DataFile] {
+                                definition: TableDefinition) async throws -> (files: [DataFile], tableUUID: String) {
         // The table's own field ids in the files (a REST catalog may have assigned others than the definition's).
-        let definition = definition.withFieldIds(of: try await writer.table(definition).metadata)
+        let table = try await writer.table(definition)
+        let definition = definition.withFieldIds(of: table.metadata)
         let jobs = zip(intent.files, rows).filter { !$0.1.isEmpty }
         var options = settings.parquet
         // Files are encoded side by side on the pool's low-priority threads, one thread per file.
@@ -314,7 +316,8 @@ package actor FlushCoordinator {
                 }
             }
         }
-        return try await writer.write(pending, definition: definition, width: settings.parallelism, metrics: metrics)
+        return (try await writer.write(pending, definition: definition, width: settings.parallelism, metrics: metrics),
+                table.metadata.tableUUID)
     }
 
     private func selects(_ scope: FlushScope, partition: PartitionID, stats: PartitionStats,

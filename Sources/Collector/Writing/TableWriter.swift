@@ -164,11 +164,15 @@ actor TableWriter {
 
     /// Appends `files` to the table in one snapshot carrying `commitId` (nothing new when a snapshot
     /// with it is already there); `writerId` as in ``Iceberg/TableAppender``.
+    /// Appends `files` in one snapshot. `tableUUID` is the table they were written for (its field ids are in them),
+    /// by default the table loaded now; when the catalog's is another (dropped and created again), the commit is
+    /// refused and the table forgotten, so that the next attempt loads and checks it and writes the files anew.
     func append(_ definition: TableDefinition, files: [DataFile], commitId: String,
-                writerId: String? = nil, onlyAppendsSince: Int64? = nil) async throws -> AppendResult {
+                writerId: String? = nil, onlyAppendsSince: Int64? = nil, tableUUID: String? = nil) async throws -> AppendResult {
+        let writtenFor = tableUUID ?? loaded[definition.name]?.metadata.tableUUID
         let result = try await committing(definition) {
             try await appender.append(to: identifier(definition), files: files, commitId: commitId,
-                                      writerId: writerId, onlyAppendsSince: onlyAppendsSince)
+                                      writerId: writerId, onlyAppendsSince: onlyAppendsSince, tableUUID: writtenFor)
         }
         prepareMergeIfWanted(identifier(definition))
         return result
@@ -210,8 +214,12 @@ actor TableWriter {
             let result = try await commit()
             loaded[definition.name] = result.table
             return result
-        } catch let error as CatalogError where error.isMissingTable {
+        } catch let error as CatalogError where error.isMissingTable || error.isReplacedTable {
             loaded[definition.name] = nil
+            if error.isReplacedTable {
+                logger.warning("the table was replaced behind Floe; it is loaded and checked again, and the files written anew",
+                               metadata: ["floe.table": "\(definition.name)", "error.message": "\(error)"])
+            }
             throw error
         } catch {
             await renewCredentials(after: error, of: definition)

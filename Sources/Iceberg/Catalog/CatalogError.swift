@@ -73,4 +73,10 @@ public struct CatalogError: Error, Sendable, CustomStringConvertible {
 extension CatalogError {
     /// The table or its namespace does not exist.
     public var isMissingTable: Bool { code == .noSuchTable || code == .noSuchNamespace }
+
+    /// The table is another one than the files of a commit were written for (dropped and created again): load it
+    /// again, check it, and write the files anew.
+    public var isReplacedTable: Bool { code == .rejected && message == Self.replacedTableMessage }
+
+    static let replacedTableMessage = "the table was replaced (dropped and created again) since the files were written for it"
 }

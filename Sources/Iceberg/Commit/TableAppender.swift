@@ -52,12 +52,17 @@ public struct TableAppender: Sendable {
     /// - Parameter onlyAppendsSince: the snapshot the files were decided from (position deletes): the
     ///   commit is refused with `rejected` when any snapshot committed after it is not an `append`
     ///   (a rewrite or delete may have moved or deleted the rows the files name).
+    /// - Parameter tableUUID: the `table-uuid` of the table the files were written for (its field ids are in
+    ///   them): the commit is refused with `rejected` when the table is now another one (dropped and created
+    ///   again), whose `assert-table-uuid` a reload would otherwise take.
     public func append(to id: TableIdentifier, files: [DataFile], commitId: String,
-                       writerId: String? = nil, onlyAppendsSince: Int64? = nil) async throws -> AppendResult {
+                       writerId: String? = nil, onlyAppendsSince: Int64? = nil,
+                       tableUUID: String? = nil) async throws -> AppendResult {
         let table = try await catalog.loadTable(id)
         if let found = Self.find(commitId, in: table.metadata, writerId: writerId) {
             return AppendResult(snapshotId: found.snapshotId, sequenceNumber: found.sequenceNumber, table: table, attempts: 0)
         }
+        try Self.require(tableUUID, of: table.metadata, id: id)
         var producer = makeProducer(commitId: commitId, table: table)
         producer.writerId = writerId
         let manifest = try producer.dataManifest(files: files, metadata: table.metadata)
@@ -68,6 +73,7 @@ public struct TableAppender: Sendable {
         // A failed append drops the merges it took: after an unknown outcome one may be in the table, so
         // none is deleted or offered again; any that is not is an orphan for orphan removal.
         let result = try await commit(id, table: table, producer: producer, rows: manifest.addedRowsCount) { table, attempt in
+            try Self.require(tableUUID, of: table.metadata, id: id)
             if let since = onlyAppendsSince { try Self.requireOnlyAppends(since: since, in: table.metadata, id: id) }
             var parentManifests = try await manifests(of: table.metadata.currentSnapshot, id: id)
             let substituted = Self.substitute(ahead, into: parentManifests, producer: producer,
@@ -216,6 +222,13 @@ public struct TableAppender: Sendable {
             // Not applied: the conflicting attempt's manifest list is in no snapshot.
             if failure == .conflict { try? await fileIO.delete(prepared.manifestListLocation) }
         }
+    }
+
+    /// Throws `rejected` (``CatalogError/isReplacedTable``) when `uuid` is given and `metadata` is another table's.
+    static func require(_ uuid: String?, of metadata: TableMetadata, id: TableIdentifier) throws {
+        guard let uuid, metadata.tableUUID != uuid else { return }
+        throw CatalogError(.rejected, CatalogError.replacedTableMessage,
+                           context: ["table": id.description, "table_uuid": metadata.tableUUID, "written_for": uuid])
     }
 
     /// Throws `rejected` unless every snapshot of `main` after `since` is an `append` (and `since` is in its history).
