@@ -140,6 +140,15 @@ extension FloeConfiguration {
         if authKeys.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             throw ConfigurationError(message: "auth.keys holds an empty key; every key must have characters")
         }
+        // An endpoint every S3 request would refuse (`http://host/path`), also where the catalog vends the credentials.
+        if let endpoint = s3Endpoint, !endpoint.isEmpty {
+            let probe = S3Configuration(endpoint: endpoint, credentials: S3CredentialStore(S3Credentials(accessKeyID: "", secretAccessKey: "")))
+            do {
+                try probe.checkEndpoint()
+            } catch let error as FileIOError {
+                throw ConfigurationError(message: "s3.endpoint \(endpoint): \(error.message)")
+            }
+        }
         // The embedded catalog has no credentials to vend: an s3:// warehouse needs its own.
         let warehouse = try warehouseLocation()
         if try restCatalogConfiguration() == nil, warehouse.hasPrefix("s3://"), s3Configuration() == nil {

@@ -383,6 +383,8 @@ struct ConfigurationLayeringTests {
         InvalidCase(name: "s3 warehouse without a bucket", environment: ["FLOE_WAREHOUSE": "s3://", "AWS_ACCESS_KEY_ID": "a",
                                                                          "AWS_SECRET_ACCESS_KEY": "b"]),
         InvalidCase(name: "s3 warehouse without credentials", environment: ["FLOE_WAREHOUSE": "s3://bucket/lake"]),
+        InvalidCase(name: "S3 endpoint with a path", environment: ["AWS_ENDPOINT_URL_S3": "http://localhost:9000/s3/"]),
+        InvalidCase(name: "S3 endpoint without a scheme", environment: ["AWS_ENDPOINT_URL_S3": "localhost:9000"]),
         InvalidCase(name: "file:// warehouse with a relative path (a host)", environment: ["FLOE_WAREHOUSE": "file://warehouse"]),
         InvalidCase(name: "file: warehouse without slashes", environment: ["FLOE_WAREHOUSE": "file:warehouse"]),
         InvalidCase(name: "catalog URI that is not http(s)", file: #"{"catalog": {"uri": "thrift://metastore:9083"}}"#),

@@ -94,6 +94,12 @@ public struct S3Configuration: Sendable {
         self.credentials = credentials
     }
 
+    /// Throws ``FileIOError`` `invalidLocation` when ``endpoint`` is not `http(s)://host[:port][/]`, as every request
+    /// would: a configuration can be checked before anything is sent.
+    public func checkEndpoint() throws {
+        _ = try S3Endpoint(configuration: self)
+    }
+
     /// A configuration from the standard AWS variables, or nil when no credentials are set.
     ///
     /// Reads `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION` (else
