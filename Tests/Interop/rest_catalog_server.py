@@ -49,12 +49,15 @@ class RestCatalogServer:
     def __init__(self, root: Path, *, prefix: str = "floe", token: str | None = None,
                  oauth_clients: dict[str, str] | None = None, token_ttl: int = 3600, idempotency: bool = False,
                  vended_config: dict[str, str] | None = None, warehouse_name: str = "interop",
-                 warehouse: str | None = None, catalog_properties: dict[str, str] | None = None):
+                 warehouse: str | None = None, catalog_properties: dict[str, str] | None = None,
+                 config_defaults: dict[str, str] | None = None, config_overrides: dict[str, str] | None = None):
         root.mkdir(parents=True, exist_ok=True)
         (root / "warehouse").mkdir(exist_ok=True)
         self.root, self.prefix, self.token, self.token_ttl = root, prefix, token, token_ttl
         self.oauth_clients = oauth_clients or {}
         self.idempotency, self.vended_config, self.warehouse_name = idempotency, vended_config or {}, warehouse_name
+        # Added to what GET /v1/config answers (storage settings a catalog hands every client).
+        self.config_defaults, self.config_overrides = config_defaults or {}, config_overrides or {}
         # `warehouse` (for example s3://bucket/prefix, with `catalog_properties` for its FileIO) replaces the
         # local directory.
         self.catalog = SqlCatalog("floe", uri=f"sqlite:///{root}/catalog.db", warehouse=warehouse or f"file://{root}/warehouse",
@@ -129,7 +132,8 @@ class RestCatalogServer:
 
     def route(self, method: str, parts: list[str], query: dict, body: dict | None, delegated: bool) -> tuple[int, dict | None]:
         if parts == ["v1", "config"]:
-            config = {"defaults": {"clients": "1"}, "overrides": {"prefix": self.prefix}}
+            config = {"defaults": {"clients": "1", **self.config_defaults},
+                      "overrides": {**self.config_overrides, "prefix": self.prefix}}
             if self.idempotency:
                 config["idempotency-key-lifetime"] = "PT30M"
             return 200, config

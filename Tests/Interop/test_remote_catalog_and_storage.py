@@ -175,6 +175,38 @@ def test_vended_credentials_are_renewed_when_they_expire(floe, moto, tmp_path):
         proxy.stop()
 
 
+def test_storage_settings_from_the_catalogs_config_are_used_under_its_overrides(floe, moto, tmp_path):
+    """A catalog may hand every client its storage settings in `GET /v1/config` and vend only keys with each table
+    load, as pyiceberg takes them: its `overrides` win over Floe's own settings, its `defaults` do not."""
+    bucket = moto.new_bucket()
+    s3 = {"s3.endpoint": moto.endpoint, "s3.access-key-id": moto.access_key_id,
+          "s3.secret-access-key": moto.secret_access_key, "s3.region": "us-east-1"}
+    keys = {"s3.access-key-id": moto.access_key_id, "s3.secret-access-key": moto.secret_access_key}
+    rest = RestCatalogServer(tmp_path / "rest", token=TOKEN, vended_config=keys, warehouse=f"s3://{bucket}/wh",
+                             catalog_properties=s3,
+                             config_defaults={"s3.endpoint": "http://127.0.0.1:9", "s3.region": "eu-north-1"},
+                             config_overrides={"s3.endpoint": moto.endpoint, "s3.region": "us-east-1",
+                                               "s3.path-style-access": "true"}).start()
+    try:
+        server = floe(env=rest_env(rest))
+        events = generate(40, seed=62)
+        server.send_batches(events[:20], size=20)
+        flushed = server.post("/debug/flush")
+        assert flushed.status_code == 200, flushed.text
+
+        # Defaults only: Floe's own endpoint (AWS_ENDPOINT_URL_S3) wins over the catalog's default.
+        rest.config_overrides = {}
+        server.restart(env={"AWS_ENDPOINT_URL_S3": moto.endpoint, "AWS_REGION": "us-east-1"})
+        server.send_batches(events[20:], size=20)
+        flushed = server.post("/debug/flush")
+        assert flushed.status_code == 200, flushed.text
+        table = rest.catalog.load_table("analytics.events")
+        counts = Counter(row["message_id"] for row in pyiceberg_rows(table))
+        assert set(counts) == {event["messageId"] for event in events} and max(counts.values()) == 1
+    finally:
+        rest.stop()
+
+
 def test_cloudevents_through_a_rest_catalog_are_written_with_the_ids_it_assigned(floe, duck, rest_catalog):
     """A REST catalog assigns fresh field ids when it creates a table (pyiceberg and Java number the top-level
     columns first, then the map's), so `cloudevents` gets `source_id` 26 and `extensions` key and value 27 and 28

@@ -264,6 +264,12 @@ public struct FloeConfiguration: Sendable {
         var configuration = RESTCatalog.Configuration(uri: uri, warehouse: catalogWarehouse, authentication: authentication)
         configuration.timeouts.request = .milliseconds(catalogRequestTimeoutMs)
         configuration.timeouts.mutation = .milliseconds(catalogCommitTimeoutMs)
+        // The storage settings given here win over the catalog's defaults (its overrides still win over them).
+        var storage: [String: String] = [:]
+        if let s3Endpoint, !s3Endpoint.isEmpty { storage["s3.endpoint"] = s3Endpoint }
+        if let s3Region, !s3Region.isEmpty { storage["s3.region"] = s3Region }
+        if let s3PathStyle { storage["s3.path-style-access"] = s3PathStyle ? "true" : "false" }
+        configuration.properties = storage
         return configuration
     }
 

@@ -134,7 +134,7 @@ public final class RESTCatalog: Catalog {
         let result = try await send(Call(operation: .loadTable, method: "GET", url: server.paths.table(id),
                                          delegatesAccess: true, context: ["table": id.description]),
                                     server: server, as: RESTWire.LoadTableResult.self)
-        return table(id, result)
+        return table(id, result, server: server)
     }
 
     /// Creates the table; the catalog assigns the location and may renumber field ids and partition field ids,
@@ -149,7 +149,7 @@ public final class RESTCatalog: Catalog {
                                          body: body, delegatesAccess: true, context: ["table": id.description]),
                                     server: server, as: RESTWire.LoadTableResult.self)
         logger.info("created table", metadata: ["floe.table": "\(id)"])
-        return table(id, result)
+        return table(id, result, server: server)
     }
 
     /// Drops the table (`DELETE …/tables/{table}`); with `purge`, the catalog also deletes its files.
@@ -180,8 +180,12 @@ public final class RESTCatalog: Catalog {
         return table.storageConfig(for: table.metadata.location)
     }
 
-    private func table(_ id: TableIdentifier, _ result: RESTWire.LoadTableResult) -> Table {
-        Table(identifier: id, metadataLocation: result.metadataLocation ?? "", metadata: result.metadata,
-              config: result.config ?? [:], storageCredentials: result.storageCredentials ?? [])
+    /// The table with its `config`: the storage settings of the catalog's properties (`s3.*`, `client.*`, as
+    /// `GET /v1/config` settled them over the client's), overlaid with the table's own, as pyiceberg merges them.
+    private func table(_ id: TableIdentifier, _ result: RESTWire.LoadTableResult, server: RESTServerConfig) -> Table {
+        let catalogStorage = server.properties.filter { $0.key.hasPrefix("s3.") || $0.key.hasPrefix("client.") }
+        return Table(identifier: id, metadataLocation: result.metadataLocation ?? "", metadata: result.metadata,
+                     config: catalogStorage.merging(result.config ?? [:]) { _, table in table },
+                     storageCredentials: result.storageCredentials ?? [])
     }
 }
