@@ -411,6 +411,9 @@ def test_which_files_a_directory_gives(floe_bin, tmp_path):
     failed = backfill(floe_bin, tmp_path / "data", [tmp_path / "empty"])
     _, err = failed.communicate(timeout=120)
     assert failed.returncode != 0 and f"no input file under {tmp_path / 'empty'}".encode() in err, err.decode()[-2000:]
+    # Through a glob, a directory without inputs is passed over: the glob as a whole gives the files.
+    again = finish(backfill(floe_bin, tmp_path / "data", [tmp_path / "*"]))
+    assert (again["events"], again["skipped_files"], again["input_files"]) == (0, 3, 3), again
 
 
 def test_one_file_named_several_ways_is_read_once(floe_bin, tmp_path):

@@ -345,8 +345,9 @@ def test_an_instance_restarted_during_a_catalog_outage_is_ready_for_ingest(floe,
 
 def test_a_table_dropped_and_created_again_behind_floe_gets_its_own_field_ids(floe, catalog):
     """Another tool drops `events` and creates it again with the same columns in another order, so the catalog gives
-    them other field ids. Floe's next commit is refused (the table is not the one its files were written for), and
-    the flush writes them anew with the new table's ids: every reader reads every row in its own columns."""
+    them other field ids, at another location. Floe's next commit is refused (the table is not the one its files
+    were written for), and the flush writes them anew under the new table's location with its ids: every reader
+    reads every row in its own columns."""
     from pyiceberg.partitioning import PartitionField, PartitionSpec
     from pyiceberg.schema import Schema, assign_fresh_schema_ids
     import pyarrow.parquet as pq
@@ -364,7 +365,8 @@ def test_a_table_dropped_and_created_again_behind_floe_gets_its_own_field_ids(fl
     ids = {field.name: field.field_id for field in schema.fields}
     spec = PartitionSpec(*[PartitionField(source_id=ids[names[p.source_id]], field_id=p.field_id, transform=p.transform,
                                           name=p.name) for p in old.spec().fields])
-    rest.catalog.create_table("analytics.events", schema=schema, partition_spec=spec)
+    moved = old.location() + "-recreated"
+    rest.catalog.create_table("analytics.events", schema=schema, partition_spec=spec, location=moved)
     assert ids["message_id"] != 1
 
     after = [segment_message("track") for _ in range(10)]
@@ -375,6 +377,7 @@ def test_a_table_dropped_and_created_again_behind_floe_gets_its_own_field_ids(fl
     assert sorted(r["message_id"] for r in rows) == sorted(m["messageId"] for m in after), rows
     assert {(r["type"], r["event"]) for r in rows} == {("track", m["event"]) for m in after}
     for task in table.scan().plan_files():
+        assert task.file.file_path.startswith(moved + "/data/"), task.file.file_path
         parquet = pq.read_schema(local_path(task.file.file_path))
         written = {f.name: int(f.metadata[b"PARQUET:field_id"]) for f in parquet if f.metadata}
         assert written["message_id"] == ids["message_id"], written

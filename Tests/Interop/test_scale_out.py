@@ -173,3 +173,59 @@ def test_three_instances_behind_haproxy_survive_twenty_kills_exactly_once(floe_l
     assert removed["events"]["duplicates_removed"] == sum(stored.values()) - len(stored)
     assert set(after) == set(acked) and max(after.values()) == 1, "an event is still there twice after the removal"
     assert sum(s.starts for s in servers) == len(INSTANCES) + KILLS
+
+
+def test_the_balancer_serves_ingest_and_health_only_and_forwards_the_client_address(floe_launcher: FloeLauncher,
+                                                                                     tmp_path):
+    """The shipped config: ingest routes and `/health` go through; `/debug` and `/metrics` do not, however the path
+    is spelled (Floe's router reads `//debug/status` as `/debug/status`); and behind it, with `FLOE_TRUST_PROXY`,
+    an event's `context.ip` is the client's address, not HAProxy's nor one the client wrote."""
+    haproxy = shutil.which("haproxy")
+    assert haproxy, "HAProxy is not installed (make interop installs Debian's haproxy package)"
+    server = floe_launcher.new("behind", env={"FLOE_TRUST_PROXY": "true"})
+    server.fixed_port = free_port()
+    server.start()
+    listen = free_port()
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(haproxy_config(listen, [server.fixed_port]))
+    proxy = subprocess.Popen([haproxy, "-f", str(config)], stdout=(tmp_path / "haproxy.log").open("wb"),
+                             stderr=subprocess.STDOUT)
+
+    def status(method: str, path: str, body: bytes | None = None, source: str = "127.0.0.1",
+               headers: dict | None = None) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", listen, timeout=30, source_address=(source, 0))
+        try:
+            connection.request(method, path, body=body, headers={"Content-Type": "application/json", **(headers or {})})
+            return connection.getresponse().status
+        finally:
+            connection.close()
+
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                if status("GET", "/health/ready") == 200:
+                    break
+            except OSError:
+                pass  # HAProxy not listening yet
+            assert proxy.poll() is None and time.monotonic() < deadline, (tmp_path / "haproxy.log").read_text()
+            time.sleep(0.2)
+        assert status("GET", "/health") == 200
+        for path in ["/debug/status", "//debug/status", "/debug//status", "/./debug/status", "/%64ebug/status",
+                     "/metrics", "//metrics", "/metrics/", "/DEBUG/status"]:
+            assert status("GET", path) == 403, path
+            assert status("POST", path.replace("status", "flush"), b"") == 403, path
+        assert server.get("/debug/status").status_code == 200, "an instance itself still serves operators"
+
+        message_id = f"lb-{uuid.uuid4()}"
+        event = {"type": "track", "event": "Via LB", "userId": "u", "messageId": message_id}
+        assert status("POST", "/v1/track", json.dumps(event).encode(), source="127.0.0.23",
+                      headers={"X-Forwarded-For": "6.6.6.6"}) == 200
+        server.flush()
+        from api import rows_with_keys
+        from tables import EVENTS
+        [row] = rows_with_keys(server, EVENTS, [message_id])
+        assert json.loads(row["context"])["ip"] == "127.0.0.23", row["context"]
+    finally:
+        proxy.terminate()
+        proxy.wait(10)

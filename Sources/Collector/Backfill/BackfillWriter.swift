@@ -33,6 +33,8 @@ struct BackfillWriter: Sendable {
         var commitId: String
         var files: [DataFile]
         var writeMilliseconds: Int
+        /// The `table-uuid` of the table whose field ids the files carry (``TableWriter/append``).
+        var tableUUID: String
     }
 
     /// Encodes (every core) and uploads every file, then appends each table's files under its commit id.
@@ -70,7 +72,8 @@ struct BackfillWriter: Sendable {
             let started = ContinuousClock.now
             let written = try await tables.write(pending, definition: definition, width: width)
             result.append(WrittenTable(definition: definition, commitId: commitId, files: written,
-                                       writeMilliseconds: Int((ContinuousClock.now - started).inMilliseconds)))
+                                       writeMilliseconds: Int((ContinuousClock.now - started).inMilliseconds),
+                                       tableUUID: table.metadata.tableUUID))
         }
         return result
     }
@@ -80,7 +83,8 @@ struct BackfillWriter: Sendable {
         var result = Result()
         for table in written {
             let started = ContinuousClock.now
-            let append = try await tables.append(table.definition, files: table.files, commitId: table.commitId)
+            let append = try await tables.append(table.definition, files: table.files, commitId: table.commitId,
+                                                 tableUUID: table.tableUUID)
             result.files += table.files.count
             result.commits += 1
             result.bytes += table.files.reduce(0) { $0 + Int($1.fileSizeInBytes) }

@@ -62,11 +62,18 @@ enum InputFiles {
             if argument.contains(where: { "*?[".contains($0) }), !FileManager.default.fileExists(atPath: argument) {
                 let matches = glob(argument)
                 if matches.isEmpty { throw Missing(description: "no file matches \(argument)") }
+                var found: [String] = []
                 for match in matches where excluded?.contains(match) != true {
-                    result += try expandPath(match, excluding: excluded)
+                    found += try expandPath(match, excluding: excluded)
                 }
+                // A directory the glob took in may hold nothing to read; the glob as a whole must.
+                if found.isEmpty { throw Missing(description: "no input file matches \(argument) (\(namesHelp))") }
+                result += found
             } else {
-                result += try expandPath(argument, excluding: excluded)
+                let found = try expandPath(argument, excluding: excluded)
+                // As a glob that matches nothing and an S3 prefix without inputs: a run that would read nothing says so.
+                if found.isEmpty { throw Missing(description: "no input file under \(argument) (\(namesHelp))") }
+                result += found
             }
         }
         // One file named twice (again, through a symbolic link, or a hard link) is read once: twice would load its
@@ -107,8 +114,6 @@ enum InputFiles {
                 files.append(absolute + "/" + relative)
             }
         }
-        // As a glob that matches nothing and an S3 prefix without inputs: a run that would read nothing says so.
-        if files.isEmpty { throw Missing(description: "no input file under \(path) (\(namesHelp))") }
         return files.sorted()
     }
 

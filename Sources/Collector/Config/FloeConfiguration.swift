@@ -265,9 +265,12 @@ public struct FloeConfiguration: Sendable {
         configuration.timeouts.request = .milliseconds(catalogRequestTimeoutMs)
         configuration.timeouts.mutation = .milliseconds(catalogCommitTimeoutMs)
         // The storage settings given here win over the catalog's defaults (its overrides still win over them).
+        // Kept in memory as client properties; never sent, and only their keys are logged.
         var storage: [String: String] = [:]
-        if let s3Endpoint, !s3Endpoint.isEmpty { storage["s3.endpoint"] = s3Endpoint }
-        if let s3Region, !s3Region.isEmpty { storage["s3.region"] = s3Region }
+        for (key, value) in [("s3.endpoint", s3Endpoint), ("s3.region", s3Region), ("s3.access-key-id", s3AccessKeyID),
+                             ("s3.secret-access-key", s3SecretAccessKey), ("s3.session-token", s3SessionToken)] {
+            if let value, !value.isEmpty { storage[key] = value }
+        }
         if let s3PathStyle { storage["s3.path-style-access"] = s3PathStyle ? "true" : "false" }
         configuration.properties = storage
         return configuration

@@ -294,7 +294,7 @@ package actor FlushCoordinator {
         // The table's own field ids in the files (a REST catalog may have assigned others than the definition's).
         let table = try await writer.table(definition)
         let definition = definition.withFieldIds(of: table.metadata)
-        let jobs = zip(intent.files, rows).filter { !$0.1.isEmpty }
+        let jobs = zip(intent.files.indices, zip(intent.files, rows)).filter { !$0.1.1.isEmpty }
         var options = settings.parquet
         // Files are encoded side by side on the pool's low-priority threads, one thread per file.
         options.maxThreads = 1
@@ -303,11 +303,15 @@ package actor FlushCoordinator {
         // flush takes its share of the cores back; otherwise stay out of the requests' way.
         let behind = settings.isBehind(dueEvents: backlog?.dueEvents ?? 0)
         let pool = behind ? EncodingPool.urgent : EncodingPool.background
-        let pending = try jobs.map { file, fileRows in
+        let pending = try jobs.map { index, job in
+            let (file, fileRows) = job
             guard let key = PartitionKey(file.partitionKey) else {
                 throw RowBatchDecoder.DecodingError(message: "unparseable partition key \(file.partitionKey)")
             }
-            return TableWriter.PendingFile(location: file.path, key: key, rows: fileRows.count) {
+            // A table dropped and created again may have another location (TableAppender.append(tableUUID:)).
+            let location = file.path.hasPrefix(table.metadata.location + "/") ? file.path
+                : writer.dataFileLocation(in: table, definition: definition, key: key, commitId: intent.commitId, index: index)
+            return TableWriter.PendingFile(location: location, key: key, rows: fileRows.count) {
                 try await pool.run {
                     var decoder = RowBatchDecoder(table: definition, expectedRows: fileRows.count)
                     for row in fileRows { try decoder.append(row.payload) }

@@ -7,6 +7,8 @@ import FloeSupport
 enum CloudEventHeaderValue {
     /// The decoded bytes, or nil when the percent-decoded bytes are not UTF-8 (`%C0%A0`, `%FF`).
     static func decode(_ value: String) -> [UInt8]? {
+        // Most values have nothing to undo, and a String is UTF-8 already.
+        if !value.utf8.contains(UInt8(ascii: "%")) && value.utf8.first != UInt8(ascii: "\"") { return Array(value.utf8) }
         let decoded = PercentEncoding.decode(unquoted(Array(value.utf8)))
         return String(validating: decoded, as: UTF8.self) == nil ? nil : decoded
     }
@@ -18,7 +20,9 @@ enum CloudEventHeaderValue {
         var result: [UInt8] = []
         var index = 1
         while index < bytes.count - 1 {
-            if bytes[index] == backslash, index + 1 < bytes.count - 1 {
+            if bytes[index] == backslash {
+                // `"abc\"`: the closing quote is escaped, so this is no quoted-string; taken as sent.
+                guard index + 1 < bytes.count - 1 else { return bytes }
                 result.append(bytes[index + 1])
                 index += 2
             } else if bytes[index] == quote {

@@ -35,17 +35,22 @@ package struct CloudflareInfo: Sendable, Equatable {
 enum ClientAddress {
     static func resolve(headers: HTTPFields, peer: String?, proxyHops: Int) -> String? {
         guard proxyHops > 0 else { return peer.map(unmapped) }
-        // A proxy may append a header line of its own (HAProxy's `option forwardfor`) or a `, entry`.
-        var entries: [Substring] = []
-        for field in headers where field.name.canonicalName == "x-forwarded-for" {
-            for entry in field.value.split(separator: ",") {
-                let trimmed = entry.trimmingCharacters(in: .whitespaces)
-                if !trimmed.isEmpty { entries.append(Substring(trimmed)) }
+        // From the right: a proxy appends a header line of its own (HAProxy's `option forwardfor`) or a `, entry`.
+        var remaining = proxyHops
+        var furthest: Substring?
+        for field in headers.reversed() where field.name.canonicalName == "x-forwarded-for" {
+            for entry in field.value.split(separator: ",").reversed() {
+                var trimmed = entry
+                while let first = trimmed.first, first == " " || first == "\t" { trimmed.removeFirst() }
+                while let last = trimmed.last, last == " " || last == "\t" { trimmed.removeLast() }
+                guard !trimmed.isEmpty else { continue }
+                remaining -= 1
+                if remaining == 0 { return unmapped(String(trimmed)) }
+                furthest = trimmed
             }
         }
-        guard !entries.isEmpty else { return peer.map(unmapped) }
         // Fewer entries than trusted proxies: the chain was shorter, and the leftmost is the furthest known.
-        return unmapped(String(entries[max(0, entries.count - proxyHops)]))
+        return furthest.map { unmapped(String($0)) } ?? peer.map(unmapped)
     }
 
     /// `a.b.c.d` for the IPv4-mapped IPv6 address `::ffff:a.b.c.d`; any other text as it is.

@@ -2,9 +2,9 @@ import Synchronization
 
 /// Where a `floe serve` process is in its life, for `/health/ready` and the shutdown deadline.
 ///
-/// A load balancer routes only to instances that answer `/health/ready` with 200: not while
-/// pending flushes of an earlier process are being recovered, and not once SIGTERM has started a
-/// drain (docs/scaling.md).
+/// Plain `/health/ready` is 503 while pending flushes of an earlier process are being recovered; the
+/// load balancer's `?for=ingest` is not (requests are taken meanwhile). Both are 503 once SIGTERM has
+/// started a drain (docs/scaling.md).
 final class Readiness: Sendable {
     enum Phase: String, Sendable {
         /// Recovering flushes an earlier process left pending; requests are taken already.

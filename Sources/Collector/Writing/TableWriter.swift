@@ -163,10 +163,10 @@ actor TableWriter {
     }
 
     /// Appends `files` to the table in one snapshot carrying `commitId` (nothing new when a snapshot
-    /// with it is already there); `writerId` as in ``Iceberg/TableAppender``.
-    /// Appends `files` in one snapshot. `tableUUID` is the table they were written for (its field ids are in them),
-    /// by default the table loaded now; when the catalog's is another (dropped and created again), the commit is
-    /// refused and the table forgotten, so that the next attempt loads and checks it and writes the files anew.
+    /// with it is already there); `writerId` as in ``Iceberg/TableAppender``. `tableUUID` is the table they were
+    /// written for (its field ids are in them), by default the table loaded now; when the catalog's is another
+    /// (dropped and created again), the commit is refused and the table forgotten, so that the next attempt loads
+    /// and checks it and writes the files anew.
     func append(_ definition: TableDefinition, files: [DataFile], commitId: String,
                 writerId: String? = nil, onlyAppendsSince: Int64? = nil, tableUUID: String? = nil) async throws -> AppendResult {
         let writtenFor = tableUUID ?? loaded[definition.name]?.metadata.tableUUID

@@ -8,7 +8,7 @@ public struct CatalogError: Error, Sendable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
             case noSuchTable, noSuchNamespace, alreadyExists, conflict, commitStateUnknown
             case invalidMetadata, invalidArgument, io, database
-            case unauthorized, unavailable, rejected
+            case unauthorized, unavailable, rejected, replaced
         }
 
         private let base: Base
@@ -39,6 +39,9 @@ public struct CatalogError: Error, Sendable, CustomStringConvertible {
         public static let unavailable = Code(.unavailable)
         /// The catalog rejected the request (another HTTP 4xx); `context["server_message"]` says why.
         public static let rejected = Code(.rejected)
+        /// The table is another one than a commit's files were written for (dropped and created again); nothing
+        /// was applied.
+        public static let replaced = Code(.replaced)
 
         public var description: String { base.rawValue }
     }
@@ -76,7 +79,5 @@ extension CatalogError {
 
     /// The table is another one than the files of a commit were written for (dropped and created again): load it
     /// again, check it, and write the files anew.
-    public var isReplacedTable: Bool { code == .rejected && message == Self.replacedTableMessage }
-
-    static let replacedTableMessage = "the table was replaced (dropped and created again) since the files were written for it"
+    public var isReplacedTable: Bool { code == .replaced }
 }

@@ -53,7 +53,7 @@ public struct TableAppender: Sendable {
     ///   commit is refused with `rejected` when any snapshot committed after it is not an `append`
     ///   (a rewrite or delete may have moved or deleted the rows the files name).
     /// - Parameter tableUUID: the `table-uuid` of the table the files were written for (its field ids are in
-    ///   them): the commit is refused with `rejected` when the table is now another one (dropped and created
+    ///   them): the commit is refused with `replaced` when the table is now another one (dropped and created
     ///   again), whose `assert-table-uuid` a reload would otherwise take.
     public func append(to id: TableIdentifier, files: [DataFile], commitId: String,
                        writerId: String? = nil, onlyAppendsSince: Int64? = nil,
@@ -224,10 +224,10 @@ public struct TableAppender: Sendable {
         }
     }
 
-    /// Throws `rejected` (``CatalogError/isReplacedTable``) when `uuid` is given and `metadata` is another table's.
+    /// Throws `replaced` when `uuid` is given and `metadata` is another table's.
     static func require(_ uuid: String?, of metadata: TableMetadata, id: TableIdentifier) throws {
         guard let uuid, metadata.tableUUID != uuid else { return }
-        throw CatalogError(.rejected, CatalogError.replacedTableMessage,
+        throw CatalogError(.replaced, "the table was replaced (dropped and created again) since the files were written for it",
                            context: ["table": id.description, "table_uuid": metadata.tableUUID, "written_for": uuid])
     }
 

@@ -32,6 +32,8 @@ public final class StorageRouter: FileIO {
         guard !relevant.isEmpty else { return }
         let unchanged = s3.withLock { $0.vended == relevant }
         if unchanged { return }
+        // Without credentials here or configured, requests could only be refused: leave ``store(for:)`` to say so.
+        guard base != nil || S3Credentials(catalogProperties: relevant) != nil else { return }
         let credentials = base?.credentials ?? S3CredentialStore(S3Credentials(accessKeyID: "", secretAccessKey: ""))
         let configuration = (base ?? S3Configuration(credentials: credentials)).applying(catalogProperties: relevant)
         let io = try S3FileIO(configuration: configuration, httpClient: httpClient, logger: logger)

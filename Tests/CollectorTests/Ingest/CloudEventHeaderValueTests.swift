@@ -17,6 +17,7 @@ struct CloudEventHeaderValueTests {
         (#""a"b""#, #""a"b""#),
         (#"""#, #"""#),
         (#""""#, ""),
+        (#""abc\""#, #""abc\""#),
     ])
     func decodes(_ value: String, _ expected: String) {
         #expect(CloudEventHeaderValue.decode(value).map { String(decoding: $0, as: UTF8.self) } == expected)

@@ -1,3 +1,5 @@
+import FloeSupport
+
 /// A validated JSON document as a flat tape of values that point into the original bytes.
 ///
 /// One pass checks the grammar (RFC 8259, UTF-8, nesting depth) and records every value's kind
@@ -369,10 +371,5 @@ extension JSONTape {
 }
 
 func hexValue(_ byte: UInt8) -> UInt32? {
-    switch byte {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt32(byte - UInt8(ascii: "0"))
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt32(byte - UInt8(ascii: "a") + 10)
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt32(byte - UInt8(ascii: "A") + 10)
-    default: return nil
-    }
+    HexDigit.value(byte).map(UInt32.init)
 }
