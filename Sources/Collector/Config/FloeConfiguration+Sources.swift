@@ -142,9 +142,8 @@ extension FloeConfiguration {
         }
         // An endpoint every S3 request would refuse (`http://host/path`), also where the catalog vends the credentials.
         if let endpoint = s3Endpoint, !endpoint.isEmpty {
-            let probe = S3Configuration(endpoint: endpoint, credentials: S3CredentialStore(S3Credentials(accessKeyID: "", secretAccessKey: "")))
             do {
-                try probe.checkEndpoint()
+                try S3Configuration.checkEndpoint(endpoint)
             } catch let error as FileIOError {
                 throw ConfigurationError(message: "s3.endpoint \(endpoint): \(error.message)")
             }

@@ -225,7 +225,8 @@ package actor FlushCoordinator {
             + "catalog, warehouse and namespace it was recorded for, so that it commits, then change them")
     }
 
-    /// Checks, before anything is served, that every pending flush belongs to these tables (``checkTarget(of:)``).
+    /// Checks, before anything is served or flushed (`floe serve`, `floe flush`), that every pending flush belongs to
+    /// these tables (``checkTarget(of:)``); the target does not change while the process runs.
     package func checkPendingTargets() async throws {
         guard buffer.hasPendingIntents else { return }
         for intent in try await buffer.pendingIntents() { try checkTarget(of: intent) }
@@ -233,7 +234,6 @@ package actor FlushCoordinator {
 
     /// Finishes an intent left by an earlier attempt: completes it if committed, else redoes it.
     private func resolve(_ intent: FlushIntent, definition: TableDefinition) async throws -> FlushReport.TableReport {
-        try checkTarget(of: intent)
         if let snapshotId = try await writer.findCommit(definition, commitId: intent.commitId, writerId: buffer.writerId) {
             try await buffer.completeIntent(intent)
             logger.info("recovered committed flush", metadata: [
@@ -308,9 +308,10 @@ package actor FlushCoordinator {
             guard let key = PartitionKey(file.partitionKey) else {
                 throw RowBatchDecoder.DecodingError(message: "unparseable partition key \(file.partitionKey)")
             }
-            // A table dropped and created again may have another location (TableAppender.append(tableUUID:)).
-            let location = file.path.hasPrefix(table.metadata.location + "/") ? file.path
-                : writer.dataFileLocation(in: table, definition: definition, key: key, commitId: intent.commitId, index: index)
+            // Where the table is now: the path recorded in the intent, unless the table was dropped and created
+            // again elsewhere since (TableAppender.append(tableUUID:)).
+            let location = writer.dataFileLocation(in: table, definition: definition, key: key, commitId: intent.commitId,
+                                                   index: index)
             return TableWriter.PendingFile(location: location, key: key, rows: fileRows.count) {
                 try await pool.run {
                     var decoder = RowBatchDecoder(table: definition, expectedRows: fileRows.count)

@@ -91,7 +91,8 @@ struct DuplicateRemover {
         guard !pending.isEmpty else { return result }
         let written = try await tables.write(pending, definition: definition, width: 2)
         // Deletes name rows by position: committed only if nothing but appends came after the listing.
-        let committed = try await tables.append(definition, files: written, commitId: commitId, onlyAppendsSince: listed)
+        let committed = try await tables.append(definition, files: written, commitId: commitId, onlyAppendsSince: listed,
+                                                tableUUID: table.metadata.tableUUID)
         result.deleteFiles = written.count
         result.snapshotId = committed.snapshotId
         logger.info("removed duplicates", metadata: [

@@ -164,15 +164,14 @@ actor TableWriter {
 
     /// Appends `files` to the table in one snapshot carrying `commitId` (nothing new when a snapshot
     /// with it is already there); `writerId` as in ``Iceberg/TableAppender``. `tableUUID` is the table they were
-    /// written for (its field ids are in them), by default the table loaded now; when the catalog's is another
-    /// (dropped and created again), the commit is refused and the table forgotten, so that the next attempt loads
-    /// and checks it and writes the files anew.
+    /// written for (its field ids are in them); when the catalog's is another (dropped and created again), the
+    /// commit is refused and the table forgotten, so that the next attempt loads and checks it and writes the files
+    /// anew.
     func append(_ definition: TableDefinition, files: [DataFile], commitId: String,
-                writerId: String? = nil, onlyAppendsSince: Int64? = nil, tableUUID: String? = nil) async throws -> AppendResult {
-        let writtenFor = tableUUID ?? loaded[definition.name]?.metadata.tableUUID
+                writerId: String? = nil, onlyAppendsSince: Int64? = nil, tableUUID: String) async throws -> AppendResult {
         let result = try await committing(definition) {
             try await appender.append(to: identifier(definition), files: files, commitId: commitId,
-                                      writerId: writerId, onlyAppendsSince: onlyAppendsSince, tableUUID: writtenFor)
+                                      writerId: writerId, onlyAppendsSince: onlyAppendsSince, tableUUID: tableUUID)
         }
         prepareMergeIfWanted(identifier(definition))
         return result

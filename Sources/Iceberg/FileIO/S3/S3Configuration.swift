@@ -94,10 +94,11 @@ public struct S3Configuration: Sendable {
         self.credentials = credentials
     }
 
-    /// Throws ``FileIOError`` `invalidLocation` when ``endpoint`` is not `http(s)://host[:port][/]`, as every request
-    /// would: a configuration can be checked before anything is sent.
-    public func checkEndpoint() throws {
-        _ = try S3Endpoint(configuration: self)
+    /// Throws ``FileIOError`` `invalidLocation` when `endpoint` is not `http(s)://host[:port][/]`, as every request
+    /// to it would: a setting can be checked before anything is sent.
+    public static func checkEndpoint(_ endpoint: String) throws {
+        let credentials = S3CredentialStore(S3Credentials(accessKeyID: "", secretAccessKey: ""))
+        _ = try S3Endpoint(configuration: S3Configuration(endpoint: endpoint, credentials: credentials))
     }
 
     /// A configuration from the standard AWS variables, or nil when no credentials are set.
