@@ -310,7 +310,7 @@ def test_sigterm_cancels_a_scheduled_flush_stuck_in_a_slow_commit(floe, catalog)
 def test_an_instance_restarted_during_a_catalog_outage_is_ready_for_ingest(floe, catalog):
     """A load balancer probes `/health/ready?for=ingest`. An instance restarted while the catalog is down, with a
     flush to recover, takes events and answers that probe with 200 at once: its recovery waits for the catalog,
-    its ingest does not (docs/scaling.md). Plain `/health/ready` says it is recovering. A refused catalog
+    its ingest does not (docs/scaling.md). Plain `/health/ready` says it is recovering, and on what. A refused catalog
     connection fails a request within the connect timeout, not the whole request timeout (30 s an attempt)."""
     rest, relay = catalog
     server = floe(env=floe_env(relay, ICEBERG_BUFFER_SIZE="100000", ICEBERG_BUFFER_TIMEOUT_MS="600000"))
@@ -334,6 +334,9 @@ def test_an_instance_restarted_during_a_catalog_outage_is_ready_for_ingest(floe,
         time.sleep(0.2)
     plain = server.get("/health/ready")
     assert plain.status_code == 503 and "recovering" in plain.text, plain.text
+    # It says what recovery waits for.
+    reasons = plain.json()["errors"]
+    assert reasons[0] == "recovering pending flushes" and len(reasons) > 1, plain.text
     assert_accepted(server.post("/v1/batch", dumps({"batch": sent[20:]})))
 
     relay.start()

@@ -46,14 +46,14 @@ struct IngestRoutes: Sendable {
             let isBatch = contentType.hasPrefix("application/cloudevents-batch+json")
             let body = try await RequestBody.json(request, limit: isBatch ? limits.maxBatchBytes : limits.maxEventBytes,
                                                 connection: context.channel)
-            let outcome = try await ingestor.cloudEvents(body, request: ingestContext(request, context), batch: isBatch,
+            let outcome = try await ingestor.cloudEvents(body, request: ingestContext(request, gate), batch: isBatch,
                                                          authorize: gate.authorize)
             return accepted(outcome)
         }
         router.post("/events/batch") { request, context -> Response in
             let gate = try admit(request, context)
             let body = try await RequestBody.json(request, limit: limits.maxBatchBytes, connection: context.channel)
-            let outcome = try await ingestor.cloudEvents(body, request: ingestContext(request, context), batch: true,
+            let outcome = try await ingestor.cloudEvents(body, request: ingestContext(request, gate), batch: true,
                                                          authorize: gate.authorize)
             return accepted(outcome)
         }
@@ -63,7 +63,7 @@ struct IngestRoutes: Sendable {
                          _ context: FloeRequestContext) async throws -> Response {
         let gate = try admit(request, context)
         let body = try await RequestBody.json(request, limit: limits.maxEventBytes, connection: context.channel)
-        let outcome = try await ingestor.segmentMessage(body, type: type, request: ingestContext(request, context),
+        let outcome = try await ingestor.segmentMessage(body, type: type, request: ingestContext(request, gate),
                                                         authorize: gate.authorize)
         return accepted(outcome)
     }
@@ -72,7 +72,7 @@ struct IngestRoutes: Sendable {
     private func batch(_ request: Request, _ context: FloeRequestContext, writeKey: String? = nil) async throws -> Response {
         let gate = try admit(request, context)
         let body = try await RequestBody.json(request, limit: limits.maxBatchBytes, connection: context.channel)
-        let outcome = try await ingestor.segmentBatch(body, request: ingestContext(request, context)) { bodyWriteKey in
+        let outcome = try await ingestor.segmentBatch(body, request: ingestContext(request, gate)) { bodyWriteKey in
             try gate.authorize(bodyWriteKey ?? writeKey)
         }
         return accepted(outcome)
@@ -83,7 +83,7 @@ struct IngestRoutes: Sendable {
         let headers = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
         let outcome = try await ingestor.binaryCloudEvent(headers: headers,
                                                           contentType: request.headers.value(.contentType),
-                                                          body: body, request: ingestContext(request, context),
+                                                          body: body, request: ingestContext(request, gate),
                                                           authorize: gate.authorize)
         return accepted(outcome)
     }
@@ -96,6 +96,8 @@ struct IngestRoutes: Sendable {
         let rateLimiter: RateLimiter?
         /// The key in the headers, whether or not auth checks it.
         let presented: String?
+        /// The client's address (``ClientAddress``), resolved once for the rate limit and the events.
+        let clientIP: String?
 
         /// Checks the request's key and returns its source id: of the checked key, or with auth off
         /// of whatever key or writeKey was sent (SDKs send their writeKey either way); nil without one.
@@ -110,6 +112,7 @@ struct IngestRoutes: Sendable {
     /// the flush backlog (503).
     private func admit(_ request: Request, _ context: FloeRequestContext) throws -> Gate {
         let header = authenticator.headerCredential(request)
+        let address = ClientAddress.resolve(headers: request.headers, peer: context.clientIP, proxyHops: proxyHops)
         switch header {
         case .invalid where authenticator.enabled:
             throw APIError(status: .unauthorized, message: "invalid credentials")
@@ -117,13 +120,13 @@ struct IngestRoutes: Sendable {
             try rateLimiter?.check("key:" + key)
         default:
             if !authenticator.enabled, let rateLimiter {
-                let address = ClientAddress.resolve(headers: request.headers, peer: context.clientIP, proxyHops: proxyHops)
                 try rateLimiter.check("ip:" + (address ?? "unknown"))
             }
         }
         try ingestor.admit()
         let presented = Authenticator.presentedToken(request).flatMap { $0 }
-        return Gate(authenticator: authenticator, header: header, rateLimiter: rateLimiter, presented: presented)
+        return Gate(authenticator: authenticator, header: header, rateLimiter: rateLimiter, presented: presented,
+                    clientIP: address)
     }
 
     /// `{"success":true,"count":N,"duplicates":D,"accepted":N,"rejected":R}`, plus `errors` (one entry
@@ -160,9 +163,8 @@ struct IngestRoutes: Sendable {
         return JSONResponse.ok(body)
     }
 
-    private func ingestContext(_ request: Request, _ context: FloeRequestContext) -> IngestContext {
-        IngestContext(receivedAt: WallClock.nowMicros(),
-                      clientIP: ClientAddress.resolve(headers: request.headers, peer: context.clientIP, proxyHops: proxyHops),
+    private func ingestContext(_ request: Request, _ gate: Gate) -> IngestContext {
+        IngestContext(receivedAt: WallClock.nowMicros(), clientIP: gate.clientIP,
                       cloudflare: CloudflareInfo(headers: request.headers, httpVersion: "HTTP/1.1"),
                       route: request.uri.path, requestId: Self.requestId(request), timestampPolicy: timestampPolicy,
                       privacy: privacy)
