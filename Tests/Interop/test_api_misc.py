@@ -410,6 +410,7 @@ def test_health_ready_is_503_while_a_tables_flushes_fail_until_its_next_commit(f
     assert server.get("/health/ready").status_code == 200
     status = events_status()
     assert status["flush_failing_since"] is None and status["last_flush_error"] is None, status
+    assert status["flush_started_at"] is None, status
 
 
 def test_metrics_are_prometheus_text(server: FloeServer):

@@ -295,6 +295,9 @@ def test_sigterm_cancels_a_scheduled_flush_stuck_in_a_slow_commit(floe, catalog)
     sent = [segment_message("track", messageId=f"stuck-flush-{uuid.uuid4()}") for _ in range(20)]
     assert_accepted(server.post("/v1/batch", dumps({"batch": sent})))
     wait_until(lambda: rest.faults.slow_commits == 0, 30, "the scheduled flush's slow commit")
+    # An operator sees the flush held up before it fails.
+    events = next(t for t in server.get("/debug/status").json()["tables"] if t["table"] == "events")
+    assert events["flush_started_at"] is not None and events["flush_failing_since"] is None, events
     started = time.monotonic()
     server.process.send_signal(signal.SIGTERM)
     assert server.process.wait(timeout=30) == 0

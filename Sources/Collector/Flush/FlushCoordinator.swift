@@ -143,6 +143,9 @@ package actor FlushCoordinator {
         var report = FlushReport()
         var firstError: (any Error)?
         for definition in tables {
+            freshnessByTable[definition.name, default: TableFreshness(table: definition.name)].flushStartedMicros =
+                WallClock.nowMicros()
+            defer { freshnessByTable[definition.name]?.flushStartedMicros = nil }
             do {
                 let reports = try await flushTable(definition, scope: scope)
                 // A commit, or a pending one found committed: the table's flushes work again.

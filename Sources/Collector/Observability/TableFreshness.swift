@@ -11,6 +11,9 @@ struct TableFreshness: Encodable, Sendable, Equatable {
     var oldestEventAgeMs: Int64 = 0
     /// The table's flushes failing since its last commit (nil: none has).
     var failure: FlushFailure?
+    /// When the flush of the table now running started, microseconds since the epoch (nil: none is running).
+    /// A flush held up by a hanging catalog or store shows here long before it fails.
+    var flushStartedMicros: Int64?
 
     /// Flushes of a table that failed in a row: since when, and the last error.
     struct FlushFailure: Sendable, Equatable {
@@ -22,7 +25,7 @@ struct TableFreshness: Encodable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case table, lastCommitAt = "last_commit_at", snapshots, dataFiles = "data_files"
         case oldestEventAgeMs = "oldest_event_age_ms", flushFailingSince = "flush_failing_since"
-        case lastFlushError = "last_flush_error"
+        case lastFlushError = "last_flush_error", flushStartedAt = "flush_started_at"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -34,5 +37,6 @@ struct TableFreshness: Encodable, Sendable, Equatable {
         try container.encode(oldestEventAgeMs, forKey: .oldestEventAgeMs)
         try container.encode(failure.map { Timestamp.rfc3339($0.sinceMicros) }, forKey: .flushFailingSince)
         try container.encode(failure?.lastError, forKey: .lastFlushError)
+        try container.encode(flushStartedMicros.map(Timestamp.rfc3339), forKey: .flushStartedAt)
     }
 }
