@@ -172,6 +172,15 @@ def test_cloudevents_without_valid_credentials_are_401(server: FloeServer, admin
     assert admin.stored_keys(CLOUDEVENTS, [event["id"]]) == set()
 
 
+def test_cloudevents_without_a_key_are_refused_before_their_body_is_read(server: FloeServer):
+    """A CloudEvent has no place for a key in its body: without one in the headers it is 401 whatever the body is
+    (malformed, too large, of another media type), not an answer that the body was read for."""
+    for body, content_type in ((b"{bad", CLOUDEVENTS_JSON), (b"[" + b"1," * 150_000 + b"1]", CLOUDEVENTS_JSON),
+                               (b"x", "text/plain")):
+        for path in ("/events", "/events/batch"):
+            assert_error(server.post(path, body, content_type=content_type), 401, "missing")
+
+
 def test_a_wrong_write_key_in_the_body_is_401(server: FloeServer, admin: AdminServer):
     message = segment_message("track")
     assert_error(server.post("/v1/batch", batch_body(message, writeKey="wrong")), 401, "writeKey")

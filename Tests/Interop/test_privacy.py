@@ -111,6 +111,57 @@ def test_ipv4_clients_of_a_dual_stack_listener_are_stored_as_ipv4(floe_launcher,
         server.stop()
 
 
+@pytest.mark.parametrize("rule", ["drop", "hash"])
+def test_the_address_floe_adds_follows_a_rule_for_context_ip(floe, rule):
+    """`privacy.drop` or `privacy.hash` of `context.ip` applies to the address Floe adds as to one a client sent:
+    a column of hashed addresses holds no raw ones."""
+    server = floe(env={f"FLOE_PRIVACY_{rule.upper()}": "context.ip", "FLOE_PRIVACY_SALT": SALT})
+    mine, theirs = segment_message("track"), segment_message("track", context={"ip": "192.0.2.9"})
+    assert server.post("/v1/batch", json.dumps({"batch": [mine, theirs]}).encode()).status_code == 200
+    assert server.post("/v1/track", json.dumps(segment_message("track", messageId="single")).encode()).status_code == 200
+    server.flush()
+    rows = {r["message_id"]: json.loads(r["context"])
+            for r in rows_with_keys(server, EVENTS, [mine["messageId"], theirs["messageId"], "single"])}
+    wanted = {"drop": (None, None), "hash": (sha("127.0.0.1"), sha("192.0.2.9"))}[rule]
+    assert (rows[mine["messageId"]].get("ip"), rows[theirs["messageId"]].get("ip")) == wanted, rows
+    assert rows["single"].get("ip") == wanted[0], rows
+    assert "127.0.0.1" not in json.dumps(pyiceberg_rows(load_table(server.data_dir, "events")), default=str)
+
+
+def test_a_rejected_message_is_recorded_without_its_write_key_or_a_value_no_rule_reaches(floe):
+    """The `rejected` table keeps what was wrong with an event, not the credential a client put in it (SDKs such as
+    analytics.js send `writeKey` in every message), rules or none. A message that is not an object (a client that
+    encodes each message twice sends strings) is recorded by its reasons alone: no rule can be placed on it."""
+    for env in ({}, ENV):
+        server = floe(env=env)
+        key = "wk_live_" + os.urandom(6).hex()
+        single = segment_message("track", event="", writeKey=key, properties={"password": "hunter2"})
+        assert server.post("/v1/track", json.dumps(single).encode()).status_code == 400
+        in_batch = segment_message("identify", userId=None, anonymousId=None, writeKey=key)
+        twice = json.dumps(segment_message("track", writeKey=key, properties={"password": "hunter2"}))
+        answer = server.post("/v1/batch", json.dumps({"batch": [in_batch, twice, segment_message("track")]}).encode())
+        assert answer.status_code == 200 and answer.json()["rejected"] == 2, answer.text
+        rows = rejected_rows(server)
+        recorded = {r["event_json"]["messageId"]: r["event_json"] for r in rows if r["event_json"]}
+        assert "writeKey" not in recorded[single["messageId"]] and "writeKey" not in recorded[in_batch["messageId"]]
+        assert recorded[single["messageId"]]["properties"] == ({} if env else {"password": "hunter2"})
+        assert [r["reasons"] for r in rows if r["event"] == ""], rows
+        stored = every_string_stored(server)
+        assert key not in stored, f"the write key was stored ({env})"
+        if env:
+            assert "hunter2" not in stored
+
+
+def test_two_rules_for_one_member_are_refused_at_start(floe_launcher):
+    server = floe_launcher.new("privacy-two-rules", env={"FLOE_PRIVACY_DROP": "properties.email",
+                                                         "FLOE_PRIVACY_HASH": "properties.email",
+                                                         "FLOE_PRIVACY_SALT": SALT})
+    with pytest.raises(Exception):  # the launcher reports a process that did not come up
+        server.start()
+    server.stop()
+    assert "properties.email' has two rules" in server.log_tail(), server.log_tail()
+
+
 def test_hashing_without_a_salt_is_refused_at_start(floe_launcher):
     server = floe_launcher.new("privacy-no-salt", env={"FLOE_PRIVACY_HASH": "properties.email"})
     with pytest.raises(Exception):  # the launcher reports a process that did not come up
@@ -128,7 +179,8 @@ def test_backfill_applies_the_same_rules(floe_bin, tmp_path):
     identify = segment_message("identify", traits={"email": "ada@example.com", "plan": "pro"},
                                context={"ip": "203.0.113.77"}, timestamp="2026-11-01T10:00:00Z")
     track = segment_message("track", properties={"password": "hunter2", "sku": "a"}, timestamp="2026-11-01T10:00:00Z")
-    bad = segment_message("track", event="", properties={"email": "eve@example.com"}, context={"ip": "198.51.100.23"})
+    bad = segment_message("track", event="", properties={"email": "eve@example.com"}, context={"ip": "198.51.100.23"},
+                          writeKey="wk_live_backfilled")
     # Lines the rules cannot be placed on: cut off mid-write, and a batch refused for its envelope.
     cut = json.dumps(segment_message("track", properties={"email": "cut@example.com"}))[:-20]
     envelope = json.dumps({"batch": [segment_message("identify", traits={"email": "batch@example.com"})], "context": 5})
@@ -154,8 +206,9 @@ def test_backfill_applies_the_same_rules(floe_bin, tmp_path):
     assert recorded["4"]["event"] == "" and recorded["5"]["event"] == "", recorded
     assert recorded["4"]["reasons"] and recorded["5"]["reasons"], recorded
     stored = json.dumps([pyiceberg_rows(load_table(data_dir, name)) for name in ("events", "rejected")], default=str)
+    assert "writeKey" not in event, event
     for secret in ("ada@example.com", "hunter2", "eve@example.com", "203.0.113.77", "198.51.100.23", "cut@example.com",
-                   "batch@example.com"):
+                   "batch@example.com", "wk_live_backfilled"):
         assert secret not in stored, f"{secret!r} was stored"
     # The rejects file names the line and its reasons, not its content.
     lines = [json.loads(text) for text in rejects.read_text().splitlines()]

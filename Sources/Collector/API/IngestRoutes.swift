@@ -36,7 +36,7 @@ struct IngestRoutes: Sendable {
             throw APIError(status: .notFound, message: "unknown endpoint /v1/\(context.parameters.get("type") ?? "")")
         }
         router.post("/events") { request, context -> Response in
-            let gate = try admit(request, context)
+            let gate = try admit(request, context, bodyMayHoldKey: false)
             // The CloudEvents HTTP binding decides by the media type first: `application/cloudevents...` is
             // structured (or batched) mode, whatever `ce-` headers a proxy added; otherwise `ce-specversion` is binary.
             let contentType = request.headers.value(.contentType)?.lowercased() ?? ""
@@ -51,7 +51,7 @@ struct IngestRoutes: Sendable {
             return accepted(outcome)
         }
         router.post("/events/batch") { request, context -> Response in
-            let gate = try admit(request, context)
+            let gate = try admit(request, context, bodyMayHoldKey: false)
             let body = try await RequestBody.json(request, limit: limits.maxBatchBytes, connection: context.channel)
             let outcome = try await ingestor.cloudEvents(body, request: ingestContext(request, gate), batch: true,
                                                          authorize: gate.authorize)
@@ -109,8 +109,9 @@ struct IngestRoutes: Sendable {
     }
 
     /// What is checked before the body is read: header credentials (401), the rate limit (429),
-    /// the flush backlog (503).
-    private func admit(_ request: Request, _ context: FloeRequestContext) throws -> Gate {
+    /// the flush backlog (503). A request whose body cannot hold a key (CloudEvents) needs one in the headers
+    /// when auth is on: without one it is refused before its body is read.
+    private func admit(_ request: Request, _ context: FloeRequestContext, bodyMayHoldKey: Bool = true) throws -> Gate {
         let header = authenticator.headerCredential(request)
         let address = ClientAddress.resolve(headers: request.headers, peer: context.clientIP, proxyHops: proxyHops)
         switch header {
@@ -123,10 +124,12 @@ struct IngestRoutes: Sendable {
                 try rateLimiter.check("ip:" + (address ?? "unknown"))
             }
         }
-        try ingestor.admit()
         let presented = Authenticator.presentedToken(request).flatMap { $0 }
-        return Gate(authenticator: authenticator, header: header, rateLimiter: rateLimiter, presented: presented,
-                    clientIP: address)
+        let gate = Gate(authenticator: authenticator, header: header, rateLimiter: rateLimiter, presented: presented,
+                        clientIP: address)
+        if !bodyMayHoldKey { _ = try gate.authorize(nil) }
+        try ingestor.admit()
+        return gate
     }
 
     /// `{"success":true,"count":N,"duplicates":D,"accepted":N,"rejected":R}`, plus `errors` (one entry

@@ -34,6 +34,10 @@ package struct BackfillUnitBuilder: Sendable, NormalizedEventSink {
     /// Where each partition a worker has seen sits in `partitions`.
     private var slots: [PartitionSlot: Int] = [:]
     package private(set) var events = 0
+    /// Partitions whose columns start roomy; the ones after start small. A few hundred partitions (days of
+    /// hours × types) are the common backfill, and take the speed; input spread over a year of hours would
+    /// otherwise hold about 70 KB per partition and worker (Benchmarks/README.md, session 37).
+    static let roomyPartitions = 1024
 
     package init(targetFileRows: Int) {
         self.targetFileRows = targetFileRows
@@ -82,7 +86,8 @@ package struct BackfillUnitBuilder: Sendable, NormalizedEventSink {
         if let known = slots[slot] { return known }
         let index = partitions.count
         let table = slot.table
-        partitions.append(Partition(id: slot.id, key: slot.key, table: table, current: RowBatchDecoder(table: table)))
+        partitions.append(Partition(id: slot.id, key: slot.key, table: table,
+                                    current: RowBatchDecoder(table: table, startsSmall: index >= Self.roomyPartitions)))
         slots[slot] = index
         return index
     }

@@ -88,11 +88,11 @@ struct RunContext {
                 let context = IngestContext(receivedAt: receivedAt, clientIP: nil, historical: true, route: "backfill",
                                             requestId: "\(rejects.path):\(line + 1)", privacy: privacy)
                 for part in rejected {
-                    // As over HTTP, the privacy rules apply to the Segment events the `rejected` table records; a
-                    // line they cannot be applied to is recorded by its reasons alone.
-                    let raw = privacy.map { $0.recorded(json: part.raw, isSegment: part.format == .segment) } ?? part.raw
+                    // As over HTTP, the privacy rules apply to the Segment events the `rejected` table records, and
+                    // their `writeKey` is left out; a line they cannot be applied to is recorded by its reasons alone.
+                    let raw = (privacy ?? .none).recorded(json: part.raw, isSegment: part.format == .segment)
                     let event = RejectedEvent(format: part.format.rawValue, index: part.index, raw: raw,
-                                              reasons: part.errors.issues.map(\.reason))
+                                              sentBytes: part.raw.count, reasons: part.errors.issues.map(\.reason))
                     try partial.add(event, request: context, maxEventBytes: rejects.maxEventBytes)
                 }
             }

@@ -237,34 +237,36 @@ struct Ingestor: Sendable {
             let raw = recorded(entry, in: tape)
             // Fixed text (a bounded metric label); the event's size is in the row's `event_bytes`.
             let reason = "event is over the limit of \(maxEventBytes) bytes per event"
-            rejected.append(RejectedEvent(format: format, index: index, raw: raw, reasons: [reason],
-                                          identity: RejectedEvent.identity(format: format, tape: tape, entry: entry)))
+            rejected.append(RejectedEvent(format: format, index: index, raw: raw, sentBytes: tape.raw(entry).count,
+                                          reasons: [reason], identity: RejectedEvent.identity(format: format, tape: tape, entry: entry)))
             issues.append(ValidationIssue(index: index, field: nil, message: reason))
             return false
         }
 
-        /// The event as the `rejected` table records it: as sent, the privacy rules applied.
+        /// The event as the `rejected` table records it: a CloudEvent as sent; a Segment message with the privacy
+        /// rules applied and without its `writeKey` (``PrivacyRules/message(_:in:)``).
         private func recorded(_ entry: Int, in tape: JSONTape) -> ArraySlice<UInt8> {
-            guard format == "segment", let privacy, !privacy.isEmpty, tape.kind(entry) == .object else { return tape.raw(entry) }
-            return ArraySlice(privacy.message(entry, in: tape))
+            guard format == "segment" else { return tape.raw(entry) }
+            return (privacy ?? .none).message(entry, in: tape)
         }
 
         /// Records the normalizer's verdict on the event at `entry`: nil when it went into ``events``.
         mutating func add(_ errors: ValidationErrors?, entry: Int, index: Int?) {
             guard let errors else { return }
             // What the `rejected` table records is worked out only for an event it will hold.
-            reject(errors, raw: tape.map { recorded(entry, in: $0) } ?? [], index: index,
-                   identity: tape.flatMap { RejectedEvent.identity(format: format, tape: $0, entry: entry) })
+            reject(errors, raw: tape.map { recorded(entry, in: $0) } ?? [], sentBytes: tape.map { $0.raw(entry).count },
+                   index: index, identity: tape.flatMap { RejectedEvent.identity(format: format, tape: $0, entry: entry) })
         }
 
         mutating func add(_ errors: ValidationErrors?, raw: ArraySlice<UInt8>, index: Int?) {
             guard let errors else { return }
-            reject(errors, raw: raw, index: index, identity: nil)
+            reject(errors, raw: raw, sentBytes: nil, index: index, identity: nil)
         }
 
-        private mutating func reject(_ errors: ValidationErrors, raw: ArraySlice<UInt8>, index: Int?, identity: [UInt8]?) {
-            rejected.append(RejectedEvent(format: format, index: index, raw: raw, reasons: errors.issues.map(\.reason),
-                                          identity: identity))
+        private mutating func reject(_ errors: ValidationErrors, raw: ArraySlice<UInt8>, sentBytes: Int?, index: Int?,
+                                     identity: [UInt8]?) {
+            rejected.append(RejectedEvent(format: format, index: index, raw: raw, sentBytes: sentBytes,
+                                          reasons: errors.issues.map(\.reason), identity: identity))
             issues += errors.issues
         }
     }

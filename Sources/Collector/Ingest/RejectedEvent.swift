@@ -12,17 +12,22 @@ struct RejectedEvent: Sendable {
     var format: String
     /// Position in the batch (nil for single-event routes).
     var index: Int?
-    /// The event's JSON as sent.
+    /// What the `event` column records: the event's JSON as sent, the privacy rules applied (and for a Segment
+    /// message, without its `writeKey`; ``PrivacyRules/message(_:in:)``).
     var raw: ArraySlice<UInt8>
+    /// The event's size as sent (`event_bytes`).
+    var sentBytes: Int
     /// Every problem found, without the batch position (``ValidationIssue/reason``).
     var reasons: [String]
     /// The event's own identity, when it has a usable one (see ``identity(format:tape:entry:)``).
     var identity: [UInt8]?
 
-    init(format: String, index: Int?, raw: ArraySlice<UInt8>, reasons: [String], identity: [UInt8]? = nil) {
+    init(format: String, index: Int?, raw: ArraySlice<UInt8>, sentBytes: Int? = nil, reasons: [String],
+         identity: [UInt8]? = nil) {
         self.format = format
         self.index = index
         self.raw = raw
+        self.sentBytes = sentBytes ?? raw.count
         self.reasons = reasons
         self.identity = identity
     }
@@ -83,7 +88,7 @@ struct RejectedEvent: Sendable {
         if let source = request.sourceId { row.string(RejectedColumn.sourceId, source) }
         if let index { row.int32(RejectedColumn.batchIndex, Int32(clamping: index)) }
         row.string(RejectedColumn.event, Self.repairingUTF8(Self.prefix(raw, maxBytes: maxEventBytes)))
-        row.int32(RejectedColumn.eventBytes, Int32(clamping: raw.count))
+        row.int32(RejectedColumn.eventBytes, Int32(clamping: sentBytes))
         row.stringList(RejectedColumn.reasons, reasons.map { Array($0.utf8) })
     }
 

@@ -33,42 +33,67 @@ package struct PrivacyRules: Sendable {
 
     let clientIP: ClientIP
     let root: Node
+    /// ``root`` with the message's own `writeKey` dropped, for the `rejected` table (a credential, never stored).
+    private let messageRoot: Node
     private let salt: [UInt8]
+
+    /// No rule: a message is stored as sent, and a rejected one recorded without its `writeKey`.
+    static let none = PrivacyRules(root: Node())
 
     /// The roots rules may start at.
     static let roots: Set<String> = ["properties", "traits", "context"]
 
-    /// - throws: ``ConfigurationError`` for a path outside `properties`, `traits` and `context`, or
-    ///   hashing without a salt.
+    /// - throws: ``ConfigurationError`` for a path outside `properties`, `traits` and `context`, hashing
+    ///   without a salt, or two rules for one member (`privacy.drop` and `privacy.hash`, or either of them
+    ///   and a `client_ip` other than `keep` for `context.ip`).
     init(clientIP: ClientIP = .keep, drop: [String] = [], hash: [String] = [], salt: String = "") throws {
         self.clientIP = clientIP
         self.salt = Array(salt.utf8)
         var root = Node()
-        func add(_ path: String, _ action: Action) throws {
+        func add(_ path: String, _ action: Action, from setting: String) throws {
             let parts = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             guard parts.count >= 2, let first = parts.first, Self.roots.contains(first), !parts.contains(where: \.isEmpty) else {
                 throw ConfigurationError(message: "privacy path '\(path)' must name a member below properties, traits or context (for example properties.email)")
             }
+            var set: [Action?] = []
             func insert(_ node: inout Node, _ rest: ArraySlice<String>) {
                 guard let head = rest.first else {
+                    set.append(node.action)
                     node.action = action
                     return
                 }
                 insert(&node.children[head, default: Node()], rest.dropFirst())
             }
             insert(&root, parts[...])
+            if let earlier = set.first ?? nil, earlier != action {
+                throw ConfigurationError(message: "privacy path '\(path)' has two rules (\(setting) and another): give it one")
+            }
         }
-        for path in drop { try add(path, .drop) }
+        for path in drop { try add(path, .drop, from: "privacy.drop") }
         if !hash.isEmpty && salt.isEmpty {
             throw ConfigurationError(message: "privacy.hash needs privacy.salt (FLOE_PRIVACY_SALT): an unsalted hash of an e-mail address is easy to reverse")
         }
-        for path in hash { try add(path, .hash) }
+        for path in hash { try add(path, .hash, from: "privacy.hash") }
         switch clientIP {
         case .keep: break
-        case .truncate: try add("context.ip", .truncateIP)
-        case .drop: try add("context.ip", .drop)
+        case .truncate: try add("context.ip", .truncateIP, from: "privacy.client_ip")
+        case .drop: try add("context.ip", .drop, from: "privacy.client_ip")
         }
         self.root = root
+        messageRoot = Self.withoutWriteKey(root)
+    }
+
+    private init(root: Node) {
+        clientIP = .keep
+        salt = []
+        self.root = root
+        messageRoot = Self.withoutWriteKey(root)
+    }
+
+    private static func withoutWriteKey(_ root: Node) -> Node {
+        var message = root
+        message.children["writeKey"] = Node(action: .drop)
+        return message
     }
 
     /// No rule at all: messages are stored as sent.
@@ -79,13 +104,15 @@ package struct PrivacyRules: Sendable {
         root.children[member].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// The address Floe adds to `context.ip`, after the client-address rule (nil: add none).
+    /// The address Floe adds to `context.ip`, after the rule for `context.ip` (nil: add none): the
+    /// client-address rule, or a `privacy.drop` or `privacy.hash` of `context.ip`, as for an address a client sent.
     func clientAddress(_ address: String?) -> String? {
         guard let address else { return nil }
-        switch clientIP {
-        case .keep: return address
-        case .truncate: return Self.truncate(address)
+        switch root.children["context"]?.children["ip"]?.action {
+        case nil: return address
+        case .truncateIP: return Self.truncate(address)
         case .drop: return nil
+        case .hash: return hashed(ArraySlice(address.utf8))
         }
     }
 
@@ -132,23 +159,26 @@ package struct PrivacyRules: Sendable {
         return true
     }
 
-    /// A whole message (for the `rejected` table) with every rule applied from its top level.
-    func message(_ entry: Int, in tape: JSONTape) -> [UInt8] {
+    /// What the `rejected` table records of a rejected Segment message: the object with every rule applied from
+    /// its top level and without its own `writeKey`; nothing of a value that is not an object (a string holding a
+    /// whole message, say), which no rule can be placed on.
+    func message(_ entry: Int, in tape: JSONTape) -> ArraySlice<UInt8> {
+        guard tape.kind(entry) == .object else { return [] }
         var out: [UInt8] = []
         out.reserveCapacity(tape.raw(entry).count)
-        write(entry, in: tape, rules: root, into: &out)
-        return out
+        write(entry, in: tape, rules: messageRoot, into: &out)
+        return out[...]
     }
 
-    /// What a backfill records in the `rejected` table for a rejected line or event given as its JSON text, the
-    /// rules applied: a Segment message with every rule applied; a CloudEvent as it is (the rules are Segment's);
-    /// nothing of text that is not JSON, or of a whole batch line, whose members no rule can be placed on.
+    /// What a backfill records in the `rejected` table for a rejected line or event given as its JSON text: a
+    /// Segment message as ``message(_:in:)`` gives it; a CloudEvent as it is (the rules are Segment's); nothing
+    /// of text that is not JSON, or of a whole batch line, whose members no rule can be placed on.
     func recorded(json: ArraySlice<UInt8>, isSegment: Bool) -> ArraySlice<UInt8> {
         guard let tape = try? JSONTape(parsing: json) else { return [] }
         guard isSegment else { return json }
-        guard tape.kind(tape.root) == .object,
-              !tape.members(of: tape.root).contains(where: { tape.stringEquals($0.key, "batch") }) else { return [] }
-        return ArraySlice(message(tape.root, in: tape))
+        guard !(tape.kind(tape.root) == .object
+                && tape.members(of: tape.root).contains(where: { tape.stringEquals($0.key, "batch") })) else { return [] }
+        return message(tape.root, in: tape)
     }
 
     /// Lowercase hex SHA-256 of the salt followed by `value`.

@@ -23,9 +23,14 @@ struct ColumnBuilder {
     private var values = ByteArrayBuffer()
     private var valueValidity: [Bool] = []
     private var valueNulls = 0
+    /// Bytes a string column reserves when it takes its first value (with no rows expected).
+    private let firstStringCapacity: Int
 
-    init(kind: TableDefinition.ColumnKind, expectedRows: Int) {
+    /// A builder that reserves room for `expectedRows`, or with none expected, ``roomyStringCapacity`` (or,
+    /// `startsSmall`, nothing) once a string arrives.
+    init(kind: TableDefinition.ColumnKind, expectedRows: Int, startsSmall: Bool = false) {
         self.kind = kind
+        firstStringCapacity = startsSmall ? 0 : Self.roomyStringCapacity
         switch kind {
         case .string:
             bytes.reserveCapacity(expectedRows * 32)
@@ -37,6 +42,10 @@ struct ColumnBuilder {
             offsets.reserveCapacity(expectedRows + 1)
         }
     }
+
+    /// What a string column reserves for its first value unless it starts small: 16 KiB. Only the pages
+    /// written are resident, but each column's first value takes a page of its own.
+    static let roomyStringCapacity = 16 << 10
 
     /// An independent builder holding the same values.
     func copy() -> ColumnBuilder {
@@ -120,8 +129,8 @@ struct ColumnBuilder {
         rows += 1
         // A column that takes values at all starts with room for a few pages' worth, skipping the
         // many small regrowths of an empty buffer (columns that stay empty allocate nothing).
-        if bytes.capacity == 0 {
-            bytes.reserveCapacity(16 << 10)
+        if bytes.capacity == 0, firstStringCapacity > 0 {
+            bytes.reserveCapacity(firstStringCapacity)
             ends.reserveCapacity(128)
         }
         if value.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {

@@ -14,9 +14,14 @@ package struct RowBatchDecoder {
     private let required: UInt64
     package private(set) var rowCount = 0
 
-    package init(table: TableDefinition, expectedRows: Int = 0) {
+    /// A decoder with room for `expectedRows`; with none expected, `startsSmall` leaves each column to grow from
+    /// nothing instead of taking ``ColumnBuilder/roomyStringCapacity`` at its first string (for the many
+    /// partitions of a backfill whose input spreads over many hours: a page per column each adds up).
+    package init(table: TableDefinition, expectedRows: Int = 0, startsSmall: Bool = false) {
         self.table = table
-        storage = ColumnStorage(table.columns.map { ColumnBuilder(kind: $0.kind, expectedRows: expectedRows) })
+        storage = ColumnStorage(table.columns.map {
+            ColumnBuilder(kind: $0.kind, expectedRows: expectedRows, startsSmall: startsSmall)
+        })
         required = table.columns.indices.reduce(0) { table.columns[$1].required ? $0 | (1 << UInt64($1)) : $0 }
     }
 
