@@ -29,6 +29,7 @@ from pyiceberg.exceptions import (CommitFailedException, NamespaceAlreadyExistsE
 from pyiceberg.partitioning import PartitionSpec
 from pyiceberg.schema import Schema
 from pyiceberg.table import CommitTableRequest
+from pyiceberg.table.update import RemoveSnapshotsUpdate
 
 SEPARATOR = "\x1f"
 
@@ -43,6 +44,9 @@ class Faults:
     slow_expiries: int = 0           # commits that remove snapshots, applied after sleeping `slow_seconds`
     read_statuses: list[int] = field(default_factory=list)  # GET answers (transient 5xx for reads)
     commit_redirects: int = 0        # commits answered 303 See Other to the table's URL, not applied
+    expiry_statuses: list[int] = field(default_factory=list)  # answers to commits that remove snapshots, not applied
+    expiries_preempted: int = 0      # commits that remove snapshots find the oldest of them removed first (another
+                                     # expiry won), and are refused as pyiceberg refuses them (400)
 
 
 class RestCatalogServer:
@@ -177,14 +181,22 @@ class RestCatalogServer:
             status = faults.commit_statuses.pop(0)
             kind = "CommitFailedException" if status == 409 else "CommitStateUnknownException"
             return status, _error(status, kind, "injected failure before applying")
+        expiry = any(update.get("action") == "remove-snapshots" for update in body.get("updates", []))
+        if expiry and faults.expiry_statuses:
+            status = faults.expiry_statuses.pop(0)
+            return status, _error(status, "CommitFailedException", "injected failure of an expiry before applying")
         body.setdefault("identifier", {"namespace": list(identifier[:-1]), "name": identifier[-1]})
         request = CommitTableRequest.model_validate(body)
         table = self.catalog.load_table(identifier)
+        if expiry and faults.expiries_preempted:
+            faults.expiries_preempted -= 1
+            first = next(u for u in body["updates"] if u.get("action") == "remove-snapshots")["snapshot-ids"][0]
+            self.catalog.commit_table(table, (), (RemoveSnapshotsUpdate(snapshot_ids=[first]),))
+            table = self.catalog.load_table(identifier)
         response = self.catalog.commit_table(table, request.requirements, request.updates)
         self.commits_applied += 1
         result = {"metadata-location": response.metadata_location,
                   "metadata": json.loads(response.metadata.model_dump_json())}
-        expiry = any(update.get("action") == "remove-snapshots" for update in body.get("updates", []))
         if faults.slow_commits or (expiry and faults.slow_expiries):
             if faults.slow_commits:
                 faults.slow_commits -= 1

@@ -18,8 +18,11 @@ log is one valid chain whose data files hold exactly the table's rows.
 """
 from __future__ import annotations
 
+import json
+import os
 import signal
 import sqlite3
+import subprocess
 import threading
 import time
 import uuid
@@ -388,3 +391,49 @@ def test_a_table_dropped_and_created_again_behind_floe_gets_its_own_field_ids(fl
         written = {f.name: int(f.metadata[b"PARQUET:field_id"]) for f in parquet if f.metadata}
         assert written["message_id"] == ids["message_id"], written
     assert "the table was replaced" in server.log_tail(), "the refused commit is logged"
+
+
+def test_maintain_plans_an_expiry_again_when_another_won_and_reports_a_table_it_could_not_expire(floe, floe_bin,
+                                                                                                  catalog):
+    """Two expiries at once (two instances, or `floe maintain` beside `floe serve`): the one that commits second names
+    snapshots the first removed, and a catalog refuses ids it no longer has (pyiceberg's answers 400). It plans again
+    from the table as it is. An expiry the catalog keeps refusing (409 on every attempt) is reported for its table,
+    with exit status 1, and the other tables are still maintained."""
+    rest, relay = catalog
+    server = floe(env=floe_env(relay, FLOE_MAINTENANCE_INTERVAL_MS="0", ICEBERG_BUFFER_TIMEOUT_MS="600000"))
+    cloudevent = lambda: {"specversion": "1.0", "id": str(uuid.uuid4()), "source": "/expiry", "type": "t"}
+    sent = []
+    for _ in range(4):
+        sent += [segment_message("track") for _ in range(5)]
+        assert_accepted(server.post("/v1/batch", dumps({"batch": sent[-5:]})))
+        assert_accepted(server.post("/events", dumps(cloudevent()), content_type="application/cloudevents+json"))
+        server.flush()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOE_", "ICEBERG_", "R2_", "AWS_"))}
+    env.update(floe_env(relay))
+
+    def maintain() -> tuple[int, dict, str]:
+        done = subprocess.run([str(floe_bin), "maintain", "--data-dir", str(server.data_dir), "--expire-older-than-hours",
+                               "0", "--retain-last", "1"], capture_output=True, text=True, timeout=300, env=env)
+        results = {entry["table"]: entry for entry in json.loads(done.stdout.strip().splitlines()[-1])}
+        return done.returncode, results, done.stderr
+
+    rest.faults.expiries_preempted = 1
+    code, results, stderr = maintain()
+    assert code == 0, stderr[-3000:]
+    assert rest.faults.expiries_preempted == 0 and commit_statuses(rest)[400] == 1, dict(commit_statuses(rest))
+    assert results["events"]["expired_snapshots"] == 2 and results["cloudevents"]["expired_snapshots"] == 3, results
+    assert len(rest.catalog.load_table("analytics.events").snapshots()) == 1
+
+    for _ in range(2):
+        assert_accepted(server.post("/v1/batch", dumps({"batch": [segment_message("track")]})))
+        assert_accepted(server.post("/events", dumps(cloudevent()), content_type="application/cloudevents+json"))
+        server.flush()
+    rest.faults.expiry_statuses = [409] * 5  # every attempt of the first table's expiry (events)
+    code, results, stderr = maintain()
+    assert code == 1 and "events" in stderr, stderr[-3000:]
+    assert "conflict" in results["events"]["expiry_error"].lower(), results["events"]
+    assert results["cloudevents"]["expired_snapshots"] == 2 and "expiry_error" not in results["cloudevents"], results
+    assert "orphans_error" not in results["events"]
+    assert len(rest.catalog.load_table("analytics.events").snapshots()) == 3
+    rows = rest.catalog.load_table("analytics.events").scan(selected_fields=("message_id",)).to_arrow()
+    assert len(rows) == len(sent) + 2

@@ -29,12 +29,22 @@ public enum Maintenance {
         public var compaction: Compactor.Result?
         /// Why compaction failed on this table (expiry and orphans still ran).
         public var compactionError: String?
+        /// Why snapshot expiry failed on this table (orphan removal still ran, and the other tables were maintained).
+        public var expiryError: String?
+        /// Why orphan removal failed on this table (the other tables were still maintained).
+        public var orphansError: String?
 
         enum CodingKeys: String, CodingKey {
             case table, expiredSnapshots = "expired_snapshots", deletedFiles = "deleted_files"
             case orphanFiles = "orphan_files", failedDeletes = "failed_deletes", relinkedFiles = "relinked_files"
             case duplicatesRemoved = "duplicates_removed"
             case duplicatesError = "duplicates_error", compaction, compactionError = "compaction_error"
+            case expiryError = "expiry_error", orphansError = "orphans_error"
+        }
+
+        /// Whether any step failed on this table.
+        public var failed: Bool {
+            duplicatesError != nil || compactionError != nil || expiryError != nil || orphansError != nil
         }
     }
 
@@ -101,16 +111,34 @@ public enum Maintenance {
                 }
             }
             let now = Date()
-            let expired = try await maintenance.expireSnapshots(table: id, olderThan: now.addingTimeInterval(-expireOlderThan.inSeconds),
-                                                                retainLast: retainLast)
-            let orphans = try await maintenance.deleteOrphanFiles(table: id, olderThan: now.addingTimeInterval(-orphansOlderThan.inSeconds))
-            results.append(TableResult(table: definition.name, expiredSnapshots: expired.expiredSnapshotIds.count,
-                                       deletedFiles: expired.deletedFiles.count + orphans.deletedFiles.count,
-                                       orphanFiles: orphans.orphans.count,
-                                       failedDeletes: expired.failedDeletes.count + orphans.failedDeletes.count,
-                                       relinkedFiles: orphans.restoredNames.count,
-                                       duplicatesRemoved: duplicates, duplicatesError: duplicatesError,
-                                       compaction: compaction, compactionError: compactionError))
+            var result = TableResult(table: definition.name, expiredSnapshots: 0, deletedFiles: 0, orphanFiles: 0,
+                                     failedDeletes: 0, duplicatesRemoved: duplicates, duplicatesError: duplicatesError,
+                                     compaction: compaction, compactionError: compactionError)
+            // What was committed before is reported, and the other tables maintained, whatever fails here.
+            do {
+                let expired = try await maintenance.expireSnapshots(
+                    table: id, olderThan: now.addingTimeInterval(-expireOlderThan.inSeconds), retainLast: retainLast)
+                result.expiredSnapshots = expired.expiredSnapshotIds.count
+                result.deletedFiles += expired.deletedFiles.count
+                result.failedDeletes += expired.failedDeletes.count
+            } catch {
+                try Task.checkCancellation()
+                result.expiryError = "\(error)"
+                logger.warning("snapshots not expired", metadata: ["floe.table": "\(definition.name)", "error.message": "\(error)"])
+            }
+            do {
+                let orphans = try await maintenance.deleteOrphanFiles(
+                    table: id, olderThan: now.addingTimeInterval(-orphansOlderThan.inSeconds))
+                result.orphanFiles = orphans.orphans.count
+                result.deletedFiles += orphans.deletedFiles.count
+                result.failedDeletes += orphans.failedDeletes.count
+                result.relinkedFiles = orphans.restoredNames.count
+            } catch {
+                try Task.checkCancellation()
+                result.orphansError = "\(error)"
+                logger.warning("orphan files not removed", metadata: ["floe.table": "\(definition.name)", "error.message": "\(error)"])
+            }
+            results.append(result)
         }
         return results
     }

@@ -88,6 +88,15 @@ public struct TableMaintenance: Sendable {
                     "floe.table": "\(id)", "error.code": "\(error.code)", "floe.attempt": "\(attempt)",
                 ])
                 try await Task.sleep(for: .milliseconds(100 * (1 << min(attempt, 6))))
+            } catch let error as CatalogError {
+                // Another expiry (another instance, `floe maintain`) removed some of these snapshots first: the
+                // commit does not move `main`, so its requirements hold, and a catalog refuses ids it no longer has
+                // (pyiceberg's answers 400). Planned again from the table as it is now.
+                guard attempt < commitAttempts, let reloaded = try? await catalog.loadTable(id),
+                      ids.contains(where: { reloaded.metadata.snapshot(id: $0) == nil }) else { throw error }
+                logger.info("snapshots expired meanwhile by another writer; planning the expiry again", metadata: [
+                    "floe.table": "\(id)", "floe.attempt": "\(attempt)",
+                ])
             }
         }
     }

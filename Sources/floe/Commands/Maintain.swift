@@ -41,6 +41,12 @@ extension Floe {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(results), as: UTF8.self))
+            // What did run is in the output above; a cron job or script still learns that a step failed.
+            let failed = results.filter(\.failed).map(\.table)
+            if !failed.isEmpty {
+                FileHandle.standardError.write(Data("floe maintain: a step failed on \(failed.joined(separator: ", ")) (see its *_error)\n".utf8))
+                throw ExitCode.failure
+            }
         }
     }
 }
