@@ -139,7 +139,7 @@ extension FloeConfiguration {
         Setting("catalog.token", \.catalogToken, env: ["R2_CATALOG_AUTH_TOKEN", "FLOE_CATALOG_TOKEN"],
                 "REST bearer token (an R2 API token)."),
         Setting("catalog.credential", \.catalogCredential, env: ["FLOE_CATALOG_CREDENTIAL"],
-                "REST OAuth2 client credential id:secret (instead of a token)."),
+                "REST OAuth2 client credential id:secret (instead of a token; both set stops the start)."),
         Setting("catalog.scope", \.catalogScope, env: ["FLOE_CATALOG_SCOPE"], "OAuth2 scope (default PRINCIPAL_ROLE:ALL)."),
         Setting("catalog.request_timeout_ms", \.catalogRequestTimeoutMs, env: ["FLOE_CATALOG_REQUEST_TIMEOUT_MS"],
                 "Time limit of one REST catalog read (config, load, list); reads are retried.",

@@ -255,6 +255,12 @@ public struct FloeConfiguration: Sendable {
             throw ConfigurationError(message: "catalog URI '\(uri)' must start with http:// or https://")
         }
         var authentication = RESTCatalog.Authentication.none
+        // Both set is a mix-up (an R2_CATALOG_AUTH_TOKEN left over from before OAuth2, say): one would be ignored,
+        // and the catalog's refusal would not say which.
+        if let token = catalogToken, !token.isEmpty, let credential = catalogCredential, !credential.isEmpty {
+            throw ConfigurationError(message: "catalog.token (R2_CATALOG_AUTH_TOKEN, FLOE_CATALOG_TOKEN) and "
+                                     + "catalog.credential (FLOE_CATALOG_CREDENTIAL) are both set: the REST catalog takes one")
+        }
         if let token = catalogToken, !token.isEmpty {
             authentication = .bearer(token)
         } else if let credential = catalogCredential, !credential.isEmpty {

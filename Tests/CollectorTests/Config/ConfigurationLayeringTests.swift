@@ -101,7 +101,7 @@ struct ConfigurationLayeringTests {
         let configuration = try load(environment: [
             "FLOE_MAX_EVENT_BYTES": "2048", "FLOE_MAX_BUFFER_BYTES": "1000000", "FLOE_RATE_LIMIT": "10",
             "FLOE_RATE_LIMIT_BURST": "40", "FLOE_PARQUET_CODEC": "gzip", "FLOE_PARQUET_LEVEL": "5",
-            "FLOE_CATALOG_URI": "https://catalog.example", "FLOE_CATALOG_TOKEN": "t2", "FLOE_CATALOG_SCOPE": "catalog",
+            "FLOE_CATALOG_URI": "https://catalog.example", "FLOE_CATALOG_SCOPE": "catalog",
             "FLOE_CATALOG_CREDENTIAL": "id:secret", "FLOE_CATALOG_REQUEST_TIMEOUT_MS": "1500",
             "FLOE_CATALOG_COMMIT_TIMEOUT_MS": "2500", "FLOE_AUTH_ENABLED": "true", "AUTH_TOKEN": "a-key",
             "AWS_ENDPOINT_URL": "http://localhost:9000", "AWS_DEFAULT_REGION": "eu-west-1", "AWS_SESSION_TOKEN": "session",
@@ -109,7 +109,8 @@ struct ConfigurationLayeringTests {
         #expect(configuration.maxEventBytes == 2_048 && configuration.maxBufferedBytes == 1_000_000)
         #expect(configuration.rateLimitPerSecond == 10 && configuration.rateLimitBurst == 40)
         #expect(configuration.codec == "gzip" && configuration.codecLevel == 5)
-        #expect(configuration.catalogURI == "https://catalog.example" && configuration.catalogToken == "t2")
+        #expect(configuration.catalogURI == "https://catalog.example")
+        #expect(try load(environment: ["FLOE_CATALOG_URI": "https://catalog.example", "FLOE_CATALOG_TOKEN": "t2"]).catalogToken == "t2")
         #expect(configuration.catalogScope == "catalog" && configuration.catalogCredential == "id:secret")
         #expect(configuration.catalogRequestTimeoutMs == 1_500 && configuration.catalogCommitTimeoutMs == 2_500)
         #expect(configuration.authEnabled && configuration.authKeys == ["a-key"])
@@ -161,6 +162,13 @@ struct ConfigurationLayeringTests {
             _ = try load(environment: ["R2_CATALOG_AUTH_TOKEN": "secret-one", "FLOE_CATALOG_TOKEN": "secret-two"])
         }
         #expect(!tokens.message.contains("secret"), "a token in an error message: \(tokens.message)")
+        // A bearer token and an OAuth2 credential: one would be ignored, so neither is taken.
+        let twoAuths = try #require(throws: ConfigurationError.self) {
+            _ = try load(environment: ["R2_CATALOG_ENDPOINT": "https://catalog.example/a/b", "R2_CATALOG_AUTH_TOKEN": "secret-one",
+                                       "FLOE_CATALOG_CREDENTIAL": "id:secret-two"])
+        }
+        #expect(twoAuths.message.contains("catalog.token") && twoAuths.message.contains("catalog.credential"), "\(twoAuths.message)")
+        #expect(!twoAuths.message.contains("secret"), "a secret in an error message: \(twoAuths.message)")
         // The AWS variables keep the AWS SDKs' order: the service-specific endpoint, then AWS_REGION, win.
         let aws = try load(environment: ["AWS_ENDPOINT_URL_S3": "https://s3.example", "AWS_ENDPOINT_URL": "https://all.example",
                                          "AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "us-east-1"])
