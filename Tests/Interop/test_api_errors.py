@@ -212,10 +212,19 @@ def test_rejections_are_counted_per_reason(server: FloeServer):
         prefix = f'floe_events_rejected_total{{reason="{reason}"}} '
         return sum(float(line[len(prefix):]) for line in text.splitlines() if line.startswith(prefix))
 
-    before = count("groupId: is required for group")
+    def stored(table: str) -> float:
+        prefix = f'floe_events_accepted_total{{table="{table}"}} '
+        return sum(float(line[len(prefix):]) for line in server.get("/metrics").text.splitlines() if line.startswith(prefix))
+
+    before, rows = count("groupId: is required for group"), stored("rejected")
     batch = [segment_message("group", groupId=None), segment_message("group", groupId=None), segment_message("track")]
     assert_partly_accepted(server.post("/v1/batch", dumps({"batch": batch})), 1, {0: "groupId", 1: "groupId"})
     assert count("groupId: is required for group") == before + 2
+    assert stored("rejected") == rows + 2
+    # A retry of the batch stores nothing again, and counts nothing again.
+    assert_partly_accepted(server.post("/v1/batch", dumps({"batch": batch})), 1, {0: "groupId", 1: "groupId"})
+    assert count("groupId: is required for group") == before + 2
+    assert stored("rejected") == rows + 2
 
 
 @pytest.mark.parametrize("envelope, field", [

@@ -482,6 +482,16 @@ def test_debug_status_reports_every_partition(server: FloeServer):
     server.flush()
 
 
+def test_debug_status_of_a_type_creates_no_table(floe):
+    """A GET changes nothing: before the first flush, a type's status has no table location, and no table is made."""
+    server = floe()
+    for path in ("/debug/status/track", "/debug/status/com.example.x?table=cloudevents"):
+        status = server.get(path).json()
+        assert status["table_location"] == "" and status["buffered_count"] == 0, status
+    assert not (Path(server.data_dir) / "warehouse" / "analytics").exists()
+    assert "created table" not in server.log_tail()
+
+
 def test_debug_flush_of_one_type_leaves_the_others_buffered(server: FloeServer):
     server.flush()
     tracks, pages = [segment_message("track") for _ in range(2)], [segment_message("page") for _ in range(3)]

@@ -76,7 +76,8 @@ struct DebugRoutes: Sendable {
                 .filter { $0.key.table == definition.name && PartitionKey($0.key.key)?.type == type }
                 .sorted { $0.key < $1.key }
                 .map { partitionStatus($0.key, $0.value, now: now) }
-            let location = try? await coordinator.location(of: definition)
+            // A GET changes nothing: a table not created yet has no location.
+            let location = try? await coordinator.existingLocation(of: definition)
             let currentKey = PartitionKey(type: type, hours: Timestamp.hours(now)).description
             let status = TypeStatus(
                 partitionKey: partitions.last?.partitionKey ?? currentKey, table: definition.name, type: type,

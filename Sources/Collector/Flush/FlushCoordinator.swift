@@ -131,6 +131,11 @@ package actor FlushCoordinator {
         try await writer.table(definition).metadata.location
     }
 
+    /// The table's location if it exists (nil: not created yet; nothing is created).
+    func existingLocation(of definition: TableDefinition) async throws -> String? {
+        try await writer.existingTable(definition)?.metadata.location
+    }
+
     /// Objects stored under a table's location (for `/debug/list-r2`), sorted by location.
     func listObjects(of definition: TableDefinition, prefix: String) async throws -> (location: String, files: [StoredFile]) {
         let location = try await writer.table(definition).metadata.location

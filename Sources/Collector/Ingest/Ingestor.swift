@@ -132,8 +132,8 @@ struct Ingestor: Sendable {
             guard lowered.hasPrefix("ce-"), lowered.count > 3 else { continue }
             let attribute = String(lowered.dropFirst(3))
             guard let decoded = CloudEventHeaderValue.decode(value) else {
-                issues.append(ValidationIssue(index: nil, field: attribute, message:
-                    "header \(name) is not UTF-8 once percent-decoded (CloudEvents HTTP binding §3.1.3.2)"))
+                issues.append(ValidationIssue(index: nil, field: "ce-" + attribute, message:
+                    "is not UTF-8 once percent-decoded (CloudEvents HTTP binding §3.1.3.2)"))
                 continue
             }
             if attribute == "time" {
@@ -300,7 +300,12 @@ struct Ingestor: Sendable {
             let outcome = try await buffer.append(rows)
             let duplicates = outcome.duplicatesByTable[table] ?? 0
             metrics.accepted(table: table, stored: events.count - duplicates, duplicates: duplicates)
-            for event in rejected { metrics.rejected(reasons: event.reasons) }
+            if !rejected.isEmpty {
+                // A retry's rejected events are already recorded: they are counted once, as they are stored.
+                let repeated = min(rejected.count, outcome.duplicatesByTable[TableDefinition.rejected.name] ?? 0)
+                metrics.accepted(table: TableDefinition.rejected.name, stored: rejected.count - repeated, duplicates: repeated)
+                for event in rejected.dropLast(repeated) { metrics.rejected(reasons: event.reasons) }
+            }
             return Outcome(accepted: events.count, duplicates: duplicates, rejected: rejected)
         } catch let error as BufferError {
             metrics.refused(rows.count)

@@ -1,4 +1,5 @@
 import Metrics
+import Synchronization
 
 /// Counters of events accepted, deduplicated, rejected and refused, created once and reused.
 ///
@@ -28,7 +29,25 @@ struct IngestMetrics: Sendable {
     /// the counter is looked up per call (the metrics factory keeps one per reason).
     func rejected(reasons: [String]) {
         for reason in reasons {
-            Counter(label: "floe_events_rejected_total", dimensions: [("reason", reason)]).increment()
+            Counter(label: "floe_events_rejected_total", dimensions: [("reason", reasonLabels.label(reason))]).increment()
+        }
+    }
+
+    private let reasonLabels = ReasonLabels()
+
+    /// Reasons as label values, at most ``limit`` of them: a reason names a field, and a few name one the client
+    /// chose (a binary-mode CloudEvent's `ce-*` header), so every reason past the limit is counted as `other`.
+    private final class ReasonLabels: Sendable {
+        static let limit = 200
+        private let seen = Mutex<Set<String>>([])
+
+        func label(_ reason: String) -> String {
+            seen.withLock { seen in
+                if seen.contains(reason) { return reason }
+                guard seen.count < Self.limit else { return "other" }
+                seen.insert(reason)
+                return reason
+            }
         }
     }
 
