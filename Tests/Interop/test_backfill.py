@@ -391,6 +391,29 @@ def test_a_touched_or_appended_file_is_not_loaded_again(floe_bin, tmp_path):
     assert elsewhere.returncode != 0 and b"backfill progress is for" in err, err.decode()[-2000:]
 
 
+def test_lines_appended_behind_a_symbolic_link_are_loaded(floe_bin, tmp_path):
+    """A link (`current.ndjson -> ...`, or a directory of links) is followed for the file's size and time: appended to
+    behind the link, its new lines load; before, the link's own size and time kept it "complete" and they were lost."""
+    events = generate(90, seed=77)
+    (tmp_path / "real").mkdir()
+    target = write_lines(tmp_path / "real" / "in.ndjson", [dumps(e) for e in events[:60]])
+    (tmp_path / "links").mkdir()
+    link = tmp_path / "links" / "in.ndjson"
+    link.symlink_to(target)
+    data_dir = tmp_path / "data"
+    assert finish(backfill(floe_bin, data_dir, [link]))["events"] == 60
+    assert finish(backfill(floe_bin, data_dir, [link]))["events"] == 0
+    with open(target, "ab") as appended:
+        appended.write(b"\n".join(dumps(e) for e in events[60:75]) + b"\n")
+    assert finish(backfill(floe_bin, data_dir, [link]))["events"] == 15
+    with open(target, "ab") as appended:
+        appended.write(b"\n".join(dumps(e) for e in events[75:]) + b"\n")
+    # Through the directory of links, the same name.
+    assert finish(backfill(floe_bin, data_dir, [tmp_path / "links"]))["events"] == 15
+    got = Counter(r["message_id"] for r in pyiceberg_rows(load_table(data_dir, "events")))
+    assert set(got) == {e["messageId"] for e in events} and max(got.values()) == 1
+
+
 def test_which_files_a_directory_gives(floe_bin, tmp_path):
     """A directory gives its NDJSON files in any letter case and compression (`.gz`, `.zst`, `.zstd`) and Segment's S3
     archive objects (`{ms}.{uuid}.gz`, no `.json` in the name), each read by its suffix; other files are left alone.

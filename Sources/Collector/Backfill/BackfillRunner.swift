@@ -303,10 +303,12 @@ public struct BackfillRunner: Sendable {
         ])
     }
 
+    /// The size and modification time of the file at `path`, through symbolic links: a link's own size and time
+    /// do not change when its target is appended to or replaced.
     static func identity(of path: String) -> BackfillCheckpoints.FileState? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = attributes[.size] as? NSNumber else { return nil }
-        let modified = (attributes[.modificationDate] as? Date).map(WallClock.microsTruncated) ?? 0
-        return BackfillCheckpoints.FileState(path: path, size: size.int64Value, modified: modified)
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        let modified = Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
+        return BackfillCheckpoints.FileState(path: path, size: Int64(info.st_size), modified: WallClock.microsTruncated(modified))
     }
 }
