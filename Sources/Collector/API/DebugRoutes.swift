@@ -26,9 +26,9 @@ struct DebugRoutes: Sendable {
             // Recovery waits on the catalog, while ingest is served from the start: an instance restarted during a
             // catalog outage must not stay out of its load balancer (docs/scaling.md).
             if let phase = readiness?.phase, phase == .draining || (phase == .recovering && !forIngest) {
-                // Recovery that takes long is waiting on the catalog or storage: say which.
+                // Recovery that takes long is waiting on the catalog or storage: say which, as last checked.
                 let reasons = phase == .draining ? ["shutting down"]
-                    : ["recovering pending flushes"] + (await coordinator.readinessProblems())
+                    : ["recovering pending flushes"] + (await coordinator.knownReadinessProblems())
                 throw APIError(status: .serviceUnavailable, message: "not ready: \(phase.rawValue)", errors: reasons,
                                retryAfterSeconds: phase == .draining ? 30 : 1, isProbeAnswer: true)
             }

@@ -308,7 +308,14 @@ public struct BackfillRunner: Sendable {
     static func identity(of path: String) -> BackfillCheckpoints.FileState? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        let modified = Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
-        return BackfillCheckpoints.FileState(path: path, size: Int64(info.st_size), modified: WallClock.microsTruncated(modified))
+        // Through a `Date`, as progress recorded by earlier versions was (a time one microsecond off would cost a
+        // fingerprint of the file, not its progress).
+        #if canImport(Darwin)
+        let seconds = TimeInterval(info.st_mtimespec.tv_sec) + TimeInterval(info.st_mtimespec.tv_nsec) / 1e9
+        #else
+        let seconds = TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9
+        #endif
+        return BackfillCheckpoints.FileState(path: path, size: Int64(info.st_size),
+                                             modified: WallClock.microsTruncated(Date(timeIntervalSince1970: seconds)))
     }
 }

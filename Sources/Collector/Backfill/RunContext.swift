@@ -90,9 +90,9 @@ struct RunContext {
                 for part in rejected {
                     // As over HTTP, the privacy rules apply to the Segment events the `rejected` table records, and
                     // their `writeKey` is left out; a line they cannot be applied to is recorded by its reasons alone.
-                    let raw = (privacy ?? .none).recorded(json: part.raw, isSegment: part.format == .segment)
+                    let raw = (privacy ?? .noRules).recorded(json: part.raw, isSegment: part.format == .segment)
                     let event = RejectedEvent(format: part.format.rawValue, index: part.index, raw: raw,
-                                              sentBytes: part.raw.count, reasons: part.errors.issues.map(\.reason))
+                                              sent: part.raw, reasons: part.errors.issues.map(\.reason))
                     try partial.add(event, request: context, maxEventBytes: rejects.maxEventBytes)
                 }
             }

@@ -51,11 +51,7 @@ extension FlushCoordinator {
     /// its last commit (empty when ready).
     func readinessProblems() async -> [String] {
         // A table can load while its commits fail (storage that refuses writes, a catalog that rejects them).
-        let failing = tables.compactMap { definition in
-            freshnessByTable[definition.name]?.failure.map {
-                "\(definition.name): flushes failing since \(Timestamp.rfc3339($0.sinceMicros)): \($0.lastError)"
-            }
-        }
+        let failing = failingTables()
         if let last = lastReadinessCheck, ContinuousClock.now - last.at < Self.readinessCheckInterval {
             return last.problems + failing
         }
@@ -67,6 +63,29 @@ extension FlushCoordinator {
     }
 
     static let readinessCheckTimeout: Duration = .seconds(3)
+
+    /// What the last check found, and the tables whose flushes fail, without waiting on the catalog (a probe
+    /// with a short timeout must get its answer); a check older than ``readinessCheckInterval`` is run again in
+    /// the background, for the next probe.
+    func knownReadinessProblems() -> [String] {
+        let stale = lastReadinessCheck.map { ContinuousClock.now - $0.at >= Self.readinessCheckInterval } ?? true
+        if stale, !readinessCheckRunning {
+            readinessCheckRunning = true
+            Task {
+                _ = await self.readinessProblems()
+                self.readinessCheckRunning = false
+            }
+        }
+        return (lastReadinessCheck?.problems ?? []) + failingTables()
+    }
+
+    private func failingTables() -> [String] {
+        tables.compactMap { definition in
+            freshnessByTable[definition.name]?.failure.map {
+                "\(definition.name): flushes failing since \(Timestamp.rfc3339($0.sinceMicros)): \($0.lastError)"
+            }
+        }
+    }
 
     private func checkTables() async -> [String] {
         var problems: [String] = []

@@ -30,6 +30,8 @@ package actor FlushCoordinator {
     private let manifestLists = ManifestListCache()
     /// The last catalog check of ``readinessProblems()`` (FlushCoordinator+Health.swift).
     var lastReadinessCheck: (at: ContinuousClock.Instant, problems: [String])?
+    /// A check ``knownReadinessProblems()`` started in the background is running.
+    var readinessCheckRunning = false
     /// Per table: the last commit, the table's size and its failing flushes (``freshness(now:)``).
     var freshnessByTable: [String: TableFreshness] = [:]
     /// When maintenance last ran, microseconds since the epoch (nil: not yet).
@@ -137,8 +139,9 @@ package actor FlushCoordinator {
     }
 
     /// Objects stored under a table's location (for `/debug/list-r2`), sorted by location.
+    /// Nothing (and an empty location) for a table not created yet: a listing creates nothing.
     func listObjects(of definition: TableDefinition, prefix: String) async throws -> (location: String, files: [StoredFile]) {
-        let location = try await writer.table(definition).metadata.location
+        guard let location = try await existingLocation(of: definition) else { return ("", []) }
         let trimmed = prefix.hasPrefix("/") ? String(prefix.dropFirst()) : prefix
         let files = try await fileIO.listFiles(prefix: trimmed.isEmpty ? location + "/" : location + "/" + trimmed)
         return (location, files.sorted { $0.location < $1.location })

@@ -133,7 +133,7 @@ struct Ingestor: Sendable {
             let attribute = String(lowered.dropFirst(3))
             guard let decoded = CloudEventHeaderValue.decode(value) else {
                 issues.append(ValidationIssue(index: nil, field: "ce-" + attribute, message:
-                    "is not UTF-8 once percent-decoded (CloudEvents HTTP binding §3.1.3.2)"))
+                    "is not UTF-8 once percent-decoded (CloudEvents HTTP binding §3.1.3.2)", fieldKind: "ce-*"))
                 continue
             }
             if attribute == "time" {
@@ -237,7 +237,7 @@ struct Ingestor: Sendable {
             let raw = recorded(entry, in: tape)
             // Fixed text (a bounded metric label); the event's size is in the row's `event_bytes`.
             let reason = "event is over the limit of \(maxEventBytes) bytes per event"
-            rejected.append(RejectedEvent(format: format, index: index, raw: raw, sentBytes: tape.raw(entry).count,
+            rejected.append(RejectedEvent(format: format, index: index, raw: raw, sent: tape.raw(entry),
                                           reasons: [reason], identity: RejectedEvent.identity(format: format, tape: tape, entry: entry)))
             issues.append(ValidationIssue(index: index, field: nil, message: reason))
             return false
@@ -247,25 +247,25 @@ struct Ingestor: Sendable {
         /// rules applied and without its `writeKey` (``PrivacyRules/message(_:in:)``).
         private func recorded(_ entry: Int, in tape: JSONTape) -> ArraySlice<UInt8> {
             guard format == "segment" else { return tape.raw(entry) }
-            return (privacy ?? .none).message(entry, in: tape)
+            return (privacy ?? .noRules).message(entry, in: tape)
         }
 
         /// Records the normalizer's verdict on the event at `entry`: nil when it went into ``events``.
         mutating func add(_ errors: ValidationErrors?, entry: Int, index: Int?) {
             guard let errors else { return }
             // What the `rejected` table records is worked out only for an event it will hold.
-            reject(errors, raw: tape.map { recorded(entry, in: $0) } ?? [], sentBytes: tape.map { $0.raw(entry).count },
+            reject(errors, raw: tape.map { recorded(entry, in: $0) } ?? [], sent: tape.map { $0.raw(entry) },
                    index: index, identity: tape.flatMap { RejectedEvent.identity(format: format, tape: $0, entry: entry) })
         }
 
         mutating func add(_ errors: ValidationErrors?, raw: ArraySlice<UInt8>, index: Int?) {
             guard let errors else { return }
-            reject(errors, raw: raw, sentBytes: nil, index: index, identity: nil)
+            reject(errors, raw: raw, sent: nil, index: index, identity: nil)
         }
 
-        private mutating func reject(_ errors: ValidationErrors, raw: ArraySlice<UInt8>, sentBytes: Int?, index: Int?,
-                                     identity: [UInt8]?) {
-            rejected.append(RejectedEvent(format: format, index: index, raw: raw, sentBytes: sentBytes,
+        private mutating func reject(_ errors: ValidationErrors, raw: ArraySlice<UInt8>, sent: ArraySlice<UInt8>?,
+                                     index: Int?, identity: [UInt8]?) {
+            rejected.append(RejectedEvent(format: format, index: index, raw: raw, sent: sent,
                                           reasons: errors.issues.map(\.reason), identity: identity))
             issues += errors.issues
         }

@@ -15,19 +15,21 @@ struct RejectedEvent: Sendable {
     /// What the `event` column records: the event's JSON as sent, the privacy rules applied (and for a Segment
     /// message, without its `writeKey`; ``PrivacyRules/message(_:in:)``).
     var raw: ArraySlice<UInt8>
-    /// The event's size as sent (`event_bytes`).
-    var sentBytes: Int
+    /// The event as sent: its size is `event_bytes`, and an event with no identity of its own is told apart by
+    /// these bytes (what is recorded may be empty for many different events).
+    var sent: ArraySlice<UInt8>
     /// Every problem found, without the batch position (``ValidationIssue/reason``).
     var reasons: [String]
     /// The event's own identity, when it has a usable one (see ``identity(format:tape:entry:)``).
     var identity: [UInt8]?
 
-    init(format: String, index: Int?, raw: ArraySlice<UInt8>, sentBytes: Int? = nil, reasons: [String],
+    /// `sent` defaults to `raw` (recorded as sent).
+    init(format: String, index: Int?, raw: ArraySlice<UInt8>, sent: ArraySlice<UInt8>? = nil, reasons: [String],
          identity: [UInt8]? = nil) {
         self.format = format
         self.index = index
         self.raw = raw
-        self.sentBytes = sentBytes ?? raw.count
+        self.sent = sent ?? raw
         self.reasons = reasons
         self.identity = identity
     }
@@ -65,7 +67,7 @@ struct RejectedEvent: Sendable {
             digest.update(data: [0])
             digest.update(data: Array((index.map(String.init) ?? "").utf8))
             digest.update(data: [0])
-            raw.withUnsafeBytes { digest.update(bufferPointer: $0) }
+            sent.withUnsafeBytes { digest.update(bufferPointer: $0) }
             key.append(UInt8(ascii: "h"))
             key.append(contentsOf: ArraySlice(digest.finalize().prefix(16)))
         }
@@ -88,7 +90,7 @@ struct RejectedEvent: Sendable {
         if let source = request.sourceId { row.string(RejectedColumn.sourceId, source) }
         if let index { row.int32(RejectedColumn.batchIndex, Int32(clamping: index)) }
         row.string(RejectedColumn.event, Self.repairingUTF8(Self.prefix(raw, maxBytes: maxEventBytes)))
-        row.int32(RejectedColumn.eventBytes, Int32(clamping: sentBytes))
+        row.int32(RejectedColumn.eventBytes, Int32(clamping: sent.count))
         row.stringList(RejectedColumn.reasons, reasons.map { Array($0.utf8) })
     }
 

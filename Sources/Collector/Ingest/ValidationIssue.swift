@@ -3,10 +3,20 @@ package struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
     var index: Int?
     var field: String?
     var message: String
+    /// The field as ``reason`` names it when ``field`` is one the client chose (a binary-mode CloudEvent's
+    /// `ce-*` header): reasons are metric labels, so they come from a fixed set (nil: ``field`` itself).
+    var fieldKind: String?
+
+    init(index: Int?, field: String?, message: String, fieldKind: String? = nil) {
+        self.index = index
+        self.field = field
+        self.message = message
+        self.fieldKind = fieldKind
+    }
 
     /// The problem without the batch position: a bounded label for metrics and the `rejected` table.
     var reason: String {
-        field.map { "\($0): \(message)" } ?? message
+        (fieldKind ?? field).map { "\($0): \(message)" } ?? message
     }
 
     package var description: String {

@@ -33,18 +33,22 @@ public enum Maintenance {
         public var expiryError: String?
         /// Why orphan removal failed on this table (the other tables were still maintained).
         public var orphansError: String?
+        /// Why the table could not be loaded (nothing was done to it; the other tables were still maintained).
+        public var loadError: String?
 
         enum CodingKeys: String, CodingKey {
             case table, expiredSnapshots = "expired_snapshots", deletedFiles = "deleted_files"
             case orphanFiles = "orphan_files", failedDeletes = "failed_deletes", relinkedFiles = "relinked_files"
             case duplicatesRemoved = "duplicates_removed"
             case duplicatesError = "duplicates_error", compaction, compactionError = "compaction_error"
-            case expiryError = "expiry_error", orphansError = "orphans_error"
+            case expiryError = "expiry_error", orphansError = "orphans_error", loadError = "load_error"
         }
 
-        /// Whether any step failed on this table.
+        /// Whether the table's upkeep failed: loading it, expiring its snapshots or removing its orphans (`floe
+        /// maintain` then exits 1). What duplicate removal and compaction could not do, often for good (a table of
+        /// another writer's files), is reported in their errors alone.
         public var failed: Bool {
-            duplicatesError != nil || compactionError != nil || expiryError != nil || orphansError != nil
+            loadError != nil || expiryError != nil || orphansError != nil
         }
     }
 
@@ -72,10 +76,18 @@ public enum Maintenance {
             let table: Table
             do {
                 table = try await catalog.loadTable(id)
+                try fileIO.applyVendedConfig(table.storageConfig(for: table.metadata.location))
             } catch let error as CatalogError where error.isMissingTable {
                 continue
+            } catch {
+                try Task.checkCancellation()
+                var result = TableResult(table: definition.name, expiredSnapshots: 0, deletedFiles: 0, orphanFiles: 0,
+                                         failedDeletes: 0)
+                result.loadError = "\(error)"
+                logger.warning("table not maintained", metadata: ["floe.table": "\(definition.name)", "error.message": "\(error)"])
+                results.append(result)
+                continue
             }
-            try fileIO.applyVendedConfig(table.storageConfig(for: table.metadata.location))
             var duplicates: Int?
             var duplicatesError: String?
             var changed = false

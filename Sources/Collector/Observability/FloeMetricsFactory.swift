@@ -65,7 +65,7 @@ struct FloeMetricsFactory: MetricsFactory {
 /// The HELP text of every metric Floe exports, by name: the one place metrics are described.
 enum MetricHelp {
     static let texts: [String: String] = [
-        "floe_events_accepted_total": "Events stored in the buffer (acknowledged), by table.",
+        "floe_events_accepted_total": "Events stored in the buffer (acknowledged), by table; table=rejected counts the invalid events stored in the rejected table.",
         "floe_events_deduplicated_total": "Events acknowledged without being stored again (a messageId or CloudEvents source+id seen within the dedup window), by table.",
         "floe_table_data_files": "Live data files of the table after this process's last commit to it (total-data-files of the snapshot).",
         "floe_table_last_commit_timestamp_seconds": "Unix time of this process's last successful commit to the table (0 before the first); alert when it stops advancing while events arrive.",

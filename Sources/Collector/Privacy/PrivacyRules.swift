@@ -31,14 +31,13 @@ package struct PrivacyRules: Sendable {
         var isEmpty: Bool { action == nil && children.isEmpty }
     }
 
-    let clientIP: ClientIP
     let root: Node
     /// ``root`` with the message's own `writeKey` dropped, for the `rejected` table (a credential, never stored).
     private let messageRoot: Node
     private let salt: [UInt8]
 
     /// No rule: a message is stored as sent, and a rejected one recorded without its `writeKey`.
-    static let none = PrivacyRules(root: Node())
+    static let noRules = PrivacyRules(root: Node())
 
     /// The roots rules may start at.
     static let roots: Set<String> = ["properties", "traits", "context"]
@@ -47,7 +46,6 @@ package struct PrivacyRules: Sendable {
     ///   without a salt, or two rules for one member (`privacy.drop` and `privacy.hash`, or either of them
     ///   and a `client_ip` other than `keep` for `context.ip`).
     init(clientIP: ClientIP = .keep, drop: [String] = [], hash: [String] = [], salt: String = "") throws {
-        self.clientIP = clientIP
         self.salt = Array(salt.utf8)
         var root = Node()
         func add(_ path: String, _ action: Action, from setting: String) throws {
@@ -55,17 +53,15 @@ package struct PrivacyRules: Sendable {
             guard parts.count >= 2, let first = parts.first, Self.roots.contains(first), !parts.contains(where: \.isEmpty) else {
                 throw ConfigurationError(message: "privacy path '\(path)' must name a member below properties, traits or context (for example properties.email)")
             }
-            var set: [Action?] = []
-            func insert(_ node: inout Node, _ rest: ArraySlice<String>) {
+            /// Sets the action at the end of `rest`; returns the one it had.
+            func insert(_ node: inout Node, _ rest: ArraySlice<String>) -> Action? {
                 guard let head = rest.first else {
-                    set.append(node.action)
-                    node.action = action
-                    return
+                    defer { node.action = action }
+                    return node.action
                 }
-                insert(&node.children[head, default: Node()], rest.dropFirst())
+                return insert(&node.children[head, default: Node()], rest.dropFirst())
             }
-            insert(&root, parts[...])
-            if let earlier = set.first ?? nil, earlier != action {
+            if let earlier = insert(&root, parts[...]), earlier != action {
                 throw ConfigurationError(message: "privacy path '\(path)' has two rules (\(setting) and another): give it one")
             }
         }
@@ -84,7 +80,6 @@ package struct PrivacyRules: Sendable {
     }
 
     private init(root: Node) {
-        clientIP = .keep
         salt = []
         self.root = root
         messageRoot = Self.withoutWriteKey(root)

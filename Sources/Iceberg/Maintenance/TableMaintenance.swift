@@ -88,7 +88,7 @@ public struct TableMaintenance: Sendable {
                     "floe.table": "\(id)", "error.code": "\(error.code)", "floe.attempt": "\(attempt)",
                 ])
                 try await Task.sleep(for: .milliseconds(100 * (1 << min(attempt, 6))))
-            } catch let error as CatalogError {
+            } catch let error as CatalogError where error.code == .rejected {
                 // Another expiry (another instance, `floe maintain`) removed some of these snapshots first: the
                 // commit does not move `main`, so its requirements hold, and a catalog refuses ids it no longer has
                 // (pyiceberg's answers 400). Planned again from the table as it is now.

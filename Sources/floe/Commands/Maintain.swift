@@ -41,10 +41,10 @@ extension Floe {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(results), as: UTF8.self))
-            // What did run is in the output above; a cron job or script still learns that a step failed.
+            // What did run is in the output above; a cron job or script still learns that the upkeep failed.
             let failed = results.filter(\.failed).map(\.table)
             if !failed.isEmpty {
-                FileHandle.standardError.write(Data("floe maintain: a step failed on \(failed.joined(separator: ", ")) (see its *_error)\n".utf8))
+                FileHandle.standardError.write(Data("floe maintain: failed on \(failed.joined(separator: ", ")) (see load_error, expiry_error, orphans_error)\n".utf8))
                 throw ExitCode.failure
             }
         }

@@ -41,16 +41,16 @@ struct PrivacyRulesTests {
     func recordedMessage() throws {
         let text = #"{"writeKey":"wk_live_SECRET","event":"","properties":{"writeKey":"kept","email":"a@x"}}"#
         let tape = try JSONTape(parsing: Array(text.utf8))
-        let plain = String(decoding: PrivacyRules.none.message(tape.root, in: tape), as: UTF8.self)
+        let plain = String(decoding: PrivacyRules.noRules.message(tape.root, in: tape), as: UTF8.self)
         #expect(plain == #"{"event":"","properties":{"writeKey":"kept","email":"a@x"}}"#)
         let rules = try PrivacyRules(drop: ["properties.email"])
         #expect(String(decoding: rules.message(tape.root, in: tape), as: UTF8.self) == #"{"event":"","properties":{"writeKey":"kept"}}"#)
 
         let encoded = #""{\"writeKey\":\"wk_live_SECRET\",\"properties\":{\"password\":\"hunter2\"}}""#
         let string = try JSONTape(parsing: Array(encoded.utf8))
-        #expect(PrivacyRules.none.message(string.root, in: string).isEmpty)
+        #expect(PrivacyRules.noRules.message(string.root, in: string).isEmpty)
         #expect(rules.recorded(json: Array(encoded.utf8)[...], isSegment: true).isEmpty)
-        #expect(PrivacyRules.none.recorded(json: Array(text.utf8)[...], isSegment: true).elementsEqual(
+        #expect(PrivacyRules.noRules.recorded(json: Array(text.utf8)[...], isSegment: true).elementsEqual(
             #"{"event":"","properties":{"writeKey":"kept","email":"a@x"}}"#.utf8))
         // CloudEvents are recorded as sent: the rules and the writeKey are Segment's.
         #expect(rules.recorded(json: Array(text.utf8)[...], isSegment: false).elementsEqual(text.utf8))
