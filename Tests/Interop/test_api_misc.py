@@ -455,8 +455,16 @@ def test_metrics_are_prometheus_text(server: FloeServer):
     assert lint.returncode == 0 and not lint.stdout.strip() and not lint.stderr.strip(), lint.stdout + lint.stderr
 
 
-def test_debug_status_reports_every_partition(server: FloeServer):
+def created_tables(server: FloeServer) -> None:
+    """Flushes one event into each table, so that they exist (a type's status then names their location)."""
+    assert_accepted(server.post("/v1/batch", dumps({"batch": [segment_message("track")]})))
+    event = {"specversion": "1.0", "id": unique("made"), "source": "/made", "type": "com.example.made"}
+    assert_accepted(server.post("/events", dumps(event), content_type=CLOUDEVENTS_JSON))
     server.flush()
+
+
+def test_debug_status_reports_every_partition(server: FloeServer):
+    created_tables(server)
     at = dt.datetime(2026, 11, 19, 14, tzinfo=dt.timezone.utc)
     batch = [segment_message("screen", timestamp=f"2026-11-19T14:{i:02d}:00Z") for i in range(4)]
     batch += [segment_message("group", timestamp="2026-11-19T15:00:00Z")]
@@ -525,7 +533,7 @@ def test_debug_routes_take_a_percent_encoded_cloudevents_type(server: FloeServer
 
 def test_debug_status_of_a_cloudevents_type_named_like_a_segment_type(server: FloeServer):
     """A CloudEvents type may be called `track`: `?table=cloudevents` shows its partitions, not the events table's."""
-    server.flush()
+    created_tables(server)
     event = {"specversion": "1.0", "id": unique("ce-track"), "source": "/ce", "type": "track"}
     assert_accepted(server.post("/events", dumps(event), content_type=CLOUDEVENTS_JSON))
     assert_accepted(server.post("/v1/batch", dumps({"batch": [segment_message("track") for _ in range(2)]})))
