@@ -306,16 +306,10 @@ public struct BackfillRunner: Sendable {
     /// The size and modification time of the file at `path`, through symbolic links: a link's own size and time
     /// do not change when its target is appended to or replaced.
     static func identity(of path: String) -> BackfillCheckpoints.FileState? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
         // Through a `Date`, as progress recorded by earlier versions was (a time one microsecond off would cost a
         // fingerprint of the file, not its progress).
-        #if canImport(Darwin)
-        let seconds = TimeInterval(info.st_mtimespec.tv_sec) + TimeInterval(info.st_mtimespec.tv_nsec) / 1e9
-        #else
-        let seconds = TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9
-        #endif
-        return BackfillCheckpoints.FileState(path: path, size: Int64(info.st_size),
-                                             modified: WallClock.microsTruncated(Date(timeIntervalSince1970: seconds)))
+        FileStatus(path: path).map {
+            BackfillCheckpoints.FileState(path: path, size: $0.size, modified: WallClock.microsTruncated($0.modified))
+        }
     }
 }

@@ -319,8 +319,8 @@ package actor FlushCoordinator {
             guard let key = PartitionKey(file.partitionKey) else {
                 throw RowBatchDecoder.DecodingError(message: "unparseable partition key \(file.partitionKey)")
             }
-            // Where the table is now: the path recorded in the intent, unless the table was dropped and created
-            // again elsewhere since (TableAppender.append(tableUUID:)).
+            // Under the table's location now, which a table dropped and created again since may have moved
+            // (TableAppender.append(tableUUID:)); the name is the intent's (`{commit id}-{index}`).
             let location = writer.dataFileLocation(in: table, definition: definition, key: key, commitId: intent.commitId,
                                                    index: index)
             return TableWriter.PendingFile(location: location, key: key, rows: fileRows.count) {

@@ -14,10 +14,10 @@ public enum Maintenance {
     /// What maintenance did to one table.
     public struct TableResult: Sendable, Codable {
         public var table: String
-        public var expiredSnapshots: Int
-        public var deletedFiles: Int
-        public var orphanFiles: Int
-        public var failedDeletes: Int
+        public var expiredSnapshots = 0
+        public var deletedFiles = 0
+        public var orphanFiles = 0
+        public var failedDeletes = 0
         /// Live files an earlier Floe wrote percent-decoded, now also at their locations as written
         /// (``DeleteOrphanFilesResult/restoredNames``).
         public var relinkedFiles: Int = 0
@@ -80,11 +80,8 @@ public enum Maintenance {
             } catch let error as CatalogError where error.isMissingTable {
                 continue
             } catch {
-                try Task.checkCancellation()
-                var result = TableResult(table: definition.name, expiredSnapshots: 0, deletedFiles: 0, orphanFiles: 0,
-                                         failedDeletes: 0)
-                result.loadError = "\(error)"
-                logger.warning("table not maintained", metadata: ["floe.table": "\(definition.name)", "error.message": "\(error)"])
+                var result = TableResult(table: definition.name)
+                result.loadError = try failure(error, "table not maintained", definition, logger)
                 results.append(result)
                 continue
             }
@@ -123,8 +120,7 @@ public enum Maintenance {
                 }
             }
             let now = Date()
-            var result = TableResult(table: definition.name, expiredSnapshots: 0, deletedFiles: 0, orphanFiles: 0,
-                                     failedDeletes: 0, duplicatesRemoved: duplicates, duplicatesError: duplicatesError,
+            var result = TableResult(table: definition.name, duplicatesRemoved: duplicates, duplicatesError: duplicatesError,
                                      compaction: compaction, compactionError: compactionError)
             // What was committed before is reported, and the other tables maintained, whatever fails here.
             do {
@@ -134,9 +130,7 @@ public enum Maintenance {
                 result.deletedFiles += expired.deletedFiles.count
                 result.failedDeletes += expired.failedDeletes.count
             } catch {
-                try Task.checkCancellation()
-                result.expiryError = "\(error)"
-                logger.warning("snapshots not expired", metadata: ["floe.table": "\(definition.name)", "error.message": "\(error)"])
+                result.expiryError = try failure(error, "snapshots not expired", definition, logger)
             }
             do {
                 let orphans = try await maintenance.deleteOrphanFiles(
@@ -146,12 +140,18 @@ public enum Maintenance {
                 result.failedDeletes += orphans.failedDeletes.count
                 result.relinkedFiles = orphans.restoredNames.count
             } catch {
-                try Task.checkCancellation()
-                result.orphansError = "\(error)"
-                logger.warning("orphan files not removed", metadata: ["floe.table": "\(definition.name)", "error.message": "\(error)"])
+                result.orphansError = try failure(error, "orphan files not removed", definition, logger)
             }
             results.append(result)
         }
         return results
+    }
+
+    /// A step that failed on one table: logged, and its text for the table's result; cancellation ends the run.
+    private static func failure(_ error: any Error, _ message: Logger.Message, _ definition: TableDefinition,
+                                _ logger: Logger) throws -> String {
+        try Task.checkCancellation()
+        logger.warning(message, metadata: ["floe.table": "\(definition.name)", "error.message": "\(error)"])
+        return "\(error)"
     }
 }

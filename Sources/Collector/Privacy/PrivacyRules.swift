@@ -171,8 +171,9 @@ package struct PrivacyRules: Sendable {
     func recorded(json: ArraySlice<UInt8>, isSegment: Bool) -> ArraySlice<UInt8> {
         guard let tape = try? JSONTape(parsing: json) else { return [] }
         guard isSegment else { return json }
-        guard !(tape.kind(tape.root) == .object
-                && tape.members(of: tape.root).contains(where: { tape.stringEquals($0.key, "batch") })) else { return [] }
+        if tape.kind(tape.root) == .object, tape.members(of: tape.root).contains(where: { tape.stringEquals($0.key, "batch") }) {
+            return []
+        }
         return message(tape.root, in: tape)
     }
 

@@ -1,3 +1,4 @@
+import FloeSupport
 import Foundation
 import NIOPosix
 
@@ -244,16 +245,9 @@ public struct LocalFileIO: FileIO {
 
     public func listFiles(prefix: String) async throws -> [StoredFile] {
         try await list(prefix: prefix).compactMap { location -> StoredFile? in
-            var info = stat()
             // A file removed since the listing is simply left out.
-            guard stat(try Self.path(of: location), &info) == 0 else { return nil }
-            #if canImport(Darwin)
-            let seconds = Double(info.st_mtimespec.tv_sec) + Double(info.st_mtimespec.tv_nsec) / 1e9
-            #else
-            let seconds = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
-            #endif
-            return StoredFile(location: location, size: Int64(info.st_size),
-                              lastModified: Date(timeIntervalSince1970: seconds))
+            guard let status = FileStatus(path: try Self.path(of: location)) else { return nil }
+            return StoredFile(location: location, size: status.size, lastModified: status.modified)
         }
     }
 

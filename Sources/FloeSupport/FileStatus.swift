@@ -1,0 +1,25 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What `stat(2)` says of a file, through symbolic links: its size and modification time.
+package struct FileStatus: Sendable {
+    package var size: Int64
+    package var modified: Date
+
+    /// The status of the file at `path` (nil when it cannot be read: gone, no permission).
+    package init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        #if canImport(Darwin)
+        let seconds = Double(info.st_mtimespec.tv_sec) + Double(info.st_mtimespec.tv_nsec) / 1e9
+        #else
+        let seconds = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+        #endif
+        size = Int64(info.st_size)
+        modified = Date(timeIntervalSince1970: seconds)
+    }
+}
