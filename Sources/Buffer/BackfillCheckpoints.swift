@@ -9,8 +9,11 @@ import SQLite
 /// start is either confirmed (its commit id is in the table) or redone from the same input.
 /// A file is identified by its absolute path, size and modification time, and recognised by a fingerprint
 /// of its bytes when those change: a file touched since keeps its progress, one appended to continues after
-/// its committed lines; a file whose checkpoint is complete is skipped on later runs. The progress belongs
-/// to one target (catalog, warehouse, namespace): a run to another is refused.
+/// its committed lines; a file whose checkpoint is complete is skipped on later runs. Progress is also kept by
+/// content (`backfill_contents`, found by a digest of a file's first bytes), so that a file renamed or copied to
+/// a name this progress does not know (log rotation: `events.log` becomes `events.log.1`) is recognised by its
+/// bytes and keeps its progress. The progress belongs to one target (catalog, warehouse, namespace): a run to
+/// another is refused.
 public final class BackfillCheckpoints: @unchecked Sendable {
     // @unchecked: the connection is used by one caller at a time (the task that runs the backfill, or
     // the thread it hands `begin` to while it waits).
@@ -26,15 +29,19 @@ public final class BackfillCheckpoints: @unchecked Sendable {
         public var complete: Bool
         /// A digest of the file's first `size` bytes (nil: not known).
         public var fingerprint: String?
+        /// A digest of the file's first bytes (``BackfillCheckpoints/headBytes`` of them, or all `size` when fewer),
+        /// by which its progress is found under another name (nil: not known, as for S3 objects).
+        public var head: String?
 
         public init(path: String, size: Int64, modified: Int64, committedLines: Int64 = 0, complete: Bool = false,
-                    fingerprint: String? = nil) {
+                    fingerprint: String? = nil, head: String? = nil) {
             self.path = path
             self.size = size
             self.modified = modified
             self.committedLines = committedLines
             self.complete = complete
             self.fingerprint = fingerprint
+            self.head = head
         }
     }
 
@@ -88,6 +95,13 @@ public final class BackfillCheckpoints: @unchecked Sendable {
                 body TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS backfill_target(
                 target TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS backfill_contents(
+                fingerprint TEXT PRIMARY KEY,
+                head TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                committed_lines INTEGER NOT NULL,
+                complete INTEGER NOT NULL);
+            CREATE INDEX IF NOT EXISTS backfill_contents_head ON backfill_contents(head, size);
             """)
         let columns = try db.statement("SELECT name FROM pragma_table_info('backfill_files')")
         var names: [String] = []
@@ -95,7 +109,14 @@ public final class BackfillCheckpoints: @unchecked Sendable {
         if !names.contains("fingerprint") {  // a backfill.db of a version before fingerprints
             try db.execute("ALTER TABLE backfill_files ADD COLUMN fingerprint TEXT")
         }
+        if !names.contains("head") {  // a backfill.db of a version before progress by content
+            try db.execute("ALTER TABLE backfill_files ADD COLUMN head TEXT")
+        }
     }
+
+    /// How many of a file's first bytes its ``FileState/head`` digests. A file shorter than this when its progress
+    /// was recorded is recognised under another name only with exactly the same bytes.
+    public static let headBytes: Int64 = 4096
 
     /// The progress here belongs to another target than the run's.
     public struct OtherTarget: Error, CustomStringConvertible {
@@ -122,17 +143,25 @@ public final class BackfillCheckpoints: @unchecked Sendable {
     /// The stored state of a file, or a fresh one when the file is new or changed since. A file whose size or
     /// modification time changed is the same file when `fingerprint(n)` of its first n bytes (the size stored)
     /// is the stored fingerprint: touched, it keeps its progress; grown, it continues after its committed lines.
-    public func state(of file: FileState, fingerprint: (Int64) throws -> String?) throws -> FileState {
+    /// A file its name does not know (new, or replaced by other bytes) is looked up by content: `head(n)`, the
+    /// digest of its first n bytes, finds the progress of files that started the same, and of those the one whose
+    /// fingerprint it matches with the most lines committed is its progress (renamed or copied; grown since, it
+    /// continues after those lines).
+    public func state(of file: FileState, head: (Int64) throws -> String? = { _ in nil },
+                      fingerprint: (Int64) throws -> String?) throws -> FileState {
         let statement = try db.statement(
-            "SELECT size, modified, committed_lines, complete, fingerprint FROM backfill_files WHERE path = ?1")
+            "SELECT size, modified, committed_lines, complete, fingerprint, head FROM backfill_files WHERE path = ?1")
         try statement.bind(1, file.path)
         let stored = try statement.firstRow { row in
             FileState(path: file.path, size: row.int64(0), modified: row.int64(1), committedLines: row.int64(2),
-                      complete: row.int64(3) != 0, fingerprint: row.isNull(4) ? nil : row.string(4))
+                      complete: row.int64(3) != 0, fingerprint: row.isNull(4) ? nil : row.string(4),
+                      head: row.isNull(5) ? nil : row.string(5))
         }
-        guard let stored else { return file }
+        guard let stored else { return try byContent(file, head: head, fingerprint: fingerprint) ?? file }
         if stored.size == file.size, stored.modified == file.modified { return stored }
-        guard let known = stored.fingerprint, file.size >= stored.size, try fingerprint(stored.size) == known else { return file }
+        guard let known = stored.fingerprint, file.size >= stored.size, try fingerprint(stored.size) == known else {
+            return try byContent(file, head: head, fingerprint: fingerprint) ?? file
+        }
         guard file.size == stored.size else {
             // Appended to: the lines committed stay, the rest is read; the new length's fingerprint comes later.
             return FileState(path: file.path, size: file.size, modified: file.modified, committedLines: stored.committedLines)
@@ -147,12 +176,47 @@ public final class BackfillCheckpoints: @unchecked Sendable {
         return touched
     }
 
-    /// Stores the fingerprint of a file whose progress has none (recorded before fingerprints were kept).
-    public func remember(_ fingerprint: String, of path: String) throws {
-        let statement = try db.statement("UPDATE backfill_files SET fingerprint = ?2 WHERE path = ?1 AND fingerprint IS NULL")
-        try statement.bind(1, path)
-        try statement.bind(2, fingerprint)
+    /// The progress of the content `file` starts with, recorded under any name; nil when none matches.
+    private func byContent(_ file: FileState, head: (Int64) throws -> String?,
+                           fingerprint: (Int64) throws -> String?) throws -> FileState? {
+        guard let digest = try head(min(file.size, Self.headBytes)) else { return nil }
+        // A content recorded shorter than `headBytes` has a head of all its bytes: only the same length can match it.
+        let statement = try db.statement("""
+            SELECT size, committed_lines, complete, fingerprint FROM backfill_contents
+            WHERE head = ?1 AND (size = ?2 OR (size >= ?3 AND size <= ?2))
+            ORDER BY committed_lines DESC, complete DESC, size DESC
+            """)
+        try statement.bind(1, digest)
+        try statement.bind(2, file.size)
+        try statement.bind(3, Self.headBytes)
+        var candidates: [(size: Int64, lines: Int64, complete: Bool, fingerprint: String)] = []
+        while try statement.step() {
+            candidates.append((statement.int64(0), statement.int64(1), statement.int64(2) != 0, statement.string(3)))
+        }
+        guard let match = try candidates.first(where: { try fingerprint($0.size) == $0.fingerprint }) else { return nil }
+        guard match.size == file.size else {
+            // Its start was loaded under another name and it has grown since: it continues after those lines.
+            return FileState(path: file.path, size: file.size, modified: file.modified, committedLines: match.lines,
+                             head: digest)
+        }
+        let known = FileState(path: file.path, size: file.size, modified: file.modified, committedLines: match.lines,
+                              complete: match.complete, fingerprint: match.fingerprint, head: digest)
+        // Complete under another name: recorded under this one too, so that the next run knows it by a stat.
+        if known.complete { try record(known) }
+        return known
+    }
+
+    /// Stores the fingerprint and head of a file whose progress lacks them (recorded by an earlier version), and the
+    /// progress of its content.
+    public func remember(_ file: FileState) throws {
+        let statement = try db.statement("""
+            UPDATE backfill_files SET fingerprint = coalesce(fingerprint, ?2), head = coalesce(head, ?3) WHERE path = ?1
+            """)
+        try statement.bind(1, file.path)
+        if let fingerprint = file.fingerprint { try statement.bind(2, fingerprint) } else { try statement.bindNull(2) }
+        if let head = file.head { try statement.bind(3, head) } else { try statement.bindNull(3) }
         try statement.run()
+        try recordContent(file)
     }
 
     /// Records a unit before its commit (the caller writes its data files meanwhile).
@@ -174,22 +238,46 @@ public final class BackfillCheckpoints: @unchecked Sendable {
     public func finish(_ unit: Unit, files: [String: FileState]) throws {
         try db.transaction {
             for range in unit.ranges {
-                guard let file = files[range.path] else { continue }
-                let statement = try db.statement("""
-                    INSERT INTO backfill_files(path, size, modified, committed_lines, complete, fingerprint)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                    ON CONFLICT(path) DO UPDATE SET size = ?2, modified = ?3, committed_lines = ?4, complete = ?5,
-                                                    fingerprint = ?6
-                    """)
-                try statement.bind(1, range.path)
-                try statement.bind(2, file.size)
-                try statement.bind(3, file.modified)
-                try statement.bind(4, range.toLine)
-                try statement.bind(5, range.endsFile ? 1 : 0)
-                if let fingerprint = file.fingerprint { try statement.bind(6, fingerprint) } else { try statement.bindNull(6) }
-                try statement.run()
+                guard var file = files[range.path] else { continue }
+                file.committedLines = range.toLine
+                file.complete = range.endsFile
+                try record(file)
             }
             try db.execute("DELETE FROM backfill_units")
         }
+    }
+
+    /// Stores `file`'s progress under its name, and by its content.
+    private func record(_ file: FileState) throws {
+        let statement = try db.statement("""
+            INSERT INTO backfill_files(path, size, modified, committed_lines, complete, fingerprint, head)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            ON CONFLICT(path) DO UPDATE SET size = ?2, modified = ?3, committed_lines = ?4, complete = ?5,
+                                            fingerprint = ?6, head = ?7
+            """)
+        try statement.bind(1, file.path)
+        try statement.bind(2, file.size)
+        try statement.bind(3, file.modified)
+        try statement.bind(4, file.committedLines)
+        try statement.bind(5, file.complete ? 1 : 0)
+        if let fingerprint = file.fingerprint { try statement.bind(6, fingerprint) } else { try statement.bindNull(6) }
+        if let head = file.head { try statement.bind(7, head) } else { try statement.bindNull(7) }
+        try statement.run()
+        try recordContent(file)
+    }
+
+    /// Stores the progress of `file`'s content (its first `size` bytes), when its fingerprint and head are known.
+    private func recordContent(_ file: FileState) throws {
+        guard let fingerprint = file.fingerprint, let head = file.head else { return }
+        let statement = try db.statement("""
+            INSERT INTO backfill_contents(fingerprint, head, size, committed_lines, complete) VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT(fingerprint) DO UPDATE SET committed_lines = max(committed_lines, ?4), complete = max(complete, ?5)
+            """)
+        try statement.bind(1, fingerprint)
+        try statement.bind(2, head)
+        try statement.bind(3, file.size)
+        try statement.bind(4, file.committedLines)
+        try statement.bind(5, file.complete ? 1 : 0)
+        try statement.run()
     }
 }

@@ -414,6 +414,37 @@ def test_lines_appended_behind_a_symbolic_link_are_loaded(floe_bin, tmp_path):
     assert set(got) == {e["messageId"] for e in events} and max(got.values()) == 1
 
 
+def test_a_rotated_or_copied_file_keeps_its_progress_under_its_new_name(floe_bin, tmp_path):
+    """Log rotation renames a loaded file and starts a new one under the old name (`events.ndjson` becomes
+    `events.ndjson.1`, lines having been added before the rename): a later run of the same glob loads the new file and
+    only the renamed one's new lines. Before, progress was per name, so the renamed file loaded again whole. A copy
+    under another name (a backup) adds nothing either, and a second rotation (`.1` to `.2`) loads nothing again."""
+    events = generate(400, seed=78)
+    lines = [dumps(e) for e in events]
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    current = write_lines(logs / "events.ndjson", lines[:100])
+    data_dir = tmp_path / "data"
+    pattern = str(logs / "events.ndjson*")
+    assert finish(backfill(floe_bin, data_dir, [pattern]))["events"] == 100
+    with open(current, "ab") as appended:
+        appended.write(b"\n".join(lines[100:150]) + b"\n")
+    current.rename(logs / "events.ndjson.1")
+    write_lines(current, lines[150:250])
+    summary = finish(backfill(floe_bin, data_dir, [pattern]))
+    assert (summary["events"], summary["input_files"]) == (150, 2), summary
+    (tmp_path / "backup").mkdir()
+    (tmp_path / "backup" / "events.ndjson").write_bytes((logs / "events.ndjson.1").read_bytes())
+    (logs / "events.ndjson.1").rename(logs / "events.ndjson.2")
+    current.rename(logs / "events.ndjson.1")
+    write_lines(current, lines[250:])
+    summary = finish(backfill(floe_bin, data_dir, [pattern, tmp_path / "backup"]))
+    assert (summary["events"], summary["skipped_files"], summary["input_files"]) == (150, 3, 4), summary
+    assert finish(backfill(floe_bin, data_dir, [pattern, tmp_path / "backup"]))["events"] == 0
+    got = Counter(r["message_id"] for r in pyiceberg_rows(load_table(data_dir, "events")))
+    assert set(got) == {e["messageId"] for e in events} and max(got.values()) == 1
+
+
 def test_which_files_a_directory_gives(floe_bin, tmp_path):
     """A directory gives its NDJSON files in any letter case and compression (`.gz`, `.zst`, `.zstd`) and Segment's S3
     archive objects (`{ms}.{uuid}.gz`, no `.json` in the name), each read by its suffix; other files are left alone.

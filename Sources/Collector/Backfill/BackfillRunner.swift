@@ -81,13 +81,17 @@ public struct BackfillRunner: Sendable {
         var prepared: Task<Void, Never>?
         for path in files {
             guard let identity = inputs.identity(of: path) else { throw InputFiles.Missing(description: "cannot stat \(path)") }
-            var state = try checkpoints?.state(of: identity) { length in
-                inputs.isRemote(path) ? nil : FileFingerprint.of(path, length: length)
-            } ?? identity
-            if let checkpoints, !inputs.isRemote(path), state.fingerprint == nil {
-                state.fingerprint = FileFingerprint.of(path, length: identity.size)
-                // A file completed before fingerprints were kept gets one now, so that a touch later is recognised.
-                if state.complete, let fingerprint = state.fingerprint { try checkpoints.remember(fingerprint, of: path) }
+            // S3 objects are known by name, size and time only: they are not fingerprinted.
+            let isLocal = !inputs.isRemote(path)
+            var state = try checkpoints?.state(
+                of: identity, head: { isLocal ? FileFingerprint.head(of: path, length: $0) : nil },
+                fingerprint: { isLocal ? FileFingerprint.of(path, length: $0) : nil }) ?? identity
+            if let checkpoints, isLocal, state.fingerprint == nil || state.head == nil {
+                state.fingerprint = state.fingerprint ?? FileFingerprint.of(path, length: identity.size)
+                state.head = state.head
+                    ?? FileFingerprint.head(of: path, length: min(identity.size, BackfillCheckpoints.headBytes))
+                // A file completed by an earlier version gets them now, so that a touch or a new name later is recognised.
+                if state.complete { try checkpoints.remember(state) }
             }
             context.summary.inputFiles += 1
             if state.complete {
@@ -261,6 +265,7 @@ public struct BackfillRunner: Sendable {
             var identity = inputs.identity(of: range.path)
             if let size = identity?.size, !inputs.isRemote(range.path) {
                 identity?.fingerprint = FileFingerprint.of(range.path, length: size)
+                identity?.head = FileFingerprint.head(of: range.path, length: min(size, BackfillCheckpoints.headBytes))
             }
             identities[range.path] = identity
         }

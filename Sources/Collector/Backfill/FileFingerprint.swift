@@ -32,6 +32,21 @@ enum FileFingerprint {
             else { return nil }
             hasher.update(data: last)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hex(hasher.finalize())
+    }
+
+    /// The digest of the first `length` bytes of the file at `path` (at most `BackfillCheckpoints.headBytes`), by which
+    /// its progress is found under another name; nil when it cannot be read or is shorter, or is not a regular file.
+    static func head(of path: String, length: Int64) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, Int64(info.st_size) >= length,
+              let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let first = try? handle.read(upToCount: Int(length)) ?? Data(), first.count == Int(length) else { return nil }
+        return hex(SHA256.hash(data: first))
+    }
+
+    private static func hex(_ digest: SHA256.Digest) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
     }
 }
