@@ -286,6 +286,11 @@ def test_a_resumed_run_reads_each_line_in_its_own_format(floe_bin, tmp_path):
     stopped = backfill(floe_bin, data_dir, [source], "--unit-events", "1024", "--max-errors", "0")
     out, err = stopped.communicate(timeout=120)
     assert stopped.returncode != 0 and b"rejected" in err, err.decode()[-2000:]
+    assert b"1024 events from 1024 lines were committed before" in err, err.decode()[-2000:]
+    # With --json the summary line is printed too, counting what the stopped run committed.
+    summary = json.loads(out.decode().strip().splitlines()[-1])
+    assert summary["stopped"] == "more than 0 lines with rejected events", summary
+    assert (summary["events"], summary["lines"], summary["rejected"], summary["commits"]) == (1_024, 1_024, 0, 1), summary
     assert len(pyiceberg_rows(load_table(data_dir, "cloudevents"))) == 1_024
     summary = finish(backfill(floe_bin, data_dir, [source], "--unit-events", "1024"))
     assert summary["rejected"] == 1 and summary["events"] == 1_024, summary

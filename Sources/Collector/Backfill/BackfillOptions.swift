@@ -39,10 +39,13 @@ public struct BackfillSummary: Sendable, Codable {
     public var dryRun = false
 
     public var eventsPerSecond = 0
+    /// Why the run stopped before the end of its input (nil: it did not); the counts are then those of the units
+    /// committed before it stopped.
+    public var stopped: String?
 
     enum CodingKeys: String, CodingKey {
         case inputFiles = "input_files", skippedFiles = "skipped_files", lines, events, rejected
         case dataFiles = "data_files", commits, bytesWritten = "bytes_written", seconds, dryRun = "dry_run"
-        case eventsPerSecond = "events_per_s"
+        case eventsPerSecond = "events_per_s", stopped
     }
 }

@@ -30,11 +30,28 @@ public struct BackfillRunner: Sendable {
     public struct TooManyErrors: Error, CustomStringConvertible {
         public var rejected: Int
         public var rejectsPath: String
-        public var description: String { "stopped after \(rejected) rejected lines (see \(rejectsPath))" }
+        /// What the units committed before the stop hold (`stopped` says why; the next run continues after them).
+        public var committed: BackfillSummary
+        public var description: String {
+            let stop = "stopped after \(rejected) lines with rejected events (see \(rejectsPath))"
+            guard !committed.dryRun else { return stop + " (dry run: nothing was written)" }
+            return stop + "; \(committed.events) events from \(committed.lines) lines were committed before, in "
+                + "\(committed.commits) commits, and the next run continues after them"
+        }
     }
 
     public func run() async throws -> BackfillSummary {
         let started = ContinuousClock.now
+        do {
+            return try await load(started: started)
+        } catch var stop as TooManyErrors {
+            stop.committed.stopped = "more than \(options.maxErrors ?? 0) lines with rejected events"
+            stop.committed.seconds = (ContinuousClock.now - started).inSeconds
+            throw stop
+        }
+    }
+
+    private func load(started: ContinuousClock.Instant) async throws -> BackfillSummary {
         let server = FloeServer(configuration: configuration, logger: logger)
         // A dry run opens no catalog: it neither creates the embedded one's catalog.db nor needs a REST one.
         let storage = options.dryRun ? nil : try server.makeStorage(earlyLocalWriteback: true)
@@ -228,6 +245,7 @@ public struct BackfillRunner: Sendable {
         context.summary.commits += result.commits
         context.summary.bytesWritten += result.bytes
         try checkpoints.finish(unit, files: identities)
+        context.committed = context.summary
     }
 
     private static let checkpointQueue = DispatchQueue(label: "floe.backfill.checkpoints")

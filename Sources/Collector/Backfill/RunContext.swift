@@ -10,6 +10,8 @@ struct RunContext {
     var rejects: RejectsLog
     let logger: Logger
     var summary = BackfillSummary()
+    /// The summary as of the last unit committed: what a run that stops early has stored.
+    var committed = BackfillSummary()
     var progress = BackfillProgress()
 
     init(options: BackfillOptions, privacy: PrivacyRules?, rejects: RejectsLog, logger: Logger) {
@@ -106,7 +108,12 @@ struct RunContext {
         guard case .rejected(_, let reasons) = outcome else { return }
         try rejects.write(file: file, line: lineNumber + 1, reasons: reasons)
         if let maxErrors = options.maxErrors, summary.rejected > maxErrors {
-            throw BackfillRunner.TooManyErrors(rejected: summary.rejected, rejectsPath: rejects.path)
+            // A dry run commits nothing: its counts are those read until the stop.
+            var stored = summary.dryRun ? summary : committed
+            stored.inputFiles = summary.inputFiles
+            stored.skippedFiles = summary.skippedFiles
+            stored.dryRun = summary.dryRun
+            throw BackfillRunner.TooManyErrors(rejected: summary.rejected, rejectsPath: rejects.path, committed: stored)
         }
     }
 

@@ -45,12 +45,17 @@ extension Floe {
             backfill.targetFileRows = targetFileRows
             backfill.unitEvents = unitEvents
             backfill.progressBar = isatty(STDERR_FILENO) != 0
-            let summary = try await BackfillRunner(configuration: configuration, options: backfill,
+            let summary: BackfillSummary
+            do {
+                summary = try await BackfillRunner(configuration: configuration, options: backfill,
                                                    logger: options.logger(configuration)).run()
+            } catch let stop as BackfillRunner.TooManyErrors {
+                // A script reading the JSON line learns what was stored before the stop (the error goes to stderr).
+                if json { try printJSON(stop.committed) }
+                throw stop
+            }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+                try printJSON(summary)
             } else {
                 print("""
                     backfill \(summary.dryRun ? "(dry run) " : "")done: \(summary.events) events from \(summary.lines) lines \
@@ -59,6 +64,12 @@ extension Floe {
                     \(String(format: "%.1f", summary.seconds)) s (\(summary.eventsPerSecond) events/s)
                     """)
             }
+        }
+
+        private func printJSON(_ summary: BackfillSummary) throws {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
         }
     }
 }
