@@ -450,6 +450,24 @@ def test_a_rotated_or_copied_file_keeps_its_progress_under_its_new_name(floe_bin
     assert set(got) == {e["messageId"] for e in events} and max(got.values()) == 1
 
 
+def test_copies_of_a_file_in_one_run_load_its_lines_once(floe_bin, tmp_path):
+    """Copies of a file no earlier run loaded, named in one run (an export and its backup, one of them grown since):
+    the first loads, the same bytes later in the run add nothing, and a copy that has grown adds only its new lines,
+    also when the first copy's unit is not committed yet. Before, each copy was loaded whole."""
+    events = generate(300, seed=79)
+    lines = [dumps(e) for e in events]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    write_lines(tmp_path / "a" / "export.ndjson", lines[:200])
+    write_lines(tmp_path / "b" / "export.ndjson", lines[:200])
+    write_lines(tmp_path / "b" / "export-grown.ndjson", lines[:200] + lines[200:])
+    summary = finish(backfill(floe_bin, tmp_path / "data", [tmp_path / "a", tmp_path / "b"]))
+    assert (summary["events"], summary["skipped_files"], summary["input_files"]) == (300, 1, 3), summary
+    assert finish(backfill(floe_bin, tmp_path / "data", [tmp_path / "a", tmp_path / "b"]))["events"] == 0
+    got = Counter(r["message_id"] for r in pyiceberg_rows(load_table(tmp_path / "data", "events")))
+    assert set(got) == {e["messageId"] for e in events} and max(got.values()) == 1
+
+
 def test_which_files_a_directory_gives(floe_bin, tmp_path):
     """A directory gives its NDJSON files in any letter case and compression (`.gz`, `.zst`, `.zstd`) and Segment's S3
     archive objects (`{ms}.{uuid}.gz`, no `.json` in the name), each read by its suffix; other files are left alone.

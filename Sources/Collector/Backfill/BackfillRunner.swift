@@ -96,6 +96,9 @@ public struct BackfillRunner: Sendable {
         let receivedAt = WallClock.nowMicros()
         // The table is loaded (or created) while the first lines are normalized, once some are valid.
         var prepared: Task<Void, Never>?
+        // Local files read to their end in this run, by head: a copy later in the run is known by them, as it would be
+        // by their progress in a later run.
+        var readThisRun: [String: [(size: Int64, fingerprint: String, lines: Int64)]] = [:]
         for path in files {
             guard let identity = inputs.identity(of: path) else { throw InputFiles.Missing(description: "cannot stat \(path)") }
             // S3 objects are known by name, size and time only: they are not fingerprinted.
@@ -109,6 +112,12 @@ public struct BackfillRunner: Sendable {
                     ?? FileFingerprint.head(of: path, length: min(identity.size, BackfillCheckpoints.headBytes))
                 // A file completed by an earlier version gets them now, so that a touch or a new name later is recognised.
                 if state.complete { try checkpoints.remember(state) }
+            }
+            if state.committedLines == 0, !state.complete, let head = state.head,
+               let copied = readThisRun[head]?.first(where: { $0.size <= identity.size && FileFingerprint.of(path, length: $0.size) == $0.fingerprint }) {
+                // A copy of a file read earlier in this run: its lines are in this run's units already.
+                state.committedLines = copied.lines
+                state.complete = copied.size == identity.size
             }
             context.summary.inputFiles += 1
             if state.complete {
@@ -178,6 +187,9 @@ public struct BackfillRunner: Sendable {
                 throw error
             }
             ranges.append(.init(path: path, fromLine: rangeStart, toLine: source.linesRead, endsFile: true))
+            if let head = state.head, let fingerprint = state.fingerprint {
+                readThisRun[head, default: []].append((identity.size, fingerprint, source.linesRead))
+            }
             context.progress.doneBytes += identity.size
             context.progress.currentFileBytes = 0
         }
