@@ -116,6 +116,33 @@ def test_a_cloudevent_type_too_long_for_a_partition_path_is_rejected_and_the_res
     assert len(recorded) == 1 and recorded[0]["format"] == "cloudevents", recorded
 
 
+LONE_SURROGATE = "messageId: is not valid Unicode: it holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair)"
+
+
+def test_an_id_with_half_a_surrogate_pair_is_rejected_instead_of_taken_for_another(floe):
+    """JSON lets `\\ud83d` (half an emoji, as a JavaScript string cut in the middle gives) through; decoded it is U+FFFD,
+    so two such ids that differ only there were one id: the second event was answered as a duplicate and never
+    stored. Such an id is refused with its reason; a whole pair, and a lone surrogate elsewhere, are fine."""
+    server = floe()
+    user = unique("surrogate")
+    raw = ('{"batch":['
+           f'{{"type":"track","userId":"{user}","event":"x","messageId":"{user}-\\ud83d"}},'
+           f'{{"type":"track","userId":"{user}","event":"x","messageId":"{user}-\\ud83e"}},'
+           f'{{"type":"track","userId":"{user}","event":"x","messageId":"{user}-\\udc00x"}},'
+           f'{{"type":"track","userId":"{user}","event":"x","messageId":"{user}-\\ud83d\\ude00"}},'
+           f'{{"type":"track","userId":"{user}","event":"x \\ud83d","messageId":"{user}-plain"}}]}}')
+    answer = requests.post(server.url + "/v1/batch", data=raw.encode(), timeout=60)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["accepted"], body["rejected"], body["duplicates"]) == (2, 3, 0), body
+    assert body["errors"] == [{"index": i, "reasons": [LONE_SURROGATE]} for i in range(3)], body
+    cloud = requests.post(server.url + "/events", timeout=60, headers={"Content-Type": "application/cloudevents+json"},
+                          data=b'{"specversion":"1.0","id":"a\\udbff","source":"/s","type":"t"}')
+    assert cloud.status_code == 400 and "id: is not valid Unicode" in cloud.text, cloud.text
+    server.flush()
+    assert_once(server, EVENTS, [f"{user}-\U0001F600", f"{user}-plain"])
+
+
 def test_an_answer_lists_the_first_100_rejected_events_and_counts_the_rest(floe):
     """A batch of 250 events, 150 of them invalid: all 150 are counted and recorded in `rejected`, the answer lists
     the first 100 (by position) and says how many it left out, so a batch of empty objects does not come back as

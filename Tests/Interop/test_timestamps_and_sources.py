@@ -55,6 +55,28 @@ def test_event_times_out_of_range_get_the_receipt_time_and_keep_the_original(flo
     assert ce["extensions"]["floeoriginaltime"] == "2099-05-05T00:00:00.000000Z"
 
 
+def test_a_replaced_cloudevent_time_is_kept_even_when_the_event_named_an_extension_like_floes(floe):
+    """Floe keeps the `time` it replaced as `floeoriginaltime`; an event that carried an extension of that name had
+    its replaced time stored nowhere (the client's value was kept instead). An event whose time is kept keeps it."""
+    server = floe()
+    replaced = {"specversion": "1.0", "id": unique("ts-spoof"), "source": "/ts", "type": "com.example.ts",
+                "time": "2099-01-01T00:00:00+14:00", "floeoriginaltime": "spoof"}
+    kept = {**replaced, "id": unique("ts-kept"), "time": "2026-11-20T10:15:30Z"}
+    assert server.post("/events", json.dumps([replaced, kept]).encode(),
+                       headers={"Content-Type": "application/cloudevents-batch+json"}).status_code == 200
+    binary_id = unique("ts-binary")
+    binary = server.post("/events", b"{}", headers={
+        "Content-Type": "application/json", "ce-specversion": "1.0", "ce-id": binary_id, "ce-source": "/ts",
+        "ce-type": "com.example.ts", "ce-time": "2099-01-01T00:00:00Z", "ce-floeoriginaltime": "client-value"})
+    assert binary.status_code == 200, binary.text
+    server.flush()
+    ids = [replaced["id"], kept["id"], binary_id]
+    rows = {r["id"]: r for r in rows_with_keys(server, CLOUDEVENTS, ids)}
+    assert rows[replaced["id"]]["extensions"] == {"floeoriginaltime": "2098-12-31T10:00:00.000000Z"}
+    assert rows[kept["id"]]["extensions"] == {"floeoriginaltime": "spoof"}
+    assert rows[ids[2]]["extensions"] == {"floeoriginaltime": "2099-01-01T00:00:00.000000Z"}
+
+
 def test_the_policy_can_be_moved_and_turned_off(floe):
     server = floe(env={"FLOE_MAX_FUTURE_MS": str(400 * 24 * 3_600_000), "FLOE_TIMESTAMP_FLOOR": "1960-01-01T00:00:00Z"})
     later = (dt.datetime.now(UTC) + dt.timedelta(days=300)).strftime("%Y-%m-%dT%H:00:00Z")

@@ -50,7 +50,12 @@ struct CloudEventNormalizer {
         members: for (key, value) in tape.members(of: event) {
             for (name, column) in Self.stringAttributes where tape.stringEquals(key, name) {
                 switch tape.kind(value) {
-                case .string: attributes.strings[column] = tape.stringBytes(value)
+                case .string:
+                    attributes.strings[column] = tape.stringBytes(value)
+                    // `source` and `id` are the event's identity: decoded, a lone surrogate would make it another's.
+                    if column == CloudEventsColumn.id || column == CloudEventsColumn.source, tape.holdsLoneSurrogate(value) {
+                        issue(name.description, ValidationIssue.loneSurrogate)
+                    }
                 case .null: attributes.strings[column] = nil
                 default: issue(name.description, "must be a string")
                 }
@@ -211,8 +216,9 @@ struct CloudEventNormalizer {
         row.timestamp(CloudEventsColumn.time, eventTime)
         if let data = attributes.data { row.string(CloudEventsColumn.data, data) }
         var extensions = attributes.extensions
-        if let time = attributes.time, time != eventTime,
-           !extensions.contains(where: { $0.key.elementsEqual(Self.originalTimeExtension) }) {
+        if let time = attributes.time, time != eventTime {
+            // Floe's record of the time it replaced: one the client sent under that name would hide it.
+            extensions.removeAll { $0.key.elementsEqual(Self.originalTimeExtension) }
             extensions.append((Self.originalTimeExtension, Array(Timestamp.rfc3339(time).utf8)))
         }
         if !extensions.isEmpty { row.stringMap(CloudEventsColumn.extensions, extensions) }

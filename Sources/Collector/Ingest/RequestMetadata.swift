@@ -31,7 +31,8 @@ package struct CloudflareInfo: Sendable, Equatable {
 /// further left were written by the client, and are not believed). `CF-Connecting-IP` is not read:
 /// a client can send it to any proxy but Cloudflare, which also appends to `X-Forwarded-For`. An IPv4
 /// client is given as `a.b.c.d` also when a dual-stack listener (`--host ::`) or proxy sees it as
-/// `::ffff:a.b.c.d`.
+/// `::ffff:a.b.c.d`. An entry with a port (`a.b.c.d:port`, `[v6]:port`, as some proxies write) is given
+/// without it, and one that is no address at all (`unknown`) gives none.
 enum ClientAddress {
     static func resolve(headers: HTTPFields, peer: String?, proxyHops: Int) -> String? {
         guard proxyHops > 0 else { return peer.map(unmapped) }
@@ -45,12 +46,29 @@ enum ClientAddress {
                 while let last = trimmed.last, last == " " || last == "\t" { trimmed.removeLast() }
                 guard !trimmed.isEmpty else { continue }
                 remaining -= 1
-                if remaining == 0 { return unmapped(String(trimmed)) }
+                if remaining == 0 { return forwarded(trimmed) }
                 furthest = trimmed
             }
         }
         // Fewer entries than trusted proxies: the chain was shorter, and the leftmost is the furthest known.
-        return furthest.map { unmapped(String($0)) } ?? peer.map(unmapped)
+        guard let furthest else { return peer.map(unmapped) }
+        return forwarded(furthest)
+    }
+
+    /// The address an `X-Forwarded-For` entry names, without a port; nil when it names none.
+    static func forwarded(_ entry: Substring) -> String? {
+        var host = entry
+        if host.first == "[", let close = host.firstIndex(of: "]") {
+            host = host[host.index(after: host.startIndex)..<close]  // [v6] or [v6]:port
+        } else if let colon = host.firstIndex(of: ":"), host[host.index(after: colon)...].allSatisfy(\.isNumber),
+                  host.lastIndex(of: ":") == colon {
+            host = host[..<colon]  // a.b.c.d:port (an IPv6 address has more than one colon)
+        }
+        let address = String(host)
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET, address, &v4) == 1 || inet_pton(AF_INET6, address, &v6) == 1 else { return nil }
+        return unmapped(address)
     }
 
     /// `a.b.c.d` for the IPv4-mapped IPv6 address `::ffff:a.b.c.d`; any other text as it is.

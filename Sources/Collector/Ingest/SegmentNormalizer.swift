@@ -113,6 +113,11 @@ struct SegmentNormalizer {
         if !fields.hasText(Fields.userId, tape) && !fields.hasText(Fields.anonymousId, tape) {
             issue("userId", "userId or anonymousId is required")
         }
+        // Decoded, such an id would be U+FFFD there, the same as every other id that differs only there: its event
+        // would be taken for theirs and dropped as a duplicate.
+        if let id = fields.textEntry(Fields.messageId), tape.kind(id) == .string, tape.holdsLoneSurrogate(id) {
+            issue("messageId", ValidationIssue.loneSurrogate)
+        }
         switch type {
         case .track where !fields.hasText(Fields.event, tape): issue("event", "is required for track")
         case .alias where !fields.hasText(Fields.previousId, tape): issue("previousId", "is required for alias")

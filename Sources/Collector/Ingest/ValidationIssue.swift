@@ -14,6 +14,9 @@ package struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
         self.fieldKind = fieldKind
     }
 
+    /// Why an identifier with a `\u` escape of half a UTF-16 surrogate pair (`\ud83d` alone) is refused.
+    static let loneSurrogate = "is not valid Unicode: it holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair)"
+
     /// The problem without the batch position: a bounded label for metrics and the `rejected` table.
     var reason: String {
         (fieldKind ?? field).map { "\($0): \(message)" } ?? message

@@ -42,6 +42,24 @@ struct ClientAddressTests {
         #expect(ClientAddress.resolve(headers: headers, peer: "10.1.2.3", proxyHops: hops) == expected)
     }
 
+    @Test("a forwarded entry is given without its port, and one that is no address gives none", arguments: [
+        ("1.1.1.1:8080", "1.1.1.1"),
+        ("[2001:db8::1]:443", "2001:db8::1"),
+        ("[2001:db8::1]", "2001:db8::1"),
+        ("2001:db8::1", "2001:db8::1"),
+        ("::ffff:198.51.100.7", "198.51.100.7"),
+        ("garbage", nil),
+        ("unknown", nil),
+        ("1.1.1.1:http", nil),
+        ("1:2", nil),
+    ] as [(String, String?)])
+    func forwarded(entry: String, expected: String?) throws {
+        var headers = HTTPFields()
+        headers.append(HTTPField(name: try #require(HTTPField.Name("X-Forwarded-For")), value: "6.6.6.6, " + entry))
+        #expect(ClientAddress.resolve(headers: headers, peer: "10.1.2.3", proxyHops: 1) == expected)
+        #expect(ClientAddress.resolve(headers: headers, peer: "10.1.2.3", proxyHops: 2) == "6.6.6.6")
+    }
+
     @Test("truncation keeps a /24 of IPv4, also IPv4-mapped, and a /48 of IPv6", arguments: [
         ("203.0.113.82", "203.0.113.0"),
         ("::ffff:203.0.113.82", "::ffff:203.0.113.0"),

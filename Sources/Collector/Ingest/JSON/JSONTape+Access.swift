@@ -106,6 +106,39 @@ extension JSONTape {
         }
     }
 
+    /// Whether a string value holds a `\u` escape of a lone UTF-16 surrogate (`\ud83d` without its low half, or a low
+    /// half alone): JSON lets it through, but it is not Unicode, and decoding makes it U+FFFD, so two such strings
+    /// that differ only there decode the same.
+    func holdsLoneSurrogate(_ index: Int) -> Bool {
+        let entry = entries[index]
+        guard entry.hasEscapes else { return false }
+        let inner = bytes[Int(entry.start) + 1..<Int(entry.end) - 1]
+        var index = inner.startIndex
+        func unit(at offset: Int) -> UInt32? {
+            guard offset + 6 <= inner.endIndex, inner[offset] == UInt8(ascii: "\\"), inner[offset + 1] == UInt8(ascii: "u")
+            else { return nil }
+            var value: UInt32 = 0
+            for digit in inner[(offset + 2)..<(offset + 6)] { value = value << 4 | (hexValue(digit) ?? 0) }
+            return value
+        }
+        while index < inner.endIndex {
+            guard inner[index] == UInt8(ascii: "\\") else {
+                index += 1
+                continue
+            }
+            guard let value = unit(at: index) else {
+                index += 2  // another escape (the parser checked its form)
+                continue
+            }
+            index += 6
+            if (0xDC00...0xDFFF).contains(value) { return true }
+            guard (0xD800...0xDBFF).contains(value) else { continue }
+            guard let low = unit(at: index), (0xDC00...0xDFFF).contains(low) else { return true }
+            index += 6
+        }
+        return false
+    }
+
     /// Resolves JSON escapes, including UTF-16 surrogate pairs; lone surrogates become U+FFFD.
     static func unescape(_ inner: ArraySlice<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
