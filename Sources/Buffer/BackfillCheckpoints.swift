@@ -227,6 +227,11 @@ public final class BackfillCheckpoints: @unchecked Sendable {
         try statement.run()
     }
 
+    /// Forgets the pending unit without advancing any file: its lines are read again from the files' progress.
+    public func abandonPendingUnit() throws {
+        try db.execute("DELETE FROM backfill_units")
+    }
+
     /// The unit recorded and not finished, if any.
     public func pendingUnit() throws -> Unit? {
         let statement = try db.statement("SELECT body FROM backfill_units ORDER BY id LIMIT 1")

@@ -5,10 +5,12 @@ import Glibc
 import Darwin
 #endif
 
-/// What `stat(2)` says of a file, through symbolic links: its size and modification time.
+/// What `stat(2)` says of a file, through symbolic links: its size and modification time, and whether it is a
+/// regular file (not a pipe, device or directory).
 package struct FileStatus: Sendable {
     package var size: Int64
     package var modified: Date
+    package var isRegularFile: Bool
 
     /// The status of the file at `path` (nil when it cannot be read: gone, no permission).
     package init?(path: String) {
@@ -21,5 +23,6 @@ package struct FileStatus: Sendable {
         #endif
         size = Int64(info.st_size)
         modified = Date(timeIntervalSince1970: seconds)
+        isRegularFile = info.st_mode & S_IFMT == S_IFREG
     }
 }

@@ -11,7 +11,9 @@ import gzip
 import json
 import os
 import signal
+import sqlite3
 import subprocess
+import uuid
 import time
 from collections import Counter
 from pathlib import Path
@@ -129,6 +131,66 @@ def test_backfill_killed_midway_then_rerun_lands_every_event_once(floe_bin, duck
     again = finish(backfill(floe_bin, data_dir, files))
     assert again["events"] == 0 and again["skipped_files"] == len(files) and again["commits"] == 0, again
     assert len(load_table(data_dir, "events").metadata.snapshots) == snapshots
+
+
+def leave_pending_unit(data_dir: Path, path: str, lines: int, files: list[dict] | None = None) -> None:
+    """Records a unit as a backfill killed before its commit leaves it: lines 0..lines of `path`, nothing committed."""
+    unit = {"commitIds": {"events": str(uuid.uuid4())}, "receivedAt": 1_700_000_000_000_000,
+            "ranges": [{"path": path, "fromLine": 0, "toLine": lines, "endsFile": True}]}
+    if files is not None:
+        unit["files"] = files
+    with sqlite3.connect(data_dir / "backfill.db") as db:
+        db.execute("INSERT INTO backfill_units(body) VALUES (?)", (json.dumps(unit),))
+
+
+def test_a_pending_unit_is_given_up_when_its_input_changed_and_the_input_is_read_as_it_is(floe_bin, tmp_path):
+    """A unit a killed run left pending is redone from the same lines; when they are not the same any more (the file
+    was replaced, or the input is a pipe, which gives other bytes each time) a redo would commit other rows under the
+    unit's commit and then read them again: the new file's events were stored twice, and from a pipe the lines after
+    the unit were lost (the redo took them from the pipe) and the rest numbered wrong. Nothing of such a unit was
+    committed, so it is given up and the inputs are read as they are."""
+    events = generate(300, seed=80)
+    data_dir = tmp_path / "data"
+    first = write_lines(tmp_path / "first.ndjson", [dumps(e) for e in events[:10]])
+    assert finish(backfill(floe_bin, data_dir, [first]))["events"] == 10  # backfill.db, claimed
+    replaced = write_lines(tmp_path / "export.ndjson", [dumps(e) for e in events[10:110]])
+    stat = replaced.stat()
+    leave_pending_unit(data_dir, str(replaced), 100, files=[{
+        "path": str(replaced), "size": stat.st_size + 70, "modified": int(stat.st_mtime * 1e6) - 60_000_000,
+        "committedLines": 0, "complete": False, "fingerprint": "the bytes the killed run read"}])
+    summary = finish(backfill(floe_bin, data_dir, [replaced]))
+    assert (summary["events"], summary["commits"]) == (100, 1), summary
+
+    leave_pending_unit(data_dir, "/dev/stdin", 50)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOE_", "ICEBERG_", "R2_", "AWS_"))}
+    piped = subprocess.run([str(floe_bin), "backfill", "--data-dir", str(data_dir), "--json", "/dev/stdin"],
+                           input=b"\n".join(dumps(e) for e in events[110:]) + b"\n", capture_output=True, env=env,
+                           timeout=300)
+    assert piped.returncode == 0, piped.stderr.decode()[-3000:]
+    summary = json.loads(piped.stdout.decode().strip().splitlines()[-1])
+    assert (summary["events"], summary["rejected"]) == (190, 0), summary
+    assert b"gave up the backfill unit" in piped.stderr
+    got = Counter(r["message_id"] for r in pyiceberg_rows(load_table(data_dir, "events")))
+    assert set(got) == {e["messageId"] for e in events} and max(got.values()) == 1
+
+
+def test_data_files_keep_to_target_file_rows_and_a_rejects_file_among_the_inputs_is_not_read(floe_bin, tmp_path):
+    """`--target-file-rows` is the most rows of a data file (before, a partition's rows from one core were one piece,
+    so files of one busy hour held far more); a `--rejects` file inside an input directory is no input (before, each
+    run read it again, rejected its lines and appended them to it once more)."""
+    events = generate(3_000, seed=81, hours=1)
+    (tmp_path / "in").mkdir()
+    write_lines(tmp_path / "in" / "events.ndjson", [dumps(e) for e in events] + [b'{"not":"an event"}'])
+    data_dir = tmp_path / "data"
+    rejects = tmp_path / "in" / "rejects.ndjson"
+    for _ in range(2):
+        finish(backfill(floe_bin, data_dir, [tmp_path / "in"], "--target-file-rows", "400", "--rejects", str(rejects)))
+    assert len(rejects.read_text().splitlines()) == 1
+    table = load_table(data_dir, "events")
+    counts = [f["record_count"] for f in table.inspect.files().to_pylist()]
+    assert max(counts) <= 400 and sum(counts) == 3_000, counts
+    got = Counter(r["message_id"] for r in pyiceberg_rows(table))
+    assert set(got) == {e["messageId"] for e in events} and max(got.values()) == 1
 
 
 def test_bad_lines_go_to_the_rejects_file_and_the_run_continues(floe_bin, tmp_path):

@@ -60,9 +60,18 @@ public struct BackfillRunner: Sendable {
         let lock = options.dryRun ? nil
             : try DataDirectoryLock(.backfill, in: configuration.dataDirectoryURL)
         defer { withExtendedLifetime(lock) {} }
-        let cache = options.dryRun ? "backfill-cache-dry-run-\(UUID().uuidString.prefix(8))" : "backfill-cache"
-        let inputs = try await RemoteInputs.resolve(options.paths, fileIO: fileIO,
-                                                    cache: configuration.dataDirectoryURL.appendingPathComponent(cache),
+        let cache = configuration.dataDirectoryURL.appendingPathComponent(
+            options.dryRun ? "backfill-cache-dry-run-\(UUID().uuidString.prefix(8))" : "backfill-cache")
+        // Downloads a killed run left behind go now (this run holds the lock), not only when a run ends.
+        if !options.dryRun { try? FileManager.default.removeItem(at: cache) }
+        let checkpoints = options.dryRun ? nil
+            : try BackfillCheckpoints(path: configuration.dataDirectoryURL.appendingPathComponent("backfill.db").path)
+        try checkpoints?.claim(target: try configuration.tablesTarget())
+        let pending = try checkpoints?.pendingUnit()
+        let rejectsPath = options.rejectsPath
+            ?? configuration.dataDirectoryURL.appendingPathComponent("backfill-rejects.ndjson").path
+        let inputs = try await RemoteInputs.resolve(options.paths, pending: pending?.ranges.map(\.path) ?? [],
+                                                    leavingOut: rejectsPath, fileIO: fileIO, cache: cache,
                                                     dataDirectory: configuration.dataDirectoryURL.path)
         defer { inputs.removeCache() }
         let files = inputs.files
@@ -73,18 +82,13 @@ public struct BackfillRunner: Sendable {
                                                instanceId: configuration.resolvedInstanceId, logger: logger),
                            logger: logger, parquet: parquet)
         }
-        let checkpoints = options.dryRun ? nil
-            : try BackfillCheckpoints(path: configuration.dataDirectoryURL.appendingPathComponent("backfill.db").path)
-        try checkpoints?.claim(target: try configuration.tablesTarget())
-        let rejectsPath = options.rejectsPath
-            ?? configuration.dataDirectoryURL.appendingPathComponent("backfill-rejects.ndjson").path
         var rejects = RejectsLog(path: rejectsPath)
         try rejects.open()  // before any work: a rejects path that cannot be written is an error, not a silent loss
         var context = RunContext(options: options, privacy: try configuration.privacyRules(), rejects: rejects, logger: logger)
         context.summary.dryRun = options.dryRun
         context.progress.totalBytes = files.reduce(0) { $0 + (inputs.identity(of: $1)?.size ?? 0) }
 
-        if let checkpoints, let writer, let unit = try checkpoints.pendingUnit() {
+        if let checkpoints, let writer, let unit = pending {
             try await recover(unit, checkpoints: checkpoints, writer: writer, inputs: inputs, context: &context)
         }
 
@@ -299,6 +303,21 @@ public struct BackfillRunner: Sendable {
             }
             identities[range.path] = identity
         }
+        if committed.count < unit.commitIds.count,
+           let changed = unit.ranges.first(where: { range in
+               !canReadAgain(range.path, as: unit.files?.first { $0.path == range.path }, inputs: inputs)
+           }) {
+            // Redone from other lines, its commits would store the wrong rows: it is given up, and this run reads those
+            // inputs as they are now, from their progress (which the unit never advanced).
+            try checkpoints.abandonPendingUnit()
+            let hint = committed.isEmpty ? "nothing of it was committed"
+                : "some of its tables were committed: rows read again may be stored twice (floe maintain --remove-duplicates)"
+            logger.warning("""
+                gave up the backfill unit an earlier run left pending: an input it read cannot be read again as it was \
+                (a pipe, or a file replaced or cut short since); this run reads the inputs as they are now
+                """, metadata: ["floe.input": "\(changed.path)", "floe.commits_confirmed": "\(committed.count)", "floe.hint": "\(hint)"])
+            return
+        }
         if committed.count < unit.commitIds.count {
             let workers = BackfillWorker.make(targetFileRows: options.targetFileRows)
             for range in unit.ranges {
@@ -336,6 +355,20 @@ public struct BackfillRunner: Sendable {
         logger.info("finished the backfill unit an earlier run left pending", metadata: [
             "floe.commits_confirmed": "\(committed.count)", "floe.commits_redone": "\(unit.commitIds.count - committed.count)",
         ])
+    }
+
+    /// Whether a pending unit's lines can be read again from `path` as the unit read them (`recorded`: the file as it
+    /// was then, when the unit says): not from a pipe, nor from a local file that no longer starts with the bytes the
+    /// unit read, nor from an S3 object of another size or time.
+    private func canReadAgain(_ path: String, as recorded: BackfillCheckpoints.FileState?, inputs: RemoteInputs) -> Bool {
+        if inputs.isRemote(path) {
+            guard let recorded, let now = inputs.identity(of: path) else { return true }
+            return now.size == recorded.size && now.modified == recorded.modified
+        }
+        guard let status = FileStatus(path: path) else { return true }  // gone: reported as such by the redo
+        guard status.isRegularFile else { return false }
+        guard let recorded, let fingerprint = recorded.fingerprint else { return true }
+        return status.size >= recorded.size && FileFingerprint.of(path, length: recorded.size) == fingerprint
     }
 
     /// The size and modification time of the file at `path`, through symbolic links: a link's own size and time

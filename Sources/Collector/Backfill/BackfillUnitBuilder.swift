@@ -60,7 +60,7 @@ package struct BackfillUnitBuilder: Sendable, NormalizedEventSink {
         var row = partitions[index].current.startRow()
         normalizer.write(message, into: &row)
         try partitions[index].current.finishRow(row)
-        events += 1
+        rowAdded(to: index)
     }
 
     /// Writes one event's row into its partition's columns (worker side).
@@ -69,7 +69,7 @@ package struct BackfillUnitBuilder: Sendable, NormalizedEventSink {
         var row = partitions[index].current.startRow()
         normalizer.write(attributes, into: &row)
         try partitions[index].current.finishRow(row)
-        events += 1
+        rowAdded(to: index)
     }
 
     /// Writes a rejected line's row into its `rejected` partition (worker side).
@@ -78,7 +78,16 @@ package struct BackfillUnitBuilder: Sendable, NormalizedEventSink {
         try partitions[index].current.appendRow {
             rejected.write(into: &$0, request: request, maxEventBytes: maxEventBytes)
         }
+        rowAdded(to: index)
+    }
+
+    /// Counts a row; a partition's piece that holds a file's worth of rows becomes a piece of its own, so that
+    /// ``files()`` can keep every file within `targetFileRows`.
+    private mutating func rowAdded(to index: Int) {
         events += 1
+        guard partitions[index].current.rowCount >= targetFileRows else { return }
+        partitions[index].pieces.append(partitions[index].current)
+        partitions[index].current = RowBatchDecoder(table: partitions[index].table, startsSmall: index >= Self.roomyPartitions)
     }
 
     /// Where `slot`'s partition sits in `partitions`, added when the worker first sees it.
@@ -114,8 +123,9 @@ package struct BackfillUnitBuilder: Sendable, NormalizedEventSink {
         events += partial.events
     }
 
-    /// Every data file of the unit, in a stable order: each partition's pieces cut into files of
-    /// about `targetFileRows` rows (a file closes at the first piece boundary past the target).
+    /// Every data file of the unit, in a stable order: each partition's pieces (of at most `targetFileRows` rows
+    /// each) joined into files of at most `targetFileRows` rows, a file closing before the piece that would take it
+    /// past that.
     func files() -> [FileRows] {
         var result: [FileRows] = []
         for partition in partitions.sorted(by: { $0.id < $1.id }) {
@@ -124,13 +134,13 @@ package struct BackfillUnitBuilder: Sendable, NormalizedEventSink {
             var file = FileRows(table: partition.table, key: partition.key, pieces: [])
             var rows = 0
             for piece in pieces {
-                file.pieces.append(piece)
-                rows += piece.rowCount
-                if rows >= targetFileRows {
+                if rows > 0, rows + piece.rowCount > targetFileRows {
                     result.append(file)
                     file.pieces = []
                     rows = 0
                 }
+                file.pieces.append(piece)
+                rows += piece.rowCount
             }
             if rows > 0 { result.append(file) }
         }

@@ -25,10 +25,17 @@ final class RemoteInputs: @unchecked Sendable {
         self.cache = cache
     }
 
-    /// `dataDirectory` (Floe's own) is left out of directories and globs (``InputFiles``).
-    static func resolve(_ arguments: [String], fileIO: StorageRouter, cache: URL, dataDirectory: String) async throws -> RemoteInputs {
+    /// `dataDirectory` (Floe's own) is left out of directories and globs (``InputFiles``), and the rejects file
+    /// `leavingOut` is no input at all (read, it would add its own lines to itself on every run). The S3 objects among
+    /// `pending` (a pending unit's inputs) are known too, to be read again, without being inputs of the run.
+    static func resolve(_ arguments: [String], pending: [String] = [], leavingOut rejectsPath: String? = nil,
+                        fileIO: StorageRouter, cache: URL, dataDirectory: String) async throws -> RemoteInputs {
         let local = arguments.filter { !$0.hasPrefix("s3://") && !$0.hasPrefix("s3a://") }
         var files = try InputFiles.expand(local, excluding: dataDirectory)
+        if let rejectsPath {
+            let rejects = URL(fileURLWithPath: rejectsPath).standardizedFileURL.resolvingSymlinksInPath().path
+            files.removeAll { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path == rejects }
+        }
         var remote: [String: StoredFile] = [:]
         for prefix in arguments where prefix.hasPrefix("s3://") || prefix.hasPrefix("s3a://") {
             let objects = try await fileIO.listFiles(prefix: prefix).filter { InputFiles.isInput($0.location) }
@@ -36,6 +43,11 @@ final class RemoteInputs: @unchecked Sendable {
             for object in objects where remote[object.location] == nil {
                 remote[object.location] = object
                 files.append(object.location)
+            }
+        }
+        for path in Set(pending) where remote[path] == nil && (path.hasPrefix("s3://") || path.hasPrefix("s3a://")) {
+            if let object = try await fileIO.listFiles(prefix: path).first(where: { $0.location == path }) {
+                remote[path] = object
             }
         }
         return RemoteInputs(files: files, remote: remote, fileIO: fileIO, cache: cache)
