@@ -90,7 +90,7 @@ extension FloeConfiguration {
                 "Requests a key may burst above the rate (default 2× the rate).",
                 check: { $0.flatMap { $0 < 1 ? "must be at least 1 (is \($0))" : nil } }),
         Setting("trust_proxy", \.trustProxy, env: ["FLOE_TRUST_PROXY"],
-                "Behind proxies that append to X-Forwarded-For: true (one) or their number; the client address is the entry that many from the right."),
+                "Behind proxies that append to X-Forwarded-For: true (one) or their number; the client address is the entry that many from the right (without a port; none when it is no address)."),
 
         // Files and tables.
         Setting("parquet.codec", \.codec, env: ["FLOE_PARQUET_CODEC"], "Compression of data files: zstd, snappy, gzip or none.",
