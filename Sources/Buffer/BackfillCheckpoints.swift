@@ -18,6 +18,9 @@ public final class BackfillCheckpoints: @unchecked Sendable {
     // @unchecked: the connection is used by one caller at a time (the task that runs the backfill, or
     // the thread it hands `begin` to while it waits).
     private let db: SQLiteDatabase
+    /// Whether looking a file up may record what it learns (a touched file's new time, a file known by content under a
+    /// new name); a dry run's lookups record nothing.
+    private let recordsLookups: Bool
 
     /// One input file's identity and committed progress.
     public struct FileState: Sendable, Equatable, Codable {
@@ -79,7 +82,9 @@ public final class BackfillCheckpoints: @unchecked Sendable {
         }
     }
 
-    public init(path: String) throws {
+    /// Opens (creating) the progress at `path`; with `recordsLookups` false, looking files up writes nothing.
+    public init(path: String, recordsLookups: Bool = true) throws {
+        self.recordsLookups = recordsLookups
         db = try SQLiteDatabase(path: path)
         try db.execute("PRAGMA journal_mode=WAL")
         try db.execute("PRAGMA synchronous=FULL")
@@ -127,6 +132,11 @@ public final class BackfillCheckpoints: @unchecked Sendable {
         }
     }
 
+    /// Whether this progress was recorded for `target` (none yet: false).
+    public func belongs(to target: String) throws -> Bool {
+        try db.statement("SELECT target FROM backfill_target LIMIT 1").firstRow { $0.string(0) } == target
+    }
+
     /// Ties the progress to `target` on first use (a database from before targets takes the first run's);
     /// throws ``OtherTarget`` when it belongs to another.
     public func claim(target: String) throws {
@@ -167,12 +177,13 @@ public final class BackfillCheckpoints: @unchecked Sendable {
             return FileState(path: file.path, size: file.size, modified: file.modified, committedLines: stored.committedLines)
         }
         // Touched: the same bytes. Its new time is recorded, so the next run knows it by a stat again.
+        var touched = stored
+        touched.modified = file.modified
+        guard recordsLookups else { return touched }
         let update = try db.statement("UPDATE backfill_files SET modified = ?2 WHERE path = ?1")
         try update.bind(1, file.path)
         try update.bind(2, file.modified)
         try update.run()
-        var touched = stored
-        touched.modified = file.modified
         return touched
     }
 
@@ -202,7 +213,7 @@ public final class BackfillCheckpoints: @unchecked Sendable {
         let known = FileState(path: file.path, size: file.size, modified: file.modified, committedLines: match.lines,
                               complete: match.complete, fingerprint: match.fingerprint, head: digest)
         // Complete under another name: recorded under this one too, so that the next run knows it by a stat.
-        if known.complete { try record(known) }
+        if known.complete, recordsLookups { try record(known) }
         return known
     }
 

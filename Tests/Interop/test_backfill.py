@@ -220,9 +220,19 @@ def test_dry_run_counts_and_writes_nothing(floe_bin, inputs, tmp_path):
     assert summary["dry_run"] and summary["events"] == 100_000 and summary["commits"] == 0
     assert not (tmp_path / "data" / "warehouse" / "analytics").exists()
     assert not (tmp_path / "data" / "catalog.db").exists(), "a dry run opens no catalog"
+    assert not (tmp_path / "data" / "backfill.db").exists(), "nor progress"
     # Nor does it record progress: the real run that follows loads every event.
     summary = finish(backfill(floe_bin, tmp_path / "data", inputs["files"][:2]))
     assert not summary["dry_run"] and summary["events"] == 100_000 and summary["commits"] >= 1
+    # After it, a dry run counts what a run would load: nothing, the files being complete (it used to count them all).
+    os.utime(inputs["files"][0], None)  # touched: known by its bytes, and the new time is not recorded by a dry run
+    def recorded():
+        with sqlite3.connect(tmp_path / "data" / "backfill.db") as db:
+            return db.execute("SELECT * FROM backfill_files ORDER BY path").fetchall()
+    before = recorded()
+    again = finish(backfill(floe_bin, tmp_path / "data", inputs["files"][:2], "--dry-run"))
+    assert (again["events"], again["skipped_files"], again["commits"]) == (0, 2, 0), again
+    assert recorded() == before
 
 
 def test_rows_keep_one_order_from_run_to_run(floe_bin, inputs, tmp_path):

@@ -64,10 +64,12 @@ public struct BackfillRunner: Sendable {
             options.dryRun ? "backfill-cache-dry-run-\(UUID().uuidString.prefix(8))" : "backfill-cache")
         // Downloads a killed run left behind go now (this run holds the lock), not only when a run ends.
         if !options.dryRun { try? FileManager.default.removeItem(at: cache) }
-        let checkpoints = options.dryRun ? nil
-            : try BackfillCheckpoints(path: configuration.dataDirectoryURL.appendingPathComponent("backfill.db").path)
+        let progressPath = configuration.dataDirectoryURL.appendingPathComponent("backfill.db").path
+        let checkpoints = options.dryRun ? nil : try BackfillCheckpoints(path: progressPath)
         try checkpoints?.claim(target: try configuration.tablesTarget())
         let pending = try checkpoints?.pendingUnit()
+        // A dry run counts what a run would load: it reads the progress there is for its target, and records none.
+        let progress = try checkpoints ?? dryRunProgress(at: progressPath)
         let rejectsPath = options.rejectsPath
             ?? configuration.dataDirectoryURL.appendingPathComponent("backfill-rejects.ndjson").path
         let inputs = try await RemoteInputs.resolve(options.paths, pending: pending?.ranges.map(\.path) ?? [],
@@ -107,15 +109,15 @@ public struct BackfillRunner: Sendable {
             guard let identity = inputs.identity(of: path) else { throw InputFiles.Missing(description: "cannot stat \(path)") }
             // S3 objects are known by name, size and time only: they are not fingerprinted.
             let isLocal = !inputs.isRemote(path)
-            var state = try checkpoints?.state(
+            var state = try progress?.state(
                 of: identity, head: { isLocal ? FileFingerprint.head(of: path, length: $0) : nil },
                 fingerprint: { isLocal ? FileFingerprint.of(path, length: $0) : nil }) ?? identity
-            if let checkpoints, isLocal, state.fingerprint == nil || state.head == nil {
+            if isLocal, state.fingerprint == nil || state.head == nil {
                 state.fingerprint = state.fingerprint ?? FileFingerprint.of(path, length: identity.size)
                 state.head = state.head
                     ?? FileFingerprint.head(of: path, length: min(identity.size, BackfillCheckpoints.headBytes))
                 // A file completed by an earlier version gets them now, so that a touch or a new name later is recognised.
-                if state.complete { try checkpoints.remember(state) }
+                if state.complete, let checkpoints { try checkpoints.remember(state) }
             }
             if state.committedLines == 0, !state.complete, let head = state.head,
                let copied = readThisRun[head]?.first(where: { $0.size <= identity.size && FileFingerprint.of(path, length: $0.size) == $0.fingerprint }) {
@@ -355,6 +357,14 @@ public struct BackfillRunner: Sendable {
         logger.info("finished the backfill unit an earlier run left pending", metadata: [
             "floe.commits_confirmed": "\(committed.count)", "floe.commits_redone": "\(unit.commitIds.count - committed.count)",
         ])
+    }
+
+    /// The progress a dry run reads: that of `path` when it exists and belongs to this run's target, opened so that
+    /// looking files up records nothing.
+    private func dryRunProgress(at path: String) throws -> BackfillCheckpoints? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let progress = try BackfillCheckpoints(path: path, recordsLookups: false)
+        return try progress.belongs(to: try configuration.tablesTarget()) ? progress : nil
     }
 
     /// Whether a pending unit's lines can be read again from `path` as the unit read them (`recorded`: the file as it

@@ -24,7 +24,7 @@ extension Floe {
         @Option(name: .customLong("target-file-rows"), help: "Most rows per data file.") var targetFileRows = 1_000_000
         @Option(name: .customLong("unit-events"), help: "Events per commit (bounds memory).") var unitEvents = 1_000_000
         @Flag(name: .customLong("rejects-table"), help: "Also record rejected events in the rejected table.") var rejectsTable = false
-        @Flag(name: .customLong("dry-run"), help: "Validate and count every line of the inputs, loaded before or not (progress is not read); write nothing to the tables or progress (invalid lines still go to the rejects file).") var dryRun = false
+        @Flag(name: .customLong("dry-run"), help: "Validate and count what a run would load (after the progress recorded); write nothing to the tables or progress (invalid lines still go to the rejects file).") var dryRun = false
         @Flag(help: "Print the summary as one JSON line.") var json = false
 
         func validate() throws {
