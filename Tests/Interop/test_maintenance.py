@@ -169,6 +169,54 @@ def test_orphan_removal_gives_files_an_earlier_floe_wrote_decoded_their_literal_
     assert {row["id"]: row["type"] for row in duckdb_rows(duckdb_connect(), table)} == ids
 
 
+def test_expiry_drops_the_statistics_of_the_snapshots_it_removes_and_orphan_removal_their_files(floe_bin, tmp_path):
+    """Another engine's table statistics (`statistics`, `partition-statistics`: a Puffin file per snapshot) belong to
+    their snapshot. Expiry kept them after their snapshot was gone, and orphan removal counted their files as live, so
+    they stayed for ever; now the expiry commit removes them (as Java's and pyiceberg's expiry do) and orphan removal
+    deletes their files."""
+    from pyiceberg.table.statistics import BlobMetadata, PartitionStatisticsFile, StatisticsFile
+    from pyiceberg.table.update import SetPartitionStatisticsUpdate
+
+    def backfill(name: str, seed: int) -> None:
+        source = tmp_path / name
+        source.write_bytes(b"\n".join(dumps(segment_message("track", messageId=f"{name}-{i}")) for i in range(20 + seed)) + b"\n")
+        result = subprocess.run([str(floe_bin), "backfill", "--data-dir", str(tmp_path / "data"), str(source)],
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-3000:]
+
+    backfill("first.ndjson", 0)
+    table = load_table(tmp_path / "data", "events")
+    first = table.metadata.current_snapshot_id
+    files = {}
+    for kind in ("table", "partition"):
+        location = f"{table.location()}/metadata/{kind}-stats-{first}.puffin"
+        Path(local_path(location)).write_bytes(b"PFA1" + bytes(20) + b"PFA1")
+        files[kind] = Path(local_path(location))
+        common = {"snapshot_id": first, "statistics_path": location, "file_size_in_bytes": 28}
+        if kind == "table":
+            with table.update_statistics() as update:
+                update.set_statistics(StatisticsFile(**common, file_footer_size_in_bytes=8, blob_metadata=[
+                    BlobMetadata(type="apache-datasketches-theta-v1", snapshot_id=first, sequence_number=1, fields=[1],
+                                 properties={})]))
+        else:
+            with table.transaction() as transaction:
+                transaction._apply((SetPartitionStatisticsUpdate(partition_statistics=PartitionStatisticsFile(**common)),))
+        table = load_table(tmp_path / "data", "events")
+    assert [s.snapshot_id for s in table.metadata.statistics] == [first]
+    assert [s.snapshot_id for s in table.metadata.partition_statistics] == [first]
+    backfill("second.ndjson", 1)
+
+    result = subprocess.run([str(floe_bin), "maintain", "--data-dir", str(tmp_path / "data"), "--expire-older-than-hours",
+                             "0", "--retain-last", "1", "--orphans-older-than-hours", "0"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = load_table(tmp_path / "data", "events")
+    assert first not in [s.snapshot_id for s in table.metadata.snapshots]
+    assert (table.metadata.statistics, table.metadata.partition_statistics) == ([], [])
+    assert not files["table"].exists() and not files["partition"].exists()
+    assert len(pyiceberg_rows(table)) == 41
+
+
 @pytest.mark.parametrize("arguments, message", [
     (["--expire-older-than-hours", "nan"], "--expire-older-than-hours takes 0 to 87600 hours"),
     (["--expire-older-than-hours=-5"], "--expire-older-than-hours takes 0 to 87600 hours"),

@@ -57,6 +57,15 @@ public struct TableMaintenance: Sendable {
         return try await removeUnreachable(expired: expired, table: table)
     }
 
+    /// The updates that expire the snapshots `ids`: their statistics entries first (a catalog keeps them otherwise,
+    /// and with them their files, which orphan removal then counts as live), then the snapshots.
+    static func expiryUpdates(removing ids: [Int64], from metadata: TableMetadata) -> [TableUpdate] {
+        let removed = Set(ids)
+        return metadata.statisticsSnapshotIds().filter(removed.contains).map { TableUpdate.removeStatistics(snapshotId: $0) }
+            + metadata.statisticsSnapshotIds(partition: true).filter(removed.contains).map { .removePartitionStatistics(snapshotId: $0) }
+            + [.removeSnapshots(ids)]
+    }
+
     /// The commit half of ``expireSnapshots(table:olderThan:retainLast:keepAtMost:)``: removes the snapshots from
     /// the table's metadata and returns them with the table after the commit; their files are left to
     /// ``removeUnreachable(expired:table:)``. Quick (one metadata write), so a writer that must not race it can
@@ -76,7 +85,7 @@ public struct TableMaintenance: Sendable {
                 let committed = try await catalog.commit(id, requirements: [
                     .assertTableUUID(table.metadata.tableUUID),
                     .assertRefSnapshotID(ref: SnapshotReference.mainBranch, snapshotId: table.metadata.currentSnapshot?.snapshotId),
-                ], updates: [.removeSnapshots(ids)])
+                ], updates: Self.expiryUpdates(removing: ids, from: table.metadata))
                 return (expired, committed)
             } catch let error as CatalogError where error.code == .conflict || error.code == .commitStateUnknown {
                 if error.code == .commitStateUnknown, let reloaded = try? await catalog.loadTable(id),

@@ -60,6 +60,8 @@ extension TableMetadata {
             // Like Java's builder: children keep their (now dangling) parent ids; refs to removed snapshots go.
             snapshots.removeAll { removed.contains($0.snapshotId) }
             snapshotLog.removeAll { removed.contains($0.snapshotId) }
+            // And, as Java's and pyiceberg's do, the statistics of removed snapshots: their files are no longer live.
+            for key in Self.statisticsKeys { removeStatistics(key, of: removed) }
             for (name, reference) in refs where removed.contains(reference.snapshotId) {
                 refs[name] = nil
                 if name == SnapshotReference.mainBranch { currentSnapshotId = nil }
@@ -81,6 +83,30 @@ extension TableMetadata {
                 throw CatalogError(.invalidArgument, "unknown schema id", context: ["schema_id": String(id)])
             }
             currentSchemaId = id
+        case .removeStatistics(let snapshotId):
+            removeStatistics("statistics", of: [snapshotId])
+        case .removePartitionStatistics(let snapshotId):
+            removeStatistics("partition-statistics", of: [snapshotId])
         }
+    }
+
+    /// The fields of table metadata that list statistics files, each entry for one `snapshot-id`.
+    static let statisticsKeys = ["statistics", "partition-statistics"]
+
+    /// The snapshots that the `statistics` (or `partition-statistics`) field has an entry for.
+    public func statisticsSnapshotIds(partition: Bool = false) -> [Int64] {
+        guard case .array(let entries)? = additionalFields[partition ? "partition-statistics" : "statistics"] else { return [] }
+        return entries.compactMap { entry in
+            guard case .object(let fields) = entry, case .int(let id)? = fields["snapshot-id"] else { return nil }
+            return id
+        }
+    }
+
+    private mutating func removeStatistics(_ key: String, of ids: Set<Int64>) {
+        guard case .array(let entries)? = additionalFields[key] else { return }
+        additionalFields[key] = .array(entries.filter { entry in
+            guard case .object(let fields) = entry, case .int(let id)? = fields["snapshot-id"] else { return true }
+            return !ids.contains(id)
+        })
     }
 }

@@ -20,6 +20,10 @@ public enum TableUpdate: Sendable, Hashable {
     case addSchema(Schema, lastColumnId: Int32)
     /// `set-current-schema`: `-1` means the schema added last in the same commit.
     case setCurrentSchema(Int32)
+    /// `remove-statistics`: drops the `statistics` entry (a table statistics file) of a snapshot.
+    case removeStatistics(snapshotId: Int64)
+    /// `remove-partition-statistics`: drops the `partition-statistics` entry of a snapshot.
+    case removePartitionStatistics(snapshotId: Int64)
 }
 
 extension TableUpdate: Codable {
@@ -61,6 +65,10 @@ extension TableUpdate: Codable {
                                   ?? schema.highestFieldId)
         case "set-current-schema":
             self = .setCurrentSchema(try c.decode(Int32.self, forKey: .schemaId))
+        case "remove-statistics":
+            self = .removeStatistics(snapshotId: try c.decode(Int64.self, forKey: .snapshotId))
+        case "remove-partition-statistics":
+            self = .removePartitionStatistics(snapshotId: try c.decode(Int64.self, forKey: .snapshotId))
         default:
             throw DecodingError.dataCorruptedError(forKey: .action, in: c, debugDescription: "unsupported update \(action)")
         }
@@ -102,6 +110,12 @@ extension TableUpdate: Codable {
         case .setCurrentSchema(let id):
             try c.encode("set-current-schema", forKey: .action)
             try c.encode(id, forKey: .schemaId)
+        case .removeStatistics(let snapshotId):
+            try c.encode("remove-statistics", forKey: .action)
+            try c.encode(snapshotId, forKey: .snapshotId)
+        case .removePartitionStatistics(let snapshotId):
+            try c.encode("remove-partition-statistics", forKey: .action)
+            try c.encode(snapshotId, forKey: .snapshotId)
         }
     }
 }

@@ -54,6 +54,33 @@ struct TableMaintenanceTests {
         #expect(result.failedDeletes.isEmpty)
     }
 
+    @Test("expiry removes the statistics entries of the snapshots it removes, and keeps the others'")
+    func expiryStatistics() throws {
+        func entry(_ id: Int64) -> JSONValue {
+            .object(["snapshot-id": .int(id), "statistics-path": .string("file:///w/metadata/s\(id).puffin"),
+                     "file-size-in-bytes": .int(28)])
+        }
+        var metadata = TableMetadata(location: "file:///w", schema: EventsTable.schema, partitionSpec: EventsTable.spec,
+                                     lastUpdatedMs: 1)
+        metadata.additionalFields["statistics"] = .array([entry(1), entry(2)])
+        metadata.additionalFields["partition-statistics"] = .array([entry(2)])
+        let updates = TableMaintenance.expiryUpdates(removing: [2, 3], from: metadata)
+        #expect(updates == [TableUpdate.removeStatistics(snapshotId: 2), .removePartitionStatistics(snapshotId: 2),
+                            .removeSnapshots([2, 3])])
+        // Applied, as the embedded catalog applies a commit; `remove-snapshots` alone drops them too, as Java's does.
+        for snapshot in [1, 2, 3] as [Int64] {
+            metadata = try metadata.applying([TableUpdate.addSnapshot(Snapshot(snapshotId: snapshot, parentSnapshotId: nil, sequenceNumber: snapshot,
+                                                                    timestampMs: 5, manifestList: "m\(snapshot).avro",
+                                                                    summary: ["operation": "append"], schemaId: 0))], nowMs: 6)
+        }
+        for applied: [TableUpdate] in [updates, [.removeSnapshots([2, 3])]] {
+            let after = try metadata.applying(applied, nowMs: 7)
+            #expect(after.statisticsSnapshotIds() == [1])
+            #expect(after.statisticsSnapshotIds(partition: true) == [])
+            #expect(TableMaintenance.statisticsFiles(of: after) == ["file:///w/metadata/s1.puffin"])
+        }
+    }
+
     @Test("expiry leaves young snapshots alone")
     func nothingOldEnough() async throws {
         _ = try await appendCommits(3)

@@ -53,6 +53,16 @@ struct RESTWireTests {
         #expect((json["identifier"] as? [String: Any])?["name"] as? String == "events")
     }
 
+    @Test("remove-statistics and remove-partition-statistics round-trip with a snapshot-id")
+    func removeStatistics() throws {
+        let table = try RESTCatalog.json(TableUpdate.removeStatistics(snapshotId: 7))
+        #expect(String(decoding: table, as: UTF8.self) == #"{"action":"remove-statistics","snapshot-id":7}"#)
+        #expect(try JSONDecoder().decode(TableUpdate.self, from: Data(table)) == .removeStatistics(snapshotId: 7))
+        let partition = try RESTCatalog.json(TableUpdate.removePartitionStatistics(snapshotId: 7))
+        #expect(String(decoding: partition, as: UTF8.self) == #"{"action":"remove-partition-statistics","snapshot-id":7}"#)
+        #expect(try JSONDecoder().decode(TableUpdate.self, from: Data(partition)) == .removePartitionStatistics(snapshotId: 7))
+    }
+
     @Test("remove-snapshots round-trips with snapshot-ids")
     func removeSnapshots() throws {
         let bytes = try RESTCatalog.json(TableUpdate.removeSnapshots([1, 2]))
