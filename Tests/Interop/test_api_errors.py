@@ -71,6 +71,22 @@ def test_malformed_json_is_400(server: FloeServer, path: str, body: bytes):
     assert_error(server.post(path, body), 400, "json")
 
 
+def test_a_utf8_byte_order_mark_before_the_json_is_skipped(server: FloeServer):
+    """RFC 8259 lets a parser ignore a byte order mark, and some Windows tools write one; it was a 400 "malformed
+    JSON", while backfill skipped it before a line. Only one, and only before the document."""
+    window = Window.open()
+    batch, single = segment_message("track"), segment_message("track")
+    event = cloudevent()
+    bom = b"\xef\xbb\xbf"
+    assert_accepted(server.post("/v1/batch", bom + dumps({"batch": [batch]})), 1)
+    assert_accepted(server.post("/v1/track", gzipped(bom + dumps(single)), headers={"Content-Encoding": "gzip"}), 1)
+    assert_accepted(server.post("/events", bom + dumps(event), content_type=CLOUDEVENTS_JSON), 1)
+    window.close()
+    assert_stored(server, [as_stored(batch), as_stored(single)], window)
+    assert_stored(server, [event], window)
+    assert_error(server.post("/v1/track", bom + bom + dumps(segment_message("track"))), 400, "json")
+
+
 def test_malformed_gzip_is_400(server: FloeServer):
     body = gzipped(dumps({"batch": [segment_message("track")]}))[:-12]
     assert_error(server.post("/v1/batch", body, headers={"Content-Encoding": "gzip"}), 400, "gzip")

@@ -32,7 +32,6 @@ struct RunContext {
     private static let segment = LineNormalizer(format: .segment)
     private static let cloudEvents = LineNormalizer(format: .cloudevents)
     private static let byLine = LineNormalizer(format: nil)
-    private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
     /// Where rejected lines also go as rows of the `rejected` table (`--rejects-table`).
     struct RejectsTable: Sendable {
@@ -58,7 +57,7 @@ struct RunContext {
         for position in 0..<lines.count {
             var bytes = lines[position]
             // A UTF-8 byte order mark (editors put one at a file's start) is not part of the JSON.
-            if bytes.starts(with: byteOrderMark) { bytes = bytes.dropFirst(byteOrderMark.count) }
+            if bytes.starts(with: JSONTape.byteOrderMark) { bytes = bytes.dropFirst(JSONTape.byteOrderMark.count) }
             guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else {
                 outcomes.append(.blank)
                 continue

@@ -198,9 +198,11 @@ struct Ingestor: Sendable {
         }
     }
 
+    /// The body's JSON; a UTF-8 byte order mark before it is skipped (RFC 8259 §8.1 lets a parser ignore one, and
+    /// some Windows tools write one), as backfill skips one before a line.
     private func parse(_ body: [UInt8]) throws -> JSONTape {
         do {
-            return try JSONTape(parsing: body)
+            return try JSONTape(parsing: body.starts(with: JSONTape.byteOrderMark) ? body.dropFirst(JSONTape.byteOrderMark.count) : body[...])
         } catch {
             throw reject(APIError.badRequest("malformed JSON: \(error.description)"), events: 1)
         }

@@ -29,6 +29,10 @@ struct JSONTape: Sendable {
     /// The default nesting limit: deeper documents are rejected, not recursed into.
     static let defaultMaxDepth = 128
 
+    /// The UTF-8 byte order mark, which a document may start with (RFC 8259 §8.1: a parser may ignore it); callers skip
+    /// it before parsing.
+    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
     /// Parses and validates a whole document.
     ///
     /// - throws: ``JSONError`` naming the byte offset of the first problem.
