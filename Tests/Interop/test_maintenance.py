@@ -169,23 +169,37 @@ def test_orphan_removal_gives_files_an_earlier_floe_wrote_decoded_their_literal_
     assert {row["id"]: row["type"] for row in duckdb_rows(duckdb_connect(), table)} == ids
 
 
-def test_expiry_drops_the_statistics_of_the_snapshots_it_removes_and_orphan_removal_their_files(floe_bin, tmp_path):
+@pytest.mark.parametrize("catalog", ["embedded", "rest"])
+def test_expiry_drops_the_statistics_of_the_snapshots_it_removes_and_orphan_removal_their_files(floe_bin, tmp_path,
+                                                                                                catalog):
     """Another engine's table statistics (`statistics`, `partition-statistics`: a Puffin file per snapshot) belong to
     their snapshot. Expiry kept them after their snapshot was gone, and orphan removal counted their files as live, so
     they stayed for ever; now the expiry commit removes them (as Java's and pyiceberg's expiry do) and orphan removal
     deletes their files."""
     from pyiceberg.table.statistics import BlobMetadata, PartitionStatisticsFile, StatisticsFile
     from pyiceberg.table.update import SetPartitionStatisticsUpdate
+    from rest_catalog_server import RestCatalogServer
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOE_", "ICEBERG_", "R2_", "AWS_"))}
+    rest = RestCatalogServer(tmp_path / "rest").start() if catalog == "rest" else None
+    if rest:
+        env.update({"R2_CATALOG_ENDPOINT": rest.uri, "FLOE_CATALOG_WAREHOUSE": "interop"})
+
+    def floe_run(*arguments: str) -> None:
+        result = subprocess.run([str(floe_bin), *arguments, "--data-dir", str(tmp_path / "data")], env=env,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-3000:]
+
+    def load():
+        return rest.catalog.load_table("analytics.events") if rest else load_table(tmp_path / "data", "events")
 
     def backfill(name: str, seed: int) -> None:
         source = tmp_path / name
         source.write_bytes(b"\n".join(dumps(segment_message("track", messageId=f"{name}-{i}")) for i in range(20 + seed)) + b"\n")
-        result = subprocess.run([str(floe_bin), "backfill", "--data-dir", str(tmp_path / "data"), str(source)],
-                                capture_output=True, text=True, timeout=300)
-        assert result.returncode == 0, result.stderr[-3000:]
+        floe_run("backfill", str(source))
 
     backfill("first.ndjson", 0)
-    table = load_table(tmp_path / "data", "events")
+    table = load()
     first = table.metadata.current_snapshot_id
     files = {}
     for kind in ("table", "partition"):
@@ -201,20 +215,19 @@ def test_expiry_drops_the_statistics_of_the_snapshots_it_removes_and_orphan_remo
         else:
             with table.transaction() as transaction:
                 transaction._apply((SetPartitionStatisticsUpdate(partition_statistics=PartitionStatisticsFile(**common)),))
-        table = load_table(tmp_path / "data", "events")
+        table = load()
     assert [s.snapshot_id for s in table.metadata.statistics] == [first]
     assert [s.snapshot_id for s in table.metadata.partition_statistics] == [first]
     backfill("second.ndjson", 1)
 
-    result = subprocess.run([str(floe_bin), "maintain", "--data-dir", str(tmp_path / "data"), "--expire-older-than-hours",
-                             "0", "--retain-last", "1", "--orphans-older-than-hours", "0"],
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
-    table = load_table(tmp_path / "data", "events")
+    floe_run("maintain", "--expire-older-than-hours", "0", "--retain-last", "1", "--orphans-older-than-hours", "0")
+    table = load()
     assert first not in [s.snapshot_id for s in table.metadata.snapshots]
     assert (table.metadata.statistics, table.metadata.partition_statistics) == ([], [])
     assert not files["table"].exists() and not files["partition"].exists()
     assert len(pyiceberg_rows(table)) == 41
+    if rest:
+        rest.stop()
 
 
 @pytest.mark.parametrize("arguments, message", [
