@@ -31,6 +31,9 @@ public final class EventBuffer: Sendable {
     private let pending: Mutex<GroupCommitSchedule<(append: PreparedAppend, waiter: Waiter)>>
     let partitionStats = Mutex([PartitionID: PartitionStats]())
     let pendingIntentCount = Mutex(0)
+    /// Whether the last append failed because the disk was full (cleared by one that commits): readiness then
+    /// asks the file system for room, so that a load balancer stops sending events that would be refused.
+    let diskFull = Mutex(false)
     let purges = Mutex(PurgeState())
 
     /// Flushed chunks waiting to be deleted.
@@ -245,10 +248,12 @@ public final class EventBuffer: Sendable {
             index.rollback(to: mark)
             let error = BufferError.wrapping(error)
             logger.error("buffer append failed", metadata: ["error.message": "\(error)"])
+            if (error as? BufferError)?.code == .diskFull { diskFull.withLock { $0 = true } }
             for batch in batches { batch.waiter.resume(throwing: error) }
             return
         }
         writer.nextSequence = sequence
+        diskFull.withLock { $0 = false }
         if !newKeys.isEmpty { writer.nextDedupBlock += 1 }
         writer.partitions.merge(newPartitions) { old, _ in old }
         writer.purgeDedupThrough = nil
@@ -274,11 +279,22 @@ public final class EventBuffer: Sendable {
     }
 
     /// Checks that the database can take a write transaction (for `/health/ready`).
+    ///
+    /// After an append that found the disk full, also that the file system has ``minimumFreeBytes`` free again
+    /// (`diskFull`, 507, until then): the write lock alone does not show that events would fit.
     public func checkWritable() async throws {
         try await onQueue { writer in
             try writer.db.inTransaction(.immediate) { .rollback }
         }
+        guard diskFull.withLock({ $0 }) else { return }
+        let directory = (configuration.path as NSString).deletingLastPathComponent
+        if let free = DiskSpace.available(at: directory.isEmpty ? "." : directory), free < Self.minimumFreeBytes {
+            throw BufferError(.diskFull, "the disk is full (\(free) bytes free; events are taken again from \(Self.minimumFreeBytes))")
+        }
     }
+
+    /// The room that makes a buffer whose disk was full ready again: a few requests' events and their log.
+    public static let minimumFreeBytes: Int64 = 16 << 20
 
     /// Checkpoints the WAL into the main database file (truncating it).
     public func checkpoint() async throws {

@@ -81,6 +81,11 @@ def test_a_full_disk_answers_507_and_recovers_without_loss(floe, tmp_path):
             full_answers += status in FULL_STATUSES
         assert full_answers >= 30, f"the disk never filled up: {sender.statuses}"
         assert server.running and server.get("/health").status_code == 200
+        # A load balancer's probe sees it too (it used to answer 200 while every event got 507), so that clients go
+        # to instances that take events.
+        if sender.statuses.get(507):
+            ready = server.get("/health/ready?for=ingest")
+            assert ready.status_code == 503 and "disk is full" in ready.text, (ready.status_code, ready.text)
 
         flushed = server.post("/debug/flush")
         print(f"flush on a full disk: {flushed.status_code} {flushed.text[:300]}")
@@ -98,6 +103,7 @@ def test_a_full_disk_answers_507_and_recovers_without_loss(floe, tmp_path):
         for _ in range(20):
             status = sender.send()
             assert status == 200, f"disk has room again: {status} ({sender.statuses})"
+        assert server.get("/health/ready?for=ingest").status_code == 200
         flush_until_empty(server)
 
         counts = key_counts(load_table(server.data_dir, "events"), "message_id")
