@@ -7,20 +7,30 @@ extension TableMaintenance {
     /// ``orphanSafetyMargin``). Files of unknown age are kept.
     ///
     /// - Throws: ``CatalogError`` when the table cannot be loaded or a referenced manifest list or manifest
-    ///   cannot be read (then nothing is deleted: the referenced set would be incomplete); FileIO listing errors;
-    ///   `CancellationError` when the task is cancelled (a shutdown), before reading each snapshot and each deletion.
+    ///   cannot be read (then nothing is deleted: the referenced set would be incomplete) and the table still
+    ///   references it; FileIO listing errors; `CancellationError` when the task is cancelled (a shutdown), before
+    ///   reading each snapshot and each deletion.
     public func deleteOrphanFiles(table id: TableIdentifier, olderThan: Date) async throws -> DeleteOrphanFilesResult {
-        let table = try await catalog.loadTable(id)
-        let metadata = table.metadata
-        var locations = [table.metadataLocation] + metadata.metadataLog.map(\.metadataFile) + Self.statisticsFiles(of: metadata)
-        for snapshot in metadata.snapshots {
-            try Task.checkCancellation()
-            locations.append(snapshot.manifestList)
-            for manifest in try await manifests(of: snapshot, table: id, missingIsError: true) {
-                locations.append(manifest.manifestPath)
-                locations += try await fileReferences(manifest, table: id).map(\.location)
+        var table = try await catalog.loadTable(id)
+        var locations: [String] = []
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                locations = try await referencedLocations(of: table, id: id)
+                break
+            } catch let error as CatalogError where error.code == .io && (error.underlying as? FileIOError)?.code == .notFound {
+                // Another writer's expiry (another instance, `floe maintain`) deleted a manifest list or manifest of a
+                // snapshot it removed while they were read: read them again from the table as it is now.
+                let reloaded = try await catalog.loadTable(id)
+                guard attempt < commitAttempts, reloaded.metadataLocation != table.metadataLocation else { throw error }
+                logger.info("a file of the table went while its references were read; reading them again", metadata: [
+                    "floe.table": "\(id)", "floe.attempt": "\(attempt)", "error.message": "\(error)",
+                ])
+                table = reloaded
             }
         }
+        let metadata = table.metadata
         // Each reference as written, as every reader opens it, and percent-decoded, where Floe before that
         // wrote local files (a partition directory `type=a b` for `type=a%20b`): those files are still live,
         // and get their literal names too (below).
@@ -64,6 +74,22 @@ extension TableMaintenance {
             "iceberg.files_relinked": "\(result.restoredNames.count)",
         ])
         return result
+    }
+
+    /// Every file `table`'s current metadata references: metadata files, statistics, and each snapshot's manifest
+    /// list, manifests and the data and delete files they list.
+    private func referencedLocations(of table: Table, id: TableIdentifier) async throws -> [String] {
+        let metadata = table.metadata
+        var locations = [table.metadataLocation] + metadata.metadataLog.map(\.metadataFile) + Self.statisticsFiles(of: metadata)
+        for snapshot in metadata.snapshots {
+            try Task.checkCancellation()
+            locations.append(snapshot.manifestList)
+            for manifest in try await manifests(of: snapshot, table: id, missingIsError: true) {
+                locations.append(manifest.manifestPath)
+                locations += try await fileReferences(manifest, table: id).map(\.location)
+            }
+        }
+        return locations
     }
 
     /// Deletes the manifest lists and manifests of `expired` snapshots that no kept snapshot references, and the

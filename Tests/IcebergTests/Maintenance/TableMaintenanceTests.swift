@@ -113,6 +113,47 @@ struct TableMaintenanceTests {
         #expect(TableMaintenance.snapshotsToExpire(metadata, olderThanMs: 0, retainLast: 1).isEmpty)
     }
 
+    /// A catalog that answers the first load with the table as it was before (another writer's expiry came between
+    /// that load and the reading of its manifest lists).
+    final class StaleOnce: Catalog, @unchecked Sendable {
+        let base: any Catalog
+        var stale: Table?
+        init(base: any Catalog, stale: Table) {
+            self.base = base
+            self.stale = stale
+        }
+        func createNamespaceIfNeeded(_ namespace: [String]) async throws { try await base.createNamespaceIfNeeded(namespace) }
+        func loadTable(_ id: TableIdentifier) async throws -> Table {
+            if let table = stale {
+                stale = nil
+                return table
+            }
+            return try await base.loadTable(id)
+        }
+        func createTable(_ id: TableIdentifier, schema: Schema, partitionSpec: PartitionSpec,
+                         properties: [String: String]) async throws -> Table {
+            try await base.createTable(id, schema: schema, partitionSpec: partitionSpec, properties: properties)
+        }
+        func commit(_ id: TableIdentifier, requirements: [TableRequirement], updates: [TableUpdate]) async throws -> Table {
+            try await base.commit(id, requirements: requirements, updates: updates)
+        }
+    }
+
+    @Test("orphan removal reads the references again when another writer's expiry deleted a manifest list meanwhile")
+    func orphansWhileAnotherExpires() async throws {
+        _ = try await appendCommits(4)
+        let before = try await catalog.loadTable(table)
+        _ = try await maintenance.expireSnapshots(table: table, olderThan: Date().addingTimeInterval(60), retainLast: 1)
+        let first = try #require(before.metadata.snapshots.first)
+        #expect(try await !fileIO.exists(first.manifestList), "expired, its manifest list is gone")
+        var stale = TableMaintenance(catalog: StaleOnce(base: catalog, stale: before), fileIO: fileIO, logger: logger)
+        stale.orphanSafetyMargin = .zero
+        let result = try await stale.deleteOrphanFiles(table: table, olderThan: Date().addingTimeInterval(-3600))
+        #expect(result.orphans.isEmpty && result.failedDeletes.isEmpty)
+        let current = try await catalog.loadTable(table)
+        #expect(try await fileIO.exists(current.metadataLocation))
+    }
+
     @Test("orphan removal deletes old unreferenced files only")
     func orphans() async throws {
         let dataFiles = try await appendCommits(2)
