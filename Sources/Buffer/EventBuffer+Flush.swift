@@ -139,6 +139,9 @@ extension EventBuffer {
         }
     }
 
+    /// How long a purge waits after a failed step (a full disk, an I/O error) before it tries again.
+    static var purgeRetryDelay: Duration { .seconds(5) }
+
     /// How long one purge transaction may run before it commits and yields the writer queue.
     static var purgeStepNanoseconds: UInt64 { 3_000_000 }
 
@@ -172,6 +175,7 @@ extension EventBuffer {
                     select.reset()
                 }
                 writer.purgeQueue = ids.sorted(by: >)
+                writer.purgeTargets = targets
             }
             if !writer.purgeQueue.isEmpty {
                 try db.transaction {
@@ -188,12 +192,17 @@ extension EventBuffer {
                 }
             }
         } catch {
-            logger.warning("purge of flushed events failed; will retry at start-up", metadata: ["error.message": "\(error)"])
+            // The step's deletes were rolled back: the chunks are gathered again, later (a full disk may have room
+            // by then; start-up purges them too).
+            logger.warning("purge of flushed events failed; will retry", metadata: [
+                "error.message": "\(error)", "floe.retry_in_s": "\(Self.purgeRetryDelay.inSeconds)"])
+            let targets = writer.purgeTargets
             writer.purgeQueue = []
+            writer.purgeTargets = [:]
             purges.withLock { state in
-                state.targets = [:]
-                state.scheduled = false
+                state.targets.merge(targets) { max($0, $1) }
             }
+            queue.asyncAfter(deadline: .now() + Self.purgeRetryDelay.inSeconds) { self.runPurgeStep() }
             return
         }
         let queued = !writer.purgeQueue.isEmpty

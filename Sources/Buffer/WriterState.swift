@@ -20,6 +20,9 @@ final class WriterState: @unchecked Sendable {
     var nextSequence: Int64
     /// Ids of flushed chunks the running purge still has to delete, highest first.
     var purgeQueue: [Int64] = []
+    /// The flushed-through sequence per partition that `purgeQueue` was gathered for, given back to be gathered
+    /// again when a purge step fails.
+    var purgeTargets: [Int64: Int64] = [:]
 
     init(db: SQLiteDatabase, dedup: DedupIndex, partitions: [PartitionID: Int64],
          flushedThrough: [Int64: Int64], nextSequence: Int64, nextDedupBlock: Int64) {
