@@ -4,6 +4,8 @@ public struct BufferError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, without dynamic values (usable as a metric label).
     public enum Code: String, Sendable {
         case open, sqlite, busy, io, corrupt, diskFull, closed, partitionFull, budgetExceeded, invalidRow
+        /// The buffer file is no longer the one opened (removed or replaced under the running process).
+        case fileReplaced
     }
 
     public var code: Code

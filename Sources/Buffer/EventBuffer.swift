@@ -34,6 +34,9 @@ public final class EventBuffer: Sendable {
     /// Whether the last append failed because the disk was full (cleared by one that commits): readiness then
     /// asks the file system for room, so that a load balancer stops sending events that would be refused.
     let diskFull = Mutex(false)
+    /// The buffer file as opened (device and inode): one removed or replaced under a running process would take
+    /// acknowledged events with it, so appends and readiness check that it is still the file at its path.
+    private let openedFile: FileIdentity?
     let purges = Mutex(PurgeState())
 
     /// Flushed chunks waiting to be deleted.
@@ -66,6 +69,7 @@ public final class EventBuffer: Sendable {
                                  nextSequence: try BufferSchema.loadNextSequence(db),
                                  nextDedupBlock: try BufferSchema.loadNextDedupBlock(db))
             reader = try BufferReader(path: configuration.path)
+            openedFile = FileIdentity(path: configuration.path)
             let rebuilt = try BufferSchema.loadStats(db, partitions: partitions.ids)
             partitionStats.withLock { $0 = rebuilt }
             let intents = try db.statement("SELECT COUNT(*) FROM flush_intents").firstRow { Int($0.int64(0)) } ?? 0
@@ -162,6 +166,7 @@ public final class EventBuffer: Sendable {
             for part in batch.append.parts { index.warm(part.keys) }
         }
         do {
+            try checkFileInPlace()
             try db.transaction {
                 if let purge = writer.purgeDedupThrough {
                     let statement = try db.statement("DELETE FROM dedup_blocks WHERE id <= ?1")
@@ -283,6 +288,7 @@ public final class EventBuffer: Sendable {
     /// After an append that found the disk full, also that the file system has ``minimumFreeBytes`` free again
     /// (`diskFull`, 507, until then): the write lock alone does not show that events would fit.
     public func checkWritable() async throws {
+        try checkFileInPlace()
         try await onQueue { writer in
             try writer.db.inTransaction(.immediate) { .rollback }
         }
@@ -291,6 +297,13 @@ public final class EventBuffer: Sendable {
         if let free = DiskSpace.available(at: directory.isEmpty ? "." : directory), free < Self.minimumFreeBytes {
             throw BufferError(.diskFull, "the disk is full (\(free) bytes free; events are taken again from \(Self.minimumFreeBytes))")
         }
+    }
+
+    /// Throws when the buffer file is no longer the one opened (the data directory removed, the file replaced): what
+    /// would be appended could not be found again after a restart.
+    private func checkFileInPlace() throws(BufferError) {
+        guard let openedFile, FileIdentity(path: configuration.path) != openedFile else { return }
+        throw BufferError(.fileReplaced, "the buffer file \(configuration.path) was removed or replaced while Floe ran; restart Floe")
     }
 
     /// The room that makes a buffer whose disk was full ready again: a few requests' events and their log.

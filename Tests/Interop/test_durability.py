@@ -74,3 +74,19 @@ def test_a_port_in_use_stops_the_start_with_a_message(floe, floe_bin, tmp_path):
     assert f"cannot listen on 127.0.0.1:{server.port}: the address is already in use" in done.stderr, done.stderr[-2000:]
     assert "floe listening" not in done.stderr + done.stdout
     assert server.get("/health").status_code == 200
+
+
+def test_a_removed_data_directory_refuses_events_instead_of_acknowledging_them_into_nothing(floe):
+    """The buffer file removed under a running Floe (`rm -rf` of the data directory): SQLite kept writing to the
+    unlinked file, so every request got 200 and the events were gone at the next start. Now appends and the load
+    balancer's readiness probe check that the buffer file is still the one opened: 503, nothing acknowledged."""
+    import shutil
+    server = floe()
+    first = {"type": "track", "userId": "u", "event": "Before", "messageId": "removed-dir-1"}
+    assert server.post("/v1/track", json.dumps(first).encode()).status_code == 200
+    shutil.rmtree(server.data_dir)
+    later = server.post("/v1/track", json.dumps({**first, "messageId": "removed-dir-2"}).encode())
+    assert later.status_code == 503 and "removed or replaced" in later.text, (later.status_code, later.text)
+    ready = server.get("/health/ready?for=ingest")
+    assert ready.status_code == 503 and "removed or replaced" in ready.text, (ready.status_code, ready.text)
+    assert server.get("/health").status_code == 200

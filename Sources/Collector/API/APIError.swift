@@ -72,6 +72,9 @@ struct APIError: HTTPResponseError, CustomStringConvertible {
         case .diskFull:
             return APIError(status: .insufficientStorage507, message: "buffer disk is full", retryAfterSeconds: 30,
                             refusal: .diskFull)
+        case .fileReplaced:
+            return APIError(status: .serviceUnavailable, message: "buffer unavailable: \(error.message)",
+                            retryAfterSeconds: 30, refusal: .bufferUnavailable)
         case .budgetExceeded:
             return APIError(status: .serviceUnavailable, message: "buffer budget reached: \(error.message)",
                             retryAfterSeconds: 5, refusal: .bufferBudget)
