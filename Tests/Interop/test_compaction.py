@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -171,7 +172,7 @@ def _unreferenced_data_files(data_dir, name: str) -> list[str]:
     return sorted(str(p) for p in root.rglob("*.parquet") if str(p) not in live)
 
 
-def test_sigkill_during_compaction_and_flush_loses_and_doubles_nothing(floe):
+def test_sigkill_during_compaction_and_flush_loses_and_doubles_nothing(floe, floe_bin):
     """Compaction runs in small steps (64 KB files, 256 KB a run) while late events keep being flushed, and
     the server is killed at random moments; in the end every event is in the table once, the files the
     killed runs uploaded but never committed are deleted as orphans, and the replaced inputs by expiry."""
@@ -195,16 +196,23 @@ def test_sigkill_during_compaction_and_flush_loses_and_doubles_nothing(floe):
         time.sleep(rng.uniform(0.05, 0.8))
         kills += 1
     # At last expiry keeps one snapshot, so the inputs compaction replaced are deleted too (by expiry), and every
-    # file the current snapshot does not reference should go.
-    server.restart("kill", env={**compacting, "FLOE_ORPHAN_AGE_MS": "1000", "FLOE_MAINTENANCE_INTERVAL_MS": "200",
-                                "FLOE_ORPHAN_INTERVAL_MS": "0",
+    # file the current snapshot does not reference should go: by `floe maintain` with no orphan age once serve has
+    # stopped (serve's own orphan age is an hour at least, so that it never deletes the files of a commit in flight).
+    server.restart("kill", env={**compacting, "FLOE_MAINTENANCE_INTERVAL_MS": "200",
                                 "FLOE_MAX_SNAPSHOTS": "1", "FLOE_COMPACTION_MAX_BYTES": "1073741824"})
     server.flush()
     table = load_table(server.data_dir, "events")
     assert any(s.summary.operation.value == "replace" for s in table.snapshots()), "no compaction committed"
-    # Compaction may take a few more runs (its outputs are small files again at this target size), and the
-    # files of a run in progress are not referenced yet: judge only a table that stopped changing.
-    assert _settled_unreferenced_data_files(server.data_dir, "events") == [], "orphans left after the orphan age"
+    # Compaction may take a few more runs (its outputs are small files again at this target size): judge only a
+    # table that stopped changing.
+    _settled_snapshot(server.data_dir, "events")
+    assert server.stop() == 0
+    maintained = subprocess.run([str(floe_bin), "maintain", "--data-dir", str(server.data_dir), "--orphans-older-than-hours",
+                                 "0", "--expire-older-than-hours", "0", "--retain-last", "1"],
+                                capture_output=True, text=True, timeout=300)
+    assert maintained.returncode == 0, maintained.stderr[-3000:]
+    assert "safe only while nothing else writes" in maintained.stderr
+    assert _unreferenced_data_files(server.data_dir, "events") == [], "orphans left after orphan removal"
     table = load_table(server.data_dir, "events")
     counts = Counter(row["message_id"] for row in pyiceberg_rows(table))
     assert set(counts) == {m["messageId"] for m in sent}, "events lost"
@@ -213,17 +221,16 @@ def test_sigkill_during_compaction_and_flush_loses_and_doubles_nothing(floe):
     assert after < before, (before, after)
 
 
-def _settled_unreferenced_data_files(data_dir, name: str, timeout: float = 60) -> list[str]:
-    """The unreferenced data files once the table has kept the same current snapshot, with none of them, for
-    three polls 0.5 s apart (several maintenance runs), or what is left when `timeout` runs out."""
+def _settled_snapshot(data_dir, name: str, timeout: float = 60) -> None:
+    """Waits until the table has kept the same current snapshot for three polls 0.5 s apart (several maintenance
+    runs), or `timeout` runs out."""
     deadline = time.monotonic() + timeout
     last, calm = None, 0
     while calm < 3 and time.monotonic() < deadline:
         time.sleep(0.5)
-        state = (load_table(data_dir, name).current_snapshot().snapshot_id, _unreferenced_data_files(data_dir, name))
-        calm = calm + 1 if state == last and not state[1] else 0
-        last = state
-    return last[1] if last else _unreferenced_data_files(data_dir, name)
+        current = load_table(data_dir, name).current_snapshot().snapshot_id
+        calm = calm + 1 if current == last else 0
+        last = current
 
 
 def _quietly(call) -> None:

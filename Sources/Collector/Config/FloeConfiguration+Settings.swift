@@ -124,8 +124,8 @@ extension FloeConfiguration {
         Setting("maintenance.orphan_interval_ms", \.maintenance.orphanIntervalMs, env: ["FLOE_ORPHAN_INTERVAL_MS"],
                 "How often orphan removal runs at most (it lists the tables' whole storage).", check: SettingCheck.duration(atLeast: 0, .milliseconds)),
         Setting("maintenance.orphan_age_ms", \.maintenance.orphanAgeMs, env: ["FLOE_ORPHAN_AGE_MS"],
-                "Only unreferenced files older than this are deleted (keep it far above the longest a commit can be held up by a hanging catalog).",
-                check: SettingCheck.duration(atLeast: 0, .milliseconds)),
+                "Only unreferenced files older than this are deleted; at least an hour, far above the longest a commit can be held up by a hanging catalog (younger, the files of commits in flight were deleted and the table broken).",
+                check: SettingCheck.duration(atLeast: 3_600_000, .milliseconds)),
 
         // Catalog and storage.
         Setting("catalog.uri", \.catalogURI, env: ["R2_CATALOG_ENDPOINT", "FLOE_CATALOG_URI"],

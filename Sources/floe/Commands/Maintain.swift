@@ -14,7 +14,7 @@ extension Floe {
         @Option(name: .customLong("expire-older-than-hours"), parsing: .unconditional, help: "Expire snapshots older than this.") var expireHours = 168.0
         @Option(name: .customLong("retain-last"), parsing: .unconditional, help: "Always keep this many newest snapshots.") var retainLast = 10
         @Option(name: .customLong("orphans-older-than-hours"), parsing: .unconditional,
-                help: "Only delete unreferenced files older than this.")
+                help: "Only delete unreferenced files older than this. Under an hour only while nothing else writes to the tables (no floe serve, backfill or other writer): their commits in flight have files no snapshot references yet, and deleting them breaks the table.")
         var orphanHours = 24.0
         @Flag(name: .customLong("remove-duplicates"),
               help: "First delete events stored twice (same messageId, or CloudEvents source and id, in one partition) with Iceberg position deletes; reads the key columns of every data file.")
@@ -33,6 +33,13 @@ extension Floe {
         }
 
         func run() async throws {
+            if orphanHours < 1 {
+                FileHandle.standardError.write(Data("""
+                    floe maintain: --orphans-older-than-hours \(orphanHours) deletes unreferenced files younger than an hour: \
+                    safe only while nothing else writes to these tables (files of a commit in flight are unreferenced until it lands)
+
+                    """.utf8))
+            }
             let configuration = try options.configuration()
             let results = try await Maintenance.run(
                 configuration: configuration, expireOlderThan: .seconds(expireHours * 3600), retainLast: retainLast,
