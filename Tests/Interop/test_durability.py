@@ -90,3 +90,24 @@ def test_a_removed_data_directory_refuses_events_instead_of_acknowledging_them_i
     ready = server.get("/health/ready?for=ingest")
     assert ready.status_code == 503 and "removed or replaced" in ready.text, (ready.status_code, ready.text)
     assert server.get("/health").status_code == 200
+
+
+def test_a_second_embedded_catalog_on_the_same_warehouse_is_refused_its_tables(floe, tmp_path):
+    """Two data directories (each its own embedded catalog.db) pointed at one warehouse: the second created its own
+    `analytics.events` over the first one's files, and its orphan removal deleted them, so the first table no longer
+    loaded. Creating a table where another catalog's metadata lies is refused, and the first table stays whole."""
+    import time as clock
+    warehouse = tmp_path / "shared-warehouse"
+    first = floe(env={"FLOE_WAREHOUSE": str(warehouse)}, data_dir=tmp_path / "a")
+    event = {"type": "track", "userId": "u", "event": "First", "messageId": "shared-1"}
+    assert first.post("/v1/track", json.dumps(event).encode()).status_code == 200
+    first.flush()
+    old = clock.time() - 3_600
+    for path in warehouse.rglob("*.metadata.json"):
+        os.utime(path, (old, old))  # an hour-old table, not one being created this minute
+    second = floe(env={"FLOE_WAREHOUSE": str(warehouse)}, data_dir=tmp_path / "b")
+    assert second.post("/v1/track", json.dumps({**event, "messageId": "shared-2"}).encode()).status_code == 200
+    refused = second.post("/debug/flush")
+    assert refused.status_code == 503 and "another embedded catalog" in refused.text, (refused.status_code, refused.text)
+    table = load_table(first.data_dir, "events")
+    assert [row["message_id"] for row in pyiceberg_rows(table)] == ["shared-1"]

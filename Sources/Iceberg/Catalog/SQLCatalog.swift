@@ -236,6 +236,7 @@ public final class SQLCatalog: Catalog {
         if try await metadataLocation(of: id) != nil {
             throw CatalogError(.alreadyExists, "table already exists", context: context)
         }
+        try await refuseForeignMetadata(at: defaultLocation(of: id), table: id)
         let metadata = TableMetadata(location: defaultLocation(of: id), schema: schema, partitionSpec: partitionSpec,
                                      properties: properties, lastUpdatedMs: WallClock.nowMillis())
         let location = Self.metadataFileLocation(metadata, version: 0)
@@ -264,6 +265,28 @@ public final class SQLCatalog: Catalog {
         }
         logger.info("created table", metadata: ["floe.table": "\(id)", "iceberg.metadata_location": "\(location)"])
         return Table(identifier: id, metadataLocation: location, metadata: metadata)
+    }
+
+    /// How old a metadata file at a new table's location must be to be another catalog's rather than that of a
+    /// creation of the same table running at the same time.
+    static let foreignMetadataAge: TimeInterval = 60
+
+    /// Refuses to create a table where metadata files of a table this catalog does not know already lie: another
+    /// embedded catalog (another data directory) with the same warehouse, or a catalog.db removed and made again.
+    /// Created there, each catalog's orphan removal would delete the other's files.
+    private func refuseForeignMetadata(at location: String, table id: TableIdentifier) async throws {
+        let metadata = location.hasSuffix("/") ? location + "metadata/" : location + "/metadata/"
+        let files = (try? await fileIO.listFiles(prefix: metadata)) ?? []
+        let cutoff = Date().addingTimeInterval(-Self.foreignMetadataAge)
+        guard let foreign = files.first(where: {
+            $0.location.hasSuffix(".metadata.json") && ($0.lastModified ?? .distantPast) < cutoff
+        }) else { return }
+        guard try await metadataLocation(of: id) == nil else { return }
+        throw CatalogError(.invalidArgument, """
+            the warehouse already holds metadata of a table at this location that this catalog does not know: another \
+            embedded catalog (catalog.db of another data directory) uses the same warehouse, or catalog.db was made \
+            again; give each embedded catalog its own warehouse, or share a REST catalog (docs/scaling.md)
+            """, context: ["table": id.description, "location": foreign.location])
     }
 
     private func writeMetadata(_ metadata: TableMetadata, to location: String, table id: TableIdentifier) async throws {
