@@ -132,7 +132,9 @@ public struct FloeServer: Sendable {
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: scheduler), .init(service: maintenance),
                        .init(service: HTTPStopBound(server: app, readiness: readiness, logger: logger)), .init(service: drain)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
+            // SIGHUP too (a closed terminal, a supervisor's hangup): its default would end the process at once, with
+            // no drain and no final flush.
+            gracefulShutdownSignals: [.sigterm, .sigint, .sighup],
             logger: logger)
         // The final flush stops itself half a second before the shutdown timeout; whatever still runs a second
         // after it (a flush cycle stuck in catalog retries, say) is cancelled, so the exit keeps its bound.

@@ -562,6 +562,11 @@ def test_debug_list_objects_under_the_table_location(server: FloeServer):
     response = server.get("/debug/list-r2", params={"prefix": "data/"})
     assert response.status_code == 200, f"{response.status_code} {response.text!r}"
     assert ".parquet" in response.text
+    assert server.get("/debug/list-r2", params={"prefix": "data/", "limit": "1"}).status_code == 200
+    # A limit out of range or not a number is a 400 that says so (it used to act as 1, or be ignored).
+    for limit in ("0", "-1", "abc", "99999999999999999999", "10001"):
+        refused = server.get("/debug/list-r2", params={"limit": limit})
+        assert refused.status_code == 400 and "limit must be" in refused.text, (limit, refused.status_code, refused.text)
 
 
 # ---------------------------------------------------------------------- shutdown
@@ -583,6 +588,20 @@ def test_sigterm_commits_buffered_events_before_exit(floe):
     assert_stored(server, [as_stored(m) for m in batch], window, flush=False)
     assert_stored(server, [event], window, flush=False)
     assert micros(event["time"]) == rows_with_keys(server, CLOUDEVENTS, [event["id"]])[0]["time"]
+
+
+def test_sighup_shuts_down_as_sigterm_does(floe):
+    """SIGHUP (a closed terminal, a supervisor's hangup) ended the process at once, with no drain and no final flush;
+    it shuts down as SIGTERM does, so the buffered events are committed before the exit."""
+    import signal as signals
+    server = floe()
+    batch = [segment_message("track") for _ in range(5)]
+    window = Window.open()
+    assert_accepted(server.post("/v1/batch", dumps({"batch": batch})), count=5)
+    window.close()
+    server.process.send_signal(signals.SIGHUP)
+    assert server.process.wait(60) == 0, "floe did not exit cleanly on SIGHUP"
+    assert_stored(server, [as_stored(m) for m in batch], window, flush=False)
 
 
 def test_sigterm_drains_then_exits_within_the_shutdown_timeout_even_with_the_catalog_down(floe, tmp_path):
