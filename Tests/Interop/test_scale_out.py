@@ -229,3 +229,4 @@ def test_the_balancer_serves_ingest_and_health_only_and_forwards_the_client_addr
     finally:
         proxy.terminate()
         proxy.wait(10)
+        server.stop()  # started outside the `floe` factory, which stops its own servers
