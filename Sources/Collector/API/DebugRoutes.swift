@@ -93,9 +93,9 @@ struct DebugRoutes: Sendable {
             guard let definition = TableDefinition.named(tableName) else {
                 throw APIError.badRequest("unknown table '\(tableName)'; use \(TableDefinition.all.map(\.name).joined(separator: ", "))")
             }
-            let limit = query.get("limit", as: Int.self) ?? 1000
-            guard query.get("limit") == nil || query.get("limit", as: Int.self) != nil, (1...10_000).contains(limit) else {
-                throw APIError.badRequest("limit must be a whole number from 1 to 10000, got '\(query.get("limit") ?? "")'")
+            let limitText = query.get("limit")
+            guard let limit = limitText.map({ Int($0) }) ?? 1000, (1...10_000).contains(limit) else {
+                throw APIError.badRequest("limit must be a whole number from 1 to 10000, got '\(limitText ?? "")'")
             }
             let after = query.get("start_after")
             let prefix = query.get("prefix") ?? ""

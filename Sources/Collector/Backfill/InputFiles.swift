@@ -1,4 +1,5 @@
 import Foundation
+import FloeSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -78,18 +79,18 @@ enum InputFiles {
         }
         // One file named twice (again, through a symbolic link, or a hard link) is read once: twice would load its
         // events twice in one run.
-        var seen = Set<FileIdentity>()
-        return result.filter { seen.insert(FileIdentity(path: $0)).inserted }
+        var seen = Set<InputIdentity>()
+        return result.filter { seen.insert(InputIdentity(path: $0)).inserted }
     }
 
-    /// A file's device and inode, or its path where it cannot be stat'ed (it is then reported missing later).
-    private enum FileIdentity: Hashable {
-        case inode(device: UInt64, inode: UInt64)
+    /// A file's device and inode (``FloeSupport/FileIdentity``), or its path where it cannot be stat'ed (it is then
+    /// reported missing later).
+    private enum InputIdentity: Hashable {
+        case file(FileIdentity)
         case path(String)
 
         init(path: String) {
-            var info = stat()
-            self = stat(path, &info) == 0 ? .inode(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) : .path(path)
+            self = FileIdentity(path: path).map(InputIdentity.file) ?? .path(path)
         }
     }
 
